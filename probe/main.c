@@ -1,0 +1,311 @@
+/* probe/main.c: the tdsprobe command line, one front end of the engine. */
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "probe/probe_client.h"
+#include "probe/probe_engine.h"
+#include "probe/probe_report.h"
+#include "probe/probe_target.h"
+
+#define EXIT_USAGE 64
+
+enum format { FORMAT_TEXT, FORMAT_JSON };
+
+struct cli {
+    struct probe_client client;
+    enum format format;
+    double timeout_s;
+    unsigned concurrency;
+    bool color;
+    size_t n_ok, n_fail, n_error, n_done;
+};
+
+static const char usage_text[] =
+    "Usage: tdsprobe [OPTIONS] TARGET...\n"
+    "\n"
+    "Tells you whether a client's TLS connection to Microsoft SQL Server will work, and if not,\n"
+    "why and what fixes it. It sends TDS PRELOGIN, runs the TLS handshake inside TDS exactly as\n"
+    "a driver does, captures the server's whole certificate chain, judges it the way the client\n"
+    "would, and names any failure in the client's own words. It never logs in.\n"
+    "\n"
+    "TARGET   host | host:port | host,port | tcp:host,port | host\\instance | [v6addr]:port\n"
+    "         (port 1433 when none is given)\n"
+    "\n"
+    "Client settings (named after the connection-string keywords):\n"
+    "  --encrypt optional|mandatory   Encrypt= (default mandatory: SqlClient 4+, ODBC 18, JDBC)\n"
+    "                                 optional sends ENCRYPTION=OFF: login-only TLS, no validation\n"
+    "  --trust-server-certificate     TrustServerCertificate=True: skip every certificate check\n"
+    "  --host-name-in-certificate N   check the certificate against N instead of the host\n"
+    "  --ca-file FILE                 trust these CAs instead of the system trust store\n"
+    "  --tls-min 1.0|1.1|1.2          lowest TLS version the client offers (default 1.0)\n"
+    "  --tls-max 1.0|1.1|1.2          highest TLS version the client offers (default 1.2)\n"
+    "  --driver sqlclient             the client to emulate (more drivers are coming)\n"
+    "\n"
+    "Probe settings:\n"
+    "  --handshake full|certificate   full handshake, or stop once the server's certificate\n"
+    "                                 flight has been read and checked (cheaper)\n"
+    "  --timeout SECONDS              deadline per target (default 10)\n"
+    "  --concurrency N                targets probed at once (default 256)\n"
+    "  --json                         JSON Lines, one object per target (same as --format json)\n"
+    "  --format text|json             output format (default text)\n"
+    "  --no-color                     no ANSI colours in text output\n"
+    "  -h, --help                     this help;   --version   the version\n"
+    "\n"
+    "Exit codes: 0 every target would connect; 1 at least one would fail for a TLS or\n"
+    "certificate reason; 2 at least one could not be probed (DNS, refused, timeout, not TDS);\n"
+    "64 usage error. When targets both fail and error, 2 wins.\n"
+    "\n"
+    "Examples:\n"
+    "  tdsprobe db1.contoso.com                       what SqlClient 4+ would make of db1:1433\n"
+    "  tdsprobe --ca-file corp-root.pem db1,14330     trust your company CA\n"
+    "  tdsprobe --encrypt optional --json db1         Encrypt=Optional, as JSON\n"
+    "  tdsprobe --tls-max 1.1 db1                     would an old TLS 1.1-only client connect?\n";
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "tdsprobe: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'tdsprobe --help' for the options.\n");
+    return EXIT_USAGE;
+}
+
+static int parse_tls_version(const char *s, int *out)
+{
+    static const char *const names[] = { "1.0", "1.1", "1.2" };
+
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = TLS_V10 + i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+    char *end;
+
+    errno = 0;
+    *out = strtod(s, &end);
+    return (*s == '\0' || *end != '\0' || errno || *out <= 0 || *out > 3600) ? -1 : 0;
+}
+
+static int parse_count(const char *s, unsigned *out)
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno || v == 0 || v > 100000)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int copy_opt(char *dst, size_t cap, const char *src, const char *what)
+{
+    if (strlen(src) >= cap)
+        return usage_error("%s is too long", what);
+    snprintf(dst, cap, "%s", src);
+    return 0;
+}
+
+enum opt_id {
+    OPT_JSON = 256, OPT_FORMAT, OPT_CA, OPT_ENCRYPT, OPT_TSC, OPT_HNIC, OPT_TLS_MIN, OPT_TLS_MAX,
+    OPT_TIMEOUT, OPT_CONC, OPT_HANDSHAKE, OPT_DRIVER, OPT_NO_COLOR, OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+    { "json", no_argument, NULL, OPT_JSON },
+    { "format", required_argument, NULL, OPT_FORMAT },
+    { "ca-file", required_argument, NULL, OPT_CA },
+    { "encrypt", required_argument, NULL, OPT_ENCRYPT },
+    { "trust-server-certificate", no_argument, NULL, OPT_TSC },
+    { "host-name-in-certificate", required_argument, NULL, OPT_HNIC },
+    { "tls-min", required_argument, NULL, OPT_TLS_MIN },
+    { "tls-max", required_argument, NULL, OPT_TLS_MAX },
+    { "timeout", required_argument, NULL, OPT_TIMEOUT },
+    { "concurrency", required_argument, NULL, OPT_CONC },
+    { "handshake", required_argument, NULL, OPT_HANDSHAKE },
+    { "driver", required_argument, NULL, OPT_DRIVER },
+    { "no-color", no_argument, NULL, OPT_NO_COLOR },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, OPT_VERSION },
+    { NULL, 0, NULL, 0 },
+};
+
+static int apply_encrypt(struct cli *c, const char *v)
+{
+    if (strcasecmp(v, "optional") == 0)
+        c->client.encrypt = PROBE_ENCRYPT_OPTIONAL;
+    else if (strcasecmp(v, "mandatory") == 0)
+        c->client.encrypt = PROBE_ENCRYPT_MANDATORY;
+    else if (strcasecmp(v, "strict") == 0)
+        return usage_error("--encrypt %s (TDS 8.0) is not implemented yet; use optional or "
+                           "mandatory", v);
+    else
+        return usage_error("--encrypt takes optional, mandatory or strict, not '%s'", v);
+    return 0;
+}
+
+static int apply_option(struct cli *c, int id, const char *arg)
+{
+    switch (id) {
+    case OPT_JSON:
+        c->format = FORMAT_JSON;
+        return 0;
+    case OPT_FORMAT:
+        if (strcmp(arg, "json") == 0 || strcmp(arg, "text") == 0) {
+            c->format = arg[0] == 'j' ? FORMAT_JSON : FORMAT_TEXT;
+            return 0;
+        }
+        return usage_error("--format takes text or json, not '%s'", arg);
+    case OPT_CA:
+        if (access(arg, R_OK) != 0)
+            return usage_error("cannot read --ca-file '%s'", arg);
+        return copy_opt(c->client.ca_file, sizeof(c->client.ca_file), arg, "--ca-file");
+    case OPT_ENCRYPT:
+        return apply_encrypt(c, arg);
+    case OPT_TSC:
+        c->client.trust_server_certificate = true;
+        return 0;
+    case OPT_HNIC:
+        return copy_opt(c->client.host_name_in_certificate,
+                        sizeof(c->client.host_name_in_certificate), arg,
+                        "--host-name-in-certificate");
+    case OPT_TLS_MIN:
+        return parse_tls_version(arg, &c->client.tls_min)
+                   ? usage_error("--tls-min takes 1.0, 1.1 or 1.2, not '%s'", arg) : 0;
+    case OPT_TLS_MAX:
+        return parse_tls_version(arg, &c->client.tls_max)
+                   ? usage_error("--tls-max takes 1.0, 1.1 or 1.2, not '%s'", arg) : 0;
+    case OPT_TIMEOUT:
+        return parse_seconds(arg, &c->timeout_s)
+                   ? usage_error("--timeout takes seconds (0 < s <= 3600), not '%s'", arg) : 0;
+    case OPT_CONC:
+        return parse_count(arg, &c->concurrency)
+                   ? usage_error("--concurrency takes 1..100000, not '%s'", arg) : 0;
+    case OPT_HANDSHAKE:
+        if (strcmp(arg, "full") == 0 || strcmp(arg, "certificate") == 0) {
+            c->client.handshake = arg[0] == 'f' ? TLS_HANDSHAKE_FULL : TLS_HANDSHAKE_CERTIFICATE;
+            return 0;
+        }
+        return usage_error("--handshake takes full or certificate, not '%s'", arg);
+    case OPT_DRIVER:
+        if (strcmp(arg, "sqlclient") == 0)
+            return 0;
+        return usage_error("--driver '%s' is not available yet; this build emulates sqlclient",
+                           arg);
+    case OPT_NO_COLOR:
+        c->color = false;
+        return 0;
+    }
+    return usage_error("%s", "unknown option");
+}
+
+static void on_result(const struct probe_result *r, void *arg)
+{
+    struct cli *c = arg;
+
+    if (c->format == FORMAT_JSON) {
+        probe_report_json(stdout, r);
+    } else {
+        if (c->n_done > 0)
+            fputc('\n', stdout);
+        probe_report_text(stdout, r, c->color);
+    }
+    fflush(stdout);
+    c->n_done++;
+    if (r->status == PROBE_STATUS_OK)
+        c->n_ok++;
+    else if (r->status == PROBE_STATUS_FAIL)
+        c->n_fail++;
+    else
+        c->n_error++;
+}
+
+static int parse_args(struct cli *c, int argc, char **argv)
+{
+    int id;
+
+    opterr = 0;
+    while ((id = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+        if (id == 'h') {
+            fputs(usage_text, stdout);
+            exit(0);
+        }
+        if (id == OPT_VERSION) {
+            printf("tdsprobe 0.1.0\n");
+            exit(0);
+        }
+        if (id == '?' || id == ':')
+            return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        int rc = apply_option(c, id, optarg);
+        if (rc)
+            return rc;
+    }
+    if (c->client.tls_min > c->client.tls_max)
+        return usage_error("%s", "--tls-min is above --tls-max");
+    if (optind >= argc)
+        return usage_error("%s", "no TARGET given (a host name, host,port, ...)");
+    return 0;
+}
+
+static int add_targets(struct cli *c, struct probe_engine *e, int argc, char **argv)
+{
+    char err[512];
+
+    for (int i = optind; i < argc; i++) {
+        struct probe_target t;
+        memset(&t, 0, sizeof(t));
+        if (probe_target_parse(argv[i], &t, err, sizeof(err)) != 0)
+            return usage_error("bad target: %s", err);
+        t.client = c->client;
+        if (probe_engine_add(e, &t, err, sizeof(err)) != 0)
+            return usage_error("%s", err);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli c = { .timeout_s = 10, .concurrency = 256 };
+    struct probe_engine *e = NULL;
+    uv_loop_t loop;
+
+    probe_client_default(&c.client);
+    c.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+    int rc = parse_args(&c, argc, argv);
+    if (rc)
+        return rc;
+    /* getaddrinfo runs on libuv's thread pool: size it so resolution never starves. */
+    setenv("UV_THREADPOOL_SIZE", "64", 0);
+    uv_loop_init(&loop);
+    struct probe_engine_opts eo = { .concurrency = c.concurrency, .timeout_s = c.timeout_s,
+                                    .on_result = on_result, .arg = &c };
+    if (probe_engine_new(&e, &loop, &eo) != 0)
+        return 2;
+    rc = add_targets(&c, e, argc, argv);
+    if (rc == 0)
+        uv_run(&loop, UV_RUN_DEFAULT);
+    else
+        uv_stop(&loop);
+    probe_engine_free(e);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    if (rc)
+        return rc;
+    return c.n_error ? 2 : c.n_fail ? 1 : 0;
+}

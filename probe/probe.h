@@ -1,0 +1,118 @@
+/* probe/probe.h: the engine's data. Targets and a client profile in; one result per target out.
+ * Nothing here prints or exits: the CLI and (later) the exporter are front ends. */
+#ifndef PROBE_PROBE_H
+#define PROBE_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe/probe_diag.h"
+#include "tds/tds_prelogin.h"
+#include "tls/tls_policy.h"
+#include "tls/tls_session.h"
+
+enum probe_encrypt { PROBE_ENCRYPT_OPTIONAL, PROBE_ENCRYPT_MANDATORY, PROBE_ENCRYPT_STRICT };
+const char *probe_encrypt_name(enum probe_encrypt e); /* "optional","mandatory","strict" */
+
+/* What the emulated client is and does (connection-string keywords; notes/clients.md). */
+struct probe_client {
+    char driver[24];                  /* "sqlclient" */
+    enum probe_encrypt encrypt;
+    bool trust_server_certificate;
+    char host_name_in_certificate[256]; /* "" = none */
+    char ca_file[1024];               /* "" = the system trust store */
+    char server_certificate[1024];    /* pin file, "" = none */
+    int tls_min;                      /* TLS_V10.. */
+    int tls_max;
+    enum tls_handshake_mode handshake;
+};
+
+/* One target as the user wrote it, resolved into parts. */
+struct probe_target {
+    char text[1024];     /* as given (a connection string with the password removed) */
+    char host[256];
+    uint16_t port;       /* 0 = not given (1433 unless an instance is resolved) */
+    char instance[33];   /* "" = default instance */
+    struct probe_client client; /* the profile for this target */
+};
+
+enum probe_status { PROBE_STATUS_OK, PROBE_STATUS_FAIL, PROBE_STATUS_ERROR };
+const char *probe_status_name(enum probe_status s); /* "ok","fail","error" */
+
+/* The phase a probe is in; a timeout names it. */
+#define PROBE_PHASES(X)            \
+    X(RESOLVE, "resolve")          \
+    X(BROWSER, "browser")          \
+    X(CONNECT, "connect")          \
+    X(PRELOGIN, "prelogin")        \
+    X(HANDSHAKE, "handshake")      \
+    X(DONE, "done")
+enum probe_phase {
+#define PROBE_X_(name, str) PROBE_PHASE_##name,
+    PROBE_PHASES(PROBE_X_)
+#undef PROBE_X_
+        PROBE_PHASE_COUNT
+};
+const char *probe_phase_name(enum probe_phase p);
+
+#define PROBE_MAX_FINDINGS 40
+
+struct probe_finding {
+    char code[32];       /* contract code, or an extra finding name (fallback_certificate...) */
+    enum tls_severity severity;
+    int cert;            /* chain index or -1 */
+    char message[400];
+};
+
+struct probe_result {
+    const struct probe_target *target;
+    char address[64];         /* the address connected to, "" if none */
+    bool tds8;                /* "mode": "tds8" when strict */
+
+    /* what the client does, derived from the profile and the server's answer */
+    uint8_t sent_encryption;  /* PRELOGIN ENCRYPTION byte sent */
+    bool validates;           /* the client validates the certificate in this situation */
+    enum tds_tls_scope scope; /* none / login_only / full / terminate */
+
+    /* raw facts gathered by the engine */
+    enum probe_phase phase;   /* phase reached (where it stopped) */
+    int net_error;            /* libuv error (negative) from resolve/connect/read, 0 if none */
+    bool timed_out;
+    bool got_prelogin;
+    struct tds_prelogin prelogin; /* views are NOT valid after the callback */
+    char server_version[32];  /* "16.0.1000" */
+    char server_product[64];
+    struct tds_error tds_err; /* when the reply was not a valid PRELOGIN */
+    bool not_tds;             /* the first reply bytes were not TDS at all */
+    const struct tls_info *tls; /* NULL if no handshake ran; valid only during the callback */
+    struct tls_verdict verdict; /* policy findings over tls->chain */
+    bool server_closed_after_prelogin; /* closed/reset before any TLS */
+    bool server_reset;        /* the close was a TCP reset (Schannel style), not a FIN */
+    bool strict_refused;      /* strict: the server answered the ClientHello with a PRELOGIN
+                                 reply, garbage, or a close (it does not speak TDS 8.0) */
+
+    /* Follow-up handshake, run after the server rejected the client's handshake, to rank the
+     * causes: the same client but offering TLS 1.0-1.2 and every suite mbedTLS has. */
+    bool followup_ran;
+    bool followup_ok;         /* the server completed that handshake */
+    int followup_version;     /* TLS_V1x it chose */
+    char followup_cipher[64]; /* IANA name it chose */
+
+    /* the verdict */
+    enum probe_status status;
+    enum probe_diag diag;
+    char message[512];        /* the client's own words */
+    char cause[1024];         /* why, with the concrete values */
+    char fix[4096];           /* what to do next */
+    size_t n_findings;
+    struct probe_finding findings[PROBE_MAX_FINDINGS];
+
+    /* timings in milliseconds; negative when the phase did not run */
+    double t_resolve, t_browser, t_connect, t_prelogin, t_handshake, t_total;
+
+    uint16_t port;            /* the TCP port connected to (after SQL Browser), 0 = unknown:
+                                 the report then falls back to target->port, else 1433 */
+};
+
+#endif

@@ -1,0 +1,30 @@
+/* probe/probe_client.h: what the emulated client does (notes/clients.md §2.3): the PRELOGIN
+ * ENCRYPTION byte it sends, what it does with the server's answer, whether it validates the
+ * certificate, and which name it checks. Driver profiles beyond SqlClient come later; the
+ * functions take the client so they can switch on it. */
+#ifndef PROBE_PROBE_CLIENT_H
+#define PROBE_PROBE_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe/probe.h"
+
+/* The default client: SqlClient >= 4.0: Encrypt=Mandatory, TrustServerCertificate=False,
+ * system trust store, TLS 1.0-1.2 in TDS 7.x. */
+void probe_client_default(struct probe_client *c);
+
+uint8_t probe_client_encryption_byte(const struct probe_client *c);
+
+/* The TLS scope after the server answered `reply`, and whether the certificate is validated. */
+enum tds_tls_scope probe_client_scope(const struct probe_client *c, uint8_t reply, bool *validates);
+
+/* The name the client checks: HostNameInCertificate, else the host with ".", "(local)", "" and
+ * "localhost" normalised to "localhost" (managed SqlClient), lower-cased. */
+void probe_client_check_name(const struct probe_client *c, const char *host, char *out, size_t cap);
+
+/* How the client matches names. */
+struct tls_name_rules probe_client_name_rules(const struct probe_client *c);
+
+#endif

@@ -1,0 +1,310 @@
+/* probe/probe_conn.c: PRELOGIN and the TLS-in-TDS handshake for one connection.
+ * Wire rules (notes/tds-protocol.md §9): our packets are at most 4096 bytes, EOM only on the
+ * last packet of a flight; server packets of type 0x12 or 0x04 are accepted and their payloads
+ * read as one byte stream, because EOM is not trusted to align with TLS records. */
+#include "probe/probe_conn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probe/probe_client.h"
+#include "probe/probe_target.h"
+#include "tds/tds_packet.h"
+
+/* Bound on buffered server bytes: the PRELOGIN reply, or during the handshake one packet's
+ * payload (at most 32,760) at a time. */
+#define RX_MESSAGE_MAX (64u * 1024u)
+
+struct probe_conn {
+    struct probe_conn_opts o;
+    struct probe_result *res;
+    enum probe_conn_phase phase;
+    struct tds_reasm rx;
+    struct tls_session *tls;
+    bool handshake_ok;
+    bool saw_packet;     /* at least one well-formed TDS header arrived */
+    uint8_t *reply;      /* owned copy of the PRELOGIN reply payload (res->prelogin views) */
+    uint8_t *out;
+    size_t out_len;
+    size_t out_cap;
+    char name[256];      /* the name the client checks */
+};
+
+static int out_reserve(struct probe_conn *c, size_t more)
+{
+    if (more <= c->out_cap - c->out_len)
+        return 0;
+    size_t cap = c->out_cap ? c->out_cap : 1024;
+    while (cap - c->out_len < more)
+        cap *= 2;
+    uint8_t *p = realloc(c->out, cap);
+    if (!p)
+        return -1;
+    c->out = p;
+    c->out_cap = cap;
+    return 0;
+}
+
+/* Appends payload as TDS packets of `type`. Our packet id starts at 1 (as SqlClient's PRELOGIN). */
+static int send_packets(struct probe_conn *c, uint8_t type, const uint8_t *p, size_t n)
+{
+    size_t need = tds_packetized_size(n, c->o.max_packet);
+    uint8_t id = 1;
+
+    if (out_reserve(c, need))
+        return -1;
+    size_t w = tds_packetize(type, p, n, c->o.max_packet, &id, c->out + c->out_len, need);
+    if (w == 0)
+        return -1;
+    c->out_len += w;
+    return 0;
+}
+
+static void finish(struct probe_conn *c)
+{
+    if (c->phase == PROBE_CONN_DONE)
+        return;
+    c->phase = PROBE_CONN_DONE;
+    if (c->tls)
+        c->res->tls = tls_session_info(c->tls);
+}
+
+static void judge(struct probe_conn *c)
+{
+    struct tls_policy_opts po = {
+        .name = c->name,
+        .alt_name = NULL,
+        .rules = probe_client_name_rules(c->o.client),
+        .check_trust = c->res->validates,
+        .now = time(NULL),
+        .pin_der = c->o.pin_der,
+        .pin_len = c->o.pin_len,
+        .min_rsa_bits = 2048,
+        .min_signature_bits = 112,
+    };
+
+    tls_policy_judge(tls_session_info(c->tls), &po, &c->res->verdict);
+}
+
+/* Runs the TLS session as far as it goes and wraps whatever it wrote into 0x12 packets. */
+static void tls_pump(struct probe_conn *c)
+{
+    enum tls_step st = tls_session_step(c->tls);
+    size_t n;
+    const uint8_t *p = tls_session_out(c->tls, &n);
+
+    if (n > 0) {
+        if (send_packets(c, TDS_PKT_PRELOGIN, p, n) == 0)
+            tls_session_out_ack(c->tls, n);
+    }
+    if (st == TLS_STEP_DONE)
+        c->handshake_ok = true;
+    if (st != TLS_STEP_WANT_INPUT) {
+        judge(c);
+        finish(c);
+    }
+}
+
+static int start_tls(struct probe_conn *c)
+{
+    char err[160];
+    const char *sni = probe_host_is_ip(c->o.host) ? NULL : c->o.host;
+
+    if (tls_session_new(&c->tls, c->o.tls, sni, err, sizeof(err)) != 0) {
+        tds_error_set(&c->res->tds_err, TDS_ERR_NO_SPACE, 0, -1, "TLS session: %s", err);
+        return -1;
+    }
+    c->phase = PROBE_CONN_HANDSHAKE;
+    tls_pump(c);
+    return 0;
+}
+
+static void describe_not_tds(struct probe_conn *c, const uint8_t *p, size_t n)
+{
+    char hex[3 * 8 + 1] = "";
+    size_t k = n < 8 ? n : 8;
+
+    for (size_t i = 0; i < k; i++)
+        snprintf(hex + 3 * i, sizeof(hex) - 3 * i, "%02x ", p[i]);
+    c->res->not_tds = true;
+    tds_error_set(&c->res->tds_err, TDS_ERR_TRUNCATED, 0, -1,
+                  "the reply starts with %s- %s", hex,
+                  p[0] == 0x16 ? "a TLS record: the server wants TLS first (TDS 8.0 strict)"
+                               : "not a TDS packet header (type 0x04)");
+}
+
+static void on_prelogin_reply(struct probe_conn *c, const uint8_t *msg, size_t len)
+{
+    struct probe_result *r = c->res;
+
+    c->reply = malloc(len ? len : 1);
+    if (!c->reply) {
+        finish(c);
+        return;
+    }
+    memcpy(c->reply, msg, len);
+    if (tds_prelogin_parse(c->reply, len, &r->prelogin, &r->tds_err) != TDS_ERR_OK) {
+        finish(c);
+        return;
+    }
+    r->got_prelogin = true;
+    tds_version_format(&r->prelogin.version, r->server_version, sizeof(r->server_version));
+    tds_product_name(&r->prelogin.version, r->server_product, sizeof(r->server_product));
+    uint8_t reply = r->prelogin.has_encryption ? r->prelogin.encryption : TDS_ENC_NOT_SUP;
+    r->scope = probe_client_scope(c->o.client, reply, &r->validates);
+    if (r->scope == TDS_TLS_NONE || r->scope == TDS_TLS_TERMINATE) {
+        finish(c);
+        return;
+    }
+    if (start_tls(c) != 0)
+        finish(c);
+}
+
+/* Reads packets; returns false when the connection is finished. */
+static bool take_packet(struct probe_conn *c)
+{
+    struct tds_header h;
+    size_t len;
+    const uint8_t *payload = tds_reasm_packet(&c->rx, &h, &len);
+    uint8_t type;
+    size_t mlen;
+
+    c->saw_packet = true;
+    if (c->phase == PROBE_CONN_PRELOGIN) {
+        const uint8_t *msg = tds_reasm_message(&c->rx, &type, &mlen);
+        if (msg)
+            on_prelogin_reply(c, msg, mlen);
+    } else if (c->phase == PROBE_CONN_HANDSHAKE) {
+        if (tls_session_feed(c->tls, payload, len) != 0) {
+            tls_session_peer_closed(c->tls, false);
+        }
+        tds_reasm_discard(&c->rx);
+        tls_pump(c);
+    }
+    tds_reasm_next(&c->rx);
+    return c->phase != PROBE_CONN_DONE;
+}
+
+void probe_conn_feed(struct probe_conn *c, const uint8_t *p, size_t n)
+{
+    if (c->phase == PROBE_CONN_PRELOGIN && !c->saw_packet && c->rx.hdr_have == 0 && n > 0 &&
+        p[0] != TDS_PKT_REPLY && p[0] != TDS_PKT_PRELOGIN) {
+        describe_not_tds(c, p, n);
+        finish(c);
+        return;
+    }
+    while (n > 0 && c->phase != PROBE_CONN_DONE) {
+        size_t used = 0;
+        if (tds_reasm_feed(&c->rx, p, n, &used) != TDS_ERR_OK) {
+            if (!c->saw_packet)
+                describe_not_tds(c, p, n);
+            else
+                c->res->tds_err = c->rx.err;
+            if (c->tls)
+                tls_session_peer_closed(c->tls, false);
+            finish(c);
+            return;
+        }
+        p += used;
+        n -= used;
+        if (tds_reasm_packet_ready(&c->rx) && !take_packet(c))
+            return;
+    }
+}
+
+void probe_conn_closed(struct probe_conn *c, bool reset)
+{
+    if (c->phase == PROBE_CONN_PRELOGIN) {
+        c->res->server_closed_after_prelogin = true;
+        c->res->server_reset = reset;
+        finish(c);
+    } else if (c->phase == PROBE_CONN_HANDSHAKE) {
+        c->res->server_reset = reset;
+        tls_session_peer_closed(c->tls, reset);
+        tls_pump(c);
+        finish(c);
+    }
+}
+
+void probe_conn_abort(struct probe_conn *c)
+{
+    if (c->phase == PROBE_CONN_HANDSHAKE)
+        judge(c);
+    finish(c);
+}
+
+void probe_conn_start(struct probe_conn *c)
+{
+    struct tds_prelogin_client pc = {
+        .version = { .major = 16, .minor = 0, .build = 0, .subbuild = 0 },
+        .encryption = probe_client_encryption_byte(c->o.client),
+        .instance = c->o.instance,
+        .threadid = (uint32_t)getpid(),
+        .send_mars = true,
+        .mars = 0,
+    };
+    uint8_t buf[256];
+    size_t n = tds_prelogin_build_client(&pc, buf, sizeof(buf));
+
+    c->res->sent_encryption = pc.encryption;
+    if (n == 0 || send_packets(c, TDS_PKT_PRELOGIN, buf, n) != 0)
+        finish(c);
+}
+
+int probe_conn_new(struct probe_conn **out, const struct probe_conn_opts *o,
+                   struct probe_result *res)
+{
+    struct probe_conn *c = calloc(1, sizeof(*c));
+
+    if (!c)
+        return -1;
+    c->o = *o;
+    if (c->o.max_packet == 0)
+        c->o.max_packet = TDS_DEFAULT_PACKET;
+    c->res = res;
+    c->phase = PROBE_CONN_PRELOGIN;
+    tds_reasm_init(&c->rx, RX_MESSAGE_MAX);
+    probe_client_check_name(o->client, o->host, c->name, sizeof(c->name));
+    *out = c;
+    return 0;
+}
+
+void probe_conn_free(struct probe_conn *c)
+{
+    if (!c)
+        return;
+    tds_reasm_free(&c->rx);
+    tls_session_free(c->tls);
+    free(c->reply);
+    free(c->out);
+    free(c);
+}
+
+const uint8_t *probe_conn_out(const struct probe_conn *c, size_t *len)
+{
+    *len = c->out_len;
+    return c->out;
+}
+
+void probe_conn_out_ack(struct probe_conn *c, size_t n)
+{
+    if (n >= c->out_len) {
+        c->out_len = 0;
+        return;
+    }
+    memmove(c->out, c->out + n, c->out_len - n);
+    c->out_len -= n;
+}
+
+enum probe_conn_phase probe_conn_phase(const struct probe_conn *c)
+{
+    return c->phase;
+}
+
+bool probe_conn_handshake_ok(const struct probe_conn *c)
+{
+    return c->handshake_ok;
+}

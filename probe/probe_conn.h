@@ -1,0 +1,55 @@
+/* probe/probe_conn.h: one connection's protocol, sans I/O: PRELOGIN out, PRELOGIN reply in,
+ * then the TLS handshake with every record carried in TDS 0x12 packets (TDS 7.x), then stop.
+ * It never sends LOGIN7. The engine moves bytes between this and a socket; the fuzz target
+ * moves arbitrary server bytes into it. */
+#ifndef PROBE_PROBE_CONN_H
+#define PROBE_PROBE_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe/probe.h"
+
+struct probe_conn_opts {
+    const struct probe_client *client;
+    const struct tls_config *tls;  /* shared config for this attempt */
+    const char *host;              /* the target's host: SNI (unless an IP) and the name check */
+    const char *instance;          /* INSTOPT, "" for the default instance */
+    const uint8_t *pin_der;        /* ServerCertificate pin, or NULL */
+    size_t pin_len;
+    size_t max_packet;             /* TDS packet size for our handshake packets (4096) */
+};
+
+enum probe_conn_phase { PROBE_CONN_PRELOGIN, PROBE_CONN_HANDSHAKE, PROBE_CONN_DONE };
+
+struct probe_conn;
+
+/* Facts are written into res (the engine's result for this target): got_prelogin, prelogin,
+ * tds_err, not_tds, sent_encryption, scope, validates, server_closed_after_prelogin,
+ * server_reset, tls, verdict, server_version/product. Views and res->tls stay valid until
+ * probe_conn_free(). Returns 0 or -1 (allocation, or the TLS session could not be made). */
+int probe_conn_new(struct probe_conn **out, const struct probe_conn_opts *o,
+                   struct probe_result *res);
+void probe_conn_free(struct probe_conn *c);
+
+/* Queues the PRELOGIN request. */
+void probe_conn_start(struct probe_conn *c);
+/* Bytes from the server. */
+void probe_conn_feed(struct probe_conn *c, const uint8_t *p, size_t n);
+/* The server closed (FIN) or reset the connection. */
+void probe_conn_closed(struct probe_conn *c, bool reset);
+
+/* The engine gives up (deadline): records what the handshake got as far as (the chain may
+ * already be there) and judges it. */
+void probe_conn_abort(struct probe_conn *c);
+
+/* Bytes to send; valid until the next call into c. */
+const uint8_t *probe_conn_out(const struct probe_conn *c, size_t *len);
+void probe_conn_out_ack(struct probe_conn *c, size_t n);
+
+enum probe_conn_phase probe_conn_phase(const struct probe_conn *c);
+/* True when the handshake completed (or, in certificate mode, the server flight was read). */
+bool probe_conn_handshake_ok(const struct probe_conn *c);
+
+#endif

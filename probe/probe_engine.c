@@ -1,0 +1,530 @@
+/* probe/probe_engine.c: the libuv side. Per target: resolve (every address, IPv4 and IPv6) ->
+ * connect (next address on failure) -> probe_conn (PRELOGIN, TLS in TDS) -> [a follow-up
+ * handshake when the server rejected ours, to rank the causes] -> verdict -> callback.
+ * One deadline per target. Owns every socket, timer and buffer lifetime. */
+#include "probe/probe_engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe/probe_conn.h"
+#include "probe/probe_diagnose.h"
+#include "probe/probe_truststore.h"
+
+#define READ_BUF 16384
+
+struct profile {
+    struct profile *next;
+    char ca[1024];
+    int min, max;
+    enum tls_handshake_mode mode;
+    struct tls_config *cfg;
+};
+
+struct job;
+
+struct attempt {
+    struct job *job;
+    uv_tcp_t tcp;
+    uv_connect_t creq;
+    struct probe_conn *conn; /* owned by the job (res->tls points into it) */
+    bool followup;
+    bool closing;
+    char rbuf[READ_BUF];
+};
+
+struct job {
+    struct probe_engine *e;
+    struct probe_target t;
+    struct probe_client wide_client;
+    const struct tls_config *cfg;
+    const struct tls_config *wide;
+    uv_getaddrinfo_t gai;
+    struct addrinfo *ai;
+    struct addrinfo *ai_cur;
+    uv_timer_t timer;
+    struct attempt *cur;
+    struct probe_conn *conn;
+    struct probe_conn *fconn;
+    struct probe_result res;
+    struct probe_result *fres;
+    uint64_t t_start, t_mark;
+    int last_err;
+    bool resolving, finished;
+    int open_handles;
+};
+
+struct probe_engine {
+    uv_loop_t *loop;
+    struct probe_engine_opts o;
+    struct profile *profiles;
+    struct job **queue;
+    size_t q_len, q_cap, q_next;
+    size_t in_flight;
+};
+
+static void job_finish(struct job *j);
+static void attempt_start(struct job *j, bool followup);
+static void engine_pump(struct probe_engine *e);
+
+static double ms_since(uint64_t then)
+{
+    return (double)(uv_hrtime() - then) / 1e6;
+}
+
+static void mark(struct job *j, double *slot, enum probe_phase next)
+{
+    *slot = ms_since(j->t_mark);
+    j->t_mark = uv_hrtime();
+    j->res.phase = next;
+}
+
+static void job_maybe_free(struct job *j)
+{
+    if (!j->finished || j->resolving || j->open_handles > 0)
+        return;
+    if (j->ai)
+        uv_freeaddrinfo(j->ai);
+    probe_conn_free(j->conn);
+    probe_conn_free(j->fconn);
+    free(j->fres);
+    free(j);
+}
+
+/* ---- writes ---- */
+
+struct wreq {
+    uv_write_t req;
+    uint8_t data[];
+};
+
+static void on_written(uv_write_t *req, int status)
+{
+    (void)status; /* a failed write shows up on the read side as a reset */
+    free(req);
+}
+
+static void attempt_flush(struct attempt *a)
+{
+    size_t n;
+    const uint8_t *p = probe_conn_out(a->conn, &n);
+
+    if (n == 0 || a->closing)
+        return;
+    struct wreq *w = malloc(sizeof(*w) + n);
+    if (!w)
+        return;
+    memcpy(w->data, p, n);
+    uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)n);
+    if (uv_write(&w->req, (uv_stream_t *)&a->tcp, &b, 1, on_written) != 0)
+        free(w);
+    probe_conn_out_ack(a->conn, n);
+}
+
+/* ---- attempts (one TCP connection each) ---- */
+
+static void on_attempt_closed(uv_handle_t *h)
+{
+    struct attempt *a = h->data;
+    struct job *j = a->job;
+
+    free(a);
+    j->open_handles--;
+    job_maybe_free(j);
+}
+
+static void attempt_close(struct attempt *a)
+{
+    if (a->closing)
+        return;
+    a->closing = true;
+    if (a->job->cur == a)
+        a->job->cur = NULL;
+    uv_close((uv_handle_t *)&a->tcp, on_attempt_closed);
+}
+
+/* The server rejected what we offered (alert, close or reset right after the ClientHello):
+ * one more handshake offering everything tells version/suite trouble from a server that
+ * cannot complete any handshake. */
+static bool needs_followup(const struct job *j)
+{
+    const struct tls_info *ti = j->res.tls;
+
+    if (!ti || probe_conn_handshake_ok(j->conn) || ti->local_reject || j->res.timed_out)
+        return false;
+    if (!(ti->alert_received || ti->peer_closed || ti->peer_reset))
+        return false;
+    return ti->stage <= TLS_STAGE_SERVER_HELLO && j->wide != NULL;
+}
+
+static void record_followup(struct job *j)
+{
+    const struct tls_info *ti = j->fres->tls;
+
+    j->res.followup_ran = true;
+    j->res.followup_ok = probe_conn_handshake_ok(j->fconn);
+    if (ti && j->res.followup_ok) {
+        j->res.followup_version = ti->version;
+        snprintf(j->res.followup_cipher, sizeof(j->res.followup_cipher), "%s", ti->cipher);
+    }
+}
+
+static void attempt_done(struct attempt *a)
+{
+    struct job *j = a->job;
+
+    attempt_close(a);
+    if (j->finished)
+        return;
+    if (a->followup) {
+        record_followup(j);
+        job_finish(j);
+    } else if (needs_followup(j)) {
+        attempt_start(j, true);
+    } else {
+        job_finish(j);
+    }
+}
+
+static void track_phase(struct job *j, struct attempt *a)
+{
+    enum probe_conn_phase ph = probe_conn_phase(a->conn);
+
+    if (a->followup)
+        return;
+    if (j->res.phase == PROBE_PHASE_PRELOGIN && ph != PROBE_CONN_PRELOGIN)
+        mark(j, &j->res.t_prelogin,
+             ph == PROBE_CONN_HANDSHAKE ? PROBE_PHASE_HANDSHAKE : PROBE_PHASE_DONE);
+    if (j->res.phase == PROBE_PHASE_HANDSHAKE && ph == PROBE_CONN_DONE)
+        mark(j, &j->res.t_handshake, PROBE_PHASE_DONE);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct attempt *a = h->data;
+
+    (void)suggested;
+    *buf = uv_buf_init(a->rbuf, sizeof(a->rbuf));
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    struct attempt *a = s->data;
+    struct job *j = a->job;
+
+    if (nread == 0 || a->closing)
+        return;
+    if (nread < 0) {
+        if (nread != UV_EOF && !a->followup)
+            j->res.net_error = (int)nread;
+        probe_conn_closed(a->conn, nread != UV_EOF);
+    } else {
+        probe_conn_feed(a->conn, (const uint8_t *)buf->base, (size_t)nread);
+        attempt_flush(a);
+    }
+    track_phase(j, a);
+    if (probe_conn_phase(a->conn) == PROBE_CONN_DONE)
+        attempt_done(a);
+}
+
+static void connect_next(struct job *j);
+
+static void on_connect(uv_connect_t *req, int status)
+{
+    struct attempt *a = req->data;
+    struct job *j = a->job;
+
+    if (a->closing || j->finished)
+        return;
+    if (status < 0) {
+        j->last_err = status;
+        attempt_close(a);
+        if (a->followup) {
+            job_finish(j);
+            return;
+        }
+        j->ai_cur = j->ai_cur->ai_next;
+        connect_next(j);
+        return;
+    }
+    if (!a->followup) {
+        uv_ip_name(j->ai_cur->ai_addr, j->res.address, sizeof(j->res.address));
+        mark(j, &j->res.t_connect, PROBE_PHASE_PRELOGIN);
+    }
+    probe_conn_start(a->conn);
+    attempt_flush(a);
+    uv_read_start((uv_stream_t *)&a->tcp, on_alloc, on_read);
+}
+
+static int make_conn(struct job *j, bool followup, struct probe_conn **out)
+{
+    struct probe_conn_opts co = {
+        .client = followup ? &j->wide_client : &j->t.client,
+        .tls = followup ? j->wide : j->cfg,
+        .host = j->t.host,
+        .instance = j->t.instance,
+        .max_packet = 4096,
+    };
+    struct probe_result *res = &j->res;
+
+    if (followup) {
+        j->fres = calloc(1, sizeof(*j->fres));
+        if (!j->fres)
+            return -1;
+        j->fres->target = &j->t;
+        res = j->fres;
+    }
+    return probe_conn_new(out, &co, res);
+}
+
+static void attempt_start(struct job *j, bool followup)
+{
+    struct attempt *a = calloc(1, sizeof(*a));
+    struct probe_conn **slot = followup ? &j->fconn : &j->conn;
+
+    if (!a) {
+        job_finish(j);
+        return;
+    }
+    probe_conn_free(*slot);
+    *slot = NULL;
+    if (make_conn(j, followup, slot) != 0) {
+        free(a);
+        job_finish(j);
+        return;
+    }
+    a->job = j;
+    a->conn = *slot;
+    a->followup = followup;
+    a->tcp.data = a;
+    a->creq.data = a;
+    uv_tcp_init(j->e->loop, &a->tcp);
+    j->open_handles++;
+    j->cur = a;
+    uv_tcp_nodelay(&a->tcp, 1);
+    int rc = uv_tcp_connect(&a->creq, &a->tcp, j->ai_cur->ai_addr, on_connect);
+    if (rc != 0)
+        on_connect(&a->creq, rc);
+}
+
+static void connect_next(struct job *j)
+{
+    if (!j->ai_cur) {
+        j->res.net_error = j->last_err;
+        job_finish(j);
+        return;
+    }
+    attempt_start(j, false);
+}
+
+/* ---- resolve, deadline, finish ---- */
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
+{
+    struct job *j = req->data;
+
+    j->resolving = false;
+    if (j->finished) {
+        if (ai)
+            uv_freeaddrinfo(ai);
+        job_maybe_free(j);
+        return;
+    }
+    if (status < 0) {
+        j->res.net_error = status;
+        job_finish(j);
+        return;
+    }
+    j->ai = ai;
+    j->ai_cur = ai;
+    mark(j, &j->res.t_resolve, PROBE_PHASE_CONNECT);
+    connect_next(j);
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+    struct job *j = t->data;
+
+    j->res.timed_out = true;
+    if (j->cur && !j->cur->followup && j->conn)
+        probe_conn_abort(j->conn);
+    if (j->cur && j->cur->followup && j->fres)
+        j->res.followup_ran = false;
+    job_finish(j);
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    struct job *j = h->data;
+
+    j->open_handles--;
+    job_maybe_free(j);
+}
+
+static void job_finish(struct job *j)
+{
+    struct probe_engine *e = j->e;
+
+    if (j->finished)
+        return;
+    j->finished = true;
+    j->res.t_total = ms_since(j->t_start);
+    probe_diagnose(&j->res);
+    e->o.on_result(&j->res, e->o.arg);
+    if (j->cur)
+        attempt_close(j->cur);
+    if (j->resolving)
+        uv_cancel((uv_req_t *)&j->gai);
+    uv_close((uv_handle_t *)&j->timer, on_timer_closed);
+    e->in_flight--;
+    engine_pump(e);
+}
+
+static void job_start(struct job *j)
+{
+    struct probe_engine *e = j->e;
+    char port[8];
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+
+    e->in_flight++;
+    j->t_start = j->t_mark = uv_hrtime();
+    uv_timer_init(e->loop, &j->timer);
+    j->timer.data = j;
+    j->open_handles++;
+    uv_timer_start(&j->timer, on_deadline, (uint64_t)(e->o.timeout_s * 1000.0), 0);
+    snprintf(port, sizeof(port), "%u", j->t.port ? j->t.port : 1433u);
+    j->gai.data = j;
+    j->resolving = true;
+    int rc = uv_getaddrinfo(e->loop, &j->gai, on_resolved, j->t.host, port, &hints);
+    if (rc != 0) {
+        j->resolving = false;
+        j->res.net_error = rc;
+        job_finish(j);
+    }
+}
+
+static void engine_pump(struct probe_engine *e)
+{
+    while (e->in_flight < e->o.concurrency && e->q_next < e->q_len) {
+        struct job *j = e->queue[e->q_next];
+        e->queue[e->q_next++] = NULL;
+        job_start(j);
+    }
+}
+
+/* ---- profiles: one TLS config per distinct (trust store, versions, mode) ---- */
+
+static const struct tls_config *profile_get(struct probe_engine *e, const char *ca, int min,
+                                            int max, enum tls_handshake_mode mode, char *err,
+                                            size_t errlen)
+{
+    struct profile *p;
+
+    for (p = e->profiles; p; p = p->next) {
+        if (strcmp(p->ca, ca ? ca : "") == 0 && p->min == min && p->max == max && p->mode == mode)
+            return p->cfg;
+    }
+    p = calloc(1, sizeof(*p));
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    struct tls_config_opts o = { .min_version = min, .max_version = max, .ca_file = ca,
+                                 .mode = mode };
+    if (tls_config_new(&p->cfg, &o, err, errlen) != 0) {
+        free(p);
+        return NULL;
+    }
+    snprintf(p->ca, sizeof(p->ca), "%s", ca ? ca : "");
+    p->min = min;
+    p->max = max;
+    p->mode = mode;
+    p->next = e->profiles;
+    e->profiles = p;
+    return p->cfg;
+}
+
+static int queue_push(struct probe_engine *e, struct job *j)
+{
+    if (e->q_len == e->q_cap) {
+        size_t cap = e->q_cap ? e->q_cap * 2 : 64;
+        struct job **q = realloc(e->queue, cap * sizeof(*q));
+        if (!q)
+            return -1;
+        e->queue = q;
+        e->q_cap = cap;
+    }
+    e->queue[e->q_len++] = j;
+    return 0;
+}
+
+int probe_engine_add(struct probe_engine *e, const struct probe_target *t, char *err,
+                     size_t errlen)
+{
+    const struct probe_client *c = &t->client;
+    const char *ca = c->ca_file[0] ? c->ca_file : probe_truststore_find();
+    struct job *j = calloc(1, sizeof(*j));
+
+    if (!j) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    j->e = e;
+    j->t = *t;
+    j->cfg = profile_get(e, ca, c->tls_min, c->tls_max, c->handshake, err, errlen);
+    j->wide_client = *c;
+    j->wide_client.tls_min = TLS_V10;
+    j->wide_client.tls_max = TLS_V12;
+    j->wide = j->cfg ? profile_get(e, ca, TLS_V10, TLS_V12, TLS_HANDSHAKE_CERTIFICATE, err,
+                                   errlen) : NULL;
+    if (!j->cfg || !j->wide || queue_push(e, j) != 0) {
+        free(j);
+        return -1;
+    }
+    j->res.target = &j->t;
+    j->res.tds8 = c->encrypt == PROBE_ENCRYPT_STRICT;
+    j->res.t_resolve = j->res.t_browser = j->res.t_connect = -1;
+    j->res.t_prelogin = j->res.t_handshake = -1;
+    j->res.phase = PROBE_PHASE_RESOLVE;
+    engine_pump(e);
+    return 0;
+}
+
+int probe_engine_new(struct probe_engine **out, uv_loop_t *loop,
+                     const struct probe_engine_opts *o)
+{
+    struct probe_engine *e = calloc(1, sizeof(*e));
+
+    if (!e)
+        return -1;
+    e->loop = loop;
+    e->o = *o;
+    if (e->o.concurrency == 0)
+        e->o.concurrency = 256;
+    if (e->o.timeout_s <= 0)
+        e->o.timeout_s = 10;
+    *out = e;
+    return 0;
+}
+
+size_t probe_engine_pending(const struct probe_engine *e)
+{
+    return (e->q_len - e->q_next) + e->in_flight;
+}
+
+void probe_engine_free(struct probe_engine *e)
+{
+    if (!e)
+        return;
+    while (e->profiles) {
+        struct profile *p = e->profiles;
+        e->profiles = p->next;
+        tls_config_free(p->cfg);
+        free(p);
+    }
+    for (size_t i = e->q_next; i < e->q_len; i++)
+        free(e->queue[i]);
+    free(e->queue);
+    free(e);
+}

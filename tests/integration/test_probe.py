@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""Integration tests: the built tdsprobe against fakesql, for every case of the probe issue.
+
+Each test starts a fakesql configured like a SQL Server on Linux (mssql.conf), runs tdsprobe
+with --json, and checks the contract: exit code, status, diagnosis code, the client's message
+(the seed's three texts word for word), and the facts behind it (chain, TLS version, timing).
+
+Run one group: test_probe.py basics   (groups: basics certificates encryption handshake network)
+Environment: TDSPROBE, FAKESQL, TDSPROBE_CERTS (set by CTest).
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import unittest
+
+from fakesql import FakeSQL
+
+TDSPROBE = os.environ.get("TDSPROBE", "build/probe/tdsprobe")
+FAKESQL = os.environ.get("FAKESQL", "build/tests/fakesql/fakesql")
+CERTS = os.environ.get("TDSPROBE_CERTS", "build/certs")
+CA = os.path.join(CERTS, "ca.pem")
+
+UNTRUSTED = "The certificate chain was issued by an authority that is not trusted."
+NAME = "The target principal name is incorrect."
+CLOSED = "An existing connection was forcibly closed by the remote host."
+
+CONTRACT_KEYS = {"target", "host", "port", "instance", "address", "mode", "client", "status",
+                 "diagnosis", "findings", "server", "tls", "protocols", "timing_ms"}
+CLIENT_KEYS = {"driver", "encrypt", "trust_server_certificate", "host_name_in_certificate",
+               "validates", "sent_encryption"}
+SERVER_KEYS = {"version", "product", "encryption", "instance", "mars", "fedauth_required"}
+CHAIN_KEYS = {"subject", "issuer", "serial", "san", "not_before", "not_after", "days_left",
+              "signature_algorithm", "key_type", "key_bits", "eku", "key_usage", "self_signed",
+              "sha256"}
+
+
+def run_probe(*args, timeout=60):
+    """Runs tdsprobe --json ARGS; returns (exit code, [objects], stdout, stderr)."""
+    p = subprocess.run([TDSPROBE, "--json", *args], capture_output=True, text=True,
+                       timeout=timeout)
+    objs = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    return p.returncode, objs, p.stdout, p.stderr
+
+
+class ProbeCase(unittest.TestCase):
+    """Helpers shared by the groups."""
+
+    def probe(self, config, *args, target=None, expect_exit=None):
+        with FakeSQL(config, certs_dir=CERTS, binary=FAKESQL) as srv:
+            tgt = target or "localhost,%d" % srv.port
+            rc, objs, out, err = run_probe(*args, tgt)
+            self.srv_log = srv.log()
+        self.assertEqual(len(objs), 1, "one JSON object per target; stdout=%r stderr=%r"
+                         % (out, err))
+        r = objs[0]
+        self.check_contract(r)
+        if expect_exit is not None:
+            self.assertEqual(rc, expect_exit, json.dumps(r, indent=1))
+        return r
+
+    def check_contract(self, r):
+        self.assertTrue(CONTRACT_KEYS <= set(r), "missing %s" % (CONTRACT_KEYS - set(r)))
+        self.assertEqual(CLIENT_KEYS - set(r["client"]), set())
+        self.assertIn(r["status"], ("ok", "fail", "error"))
+        self.assertIn(r["mode"], ("tds7", "tds8"))
+        for k in ("code", "message", "fix"):
+            self.assertIn(k, r["diagnosis"])
+        if r["server"] is not None:
+            self.assertEqual(SERVER_KEYS - set(r["server"]), set())
+        if r["tls"] is not None:
+            for cert in r["tls"]["chain"]:
+                self.assertEqual(CHAIN_KEYS - set(cert), set())
+        for f in r["findings"]:
+            self.assertTrue({"code", "severity", "message", "cert"} <= set(f))
+
+    def assertDiag(self, r, status, code, message=None):
+        self.assertEqual((r["status"], r["diagnosis"]["code"]), (status, code),
+                         json.dumps(r, indent=1))
+        if message is not None:
+            self.assertEqual(r["diagnosis"]["message"], message)
+
+    def finding_codes(self, r):
+        return [f["code"] for f in r["findings"]]
+
+
+class Basics(ProbeCase):
+    def test_good_path(self):
+        r = self.probe({"cert": "good", "version": "16.0.1000"}, "--ca-file", CA, expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+        self.assertEqual(r["server"]["version"], "16.0.1000")
+        self.assertEqual(r["server"]["product"], "SQL Server 2022")
+        self.assertEqual(r["server"]["encryption"], "on")
+        self.assertEqual(r["client"]["sent_encryption"], "on")
+        self.assertTrue(r["client"]["validates"])
+        self.assertEqual(r["tls"]["version"], "TLSv1.2")
+        self.assertTrue(r["tls"]["cipher"].startswith("TLS_"))
+        chain = r["tls"]["chain"]
+        self.assertEqual(len(chain), 2)
+        self.assertIn("CN=localhost", chain[0]["subject"])
+        self.assertIn("DNS:localhost", chain[0]["san"])
+        self.assertIn("IP:127.0.0.1", chain[0]["san"])
+        self.assertEqual(chain[0]["eku"], ["serverAuth"])
+        self.assertEqual(len(chain[0]["sha256"]), 64)
+        self.assertEqual(r["address"], "127.0.0.1")
+        for phase in ("resolve", "connect", "prelogin", "handshake", "total"):
+            self.assertGreaterEqual(r["timing_ms"][phase], 0)
+
+    def test_untrusted_chain_system_store(self):
+        # The kit's CA is not in the system trust store: the seed's first error.
+        r = self.probe({"cert": "good"}, expect_exit=1)
+        self.assertDiag(r, "fail", "untrusted_chain", UNTRUSTED)
+        self.assertIn("untrusted_chain", self.finding_codes(r))
+
+    def test_name_mismatch(self):
+        r = self.probe({"cert": "wrongcn"}, "--ca-file", CA, expect_exit=1)
+        self.assertDiag(r, "fail", "name_mismatch", NAME)
+        self.assertIn("wrong.tdsprobe.test", r["diagnosis"]["cause"] + r["findings"][0]["message"])
+
+    def test_forcibly_closed_tls_version_alert(self):
+        # TLS-1.2-only server (the seed's mssql-conf set network.tlsprotocols 1.2) vs a client
+        # that stops at TLS 1.1: OpenSSL on Linux answers with an alert.
+        r = self.probe({"cert": "good", "tlsprotocols": "1.2"}, "--ca-file", CA,
+                       "--tls-max", "1.1", expect_exit=1)
+        self.assertDiag(r, "fail", "forcibly_closed", CLOSED)
+        self.assertIn("1.2", r["diagnosis"]["fix"])
+
+    def test_forcibly_closed_windows_reset(self):
+        r = self.probe({"cert": "good", "tlsprotocols": "1.2", "handshakefailure": "reset"},
+                       "--ca-file", CA, "--tls-max", "1.1", expect_exit=1)
+        self.assertDiag(r, "fail", "forcibly_closed", CLOSED)
+
+    def test_trust_server_certificate_connects_with_warning(self):
+        r = self.probe({"cert": "wrongcn"}, "--trust-server-certificate", expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+        self.assertFalse(r["client"]["validates"])
+        self.assertTrue(r["client"]["trust_server_certificate"])
+        sev = {f["code"]: f["severity"] for f in r["findings"]}
+        self.assertEqual(sev.get("name_mismatch"), "warning")
+
+
+class Certificates(ProbeCase):
+    def test_expired(self):
+        r = self.probe({"cert": "expired"}, "--ca-file", CA, expect_exit=1)
+        self.assertDiag(r, "fail", "expired")
+        self.assertLess(r["tls"]["chain"][0]["days_left"], 0)
+
+    def test_not_yet_valid(self):
+        r = self.probe({"cert": "notyet"}, "--ca-file", CA, expect_exit=1)
+        self.assertDiag(r, "fail", "not_yet_valid")
+
+    def test_client_auth_only_eku(self):
+        r = self.probe({"cert": "clientauth"}, "--ca-file", CA, expect_exit=1)
+        self.assertDiag(r, "fail", "no_server_auth_eku")
+
+    def test_key_usage_without_digital_signature(self):
+        r = self.probe({"cert": "keyenconly"}, "--ca-file", CA, expect_exit=1)
+        self.assertDiag(r, "fail", "bad_key_usage")
+
+    def test_no_key_encipherment_is_a_warning(self):
+        r = self.probe({"cert": "nokeyenc"}, "--ca-file", CA, expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+        self.assertIn("bad_key_usage", self.finding_codes(r))
+
+    def test_wildcard_matches_one_label(self):
+        r = self.probe({"cert": "wildcard"}, "--ca-file", CA,
+                       "--host-name-in-certificate", "db1.tdsprobe.test", expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+
+    def test_wildcard_does_not_match_two_labels(self):
+        r = self.probe({"cert": "wildcard"}, "--ca-file", CA,
+                       "--host-name-in-certificate", "a.b.tdsprobe.test", expect_exit=1)
+        self.assertDiag(r, "fail", "name_mismatch", NAME)
+
+    def test_sha1_signature_accepted_by_server_at_level_0(self):
+        r = self.probe({"cert": "sha1", "seclevel": 0}, "--ca-file", CA, expect_exit=1)
+        self.assertDiag(r, "fail", "weak_signature")
+        self.assertEqual(r["tls"]["chain"][0]["signature_algorithm"], "sha1WithRSAEncryption")
+
+    def test_sha1_certificate_refused_by_server_at_level_2(self):
+        # The seed's Ubuntu 20.04 case: the server's own OpenSSL will not use the certificate,
+        # PRELOGIN is still answered, then the handshake dies: "forcibly closed".
+        r = self.probe({"cert": "sha1", "seclevel": 2}, "--ca-file", CA, expect_exit=1)
+        self.assertDiag(r, "fail", "forcibly_closed", CLOSED)
+        self.assertIsNotNone(r["server"])
+        text = (r["diagnosis"]["cause"] + r["diagnosis"]["fix"]).lower()
+        self.assertIn("sha-1", text)
+
+    def test_rsa1024_weak_key(self):
+        r = self.probe({"cert": "rsa1024", "seclevel": 0}, "--ca-file", CA, expect_exit=1)
+        self.assertDiag(r, "fail", "weak_key")
+        self.assertEqual(r["tls"]["chain"][0]["key_bits"], 1024)
+
+    def test_fallback_certificate(self):
+        # No tlscert: SQL Server's self-signed CN=SSL_Self_Signed_Fallback.
+        r = self.probe({}, expect_exit=1)
+        self.assertDiag(r, "fail", "untrusted_chain", UNTRUSTED)
+        self.assertIn("SSL_Self_Signed_Fallback", r["tls"]["chain"][0]["subject"])
+        self.assertTrue(r["tls"]["chain"][0]["self_signed"])
+        self.assertIn("fallback_certificate", self.finding_codes(r))
+        self.assertIn("tlscert", json.dumps(r["findings"]) + r["diagnosis"]["fix"])
+
+    def test_seed_self_signed_recipe_trusted_by_ca_file(self):
+        # The seed's own openssl recipe, trusted as the seed says (copy the .pem to the client),
+        # checked against the CN it was made for.
+        seed = os.path.join(CERTS, "seed.pem")
+        r = self.probe({"cert": "seed"}, "--ca-file", seed,
+                       "--host-name-in-certificate", "mssql.contoso.com", expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+
+    def test_ecdsa_leaf(self):
+        r = self.probe({"cert": "ecdsa"}, "--ca-file", CA, expect_exit=0)
+        self.assertEqual(r["tls"]["chain"][0]["key_type"], "EC")
+        self.assertIn("ECDSA", r["tls"]["cipher"])
+
+
+class Encryption(ProbeCase):
+    def test_forced_encryption_with_optional_client_validates(self):
+        r = self.probe({"forceencryption": 1}, "--encrypt", "optional", expect_exit=1)
+        self.assertEqual(r["server"]["encryption"], "required")
+        self.assertEqual(r["client"]["sent_encryption"], "off")
+        self.assertTrue(r["client"]["validates"])
+        self.assertDiag(r, "fail", "untrusted_chain", UNTRUSTED)
+
+    def test_forced_encryption_with_optional_client_good_cert(self):
+        r = self.probe({"cert": "good", "forceencryption": 1}, "--encrypt", "optional",
+                       "--ca-file", CA, expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+
+    def test_optional_is_login_only_and_not_validated(self):
+        r = self.probe({}, "--encrypt", "optional", expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+        self.assertEqual(r["server"]["encryption"], "off")
+        self.assertFalse(r["client"]["validates"])
+        self.assertIsNotNone(r["tls"])  # login-only still runs a handshake
+
+    def test_encryption_not_supported_mandatory(self):
+        r = self.probe({"encryption": "not_supported"}, expect_exit=1)
+        self.assertDiag(r, "fail", "encryption_not_supported")
+        self.assertEqual(r["server"]["encryption"], "not_supported")
+        self.assertIsNone(r["tls"])
+
+    def test_encryption_not_supported_optional_is_cleartext(self):
+        r = self.probe({"encryption": "not_supported"}, "--encrypt", "optional", expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+        self.assertIsNone(r["tls"])
+        self.assertTrue(any(f["severity"] == "warning" for f in r["findings"]))
+
+
+class Handshake(ProbeCase):
+    def test_big_chain_split_into_512_byte_packets(self):
+        r = self.probe({"cert": "bigchain", "packetsize": 512}, "--ca-file", CA, expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+        self.assertEqual(len(r["tls"]["chain"]), 3)
+        self.assertEqual(r["tls"]["chain"][0]["key_bits"], 4096)
+
+    def test_tls10_only_server_vs_tls12_client(self):
+        r = self.probe({"cert": "good", "tlsprotocols": "1.0", "seclevel": 0}, "--ca-file", CA,
+                       "--tls-min", "1.2", expect_exit=1)
+        self.assertIn(r["diagnosis"]["code"], ("protocol_mismatch", "forcibly_closed"))
+
+    def test_certificate_mode(self):
+        r = self.probe({"cert": "good"}, "--ca-file", CA, "--handshake", "certificate",
+                       expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+        self.assertEqual(len(r["tls"]["chain"]), 2)
+
+    def test_tls_1_0_accepted_when_client_allows(self):
+        r = self.probe({"cert": "good", "tlsprotocols": "1.0", "seclevel": 0}, "--ca-file", CA,
+                       expect_exit=0)
+        self.assertEqual(r["tls"]["version"], "TLSv1.0")
+
+
+class Network(ProbeCase):
+    def test_connection_refused(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        rc, objs, _, _ = run_probe("127.0.0.1,%d" % port)
+        self.assertEqual(rc, 2)
+        self.check_contract(objs[0])
+        self.assertDiag(objs[0], "error", "connection_refused")
+
+    def test_dns_failure(self):
+        rc, objs, _, _ = run_probe("no-such-host.invalid")
+        self.assertEqual(rc, 2)
+        self.assertDiag(objs[0], "error", "dns_failure")
+
+    def test_stall_after_accept_times_out_in_prelogin(self):
+        r = self.probe({"stall": "accept"}, "--timeout", "1", expect_exit=2)
+        self.assertDiag(r, "error", "timeout")
+        self.assertIn("prelogin", r["diagnosis"]["message"] + r["diagnosis"]["cause"])
+
+    def test_stall_mid_handshake_times_out_in_handshake(self):
+        r = self.probe({"cert": "good", "stall": "handshake"}, "--ca-file", CA,
+                       "--timeout", "1", expect_exit=2)
+        self.assertDiag(r, "error", "timeout")
+        self.assertIn("handshake", r["diagnosis"]["message"] + r["diagnosis"]["cause"])
+
+    def test_reset_after_prelogin(self):
+        r = self.probe({"resetafterprelogin": 1}, expect_exit=1)
+        self.assertDiag(r, "fail", "forcibly_closed", CLOSED)
+
+    def test_garbage_reply_is_not_tds(self):
+        r = self.probe({"nontdsreply": 1}, expect_exit=2)
+        self.assertDiag(r, "error", "not_tds")
+
+    def test_malformed_prelogin_is_protocol_error(self):
+        # VERSION claims 2 bytes: every parser must refuse it, naming the option.
+        bad = "04 01 00 1a 00 00 01 00 00 00 0b 00 02 01 00 0d 00 01 ff 0a 00 00 ff ff ff 00"
+        r = self.probe({"preloginhex": bad.replace(" ", "")}, expect_exit=2)
+        self.assertDiag(r, "error", "protocol_error")
+        self.assertIn("VERSION", r["diagnosis"]["cause"] + r["diagnosis"]["message"])
+
+    def test_many_targets_one_run(self):
+        with FakeSQL({"cert": "good"}, certs_dir=CERTS, binary=FAKESQL) as good, \
+                FakeSQL({"cert": "wrongcn"}, certs_dir=CERTS, binary=FAKESQL) as bad:
+            rc, objs, _, _ = run_probe("--ca-file", CA, "localhost,%d" % good.port,
+                                       "localhost,%d" % bad.port)
+        self.assertEqual(rc, 1)
+        codes = sorted(o["diagnosis"]["code"] for o in objs)
+        self.assertEqual(codes, ["name_mismatch", "ok"])
+
+
+GROUPS = {"basics": Basics, "certificates": Certificates, "encryption": Encryption,
+          "handshake": Handshake, "network": Network}
+
+if __name__ == "__main__":
+    argv = [a for a in sys.argv[1:] if a in GROUPS]
+    flags = [a for a in sys.argv[1:] if a not in GROUPS]
+    suite = unittest.TestSuite()
+    for name in argv or GROUPS:
+        suite.addTests(unittest.defaultTestLoader.loadTestsFromTestCase(GROUPS[name]))
+    verbosity = 2 if "-v" in flags else 1
+    ok = unittest.TextTestRunner(verbosity=verbosity).run(suite).wasSuccessful()
+    sys.exit(0 if ok else 1)

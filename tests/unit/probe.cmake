@@ -1,0 +1,6 @@
+# probe/ unit tests: diagnosis (raw facts -> verdict, texts, fixes) and the output writers.
+foreach(t diagnose report)
+    tdsprobe_unit_test(test_probe_${t}
+        SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_probe_${t}.c
+        LIBS probe_core)
+endforeach()

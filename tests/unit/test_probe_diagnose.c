@@ -1,0 +1,1112 @@
+/* tests/unit/test_probe_diagnose.c: raw facts -> status, diagnosis, the client's own words,
+ * cause, fix and findings, for every diagnosis reachable from the engine's facts. The facts are
+ * built by hand (no network): a probe_result, a tls_info and a chain of tls_cert structs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <uv.h>
+
+#include "probe/probe.h"
+#include "probe/probe_diagnose.h"
+
+#define SEED_UNTRUSTED "The certificate chain was issued by an authority that is not trusted."
+#define SEED_NAME "The target principal name is incorrect."
+#define SEED_CLOSED "An existing connection was forcibly closed by the remote host."
+#define OK_TEXT "A client with these settings would connect."
+#define DAY 86400
+
+/* ---- fixture: a SqlClient (Mandatory) probe of db1.contoso.com that went well ---- */
+
+struct fx {
+    struct probe_target t;
+    struct probe_result r;
+    struct tls_info ti;
+    struct tls_cert certs[3];
+    struct tls_san sans[3][4];
+};
+
+static void fx_cert(struct fx *x, int i, const char *cn, const char *issuer_cn, bool self_signed)
+{
+    struct tls_cert *c = &x->certs[i];
+    time_t now = time(NULL);
+
+    memset(c, 0, sizeof(*c));
+    c->parsed = true;
+    c->x509_version = 3;
+    snprintf(c->subject, sizeof(c->subject), "CN=%s", cn);
+    snprintf(c->issuer, sizeof(c->issuer), "CN=%s", issuer_cn);
+    snprintf(c->subject_cn, sizeof(c->subject_cn), "%s", cn);
+    snprintf(c->serial, sizeof(c->serial), "0%d1a2b", i + 1);
+    c->san = x->sans[i];
+    c->not_before = now - 30 * DAY;
+    c->not_after = now + 335 * DAY + 3600;
+    snprintf(c->signature_algorithm, sizeof(c->signature_algorithm), "sha256WithRSAEncryption");
+    c->signature_bits = 128;
+    snprintf(c->key_type, sizeof(c->key_type), "RSA");
+    c->key_bits = 2048;
+    c->has_eku = i == 0;
+    c->eku = TLS_EKU_SERVER_AUTH;
+    c->has_key_usage = true;
+    c->key_usage = i == 0 ? (TLS_KU_DIGITAL_SIGNATURE | TLS_KU_KEY_ENCIPHERMENT)
+                          : (TLS_KU_KEY_CERT_SIGN | TLS_KU_CRL_SIGN);
+    c->is_ca = i > 0;
+    c->self_signed = self_signed;
+    memset(c->sha256, 'a' + i, 64);
+    c->sha256[64] = '\0';
+}
+
+static void fx_san(struct fx *x, int i, enum tls_san_type type, const char *value)
+{
+    struct tls_cert *c = &x->certs[i];
+
+    c->san[c->n_san].type = type;
+    snprintf(c->san[c->n_san].value, sizeof(c->san[0].value), "%s", value);
+    c->n_san++;
+    c->has_san_ext = true;
+}
+
+static struct fx *fx_new(void)
+{
+    struct fx *x = calloc(1, sizeof(*x));
+    struct probe_client *cl = &x->t.client;
+
+    assert_non_null(x);
+    snprintf(x->t.text, sizeof(x->t.text), "db1.contoso.com");
+    snprintf(x->t.host, sizeof(x->t.host), "db1.contoso.com");
+    x->t.port = 1433;
+    snprintf(cl->driver, sizeof(cl->driver), "sqlclient");
+    cl->encrypt = PROBE_ENCRYPT_MANDATORY;
+    cl->tls_min = TLS_V12;
+    cl->tls_max = TLS_V12;
+
+    x->r.target = &x->t;
+    snprintf(x->r.address, sizeof(x->r.address), "10.0.0.5");
+    x->r.sent_encryption = TDS_ENC_ON;
+    x->r.validates = true;
+    x->r.scope = TDS_TLS_FULL;
+    x->r.phase = PROBE_PHASE_DONE;
+    x->r.got_prelogin = true;
+    x->r.prelogin.has_encryption = true;
+    x->r.prelogin.encryption = TDS_ENC_ON;
+    x->r.tds_err.option = -1;
+
+    x->ti.stage = TLS_STAGE_DONE;
+    x->ti.version = TLS_V12;
+    x->ti.server_hello_version = TLS_V12;
+    snprintf(x->ti.cipher, sizeof(x->ti.cipher), "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
+    x->ti.verified_path = true;
+    fx_cert(x, 0, "db1.contoso.com", "Contoso Issuing CA", false);
+    fx_san(x, 0, TLS_SAN_DNS, "db1.contoso.com");
+    fx_cert(x, 1, "Contoso Issuing CA", "Contoso Issuing CA", true);
+    x->ti.chain = x->certs;
+    x->ti.chain_len = 2;
+    x->r.tls = &x->ti;
+    x->r.verdict.pass = true;
+    return x;
+}
+
+static void fx_finding(struct fx *x, enum tls_finding_code code, enum tls_severity sev,
+                       int cert, const char *msg)
+{
+    struct tls_finding *f = &x->r.verdict.f[x->r.verdict.n++];
+
+    f->code = code;
+    f->severity = sev;
+    f->cert = cert;
+    snprintf(f->message, sizeof(f->message), "%s", msg);
+    if (sev == TLS_SEV_ERROR) {
+        x->r.verdict.pass = false;
+    }
+}
+
+/* No handshake: the probe stopped before TLS. */
+static void fx_no_tls(struct fx *x, enum probe_phase phase)
+{
+    x->r.tls = NULL;
+    x->r.phase = phase;
+    x->r.got_prelogin = phase > PROBE_PHASE_PRELOGIN;
+}
+
+static const struct probe_finding *find(const struct probe_result *r, const char *code)
+{
+    for (size_t i = 0; i < r->n_findings; i++) {
+        if (strcmp(r->findings[i].code, code) == 0) {
+            return &r->findings[i];
+        }
+    }
+    return NULL;
+}
+
+__attribute__((noinline)) static void assert_contains(const char *hay, const char *needle)
+{
+    if (strstr(hay, needle) == NULL) {
+        fail_msg("expected \"%s\" in:\n%s", needle, hay);
+    }
+}
+
+__attribute__((noinline)) static void assert_not_contains(const char *hay,
+                                                          const char *needle)
+{
+    if (strstr(hay, needle) != NULL) {
+        fail_msg("did not expect \"%s\" in:\n%s", needle, hay);
+    }
+}
+
+static void assert_verdict(const struct probe_result *r, enum probe_status st, enum probe_diag d,
+                           const char *message)
+{
+    assert_string_equal(probe_diag_name(r->diag), probe_diag_name(d));
+    assert_int_equal(r->status, st);
+    if (message != NULL) {
+        assert_string_equal(r->message, message);
+    }
+    if (d != PROBE_DIAG_OK) {
+        assert_true(strlen(r->cause) > 20);
+        assert_true(strlen(r->fix) > 20);
+        /* the diagnosis is always among the findings, as an error */
+        const struct probe_finding *f = find(r, probe_diag_name(d));
+        assert_non_null(f);
+        assert_int_equal(f->severity, TLS_SEV_ERROR);
+    }
+}
+
+#define SEED_OPENSSL_DB1                                                                     \
+    "openssl req -x509 -nodes -newkey rsa:2048 -subj '/CN=db1.contoso.com' -addext "         \
+    "'subjectAltName=DNS:db1.contoso.com' -keyout mssql.key -out mssql.pem -days 365"
+
+/* The seed's recipe for the host; extra -addext options may sit before -keyout. */
+static void assert_reissue_fix(const char *fix)
+{
+    assert_contains(fix, "openssl req -x509 -nodes -newkey rsa:2048 -subj '/CN=db1.contoso.com' "
+                         "-addext 'subjectAltName=DNS:db1.contoso.com'");
+    assert_contains(fix, "-keyout mssql.key -out mssql.pem -days 365");
+    assert_contains(fix, "mssql-conf set network.tlscert /etc/ssl/certs/mssql.pem");
+    assert_contains(fix, "mssql-conf set network.tlskey /etc/ssl/private/mssql.key");
+}
+
+static void assert_trust_steps(const char *fix)
+{
+    assert_contains(fix, "/usr/share/ca-certificates/");
+    assert_contains(fix, "dpkg-reconfigure ca-certificates");
+    assert_contains(fix, "/etc/pki/ca-trust/source/anchors/");
+    assert_contains(fix, "update-ca-trust");
+    assert_contains(fix, "/usr/share/pki/trust/anchors/");
+    assert_contains(fix, "update-ca-certificates");
+    assert_contains(fix, "/usr/local/etc/openssl/certs");
+    assert_contains(fix, "openssl x509 -hash -in");
+    assert_contains(fix, "Current User > Trusted Root Certification Authorities > Certificates");
+}
+
+/* ---- names ---- */
+
+static void test_names(void **state)
+{
+    for (int d = 0; d < PROBE_DIAG_COUNT; d++) {
+        const char *n = probe_diag_name((enum probe_diag)d);
+        assert_int_equal(probe_diag_from_name(n), d);
+        assert_true(strlen(probe_client_text("sqlclient", (enum probe_diag)d, NULL)) > 0);
+    }
+    assert_string_equal(probe_diag_name(PROBE_DIAG_UNTRUSTED_CHAIN), "untrusted_chain");
+    assert_string_equal(probe_diag_name(PROBE_DIAG_TDS8_NOT_SUPPORTED), "tds8_not_supported");
+    assert_string_equal(probe_diag_name(PROBE_DIAG_COUNT), "unknown");
+    assert_int_equal(probe_diag_from_name("nope"), PROBE_DIAG_COUNT);
+    assert_int_equal(probe_diag_from_name(NULL), PROBE_DIAG_COUNT);
+    assert_int_equal(probe_diag_class(PROBE_DIAG_OK), PROBE_CLASS_OK);
+    assert_int_equal(probe_diag_class(PROBE_DIAG_NAME_MISMATCH), PROBE_CLASS_FAIL);
+    assert_int_equal(probe_diag_class(PROBE_DIAG_TIMEOUT), PROBE_CLASS_ERROR);
+    assert_int_equal(probe_diag_class(PROBE_DIAG_USAGE), PROBE_CLASS_USAGE);
+    assert_string_equal(probe_encrypt_name(PROBE_ENCRYPT_OPTIONAL), "optional");
+    assert_string_equal(probe_encrypt_name(PROBE_ENCRYPT_STRICT), "strict");
+    assert_string_equal(probe_status_name(PROBE_STATUS_FAIL), "fail");
+    assert_string_equal(probe_phase_name(PROBE_PHASE_HANDSHAKE), "handshake");
+    assert_string_equal(probe_phase_name(PROBE_PHASE_COUNT), "unknown");
+}
+
+static void test_client_texts(void **state)
+{
+    /* the seed's three, word for word */
+    assert_string_equal(probe_client_text("sqlclient", PROBE_DIAG_UNTRUSTED_CHAIN, NULL),
+                        SEED_UNTRUSTED);
+    assert_string_equal(probe_client_text("sqlclient", PROBE_DIAG_NAME_MISMATCH, NULL),
+                        SEED_NAME);
+    assert_string_equal(probe_client_text("sqlclient", PROBE_DIAG_FORCIBLY_CLOSED, NULL),
+                        SEED_CLOSED);
+    /* variants fall back to the plain text, unknown drivers to SqlClient's */
+    assert_string_equal(probe_client_text("sqlclient", PROBE_DIAG_NAME_MISMATCH, "no_san"),
+                        SEED_NAME);
+    assert_string_equal(probe_client_text("nosuchdriver", PROBE_DIAG_EXPIRED, NULL),
+                        "The received certificate has expired.");
+    assert_string_equal(probe_client_text(NULL, PROBE_DIAG_FORCIBLY_CLOSED, NULL), SEED_CLOSED);
+    assert_string_equal(probe_client_text("odbc18", PROBE_DIAG_UNTRUSTED_CHAIN, "self_signed"),
+                        "[Microsoft][ODBC Driver 18 for SQL Server]SSL Provider: "
+                        "[error:0A000086:SSL routines::certificate verify failed:self-signed "
+                        "certificate]");
+    assert_string_equal(probe_client_text("tedious", PROBE_DIAG_OK, NULL), OK_TEXT);
+    assert_true(probe_client_text_known("jdbc", PROBE_DIAG_UNTRUSTED_CHAIN));
+    assert_true(probe_client_text_known("go-mssqldb", PROBE_DIAG_NAME_MISMATCH));
+    assert_false(probe_client_text_known("freetds", PROBE_DIAG_NAME_MISMATCH));
+}
+
+/* ---- OK ---- */
+
+static void test_ok_validated(void **state)
+{
+    struct fx *x = fx_new();
+
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_OK, PROBE_DIAG_OK, OK_TEXT);
+    assert_contains(x->r.cause, "TLSv1.2");
+    assert_contains(x->r.cause, "db1.contoso.com");
+    for (size_t i = 0; i < x->r.n_findings; i++) {
+        assert_int_not_equal(x->r.findings[i].severity, TLS_SEV_ERROR);
+    }
+    /* idempotent: a second run starts over */
+    size_t n = x->r.n_findings;
+    probe_diagnose(&x->r);
+    assert_int_equal(x->r.n_findings, n);
+    assert_verdict(&x->r, PROBE_STATUS_OK, PROBE_DIAG_OK, OK_TEXT);
+    free(x);
+}
+
+static void test_ok_login_only_warns(void **state)
+{
+    struct fx *x = fx_new();
+
+    x->t.client.encrypt = PROBE_ENCRYPT_OPTIONAL;
+    x->r.sent_encryption = TDS_ENC_OFF;
+    x->r.prelogin.encryption = TDS_ENC_OFF;
+    x->r.scope = TDS_TLS_LOGIN_ONLY;
+    x->r.validates = false;
+    fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_WARNING, 1, "not in the trust store");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_OK, PROBE_DIAG_OK, OK_TEXT);
+    const struct probe_finding *f = find(&x->r, "login_only_tls");
+    assert_non_null(f);
+    assert_int_equal(f->severity, TLS_SEV_WARNING);
+    assert_string_equal(f->message,
+                        "the client does not validate the certificate: Encrypt=Optional gives "
+                        "login-only TLS; anyone on the path can read everything after login.");
+    /* the policy's warnings are kept */
+    f = find(&x->r, "untrusted_chain");
+    assert_non_null(f);
+    assert_int_equal(f->severity, TLS_SEV_WARNING);
+    assert_int_equal(f->cert, 1);
+    assert_contains(x->r.fix, "Encrypt=Mandatory");
+    free(x);
+}
+
+static void test_ok_trust_server_certificate_warns(void **state)
+{
+    struct fx *x = fx_new();
+
+    x->t.client.trust_server_certificate = true;
+    x->r.validates = false;
+    fx_finding(x, TLS_F_NAME_MISMATCH, TLS_SEV_WARNING, 0, "the client expects db1");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_OK, PROBE_DIAG_OK, OK_TEXT);
+    assert_non_null(find(&x->r, "no_validation"));
+    assert_contains(find(&x->r, "no_validation")->message, "TrustServerCertificate=True");
+    assert_non_null(find(&x->r, "name_mismatch"));
+    free(x);
+}
+
+static void test_ok_plaintext_warns(void **state)
+{
+    struct fx *x = fx_new();
+
+    x->t.client.encrypt = PROBE_ENCRYPT_OPTIONAL;
+    x->r.sent_encryption = TDS_ENC_OFF;
+    x->r.prelogin.encryption = TDS_ENC_NOT_SUP;
+    x->r.scope = TDS_TLS_NONE;
+    x->r.validates = false;
+    x->r.tls = NULL;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_OK, PROBE_DIAG_OK, OK_TEXT);
+    assert_non_null(find(&x->r, "no_encryption"));
+    assert_contains(find(&x->r, "no_encryption")->message, "not even the login");
+    free(x);
+}
+
+static void test_ok_old_tls_warns(void **state)
+{
+    struct fx *x = fx_new();
+
+    x->t.client.tls_min = TLS_V10;
+    x->ti.version = TLS_V10;
+    x->ti.server_hello_version = TLS_V10;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_OK, PROBE_DIAG_OK, OK_TEXT);
+    assert_non_null(find(&x->r, "old_tls_version"));
+    assert_contains(find(&x->r, "old_tls_version")->message, "TLSv1.0");
+    free(x);
+}
+
+/* ---- certificate verdicts ---- */
+
+static void test_untrusted_self_signed(void **state)
+{
+    struct fx *x = fx_new();
+
+    x->certs[0].self_signed = true;
+    snprintf(x->certs[0].issuer, sizeof(x->certs[0].issuer), "CN=db1.contoso.com");
+    x->ti.chain_len = 1;
+    fx_finding(x, TLS_F_SELF_SIGNED, TLS_SEV_INFO, 0, "the server's certificate is self-signed");
+    fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_ERROR, 0,
+               "the server's certificate \"CN=db1.contoso.com\" is self-signed and not in the "
+               "client's trust store");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_UNTRUSTED_CHAIN, SEED_UNTRUSTED);
+    assert_contains(x->r.cause, "The server's certificate \"CN=db1.contoso.com\" is self-signed");
+    assert_trust_steps(x->r.fix);
+    assert_contains(x->r.fix, "mssql.pem");
+    assert_contains(x->r.fix, "ServerCertificate=");
+    assert_contains(x->r.fix, "TrustServerCertificate=True");
+    assert_contains(x->r.fix, "Last resort");
+    assert_contains(x->r.fix, "disables every certificate check");
+    /* every finding is kept, in order, and the diagnosis is not duplicated */
+    assert_int_equal(x->r.n_findings, 2);
+    assert_string_equal(x->r.findings[0].code, "self_signed");
+    assert_string_equal(x->r.findings[1].code, "untrusted_chain");
+    free(x);
+}
+
+static void test_untrusted_fallback(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_cert(x, 0, "SSL_Self_Signed_Fallback", "SSL_Self_Signed_Fallback", true);
+    x->ti.chain_len = 1;
+    fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_ERROR, 0, "self-signed, not trusted");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_UNTRUSTED_CHAIN, SEED_UNTRUSTED);
+    assert_contains(x->r.cause, "SSL_Self_Signed_Fallback");
+    assert_reissue_fix(x->r.fix);
+    assert_trust_steps(x->r.fix);
+    assert_non_null(find(&x->r, "fallback_certificate"));
+    free(x);
+}
+
+static void test_untrusted_ca(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_ERROR, 1,
+               "the chain's root \"CN=Contoso Issuing CA\" is self-signed and not in the "
+               "client's trust store");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_UNTRUSTED_CHAIN, SEED_UNTRUSTED);
+    assert_contains(x->r.fix, "copy the CA certificate ('CN=Contoso Issuing CA')");
+    assert_contains(x->r.fix, "ca.pem");
+    assert_trust_steps(x->r.fix);
+    free(x);
+}
+
+static void test_untrusted_incomplete_chain(void **state)
+{
+    struct fx *x = fx_new();
+
+    x->ti.chain_len = 1;
+    fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_ERROR, 0, "issuer not in the trust store");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_UNTRUSTED_CHAIN, SEED_UNTRUSTED);
+    assert_contains(x->r.fix, "intermediate CA");
+    free(x);
+}
+
+static void test_unparsable_maps_to_untrusted(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_finding(x, TLS_F_UNPARSABLE_CERTIFICATE, TLS_SEV_ERROR, 1,
+               "certificate 1 (SHA-256 1111111111111111...) cannot be parsed: bad length");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_UNTRUSTED_CHAIN, SEED_UNTRUSTED);
+    assert_non_null(find(&x->r, "unparsable_certificate"));
+    free(x);
+}
+
+static void test_name_mismatch(void **state)
+{
+    struct fx *x = fx_new();
+
+    x->certs[0].n_san = 0;
+    snprintf(x->certs[0].subject_cn, sizeof(x->certs[0].subject_cn), "db2.contoso.com");
+    fx_san(x, 0, TLS_SAN_DNS, "db2.contoso.com");
+    fx_san(x, 0, TLS_SAN_DNS, "db2");
+    fx_finding(x, TLS_F_NAME_MISMATCH, TLS_SEV_ERROR, 0,
+               "the client expects \"db1.contoso.com\"; the certificate has DNS:db2.contoso.com");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_NAME_MISMATCH, SEED_NAME);
+    assert_contains(x->r.cause, "db1.contoso.com");
+    assert_contains(x->r.cause, "db2.contoso.com");
+    assert_contains(x->r.fix, "Server=db2.contoso.com");
+    assert_contains(x->r.fix, "HostNameInCertificate=db2.contoso.com");
+    assert_contains(x->r.fix, SEED_OPENSSL_DB1);
+    assert_reissue_fix(x->r.fix);
+    assert_contains(x->r.fix, "TrustServerCertificate=True");
+    free(x);
+}
+
+static void test_name_mismatch_first_error_wins(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_finding(x, TLS_F_NEGATIVE_SERIAL, TLS_SEV_WARNING, 0, "negative serial");
+    fx_finding(x, TLS_F_NAME_MISMATCH, TLS_SEV_ERROR, 0, "the client expects db1");
+    fx_finding(x, TLS_F_EXPIRED, TLS_SEV_ERROR, 0, "expired");
+    fx_finding(x, TLS_F_WEAK_KEY, TLS_SEV_ERROR, 0, "small key");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_NAME_MISMATCH, SEED_NAME);
+    /* every problem is listed, not only the first */
+    assert_int_equal(x->r.n_findings, 4);
+    assert_non_null(find(&x->r, "negative_serial"));
+    assert_non_null(find(&x->r, "expired"));
+    assert_non_null(find(&x->r, "weak_key"));
+    free(x);
+}
+
+static void test_name_mismatch_hostile_san_not_in_commands(void **state)
+{
+    struct fx *x = fx_new();
+
+    x->certs[0].n_san = 0;
+    snprintf(x->certs[0].subject_cn, sizeof(x->certs[0].subject_cn), "x';rm -rf /;'");
+    fx_san(x, 0, TLS_SAN_DNS, "evil$(reboot)\n.example");
+    fx_finding(x, TLS_F_NAME_MISMATCH, TLS_SEV_ERROR, 0, "mismatch\nwith newline");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_NAME_MISMATCH, SEED_NAME);
+    assert_not_contains(x->r.fix, "rm -rf");
+    assert_not_contains(x->r.fix, "$(reboot)");
+    assert_not_contains(x->r.cause, "\n");
+    assert_reissue_fix(x->r.fix); /* the user's own host name is still used */
+    free(x);
+}
+
+static void test_name_mismatch_hnic_in_command(void **state)
+{
+    struct fx *x = fx_new();
+
+    snprintf(x->t.client.host_name_in_certificate,
+             sizeof(x->t.client.host_name_in_certificate), "sql.contoso.com");
+    fx_finding(x, TLS_F_NAME_MISMATCH, TLS_SEV_ERROR, 0, "the client expects sql.contoso.com");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_NAME_MISMATCH, SEED_NAME);
+    assert_contains(x->r.cause, "HostNameInCertificate");
+    assert_contains(x->r.fix, "-subj '/CN=sql.contoso.com'");
+    free(x);
+}
+
+static void test_expired(void **state)
+{
+    struct fx *x = fx_new();
+
+    x->certs[0].not_after = time(NULL) - 3 * DAY;
+    fx_finding(x, TLS_F_EXPIRED, TLS_SEV_ERROR, 0, "certificate 0 expired 3 days ago");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_EXPIRED,
+                   "The received certificate has expired.");
+    assert_contains(x->r.cause, "Certificate 0 expired 3 days ago.");
+    assert_contains(x->r.cause, "valid from");
+    assert_reissue_fix(x->r.fix);
+    free(x);
+}
+
+static void test_expired_intermediate(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_finding(x, TLS_F_EXPIRED, TLS_SEV_ERROR, 1, "certificate 1 expired");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_EXPIRED, NULL);
+    assert_contains(x->r.fix, "CA certificate #1");
+    free(x);
+}
+
+static void test_not_yet_valid(void **state)
+{
+    struct fx *x = fx_new();
+
+    x->certs[0].not_before = time(NULL) + 2 * DAY;
+    fx_finding(x, TLS_F_NOT_YET_VALID, TLS_SEV_ERROR, 0, "not valid before tomorrow");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_NOT_YET_VALID, NULL);
+    assert_contains(x->r.fix, "timedatectl");
+    assert_reissue_fix(x->r.fix);
+    free(x);
+}
+
+static void test_cert_properties(void **state)
+{
+    static const struct {
+        enum tls_finding_code code;
+        enum probe_diag diag;
+        const char *fix;
+    } cases[] = {
+        {TLS_F_WEAK_SIGNATURE, PROBE_DIAG_WEAK_SIGNATURE, "SHA-256"},
+        {TLS_F_WEAK_KEY, PROBE_DIAG_WEAK_KEY, "at least 2048 bits"},
+        {TLS_F_NO_SERVER_AUTH_EKU, PROBE_DIAG_NO_SERVER_AUTH_EKU,
+         "-addext 'extendedKeyUsage=serverAuth'"},
+        {TLS_F_BAD_KEY_USAGE, PROBE_DIAG_BAD_KEY_USAGE,
+         "-addext 'keyUsage=critical,digitalSignature,keyEncipherment'"},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct fx *x = fx_new();
+        fx_finding(x, cases[i].code, TLS_SEV_ERROR, 0,
+                   "certificate 0 \"CN=db1.contoso.com\" fails this policy check");
+        probe_diagnose(&x->r);
+        assert_verdict(&x->r, PROBE_STATUS_FAIL, cases[i].diag, NULL);
+        assert_contains(x->r.fix, cases[i].fix);
+        assert_reissue_fix(x->r.fix);
+        free(x);
+    }
+}
+
+static void test_pin_mismatch(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_finding(x, TLS_F_PIN_MISMATCH, TLS_SEV_ERROR, 0, "not the pinned certificate");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_PIN_MISMATCH,
+                   "The certificate provided by the server does not match the certificate "
+                   "provided by the ServerCertificate option.");
+    assert_contains(x->r.fix, "pinned file");
+    free(x);
+}
+
+static void test_no_validation_no_failure(void **state)
+{
+    struct fx *x = fx_new();
+
+    /* a client that does not validate never fails on the certificate */
+    x->r.validates = false;
+    fx_finding(x, TLS_F_EXPIRED, TLS_SEV_ERROR, 0, "expired");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_OK, PROBE_DIAG_OK, OK_TEXT);
+    free(x);
+}
+
+/* ---- the server hung up ---- */
+
+static void fx_closed_after_hello(struct fx *x)
+{
+    x->r.phase = PROBE_PHASE_HANDSHAKE;
+    x->ti.stage = TLS_STAGE_CLIENT_HELLO_SENT;
+    x->ti.version = 0;
+    x->ti.cipher[0] = '\0';
+    x->ti.chain_len = 0;
+    x->ti.peer_reset = true;
+    x->r.server_reset = true;
+}
+
+static void test_forcibly_closed_followup_ok_version(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_closed_after_hello(x);
+    x->r.followup_ran = true;
+    x->r.followup_ok = true;
+    x->r.followup_version = TLS_V10;
+    snprintf(x->r.followup_cipher, sizeof(x->r.followup_cipher), "TLS_RSA_WITH_AES_128_CBC_SHA");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, SEED_CLOSED);
+    assert_contains(x->r.cause, "reset");
+    assert_contains(x->r.cause, "TLSv1.0 / TLS_RSA_WITH_AES_128_CBC_SHA");
+    assert_contains(x->r.fix, "mssql-conf set network.tlsprotocols 1.2");
+    assert_contains(x->r.fix, "let the client accept TLSv1.0");
+    assert_non_null(find(&x->r, "followup_handshake"));
+    free(x);
+}
+
+/* The seed's case: the server requires TLS 1.2, the client offers less. */
+static void test_forcibly_closed_client_lacks_tls12(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_closed_after_hello(x);
+    x->t.client.tls_min = TLS_V10;
+    x->t.client.tls_max = TLS_V10;
+    x->r.followup_ran = true;
+    x->r.followup_ok = true;
+    x->r.followup_version = TLS_V12;
+    snprintf(x->r.followup_cipher, sizeof(x->r.followup_cipher),
+             "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, SEED_CLOSED);
+    assert_contains(x->r.cause, "offering only TLSv1.0");
+    assert_contains(x->r.cause, "the server accepts TLSv1.2");
+    assert_contains(x->r.fix, "Make the client support TLS 1.2");
+    assert_not_contains(x->r.fix, "RFC 8996");
+    free(x);
+}
+
+static void test_forcibly_closed_followup_ok_cipher(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_closed_after_hello(x);
+    x->r.followup_ran = true;
+    x->r.followup_ok = true;
+    x->r.followup_version = TLS_V12;
+    snprintf(x->r.followup_cipher, sizeof(x->r.followup_cipher),
+             "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, SEED_CLOSED);
+    assert_contains(x->r.cause, "cipher suites");
+    assert_contains(x->r.fix, "network.tlsciphers");
+    assert_contains(x->r.fix, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384");
+    free(x);
+}
+
+static void test_forcibly_closed_followup_failed(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_closed_after_hello(x);
+    x->ti.peer_reset = false;
+    x->r.server_reset = false;
+    x->ti.peer_closed = true;
+    x->r.followup_ran = true;
+    x->r.followup_ok = false;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, SEED_CLOSED);
+    assert_contains(x->r.cause, "FIN");
+    assert_contains(x->r.cause, "cannot complete any handshake");
+    assert_contains(x->r.cause, "SHA-1");
+    assert_contains(x->r.cause, "security level 2");
+    assert_contains(x->r.fix, "at least 112 bits of security");
+    assert_contains(x->r.fix, "SHA-256");
+    assert_reissue_fix(x->r.fix);
+    free(x);
+}
+
+static void test_forcibly_closed_no_followup(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_closed_after_hello(x);
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, SEED_CLOSED);
+    assert_contains(x->r.fix, "mssql-conf set network.tlsprotocols 1.2");
+    assert_contains(x->r.fix, "at least 112 bits of security");
+    free(x);
+}
+
+static void test_forcibly_closed_alert(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_closed_after_hello(x);
+    x->ti.peer_reset = false;
+    x->r.server_reset = false;
+    x->ti.alert_received = true;
+    x->ti.alert_level = 2;
+    x->ti.alert_description = 40;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, SEED_CLOSED);
+    assert_contains(x->r.cause, "alert handshake_failure");
+    free(x);
+}
+
+static void test_forcibly_closed_before_prelogin_reply(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_no_tls(x, PROBE_PHASE_PRELOGIN);
+    x->r.net_error = UV_ECONNRESET;
+    x->r.server_reset = true;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, SEED_CLOSED);
+    assert_contains(x->r.cause, "without answering");
+    assert_contains(x->r.cause, "17819");
+    assert_contains(x->r.fix, "Encrypt=Strict");
+    /* UV_EOF is a close too */
+    x->r.net_error = UV_EOF;
+    x->r.server_reset = false;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, SEED_CLOSED);
+    assert_contains(x->r.cause, "FIN");
+    free(x);
+}
+
+static void test_forcibly_closed_after_prelogin_reply(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_no_tls(x, PROBE_PHASE_HANDSHAKE);
+    x->r.phase = PROBE_PHASE_PRELOGIN;
+    x->r.got_prelogin = true;
+    x->r.server_closed_after_prelogin = true;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, SEED_CLOSED);
+    assert_contains(x->r.cause, "answered PRELOGIN (ENCRYPTION=on)");
+    free(x);
+}
+
+/* ---- TLS version refused by the client ---- */
+
+static void test_protocol_mismatch(void **state)
+{
+    struct fx *x = fx_new();
+
+    x->r.phase = PROBE_PHASE_HANDSHAKE;
+    x->ti.stage = TLS_STAGE_SERVER_HELLO;
+    x->ti.local_reject = true;
+    x->ti.server_hello_version = TLS_V10;
+    x->ti.version = TLS_V10;
+    x->ti.chain_len = 0;
+    x->ti.error = -0x7280;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_PROTOCOL_MISMATCH,
+                   "The client and server cannot communicate, because they do not possess a "
+                   "common algorithm.");
+    assert_contains(x->r.cause, "TLSv1.0");
+    assert_contains(x->r.cause, "TLSv1.2");
+    assert_contains(x->r.fix, "mssql-conf set network.tlsprotocols 1.2");
+    /* a refused version is not also reported as "negotiated" */
+    assert_null(find(&x->r, "old_tls_version"));
+    free(x);
+}
+
+/* ---- encryption negotiation ---- */
+
+static void test_encryption_not_supported(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_no_tls(x, PROBE_PHASE_DONE);
+    x->r.prelogin.encryption = TDS_ENC_NOT_SUP;
+    x->r.scope = TDS_TLS_TERMINATE;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_ENCRYPTION_NOT_SUPPORTED,
+                   "The instance of SQL Server you attempted to connect to does not support "
+                   "encryption.");
+    assert_contains(x->r.cause, "not_supported");
+    assert_reissue_fix(x->r.fix);
+    assert_contains(x->r.fix, "Encrypt=Optional");
+    free(x);
+}
+
+static void test_encryption_required(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_no_tls(x, PROBE_PHASE_DONE);
+    snprintf(x->t.client.driver, sizeof(x->t.client.driver), "tedious");
+    x->r.sent_encryption = TDS_ENC_NOT_SUP;
+    x->r.prelogin.encryption = TDS_ENC_REQ;
+    x->r.scope = TDS_TLS_TERMINATE;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_ENCRYPTION_REQUIRED,
+                   "Server requires encryption, set 'encrypt' config option to true.");
+    assert_contains(x->r.fix, "options.encrypt: true");
+    /* SqlClient's words for the same facts */
+    snprintf(x->t.client.driver, sizeof(x->t.client.driver), "sqlclient");
+    probe_diagnose(&x->r);
+    assert_string_equal(x->r.message, "The instance of SQL Server you attempted to connect to "
+                                      "requires encryption but this machine does not support "
+                                      "it.");
+    free(x);
+}
+
+static void test_tds8_not_supported(void **state)
+{
+    struct fx *x = fx_new();
+
+    x->t.client.encrypt = PROBE_ENCRYPT_STRICT;
+    x->r.tds8 = true;
+    x->r.got_prelogin = false;
+    x->r.strict_refused = true;
+    x->r.phase = PROBE_PHASE_HANDSHAKE;
+    x->ti.stage = TLS_STAGE_CLIENT_HELLO_SENT;
+    x->ti.chain_len = 0;
+    x->ti.peer_closed = true;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_TDS8_NOT_SUPPORTED, NULL);
+    assert_contains(x->r.cause, "TDS 8.0");
+    assert_contains(x->r.cause, "a close");
+    assert_contains(x->r.fix, "Encrypt=Mandatory");
+    free(x);
+}
+
+static void test_strict_no_tsc_escape(void **state)
+{
+    struct fx *x = fx_new();
+
+    x->t.client.encrypt = PROBE_ENCRYPT_STRICT;
+    x->r.tds8 = true;
+    x->r.got_prelogin = false;
+    x->ti.alpn[0] = 't';
+    fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_ERROR, 1,
+               "the chain's root \"CN=Contoso Issuing CA\" is not in the trust store");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_UNTRUSTED_CHAIN, SEED_UNTRUSTED);
+    assert_not_contains(x->r.fix, "TrustServerCertificate=True");
+    assert_contains(x->r.fix, "Strict encryption always validates");
+    free(x);
+}
+
+/* ---- could not probe ---- */
+
+static void test_dns_failure(void **state)
+{
+    static const int errs[] = {UV_EAI_NONAME, UV_EAI_AGAIN, UV_EAI_FAIL, UV_EAI_NODATA};
+
+    for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+        struct fx *x = fx_new();
+        fx_no_tls(x, PROBE_PHASE_RESOLVE);
+        x->r.address[0] = '\0';
+        x->r.net_error = errs[i];
+        probe_diagnose(&x->r);
+        assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_DNS_FAILURE, NULL);
+        assert_contains(x->r.message, "No such host is known.");
+        assert_contains(x->r.cause, "db1.contoso.com");
+        assert_contains(x->r.cause, uv_strerror(errs[i]));
+        assert_null(find(&x->r, "no_validation"));
+        free(x);
+    }
+}
+
+static void test_connection_refused(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_no_tls(x, PROBE_PHASE_CONNECT);
+    x->r.net_error = UV_ECONNREFUSED;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_CONNECTION_REFUSED, NULL);
+    assert_contains(x->r.message, "actively refused");
+    assert_contains(x->r.cause, "10.0.0.5 port 1433");
+    assert_contains(x->r.fix, "network.tcpport");
+    /* other connect errors name the error */
+    x->r.net_error = UV_EHOSTUNREACH;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_CONNECTION_REFUSED, NULL);
+    assert_contains(x->r.cause, "EHOSTUNREACH");
+    free(x);
+}
+
+static void test_timeouts_name_the_phase(void **state)
+{
+    static const enum probe_phase phases[] = {PROBE_PHASE_RESOLVE, PROBE_PHASE_CONNECT,
+                                              PROBE_PHASE_PRELOGIN, PROBE_PHASE_HANDSHAKE};
+
+    for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+        struct fx *x = fx_new();
+        char want[64];
+        fx_no_tls(x, phases[i]);
+        x->r.timed_out = true;
+        probe_diagnose(&x->r);
+        assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_TIMEOUT,
+                       "Timeout expired.  The timeout period elapsed prior to completion of the "
+                       "operation or the server is not responding.");
+        snprintf(want, sizeof(want), "The %s phase ran out of time", probe_phase_name(phases[i]));
+        assert_contains(x->r.cause, want);
+        free(x);
+    }
+}
+
+static void test_timeout_uv_etimedout_and_handshake(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_no_tls(x, PROBE_PHASE_CONNECT);
+    x->r.net_error = UV_ETIMEDOUT;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_TIMEOUT, NULL);
+    free(x);
+
+    /* strict: an old server waits for the rest of a "TDS packet" */
+    x = fx_new();
+    x->t.client.encrypt = PROBE_ENCRYPT_STRICT;
+    x->r.tds8 = true;
+    x->r.got_prelogin = false;
+    x->r.phase = PROBE_PHASE_HANDSHAKE;
+    x->r.timed_out = true;
+    x->ti.stage = TLS_STAGE_CLIENT_HELLO_SENT;
+    x->ti.chain_len = 0;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_TIMEOUT, NULL);
+    assert_contains(x->r.cause, "handshake phase");
+    assert_contains(x->r.fix, "Encrypt=Mandatory");
+    free(x);
+}
+
+static void test_instance_not_found(void **state)
+{
+    struct fx *x = fx_new();
+
+    snprintf(x->t.instance, sizeof(x->t.instance), "SQLEXPRESS");
+    x->t.port = 0;
+    fx_no_tls(x, PROBE_PHASE_BROWSER);
+    x->r.timed_out = true;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_INSTANCE_NOT_FOUND, NULL);
+    assert_contains(x->r.message, "error: 26 - Error Locating Server/Instance Specified");
+    assert_contains(x->r.cause, "SQLEXPRESS");
+    assert_contains(x->r.cause, "UDP 1434");
+    assert_contains(x->r.fix, "Server=db1.contoso.com,<port>");
+    free(x);
+}
+
+static void test_not_tds(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_no_tls(x, PROBE_PHASE_PRELOGIN);
+    x->r.not_tds = true;
+    snprintf(x->r.tds_err.detail, sizeof(x->r.tds_err.detail), "reply starts with \"SSH-2.0\"");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_NOT_TDS, NULL);
+    assert_contains(x->r.cause, "SSH-2.0");
+    assert_contains(x->r.fix, "1433");
+    free(x);
+}
+
+static void test_protocol_error_names_option(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_no_tls(x, PROBE_PHASE_PRELOGIN);
+    x->r.tds_err.code = TDS_ERR_OPTION_OUT_OF_RANGE;
+    x->r.tds_err.offset = 13;
+    x->r.tds_err.option = TDS_PL_ENCRYPTION;
+    snprintf(x->r.tds_err.detail, sizeof(x->r.tds_err.detail),
+             "ENCRYPTION claims [40,+1) of a 30-byte payload");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_PROTOCOL_ERROR, NULL);
+    assert_contains(x->r.cause, "offset 13");
+    assert_contains(x->r.cause, "option ENCRYPTION");
+    assert_contains(x->r.cause, "[40,+1) of a 30-byte payload");
+    free(x);
+}
+
+/* ---- other drivers' words ---- */
+
+static void test_driver_texts(void **state)
+{
+    struct fx *x = fx_new();
+
+    /* go-mssqldb and the fallback certificate: no SAN, a hostname error */
+    snprintf(x->t.client.driver, sizeof(x->t.client.driver), "go-mssqldb");
+    fx_cert(x, 0, "SSL_Self_Signed_Fallback", "SSL_Self_Signed_Fallback", true);
+    x->ti.chain_len = 1;
+    fx_finding(x, TLS_F_NAME_MISMATCH, TLS_SEV_ERROR, 0, "no names");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_NAME_MISMATCH,
+                   "TLS Handshake failed: x509: certificate is not valid for any names, but "
+                   "wanted to match db1.contoso.com");
+    assert_reissue_fix(x->r.fix);
+
+    /* tedious, self-signed leaf */
+    snprintf(x->t.client.driver, sizeof(x->t.client.driver), "tedious");
+    x->r.verdict.n = 0;
+    fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_ERROR, 0, "self-signed");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_UNTRUSTED_CHAIN,
+                   "Failed to connect to db1.contoso.com:1433 - self-signed certificate");
+    assert_contains(x->r.fix, "options.trustServerCertificate: true");
+
+    /* JDBC name mismatch names both sides (and keeps the original's missing space) */
+    snprintf(x->t.client.driver, sizeof(x->t.client.driver), "jdbc");
+    fx_cert(x, 0, "db2.contoso.com", "Contoso CA", false);
+    fx_san(x, 0, TLS_SAN_DNS, "db2.contoso.com");
+    x->r.verdict.n = 0;
+    fx_finding(x, TLS_F_NAME_MISMATCH, TLS_SEV_ERROR, 0, "mismatch");
+    probe_diagnose(&x->r);
+    assert_contains(x->r.message, "\"encrypt\" property is set to \"true\" and "
+                                  "\"trustServerCertificate\" property is set to \"false\"");
+    assert_contains(x->r.message, "Failed to validate the server name \"db1.contoso.com\"in a "
+                                  "certificate");
+    assert_contains(x->r.message, "Name in certificate \"db2.contoso.com\"");
+    free(x);
+
+    /* go-mssqldb refusing TLS 1.0 prints the wire version */
+    x = fx_new();
+    snprintf(x->t.client.driver, sizeof(x->t.client.driver), "go-mssqldb");
+    x->ti.local_reject = true;
+    x->ti.server_hello_version = TLS_V10;
+    x->ti.stage = TLS_STAGE_SERVER_HELLO;
+    x->ti.chain_len = 0;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_PROTOCOL_MISMATCH,
+                   "TLS Handshake failed: tls: server selected unsupported protocol version "
+                   "301");
+    free(x);
+}
+
+static void test_findings_bounded(void **state)
+{
+    struct fx *x = fx_new();
+
+    for (int i = 0; i < TLS_MAX_FINDINGS; i++) {
+        fx_finding(x, TLS_F_NEGATIVE_SERIAL, TLS_SEV_WARNING, 0, "again");
+    }
+    x->r.followup_ran = true;
+    x->r.scope = TDS_TLS_FULL;
+    x->r.validates = false;
+    probe_diagnose(&x->r);
+    assert_true(x->r.n_findings <= PROBE_MAX_FINDINGS);
+    assert_int_equal(x->r.n_findings, TLS_MAX_FINDINGS + 2);
+    free(x);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_client_texts),
+        cmocka_unit_test(test_ok_validated),
+        cmocka_unit_test(test_ok_login_only_warns),
+        cmocka_unit_test(test_ok_trust_server_certificate_warns),
+        cmocka_unit_test(test_ok_plaintext_warns),
+        cmocka_unit_test(test_ok_old_tls_warns),
+        cmocka_unit_test(test_untrusted_self_signed),
+        cmocka_unit_test(test_untrusted_fallback),
+        cmocka_unit_test(test_untrusted_ca),
+        cmocka_unit_test(test_untrusted_incomplete_chain),
+        cmocka_unit_test(test_unparsable_maps_to_untrusted),
+        cmocka_unit_test(test_name_mismatch),
+        cmocka_unit_test(test_name_mismatch_first_error_wins),
+        cmocka_unit_test(test_name_mismatch_hostile_san_not_in_commands),
+        cmocka_unit_test(test_name_mismatch_hnic_in_command),
+        cmocka_unit_test(test_expired),
+        cmocka_unit_test(test_expired_intermediate),
+        cmocka_unit_test(test_not_yet_valid),
+        cmocka_unit_test(test_cert_properties),
+        cmocka_unit_test(test_pin_mismatch),
+        cmocka_unit_test(test_no_validation_no_failure),
+        cmocka_unit_test(test_forcibly_closed_followup_ok_version),
+        cmocka_unit_test(test_forcibly_closed_client_lacks_tls12),
+        cmocka_unit_test(test_forcibly_closed_followup_ok_cipher),
+        cmocka_unit_test(test_forcibly_closed_followup_failed),
+        cmocka_unit_test(test_forcibly_closed_no_followup),
+        cmocka_unit_test(test_forcibly_closed_alert),
+        cmocka_unit_test(test_forcibly_closed_before_prelogin_reply),
+        cmocka_unit_test(test_forcibly_closed_after_prelogin_reply),
+        cmocka_unit_test(test_protocol_mismatch),
+        cmocka_unit_test(test_encryption_not_supported),
+        cmocka_unit_test(test_encryption_required),
+        cmocka_unit_test(test_tds8_not_supported),
+        cmocka_unit_test(test_strict_no_tsc_escape),
+        cmocka_unit_test(test_dns_failure),
+        cmocka_unit_test(test_connection_refused),
+        cmocka_unit_test(test_timeouts_name_the_phase),
+        cmocka_unit_test(test_timeout_uv_etimedout_and_handshake),
+        cmocka_unit_test(test_instance_not_found),
+        cmocka_unit_test(test_not_tds),
+        cmocka_unit_test(test_protocol_error_names_option),
+        cmocka_unit_test(test_driver_texts),
+        cmocka_unit_test(test_findings_bounded),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,881 @@
+/* tests/unit/test_probe_report.c: the JSON Lines and text writers.
+ *
+ * The JSON is checked by a strict validator written here (RFC 8259 grammar, UTF-8, no
+ * duplicate keys) that also collects every key path ("client.driver", "tls.chain[].san"), so
+ * the tests can compare the field names with the contract's exactly; Python's json module
+ * parses the same output as a second opinion. Hostile certificate strings (quotes, newlines,
+ * escape sequences, invalid UTF-8) must come out escaped in both formats. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <uv.h>
+
+#include "probe/probe.h"
+#include "probe/probe_diagnose.h"
+#include "probe/probe_report.h"
+
+#define DAY 86400
+
+/* ---- a strict JSON validator that records key paths ---- */
+
+#define MAX_PATHS 256
+
+struct jv {
+    const char *p;
+    const char *end;
+    char paths[MAX_PATHS][96];
+    size_t n;
+    int depth;
+};
+
+static void jv_ws(struct jv *v)
+{
+    while (v->p < v->end && strchr(" \t\r\n", *v->p) != NULL && *v->p != '\0') {
+        v->p++;
+    }
+}
+
+static void jv_record(struct jv *v, const char *path)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        if (strcmp(v->paths[i], path) == 0) {
+            return;
+        }
+    }
+    if (v->n < MAX_PATHS) {
+        snprintf(v->paths[v->n++], sizeof(v->paths[0]), "%s", path);
+    }
+}
+
+static bool jv_hex4(struct jv *v)
+{
+    for (int i = 0; i < 4; i++) {
+        if (v->p >= v->end || strchr("0123456789abcdefABCDEF", *v->p) == NULL || *v->p == 0) {
+            return false;
+        }
+        v->p++;
+    }
+    return true;
+}
+
+/* Length of a valid UTF-8 sequence at p, or 0. */
+static size_t jv_utf8(const unsigned char *p, const unsigned char *end)
+{
+    size_t n = p[0] < 0x80 ? 1 : p[0] >= 0xC2 && p[0] <= 0xDF ? 2 : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+                           : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : 0;
+
+    if (n == 0 || (size_t)(end - p) < n) {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+    }
+    if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] > 0x9F) ||
+        (p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] > 0x8F)) {
+        return 0;
+    }
+    return n;
+}
+
+static bool jv_string(struct jv *v, char *out, size_t cap)
+{
+    size_t o = 0;
+
+    if (v->p >= v->end || *v->p != '"') {
+        return false;
+    }
+    v->p++;
+    while (v->p < v->end && *v->p != '"') {
+        unsigned char c = (unsigned char)*v->p;
+        size_t n;
+        if (c < 0x20) {
+            return false; /* raw control characters are not allowed */
+        }
+        if (c == '\\') {
+            v->p++;
+            if (v->p >= v->end || strchr("\"\\/bfnrtu", *v->p) == NULL || *v->p == 0) {
+                return false;
+            }
+            if (*v->p++ == 'u' && !jv_hex4(v)) {
+                return false;
+            }
+            continue;
+        }
+        n = jv_utf8((const unsigned char *)v->p, (const unsigned char *)v->end);
+        if (n == 0) {
+            return false;
+        }
+        if (out != NULL && o + n < cap) {
+            memcpy(out + o, v->p, n);
+            o += n;
+        }
+        v->p += n;
+    }
+    if (out != NULL) {
+        out[o < cap ? o : cap - 1] = '\0';
+    }
+    if (v->p >= v->end) {
+        return false;
+    }
+    v->p++;
+    return true;
+}
+
+static bool jv_number(struct jv *v)
+{
+    const char *s = v->p;
+
+    if (v->p < v->end && *v->p == '-') {
+        v->p++;
+    }
+    if (v->p >= v->end || *v->p < '0' || *v->p > '9') {
+        return false;
+    }
+    if (*v->p == '0') {
+        v->p++;
+    } else {
+        while (v->p < v->end && *v->p >= '0' && *v->p <= '9') {
+            v->p++;
+        }
+    }
+    if (v->p < v->end && *v->p == '.') {
+        v->p++;
+        if (v->p >= v->end || *v->p < '0' || *v->p > '9') {
+            return false;
+        }
+        while (v->p < v->end && *v->p >= '0' && *v->p <= '9') {
+            v->p++;
+        }
+    }
+    return v->p > s;
+}
+
+static bool jv_value(struct jv *v, const char *path);
+
+static bool jv_object(struct jv *v, const char *path)
+{
+    char keys[64][48];
+    size_t nk = 0;
+
+    v->p++;
+    jv_ws(v);
+    if (v->p < v->end && *v->p == '}') {
+        v->p++;
+        return true;
+    }
+    for (;;) {
+        char key[48], sub[96];
+        jv_ws(v);
+        if (!jv_string(v, key, sizeof(key))) {
+            return false;
+        }
+        for (size_t i = 0; i < nk; i++) {
+            if (strcmp(keys[i], key) == 0) {
+                return false; /* duplicate key */
+            }
+        }
+        if (nk < 64) {
+            snprintf(keys[nk++], sizeof(keys[0]), "%s", key);
+        }
+        snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] != '\0' ? "." : "", key);
+        jv_record(v, sub);
+        jv_ws(v);
+        if (v->p >= v->end || *v->p++ != ':' || !jv_value(v, sub)) {
+            return false;
+        }
+        jv_ws(v);
+        if (v->p < v->end && *v->p == ',') {
+            v->p++;
+            continue;
+        }
+        if (v->p < v->end && *v->p == '}') {
+            v->p++;
+            return true;
+        }
+        return false;
+    }
+}
+
+static bool jv_array(struct jv *v, const char *path)
+{
+    char sub[96];
+
+    snprintf(sub, sizeof(sub), "%s[]", path);
+    v->p++;
+    jv_ws(v);
+    if (v->p < v->end && *v->p == ']') {
+        v->p++;
+        return true;
+    }
+    for (;;) {
+        if (!jv_value(v, sub)) {
+            return false;
+        }
+        jv_ws(v);
+        if (v->p < v->end && *v->p == ',') {
+            v->p++;
+            continue;
+        }
+        if (v->p < v->end && *v->p == ']') {
+            v->p++;
+            return true;
+        }
+        return false;
+    }
+}
+
+static bool jv_literal(struct jv *v, const char *lit)
+{
+    size_t n = strlen(lit);
+
+    if ((size_t)(v->end - v->p) < n || memcmp(v->p, lit, n) != 0) {
+        return false;
+    }
+    v->p += n;
+    return true;
+}
+
+static bool jv_value(struct jv *v, const char *path)
+{
+    bool ok;
+
+    jv_ws(v);
+    if (v->p >= v->end || ++v->depth > 32) {
+        return false;
+    }
+    switch (*v->p) {
+    case '{':
+        ok = jv_object(v, path);
+        break;
+    case '[':
+        ok = jv_array(v, path);
+        break;
+    case '"':
+        ok = jv_string(v, NULL, 0);
+        break;
+    case 't':
+        ok = jv_literal(v, "true");
+        break;
+    case 'f':
+        ok = jv_literal(v, "false");
+        break;
+    case 'n':
+        ok = jv_literal(v, "null");
+        break;
+    default:
+        ok = jv_number(v);
+        break;
+    }
+    v->depth--;
+    return ok;
+}
+
+/* Validates one JSON Lines record: one value, then exactly one "\n". */
+static bool jv_parse_line(struct jv *v, const char *s, size_t n)
+{
+    memset(v, 0, sizeof(*v));
+    v->p = s;
+    v->end = s + n;
+    if (n == 0 || s[n - 1] != '\n' || memchr(s, '\n', n - 1) != NULL) {
+        return false;
+    }
+    v->end = s + n - 1;
+    if (!jv_value(v, "")) {
+        return false;
+    }
+    jv_ws(v);
+    return v->p == v->end;
+}
+
+/* Every recorded key directly under prefix ("" = top level), as a sorted comma list. */
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void keys_under(const struct jv *v, const char *prefix, char *out, size_t cap)
+{
+    const char *list[MAX_PATHS];
+    size_t n = 0, plen = strlen(prefix), o = 0;
+
+    for (size_t i = 0; i < v->n; i++) {
+        const char *k = v->paths[i];
+        if (plen > 0 && (strncmp(k, prefix, plen) != 0 || k[plen] != '.')) {
+            continue;
+        }
+        k += plen > 0 ? plen + 1 : 0;
+        if (strchr(k, '.') == NULL && (plen > 0 || strchr(v->paths[i], '.') == NULL)) {
+            list[n++] = k;
+        }
+    }
+    qsort(list, n, sizeof(list[0]), cmp_str);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        o += (size_t)snprintf(out + o, o < cap ? cap - o : 0, "%s%s", i > 0 ? "," : "", list[i]);
+    }
+}
+
+/* ---- capture ---- */
+
+struct cap {
+    char *buf;
+    size_t len;
+};
+
+static FILE *cap_open(struct cap *c)
+{
+    FILE *f = open_memstream(&c->buf, &c->len);
+
+    assert_non_null(f);
+    return f;
+}
+
+static void cap_close(FILE *f)
+{
+    assert_int_equal(fclose(f), 0);
+}
+
+static void json_of(const struct probe_result *r, struct cap *c)
+{
+    FILE *f = cap_open(c);
+
+    probe_report_json(f, r);
+    cap_close(f);
+}
+
+static void text_of(const struct probe_result *r, bool color, struct cap *c)
+{
+    FILE *f = cap_open(c);
+
+    probe_report_text(f, r, color);
+    cap_close(f);
+}
+
+__attribute__((noinline)) static void assert_contains(const char *hay, const char *needle)
+{
+    if (strstr(hay, needle) == NULL) {
+        fail_msg("expected \"%s\" in:\n%s", needle, hay);
+    }
+}
+
+__attribute__((noinline)) static void assert_not_contains(const char *hay,
+                                                          const char *needle)
+{
+    if (strstr(hay, needle) != NULL) {
+        fail_msg("did not expect \"%s\" in:\n%s", needle, hay);
+    }
+}
+
+static void assert_valid_json(const struct cap *c, struct jv *v)
+{
+    if (!jv_parse_line(v, c->buf, c->len)) {
+        fail_msg("invalid JSON line near offset %ld:\n%s", (long)(v->p - c->buf), c->buf);
+    }
+}
+
+/* Python's json module as a second, independent parser. */
+static void assert_python_parses(const struct cap *c)
+{
+    char path[] = "/tmp/tdsprobe-json-XXXXXX";
+    char cmd[256];
+    int fd = mkstemp(path);
+    FILE *f;
+
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(c->buf, 1, c->len, f), c->len);
+    assert_int_equal(fclose(f), 0);
+    snprintf(cmd, sizeof(cmd),
+             "python3 -c 'import json,sys; json.loads(open(sys.argv[1],\"rb\").read()"
+             ".decode(\"utf-8\"))' %s", path);
+    assert_int_equal(system(cmd), 0);
+    unlink(path);
+}
+
+/* ---- fixture ---- */
+
+struct fx {
+    struct probe_target t;
+    struct probe_result r;
+    struct tls_info ti;
+    struct tls_cert certs[2];
+    struct tls_san sans[2][4];
+};
+
+static void fx_cert(struct fx *x, int i, const char *subject, const char *issuer)
+{
+    struct tls_cert *c = &x->certs[i];
+    time_t now = time(NULL);
+
+    memset(c, 0, sizeof(*c));
+    c->parsed = true;
+    snprintf(c->subject, sizeof(c->subject), "%s", subject);
+    snprintf(c->issuer, sizeof(c->issuer), "%s", issuer);
+    snprintf(c->subject_cn, sizeof(c->subject_cn), "%s", subject + 3);
+    snprintf(c->serial, sizeof(c->serial), "4f2a");
+    c->san = x->sans[i];
+    c->not_before = now - 10 * DAY;
+    c->not_after = now + 100 * DAY + 3600;
+    snprintf(c->signature_algorithm, sizeof(c->signature_algorithm), "sha256WithRSAEncryption");
+    c->signature_bits = 128;
+    snprintf(c->key_type, sizeof(c->key_type), "RSA");
+    c->key_bits = 2048;
+    c->has_eku = i == 0;
+    c->eku = TLS_EKU_SERVER_AUTH;
+    c->has_key_usage = true;
+    c->key_usage = i == 0 ? (TLS_KU_DIGITAL_SIGNATURE | TLS_KU_KEY_ENCIPHERMENT)
+                          : TLS_KU_KEY_CERT_SIGN;
+    c->is_ca = i > 0;
+    c->self_signed = i > 0;
+    memset(c->sha256, '0' + i, 64);
+    c->sha256[64] = '\0';
+}
+
+static struct fx *fx_new(void)
+{
+    struct fx *x = calloc(1, sizeof(*x));
+
+    assert_non_null(x);
+    snprintf(x->t.text, sizeof(x->t.text), "Server=db1.contoso.com;Encrypt=Mandatory");
+    snprintf(x->t.host, sizeof(x->t.host), "db1.contoso.com");
+    x->t.port = 1433;
+    snprintf(x->t.client.driver, sizeof(x->t.client.driver), "sqlclient");
+    x->t.client.encrypt = PROBE_ENCRYPT_MANDATORY;
+    x->t.client.tls_min = TLS_V10;
+    x->t.client.tls_max = TLS_V12;
+    x->r.target = &x->t;
+    snprintf(x->r.address, sizeof(x->r.address), "10.0.0.5");
+    x->r.sent_encryption = TDS_ENC_ON;
+    x->r.validates = true;
+    x->r.scope = TDS_TLS_FULL;
+    x->r.phase = PROBE_PHASE_DONE;
+    x->r.got_prelogin = true;
+    x->r.prelogin.has_encryption = true;
+    x->r.prelogin.encryption = TDS_ENC_ON;
+    x->r.prelogin.has_mars = true;
+    snprintf(x->r.server_version, sizeof(x->r.server_version), "16.0.1000");
+    snprintf(x->r.server_product, sizeof(x->r.server_product), "SQL Server 2022");
+    x->r.tds_err.option = -1;
+    x->ti.stage = TLS_STAGE_DONE;
+    x->ti.version = TLS_V12;
+    snprintf(x->ti.cipher, sizeof(x->ti.cipher), "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
+    fx_cert(x, 0, "CN=db1.contoso.com", "CN=Contoso CA");
+    x->certs[0].san[0] = (struct tls_san){.type = TLS_SAN_DNS, .value = "db1.contoso.com"};
+    x->certs[0].san[1] = (struct tls_san){.type = TLS_SAN_IP, .value = "10.0.0.5"};
+    x->certs[0].n_san = 2;
+    fx_cert(x, 1, "CN=Contoso CA", "CN=Contoso CA");
+    x->ti.chain = x->certs;
+    x->ti.chain_len = 2;
+    x->r.tls = &x->ti;
+    x->r.verdict.pass = true;
+    x->r.t_resolve = 0.4;
+    x->r.t_browser = -1;
+    x->r.t_connect = 0.2;
+    x->r.t_prelogin = 0.5;
+    x->r.t_handshake = 3.1;
+    x->r.t_total = 4.3;
+    return x;
+}
+
+static void fx_finding(struct fx *x, enum tls_finding_code code, enum tls_severity sev,
+                       int cert, const char *msg)
+{
+    struct tls_finding *f = &x->r.verdict.f[x->r.verdict.n++];
+
+    f->code = code;
+    f->severity = sev;
+    f->cert = cert;
+    snprintf(f->message, sizeof(f->message), "%s", msg);
+}
+
+/* ---- JSON ---- */
+
+#define TOP_KEYS                                                                          \
+    "address,client,diagnosis,findings,followup,handshake,host,instance,mode,phase,port,"  \
+    "protocols,server,status,target,timing_ms,tls,tls_scope"
+
+static void test_json_fields_exact(void **state)
+{
+    struct fx *x = fx_new();
+    struct cap c;
+    struct jv v;
+    char keys[1024];
+
+    fx_finding(x, TLS_F_NAME_MISMATCH, TLS_SEV_ERROR, 0, "the client expects db9");
+    snprintf(x->t.host, sizeof(x->t.host), "db9.contoso.com");
+    x->r.followup_ran = true; /* adds an engine finding, which has no certificate */
+    probe_diagnose(&x->r);
+    json_of(&x->r, &c);
+    assert_valid_json(&c, &v);
+    assert_python_parses(&c);
+
+    keys_under(&v, "", keys, sizeof(keys));
+    assert_string_equal(keys, TOP_KEYS);
+    keys_under(&v, "client", keys, sizeof(keys));
+    assert_string_equal(keys, "driver,encrypt,host_name_in_certificate,sent_encryption,"
+                              "tls_max,tls_min,trust_server_certificate,validates");
+    keys_under(&v, "diagnosis", keys, sizeof(keys));
+    assert_string_equal(keys, "cause,code,fix,message");
+    keys_under(&v, "findings[]", keys, sizeof(keys));
+    assert_string_equal(keys, "cert,code,message,severity");
+    keys_under(&v, "server", keys, sizeof(keys));
+    assert_string_equal(keys, "encryption,fedauth_required,instance,mars,product,version");
+    keys_under(&v, "tls", keys, sizeof(keys));
+    assert_string_equal(keys, "alert,alpn,chain,cipher,stage,version");
+    keys_under(&v, "tls.chain[]", keys, sizeof(keys));
+    assert_string_equal(keys, "days_left,eku,is_ca,issuer,key_bits,key_curve,key_type,"
+                              "key_usage,not_after,not_before,san,self_signed,serial,"
+                              "serial_negative,sha256,signature_algorithm,subject");
+    keys_under(&v, "timing_ms", keys, sizeof(keys));
+    assert_string_equal(keys, "browser,connect,handshake,prelogin,resolve,total");
+
+    assert_contains(c.buf, "\"status\":\"fail\"");
+    assert_contains(c.buf, "\"diagnosis\":{\"code\":\"name_mismatch\",\"message\":\"The target "
+                           "principal name is incorrect.\"");
+    assert_contains(c.buf, "\"mode\":\"tds7\"");
+    assert_contains(c.buf, "\"port\":1433");
+    assert_contains(c.buf, "\"instance\":null");
+    assert_contains(c.buf, "\"host_name_in_certificate\":null");
+    assert_contains(c.buf, "\"sent_encryption\":\"on\"");
+    assert_contains(c.buf, "\"server\":{\"version\":\"16.0.1000\",\"product\":\"SQL Server "
+                           "2022\",\"encryption\":\"on\",\"instance\":null,\"mars\":false,"
+                           "\"fedauth_required\":null}");
+    assert_contains(c.buf, "\"san\":[\"DNS:db1.contoso.com\",\"IP:10.0.0.5\"]");
+    assert_contains(c.buf, "\"days_left\":100,");
+    assert_contains(c.buf, "\"eku\":[\"serverAuth\"]");
+    assert_contains(c.buf, "\"key_usage\":[\"digitalSignature\",\"keyEncipherment\"]");
+    assert_contains(c.buf, "\"protocols\":null");
+    assert_contains(c.buf, "\"browser\":null");
+    assert_contains(c.buf, "\"handshake\":3.100");
+    assert_contains(c.buf, "\"cert\":0}");
+    assert_contains(c.buf, "\"cert\":null}"); /* the engine's findings have no certificate */
+    free(c.buf);
+    free(x);
+}
+
+static void test_json_dates_rfc3339(void **state)
+{
+    struct fx *x = fx_new();
+    struct cap c;
+    struct jv v;
+
+    x->certs[0].not_before = 1767225600; /* 2026-01-01T00:00:00Z */
+    x->certs[0].not_after = 1798761600;  /* 2027-01-01T00:00:00Z */
+    probe_diagnose(&x->r);
+    json_of(&x->r, &c);
+    assert_valid_json(&c, &v);
+    assert_contains(c.buf, "\"not_before\":\"2026-01-01T00:00:00Z\"");
+    assert_contains(c.buf, "\"not_after\":\"2027-01-01T00:00:00Z\"");
+    free(c.buf);
+    free(x);
+}
+
+static void test_json_nulls_when_not_reached(void **state)
+{
+    struct fx *x = fx_new();
+    struct cap c;
+    struct jv v;
+    char keys[1024];
+
+    x->r.tls = NULL;
+    x->r.got_prelogin = false;
+    x->r.phase = PROBE_PHASE_RESOLVE;
+    x->r.net_error = UV_EAI_NONAME;
+    x->r.address[0] = '\0';
+    x->r.t_connect = x->r.t_prelogin = x->r.t_handshake = -1;
+    probe_diagnose(&x->r);
+    json_of(&x->r, &c);
+    assert_valid_json(&c, &v);
+    assert_python_parses(&c);
+    keys_under(&v, "", keys, sizeof(keys));
+    assert_string_equal(keys, TOP_KEYS);
+    assert_contains(c.buf, "\"status\":\"error\"");
+    assert_contains(c.buf, "\"code\":\"dns_failure\"");
+    assert_contains(c.buf, "\"server\":null");
+    assert_contains(c.buf, "\"tls\":null");
+    assert_contains(c.buf, "\"address\":null");
+    assert_contains(c.buf, "\"followup\":null");
+    assert_contains(c.buf, "\"timing_ms\":{\"resolve\":0.400,\"connect\":null,\"prelogin\":null,"
+                           "\"handshake\":null,\"total\":4.300,\"browser\":null}");
+    free(c.buf);
+    free(x);
+}
+
+static void test_json_string_escapes(void **state)
+{
+    struct cap c;
+    FILE *f = cap_open(&c);
+
+    probe_json_string(f, "a\"b\\c\nd\te\x1b[31m\x7f");
+    fputc('|', f);
+    probe_json_string(f, "\xc3\xa9\xe2\x9c\x93\xf0\x9f\x94\x92"); /* é ✓ 🔒 pass through */
+    fputc('|', f);
+    probe_json_string(f, "x\xff" "y\xc3(" "z\xed\xa0\x80" "w\xc0\xaf"); /* invalid */
+    fputc('|', f);
+    probe_json_string(f, NULL);
+    cap_close(f);
+    assert_string_equal(c.buf, "\"a\\\"b\\\\c\\nd\\u0009e\\u001b[31m\\u007f\"|"
+                               "\"\xc3\xa9\xe2\x9c\x93\xf0\x9f\x94\x92\"|"
+                               "\"x\\ufffdy\\ufffd(z\\ufffd\\ufffd\\ufffdw\\ufffd\\ufffd\"|"
+                               "null");
+    free(c.buf);
+}
+
+static void fx_hostile(struct fx *x)
+{
+    static const char evil[] = "CN=\"evil\"\n\x1b]0;pwned\x07\\ \xff\xfe \xc2\x9b" "2J \xc3\xa9";
+
+    snprintf(x->certs[0].subject, sizeof(x->certs[0].subject), "%s", evil);
+    snprintf(x->certs[0].issuer, sizeof(x->certs[0].issuer), "%s", evil);
+    snprintf(x->certs[0].san[0].value, sizeof(x->certs[0].san[0].value), "%s", evil);
+    snprintf(x->certs[0].serial, sizeof(x->certs[0].serial), "%s", evil);
+    snprintf(x->ti.cipher, sizeof(x->ti.cipher), "%s", evil);
+    snprintf(x->r.server_product, sizeof(x->r.server_product), "%s", evil);
+    fx_finding(x, TLS_F_NAME_MISMATCH, TLS_SEV_ERROR, 0, evil);
+}
+
+static void test_json_hostile_strings(void **state)
+{
+    struct fx *x = fx_new();
+    struct cap c;
+    struct jv v;
+
+    fx_hostile(x);
+    probe_diagnose(&x->r);
+    json_of(&x->r, &c);
+    assert_valid_json(&c, &v);
+    assert_python_parses(&c);
+    assert_null(memchr(c.buf, 0x1b, c.len));
+    assert_null(memchr(c.buf, 0x07, c.len));
+    assert_contains(c.buf, "\"subject\":\"CN=\\\"evil\\\"\\n\\u001b]0;pwned\\u0007\\\\ "
+                           "\\ufffd\\ufffd \xc2\x9b" "2J \xc3\xa9\"");
+    free(c.buf);
+    free(x);
+}
+
+static void test_json_unparsed_cert(void **state)
+{
+    struct fx *x = fx_new();
+    struct cap c;
+    struct jv v;
+    char keys[1024];
+
+    x->certs[1].parsed = false;
+    snprintf(x->certs[1].parse_error, sizeof(x->certs[1].parse_error), "bad \"DER\"");
+    probe_diagnose(&x->r);
+    json_of(&x->r, &c);
+    assert_valid_json(&c, &v);
+    keys_under(&v, "tls.chain[]", keys, sizeof(keys));
+    assert_contains(keys, "parse_error");
+    assert_contains(c.buf, "\"parse_error\":\"bad \\\"DER\\\"\"");
+    free(c.buf);
+    free(x);
+}
+
+static void test_json_every_diagnosis_valid(void **state)
+{
+    /* each path through the writer, from facts that reach different diagnoses */
+    for (int k = 0; k < 6; k++) {
+        struct fx *x = fx_new();
+        struct cap c;
+        struct jv v;
+        if (k == 1) {
+            x->r.tls = NULL;
+            x->r.phase = PROBE_PHASE_CONNECT;
+            x->r.got_prelogin = false;
+            x->r.net_error = UV_ECONNREFUSED;
+        } else if (k == 2) {
+            x->ti.stage = TLS_STAGE_CLIENT_HELLO_SENT;
+            x->ti.chain_len = 0;
+            x->ti.peer_reset = true;
+            x->r.phase = PROBE_PHASE_HANDSHAKE;
+            x->r.followup_ran = true;
+        } else if (k == 3) {
+            x->r.tds8 = true;
+            x->t.client.encrypt = PROBE_ENCRYPT_STRICT;
+            snprintf(x->ti.alpn, sizeof(x->ti.alpn), "tds/8.0");
+        } else if (k == 4) {
+            x->r.scope = TDS_TLS_TERMINATE;
+            x->r.prelogin.encryption = TDS_ENC_NOT_SUP;
+            x->r.tls = NULL;
+        } else if (k == 5) {
+            x->ti.alert_received = true;
+            x->ti.alert_description = 70;
+            x->ti.stage = TLS_STAGE_SERVER_HELLO;
+        }
+        probe_diagnose(&x->r);
+        json_of(&x->r, &c);
+        assert_valid_json(&c, &v);
+        if (k == 3) {
+            assert_contains(c.buf, "\"mode\":\"tds8\"");
+            assert_contains(c.buf, "\"alpn\":\"tds/8.0\"");
+        }
+        if (k == 5) {
+            assert_contains(c.buf, "\"alert\":\"protocol_version\"");
+        }
+        free(c.buf);
+        free(x);
+    }
+}
+
+/* ---- text ---- */
+
+static void test_text_layout(void **state)
+{
+    struct fx *x = fx_new();
+    struct cap c;
+    const char *order[] = {"Target", "Server", "Client", "TLS", "Chain", "Checks", "Verdict",
+                           "Cause", "Fix"};
+    const char *at = NULL;
+
+    fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_ERROR, 1, "the chain's root is not trusted");
+    probe_diagnose(&x->r);
+    text_of(&x->r, false, &c);
+    /* top to bottom */
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        const char *p = strstr(c.buf, order[i]);
+        if (p == NULL || (at != NULL && p < at)) {
+            fail_msg("section %s missing or out of order:\n%s", order[i], c.buf);
+        }
+        at = p;
+    }
+    assert_contains(c.buf, "SQL Server 2022 (16.0.1000), encryption: on");
+    assert_contains(c.buf, "sqlclient, Encrypt=mandatory, TrustServerCertificate=false; sends "
+                           "ENCRYPTION=on; TLS scope: full; validates the certificate as "
+                           "'db1.contoso.com'");
+    assert_contains(c.buf, "TLSv1.2, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
+    assert_contains(c.buf, "#0 CN=db1.contoso.com\n");
+    assert_contains(c.buf, "(100 days left)");
+    assert_contains(c.buf, "RSA 2048");
+    assert_contains(c.buf, "DNS:db1.contoso.com, IP:10.0.0.5");
+    assert_contains(c.buf, "serverAuth");
+    assert_contains(c.buf, "\u2717 trust");
+    assert_contains(c.buf, "\u2713 name");
+    assert_contains(c.buf, "\u2713 validity");
+    assert_contains(c.buf, "\u2713 EKU");
+    assert_contains(c.buf, "\u2713 key usage");
+    assert_contains(c.buf, "\u2713 signature");
+    assert_contains(c.buf, "\u2713 key size");
+    assert_contains(c.buf, "\u2713 TLS version");
+    assert_not_contains(c.buf, "\u2713 pin"); /* no ServerCertificate: no pin line */
+    assert_contains(c.buf, "FAIL untrusted_chain: \"The certificate chain was issued by an "
+                           "authority that is not trusted.\"");
+    assert_contains(c.buf, "dpkg-reconfigure ca-certificates");
+    assert_null(memchr(c.buf, 0x1b, c.len)); /* no colour asked */
+    free(c.buf);
+    free(x);
+}
+
+static void test_text_ok_and_warnings(void **state)
+{
+    struct fx *x = fx_new();
+    struct cap c;
+
+    x->t.client.encrypt = PROBE_ENCRYPT_OPTIONAL;
+    x->r.sent_encryption = TDS_ENC_OFF;
+    x->r.prelogin.encryption = TDS_ENC_OFF;
+    x->r.scope = TDS_TLS_LOGIN_ONLY;
+    x->r.validates = false;
+    x->ti.version = TLS_V10;
+    fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_WARNING, 1, "root not trusted");
+    probe_diagnose(&x->r);
+    text_of(&x->r, false, &c);
+    assert_contains(c.buf, "Verdict    OK: \"A client with these settings would connect.\"");
+    assert_contains(c.buf, "does not validate the certificate");
+    assert_contains(c.buf, "! trust");
+    assert_contains(c.buf, "! TLS version");
+    assert_contains(c.buf, "login_only_tls: the client does not validate the certificate");
+    free(c.buf);
+    free(x);
+}
+
+static void test_text_error(void **state)
+{
+    struct fx *x = fx_new();
+    struct cap c;
+
+    x->r.tls = NULL;
+    x->r.got_prelogin = false;
+    x->r.phase = PROBE_PHASE_CONNECT;
+    x->r.timed_out = true;
+    probe_diagnose(&x->r);
+    text_of(&x->r, false, &c);
+    assert_contains(c.buf, "ERROR timeout: \"Timeout expired.");
+    assert_contains(c.buf, "The connect phase ran out of time");
+    assert_not_contains(c.buf, "Checks");
+    assert_not_contains(c.buf, "Server     ");
+    free(c.buf);
+    free(x);
+}
+
+static void test_text_hostile_strings(void **state)
+{
+    struct fx *x = fx_new();
+    struct cap c;
+
+    fx_hostile(x);
+    probe_diagnose(&x->r);
+    for (int color = 0; color < 2; color++) {
+        text_of(&x->r, color != 0, &c);
+        /* the server's escape sequences never reach the terminal */
+        assert_not_contains(c.buf, "\x1b]");
+        assert_null(memchr(c.buf, 0x07, c.len));
+        assert_not_contains(c.buf, "\xc2\x9b");
+        assert_not_contains(c.buf, "\xff");
+        assert_contains(c.buf, "CN=\"evil\"\\x0a\\x1b]0;pwned\\x07\\ \\xff\\xfe \\u009b2J \xc3\xa9");
+        if (color) {
+            assert_contains(c.buf, "\x1b[1;31mFAIL name_mismatch\x1b[0m");
+        } else {
+            assert_null(memchr(c.buf, 0x1b, c.len));
+        }
+        free(c.buf);
+    }
+    free(x);
+}
+
+static void test_text_pin_line(void **state)
+{
+    struct fx *x = fx_new();
+    struct cap c;
+
+    snprintf(x->t.client.server_certificate, sizeof(x->t.client.server_certificate),
+             "/etc/pin.pem");
+    fx_finding(x, TLS_F_PIN_MISMATCH, TLS_SEV_ERROR, 0, "not the pinned certificate");
+    probe_diagnose(&x->r);
+    text_of(&x->r, false, &c);
+    assert_contains(c.buf, "\u2717 pin         not the pinned certificate");
+    assert_contains(c.buf, "FAIL pin_mismatch");
+    free(c.buf);
+    free(x);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_fields_exact),
+        cmocka_unit_test(test_json_dates_rfc3339),
+        cmocka_unit_test(test_json_nulls_when_not_reached),
+        cmocka_unit_test(test_json_string_escapes),
+        cmocka_unit_test(test_json_hostile_strings),
+        cmocka_unit_test(test_json_unparsed_cert),
+        cmocka_unit_test(test_json_every_diagnosis_valid),
+        cmocka_unit_test(test_text_layout),
+        cmocka_unit_test(test_text_ok_and_warnings),
+        cmocka_unit_test(test_text_error),
+        cmocka_unit_test(test_text_hostile_strings),
+        cmocka_unit_test(test_text_pin_line),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

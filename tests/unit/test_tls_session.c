@@ -1,0 +1,545 @@
+/* tests/unit/test_tls_session.c: tls_session against an in-process mbedTLS server, with the
+ * certificate kit (tests/certs/make-certs.sh). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "test_tls_server.h"
+#include "tls/tls_policy.h"
+#include "tls/tls_session.h"
+
+static struct tls_config *trusting_kit(void)
+{
+    return client_config(KIT("ca.pem"), 0, 0, TLS_HANDSHAKE_FULL, NULL);
+}
+
+static const struct tls_info *handshake(struct tls_config *cfg, const char *case_name,
+                                        struct tls_session **s, struct pair_result *res)
+{
+    char cert[256], key[256];
+    struct srv_opts so = { .cert = cert, .key = key };
+
+    snprintf(cert, sizeof(cert), "%s/%s.pem", TDSPROBE_CERTS, case_name);
+    snprintf(key, sizeof(key), "%s/%s.key", TDSPROBE_CERTS, case_name);
+    pair_run(cfg, "localhost", &so, 0, s, res);
+    return tls_session_info(*s);
+}
+
+static void test_good_chain(void **state)
+{
+    struct tls_config *cfg = trusting_kit();
+    struct tls_session *s;
+    struct pair_result res;
+    const struct tls_info *in = handshake(cfg, "good", &s, &res);
+    struct tls_policy_opts po = policy_defaults("localhost");
+    struct tls_verdict v;
+
+    (void)state;
+    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_int_equal(0, res.server_ret);
+    assert_int_equal(TLS_STAGE_DONE, in->stage);
+    assert_string_equal("TLSv1.2", tls_version_name(in->version));
+    assert_int_equal(TLS_V12, in->server_hello_version);
+    assert_non_null(tls_cipher_name(in->cipher_id));
+    assert_string_equal(tls_cipher_name(in->cipher_id), in->cipher);
+    assert_true(strncmp(in->cipher, "TLS_ECDHE_RSA_WITH_", 19) == 0);
+    assert_int_equal(2, in->chain_len);
+    assert_string_equal("localhost", in->chain[0].subject_cn);
+    assert_string_equal("tdsprobe kit intermediate CA", in->chain[1].subject_cn);
+    assert_true(in->verified_path);
+    assert_int_equal(0, in->verify_result);
+    assert_int_equal(3, in->verified_len); /* leaf, intermediate, root from ca.pem */
+    for (size_t i = 0; i < in->verified_len; i++)
+        assert_int_equal(0, in->verify_flags[i]);
+    assert_false(in->alert_received);
+    assert_int_equal(0, in->error);
+    assert_string_equal("localhost", res.server_sni);
+
+    tls_policy_judge(in, &po, &v);
+    assert_true(v.pass);
+    assert_int_equal(0, v.n);
+    po.name = "127.0.0.1";
+    tls_policy_judge(in, &po, &v);
+    assert_true(v.pass);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+/* case, name checked, the finding expected first, whether a client passes */
+struct kit_case {
+    const char *cert;
+    const char *name;
+    enum tls_finding_code code;
+    enum tls_severity sev;
+    bool pass;
+};
+
+static const struct kit_case kit_cases[] = {
+    { "expired", "localhost", TLS_F_EXPIRED, TLS_SEV_ERROR, false },
+    { "notyet", "localhost", TLS_F_NOT_YET_VALID, TLS_SEV_ERROR, false },
+    { "wrongcn", "localhost", TLS_F_NAME_MISMATCH, TLS_SEV_ERROR, false },
+    { "wildcard", "a.b.tdsprobe.test", TLS_F_NAME_MISMATCH, TLS_SEV_ERROR, false },
+    { "wildcard", "tdsprobe.test", TLS_F_NAME_MISMATCH, TLS_SEV_ERROR, false },
+    { "clientauth", "localhost", TLS_F_NO_SERVER_AUTH_EKU, TLS_SEV_ERROR, false },
+    { "nokeyenc", "localhost", TLS_F_BAD_KEY_USAGE, TLS_SEV_WARNING, true },
+    { "sha1", "localhost", TLS_F_WEAK_SIGNATURE, TLS_SEV_ERROR, false },
+    { "rsa1024", "localhost", TLS_F_WEAK_KEY, TLS_SEV_ERROR, false },
+    { "seed", "localhost", TLS_F_UNTRUSTED_CHAIN, TLS_SEV_ERROR, false },
+};
+
+static void test_kit_cases(void **state)
+{
+    struct tls_config *cfg = trusting_kit();
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(kit_cases) / sizeof(kit_cases[0]); i++) {
+        const struct kit_case *k = &kit_cases[i];
+        struct tls_session *s;
+        struct pair_result res;
+        const struct tls_info *in = handshake(cfg, k->cert, &s, &res);
+        struct tls_policy_opts po = policy_defaults(k->name);
+        struct tls_verdict v;
+
+        /* VERIFY_OPTIONAL + permissive profile: every case completes and is judged later */
+        if (res.step != TLS_STEP_DONE)
+            fail_msg("%s: handshake %d: %s", k->cert, res.step, in->error_text);
+        tls_policy_judge(in, &po, &v);
+        if (v.n == 0 || v.f[0].code != k->code || v.f[0].severity != k->sev)
+            fail_msg("%s as %s: first finding %s/%s, want %s/%s", k->cert, k->name,
+                     v.n ? tls_finding_name(v.f[0].code) : "none",
+                     v.n ? tls_severity_name(v.f[0].severity) : "-", tls_finding_name(k->code),
+                     tls_severity_name(k->sev));
+        assert_int_equal(k->pass, v.pass);
+        tls_session_free(s);
+    }
+    tls_config_free(cfg);
+}
+
+static void test_wildcard_matches_one_label(void **state)
+{
+    struct tls_config *cfg = trusting_kit();
+    struct tls_session *s;
+    struct pair_result res;
+    const struct tls_info *in = handshake(cfg, "wildcard", &s, &res);
+    struct tls_policy_opts po = policy_defaults("db1.tdsprobe.test");
+    struct tls_verdict v;
+
+    (void)state;
+    assert_int_equal(TLS_STEP_DONE, res.step);
+    tls_policy_judge(in, &po, &v);
+    assert_true(v.pass);
+    assert_int_equal(0, v.n);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_seed_self_signed(void **state)
+{
+    struct tls_config *cfg = trusting_kit();
+    struct tls_session *s;
+    struct pair_result res;
+    const struct tls_info *in = handshake(cfg, "seed", &s, &res);
+    struct tls_policy_opts po = policy_defaults("localhost");
+    struct tls_verdict v;
+    int name;
+
+    (void)state;
+    assert_int_equal(1, in->chain_len);
+    assert_true(in->chain[0].self_signed);
+    assert_string_equal("mssql.contoso.com", in->chain[0].subject_cn);
+    assert_true(in->verify_result & 0x08); /* MBEDTLS_X509_BADCERT_NOT_TRUSTED */
+    tls_policy_judge(in, &po, &v);
+    assert_int_equal(TLS_F_UNTRUSTED_CHAIN, v.f[0].code);
+    assert_non_null(strstr(v.f[0].message, "self-signed"));
+    assert_non_null(strstr(v.f[0].message, "mssql.contoso.com"));
+    name = finding_index(&v, TLS_F_NAME_MISMATCH);
+    assert_int_equal(1, name);
+    assert_non_null(strstr(v.f[name].message, "\"localhost\""));
+    assert_non_null(strstr(v.f[name].message, "CN=mssql.contoso.com"));
+    assert_true(finding_index(&v, TLS_F_SELF_SIGNED) > name);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_other_ca_untrusted(void **state)
+{
+    struct tls_config *cfg = client_config(KIT("other-ca.pem"), 0, 0, TLS_HANDSHAKE_FULL, NULL);
+    struct tls_session *s;
+    struct pair_result res;
+    const struct tls_info *in = handshake(cfg, "good", &s, &res);
+    struct tls_policy_opts po = policy_defaults("localhost");
+    struct tls_verdict v;
+
+    (void)state;
+    assert_int_equal(TLS_STEP_DONE, res.step);
+    tls_policy_judge(in, &po, &v);
+    assert_false(v.pass);
+    assert_int_equal(1, v.n);
+    assert_int_equal(TLS_F_UNTRUSTED_CHAIN, v.f[0].code);
+    assert_int_equal(1, v.f[0].cert); /* the intermediate's issuer is the unknown authority */
+    assert_non_null(strstr(v.f[0].message, "tdsprobe kit root CA"));
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_no_ca_untrusted(void **state)
+{
+    struct tls_config *cfg = client_config(NULL, 0, 0, TLS_HANDSHAKE_FULL, NULL);
+    struct tls_session *s;
+    struct pair_result res;
+    const struct tls_info *in = handshake(cfg, "good", &s, &res);
+    struct tls_policy_opts po = policy_defaults("localhost");
+    struct tls_verdict v;
+
+    (void)state;
+    assert_int_equal(0, tls_config_ca_count(cfg));
+    assert_int_equal(TLS_STEP_DONE, res.step);
+    tls_policy_judge(in, &po, &v);
+    assert_int_equal(TLS_F_UNTRUSTED_CHAIN, v.f[0].code);
+    po.check_trust = false; /* TrustServerCertificate=true: it would connect */
+    tls_policy_judge(in, &po, &v);
+    assert_true(v.pass);
+    assert_int_equal(TLS_SEV_WARNING, v.f[0].severity);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_bigchain_captured_whole(void **state)
+{
+    struct tls_config *cfg = trusting_kit();
+    struct tls_session *s;
+    struct pair_result res;
+    const struct tls_info *in = handshake(cfg, "bigchain", &s, &res);
+    size_t total = 0;
+
+    (void)state;
+    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_int_equal(3, in->chain_len);
+    for (size_t i = 0; i < in->chain_len; i++) {
+        assert_true(in->chain[i].parsed);
+        total += in->chain[i].der_len;
+    }
+    assert_true(total > 4096);
+    assert_int_equal(4096, in->chain[0].key_bits);
+    assert_int_equal(44, in->chain[0].n_san_total);
+    assert_int_equal(TLS_MAX_SAN, in->chain[0].n_san);
+    assert_int_equal(0, in->verify_result);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_bigchain_byte_by_byte(void **state)
+{
+    struct tls_config *cfg = trusting_kit();
+    struct srv_opts so = { .cert = KIT("bigchain.pem"), .key = KIT("bigchain.key") };
+    struct tls_session *s;
+    struct pair_result res;
+    const struct tls_info *in;
+
+    (void)state;
+    pair_run(cfg, "localhost", &so, 1, &s, &res); /* records and messages split everywhere */
+    in = tls_session_info(s);
+    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_int_equal(3, in->chain_len);
+    assert_string_equal("localhost", in->chain[0].subject_cn);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_ecdsa_leaf(void **state)
+{
+    struct tls_config *cfg = trusting_kit();
+    struct tls_session *s;
+    struct pair_result res;
+    const struct tls_info *in = handshake(cfg, "ecdsa", &s, &res);
+    struct tls_policy_opts po = policy_defaults("localhost");
+    struct tls_verdict v;
+
+    (void)state;
+    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_string_equal("EC", in->chain[0].key_type);
+    assert_string_equal("secp256r1", in->chain[0].key_curve);
+    assert_int_equal(256, in->chain[0].key_bits);
+    assert_true(strncmp(in->cipher, "TLS_ECDHE_ECDSA_WITH_", 21) == 0);
+    tls_policy_judge(in, &po, &v);
+    assert_true(v.pass);
+    assert_int_equal(0, v.n);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_certificate_mode_stops_early(void **state)
+{
+    struct tls_config *cfg = client_config(KIT("ca.pem"), 0, 0, TLS_HANDSHAKE_CERTIFICATE, NULL);
+    struct tls_session *s;
+    struct pair_result res;
+    const struct tls_info *in = handshake(cfg, "good", &s, &res);
+    size_t pending;
+
+    (void)state;
+    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_int_equal(TLS_STAGE_SERVER_HELLO_DONE, in->stage);
+    assert_true(res.client_bytes > 0);                /* the ClientHello */
+    assert_int_equal(0, res.client_bytes_after_flight); /* no ClientKeyExchange */
+    assert_null(tls_session_out(s, &pending));
+    assert_int_equal(0, pending);
+    assert_int_equal(2, in->chain_len);
+    assert_true(in->verified_path);
+    assert_int_equal(0, in->verify_result);
+    assert_string_equal("TLSv1.2", tls_version_name(in->version));
+    assert_int_equal(TLS_STEP_DONE, tls_session_step(s)); /* sticky */
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_certificate_mode_bad_chain_still_done(void **state)
+{
+    struct tls_config *cfg = client_config(KIT("ca.pem"), 0, 0, TLS_HANDSHAKE_CERTIFICATE, NULL);
+    struct tls_session *s;
+    struct pair_result res;
+    const struct tls_info *in = handshake(cfg, "expired", &s, &res);
+
+    (void)state;
+    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_true(in->verify_flags[0] & 0x01); /* MBEDTLS_X509_BADCERT_EXPIRED */
+    assert_int_equal(0, res.client_bytes_after_flight);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_server_alert_protocol_version(void **state)
+{
+    struct tls_config *cfg = client_config(KIT("ca.pem"), TLS_V10, TLS_V11, TLS_HANDSHAKE_FULL,
+                                           NULL);
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
+                           .min_version = TLS_V12, .max_version = TLS_V12 };
+    struct tls_session *s;
+    struct pair_result res;
+    const struct tls_info *in;
+
+    (void)state;
+    pair_run(cfg, "localhost", &so, 0, &s, &res);
+    in = tls_session_info(s);
+    assert_int_equal(TLS_STEP_FAILED, res.step);
+    assert_true(in->alert_received);
+    assert_int_equal(2, in->alert_level);
+    assert_true(in->alert_description == 70 || in->alert_description == 40);
+    assert_false(in->local_reject);
+    assert_int_equal(TLS_STAGE_CLIENT_HELLO_SENT, in->stage);
+    assert_non_null(strstr(in->error_text, tls_alert_name(in->alert_description)));
+    assert_int_equal(0, in->chain_len);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_server_too_old_local_reject(void **state)
+{
+    struct tls_config *cfg = client_config(KIT("ca.pem"), TLS_V12, TLS_V12, TLS_HANDSHAKE_FULL,
+                                           NULL);
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
+                           .min_version = TLS_V10, .max_version = TLS_V10 };
+    struct tls_session *s;
+    struct pair_result res;
+    const struct tls_info *in;
+
+    (void)state;
+    pair_run(cfg, "localhost", &so, 0, &s, &res);
+    in = tls_session_info(s);
+    assert_int_equal(TLS_STEP_FAILED, res.step);
+    assert_true(in->local_reject);
+    assert_int_equal(TLS_V10, in->server_hello_version);
+    assert_false(in->alert_received);
+    assert_true(in->error < 0);
+    assert_non_null(strstr(in->error_text, "TLSv1.0"));
+    assert_int_equal(TLS_STAGE_SERVER_HELLO_DONE, in->stage); /* the whole flight came */
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_tls10_handshake(void **state)
+{
+    struct tls_config *cfg = client_config(KIT("ca.pem"), TLS_V10, TLS_V12, TLS_HANDSHAKE_FULL,
+                                           NULL);
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
+                           .min_version = TLS_V10, .max_version = TLS_V10 };
+    struct tls_session *s;
+    struct pair_result res;
+    const struct tls_info *in;
+
+    (void)state;
+    pair_run(cfg, "localhost", &so, 0, &s, &res);
+    in = tls_session_info(s);
+    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_string_equal("TLSv1.0", tls_version_name(in->version));
+    assert_true(strstr(in->cipher, "_CBC_SHA") != NULL);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_peer_closed_after_client_hello(void **state)
+{
+    struct tls_config *cfg = trusting_kit();
+    struct tls_session *s;
+    char err[128];
+    size_t n;
+    const struct tls_info *in;
+
+    (void)state;
+    assert_int_equal(0, tls_session_new(&s, cfg, "localhost", err, sizeof(err)));
+    assert_int_equal(TLS_STEP_WANT_INPUT, tls_session_step(s));
+    assert_non_null(tls_session_out(s, &n));
+    assert_true(n > 40);
+    assert_int_equal(0x16, tls_session_out(s, &n)[0]); /* a handshake record */
+    tls_session_out_ack(s, n);
+    tls_session_peer_closed(s, true);
+    assert_int_equal(TLS_STEP_FAILED, tls_session_step(s));
+    in = tls_session_info(s);
+    assert_true(in->peer_closed);
+    assert_true(in->peer_reset);
+    assert_int_equal(TLS_STAGE_CLIENT_HELLO_SENT, in->stage);
+    assert_false(in->local_reject);
+    assert_non_null(strstr(in->error_text, "reset"));
+    assert_non_null(strstr(in->error_text, "ClientHello"));
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_alpn(void **state)
+{
+    struct tls_config *cfg = client_config(KIT("ca.pem"), 0, 0, TLS_HANDSHAKE_FULL, "tds/8.0");
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"), .alpn = "tds/8.0" };
+    struct tls_session *s;
+    struct pair_result res;
+
+    (void)state;
+    pair_run(cfg, "localhost", &so, 0, &s, &res);
+    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_string_equal("tds/8.0", tls_session_info(s)->alpn);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_no_sni_for_ip_literals(void **state)
+{
+    struct tls_config *cfg = trusting_kit();
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key") };
+    const char *names[] = { "127.0.0.1", "::1", "[::1]", "", NULL };
+    struct tls_session *s;
+    struct pair_result res;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        pair_run(cfg, names[i], &so, 0, &s, &res);
+        assert_int_equal(TLS_STEP_DONE, res.step);
+        assert_string_equal("", res.server_sni);
+        tls_session_free(s);
+    }
+    pair_run(cfg, "db1.tdsprobe.test", &so, 0, &s, &res);
+    assert_string_equal("db1.tdsprobe.test", res.server_sni);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_chosen_suite(void **state)
+{
+    static const uint16_t only[] = { 0x009C, 0 }; /* TLS_RSA_WITH_AES_128_GCM_SHA256 */
+    struct tls_config_opts o = { .min_version = TLS_V12, .max_version = TLS_V12,
+                                 .ca_file = KIT("ca.pem"), .ciphersuites = only };
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key") };
+    struct tls_config *cfg;
+    struct tls_session *s;
+    struct pair_result res;
+    char err[200];
+
+    (void)state;
+    assert_int_equal(0, tls_config_new(&cfg, &o, err, sizeof(err)));
+    pair_run(cfg, "localhost", &so, 0, &s, &res);
+    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_int_equal(0x009C, tls_session_info(s)->cipher_id);
+    assert_string_equal("TLS_RSA_WITH_AES_128_GCM_SHA256", tls_session_info(s)->cipher);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_no_common_suite(void **state)
+{
+    static const uint16_t only[] = { 0x009C, 0 };
+    static const int srv_suites[] = { 0xC02F, 0 }; /* ECDHE-RSA only */
+    struct tls_config_opts o = { .min_version = TLS_V12, .max_version = TLS_V12,
+                                 .ca_file = KIT("ca.pem"), .ciphersuites = only };
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
+                           .suites = srv_suites };
+    struct tls_config *cfg;
+    struct tls_session *s;
+    struct pair_result res;
+    char err[200];
+
+    (void)state;
+    assert_int_equal(0, tls_config_new(&cfg, &o, err, sizeof(err)));
+    pair_run(cfg, "localhost", &so, 0, &s, &res);
+    assert_int_equal(TLS_STEP_FAILED, res.step);
+    assert_true(tls_session_info(s)->alert_received);
+    assert_int_equal(40, tls_session_info(s)->alert_description); /* handshake_failure */
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_feed_bound(void **state)
+{
+    struct tls_config *cfg = trusting_kit();
+    struct tls_session *s;
+    char err[128];
+    uint8_t *big = calloc(1, 70000);
+
+    (void)state;
+    assert_non_null(big);
+    assert_int_equal(0, tls_session_new(&s, cfg, NULL, err, sizeof(err)));
+    assert_int_equal(0, tls_session_feed(s, big, 65536));
+    assert_int_equal(-1, tls_session_feed(s, big, 1));
+    tls_session_free(s);
+    assert_int_equal(0, tls_session_new(&s, cfg, NULL, err, sizeof(err)));
+    assert_int_equal(-1, tls_session_feed(s, big, 70000));
+    /* garbage instead of a server: a clean failure, not a hang */
+    assert_int_equal(TLS_STEP_WANT_INPUT, tls_session_step(s));
+    assert_int_equal(0, tls_session_feed(s, big, 100));
+    assert_int_equal(TLS_STEP_FAILED, tls_session_step(s));
+    assert_true(tls_session_info(s)->local_reject);
+    assert_true(tls_session_info(s)->error_text[0] != '\0');
+    tls_session_free(s);
+    free(big);
+    tls_config_free(cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_chain),
+        cmocka_unit_test(test_kit_cases),
+        cmocka_unit_test(test_wildcard_matches_one_label),
+        cmocka_unit_test(test_seed_self_signed),
+        cmocka_unit_test(test_other_ca_untrusted),
+        cmocka_unit_test(test_no_ca_untrusted),
+        cmocka_unit_test(test_bigchain_captured_whole),
+        cmocka_unit_test(test_bigchain_byte_by_byte),
+        cmocka_unit_test(test_ecdsa_leaf),
+        cmocka_unit_test(test_certificate_mode_stops_early),
+        cmocka_unit_test(test_certificate_mode_bad_chain_still_done),
+        cmocka_unit_test(test_server_alert_protocol_version),
+        cmocka_unit_test(test_server_too_old_local_reject),
+        cmocka_unit_test(test_tls10_handshake),
+        cmocka_unit_test(test_peer_closed_after_client_hello),
+        cmocka_unit_test(test_alpn),
+        cmocka_unit_test(test_no_sni_for_ip_literals),
+        cmocka_unit_test(test_chosen_suite),
+        cmocka_unit_test(test_no_common_suite),
+        cmocka_unit_test(test_feed_bound),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

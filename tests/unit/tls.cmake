@@ -1,0 +1,12 @@
+# tls/ unit tests: one cmocka executable per area (tests/CMakeLists.txt includes this file).
+# test_tls_server.c is the shared harness: an in-process mbedTLS server over memory, plus file
+# helpers. Tests that use the certificate kit require the `certs` fixture (the certkit test).
+set(TLS_TEST_HARNESS ${CMAKE_CURRENT_LIST_DIR}/test_tls_server.c)
+foreach(t session cert policy names sniff)
+    if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/test_tls_${t}.c)
+        tdsprobe_unit_test(test_tls_${t}
+            SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_tls_${t}.c ${TLS_TEST_HARNESS}
+            LIBS tlsx)
+        set_tests_properties(test_tls_${t} PROPERTIES FIXTURES_REQUIRED certs)
+    endif()
+endforeach()

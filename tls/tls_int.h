@@ -1,0 +1,86 @@
+/* tls/tls_int.h: internals shared by the sources of tls/ (never included outside tls/ and its
+ * tests). Cross-file internals use the tls__ prefix. */
+#ifndef TLS_TLS_INT_H
+#define TLS_TLS_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/ecp.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+
+#include "tds/tds_cursor.h"
+#include "tls/tls_cert.h"
+#include "tls/tls_session.h"
+
+/* Largest handshake message the sniffer reassembles. A real chain is a few KB; SQL Server
+ * chains with many intermediates stay far below this. Bigger messages are skipped, not kept. */
+#define TLS_SNIFF_MAX_HS (64u * 1024u)
+/* RFC 5246 6.2.3: a TLSCiphertext fragment is at most 2^14 + 2048 bytes. */
+#define TLS_MAX_RECORD (16384u + 2048u)
+
+/* The record sniffer: reads the server's plaintext records (everything before its
+ * ChangeCipherSpec) as they are fed, independently of mbedTLS. */
+struct tls_sniff {
+    uint8_t hdr[5];
+    size_t hdr_have;
+    uint8_t rec_type;
+    size_t rec_left;      /* body bytes of the current record still to come */
+    bool stopped;         /* server ChangeCipherSpec seen, or the stream is not TLS */
+    bool not_tls;         /* a record header made no sense */
+    uint8_t alert[2];
+    size_t alert_have;
+    uint8_t *hs;          /* handshake reassembly, allocated only while a message is partial */
+    size_t hs_len;
+    size_t hs_cap;
+    size_t hs_skip;       /* bytes of an over-long handshake message still to drop */
+};
+
+void tls__sniff_init(struct tls_sniff *sn);
+void tls__sniff_free(struct tls_sniff *sn);
+/* Feeds server bytes; fills info (stage, version, suite, ALPN, chain, alert). Returns -1 only on
+ * allocation failure. */
+int tls__sniff_feed(struct tls_sniff *sn, struct tls_info *info, const uint8_t *p, size_t n);
+/* Frees info's chain. */
+void tls__info_clear_chain(struct tls_info *info);
+
+/* DER: one TLV with a low tag number and a definite length (at most 4 length bytes). */
+bool tls__der_tlv(struct tds_rd *r, uint8_t *tag, struct tds_rd *content);
+
+/* IP literal ("10.0.0.5", "::1", "[fe80::1%eth0]") into network bytes; *len is 4 or 16. */
+bool tls__ip_parse(const char *text, uint8_t out[16], size_t *len);
+/* Network bytes (4 or 16) into text ("::1" style for IPv6, RFC 5952). */
+void tls__ip_format(const uint8_t *ip, size_t len, char *out, size_t outlen);
+
+/* Calls fn for every dNSName [2] and iPAddress [7] entry of the certificate's SAN extension,
+ * in order; stops early when fn returns false. Returns false when the DER has no SAN extension
+ * or it is malformed. */
+typedef bool (*tls__san_fn)(void *ctx, uint8_t tag, const uint8_t *val, size_t len);
+bool tls__san_walk(const uint8_t *der, size_t der_len, tls__san_fn fn, void *ctx);
+
+/* The shared, read-only configuration (one per client profile). */
+struct tls_config {
+    mbedtls_ssl_config conf;
+    mbedtls_entropy_context entropy;
+    mbedtls_ctr_drbg_context drbg;
+    mbedtls_x509_crt ca;
+    size_t ca_count;
+    size_t ca_failed;              /* certificates in the CA source mbedTLS could not parse */
+    int *suites;                   /* 0-terminated, what mbedtls_ssl_conf_ciphersuites keeps */
+    mbedtls_ecp_group_id curves[20];
+    char alpn[256];
+    const char *alpn_list[2];
+    enum tls_handshake_mode mode;
+    int min_version;
+    int max_version;
+};
+
+/* The X.509 profile of every session: allows what old servers still use, so weak
+ * certificates are captured and judged by the policy instead of being refused. */
+extern const mbedtls_x509_crt_profile tls__permissive_profile;
+
+#endif

@@ -1,0 +1,346 @@
+/* tls/tls_session.c: an mbedTLS client over memory queues.
+ *
+ * Bytes from the server go to the record sniffer first (which captures what mbedTLS would
+ * discard), then into a bounded input queue that mbedTLS reads through its BIO callback.
+ * mbedTLS writes into an output buffer the transport drains with out()/out_ack(). Nothing here
+ * blocks, prints or knows how the bytes travel. */
+#include "tls/tls_session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/error.h>
+
+#include "tls/tls_int.h"
+
+#define TLS_IN_MAX (64u * 1024u)
+#define TLS_OUT_MAX (64u * 1024u)
+
+/* Bytes [off, len) of buf are queued. */
+struct queue {
+    uint8_t *buf;
+    size_t off;
+    size_t len;
+    size_t cap;
+};
+
+struct tls_session {
+    mbedtls_ssl_context ssl;
+    const struct tls_config *cfg;
+    struct tls_info info;
+    struct tls_sniff sniff;
+    struct queue in;
+    struct queue out;
+    bool closed;      /* the transport reported EOF or reset */
+    bool finished;    /* result is final */
+    enum tls_step result;
+};
+
+static size_t queue_used(const struct queue *q)
+{
+    return q->len - q->off;
+}
+
+static void queue_free(struct queue *q)
+{
+    free(q->buf);
+    memset(q, 0, sizeof(*q));
+}
+
+static int queue_push(struct queue *q, const uint8_t *p, size_t n, size_t max)
+{
+    size_t used = queue_used(q);
+
+    if (n > max - used)
+        return -1;
+    if (q->off > 0) {
+        memmove(q->buf, q->buf + q->off, used);
+        q->off = 0;
+        q->len = used;
+    }
+    if (n > q->cap - q->len) {
+        size_t cap = q->cap ? q->cap : 4096;
+        uint8_t *nb;
+
+        while (cap - q->len < n)
+            cap *= 2;
+        cap = cap < max ? cap : max;
+        nb = realloc(q->buf, cap);
+        if (nb == NULL)
+            return -1;
+        q->buf = nb;
+        q->cap = cap;
+    }
+    memcpy(q->buf + q->len, p, n);
+    q->len += n;
+    return 0;
+}
+
+/* ---- mbedTLS callbacks ---- */
+
+static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+    struct tls_session *s = ctx;
+
+    if (len > INT32_MAX || queue_push(&s->out, buf, len, TLS_OUT_MAX) != 0)
+        return MBEDTLS_ERR_SSL_WANT_WRITE;
+    return (int)len;
+}
+
+static int bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+    struct tls_session *s = ctx;
+    size_t n = queue_used(&s->in);
+
+    if (n == 0)
+        return s->closed ? 0 : MBEDTLS_ERR_SSL_WANT_READ; /* 0 is EOF to mbedTLS */
+    n = n < len ? n : len;
+    memcpy(buf, s->in.buf + s->in.off, n);
+    s->in.off += n;
+    return (int)n;
+}
+
+/* Records every depth of the path mbedTLS built. The name is the policy's business (clients
+ * differ: CN fallback, wildcards, IP SANs), so mbedTLS's own CN check is masked off. */
+static int on_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    struct tls_session *s = ctx;
+
+    (void)crt;
+    if (depth == 0)
+        *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    if (depth >= 0 && depth < TLS_MAX_CHAIN) {
+        s->info.verify_flags[depth] = *flags;
+        if ((size_t)depth + 1 > s->info.verified_len)
+            s->info.verified_len = (size_t)depth + 1;
+    }
+    s->info.verified_path = true;
+    return 0;
+}
+
+/* ---- lifetime ---- */
+
+static bool sni_allowed(const char *sni)
+{
+    uint8_t ip[16];
+    size_t len;
+
+    /* RFC 6066 3: "Literal IPv4 and IPv6 addresses are not permitted in HostName". */
+    return sni != NULL && sni[0] != '\0' && !tls__ip_parse(sni, ip, &len);
+}
+
+static int session_setup(struct tls_session *s, const char *sni, char *err, size_t errlen)
+{
+    int rc = mbedtls_ssl_setup(&s->ssl, &s->cfg->conf);
+
+    if (rc == 0 && sni_allowed(sni))
+        rc = mbedtls_ssl_set_hostname(&s->ssl, sni);
+    if (rc != 0) {
+        char why[100];
+
+        mbedtls_strerror(rc, why, sizeof(why));
+        snprintf(err, errlen, "cannot start a TLS session: %s", why);
+        return -1;
+    }
+    mbedtls_ssl_set_bio(&s->ssl, s, bio_send, bio_recv, NULL);
+    mbedtls_ssl_set_verify(&s->ssl, on_verify, s);
+    return 0;
+}
+
+int tls_session_new(struct tls_session **out, const struct tls_config *cfg, const char *sni,
+                    char *err, size_t errlen)
+{
+    struct tls_session *s = calloc(1, sizeof(*s));
+
+    *out = NULL;
+    if (s == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    s->cfg = cfg;
+    mbedtls_ssl_init(&s->ssl);
+    tls__sniff_init(&s->sniff);
+    if (session_setup(s, sni, err, errlen) != 0) {
+        tls_session_free(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+void tls_session_free(struct tls_session *s)
+{
+    if (s == NULL)
+        return;
+    mbedtls_ssl_free(&s->ssl);
+    tls__sniff_free(&s->sniff);
+    tls__info_clear_chain(&s->info);
+    queue_free(&s->in);
+    queue_free(&s->out);
+    free(s);
+}
+
+/* ---- input and output ---- */
+
+int tls_session_feed(struct tls_session *s, const uint8_t *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (queue_push(&s->in, p, n, TLS_IN_MAX) != 0)
+        return -1;
+    /* Only an allocation failure stops the sniffer; mbedTLS still gets the bytes. */
+    if (tls__sniff_feed(&s->sniff, &s->info, p, n) != 0)
+        tls__sniff_free(&s->sniff);
+    return 0;
+}
+
+void tls_session_peer_closed(struct tls_session *s, bool reset)
+{
+    s->closed = true;
+    s->info.peer_closed = true;
+    s->info.peer_reset = s->info.peer_reset || reset;
+}
+
+const uint8_t *tls_session_out(const struct tls_session *s, size_t *len)
+{
+    *len = queue_used(&s->out);
+    return *len > 0 ? s->out.buf + s->out.off : NULL;
+}
+
+void tls_session_out_ack(struct tls_session *s, size_t n)
+{
+    size_t used = queue_used(&s->out);
+
+    s->out.off += n < used ? n : used;
+    if (queue_used(&s->out) == 0)
+        queue_free(&s->out); /* between flights a session holds no output memory */
+}
+
+const struct tls_info *tls_session_info(const struct tls_session *s)
+{
+    return &s->info;
+}
+
+/* ---- the handshake ---- */
+
+static void stage_at_least(struct tls_info *info, enum tls_stage st)
+{
+    if (info->stage < st)
+        info->stage = st;
+}
+
+static void note_progress(struct tls_session *s)
+{
+    int st = s->ssl.state;
+
+    if (st > MBEDTLS_SSL_CLIENT_HELLO)
+        stage_at_least(&s->info, TLS_STAGE_CLIENT_HELLO_SENT);
+    if (st >= MBEDTLS_SSL_SERVER_CHANGE_CIPHER_SPEC && st <= MBEDTLS_SSL_HANDSHAKE_OVER)
+        stage_at_least(&s->info, TLS_STAGE_CLIENT_FINISHED_SENT);
+    if (s->info.verified_path)
+        s->info.verify_result =
+            mbedtls_ssl_get_verify_result(&s->ssl) & ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+}
+
+/* Certificate mode stops once ServerHelloDone is parsed: chain verified, ServerKeyExchange
+ * signature checked, version and suite accepted, and nothing of ours sent yet (not even the
+ * empty client Certificate a CertificateRequest would call for). */
+static bool reached_goal(const struct tls_session *s)
+{
+    if (s->cfg->mode == TLS_HANDSHAKE_CERTIFICATE)
+        return s->ssl.state >= MBEDTLS_SSL_CLIENT_CERTIFICATE;
+    return s->ssl.state == MBEDTLS_SSL_HANDSHAKE_OVER;
+}
+
+static enum tls_step finish(struct tls_session *s, enum tls_step r)
+{
+    s->finished = true;
+    s->result = r;
+    if (r == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_FULL)
+        s->info.stage = TLS_STAGE_DONE;
+    queue_free(&s->in);
+    tls__sniff_free(&s->sniff);
+    /* A failed or certificate-mode session can never continue: give back mbedTLS's record
+     * buffers and handshake state now (~40 KB) and keep only the report. A completed full
+     * handshake keeps its context. mbedtls_ssl_free zeroes the context, so the second call in
+     * tls_session_free is harmless. */
+    if (r == TLS_STEP_FAILED || s->cfg->mode == TLS_HANDSHAKE_CERTIFICATE)
+        mbedtls_ssl_free(&s->ssl);
+    return r;
+}
+
+static void explain_alert(struct tls_session *s)
+{
+    struct tls_info *in = &s->info;
+
+    if (!in->alert_received || in->alert_level != MBEDTLS_SSL_ALERT_LEVEL_FATAL) {
+        /* After the server's ChangeCipherSpec the alert was encrypted: mbedTLS decrypted it. */
+        in->alert_received = true;
+        in->alert_level = s->ssl.in_msg[0];
+        in->alert_description = s->ssl.in_msg[1];
+    }
+    snprintf(in->error_text, sizeof(in->error_text),
+             "the server sent a fatal alert: %s (%u) after: %s",
+             tls_alert_name(in->alert_description), in->alert_description,
+             tls_stage_name(in->stage));
+}
+
+static void explain_version(struct tls_info *in, const struct tls_config *cfg)
+{
+    in->local_reject = true;
+    snprintf(in->error_text, sizeof(in->error_text),
+             "the server chose %s, outside the client's range %s to %s",
+             tls_version_name(in->server_hello_version), tls_version_name(cfg->min_version),
+             tls_version_name(cfg->max_version));
+}
+
+static enum tls_step handshake_failed(struct tls_session *s, int ret)
+{
+    struct tls_info *in = &s->info;
+    char why[100];
+
+    in->error = ret;
+    switch (ret) {
+    case MBEDTLS_ERR_SSL_CONN_EOF:
+        snprintf(in->error_text, sizeof(in->error_text), "the server %s the connection after: %s",
+                 in->peer_reset ? "reset" : "closed", tls_stage_name(in->stage));
+        break;
+    case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+        explain_alert(s);
+        break;
+    case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
+        snprintf(in->error_text, sizeof(in->error_text),
+                 "the server ended the TLS session (close_notify) after: %s",
+                 tls_stage_name(in->stage));
+        break;
+    case MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION:
+        explain_version(in, s->cfg);
+        break;
+    default:
+        in->local_reject = ret != MBEDTLS_ERR_SSL_ALLOC_FAILED;
+        mbedtls_strerror(ret, why, sizeof(why));
+        snprintf(in->error_text, sizeof(in->error_text), "%s (-0x%04X) after: %s", why,
+                 (unsigned)-ret, tls_stage_name(in->stage));
+        break;
+    }
+    return finish(s, TLS_STEP_FAILED);
+}
+
+enum tls_step tls_session_step(struct tls_session *s)
+{
+    if (s->finished)
+        return s->result;
+    for (;;) {
+        int ret;
+
+        if (reached_goal(s))
+            return finish(s, TLS_STEP_DONE);
+        ret = mbedtls_ssl_handshake_step(&s->ssl);
+        note_progress(s);
+        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+            return TLS_STEP_WANT_INPUT;
+        if (ret != 0)
+            return handshake_failed(s, ret);
+    }
+}

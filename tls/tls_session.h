@@ -1,0 +1,127 @@
+/* tls/tls_session.h: an mbedTLS 2.28 client fed from memory (ciphertext in, ciphertext out).
+ *
+ * tls/ knows nothing about TDS or sockets: probe/ decides how records travel (inside TDS 0x12
+ * packets for TDS 7.x, raw for TDS 8.0). One handshake yields everything the server showed:
+ * version, suite, ALPN, the whole chain (captured from the Certificate message itself, so even
+ * a chain mbedTLS refuses is reported), per-depth verify flags, and how it ended (alert
+ * received, close, or local error).
+ */
+#ifndef TLS_TLS_SESSION_H
+#define TLS_TLS_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tls/tls_cert.h"
+
+/* TLS versions as minor numbers of 3.x: 1 = TLS 1.0, 2 = TLS 1.1, 3 = TLS 1.2, 4 = TLS 1.3. */
+#define TLS_V10 1
+#define TLS_V11 2
+#define TLS_V12 3
+#define TLS_V13 4
+const char *tls_version_name(int minor); /* "TLSv1.2"; "SSLv3" for 0; "unknown" */
+
+enum tls_handshake_mode {
+    TLS_HANDSHAKE_FULL,        /* to Finished */
+    TLS_HANDSHAKE_CERTIFICATE, /* stop after ServerHelloDone was read and checked */
+};
+
+/* Shared, read-only after creation: one per client profile, used by every session (thousands
+ * of probes share one parsed CA set and one mbedTLS config). */
+struct tls_config;
+
+struct tls_config_opts {
+    int min_version;           /* TLS_V10..TLS_V12 */
+    int max_version;
+    const char *ca_file;       /* PEM/DER file or directory; NULL = no trust anchors */
+    const char *alpn;          /* e.g. "tds/8.0", or NULL */
+    const uint16_t *ciphersuites; /* IANA ids, 0-terminated; NULL = what real clients offer */
+    enum tls_handshake_mode mode;
+};
+
+/* On failure returns -1 and writes a sentence into err (e.g. "cannot read CA file X: ..."). */
+int tls_config_new(struct tls_config **out, const struct tls_config_opts *o, char *err,
+                   size_t errlen);
+void tls_config_free(struct tls_config *cfg);
+/* Number of certificates in the trust store (0 when none). */
+size_t tls_config_ca_count(const struct tls_config *cfg);
+/* Added: certificates in the CA file/directory that could not be parsed (loaded anyway: the
+ * rest of a bundle still counts), so a front end can warn. */
+size_t tls_config_ca_failed(const struct tls_config *cfg);
+
+struct tls_session;
+
+enum tls_step {
+    TLS_STEP_WANT_INPUT, /* send tls_session_out() bytes (if any), then feed more input */
+    TLS_STEP_DONE,       /* handshake finished (or, in certificate mode, the server flight read) */
+    TLS_STEP_FAILED,     /* see tls_session_info()->error*, alert*, closed */
+};
+
+/* sni may be NULL (no SNI; FreeTDS style) - IP literals are never sent as SNI. */
+int tls_session_new(struct tls_session **out, const struct tls_config *cfg, const char *sni,
+                    char *err, size_t errlen);
+void tls_session_free(struct tls_session *s);
+
+/* Ciphertext from the server. Copies what it keeps. Returns 0, or -1 if the session's input
+ * bound (64 KiB) would be exceeded. */
+int tls_session_feed(struct tls_session *s, const uint8_t *p, size_t n);
+/* The peer closed the transport (EOF or reset): lets the session say "closed after
+ * ClientHello" rather than "want input". */
+void tls_session_peer_closed(struct tls_session *s, bool reset);
+/* Runs the handshake as far as input allows. Safe to call repeatedly. */
+enum tls_step tls_session_step(struct tls_session *s);
+/* Ciphertext to send: valid until the next call into the session. */
+const uint8_t *tls_session_out(const struct tls_session *s, size_t *len);
+void tls_session_out_ack(struct tls_session *s, size_t n);
+
+/* What the handshake got as far as (for the report and for failure mapping). */
+enum tls_stage {
+    TLS_STAGE_START,
+    TLS_STAGE_CLIENT_HELLO_SENT,
+    TLS_STAGE_SERVER_HELLO,
+    TLS_STAGE_CERTIFICATE,
+    TLS_STAGE_SERVER_KEY_EXCHANGE,
+    TLS_STAGE_SERVER_HELLO_DONE,
+    TLS_STAGE_CLIENT_FINISHED_SENT,
+    TLS_STAGE_DONE,
+};
+const char *tls_stage_name(enum tls_stage st);
+
+struct tls_info {
+    enum tls_stage stage;
+    int version;              /* negotiated (or offered by the ServerHello), 0 if none yet */
+    uint16_t cipher_id;       /* IANA id, 0 if none yet */
+    char cipher[64];          /* IANA name, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" */
+    char alpn[32];            /* "" if none */
+    size_t chain_len;
+    struct tls_cert *chain;   /* owned array of chain_len (<= TLS_MAX_CHAIN), as sent by the
+                                 server, leaf first; memory is per certificate, not fixed */
+    uint32_t verify_flags[TLS_MAX_CHAIN]; /* mbedTLS MBEDTLS_X509_BADCERT_* per depth of the
+                                             verified path, 0 when fine */
+    uint32_t verify_result;   /* mbedtls_ssl_get_verify_result(), CN_MISMATCH masked off */
+    bool verified_path;       /* verify ran (a chain was received and checked) */
+    /* how it ended */
+    bool alert_received;
+    uint8_t alert_level;
+    uint8_t alert_description; /* RFC 5246 7.2 */
+    bool peer_closed;
+    bool peer_reset;
+    int error;                 /* mbedTLS error code (negative), 0 if none */
+    char error_text[160];      /* mbedtls_strerror text, or our own sentence */
+    bool local_reject;         /* the client refused something the server sent (e.g. version) */
+    int server_hello_version;  /* version in the ServerHello even if we refused it */
+    /* Added after the first version of this header: */
+    size_t verified_len;       /* depths the verify callback reported: verify_flags[0..n) is
+                                  the path mbedTLS built, leaf first, up to the trust anchor */
+};
+const struct tls_info *tls_session_info(const struct tls_session *s);
+/* RFC 5246 alert names: "handshake_failure", "protocol_version", ... */
+const char *tls_alert_name(uint8_t description);
+/* IANA name for a suite id, or NULL when unknown. */
+const char *tls_cipher_name(uint16_t id);
+/* Added: whether this mbedTLS build can offer the suite (for --ciphers audits; tls_config_new
+ * refuses a list with an unsupported id). */
+bool tls_cipher_supported(uint16_t id);
+
+#endif
