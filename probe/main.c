@@ -10,20 +10,29 @@
 
 #include "probe/probe_client.h"
 #include "probe/probe_engine.h"
+#include "probe/probe_monitor.h"
 #include "probe/probe_report.h"
+#include "probe/probe_summary.h"
 #include "probe/probe_target.h"
+#include "probe/probe_targetlist.h"
 
 #define EXIT_USAGE 64
 
-enum format { FORMAT_TEXT, FORMAT_JSON };
+enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_NAGIOS, FORMAT_PROMETHEUS };
 
 struct cli {
     struct probe_client client;
     enum format format;
     double timeout_s;
     unsigned concurrency;
+    int warn_days, crit_days;
     bool color;
+    bool progress;           /* a progress line on stderr (a terminal) */
+    uv_timer_t progress_timer;
+    struct probe_targetlist targets;
     size_t n_ok, n_fail, n_error, n_done;
+    struct probe_summary *sums; /* for the end-of-run table, Nagios and Prometheus */
+    size_t n_sums;
 };
 
 static const char usage_text[] =
@@ -52,20 +61,29 @@ static const char usage_text[] =
     "                                 flight has been read and checked (cheaper)\n"
     "  --timeout SECONDS              deadline per target (default 10)\n"
     "  --concurrency N                targets probed at once (default 256)\n"
+    "  -f, --targets FILE             read targets from FILE, one per line ('-' = stdin);\n"
+    "                                 blank lines and # comments are skipped, duplicates probed\n"
+    "                                 once; a line may be a host or a connection string\n"
     "  --json                         JSON Lines, one object per target (same as --format json)\n"
-    "  --format text|json             output format (default text)\n"
+    "  --format text|json|nagios|prometheus\n"
+    "                                 output format (default text; text ends with a summary\n"
+    "                                 table when there are several targets)\n"
+    "  --warn-days N, --crit-days N   Nagios: WARNING/CRITICAL when the earliest certificate\n"
+    "                                 expiry in the chain is N days away (default 20 / 15)\n"
     "  --no-color                     no ANSI colours in text output\n"
     "  -h, --help                     this help;   --version   the version\n"
     "\n"
     "Exit codes: 0 every target would connect; 1 at least one would fail for a TLS or\n"
     "certificate reason; 2 at least one could not be probed (DNS, refused, timeout, not TDS);\n"
-    "64 usage error. When targets both fail and error, 2 wins.\n"
+    "64 usage error. When targets both fail and error, 2 wins. --format nagios exits with the\n"
+    "plugin codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
     "\n"
     "Examples:\n"
     "  tdsprobe db1.contoso.com                       what SqlClient 4+ would make of db1:1433\n"
     "  tdsprobe --ca-file corp-root.pem db1,14330     trust your company CA\n"
     "  tdsprobe --encrypt optional --json db1         Encrypt=Optional, as JSON\n"
-    "  tdsprobe --tls-max 1.1 db1                     would an old TLS 1.1-only client connect?\n";
+    "  tdsprobe --tls-max 1.1 db1                     would an old TLS 1.1-only client connect?\n"
+    "  tdsprobe -f fleet.txt --format prometheus      every server in a file, for Prometheus\n";
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
@@ -124,7 +142,8 @@ static int copy_opt(char *dst, size_t cap, const char *src, const char *what)
 
 enum opt_id {
     OPT_JSON = 256, OPT_FORMAT, OPT_CA, OPT_ENCRYPT, OPT_TSC, OPT_HNIC, OPT_TLS_MIN, OPT_TLS_MAX,
-    OPT_TIMEOUT, OPT_CONC, OPT_HANDSHAKE, OPT_DRIVER, OPT_NO_COLOR, OPT_VERSION,
+    OPT_TIMEOUT, OPT_CONC, OPT_HANDSHAKE, OPT_DRIVER, OPT_NO_COLOR, OPT_VERSION, OPT_WARN,
+    OPT_CRIT,
 };
 
 static const struct option long_opts[] = {
@@ -141,10 +160,54 @@ static const struct option long_opts[] = {
     { "handshake", required_argument, NULL, OPT_HANDSHAKE },
     { "driver", required_argument, NULL, OPT_DRIVER },
     { "no-color", no_argument, NULL, OPT_NO_COLOR },
+    { "targets", required_argument, NULL, 'f' },
+    { "warn-days", required_argument, NULL, OPT_WARN },
+    { "crit-days", required_argument, NULL, OPT_CRIT },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 },
 };
+
+static int apply_format(struct cli *c, const char *v)
+{
+    static const char *const names[] = { "text", "json", "nagios", "prometheus" };
+
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(v, names[i]) == 0) {
+            c->format = (enum format)i;
+            return 0;
+        }
+    }
+    return usage_error("--format takes text, json, nagios or prometheus, not '%s'", v);
+}
+
+static int parse_days(const char *s, int *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno || v < 0 || v > 36500)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int read_targets(struct cli *c, const char *path)
+{
+    char err[512];
+    bool is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "r");
+    int rc;
+
+    if (!f)
+        return usage_error("cannot open --targets file '%s': %s", path, strerror(errno));
+    rc = probe_targetlist_read(&c->targets, f, is_stdin ? "stdin" : path, err, sizeof(err));
+    if (!is_stdin)
+        fclose(f);
+    return rc ? usage_error("%s", err) : 0;
+}
 
 static int apply_encrypt(struct cli *c, const char *v)
 {
@@ -167,11 +230,14 @@ static int apply_option(struct cli *c, int id, const char *arg)
         c->format = FORMAT_JSON;
         return 0;
     case OPT_FORMAT:
-        if (strcmp(arg, "json") == 0 || strcmp(arg, "text") == 0) {
-            c->format = arg[0] == 'j' ? FORMAT_JSON : FORMAT_TEXT;
-            return 0;
-        }
-        return usage_error("--format takes text or json, not '%s'", arg);
+        return apply_format(c, arg);
+    case 'f':
+        return read_targets(c, arg);
+    case OPT_WARN:
+    case OPT_CRIT:
+        return parse_days(arg, id == OPT_WARN ? &c->warn_days : &c->crit_days)
+                   ? usage_error("--%s takes a number of days, not '%s'",
+                                 id == OPT_WARN ? "warn-days" : "crit-days", arg) : 0;
     case OPT_CA:
         if (access(arg, R_OK) != 0)
             return usage_error("cannot read --ca-file '%s'", arg);
@@ -215,17 +281,38 @@ static int apply_option(struct cli *c, int id, const char *arg)
     return usage_error("%s", "unknown option");
 }
 
+static void keep_summary(struct cli *c, const struct probe_result *r)
+{
+    if ((c->n_sums & (c->n_sums - 1)) == 0) { /* grow at powers of two */
+        size_t cap = c->n_sums ? c->n_sums * 2 : 16;
+        struct probe_summary *s = realloc(c->sums, cap * sizeof(*s));
+        if (!s)
+            return;
+        c->sums = s;
+    }
+    probe_summary_from_result(&c->sums[c->n_sums++], r);
+}
+
+static void clear_progress(const struct cli *c)
+{
+    if (c->progress)
+        fputs("\r\033[K", stderr);
+}
+
 static void on_result(const struct probe_result *r, void *arg)
 {
     struct cli *c = arg;
 
+    clear_progress(c);
     if (c->format == FORMAT_JSON) {
         probe_report_json(stdout, r);
-    } else {
+    } else if (c->format == FORMAT_TEXT) {
         if (c->n_done > 0)
             fputc('\n', stdout);
         probe_report_text(stdout, r, c->color);
     }
+    if (c->format != FORMAT_JSON)
+        keep_summary(c, r);
     fflush(stdout);
     c->n_done++;
     if (r->status == PROBE_STATUS_OK)
@@ -234,6 +321,8 @@ static void on_result(const struct probe_result *r, void *arg)
         c->n_fail++;
     else
         c->n_error++;
+    if (c->progress && c->n_done == c->targets.n)
+        uv_close((uv_handle_t *)&c->progress_timer, NULL);
 }
 
 static int parse_args(struct cli *c, int argc, char **argv)
@@ -241,7 +330,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
     int id;
 
     opterr = 0;
-    while ((id = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+    while ((id = getopt_long(argc, argv, "hf:", long_opts, NULL)) != -1) {
         if (id == 'h') {
             fputs(usage_text, stdout);
             exit(0);
@@ -258,30 +347,64 @@ static int parse_args(struct cli *c, int argc, char **argv)
     }
     if (c->client.tls_min > c->client.tls_max)
         return usage_error("%s", "--tls-min is above --tls-max");
-    if (optind >= argc)
-        return usage_error("%s", "no TARGET given (a host name, host,port, ...)");
+    for (int i = optind; i < argc; i++) {
+        if (probe_targetlist_add(&c->targets, argv[i]) < 0)
+            return usage_error("%s", "out of memory");
+    }
+    if (c->targets.n == 0)
+        return usage_error("%s", "no TARGET given (a host name, host,port, ... or -f FILE)");
     return 0;
 }
 
-static int add_targets(struct cli *c, struct probe_engine *e, int argc, char **argv)
+/* Every target is parsed before any is probed, so a typo on line 900 of a fleet file is a
+ * usage error up front rather than a surprise at the end. */
+static int add_targets(struct cli *c, struct probe_engine *e)
 {
-    char err[512];
+    char err[600];
+    struct probe_target *t = malloc(sizeof(*t));
 
-    for (int i = optind; i < argc; i++) {
-        struct probe_target t;
-        memset(&t, 0, sizeof(t));
-        if (probe_target_parse(argv[i], &t, err, sizeof(err)) != 0)
-            return usage_error("bad target: %s", err);
-        t.client = c->client;
-        if (probe_engine_add(e, &t, err, sizeof(err)) != 0)
-            return usage_error("%s", err);
+    if (!t)
+        return usage_error("%s", "out of memory");
+    int rc = 0;
+    for (size_t i = 0; i < c->targets.n && rc == 0; i++) {
+        memset(t, 0, sizeof(*t));
+        t->client = c->client;
+        if (probe_target_parse(c->targets.items[i], t, err, sizeof(err)) != 0)
+            rc = usage_error("bad target: %s", err);
+        else if (probe_engine_add(e, t, err, sizeof(err)) != 0)
+            rc = usage_error("%s", err);
     }
-    return 0;
+    free(t);
+    return rc;
+}
+
+static void on_progress(uv_timer_t *timer)
+{
+    struct cli *c = timer->data;
+
+    fprintf(stderr, "\r\033[Ktdsprobe: %zu/%zu done (ok %zu, fail %zu, error %zu)", c->n_done,
+            c->targets.n, c->n_ok, c->n_fail, c->n_error);
+}
+
+/* Output that needs every result: the text summary table, Nagios, Prometheus. */
+static int finish_output(struct cli *c)
+{
+    int rc = c->n_error ? 2 : c->n_fail ? 1 : 0;
+
+    if (c->format == FORMAT_TEXT && c->n_sums > 1) {
+        fputc('\n', stdout);
+        probe_report_summary_table(stdout, c->sums, c->n_sums, c->color);
+    } else if (c->format == FORMAT_NAGIOS) {
+        rc = probe_report_nagios(stdout, c->sums, c->n_sums, c->warn_days, c->crit_days);
+    } else if (c->format == FORMAT_PROMETHEUS) {
+        probe_report_prometheus(stdout, c->sums, c->n_sums);
+    }
+    return rc;
 }
 
 int main(int argc, char **argv)
 {
-    struct cli c = { .timeout_s = 10, .concurrency = 256 };
+    struct cli c = { .timeout_s = 10, .concurrency = 256, .warn_days = -1, .crit_days = -1 };
     struct probe_engine *e = NULL;
     uv_loop_t loop;
 
@@ -297,15 +420,22 @@ int main(int argc, char **argv)
                                     .on_result = on_result, .arg = &c };
     if (probe_engine_new(&e, &loop, &eo) != 0)
         return 2;
-    rc = add_targets(&c, e, argc, argv);
+    rc = add_targets(&c, e);
+    c.progress = rc == 0 && c.targets.n > 1 && isatty(STDERR_FILENO);
+    if (c.progress) {
+        uv_timer_init(&loop, &c.progress_timer);
+        c.progress_timer.data = &c;
+        uv_timer_start(&c.progress_timer, on_progress, 250, 250);
+    }
     if (rc == 0)
         uv_run(&loop, UV_RUN_DEFAULT);
-    else
-        uv_stop(&loop);
+    clear_progress(&c);
     probe_engine_free(e);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
-    if (rc)
-        return rc;
-    return c.n_error ? 2 : c.n_fail ? 1 : 0;
+    if (rc == 0)
+        rc = finish_output(&c);
+    probe_targetlist_free(&c.targets);
+    free(c.sums);
+    return rc;
 }

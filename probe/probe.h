@@ -26,6 +26,7 @@ struct probe_client {
     int tls_min;                      /* TLS_V10.. */
     int tls_max;
     enum tls_handshake_mode handshake;
+    bool encrypt_disable; /* go-mssqldb encrypt=disable, tedious encrypt=false: sends NOT_SUP */
 };
 
 /* One target as the user wrote it, resolved into parts. */

@@ -66,25 +66,28 @@ struct driver_kw {
     const char *pin;       /* pins one certificate; NULL = none */
     const char *optional;  /* sends OFF: login-only TLS when the server does not force it */
     const char *mandatory; /* sends ON: full TLS, validated */
+    const char *strict;    /* TDS 8.0: TLS first, always validated */
 };
 
 static const struct driver_kw driver_kws[] = {
     {"sqlclient", "TrustServerCertificate=True", "HostNameInCertificate=", "",
      "ServerCertificate=/path/to/mssql.pem (SqlClient 5.1+)", "Encrypt=Optional",
-     "Encrypt=Mandatory"},
+     "Encrypt=Mandatory", "Encrypt=Strict"},
     {"odbc18", "TrustServerCertificate=yes", "HostNameInCertificate=", "",
      "ServerCertificate=/path/to/mssql.pem (ODBC 18.1+, with Encrypt=strict)", "Encrypt=no",
-     "Encrypt=yes"},
-    {"odbc17", "TrustServerCertificate=yes", NULL, NULL, NULL, "Encrypt=no", "Encrypt=yes"},
+     "Encrypt=yes", "Encrypt=strict"},
+    {"odbc17", "TrustServerCertificate=yes", NULL, NULL, NULL, "Encrypt=no", "Encrypt=yes",
+     "Encrypt=strict (needs ODBC 18.1.2.1+)"},
     {"jdbc", "trustServerCertificate=true", "hostNameInCertificate=", "",
      "serverCertificate=/path/to/mssql.pem (with encrypt=strict only)", "encrypt=false",
-     "encrypt=true"},
+     "encrypt=true", "encrypt=strict"},
     {"go-mssqldb", "TrustServerCertificate=true", "hostnameincertificate=", "",
-     "serverCertificate=/path/to/mssql.pem", "encrypt=false", "encrypt=true"},
+     "serverCertificate=/path/to/mssql.pem", "encrypt=false", "encrypt=true", "encrypt=strict"},
     {"tedious", "options.trustServerCertificate: true", "options.serverName: '", "'", NULL,
-     "options.encrypt: false", "options.encrypt: true"},
+     "options.encrypt: false", "options.encrypt: true", "options.encrypt: 'strict'"},
     {"freetds", "no \"ca file\" in freetds.conf (FreeTDS validates only when one is set)",
-     "certificate hostname = ", "", NULL, "encryption = request", "encryption = require"},
+     "certificate hostname = ", "", NULL, "encryption = request", "encryption = require",
+     "encryption = strict"},
 };
 
 static const struct driver_kw *kw_for(const char *driver)
@@ -108,7 +111,6 @@ struct dctx {
     char name[256];            /* the name the client checks in the certificate */
     const struct tls_info *tls;
     const struct tls_cert *leaf; /* NULL when no certificate was received */
-    const char *variant;       /* picks among a driver's wordings (probe_client_text) */
     enum probe_diag diag;
     bool from_verdict;         /* the diagnosis is a policy finding (already in findings) */
     struct sb cause;
@@ -329,7 +331,9 @@ static void diag_refused(struct dctx *c)
 {
     const struct probe_result *r = c->r;
     char addr[64];
-    uint16_t port = r->target != NULL && r->target->port != 0 ? r->target->port : 1433;
+    uint16_t port = r->port != 0                                ? r->port
+                    : r->target != NULL && r->target->port != 0 ? r->target->port
+                                                                : 1433;
 
     clean(addr, sizeof(addr), r->address[0] != '\0' ? r->address : c->host);
     set_diag(c, PROBE_DIAG_CONNECTION_REFUSED);
@@ -348,6 +352,12 @@ static void diag_refused(struct dctx *c)
            "  sudo ufw allow %u/tcp  # or: sudo firewall-cmd --add-port=%u/tcp --permanent && "
            "sudo firewall-cmd --reload\n",
            (unsigned)port, (unsigned)port, (unsigned)port);
+}
+
+/* The server answered the ClientHello, then went silent. */
+static bool mid_handshake(const struct dctx *c)
+{
+    return c->tls != NULL && c->tls->stage >= TLS_STAGE_SERVER_HELLO;
 }
 
 static void cause_timeout_phase(struct dctx *c)
@@ -370,7 +380,10 @@ static void cause_timeout_phase(struct dctx *c)
                           "port is not SQL Server's, or the server is too busy to answer.");
         break;
     case PROBE_PHASE_HANDSHAKE:
-        if (r->tds8) {
+        if (mid_handshake(c)) {
+            sb_add(&c->cause, "The server stopped answering in the middle of the TLS handshake "
+                              "(last step: %s).", tls_stage_name(c->tls->stage));
+        } else if (r->tds8) {
             sb_add(&c->cause, "The TLS ClientHello was sent first (TDS 8.0) and never "
                               "answered: a server without TDS 8.0 support reads it as the "
                               "start of a TDS packet and keeps waiting for the rest.");
@@ -398,6 +411,11 @@ static void diag_timeout(struct dctx *c)
         sb_add(&c->fix, "If the server is older than SQL Server 2022 it cannot do strict "
                         "encryption: use %s (TDS 7.x with full TLS and the same certificate "
                         "checks).\n", c->kw->mandatory);
+    } else if (c->r->phase == PROBE_PHASE_HANDSHAKE && mid_handshake(c)) {
+        sb_add(&c->fix, "Check the server's ERRORLOG at this time, and the path between client "
+                        "and server: a device that drops large packets (the certificate chain "
+                        "is the biggest message) stalls the handshake like this. Retry with a "
+                        "longer --timeout if the network is slow.\n");
     } else if (c->r->phase == PROBE_PHASE_HANDSHAKE) {
         fix_server_tls12(c);
         sb_add(&c->fix, "Or retry with a longer --timeout if the network is slow.\n");
@@ -419,22 +437,34 @@ static void diag_not_tds(struct dctx *c)
     sb_add(&c->fix, "Check the port: SQL Server's default is 1433, named instances use "
                     "another port (see the ERRORLOG line \"Server is listening on\", or "
                     "network.tcpport in /var/opt/mssql/mssql.conf). A TLS-terminating proxy "
-                    "or load balancer in front of SQL Server also breaks TDS.\n");
+                    "or load balancer in front of SQL Server also breaks TDS. If the reply is a "
+                    "TLS record, the port expects TLS first: try %s (TDS 8.0).\n",
+           c->kw->strict);
 }
 
 static void diag_protocol_error(struct dctx *c)
 {
     const struct tds_error *e = &c->r->tds_err;
-    char d[200];
+    char d[200], opt[40] = "";
 
     set_diag(c, PROBE_DIAG_PROTOCOL_ERROR);
     clean(d, sizeof(d), e->detail[0] != '\0' ? e->detail : tds_err_text(e->code));
     if (e->option >= 0) {
-        sb_add(&c->cause, "The PRELOGIN reply is malformed at byte offset %zu (option %s): %s.",
-               e->offset, tds_pl_token_name((uint8_t)e->option), d);
+        snprintf(opt, sizeof(opt), " (option %s)", tds_pl_token_name((uint8_t)e->option));
+    }
+    if (e->code == TDS_ERR_NO_SPACE) {
+        /* not the server's fault: the probe could not go on (a local limit or resource) */
+        sb_add(&c->cause, "The probe could not continue after the PRELOGIN reply: %s.", d);
+        sb_add(&c->fix, "Run the probe again; if it repeats, keep this report (--json) for a "
+                        "bug report.\n");
+        return;
+    }
+    if (c->r->got_prelogin) {
+        sb_add(&c->cause, "A TDS packet carrying the TLS handshake is malformed at byte offset "
+                          "%zu: %s.", e->offset, d);
     } else {
-        sb_add(&c->cause, "The PRELOGIN reply is malformed at byte offset %zu: %s.", e->offset,
-               d);
+        sb_add(&c->cause, "The PRELOGIN reply is malformed at byte offset %zu%s: %s.", e->offset,
+               opt, d);
     }
     sb_add(&c->fix, "No client accepts this reply. Check what listens on the port (a proxy or "
                     "a non-Microsoft TDS server); if it is a real SQL Server, keep this report "
@@ -591,10 +621,10 @@ static void diag_closed(struct dctx *c, enum close_when when)
                           "Server that accepts only strict (TDS 8.0) connections does this "
                           "(its ERRORLOG shows error 17819); so does a firewall or intrusion "
                           "filter that cuts TDS.", close_kind(c));
-        sb_add(&c->fix, "If the server forces strict encryption, connect with Encrypt=Strict "
-                        "(SqlClient 5.1+, ODBC 18.1.2.1+, JDBC 11.2+; this probe: --encrypt "
-                        "strict). Otherwise check the server's ERRORLOG at this time and any "
-                        "firewall between client and server.\n");
+        sb_add(&c->fix, "If the server forces strict encryption, connect with %s (SqlClient "
+                        "5.1+, ODBC 18.1.2.1+, JDBC 11.2+; this probe: --encrypt strict). "
+                        "Otherwise check the server's ERRORLOG at this time and any "
+                        "firewall between client and server.\n", c->kw->strict);
         return;
     }
     if (when == CLOSED_AFTER_REPLY) {
@@ -682,6 +712,8 @@ static void diag_tds8(struct dctx *c)
 }
 
 /* ---- certificate verdicts ---- */
+
+static bool handshake_completed(const struct dctx *c);
 
 static const struct tls_cert *chain_cert(const struct dctx *c, int i)
 {
@@ -893,6 +925,10 @@ static bool decide_chain(struct dctx *c)
     if (!c->r->validates || c->leaf == NULL) {
         return false;
     }
+    /* a handshake cut off before the chain was verified cannot be judged on it */
+    if (!c->tls->verified_path && !handshake_completed(c)) {
+        return false;
+    }
     f = first_error(&c->r->verdict, &unmapped);
     if (f == NULL) {
         return false;
@@ -913,6 +949,10 @@ static bool decide_chain(struct dctx *c)
         fix_pin(c);
     } else {
         fix_cert_property(c, f->cert);
+    }
+    if (c->diag != PROBE_DIAG_UNTRUSTED_CHAIN && c->diag != PROBE_DIAG_NAME_MISMATCH &&
+        c->diag != PROBE_DIAG_PIN_MISMATCH) {
+        fix_last_resort(c);
     }
     return true;
 }
@@ -1251,8 +1291,15 @@ static bool verdict_has(const struct tls_verdict *v, enum tls_finding_code code)
     return false;
 }
 
-static void copy_verdict(struct probe_result *r)
+static void copy_verdict(const struct dctx *c)
 {
+    struct probe_result *r = c->r;
+
+    /* a handshake that died before the Certificate message has no chain to judge: the
+     * policy's "no certificate" would only be noise next to the real cause */
+    if (c->leaf == NULL && (c->tls == NULL || !handshake_completed(c))) {
+        return;
+    }
     for (size_t i = 0; i < r->verdict.n && i < TLS_MAX_FINDINGS; i++) {
         const struct tls_finding *f = &r->verdict.f[i];
         char m[330];
@@ -1329,7 +1376,7 @@ static void collect_findings(struct dctx *c)
     if (c->diag != PROBE_DIAG_OK && !c->from_verdict) {
         add_finding(r, probe_diag_name(c->diag), TLS_SEV_ERROR, -1, "%s", r->cause);
     }
-    copy_verdict(r);
+    copy_verdict(c);
     tls_findings(c);
     scope_findings(c);
 }

@@ -161,6 +161,14 @@ static void json_client(FILE *f, const struct probe_result *r)
     json_str_or_null(f, cl != NULL ? cl->host_name_in_certificate : NULL);
     fputs(",\"validates\":", f);
     json_bool(f, r->validates);
+    if (cl != NULL) {
+        char name[256];
+        probe_client_check_name(cl, r->target->host, name, sizeof(name));
+        fputs(",\"name_checked\":", f);
+        json_str_or_null(f, name);
+    } else {
+        fputs(",\"name_checked\":null", f);
+    }
     fputs(",\"sent_encryption\":", f);
     probe_json_string(f, tds_enc_name(sent_byte(r)));
     fputs(",\"tls_min\":", f);
@@ -503,11 +511,12 @@ static void put_segment(const struct text_out *o, const char *p, size_t n)
 
 /* Word-wraps one line of prose to the report width; lines indented by two spaces are commands
  * and stay whole, so they paste into a shell as they are. */
-static void put_wrapped(const struct text_out *o, const char *p, size_t n, bool *first)
+static void put_wrapped(const struct text_out *o, const char *p, size_t n, bool *first,
+                        int indent, int used)
 {
-    const size_t width = 100 - LABEL_W;
-
     while (n > 0) {
+        /* the first piece goes after what the line already holds */
+        size_t width = (size_t)(100 - (*first ? used : indent));
         size_t take = n;
         if (n > width && strncmp(p, "  ", 2) != 0) {
             take = width;
@@ -521,7 +530,7 @@ static void put_wrapped(const struct text_out *o, const char *p, size_t n, bool 
                 }
             }
         }
-        fprintf(o->f, "%*s", *first ? 0 : LABEL_W, "");
+        fprintf(o->f, "%*s", *first ? 0 : indent, "");
         *first = false;
         put_segment(o, p, take);
         fputc('\n', o->f);
@@ -530,6 +539,18 @@ static void put_wrapped(const struct text_out *o, const char *p, size_t n, bool 
         }
         p += take;
         n -= take;
+    }
+}
+
+/* The rest of a line that already holds `used` columns: wrapped, continuation lines at
+ * indent. */
+static void text_line(const struct text_out *o, const char *text, int indent, int used)
+{
+    bool first = true;
+
+    put_wrapped(o, text, strlen(text), &first, indent, used > 60 ? 60 : used);
+    if (first) {
+        fputc('\n', o->f);
     }
 }
 
@@ -543,7 +564,7 @@ static void block(const struct text_out *o, const char *name, const char *text)
     while (*p != '\0') {
         const char *nl = strchr(p, '\n');
         size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
-        put_wrapped(o, p, n, &first);
+        put_wrapped(o, p, n, &first, LABEL_W, LABEL_W);
         p += n;
         if (*p == '\n') {
             p++;
@@ -612,22 +633,31 @@ static void text_server(const struct text_out *o, const struct probe_result *r)
 static void text_client(const struct text_out *o, const struct probe_result *r)
 {
     const struct probe_client *cl = r->target != NULL ? &r->target->client : NULL;
-    const char *name;
+    char name[256];
 
     if (cl == NULL) {
         return;
     }
-    name = cl->host_name_in_certificate[0] != '\0' ? cl->host_name_in_certificate
-                                                    : r->target->host;
+    probe_client_check_name(cl, r->target->host, name, sizeof(name));
     label(o, "Client");
     probe_text_safe(o->f, cl->driver[0] != '\0' ? cl->driver : "sqlclient", false);
     fprintf(o->f, ", Encrypt=%s, TrustServerCertificate=%s", probe_encrypt_name(cl->encrypt),
             cl->trust_server_certificate ? "true" : "false");
     if (!r->tds8) {
-        fprintf(o->f, "; sends ENCRYPTION=%s", tds_enc_name(sent_byte(r)));
+        fprintf(o->f, "; %s ENCRYPTION=%s",
+                r->phase < PROBE_PHASE_PRELOGIN ? "would send" : "sends",
+                tds_enc_name(sent_byte(r)));
     }
     if (!r->got_prelogin && !r->tds8) {
         fputs("; stopped before the encryption negotiation\n", o->f);
+        return;
+    }
+    if (!r->tds8 && r->scope == TDS_TLS_TERMINATE) {
+        fputs("; gives up after the server's answer\n", o->f);
+        return;
+    }
+    if (!r->tds8 && r->scope == TDS_TLS_NONE) {
+        fputs("; no TLS at all\n", o->f);
         return;
     }
     fprintf(o->f, "; TLS scope: %s; ", r->tds8 ? "full" : tds_tls_scope_name(r->scope));
@@ -815,9 +845,12 @@ static void mark(const struct text_out *o, enum tls_severity sev, bool ok)
     } else if (sev == TLS_SEV_ERROR) {
         color_on(o, "31");
         fputs("\u2717", o->f);
-    } else {
+    } else if (sev == TLS_SEV_WARNING) {
         color_on(o, "33");
         fputs("!", o->f);
+    } else {
+        color_on(o, "36");
+        fputs("i", o->f);
     }
     color_off(o);
 }
@@ -829,8 +862,7 @@ static void check_line(const struct text_out *o, const char *name, const struct 
     *first = false;
     mark(o, f != NULL ? f->severity : TLS_SEV_INFO, f == NULL);
     fprintf(o->f, " %-11s ", name);
-    probe_text_safe(o->f, f != NULL ? f->message : ok_text, false);
-    fputc('\n', o->f);
+    text_line(o, f != NULL ? f->message : ok_text, LABEL_W + 14, LABEL_W + 14);
 }
 
 static void check_version(const struct text_out *o, const struct probe_result *r, bool *first)
@@ -884,17 +916,17 @@ static void text_findings(const struct text_out *o, const struct probe_result *r
             strcmp(f->code, probe_diag_name(r->diag)) == 0) {
             continue;
         }
+        int used = LABEL_W + 4 + (int)strlen(f->code);
         label(o, first ? "Findings" : "");
         first = false;
         mark(o, f->severity, false);
         fputc(' ', o->f);
         probe_text_safe(o->f, f->code, false);
         if (f->cert >= 0) {
-            fprintf(o->f, " (certificate #%d)", f->cert);
+            used += fprintf(o->f, " (certificate #%d)", f->cert);
         }
         fputs(": ", o->f);
-        probe_text_safe(o->f, f->message, false);
-        fputc('\n', o->f);
+        text_line(o, f->message, LABEL_W + 2, used);
     }
 }
 

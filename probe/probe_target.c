@@ -103,17 +103,21 @@ static int parse_plain(const char *s, struct probe_target *t, char *err, size_t 
 
 int probe_target_parse(const char *text, struct probe_target *t, char *err, size_t errlen)
 {
-    const char *s = text;
+    char buf[sizeof(t->text)];
+    char *s = buf;
 
     if (strlen(text) >= sizeof(t->text)) {
         snprintf(err, errlen, "target is longer than %zu characters", sizeof(t->text) - 1);
         return -1;
     }
     snprintf(t->text, sizeof(t->text), "%s", text);
+    snprintf(buf, sizeof(buf), "%s", text);
     t->host[0] = t->instance[0] = '\0';
     t->port = 0;
     while (isspace((unsigned char)*s))
         s++;
+    for (size_t n = strlen(s); n > 0 && isspace((unsigned char)s[n - 1]); n--)
+        s[n - 1] = '\0';
     if (looks_like_connection_string(s)) {
         snprintf(err, errlen, "'%s' looks like a connection string; this build takes host, "
                  "host:port, host,port, tcp:host,port, host\\instance or [v6]:port", text);

@@ -55,6 +55,24 @@ static int suite_rank(const mbedtls_ssl_ciphersuite_t *cs)
     }
 }
 
+/* Within a class: AES-GCM, then ChaCha20-Poly1305, then AES-CBC, then the rest (CCM,
+ * Camellia), as Schannel and OpenSSL order them. */
+static int cipher_rank(const mbedtls_ssl_ciphersuite_t *cs)
+{
+    switch (cs->cipher) {
+    case MBEDTLS_CIPHER_AES_128_GCM:
+    case MBEDTLS_CIPHER_AES_256_GCM:
+        return 0;
+    case MBEDTLS_CIPHER_CHACHA20_POLY1305:
+        return 1;
+    case MBEDTLS_CIPHER_AES_128_CBC:
+    case MBEDTLS_CIPHER_AES_256_CBC:
+        return 2;
+    default:
+        return 3;
+    }
+}
+
 static int default_suites(struct tls_config *cfg)
 {
     const int *all = mbedtls_ssl_list_ciphersuites();
@@ -65,10 +83,15 @@ static int default_suites(struct tls_config *cfg)
     cfg->suites = calloc(total + 2, sizeof(*cfg->suites));
     if (cfg->suites == NULL)
         return -1;
-    for (int rank = 0; rank <= 3; rank++)
-        for (size_t i = 0; i < total; i++)
-            if (suite_rank(mbedtls_ssl_ciphersuite_from_id(all[i])) == rank)
+    /* A stable selection by (class, cipher): mbedTLS's own strength order survives inside. */
+    for (int rank = 0; rank <= 3 * 4 + 3; rank++) {
+        for (size_t i = 0; i < total; i++) {
+            const mbedtls_ssl_ciphersuite_t *cs = mbedtls_ssl_ciphersuite_from_id(all[i]);
+
+            if (suite_rank(cs) >= 0 && suite_rank(cs) * 4 + cipher_rank(cs) == rank)
                 cfg->suites[n++] = all[i];
+        }
+    }
     /* Schannel still offers RSA 3DES, and 2008-era servers may accept nothing else; this
      * mbedTLS build leaves 3DES out of its default list. */
     if (mbedtls_ssl_ciphersuite_from_id(0x000A) != NULL)

@@ -282,8 +282,26 @@ static long days_between(time_t from, time_t to)
     return (long)((to - from) / 86400);
 }
 
+/* The trust anchor often comes from the client's store, not from the server: its dates show
+ * only in the verify flags of the depths past what the server sent. */
+static void check_anchor_validity(struct judge *j)
+{
+    const struct tls_info *in = j->info;
+
+    for (size_t d = in->chain_len; d < in->verified_len && d < TLS_MAX_CHAIN; d++) {
+        if (in->verify_flags[d] & MBEDTLS_X509_BADCERT_EXPIRED)
+            add(j, TLS_F_EXPIRED, TLS_SEV_ERROR, -1,
+                "the trusted root the chain ends at (from the client's trust store) has expired");
+        else if (in->verify_flags[d] & MBEDTLS_X509_BADCERT_FUTURE)
+            add(j, TLS_F_NOT_YET_VALID, TLS_SEV_ERROR, -1,
+                "the trusted root the chain ends at (from the client's trust store) is not "
+                "valid yet");
+    }
+}
+
 static void check_validity(struct judge *j)
 {
+    check_anchor_validity(j);
     for (size_t i = 0; i < j->info->chain_len; i++) {
         const struct tls_cert *c = &j->info->chain[i];
         char when[21];

@@ -185,8 +185,8 @@ void tls_session_free(struct tls_session *s)
 
 int tls_session_feed(struct tls_session *s, const uint8_t *p, size_t n)
 {
-    if (n == 0)
-        return 0;
+    if (n == 0 || s->finished)
+        return 0; /* the result is final: later bytes change nothing and are not kept */
     if (queue_push(&s->in, p, n, TLS_IN_MAX) != 0)
         return -1;
     /* Only an allocation failure stops the sniffer; mbedTLS still gets the bytes. */

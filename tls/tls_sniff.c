@@ -242,9 +242,11 @@ static void on_alert_bytes(struct tls_sniff *sn, struct tls_info *info, const ui
 {
     for (size_t i = 0; i < n; i++) {
         sn->alert[sn->alert_have++] = p[i];
-        /* A warning (unrecognized_name, say) may precede a normal handshake: it never hides
-         * an earlier fatal alert. */
-        if (sn->alert_have == 2 && (sn->alert[0] == 2 || !info->alert_received)) {
+        /* Only an alert that ends the connection counts: a fatal one, or close_notify. A
+         * warning (unrecognized_name, say) may precede a handshake that then succeeds, and
+         * alert_received means "it ended with an alert". A fatal alert is never replaced. */
+        if (sn->alert_have == 2 && (sn->alert[0] == 2 || sn->alert[1] == 0) &&
+            !(info->alert_received && info->alert_level == 2)) {
             info->alert_received = true;
             info->alert_level = sn->alert[0];
             info->alert_description = sn->alert[1];

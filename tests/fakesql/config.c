@@ -630,6 +630,39 @@ static int set_fakesql(struct pctx *p, struct fsql_config *c, struct listen_spec
 
 enum section { SEC_OTHER, SEC_NETWORK, SEC_FAKESQL };
 
+/* ${NAME} in a value is the environment variable NAME (a fakesql extension, so the lab samples
+ * can say tlscert = ${TDSPROBE_CERTS}/good.pem). An unset variable is an error. */
+static int expand_env(struct pctx *p, const char *in, char *out, size_t cap)
+{
+    size_t j = 0;
+
+    while (*in != '\0') {
+        const char *end = in[0] == '$' && in[1] == '{' ? strchr(in, '}') : NULL;
+        const char *val = NULL;
+        size_t n;
+        if (end != NULL) {
+            char name[128];
+            n = (size_t)(end - in - 2);
+            if (n == 0 || n >= sizeof(name))
+                return fail(p, "bad ${...} reference");
+            memcpy(name, in + 2, n);
+            name[n] = '\0';
+            val = getenv(name);
+            if (val == NULL)
+                return fail(p, "${%s} is not set in the environment", name);
+            in = end + 1;
+        }
+        n = val ? strlen(val) : 1;
+        if (n >= cap - j)
+            return fail(p, "value too long after expanding ${...}");
+        memcpy(out + j, val ? val : in, n);
+        j += n;
+        in += val ? 0 : 1;
+    }
+    out[j] = '\0';
+    return 0;
+}
+
 static int parse_line(struct pctx *p, struct fsql_config *c, struct listen_spec *ls,
                       enum section *sec, char *line)
 {
@@ -654,12 +687,14 @@ static int parse_line(struct pctx *p, struct fsql_config *c, struct listen_spec 
         return fail(p, "expected \"key = value\"");
     *eq = '\0';
     norm_key(trim(s), key, sizeof(key));
-    char *v = trim(eq + 1);
+    char v[8192];
+    if (*sec == SEC_OTHER)
+        return 0;
+    if (expand_env(p, trim(eq + 1), v, sizeof(v)) != 0)
+        return -1;
     if (*sec == SEC_NETWORK)
         return set_network(p, c, ls, key, v);
-    if (*sec == SEC_FAKESQL)
-        return set_fakesql(p, c, ls, key, v);
-    return 0;
+    return set_fakesql(p, c, ls, key, v);
 }
 
 static int finish(struct pctx *p, struct fsql_config *c, struct listen_spec *ls)

@@ -119,7 +119,8 @@ static int bind_all(struct fsql_server *srv, char *err, size_t cap)
     return 0;
 }
 
-/* The readiness lines, to stdout and (atomically) to the ready file. */
+/* The readiness lines: the ready file first (renamed into place), then stdout, so whoever
+ * sees either can rely on both. */
 static int announce(struct fsql_server *srv, const char *ready_file)
 {
     char tmp[4096 + 8];
@@ -134,19 +135,21 @@ static int announce(struct fsql_server *srv, const char *ready_file)
             return -1;
         }
     }
-    for (size_t i = 0; i < srv->n_listeners + srv->n_browsers; i++) {
-        bool tcp = i < srv->n_listeners;
-        fsql_addr_format(tcp ? &srv->listeners[i].addr : &srv->browsers[i - srv->n_listeners].addr,
-                         name, sizeof(name));
-        printf("fakesql: listening %s %s\n", tcp ? "tcp" : "udp", name);
-        if (f != NULL)
-            fprintf(f, "fakesql: listening %s %s\n", tcp ? "tcp" : "udp", name);
+    for (int pass = f != NULL ? 0 : 1; pass < 2; pass++) {
+        FILE *out = pass == 0 ? f : stdout;
+        for (size_t i = 0; i < srv->n_listeners + srv->n_browsers; i++) {
+            bool tcp = i < srv->n_listeners;
+            fsql_addr_format(tcp ? &srv->listeners[i].addr
+                                 : &srv->browsers[i - srv->n_listeners].addr,
+                             name, sizeof(name));
+            fprintf(out, "fakesql: listening %s %s\n", tcp ? "tcp" : "udp", name);
+        }
+        if (pass == 0 && (fclose(f) != 0 || rename(tmp, ready_file) != 0)) {
+            fprintf(stderr, "fakesql: --ready-file %s: %s\n", ready_file, strerror(errno));
+            return -1;
+        }
     }
     fflush(stdout);
-    if (f != NULL && (fclose(f) != 0 || rename(tmp, ready_file) != 0)) {
-        fprintf(stderr, "fakesql: --ready-file %s: %s\n", ready_file, strerror(errno));
-        return -1;
-    }
     return 0;
 }
 

@@ -108,10 +108,12 @@ def login7_payload(user="sa", password="x", app="tdsmini", server="localhost",
     for _ in range(4):
         offsets += struct.pack("<HH", fixed_len + len(data), 0)
     offsets += b"\x00" * 6  # ClientID
-    offsets += struct.pack("<HHHH", fixed_len + len(data), 0, fixed_len + len(data), 0)  # SSPI, AtchDBFile
-    offsets += struct.pack("<HH", fixed_len + len(data), 0)  # ChangePassword
+    end = fixed_len + len(data)
+    offsets += struct.pack("<HHHH", end, 0, end, 0)  # SSPI, AtchDBFile
+    offsets += struct.pack("<HH", end, 0)  # ChangePassword
     offsets += struct.pack("<I", 0)  # cbSSPILong
-    head = struct.pack("<IIIIIIBBBBiI", 0, tds_version, 4096, 7, 1234, 0, 0xE0, 0x03, 0, 0, 0, 0x409)
+    head = struct.pack("<IIIIIIBBBBiI", 0, tds_version, 4096, 7, 1234, 0, 0xE0, 0x03, 0, 0, 0,
+                       0x409)
     body = head + offsets
     assert len(body) == fixed_len, len(body)
     body += data

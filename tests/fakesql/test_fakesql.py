@@ -625,10 +625,18 @@ def hostile_clients():
             s = t.connect(srv.host, srv.port)
             try:
                 s.sendall(b)
+                s.shutdown(socket.SHUT_WR)  # a truncated packet must not wait for more
                 expect_closed(s, "hostile input %r" % b[:16], timeout=4)
             except (ConnectionResetError, BrokenPipeError):
                 pass
             s.close()
+        # a client that sends half a header and waits is dropped after idle_timeout
+        s = t.connect(srv.host, srv.port)
+        s.sendall(b"\x12\x01\x00")
+        start = time.monotonic()
+        eq(expect_closed(s, "idle client", timeout=5)[0], "fin", "idle client closed")
+        check(1.5 < time.monotonic() - start < 4, "after about 2 s")
+        srv.wait_log(r"outcome=timeout detail=\"idle in state prelogin\"")
         # garbage inside the TLS handshake and after it
         s = t.connect(srv.host, srv.port)
         t.prelogin(s)
@@ -699,6 +707,95 @@ def config_errors():
         raise AssertionError("bad config started")
     except FakeSQLError as e:
         check("expected 0 or 1" in str(e), "helper reports stderr", e)
+
+
+# ---- samples/lab stay true to what their comments promise ----
+
+LAB = os.path.join(HERE, "..", "..", "samples", "lab")
+
+
+def lab_config(name):
+    """A sample with every port made ephemeral, so it can run beside anything."""
+    import re
+    with open(os.path.join(LAB, name)) as f:
+        text = f.read()
+    text = re.sub(r"(?m)^tcpport = (.*)$",
+                  lambda m: "tcpport = " + ",".join("0" for _ in m.group(1).split(",")), text)
+    return re.sub(r"(?m)^browserport = .*$", "browserport = 0", text)
+
+
+def lab_handshake(srv, ctx, at=None, enc=t.ENC_ON, hostname="localhost"):
+    s = t.connect(*(at or (srv.host, srv.port)))
+    try:
+        t.prelogin(s, enc=enc)
+        return t.TlsInTds(s, ctx, server_hostname=hostname).handshake().version()
+    except ssl.SSLCertVerificationError as e:
+        return "verify: " + e.verify_message
+    except (ssl.SSLError, t.Closed, ConnectionResetError) as e:
+        return "failed: " + type(e).__name__
+    finally:
+        s.close()
+
+
+def lab_checks():
+    V = ssl.TLSVersion
+    verify = t.client_context(CA)
+    anyone = t.client_context()
+    tls10 = t.client_context(min_v=V.TLSv1, max_v=V.TLSv1, seclevel=0)
+    return {
+        "good.conf": lambda srv: eq(lab_handshake(srv, verify), "TLSv1.2", "good"),
+        "untrusted-fallback.conf": lambda srv: check(
+            "self-signed" in lab_handshake(srv, verify) and "self-signed fallback" in srv.log(),
+            "fallback is untrusted", srv.log()),
+        "wrong-name.conf": lambda srv: check(
+            "Hostname mismatch" in lab_handshake(srv, verify), "wrong name"),
+        "expired.conf": lambda srv: eq(lab_handshake(srv, verify), "verify: certificate has expired",
+                                       "expired"),
+        "tls12-only.conf": lambda srv: eq((lab_handshake(srv, tls10), lab_handshake(srv, verify)),
+                                          ("failed: SSLError", "TLSv1.2"), "1.2 only"),
+        "old-server-tls10.conf": lambda srv: eq(
+            (lab_handshake(srv, tls10), lab_handshake(srv, anyone)),
+            ("TLSv1", "failed: SSLError"), "TLS 1.0 only"),
+        "sha1-seclevel2.conf": lambda srv: eq(lab_handshake(srv, anyone),
+                                              "failed: ConnectionResetError", "dies with RST"),
+        "forced-encryption.conf": lambda srv: eq(
+            t.prelogin(t.connect(srv.host, srv.port), enc=t.ENC_OFF)[1][1], b"\x03", "REQ"),
+        "not-supported.conf": lambda srv: eq(
+            t.prelogin(t.connect(srv.host, srv.port), enc=t.ENC_ON)[1][1], b"\x02", "NOT_SUP"),
+        "strict.conf": lambda srv: eq(t.Strict(t.connect(srv.host, srv.port), t.client_context(
+            CA, alpn=["tds/8.0"], max_v=V.TLSv1_3)).tls.selected_alpn_protocol(), "tds/8.0",
+            "strict"),
+        "windows-reset.conf": lambda srv: eq(lab_handshake(srv, tls10),
+                                             "failed: ConnectionResetError", "RST"),
+        "stalls.conf": lab_stall,
+        "named-instances.conf": lambda srv: check(
+            "tcp;%d;" % srv.ports[1] in ssrp(srv.udp_port, b"\x04DEV\x00"), "DEV's port"),
+        "many-targets.conf": lambda srv: eq(
+            (len(srv.tcp), srv.tcp[-1][0], lab_handshake(srv, anyone, srv.tcp[-1])),
+            (1000, "127.0.4.232", "TLSv1.2"), "1,000 targets"),
+    }
+
+
+def lab_stall(srv):
+    s = t.connect(srv.host, srv.port)
+    t.prelogin(s)
+    s.sendall(t.packet(t.PRELOGIN, _client_hello()))
+    s.settimeout(3)
+    t.read_message(s)  # the first flight comes
+    expect_silence(s)  # and then nothing
+
+
+@case
+def lab_samples():
+    checks = lab_checks()
+    files = sorted(f for f in os.listdir(LAB) if f.endswith(".conf"))
+    eq(sorted(checks), files, "every sample has a check")
+    for name in files:
+        with server(lab_config(name)) as srv:
+            try:
+                checks[name](srv)
+            except AssertionError as e:
+                raise AssertionError("samples/lab/%s: %s" % (name, e))
 
 
 def main(argv):

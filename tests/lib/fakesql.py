@@ -15,7 +15,8 @@ with commas. Unless the config says otherwise, fakesql listens on 127.0.0.1 with
 port (tcpport = 0).
 
 binary defaults to $FAKESQL, certs_dir to $TDSPROBE_CERTS. On exit the server gets SIGTERM (then
-SIGKILL after 5 s) and the temporary directory is removed.
+SIGKILL after 5 s) and the temporary directory is removed; leaving the block raises FakeSQLError
+if fakesql did not exit 0 or printed a sanitizer report (unless check_exit=False).
 """
 
 import os
@@ -81,7 +82,7 @@ class FakeSQL:
     """One fakesql process; use as a context manager."""
 
     def __init__(self, config, certs_dir=None, binary=None, args=(), ready_timeout=20.0,
-                 wrapper=()):
+                 wrapper=(), check_exit=True):
         self.binary = binary or os.environ.get("FAKESQL")
         if not self.binary:
             raise ValueError("no fakesql binary: pass binary= or set $FAKESQL")
@@ -90,6 +91,7 @@ class FakeSQL:
         self.args = list(args)
         self.wrapper = list(wrapper)  # e.g. ["taskset", "-c", "0"] or ["ip", "netns", "exec", ns]
         self.ready_timeout = ready_timeout
+        self.check_exit = check_exit  # __exit__ raises unless fakesql exited 0 and clean
         self.proc = None
         self.tmpdir = None
         self.listeners = []  # (proto, host, port) in fakesql's order
@@ -100,8 +102,13 @@ class FakeSQL:
         self.start()
         return self
 
-    def __exit__(self, *exc):
-        self.stop()
+    def __exit__(self, exc_type, exc, tb):
+        code = self.stop()
+        if exc_type is None and self.check_exit:
+            # A sanitizer report (leak at exit, UBSan) or a crash fails the test that ran it.
+            log = self.log()
+            if code != 0 or "Sanitizer" in log or "runtime error:" in log:
+                raise FakeSQLError("fakesql exited with %s; log:\n%s" % (code, log))
         return False
 
     def start(self):

@@ -989,6 +989,64 @@ static void test_protocol_error_names_option(void **state)
     free(x);
 }
 
+static void test_protocol_error_in_handshake_packets(void **state)
+{
+    struct fx *x = fx_new();
+
+    x->r.phase = PROBE_PHASE_HANDSHAKE;
+    x->ti.stage = TLS_STAGE_SERVER_HELLO;
+    x->ti.chain_len = 0;
+    x->r.tds_err.code = TDS_ERR_BAD_PACKET_LENGTH;
+    x->r.tds_err.offset = 2;
+    snprintf(x->r.tds_err.detail, sizeof(x->r.tds_err.detail), "length 3 is under 8");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_PROTOCOL_ERROR, NULL);
+    assert_contains(x->r.cause, "carrying the TLS handshake");
+    assert_contains(x->r.cause, "length 3 is under 8");
+
+    /* a local failure is not blamed on the server */
+    x->r.tds_err.code = TDS_ERR_NO_SPACE;
+    snprintf(x->r.tds_err.detail, sizeof(x->r.tds_err.detail), "TLS session: out of memory");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_PROTOCOL_ERROR, NULL);
+    assert_contains(x->r.cause, "The probe could not continue");
+    assert_not_contains(x->r.cause, "malformed");
+    free(x);
+}
+
+static void test_timeout_mid_handshake_not_blamed_on_chain(void **state)
+{
+    struct fx *x = fx_new();
+
+    /* the chain arrived but the server stalled before verification could run: the policy's
+     * "not verified" finding must not turn into untrusted_chain */
+    x->r.phase = PROBE_PHASE_HANDSHAKE;
+    x->r.timed_out = true;
+    x->ti.stage = TLS_STAGE_CERTIFICATE;
+    x->ti.verified_path = false;
+    fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_ERROR, -1,
+               "the chain was not verified: the handshake ended before verification");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_TIMEOUT, NULL);
+    assert_contains(x->r.cause, "The handshake phase ran out of time");
+    assert_contains(x->r.cause, "in the middle of the TLS handshake");
+    assert_contains(x->r.fix, "drops large packets");
+    free(x);
+}
+
+static void test_no_chain_no_policy_noise(void **state)
+{
+    struct fx *x = fx_new();
+
+    /* the handshake died before the Certificate message: "no certificate" is not a finding */
+    fx_closed_after_hello(x);
+    fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_ERROR, -1, "the server presented no certificate");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, SEED_CLOSED);
+    assert_null(find(&x->r, "untrusted_chain"));
+    free(x);
+}
+
 /* ---- other drivers' words ---- */
 
 static void test_driver_texts(void **state)
@@ -1104,6 +1162,9 @@ int main(void)
         cmocka_unit_test(test_instance_not_found),
         cmocka_unit_test(test_not_tds),
         cmocka_unit_test(test_protocol_error_names_option),
+        cmocka_unit_test(test_protocol_error_in_handshake_packets),
+        cmocka_unit_test(test_timeout_mid_handshake_not_blamed_on_chain),
+        cmocka_unit_test(test_no_chain_no_policy_noise),
         cmocka_unit_test(test_driver_texts),
         cmocka_unit_test(test_findings_bounded),
     };

@@ -523,8 +523,9 @@ static void test_json_fields_exact(void **state)
     keys_under(&v, "", keys, sizeof(keys));
     assert_string_equal(keys, TOP_KEYS);
     keys_under(&v, "client", keys, sizeof(keys));
-    assert_string_equal(keys, "driver,encrypt,host_name_in_certificate,sent_encryption,"
-                              "tls_max,tls_min,trust_server_certificate,validates");
+    assert_string_equal(keys, "driver,encrypt,host_name_in_certificate,name_checked,"
+                              "sent_encryption,tls_max,tls_min,trust_server_certificate,"
+                              "validates");
     keys_under(&v, "diagnosis", keys, sizeof(keys));
     assert_string_equal(keys, "cause,code,fix,message");
     keys_under(&v, "findings[]", keys, sizeof(keys));
@@ -548,6 +549,7 @@ static void test_json_fields_exact(void **state)
     assert_contains(c.buf, "\"instance\":null");
     assert_contains(c.buf, "\"host_name_in_certificate\":null");
     assert_contains(c.buf, "\"sent_encryption\":\"on\"");
+    assert_contains(c.buf, "\"name_checked\":\"db9.contoso.com\"");
     assert_contains(c.buf, "\"server\":{\"version\":\"16.0.1000\",\"product\":\"SQL Server "
                            "2022\",\"encryption\":\"on\",\"instance\":null,\"mars\":false,"
                            "\"fedauth_required\":null}");
@@ -833,7 +835,8 @@ static void test_text_hostile_strings(void **state)
         assert_null(memchr(c.buf, 0x07, c.len));
         assert_not_contains(c.buf, "\xc2\x9b");
         assert_not_contains(c.buf, "\xff");
-        assert_contains(c.buf, "CN=\"evil\"\\x0a\\x1b]0;pwned\\x07\\ \\xff\\xfe \\u009b2J \xc3\xa9");
+        assert_contains(c.buf,
+                        "CN=\"evil\"\\x0a\\x1b]0;pwned\\x07\\ \\xff\\xfe \\u009b2J \xc3\xa9");
         if (color) {
             assert_contains(c.buf, "\x1b[1;31mFAIL name_mismatch\x1b[0m");
         } else {

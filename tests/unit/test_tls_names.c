@@ -233,6 +233,7 @@ static void test_default_offer(void **state)
     assert_true(n > 40);
     assert_true(gcm && chacha && cbc);
     assert_int_equal(0, rank(cfg->suites[0]));
+    assert_non_null(strstr(tls_cipher_name((uint16_t)cfg->suites[0]), "_GCM_"));
     assert_int_equal(0x000A, cfg->suites[n - 1]);
     assert_int_equal(MBEDTLS_ECP_DP_CURVE25519, cfg->curves[0]);
     assert_int_equal(MBEDTLS_ECP_DP_SECP256R1, cfg->curves[1]);

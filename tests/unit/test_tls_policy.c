@@ -214,6 +214,25 @@ static void test_not_yet_valid(void **state)
     free_chain(&c, 1);
 }
 
+static void test_expired_anchor_from_the_store(void **state)
+{
+    struct tls_cert c = mk("db1", NULL);
+    struct tls_info in = info_of(&c, 1, 0x01);
+    struct tls_policy_opts po = policy_defaults("db1");
+    struct tls_verdict v;
+
+    (void)state;
+    in.verified_len = 2;          /* leaf, then the root from the client's store */
+    in.verify_flags[1] = 0x01;    /* MBEDTLS_X509_BADCERT_EXPIRED */
+    tls_policy_judge(&in, &po, &v);
+    assert_false(v.pass);
+    assert_int_equal(1, v.n);
+    assert_int_equal(TLS_F_EXPIRED, v.f[0].code);
+    assert_int_equal(-1, v.f[0].cert);
+    assert_non_null(strstr(v.f[0].message, "trust store"));
+    free(c.san);
+}
+
 static void test_pin(void **state)
 {
     static uint8_t der[] = { 1, 2, 3, 4 };
@@ -399,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_name_table),
         cmocka_unit_test(test_order_of_findings),
         cmocka_unit_test(test_not_yet_valid),
+        cmocka_unit_test(test_expired_anchor_from_the_store),
         cmocka_unit_test(test_pin),
         cmocka_unit_test(test_fallback_certificate),
         cmocka_unit_test(test_root_signature_not_judged),

@@ -118,6 +118,8 @@ static void srv_init(struct srv *s, const struct srv_opts *so)
     mbedtls_ssl_conf_min_version(&s->conf, 3, so->min_version ? so->min_version : TLS_V10);
     mbedtls_ssl_conf_max_version(&s->conf, 3, so->max_version ? so->max_version : TLS_V12);
     mbedtls_ssl_conf_sni(&s->conf, srv_sni, s);
+    mbedtls_ssl_conf_authmode(&s->conf, so->ask_client_cert ? MBEDTLS_SSL_VERIFY_OPTIONAL
+                                                            : MBEDTLS_SSL_VERIFY_NONE);
     if (so->suites != NULL)
         mbedtls_ssl_conf_ciphersuites(&s->conf, so->suites);
     if (so->alpn != NULL) {

@@ -20,6 +20,7 @@ struct srv_opts {
     int max_version;      /* 0 = TLS_V12 */
     const char *alpn;     /* server ALPN list (one name), or NULL */
     const int *suites;    /* server suites (mbedTLS ids, 0-terminated), or NULL */
+    bool ask_client_cert; /* send a CertificateRequest (client certificate optional) */
 };
 
 struct pair_result {

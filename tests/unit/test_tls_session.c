@@ -109,6 +109,7 @@ static void test_kit_cases(void **state)
         /* VERIFY_OPTIONAL + permissive profile: every case completes and is judged later */
         if (res.step != TLS_STEP_DONE)
             fail_msg("%s: handshake %d: %s", k->cert, res.step, in->error_text);
+        assert_int_equal(0, in->verify_result & 0x04); /* BADCERT_CN_MISMATCH is masked */
         tls_policy_judge(in, &po, &v);
         if (v.n == 0 || v.f[0].code != k->code || v.f[0].severity != k->sev)
             fail_msg("%s as %s: first finding %s/%s, want %s/%s", k->cert, k->name,
@@ -313,6 +314,47 @@ static void test_certificate_mode_bad_chain_still_done(void **state)
     tls_config_free(cfg);
 }
 
+/* A CertificateRequest would make mbedTLS queue an empty client Certificate next: certificate
+ * mode stops before that, so still nothing of ours follows the server's flight. */
+static void test_certificate_mode_with_certificate_request(void **state)
+{
+    struct tls_config *cfg = client_config(KIT("ca.pem"), 0, 0, TLS_HANDSHAKE_CERTIFICATE, NULL);
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
+                           .ask_client_cert = true };
+    struct tls_session *s;
+    struct pair_result res;
+    static const uint8_t late[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28 };
+
+    (void)state;
+    pair_run(cfg, "localhost", &so, 0, &s, &res);
+    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_int_equal(0, res.client_bytes_after_flight);
+    assert_int_equal(TLS_STAGE_SERVER_HELLO_DONE, tls_session_info(s)->stage);
+    /* the result is final: a late alert is neither kept nor reported */
+    assert_int_equal(0, tls_session_feed(s, late, sizeof(late)));
+    assert_int_equal(TLS_STEP_DONE, tls_session_step(s));
+    assert_false(tls_session_info(s)->alert_received);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_full_handshake_with_certificate_request(void **state)
+{
+    struct tls_config *cfg = trusting_kit();
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
+                           .ask_client_cert = true };
+    struct tls_session *s;
+    struct pair_result res;
+
+    (void)state;
+    pair_run(cfg, "localhost", &so, 0, &s, &res);
+    assert_int_equal(TLS_STEP_DONE, res.step); /* we answer with no certificate */
+    assert_int_equal(0, res.server_ret);
+    assert_int_equal(TLS_STAGE_DONE, tls_session_info(s)->stage);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
 static void test_server_alert_protocol_version(void **state)
 {
     struct tls_config *cfg = client_config(KIT("ca.pem"), TLS_V10, TLS_V11, TLS_HANDSHAKE_FULL,
@@ -362,23 +404,28 @@ static void test_server_too_old_local_reject(void **state)
     tls_config_free(cfg);
 }
 
-static void test_tls10_handshake(void **state)
+static void test_old_versions_handshake(void **state)
 {
     struct tls_config *cfg = client_config(KIT("ca.pem"), TLS_V10, TLS_V12, TLS_HANDSHAKE_FULL,
                                            NULL);
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
-                           .min_version = TLS_V10, .max_version = TLS_V10 };
-    struct tls_session *s;
-    struct pair_result res;
-    const struct tls_info *in;
 
     (void)state;
-    pair_run(cfg, "localhost", &so, 0, &s, &res);
-    in = tls_session_info(s);
-    assert_int_equal(TLS_STEP_DONE, res.step);
-    assert_string_equal("TLSv1.0", tls_version_name(in->version));
-    assert_true(strstr(in->cipher, "_CBC_SHA") != NULL);
-    tls_session_free(s);
+    for (int v = TLS_V10; v <= TLS_V11; v++) {
+        struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
+                               .min_version = v, .max_version = v };
+        struct tls_session *s;
+        struct pair_result res;
+        const struct tls_info *in;
+
+        pair_run(cfg, "localhost", &so, 0, &s, &res);
+        in = tls_session_info(s);
+        assert_int_equal(TLS_STEP_DONE, res.step);
+        assert_int_equal(v, in->version);
+        assert_string_equal(v == TLS_V10 ? "TLSv1.0" : "TLSv1.1", tls_version_name(in->version));
+        assert_true(strstr(in->cipher, "_CBC_SHA") != NULL); /* no AEAD before TLS 1.2 */
+        assert_int_equal(0, in->verify_result);
+        tls_session_free(s);
+    }
     tls_config_free(cfg);
 }
 
@@ -530,9 +577,11 @@ int main(void)
         cmocka_unit_test(test_ecdsa_leaf),
         cmocka_unit_test(test_certificate_mode_stops_early),
         cmocka_unit_test(test_certificate_mode_bad_chain_still_done),
+        cmocka_unit_test(test_certificate_mode_with_certificate_request),
+        cmocka_unit_test(test_full_handshake_with_certificate_request),
         cmocka_unit_test(test_server_alert_protocol_version),
         cmocka_unit_test(test_server_too_old_local_reject),
-        cmocka_unit_test(test_tls10_handshake),
+        cmocka_unit_test(test_old_versions_handshake),
         cmocka_unit_test(test_peer_closed_after_client_hello),
         cmocka_unit_test(test_alpn),
         cmocka_unit_test(test_no_sni_for_ip_literals),

@@ -168,7 +168,7 @@ static void test_certificate_split_across_records(void **state)
 
 static void test_alerts(void **state)
 {
-    static const uint8_t fatal[] = { 2, 40 }, warning[] = { 1, 112 };
+    static const uint8_t fatal[] = { 2, 40 }, warning[] = { 1, 112 }, close_notify[] = { 1, 0 };
     struct bytes *wire = calloc(1, sizeof(*wire));
     struct tls_info in;
     struct tls_sniff sn;
@@ -183,12 +183,19 @@ static void test_alerts(void **state)
     assert_int_equal(40, in.alert_description); /* the later warning does not hide it */
     tls__sniff_free(&sn);
 
+    /* a warning alone does not end anything: the handshake may still succeed */
     wire->n = 0;
     records(wire, 21, warning, 2, 2);
     sniff_all(wire, 3, &in, &sn);
+    assert_false(in.alert_received);
+    tls__sniff_free(&sn);
+
+    wire->n = 0;
+    records(wire, 21, close_notify, 2, 2);
+    sniff_all(wire, 2, &in, &sn);
     assert_true(in.alert_received);
     assert_int_equal(1, in.alert_level);
-    assert_int_equal(112, in.alert_description);
+    assert_int_equal(0, in.alert_description);
     tls__sniff_free(&sn);
     free(wire);
 }

@@ -1,0 +1,218 @@
+/* TARGET syntax (design.md), target lists (-f FILE), and the SqlClient decision table
+ * (notes/clients.md §2.3) as implemented by probe_client. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "probe/probe_client.h"
+#include "probe/probe_target.h"
+#include "probe/probe_targetlist.h"
+
+struct target_case {
+    const char *text;
+    const char *host;
+    unsigned port;
+    const char *instance;
+};
+
+static const struct target_case good[] = {
+    { "db1", "db1", 0, "" },
+    { "db1.contoso.com", "db1.contoso.com", 0, "" },
+    { "db1:14330", "db1", 14330, "" },
+    { "db1,14330", "db1", 14330, "" },
+    { "tcp:db1,1433", "db1", 1433, "" },
+    { "TCP:db1,1433", "db1", 1433, "" },
+    { "db1\\SQLEXPRESS", "db1", 0, "SQLEXPRESS" },
+    { "db1\\SQLEXPRESS,1500", "db1", 1500, "SQLEXPRESS" },
+    { "tcp:db1\\inst,1500", "db1", 1500, "inst" },
+    { "[::1]:1433", "::1", 1433, "" },
+    { "[::1]", "::1", 0, "" },
+    { "[fe80::1],1444", "fe80::1", 1444, "" },
+    { "::1", "::1", 0, "" },
+    { "10.0.0.5", "10.0.0.5", 0, "" },
+    { "10.0.0.5:1433", "10.0.0.5", 1433, "" },
+    { "  db1  ", "db1", 0, "" },
+};
+
+static void test_target_forms(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        struct probe_target t;
+        char err[256] = "";
+        memset(&t, 0, sizeof(t));
+        int rc = probe_target_parse(good[i].text, &t, err, sizeof(err));
+        if (rc != 0)
+            fail_msg("'%s' rejected: %s", good[i].text, err);
+        assert_string_equal(t.host, good[i].host);
+        assert_int_equal(t.port, good[i].port);
+        assert_string_equal(t.instance, good[i].instance);
+        assert_string_equal(t.text, good[i].text);
+    }
+}
+
+struct bad_case {
+    const char *text;
+    const char *says;
+};
+
+static const struct bad_case bad[] = {
+    { "db1:0", "not a TCP port" },
+    { "db1:65536", "not a TCP port" },
+    { "db1,abc", "not a TCP port" },
+    { "db1,", "not a TCP port" },
+    { ",1433", "host is empty" },
+    { "db1\\,1433", "instance name is empty" },
+    { "[::1", "without ']'" },
+    { "[::1]x", "unexpected" },
+    { "", "host is empty" },
+};
+
+static void test_target_rejections(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct probe_target t;
+        char err[256] = "";
+        memset(&t, 0, sizeof(t));
+        assert_int_equal(probe_target_parse(bad[i].text, &t, err, sizeof(err)), -1);
+        if (!strstr(err, bad[i].says))
+            fail_msg("'%s': error '%s' lacks '%s'", bad[i].text, err, bad[i].says);
+    }
+}
+
+static void test_host_is_ip(void **state)
+{
+    (void)state;
+    assert_true(probe_host_is_ip("127.0.0.1"));
+    assert_true(probe_host_is_ip("::1"));
+    assert_false(probe_host_is_ip("localhost"));
+    assert_false(probe_host_is_ip("10.0.0"));
+}
+
+static void test_targetlist_file(void **state)
+{
+    (void)state;
+    const char text[] = "# fleet\n\ndb1\n  db2,1433  \r\ndb1\n# db3\ndb4\\inst\n";
+    FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+    struct probe_targetlist l = { 0 };
+    char err[128];
+
+    assert_non_null(f);
+    assert_int_equal(probe_targetlist_read(&l, f, "fleet.txt", err, sizeof(err)), 0);
+    fclose(f);
+    assert_int_equal(l.n, 3);
+    assert_string_equal(l.items[0], "db1");
+    assert_string_equal(l.items[1], "db2,1433");
+    assert_string_equal(l.items[2], "db4\\inst");
+    assert_int_equal(l.duplicates, 1);
+    assert_int_equal(probe_targetlist_add(&l, "db2,1433"), 0);
+    assert_int_equal(probe_targetlist_add(&l, "db5"), 1);
+    probe_targetlist_free(&l);
+}
+
+static void test_targetlist_many(void **state)
+{
+    struct probe_targetlist l = { 0 };
+    char name[32];
+
+    (void)state;
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 10000; i++) {
+            snprintf(name, sizeof(name), "10.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
+            assert_int_equal(probe_targetlist_add(&l, name), round == 0 ? 1 : 0);
+        }
+    }
+    assert_int_equal(l.n, 10000);
+    assert_int_equal(l.duplicates, 10000);
+    assert_string_equal(l.items[9999], "10.0.39.15");
+    probe_targetlist_free(&l);
+}
+
+static void test_targetlist_rejects_nul(void **state)
+{
+    (void)state;
+    const char text[] = "db1\nd\0b2\n";
+    FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+    struct probe_targetlist l = { 0 };
+    char err[128] = "";
+
+    assert_int_equal(probe_targetlist_read(&l, f, "x.txt", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "x.txt:2"));
+    fclose(f);
+    probe_targetlist_free(&l);
+}
+
+/* SqlClient >= 2.0 column of notes/clients.md §2.3. */
+struct scope_case {
+    enum probe_encrypt enc;
+    bool tsc;
+    uint8_t reply;
+    enum tds_tls_scope scope;
+    bool validates;
+};
+
+static const struct scope_case scopes[] = {
+    { PROBE_ENCRYPT_OPTIONAL, false, TDS_ENC_OFF, TDS_TLS_LOGIN_ONLY, false },
+    { PROBE_ENCRYPT_OPTIONAL, false, TDS_ENC_REQ, TDS_TLS_FULL, true },
+    { PROBE_ENCRYPT_OPTIONAL, true, TDS_ENC_REQ, TDS_TLS_FULL, false },
+    { PROBE_ENCRYPT_OPTIONAL, false, TDS_ENC_NOT_SUP, TDS_TLS_NONE, false },
+    { PROBE_ENCRYPT_MANDATORY, false, TDS_ENC_ON, TDS_TLS_FULL, true },
+    { PROBE_ENCRYPT_MANDATORY, false, TDS_ENC_REQ, TDS_TLS_FULL, true },
+    { PROBE_ENCRYPT_MANDATORY, false, TDS_ENC_OFF, TDS_TLS_FULL, true },
+    { PROBE_ENCRYPT_MANDATORY, true, TDS_ENC_ON, TDS_TLS_FULL, false },
+    { PROBE_ENCRYPT_MANDATORY, false, TDS_ENC_NOT_SUP, TDS_TLS_TERMINATE, false },
+};
+
+static void test_sqlclient_decisions(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
+        struct probe_client c;
+        bool v = !scopes[i].validates;
+        probe_client_default(&c);
+        c.encrypt = scopes[i].enc;
+        c.trust_server_certificate = scopes[i].tsc;
+        assert_int_equal(probe_client_scope(&c, scopes[i].reply, &v), scopes[i].scope);
+        assert_int_equal(v, scopes[i].validates);
+    }
+}
+
+static void test_check_name(void **state)
+{
+    struct probe_client c;
+    char out[64];
+
+    (void)state;
+    probe_client_default(&c);
+    probe_client_check_name(&c, "DB1.Contoso.COM", out, sizeof(out));
+    assert_string_equal(out, "db1.contoso.com");
+    probe_client_check_name(&c, ".", out, sizeof(out));
+    assert_string_equal(out, "localhost");
+    probe_client_check_name(&c, "(local)", out, sizeof(out));
+    assert_string_equal(out, "localhost");
+    snprintf(c.host_name_in_certificate, sizeof(c.host_name_in_certificate), "Sql.Contoso.com");
+    probe_client_check_name(&c, "10.0.0.5", out, sizeof(out));
+    assert_string_equal(out, "sql.contoso.com");
+    assert_int_equal(probe_client_encryption_byte(&c), TDS_ENC_ON);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_target_forms),
+        cmocka_unit_test(test_target_rejections),
+        cmocka_unit_test(test_host_is_ip),
+        cmocka_unit_test(test_targetlist_file),
+        cmocka_unit_test(test_targetlist_many),
+        cmocka_unit_test(test_targetlist_rejects_nul),
+        cmocka_unit_test(test_sqlclient_decisions),
+        cmocka_unit_test(test_check_name),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
