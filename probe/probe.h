@@ -66,6 +66,36 @@ struct probe_finding {
     char message[400];
 };
 
+/* What the engine learns while a probe is in flight: small, because thousands are in flight at
+ * once. The full result (diagnosis, findings, policy verdict) is built from it only when the
+ * probe ends (probe_facts_to_result), in one scratch result per engine. Same field names and
+ * meanings as in struct probe_result. */
+struct probe_facts {
+    char address[64];
+    bool tds8;
+    uint8_t sent_encryption;
+    bool validates;
+    enum tds_tls_scope scope;
+    enum probe_phase phase;
+    int net_error;
+    bool timed_out;
+    bool got_prelogin;
+    struct tds_prelogin prelogin;
+    char server_version[32];
+    char server_product[64];
+    struct tds_error tds_err;
+    bool not_tds;
+    const struct tls_info *tls;
+    bool server_closed_after_prelogin;
+    bool server_reset;
+    bool strict_refused;
+    bool followup_ran;
+    bool followup_ok;
+    int followup_version;
+    char followup_cipher[64];
+    double t_resolve, t_browser, t_connect, t_prelogin, t_handshake, t_total;
+};
+
 struct probe_result {
     const struct probe_target *target;
     char address[64];         /* the address connected to, "" if none */
@@ -115,5 +145,8 @@ struct probe_result {
     uint16_t port;            /* the TCP port connected to (after SQL Browser), 0 = unknown:
                                  the report then falls back to target->port, else 1433 */
 };
+
+/* Copies every fact into r (target, verdict, diagnosis and findings are left alone). */
+void probe_facts_to_result(const struct probe_facts *f, struct probe_result *r);
 
 #endif

@@ -20,7 +20,7 @@
 
 struct probe_conn {
     struct probe_conn_opts o;
-    struct probe_result *res;
+    struct probe_facts *res;
     enum probe_conn_phase phase;
     struct tds_reasm rx;
     struct tls_session *tls;
@@ -72,7 +72,7 @@ static void finish(struct probe_conn *c)
         c->res->tls = tls_session_info(c->tls);
 }
 
-static void judge(struct probe_conn *c)
+void probe_conn_judge(const struct probe_conn *c, struct tls_verdict *out)
 {
     struct tls_policy_opts po = {
         .name = c->name,
@@ -86,7 +86,10 @@ static void judge(struct probe_conn *c)
         .min_signature_bits = 112,
     };
 
-    tls_policy_judge(tls_session_info(c->tls), &po, &c->res->verdict);
+    memset(out, 0, sizeof(*out));
+    out->pass = true;
+    if (c->tls)
+        tls_policy_judge(tls_session_info(c->tls), &po, out);
 }
 
 /* Runs the TLS session as far as it goes and wraps whatever it wrote into 0x12 packets. */
@@ -102,10 +105,8 @@ static void tls_pump(struct probe_conn *c)
     }
     if (st == TLS_STEP_DONE)
         c->handshake_ok = true;
-    if (st != TLS_STEP_WANT_INPUT) {
-        judge(c);
+    if (st != TLS_STEP_WANT_INPUT)
         finish(c);
-    }
 }
 
 static int start_tls(struct probe_conn *c)
@@ -138,7 +139,7 @@ static void describe_not_tds(struct probe_conn *c, const uint8_t *p, size_t n)
 
 static void on_prelogin_reply(struct probe_conn *c, const uint8_t *msg, size_t len)
 {
-    struct probe_result *r = c->res;
+    struct probe_facts *r = c->res;
 
     c->reply = malloc(len ? len : 1);
     if (!c->reply) {
@@ -231,8 +232,6 @@ void probe_conn_closed(struct probe_conn *c, bool reset)
 
 void probe_conn_abort(struct probe_conn *c)
 {
-    if (c->phase == PROBE_CONN_HANDSHAKE)
-        judge(c);
     finish(c);
 }
 
@@ -255,7 +254,7 @@ void probe_conn_start(struct probe_conn *c)
 }
 
 int probe_conn_new(struct probe_conn **out, const struct probe_conn_opts *o,
-                   struct probe_result *res)
+                   struct probe_facts *res)
 {
     struct probe_conn *c = calloc(1, sizeof(*c));
 

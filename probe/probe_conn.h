@@ -25,12 +25,11 @@ enum probe_conn_phase { PROBE_CONN_PRELOGIN, PROBE_CONN_HANDSHAKE, PROBE_CONN_DO
 
 struct probe_conn;
 
-/* Facts are written into res (the engine's result for this target): got_prelogin, prelogin,
- * tds_err, not_tds, sent_encryption, scope, validates, server_closed_after_prelogin,
- * server_reset, tls, verdict, server_version/product. Views and res->tls stay valid until
- * probe_conn_free(). Returns 0 or -1 (allocation, or the TLS session could not be made). */
+/* Facts are written into res: got_prelogin, prelogin, tds_err, not_tds, sent_encryption,
+ * scope, validates, server_closed_after_prelogin, server_reset, tls, server_version/product.
+ * Views and res->tls stay valid until probe_conn_free(). Returns 0 or -1 (allocation). */
 int probe_conn_new(struct probe_conn **out, const struct probe_conn_opts *o,
-                   struct probe_result *res);
+                   struct probe_facts *res);
 void probe_conn_free(struct probe_conn *c);
 
 /* Queues the PRELOGIN request. */
@@ -41,8 +40,11 @@ void probe_conn_feed(struct probe_conn *c, const uint8_t *p, size_t n);
 void probe_conn_closed(struct probe_conn *c, bool reset);
 
 /* The engine gives up (deadline): records what the handshake got as far as (the chain may
- * already be there) and judges it. */
+ * already be there). */
 void probe_conn_abort(struct probe_conn *c);
+/* Judges the chain the server showed (if any) as this client would: the name it checks, its
+ * name rules, whether it validates, the pin. Leaves out->n = 0 when no handshake ran. */
+void probe_conn_judge(const struct probe_conn *c, struct tls_verdict *out);
 
 /* Bytes to send; valid until the next call into c. */
 const uint8_t *probe_conn_out(const struct probe_conn *c, size_t *len);

@@ -31,13 +31,21 @@ struct cs_pair {
     size_t raw_to;
 };
 
+/* A password as written, text[from, to), shown as "***" ("-P***" when flag is 'P': an
+ * attached sqlcmd value is masked with its whole word, so no quote is left unbalanced). */
+struct cs_mask {
+    size_t from;
+    size_t to;
+    char flag;
+};
+
 /* One parse. */
 struct cs {
     const char *text;
     struct probe_target *t;
     char *err;
     size_t errlen;
-    size_t mask[CS_MAX_MASKS][2]; /* password spans in text, replaced by "***" */
+    struct cs_mask mask[CS_MAX_MASKS];
     size_t n_mask;
     char buf[2 * CS_TEXT_MAX + 2 * CS_MAX_PAIRS + 64]; /* decoded keys and values */
     size_t used;
@@ -152,14 +160,17 @@ static const char *sb_trimmed(struct cs *c, size_t from, size_t to)
     return sb_end(c, start);
 }
 
-static int add_mask(struct cs *c, size_t from, size_t to)
+static int add_flag_mask(struct cs *c, size_t from, size_t to, char flag)
 {
     if (c->n_mask == CS_MAX_MASKS)
         return fail(c, "more than %d password values", CS_MAX_MASKS);
-    c->mask[c->n_mask][0] = from;
-    c->mask[c->n_mask][1] = to;
-    c->n_mask++;
+    c->mask[c->n_mask++] = (struct cs_mask){ from, to, flag };
     return 0;
+}
+
+static int add_mask(struct cs *c, size_t from, size_t to)
+{
+    return add_flag_mask(c, from, to, '\0');
 }
 
 static int add_pair(struct cs *c, const char *key, const char *val, size_t from, size_t to)
@@ -167,7 +178,8 @@ static int add_pair(struct cs *c, const char *key, const char *val, size_t from,
     if (c->n_pairs == CS_MAX_PAIRS)
         return fail(c, "more than %d keywords", CS_MAX_PAIRS);
     c->pairs[c->n_pairs++] = (struct cs_pair){ key, val, from, to };
-    return is_secret_key(key) ? add_mask(c, from, to) : 0;
+    /* A secret with no value ("PWD;", "Password=;") has nothing to hide. */
+    return is_secret_key(key) && val != NULL && from < to ? add_mask(c, from, to) : 0;
 }
 
 /* t->text = the input with every recorded password span replaced by "***". */
@@ -177,25 +189,28 @@ static void write_masked_text(struct cs *c)
     size_t cap = sizeof(c->t->text), o = 0, at = 0;
 
     for (size_t i = 1; i < c->n_mask; i++) { /* insertion sort by start */
-        for (size_t j = i; j > 0 && c->mask[j - 1][0] > c->mask[j][0]; j--) {
-            size_t a = c->mask[j][0], b = c->mask[j][1];
+        for (size_t j = i; j > 0 && c->mask[j - 1].from > c->mask[j].from; j--) {
+            struct cs_mask m = c->mask[j];
 
-            c->mask[j][0] = c->mask[j - 1][0];
-            c->mask[j][1] = c->mask[j - 1][1];
-            c->mask[j - 1][0] = a;
-            c->mask[j - 1][1] = b;
+            c->mask[j] = c->mask[j - 1];
+            c->mask[j - 1] = m;
         }
     }
     for (size_t i = 0; i < c->n_mask; i++) {
-        if (c->mask[i][0] < at) { /* inside a span already masked */
-            at = c->mask[i][1] > at ? c->mask[i][1] : at;
+        const struct cs_mask *m = &c->mask[i];
+        char repl[8] = "***";
+
+        if (m->from < at) { /* inside a span already masked */
+            at = m->to > at ? m->to : at;
             continue;
         }
-        for (size_t k = at; k < c->mask[i][0] && o + 1 < cap; k++)
+        if (m->flag)
+            snprintf(repl, sizeof(repl), "-%c***", m->flag);
+        for (size_t k = at; k < m->from && o + 1 < cap; k++)
             out[o++] = c->text[k];
-        for (size_t k = 0; k < 3 && o + 1 < cap; k++)
-            out[o++] = '*';
-        at = c->mask[i][1];
+        for (size_t k = 0; repl[k] && o + 1 < cap; k++)
+            out[o++] = repl[k];
+        at = m->to;
     }
     for (size_t k = at; c->text[k] != '\0' && o + 1 < cap; k++)
         out[o++] = c->text[k];
@@ -1225,10 +1240,12 @@ static int go_query(struct cs *c, size_t from, size_t to, size_t first_query_pai
 /* The path names the instance: msdsn sets server = host + "\\" + path[1:]. */
 static int go_instance(struct cs *c, size_t from, size_t to)
 {
-    struct cs_pair *server = &c->pairs[c->n_pairs - 1]; /* added by go_hostport */
+    struct cs_pair *server = &c->pairs[c->n_pairs - 1];
     const char *inst = go_unescape(c, from, to, false);
     char *v;
 
+    while (strcmp(server->key, "server") != 0) /* go_hostport added it, maybe then "port" */
+        server--;
     if (!inst)
         return fail(c, "parse \"%s\": invalid URL escape in path", c->t->text);
     v = sb_begin(c);
@@ -1528,7 +1545,9 @@ static int sqlcmd_encrypt(struct cs *c, const char *w)
     return 0;
 }
 
-static int sqlcmd_value(struct cs *c, char flag, const char *v, size_t from, size_t to)
+/* from/to: where the value was written; for an attached value (-Psecret), the whole word. */
+static int sqlcmd_value(struct cs *c, char flag, const char *v, size_t from, size_t to,
+                        bool attached)
 {
     struct probe_client *cl = &c->t->client;
 
@@ -1541,7 +1560,7 @@ static int sqlcmd_value(struct cs *c, char flag, const char *v, size_t from, siz
     case 'P': /* passwords: -P, and the new password of -z/-Z */
     case 'z':
     case 'Z':
-        return add_mask(c, from, to);
+        return add_flag_mask(c, from, to, attached ? flag : '\0');
     default:
         return 0; /* -U, -d and the rest do not change the TLS outcome */
     }
@@ -1568,10 +1587,13 @@ static int sqlcmd_option(struct cs *c, const char *w, size_t wfrom, size_t *pos)
     if (f == '\0' || !strchr(sqlcmd_with_arg, f))
         return sqlcmd_unknown(c, w);
     if (w[2] != '\0') /* attached: -Sdb1 */
-        return sqlcmd_value(c, f, w + 2, wfrom + 2, *pos);
-    if (sqlcmd_word(c, pos, &v, &vfrom) != 0)
+        return sqlcmd_value(c, f, w + 2, wfrom, *pos, true);
+    int rc = sqlcmd_word(c, pos, &v, &vfrom);
+    if (rc < 0)
+        return -1;
+    if (rc > 0)
         return fail(c, "Sqlcmd: '-%c': Missing argument. Enter '-?' for help.", f);
-    return sqlcmd_value(c, f, v, vfrom, *pos);
+    return sqlcmd_value(c, f, v, vfrom, *pos, false);
 }
 
 /* Defaults: ODBC sqlcmd 18 encrypts and validates without -N (notes/clients.md §1.4, §2.1). */

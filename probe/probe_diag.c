@@ -201,8 +201,6 @@ static const struct client_text client_texts[] = {
      ODBC18 "Encryption not supported on SQL Server."},
     {"odbc18", PROBE_DIAG_ENCRYPTION_REQUIRED, NULL,
      ODBC18 "Encryption not supported on the client."},
-    {"odbc18", PROBE_DIAG_TDS8_NOT_SUPPORTED, NULL,
-     ODBC18 "SSL Provider: SSL certificate validation failed"},
 
     /* ODBC Driver 17 on Linux (OpenSSL 1.x) */
     {"odbc17", PROBE_DIAG_UNTRUSTED_CHAIN, "self_signed",

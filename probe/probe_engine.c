@@ -12,7 +12,9 @@
 #include "probe/probe_diagnose.h"
 #include "probe/probe_truststore.h"
 
-#define READ_BUF 16384
+/* One read buffer for the whole engine: libuv hands it to one on_read at a time and every
+ * byte is consumed (copied where kept) before on_read returns. */
+#define READ_BUF 65536
 
 struct profile {
     struct profile *next;
@@ -31,13 +33,12 @@ struct attempt {
     struct probe_conn *conn; /* owned by the job (res->tls points into it) */
     bool followup;
     bool closing;
-    char rbuf[READ_BUF];
 };
 
 struct job {
     struct probe_engine *e;
     struct probe_target t;
-    struct probe_client wide_client;
+    struct probe_client *wide_client; /* only while a follow-up runs */
     const struct tls_config *cfg;
     const struct tls_config *wide;
     uv_getaddrinfo_t gai;
@@ -47,8 +48,8 @@ struct job {
     struct attempt *cur;
     struct probe_conn *conn;
     struct probe_conn *fconn;
-    struct probe_result res;
-    struct probe_result *fres;
+    struct probe_facts res;
+    struct probe_facts *fres;
     uint64_t t_start, t_mark;
     int last_err;
     bool resolving, finished;
@@ -62,6 +63,8 @@ struct probe_engine {
     struct job **queue;
     size_t q_len, q_cap, q_next;
     size_t in_flight;
+    struct probe_result *scratch; /* the one full result, built when a probe ends */
+    char rbuf[READ_BUF];
 };
 
 static void job_finish(struct job *j);
@@ -89,6 +92,7 @@ static void job_maybe_free(struct job *j)
     probe_conn_free(j->conn);
     probe_conn_free(j->fconn);
     free(j->fres);
+    free(j->wide_client);
     free(j);
 }
 
@@ -205,7 +209,7 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     struct attempt *a = h->data;
 
     (void)suggested;
-    *buf = uv_buf_init(a->rbuf, sizeof(a->rbuf));
+    *buf = uv_buf_init(a->job->e->rbuf, sizeof(a->job->e->rbuf));
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
@@ -260,19 +264,23 @@ static void on_connect(uv_connect_t *req, int status)
 static int make_conn(struct job *j, bool followup, struct probe_conn **out)
 {
     struct probe_conn_opts co = {
-        .client = followup ? &j->wide_client : &j->t.client,
+        .client = followup ? j->wide_client : &j->t.client,
         .tls = followup ? j->wide : j->cfg,
         .host = j->t.host,
         .instance = j->t.instance,
         .max_packet = 4096,
     };
-    struct probe_result *res = &j->res;
+    struct probe_facts *res = &j->res;
 
     if (followup) {
         j->fres = calloc(1, sizeof(*j->fres));
-        if (!j->fres)
+        j->wide_client = malloc(sizeof(*j->wide_client));
+        if (!j->fres || !j->wide_client)
             return -1;
-        j->fres->target = &j->t;
+        *j->wide_client = j->t.client;
+        j->wide_client->tls_min = TLS_V10;
+        j->wide_client->tls_max = TLS_V12;
+        co.client = j->wide_client;
         res = j->fres;
     }
     return probe_conn_new(out, &co, res);
@@ -362,6 +370,21 @@ static void on_timer_closed(uv_handle_t *h)
     job_maybe_free(j);
 }
 
+/* Builds the full result from the facts in the engine's one scratch result, judges the chain,
+ * diagnoses, and hands it to the front end. */
+static void deliver(struct job *j)
+{
+    struct probe_result *r = j->e->scratch;
+
+    memset(r, 0, sizeof(*r));
+    r->target = &j->t;
+    probe_facts_to_result(&j->res, r);
+    if (j->conn)
+        probe_conn_judge(j->conn, &r->verdict);
+    probe_diagnose(r);
+    j->e->o.on_result(r, j->e->o.arg);
+}
+
 static void job_finish(struct job *j)
 {
     struct probe_engine *e = j->e;
@@ -370,8 +393,7 @@ static void job_finish(struct job *j)
         return;
     j->finished = true;
     j->res.t_total = ms_since(j->t_start);
-    probe_diagnose(&j->res);
-    e->o.on_result(&j->res, e->o.arg);
+    deliver(j);
     if (j->cur)
         attempt_close(j->cur);
     if (j->resolving)
@@ -473,16 +495,12 @@ int probe_engine_add(struct probe_engine *e, const struct probe_target *t, char 
     j->e = e;
     j->t = *t;
     j->cfg = profile_get(e, ca, c->tls_min, c->tls_max, c->handshake, err, errlen);
-    j->wide_client = *c;
-    j->wide_client.tls_min = TLS_V10;
-    j->wide_client.tls_max = TLS_V12;
     j->wide = j->cfg ? profile_get(e, ca, TLS_V10, TLS_V12, TLS_HANDSHAKE_CERTIFICATE, err,
                                    errlen) : NULL;
     if (!j->cfg || !j->wide || queue_push(e, j) != 0) {
         free(j);
         return -1;
     }
-    j->res.target = &j->t;
     j->res.tds8 = c->encrypt == PROBE_ENCRYPT_STRICT;
     j->res.t_resolve = j->res.t_browser = j->res.t_connect = -1;
     j->res.t_prelogin = j->res.t_handshake = -1;
@@ -500,6 +518,11 @@ int probe_engine_new(struct probe_engine **out, uv_loop_t *loop,
         return -1;
     e->loop = loop;
     e->o = *o;
+    e->scratch = calloc(1, sizeof(*e->scratch));
+    if (!e->scratch) {
+        free(e);
+        return -1;
+    }
     if (e->o.concurrency == 0)
         e->o.concurrency = 256;
     if (e->o.timeout_s <= 0)
@@ -526,5 +549,6 @@ void probe_engine_free(struct probe_engine *e)
     for (size_t i = e->q_next; i < e->q_len; i++)
         free(e->queue[i]);
     free(e->queue);
+    free(e->scratch);
     free(e);
 }

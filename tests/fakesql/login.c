@@ -15,7 +15,8 @@
 #define TDS72 0x72090002u    /* LineNumber and DoneRowCount widen from here on */
 #define ERR_LOGIN_FAILED 18456
 
-/* UCS-2LE code units -> UTF-8 (unpaired surrogates become '?'). */
+/* UCS-2LE code units -> UTF-8 for the log line: unpaired surrogates, control characters and
+ * quotes become '?', so a hostile name cannot break the one-line, key='value' log format. */
 static void ucs2_to_utf8(const uint16_t *u, size_t n, char *out, size_t cap)
 {
     size_t j = 0;
@@ -24,7 +25,8 @@ static void ucs2_to_utf8(const uint16_t *u, size_t n, char *out, size_t cap)
         uint32_t cp = u[i];
         if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < n && u[i + 1] >= 0xDC00 && u[i + 1] <= 0xDFFF)
             cp = 0x10000 + ((cp - 0xD800) << 10) + (u[++i] - 0xDC00);
-        else if (cp >= 0xD800 && cp <= 0xDFFF)
+        else if ((cp >= 0xD800 && cp <= 0xDFFF) || cp < 0x20 || cp == 0x7F || cp == '\'' ||
+                 cp == '"')
             cp = '?';
         if (cp < 0x80) {
             out[j++] = (char)cp;

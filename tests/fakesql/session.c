@@ -156,27 +156,23 @@ static void note_tls(struct fsql_conn *c)
     }
 }
 
+/* Ends a failed handshake the configured way; the log names OpenSSL's reason and, when the
+ * certificate was refused at start-up, why. */
 static void handshake_failed(struct fsql_conn *c)
 {
     const struct fsql_tls *t = &c->srv->tls;
-    const char *reason = ossl_reason();
-    const char *cert = t->usable ? "" : "; ";
+    enum fsql_fail_mode mode = c->srv->cfg->fail_mode;
+    static const char *const ending[] = {
+        [FSQL_FAIL_ALERT] = "a TLS alert",
+        [FSQL_FAIL_RESET] = "a TCP reset",
+        [FSQL_FAIL_CLOSE] = "a TCP FIN",
+    };
 
-    switch (c->srv->cfg->fail_mode) {
-    case FSQL_FAIL_ALERT:
-        flush_tls(c);
-        fsql_conn_end(c, FSQL_END_FIN, "handshake_failed", "%s%s%s; ended with a TLS alert",
-                      reason, cert, t->usable ? "" : t->why);
-        break;
-    case FSQL_FAIL_RESET:
-        fsql_conn_end(c, FSQL_END_RESET, "handshake_failed", "%s%s%s; ended with a TCP reset",
-                      reason, cert, t->usable ? "" : t->why);
-        break;
-    default:
-        fsql_conn_end(c, FSQL_END_FIN, "handshake_failed", "%s%s%s; ended with a TCP FIN",
-                      reason, cert, t->usable ? "" : t->why);
-        break;
-    }
+    if (mode == FSQL_FAIL_ALERT)
+        flush_tls(c); /* OpenSSL's alert, wrapped like any other handshake bytes */
+    fsql_conn_end(c, mode == FSQL_FAIL_RESET ? FSQL_END_RESET : FSQL_END_FIN, "handshake_failed",
+                  "%s%s%s; ended with %s", ossl_reason(), t->usable ? "" : "; ",
+                  t->usable ? "" : t->why, ending[mode]);
     ERR_clear_error();
 }
 
@@ -268,6 +264,14 @@ static void strict_prelogin(struct fsql_conn *c, const uint8_t *p, size_t n)
 
     if (parse_prelogin(c, p, n, &pl) != 0)
         return;
+    if (c->srv->cfg->reset_after_prelogin) {
+        fsql_conn_end(c, FSQL_END_RESET, "reset_after_prelogin", NULL);
+        return;
+    }
+    if (c->srv->cfg->stall == FSQL_STALL_PRELOGIN) {
+        stall(c, "after PRELOGIN");
+        return;
+    }
     c->got_prelogin = true;
     send_prelogin_reply(c, &pl, tds_enc_server_answer((uint8_t)c->client_enc,
                                                       server_setting(c->srv->cfg)).reply);
@@ -501,6 +505,10 @@ static size_t on_tls_in_tds(struct fsql_conn *c, const uint8_t *p, size_t n)
 
 static size_t on_tls_raw(struct fsql_conn *c, const uint8_t *p, size_t n)
 {
+    if (c->state == FSQL_ST_TLS_RAW && c->srv->cfg->stall == FSQL_STALL_CLIENTHELLO) {
+        stall(c, "with the ClientHello unanswered");
+        return n;
+    }
     BIO_write(c->rbio, p, (int)n);
     if (BIO_ctrl_pending(c->rbio) > MAX_TLS_BACKLOG)
         fsql_conn_end(c, FSQL_END_FIN, "protocol_error", "client sent too much unprocessed TLS");

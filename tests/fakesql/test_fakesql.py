@@ -219,6 +219,14 @@ def unicode_user():
         chan = t.TlsInTds(s, t.client_context(CA))
         chan.handshake()
         check_login_failed(login_over(chan, "Zoë\u6771"), "Zoë\u6771", "LABSQL01")
+        # the reply keeps the name as sent; the log line cannot be broken by it
+        s = t.connect(srv.host, srv.port)
+        t.prelogin(s, enc=t.ENC_NOT_SUP)
+        s.sendall(t.packet(t.LOGIN7, t.login7_payload(user="x'\ny")))
+        _, _, data = t.read_message(s)
+        check_login_failed(t.parse_tokens(data), "x'\ny", "LABSQL01")
+        conns = srv.wait_outcome(2)
+        eq([c["user"] for c in conns], ["Zoë\u6771", "x??y"], "users in the log")
 
 
 # ---- certificates ----
@@ -542,7 +550,44 @@ def strict_refusals():
         eq(chan.tls.selected_alpn_protocol(), "tds/8.0", "strict still accepted")
 
 
+@case
+def strict_failures():
+    ctx = t.client_context(CA, alpn=["tds/8.0"])
+    with server({"cert": "good", "strict": 1, "stall": "clienthello"}) as srv:
+        s = t.connect(srv.host, srv.port)
+        s.settimeout(0.7)
+        try:
+            ctx.wrap_socket(s, server_hostname="localhost")
+            raise AssertionError("handshake completed against a stalled server")
+        except socket.timeout:
+            pass
+    with server({"cert": "good", "strict": 1, "reset_after_prelogin": 1}) as srv:
+        chan = t.Strict(t.connect(srv.host, srv.port), ctx)
+        chan.send_tds(t.PRELOGIN, t.prelogin_payload(t.ENC_NOT_SUP))
+        try:
+            chan.recv_tds_message()
+            raise AssertionError("PRELOGIN answered despite reset_after_prelogin")
+        except (ConnectionResetError, ssl.SSLError, t.Closed):
+            pass
+        eq(srv.wait_outcome(1)[0]["outcome"], "reset_after_prelogin", "log")
+    with server({"cert": "good", "strict": 1, "tlsprotocols": "1.2",
+                 "handshake_failure": "reset"}) as srv:
+        s = t.connect(srv.host, srv.port)
+        s.sendall(_client_hello(ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1, 0))
+        eq(expect_closed(s, "strict, old client"), ("rst", b""), "reset, as configured")
+
+
 # ---- listeners, browser ----
+
+def ipv6_loopback():
+    """True when ::1 can be bound here (some containers have no IPv6 at all)."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
 
 @case
 def listen_lists():
@@ -563,7 +608,7 @@ def listen_lists():
         t.TlsInTds(s, t.client_context(CA, hostname_check=False)).handshake()
         s.close()
         eq(srv.wait_outcome(1)[0]["local"], "%s:%d" % (host, port), "log names the listener")
-    if socket.has_ipv6:
+    if ipv6_loopback():
         with server({"cert": "good", "listen": "127.0.0.1:0,[::1]:0"}) as srv:
             eq([h for h, _ in srv.tcp], ["127.0.0.1", "::1"], "listen list with IPv6")
             s = socket.create_connection(("::1", srv.tcp[1][1]), timeout=5)

@@ -38,6 +38,7 @@ static void drain(struct probe_conn *c)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct probe_target t;
+    static struct probe_facts facts;
     static struct probe_result res;
     struct probe_conn *c;
 
@@ -46,14 +47,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     memset(&t, 0, sizeof(t));
+    memset(&facts, 0, sizeof(facts));
     memset(&res, 0, sizeof(res));
     snprintf(t.host, sizeof(t.host), "db1.contoso.com");
     probe_client_default(&t.client);
     t.client.encrypt = (data[0] & 0x40) ? PROBE_ENCRYPT_OPTIONAL : PROBE_ENCRYPT_MANDATORY;
-    res.target = &t;
     struct probe_conn_opts o = { .client = &t.client, .tls = cfg, .host = t.host,
                                  .instance = "", .max_packet = 4096 };
-    if (probe_conn_new(&c, &o, &res) != 0)
+    if (probe_conn_new(&c, &o, &facts) != 0)
         return 0;
     probe_conn_start(c);
     drain(c);
@@ -65,6 +66,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (probe_conn_phase(c) != PROBE_CONN_DONE)
         probe_conn_closed(c, data[0] & 0x80);
+    res.target = &t;
+    probe_facts_to_result(&facts, &res);
+    probe_conn_judge(c, &res.verdict);
     probe_diagnose(&res);
     probe_report_json(sink, &res);
     probe_report_text(sink, &res, true);
