@@ -25,6 +25,7 @@ struct cli {
     enum format format;
     double timeout_s;
     unsigned concurrency;
+    unsigned browser_port;
     int warn_days, crit_days;
     bool color;
     bool progress;           /* a progress line on stderr (a terminal) */
@@ -60,6 +61,7 @@ static const char usage_text[] =
     "  --handshake full|certificate   full handshake, or stop once the server's certificate\n"
     "                                 flight has been read and checked (cheaper)\n"
     "  --timeout SECONDS              deadline per target (default 10)\n"
+    "  --browser-port PORT            SQL Server Browser UDP port for host\\instance (1434)\n"
     "  --concurrency N                targets probed at once (default 256)\n"
     "  -f, --targets FILE             read targets from FILE, one per line ('-' = stdin);\n"
     "                                 blank lines and # comments are skipped, duplicates probed\n"
@@ -143,7 +145,7 @@ static int copy_opt(char *dst, size_t cap, const char *src, const char *what)
 enum opt_id {
     OPT_JSON = 256, OPT_FORMAT, OPT_CA, OPT_ENCRYPT, OPT_TSC, OPT_HNIC, OPT_TLS_MIN, OPT_TLS_MAX,
     OPT_TIMEOUT, OPT_CONC, OPT_HANDSHAKE, OPT_DRIVER, OPT_NO_COLOR, OPT_VERSION, OPT_WARN,
-    OPT_CRIT,
+    OPT_CRIT, OPT_BROWSER_PORT,
 };
 
 static const struct option long_opts[] = {
@@ -163,6 +165,7 @@ static const struct option long_opts[] = {
     { "targets", required_argument, NULL, 'f' },
     { "warn-days", required_argument, NULL, OPT_WARN },
     { "crit-days", required_argument, NULL, OPT_CRIT },
+    { "browser-port", required_argument, NULL, OPT_BROWSER_PORT },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 },
@@ -274,6 +277,9 @@ static int apply_option(struct cli *c, int id, const char *arg)
             return 0;
         return usage_error("--driver '%s' is not available yet; this build emulates sqlclient",
                            arg);
+    case OPT_BROWSER_PORT:
+        return parse_count(arg, &c->browser_port) || c->browser_port > 65535
+                   ? usage_error("--browser-port takes a UDP port, not '%s'", arg) : 0;
     case OPT_NO_COLOR:
         c->color = false;
         return 0;
@@ -417,6 +423,7 @@ int main(int argc, char **argv)
     setenv("UV_THREADPOOL_SIZE", "64", 0);
     uv_loop_init(&loop);
     struct probe_engine_opts eo = { .concurrency = c.concurrency, .timeout_s = c.timeout_s,
+                                    .browser_port = (uint16_t)c.browser_port,
                                     .on_result = on_result, .arg = &c };
     if (probe_engine_new(&e, &loop, &eo) != 0)
         return 2;

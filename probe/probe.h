@@ -72,6 +72,7 @@ struct probe_finding {
  * meanings as in struct probe_result. */
 struct probe_facts {
     char address[64];
+    uint16_t port;
     bool tds8;
     uint8_t sent_encryption;
     bool validates;

@@ -622,7 +622,7 @@ static int parse_adonet(struct cs *c)
         if (v == NULL) /* absent, or "Key=;" with no value: the default stands */
             continue;
         rc = ado_apply_one(c, &ado_keywords[k], v);
-        if (rc == -2)
+        if (rc == -2) /* the value does not convert */
             return fail(c, "Invalid value for key '%s'.", ado_keywords[k].name);
         if (rc)
             return -1;
@@ -1009,6 +1009,21 @@ static int jdbc_port(struct cs *c, const char *v)
     return 0;
 }
 
+/* serverName may carry "\\instance" itself; an instanceName property wins over it. */
+static int jdbc_server(struct cs *c, const char *server, bool have_instance)
+{
+    const char *bs = strchr(server, '\\');
+    char *inst = c->t->instance;
+
+    if (bs && !have_instance) {
+        if (set_field(c, "serverName", inst, sizeof(c->t->instance), bs + 1))
+            return -1;
+        for (char *p = inst; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    }
+    return set_host(c, "serverName", server, bs ? (size_t)(bs - server) : strlen(server));
+}
+
 static int jdbc_apply(struct cs *c, const char *const *val)
 {
     struct probe_client *cl = &c->t->client;
@@ -1038,8 +1053,7 @@ static int jdbc_apply(struct cs *c, const char *const *val)
         return -1;
     for (char *p = inst; *p; p++) /* the driver lower-cases the instance name */
         *p = (char)tolower((unsigned char)*p);
-    return set_host(c, "serverName", val[JF_SERVER] ? val[JF_SERVER] : "",
-                    val[JF_SERVER] ? strlen(val[JF_SERVER]) : 0);
+    return jdbc_server(c, val[JF_SERVER] ? val[JF_SERVER] : "", val[JF_INSTANCE] != NULL);
 }
 
 /* Later properties win (Properties.put); only the winners are converted. */
@@ -1322,8 +1336,7 @@ static void go_mask_secrets(struct cs *c, size_t pos)
             break;
     }
     c->used = 0;
-    write_masked_text(c);
-    c->n_mask = 0;
+    write_masked_text(c); /* the spans stay: go_split may drop a pair this pass masked */
 }
 
 /* strconv.ParseBool: exactly these spellings. */
@@ -1701,6 +1714,12 @@ const char *probe_connstr_kind_name(enum probe_connstr_kind k)
 
 static int parse_kind(struct cs *c, enum probe_connstr_kind kind)
 {
+    const char *s = c->text + strspn(c->text, " \t\r\n\v\f");
+
+    /* go-mssqldb's "odbc:" form would otherwise pass for ODBC with an unknown "odbc:key". */
+    if (starts_ci(s, "odbc:") && kind != PROBE_CS_NONE)
+        return fail(c, "odbc: go-mssqldb's ODBC form is not supported yet; give the same "
+                    "settings as a sqlserver:// URL");
     switch (kind) {
     case PROBE_CS_ADONET:
         return parse_adonet(c);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe/probe_browser.h"
 #include "probe/probe_conn.h"
 #include "probe/probe_diagnose.h"
 #include "probe/probe_truststore.h"
@@ -45,6 +46,8 @@ struct job {
     struct addrinfo *ai;
     struct addrinfo *ai_cur;
     uv_timer_t timer;
+    struct probe_browser *browser;
+    bool browsing;
     struct attempt *cur;
     struct probe_conn *conn;
     struct probe_conn *fconn;
@@ -197,11 +200,16 @@ static void track_phase(struct job *j, struct attempt *a)
 
     if (a->followup)
         return;
-    if (j->res.phase == PROBE_PHASE_PRELOGIN && ph != PROBE_CONN_PRELOGIN)
-        mark(j, &j->res.t_prelogin,
-             ph == PROBE_CONN_HANDSHAKE ? PROBE_PHASE_HANDSHAKE : PROBE_PHASE_DONE);
+    /* The phase is where the probe stopped: it reaches DONE only when nothing failed. */
+    if (j->res.phase == PROBE_PHASE_PRELOGIN && ph != PROBE_CONN_PRELOGIN) {
+        bool plain = ph == PROBE_CONN_DONE && j->res.got_prelogin && j->res.scope == TDS_TLS_NONE;
+        mark(j, &j->res.t_prelogin, ph == PROBE_CONN_HANDSHAKE ? PROBE_PHASE_HANDSHAKE
+                                    : plain                    ? PROBE_PHASE_DONE
+                                                               : PROBE_PHASE_PRELOGIN);
+    }
     if (j->res.phase == PROBE_PHASE_HANDSHAKE && ph == PROBE_CONN_DONE)
-        mark(j, &j->res.t_handshake, PROBE_PHASE_DONE);
+        mark(j, &j->res.t_handshake,
+             probe_conn_handshake_ok(a->conn) ? PROBE_PHASE_DONE : PROBE_PHASE_HANDSHAKE);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -254,6 +262,8 @@ static void on_connect(uv_connect_t *req, int status)
     }
     if (!a->followup) {
         uv_ip_name(j->ai_cur->ai_addr, j->res.address, sizeof(j->res.address));
+        if (j->res.port == 0)
+            j->res.port = j->t.port ? j->t.port : 1433;
         mark(j, &j->res.t_connect, PROBE_PHASE_PRELOGIN);
     }
     probe_conn_start(a->conn);
@@ -311,7 +321,14 @@ static void attempt_start(struct job *j, bool followup)
     j->open_handles++;
     j->cur = a;
     uv_tcp_nodelay(&a->tcp, 1);
-    int rc = uv_tcp_connect(&a->creq, &a->tcp, j->ai_cur->ai_addr, on_connect);
+    struct sockaddr_storage dest;
+    memcpy(&dest, j->ai_cur->ai_addr, j->ai_cur->ai_addrlen);
+    uint16_t port = htons(j->res.port ? j->res.port : j->t.port ? j->t.port : 1433);
+    if (dest.ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)&dest)->sin6_port = port;
+    else
+        ((struct sockaddr_in *)&dest)->sin_port = port;
+    int rc = uv_tcp_connect(&a->creq, &a->tcp, (const struct sockaddr *)&dest, on_connect);
     if (rc != 0)
         on_connect(&a->creq, rc);
 }
@@ -327,6 +344,50 @@ static void connect_next(struct job *j)
 }
 
 /* ---- resolve, deadline, finish ---- */
+
+/* ---- SQL Server Browser: host\instance without a port ---- */
+
+static void on_browser(void *arg, int status, uint16_t port, const struct tds_error *err)
+{
+    struct job *j = arg;
+
+    j->browser = NULL;
+    j->browsing = false;
+    if (j->finished)
+        return;
+    if (status == 0) {
+        j->res.port = port;
+        mark(j, &j->res.t_browser, PROBE_PHASE_CONNECT);
+        connect_next(j);
+        return;
+    }
+    if (status == UV_EPROTO && err)
+        j->res.tds_err = *err;
+    else if (status != UV_ENOENT)
+        j->res.net_error = status;
+    job_finish(j);
+}
+
+static void browser_start(struct job *j)
+{
+    struct probe_engine *e = j->e;
+    unsigned try_ms = (unsigned)(e->o.timeout_s * 1000.0 / 3.0);
+
+    if (try_ms > 1000)
+        try_ms = 1000; /* SqlClient waits about a second per SSRP try */
+    j->browsing = true;
+    int rc = probe_browser_start(&j->browser, e->loop, j->ai_cur->ai_addr,
+                                 e->o.browser_port ? e->o.browser_port : 1434, j->t.instance,
+                                 try_ms, 2, on_browser, j);
+    if (rc < 0) {
+        j->browsing = false;
+        j->browser = NULL;
+        j->res.net_error = rc;
+        job_finish(j);
+    } else if (!j->browsing) {
+        j->browser = NULL; /* it already called back */
+    }
+}
 
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
 {
@@ -346,6 +407,11 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
     }
     j->ai = ai;
     j->ai_cur = ai;
+    if (j->t.instance[0] && j->t.port == 0) {
+        mark(j, &j->res.t_resolve, PROBE_PHASE_BROWSER);
+        browser_start(j);
+        return;
+    }
     mark(j, &j->res.t_resolve, PROBE_PHASE_CONNECT);
     connect_next(j);
 }
@@ -398,6 +464,10 @@ static void job_finish(struct job *j)
         attempt_close(j->cur);
     if (j->resolving)
         uv_cancel((uv_req_t *)&j->gai);
+    if (j->browser) {
+        probe_browser_cancel(j->browser);
+        j->browser = NULL;
+    }
     uv_close((uv_handle_t *)&j->timer, on_timer_closed);
     e->in_flight--;
     engine_pump(e);

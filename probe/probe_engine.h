@@ -15,6 +15,7 @@ typedef void (*probe_result_fn)(const struct probe_result *r, void *arg);
 struct probe_engine_opts {
     unsigned concurrency; /* probes in flight at once (0 = 256) */
     double timeout_s;     /* whole-target deadline (0 = 10 s) */
+    uint16_t browser_port; /* SQL Server Browser UDP port (0 = 1434), for labs */
     probe_result_fn on_result;
     void *arg;
 };

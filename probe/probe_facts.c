@@ -6,6 +6,7 @@
 void probe_facts_to_result(const struct probe_facts *f, struct probe_result *r)
 {
     memcpy(r->address, f->address, sizeof(r->address));
+    r->port = f->port;
     r->tds8 = f->tds8;
     r->sent_encryption = f->sent_encryption;
     r->validates = f->validates;

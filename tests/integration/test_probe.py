@@ -314,6 +314,32 @@ class Network(ProbeCase):
         self.assertDiag(r, "error", "protocol_error")
         self.assertIn("VERSION", r["diagnosis"]["cause"] + r["diagnosis"]["message"])
 
+    def test_named_instance_through_browser(self):
+        conf = {"cert": "good", "tcpport": "0,0", "instances": "SQLEXPRESS,DEV",
+                "browserport": 0, "servername": "LABSQL"}
+        with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
+            rc, objs, out, err = run_probe("--ca-file", CA, "--browser-port", str(srv.udp_port),
+                                           "localhost\\DEV")
+            ports = srv.ports
+        self.assertEqual(rc, 0, out + err)
+        r = objs[0]
+        self.check_contract(r)
+        self.assertEqual(r["instance"], "DEV")
+        self.assertDiag(r, "ok", "ok")
+        self.assertGreater(r["port"], 0)
+        self.assertEqual(len(ports), 2)
+        self.assertEqual(r["port"], ports[1])
+        self.assertGreaterEqual(r["timing_ms"]["browser"], 0)
+
+    def test_unknown_instance_is_instance_not_found(self):
+        conf = {"cert": "good", "instances": "SQLEXPRESS", "browserport": 0}
+        with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
+            rc, objs, _, _ = run_probe("--timeout", "2", "--browser-port", str(srv.udp_port),
+                                       "localhost\\NOPE")
+        self.assertEqual(rc, 2)
+        self.assertDiag(objs[0], "error", "instance_not_found")
+        self.assertIn("NOPE", objs[0]["diagnosis"]["cause"])
+
     def test_many_targets_one_run(self):
         with FakeSQL({"cert": "good"}, certs_dir=CERTS, binary=FAKESQL) as good, \
                 FakeSQL({"cert": "wrongcn"}, certs_dir=CERTS, binary=FAKESQL) as bad:

@@ -207,6 +207,10 @@ static const struct ok_case jdbc_ok[] = {
     { .text = "jdbc:sqlserver://[::1]:1433;encrypt=true", .host = "::1", .port = 1433,
       .encrypt = M },
     { .text = "jdbc:sqlserver://db1;portNumber=0", .host = "db1", .encrypt = M },
+    { .text = "jdbc:sqlserver://;serverName=db1\\INST", .host = "db1", .instance = "inst",
+      .encrypt = M },
+    { .text = "jdbc:sqlserver://;serverName=db1\\INST;instanceName=other", .host = "db1",
+      .instance = "other", .encrypt = M },
     { .text = "jdbc:sqlserver://db1;;encrypt=false;", .host = "db1", .encrypt = O },
     { .text = "jdbc:sqlserver://db1;integratedSecurity=TRUE;authenticationScheme=NTLM",
       .host = "db1", .encrypt = M },
@@ -258,6 +262,9 @@ static const struct ok_case go_ok[] = {
     { .text = "sqlserver://db1?encrypt=true#frag", .host = "db1", .encrypt = M },
     { .text = "sqlserver://db1?a;b=1&encrypt=true&&x=%zz", .host = "db1", .encrypt = M },
     { .text = "sqlserver://db1:0?encrypt=true", .host = "db1", .encrypt = M },
+    /* a segment with ';' is dropped by url.ParseQuery, but its password is still masked */
+    { .text = "sqlserver://db1?password=Gh5;Jk6&encrypt=true", .host = "db1", .encrypt = M,
+      .masked = "sqlserver://db1?password=***&encrypt=true", .secret = "Gh5;Jk6" },
 };
 
 /* ---- ODBC sqlcmd (mssql-tools18) -> odbc18 ---- */
@@ -536,6 +543,8 @@ static const struct bad_case bad[] = {
       "read; give -S host[,port]", NULL },
     { "sqlcmd -S np:db1", "-S: 'np:' is not a TCP address; tdsprobe probes TCP only "
       "(write tcp:host[,port])", NULL },
+    { "odbc:server=db1;encrypt=true", "odbc: go-mssqldb's ODBC form is not supported yet; "
+      "give the same settings as a sqlserver:// URL", NULL },
     /* not a connection string at all */
     { "db1,1433",
       "'db1,1433' is not a connection string (no key=value, URL or sqlcmd form)", NULL },
