@@ -35,8 +35,8 @@ show() { # show TITLE NAME TDSPROBE-ARGS...
     port=$(start "$name")
     printf '\n\033[1m=== %s\033[0m\n' "$title" >&2
     grep '^#' "samples/demo/$name.conf" | sed 's/^# \{0,1\}/    /' >&2
-    printf '$ tdsprobe %s localhost,%s\n\n' "$*" "$port" >&2
-    build/probe/tdsprobe "$@" "localhost,$port" || true
+    printf '$ tdsprobe %s 127.0.0.1,%s\n\n' "$*" "$port" >&2
+    build/probe/tdsprobe "$@" "127.0.0.1,$port" || true
 }
 
 fmt=()

@@ -7,6 +7,9 @@ with --json, and checks the contract: exit code, status, diagnosis code, the cli
 
 Run one group: test_probe.py basics   (groups: basics certificates encryption handshake network)
 Environment: TDSPROBE, FAKESQL, TDSPROBE_CERTS (set by CTest).
+
+Targets are written as 127.0.0.1 (the kit's good leaf carries IP:127.0.0.1), so the tests do not
+depend on /etc/hosts resolving "localhost" (a bare debootstrap has none).
 """
 import json
 import os
@@ -49,7 +52,7 @@ class ProbeCase(unittest.TestCase):
 
     def probe(self, config, *args, target=None, expect_exit=None):
         with FakeSQL(config, certs_dir=CERTS, binary=FAKESQL) as srv:
-            tgt = target or "localhost,%d" % srv.port
+            tgt = target or "127.0.0.1,%d" % srv.port
             rc, objs, out, err = run_probe(*args, tgt)
             self.srv_log = srv.log()
         self.assertEqual(len(objs), 1, "one JSON object per target; stdout=%r stderr=%r"
@@ -319,7 +322,7 @@ class Network(ProbeCase):
                 "browserport": 0, "servername": "LABSQL"}
         with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
             rc, objs, out, err = run_probe("--ca-file", CA, "--browser-port", str(srv.udp_port),
-                                           "localhost\\DEV")
+                                           "127.0.0.1\\DEV")
             ports = srv.ports
         self.assertEqual(rc, 0, out + err)
         r = objs[0]
@@ -335,7 +338,7 @@ class Network(ProbeCase):
         conf = {"cert": "good", "instances": "SQLEXPRESS", "browserport": 0}
         with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
             rc, objs, _, _ = run_probe("--timeout", "2", "--browser-port", str(srv.udp_port),
-                                       "localhost\\NOPE")
+                                       "127.0.0.1\\NOPE")
         self.assertEqual(rc, 2)
         self.assertDiag(objs[0], "error", "instance_not_found")
         self.assertIn("NOPE", objs[0]["diagnosis"]["cause"])
@@ -343,8 +346,8 @@ class Network(ProbeCase):
     def test_many_targets_one_run(self):
         with FakeSQL({"cert": "good"}, certs_dir=CERTS, binary=FAKESQL) as good, \
                 FakeSQL({"cert": "wrongcn"}, certs_dir=CERTS, binary=FAKESQL) as bad:
-            rc, objs, _, _ = run_probe("--ca-file", CA, "localhost,%d" % good.port,
-                                       "localhost,%d" % bad.port)
+            rc, objs, _, _ = run_probe("--ca-file", CA, "127.0.0.1,%d" % good.port,
+                                       "127.0.0.1,%d" % bad.port)
         self.assertEqual(rc, 1)
         codes = sorted(o["diagnosis"]["code"] for o in objs)
         self.assertEqual(codes, ["name_mismatch", "ok"])
