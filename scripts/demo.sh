@@ -35,10 +35,13 @@ show() { # show TITLE NAME TDSPROBE-ARGS...
     port=$(start "$name")
     printf '\n\033[1m=== %s\033[0m\n' "$title" >&2
     grep '^#' "samples/demo/$name.conf" | sed 's/^# \{0,1\}/    /' >&2
-    printf '$ tdsprobe %s 127.0.0.1,%s\n\n' "$*" "$port" >&2
-    build/probe/tdsprobe "$@" "127.0.0.1,$port" || true
+    printf '$ tdsprobe %s %s,%s\n\n' "$*" "$host" "$port" >&2
+    build/probe/tdsprobe "$@" "$host,$port" || true
 }
 
+# Probe by name when this machine resolves localhost (a bare debootstrap has no /etc/hosts).
+host=127.0.0.1
+getent hosts localhost >/dev/null 2>&1 && host=localhost
 fmt=()
 [ "${1:-}" = "--json" ] && fmt=(--json)
 show "1. A healthy server" 1-healthy "${fmt[@]}" --ca-file "$certs/ca.pem"
