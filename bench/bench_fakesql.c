@@ -459,8 +459,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->client_cpu = (int)strtol(v, NULL, 10);
         else if (strcmp(k, "--min-rate") == 0)
             o->min_rate = strtod(v, NULL);
-        else if (strcmp(k, "--client") == 0 && (strcmp(v, "lite") == 0 || strcmp(v, "openssl") == 0))
-            o->openssl_client = strcmp(v, "openssl") == 0;
+        else if (strcmp(k, "--client") == 0 && strcmp(v, "lite") == 0)
+            o->openssl_client = false;
+        else if (strcmp(k, "--client") == 0 && strcmp(v, "openssl") == 0)
+            o->openssl_client = true;
         else
             return -1;
     }

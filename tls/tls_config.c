@@ -1,7 +1,8 @@
 /* tls/tls_config.c: one shared mbedTLS client configuration per client profile.
  *
  * Built once, read-only afterwards: every session of the profile points at it, so thousands of
- * concurrent probes share one parsed trust store, one DRBG and one suite list. */
+ * concurrent probes share one parsed trust store and one suite list; all profiles share one
+ * DRBG (tls__shared_drbg). */
 #include "tls/tls_session.h"
 
 #include <errno.h>
@@ -73,30 +74,59 @@ static int cipher_rank(const mbedtls_ssl_ciphersuite_t *cs)
     }
 }
 
-static int default_suites(struct tls_config *cfg)
+/* mbedTLS 2.28 defines under 200 suites; a longer list is cut here rather than overflow. */
+#define MAX_LISTED_SUITES 512
+
+/* Writes at most cap ids, returns the count (see tls_session.h). */
+size_t tls_default_suites(uint16_t *out, size_t cap)
 {
     const int *all = mbedtls_ssl_list_ciphersuites();
-    size_t n = 0, total = 0;
+    uint8_t key[MAX_LISTED_SUITES]; /* class * 4 + cipher rank, 0xFF = never offered */
+    size_t total = 0, n = 0;
+    bool listed_3des = false;
 
-    while (all[total] != 0)
-        total++;
-    cfg->suites = calloc(total + 2, sizeof(*cfg->suites));
-    if (cfg->suites == NULL)
-        return -1;
+    /* mbedtls_ssl_ciphersuite_from_id is a linear search: one call per suite, not per rank
+     * (that made a default config cost ~100 us). */
+    for (; all[total] != 0 && total < MAX_LISTED_SUITES; total++) {
+        const mbedtls_ssl_ciphersuite_t *cs = mbedtls_ssl_ciphersuite_from_id(all[total]);
+
+        key[total] = suite_rank(cs) < 0 ? 0xFF : (uint8_t)(suite_rank(cs) * 4 + cipher_rank(cs));
+        listed_3des = listed_3des || all[total] == 0x000A;
+    }
     /* A stable selection by (class, cipher): mbedTLS's own strength order survives inside. */
     for (int rank = 0; rank <= 3 * 4 + 3; rank++) {
         for (size_t i = 0; i < total; i++) {
-            const mbedtls_ssl_ciphersuite_t *cs = mbedtls_ssl_ciphersuite_from_id(all[i]);
-
-            if (suite_rank(cs) >= 0 && suite_rank(cs) * 4 + cipher_rank(cs) == rank)
-                cfg->suites[n++] = all[i];
+            if (key[i] != rank)
+                continue;
+            if (n < cap)
+                out[n] = (uint16_t)all[i];
+            n++;
         }
     }
     /* Schannel still offers RSA 3DES, and 2008-era servers may accept nothing else; this
      * mbedTLS build leaves 3DES out of its default list. */
-    if (mbedtls_ssl_ciphersuite_from_id(0x000A) != NULL)
-        cfg->suites[n++] = 0x000A;
-    cfg->suites[n] = 0;
+    if (!listed_3des && mbedtls_ssl_ciphersuite_from_id(0x000A) != NULL) {
+        if (n < cap)
+            out[n] = 0x000A;
+        n++;
+    }
+    return n;
+}
+
+static int default_suites(struct tls_config *cfg)
+{
+    size_t n = tls_default_suites(NULL, 0);
+    uint16_t *ids = calloc(n + 1, sizeof(*ids));
+
+    cfg->suites = calloc(n + 1, sizeof(*cfg->suites));
+    if (ids == NULL || cfg->suites == NULL) {
+        free(ids);
+        return -1;
+    }
+    n = tls_default_suites(ids, n);
+    for (size_t i = 0; i < n; i++)
+        cfg->suites[i] = ids[i];
+    free(ids);
     return 0;
 }
 
@@ -253,7 +283,7 @@ static void conf_common(struct tls_config *cfg)
     mbedtls_ssl_conf_authmode(c, MBEDTLS_SSL_VERIFY_OPTIONAL);
     mbedtls_ssl_conf_cert_profile(c, &tls__permissive_profile);
     mbedtls_ssl_conf_ca_chain(c, cfg->ca_count > 0 ? &cfg->ca : NULL, NULL);
-    mbedtls_ssl_conf_rng(c, mbedtls_ctr_drbg_random, &cfg->drbg);
+    mbedtls_ssl_conf_rng(c, mbedtls_ctr_drbg_random, cfg->rng);
     mbedtls_ssl_conf_ciphersuites(c, cfg->suites);
     mbedtls_ssl_conf_curves(c, cfg->curves);
     mbedtls_ssl_conf_sig_hashes(c, sig_hashes);
@@ -264,11 +294,47 @@ static void conf_common(struct tls_config *cfg)
     mbedtls_ssl_conf_session_tickets(c, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
 }
 
+/* Every config and the TLS 1.3 probe draw from this one DRBG. A per-config entropy source cost
+ * ~130 us (mbedtls_entropy_init alone: 100 configs took 13-22 ms, nearly all of it there), and
+ * the cipher audit builds one config per (version, suite subset). Not locked: the probe creates configs
+ * and runs sessions on one thread (its event loop). Never freed: it holds no heap memory. */
+mbedtls_ctr_drbg_context *tls__shared_drbg(void)
+{
+    static const unsigned char pers[] = "tdsprobe";
+    static mbedtls_entropy_context entropy;
+    static mbedtls_ctr_drbg_context drbg;
+    static bool seeded;
+
+    if (!seeded) {
+        mbedtls_entropy_init(&entropy);
+        mbedtls_ctr_drbg_init(&drbg);
+        if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, pers,
+                                  sizeof(pers) - 1) != 0) {
+            mbedtls_ctr_drbg_free(&drbg);
+            return NULL; /* tried again next time */
+        }
+        seeded = true;
+    }
+    return &drbg;
+}
+
+/* RC4 suites are known to mbedTLS but withheld from a ClientHello unless enabled; an explicit
+ * list that names one means "probe RC4", so it must really be offered. */
+static bool lists_rc4(const int *suites)
+{
+    for (size_t i = 0; suites[i] != 0; i++) {
+        const mbedtls_ssl_ciphersuite_t *cs = mbedtls_ssl_ciphersuite_from_id(suites[i]);
+
+        if (cs != NULL && cs->cipher == MBEDTLS_CIPHER_ARC4_128)
+            return true;
+    }
+    return false;
+}
+
 static int config_build(struct tls_config *cfg, const struct tls_config_opts *o, char *err,
                         size_t errlen)
 {
-    static const unsigned char pers[] = "tdsprobe";
-    int rc;
+    int rc = 0;
 
     if (o->ca_file != NULL && load_ca(cfg, o->ca_file, err, errlen) != 0)
         return -1;
@@ -279,8 +345,9 @@ static int config_build(struct tls_config *cfg, const struct tls_config_opts *o,
         return -1;
     }
     fill_curves(cfg);
-    rc = mbedtls_ctr_drbg_seed(&cfg->drbg, mbedtls_entropy_func, &cfg->entropy, pers,
-                               sizeof(pers) - 1);
+    cfg->rng = tls__shared_drbg();
+    if (cfg->rng == NULL)
+        rc = MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
     if (rc == 0)
         rc = mbedtls_ssl_config_defaults(&cfg->conf, MBEDTLS_SSL_IS_CLIENT,
                                          MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
@@ -297,6 +364,8 @@ static int config_build(struct tls_config *cfg, const struct tls_config_opts *o,
         return -1;
     }
     conf_common(cfg);
+    if (lists_rc4(cfg->suites))
+        mbedtls_ssl_conf_arc4_support(&cfg->conf, MBEDTLS_SSL_ARC4_ENABLED);
     return 0;
 }
 
@@ -316,8 +385,6 @@ int tls_config_new(struct tls_config **out, const struct tls_config_opts *o, cha
         return -1;
     }
     mbedtls_ssl_config_init(&cfg->conf);
-    mbedtls_entropy_init(&cfg->entropy);
-    mbedtls_ctr_drbg_init(&cfg->drbg);
     mbedtls_x509_crt_init(&cfg->ca);
     cfg->mode = o->mode;
     cfg->min_version = o->min_version;
@@ -335,8 +402,6 @@ void tls_config_free(struct tls_config *cfg)
     if (cfg == NULL)
         return;
     mbedtls_ssl_config_free(&cfg->conf);
-    mbedtls_ctr_drbg_free(&cfg->drbg);
-    mbedtls_entropy_free(&cfg->entropy);
     mbedtls_x509_crt_free(&cfg->ca);
     free(cfg->suites);
     free(cfg);

@@ -38,6 +38,7 @@ struct tls_sniff {
     size_t hs_len;
     size_t hs_cap;
     size_t hs_skip;       /* bytes of an over-long handshake message still to drop */
+    bool hello_only;      /* added: stop after the ServerHello (hello mode parses no chain) */
 };
 
 void tls__sniff_init(struct tls_sniff *sn);
@@ -65,8 +66,8 @@ bool tls__san_walk(const uint8_t *der, size_t der_len, tls__san_fn fn, void *ctx
 /* The shared, read-only configuration (one per client profile). */
 struct tls_config {
     mbedtls_ssl_config conf;
-    mbedtls_entropy_context entropy;
-    mbedtls_ctr_drbg_context drbg;
+    mbedtls_ctr_drbg_context *rng; /* tls__shared_drbg(): not owned (was a per-config entropy
+                                      source and DRBG; see tls_config.c for why) */
     mbedtls_x509_crt ca;
     size_t ca_count;
     size_t ca_failed;              /* certificates in the CA source mbedTLS could not parse */
@@ -78,6 +79,10 @@ struct tls_config {
     int min_version;
     int max_version;
 };
+
+/* The process-wide DRBG, seeded on first use; NULL if seeding failed. Single-threaded use only
+ * (see tls_config.c). */
+mbedtls_ctr_drbg_context *tls__shared_drbg(void);
 
 /* The X.509 profile of every session: allows what old servers still use, so weak
  * certificates are captured and judged by the policy instead of being refused. */

@@ -161,6 +161,8 @@ int tls_session_new(struct tls_session **out, const struct tls_config *cfg, cons
     s->cfg = cfg;
     mbedtls_ssl_init(&s->ssl);
     tls__sniff_init(&s->sniff);
+    /* Hello mode never parses a chain: the sniffer stops where the session will. */
+    s->sniff.hello_only = cfg->mode == TLS_HANDSHAKE_HELLO;
     if (session_setup(s, sni, err, errlen) != 0) {
         tls_session_free(s);
         return -1;
@@ -183,8 +185,16 @@ void tls_session_free(struct tls_session *s)
 
 /* ---- input and output ---- */
 
+/* A completed full handshake keeps its mbedTLS context for application data. */
+static bool app_data_ready(const struct tls_session *s)
+{
+    return s->finished && s->result == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_FULL;
+}
+
 int tls_session_feed(struct tls_session *s, const uint8_t *p, size_t n)
 {
+    if (n > 0 && app_data_ready(s)) /* records for tls_session_read; the sniffer is done */
+        return queue_push(&s->in, p, n, TLS_IN_MAX);
     if (n == 0 || s->finished)
         return 0; /* the result is final: later bytes change nothing and are not kept */
     if (queue_push(&s->in, p, n, TLS_IN_MAX) != 0)
@@ -248,9 +258,36 @@ static void note_progress(struct tls_session *s)
  * empty client Certificate a CertificateRequest would call for). */
 static bool reached_goal(const struct tls_session *s)
 {
-    if (s->cfg->mode == TLS_HANDSHAKE_CERTIFICATE)
+    switch (s->cfg->mode) {
+    case TLS_HANDSHAKE_CERTIFICATE:
         return s->ssl.state >= MBEDTLS_SSL_CLIENT_CERTIFICATE;
-    return s->ssl.state == MBEDTLS_SSL_HANDSHAKE_OVER;
+    case TLS_HANDSHAKE_HELLO:
+        /* mbedTLS leaves SERVER_HELLO only once it accepted the version and the suite */
+        return s->ssl.state > MBEDTLS_SSL_SERVER_HELLO;
+    default:
+        return s->ssl.state == MBEDTLS_SSL_HANDSHAKE_OVER;
+    }
+}
+
+/* Hello mode: version and suite from mbedTLS itself, in case the sniffer missed them (it stops
+ * on allocation failure). Whatever else came in the same read is not looked at. */
+static void hello_done(struct tls_session *s)
+{
+    struct tls_info *in = &s->info;
+    /* ssl->session is set only at wrapup: the suite being negotiated lives here until then */
+    int id = s->ssl.session_negotiate != NULL ? s->ssl.session_negotiate->ciphersuite : 0;
+
+    in->stage = TLS_STAGE_SERVER_HELLO;
+    in->version = in->server_hello_version = s->ssl.minor_ver;
+    if (id > 0 && id <= 0xFFFF && in->cipher_id != (uint16_t)id) {
+        const char *name = tls_cipher_name((uint16_t)id);
+
+        in->cipher_id = (uint16_t)id;
+        if (name != NULL)
+            snprintf(in->cipher, sizeof(in->cipher), "%s", name);
+        else
+            snprintf(in->cipher, sizeof(in->cipher), "0x%04X", (unsigned)id);
+    }
 }
 
 static enum tls_step finish(struct tls_session *s, enum tls_step r)
@@ -259,14 +296,18 @@ static enum tls_step finish(struct tls_session *s, enum tls_step r)
     s->result = r;
     if (r == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_FULL)
         s->info.stage = TLS_STAGE_DONE;
-    queue_free(&s->in);
+    if (r == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_HELLO)
+        hello_done(s);
     tls__sniff_free(&s->sniff);
-    /* A failed or certificate-mode session can never continue: give back mbedTLS's record
-     * buffers and handshake state now (~40 KB) and keep only the report. A completed full
-     * handshake keeps its context. mbedtls_ssl_free zeroes the context, so the second call in
+    /* A failed, certificate-mode or hello-mode session can never continue: give back mbedTLS's
+     * record buffers and handshake state now (~40 KB) and keep only the report. A completed full
+     * handshake keeps its context and its input (application data may have come with the
+     * server's Finished). mbedtls_ssl_free zeroes the context, so the second call in
      * tls_session_free is harmless. */
-    if (r == TLS_STEP_FAILED || s->cfg->mode == TLS_HANDSHAKE_CERTIFICATE)
+    if (r == TLS_STEP_FAILED || s->cfg->mode != TLS_HANDSHAKE_FULL) {
+        queue_free(&s->in);
         mbedtls_ssl_free(&s->ssl);
+    }
     return r;
 }
 
@@ -310,6 +351,12 @@ static enum tls_step handshake_failed(struct tls_session *s, int ret)
         explain_alert(s);
         break;
     case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
+        /* After the handshake the sniffer is gone: record the close_notify it would have seen */
+        if (!in->alert_received) {
+            in->alert_received = true;
+            in->alert_level = MBEDTLS_SSL_ALERT_LEVEL_WARNING;
+            in->alert_description = MBEDTLS_SSL_ALERT_MSG_CLOSE_NOTIFY;
+        }
         snprintf(in->error_text, sizeof(in->error_text),
                  "the server ended the TLS session (close_notify) after: %s",
                  tls_stage_name(in->stage));
@@ -343,4 +390,75 @@ enum tls_step tls_session_step(struct tls_session *s)
         if (ret != 0)
             return handshake_failed(s, ret);
     }
+}
+
+/* ---- application data ---- */
+
+static int app_not_ready(struct tls_session *s)
+{
+    /* A failed session already says why in error_text: keep that diagnosis. */
+    if (!(s->finished && s->result == TLS_STEP_FAILED))
+        snprintf(s->info.error_text, sizeof(s->info.error_text),
+                 "application data needs a completed full handshake (stage: %s)",
+                 tls_stage_name(s->info.stage));
+    return -1;
+}
+
+/* Whether n bytes of plaintext surely fit in the output queue once encrypted. */
+static bool output_fits(const struct tls_session *s, size_t n)
+{
+    int payload = mbedtls_ssl_get_max_out_record_payload(&s->ssl);
+    int expansion = mbedtls_ssl_get_record_expansion(&s->ssl);
+    size_t room = TLS_OUT_MAX - queue_used(&s->out);
+
+    if (payload <= 0 || expansion < 0 || n > room)
+        return false;
+    return (n / (size_t)payload + 1) * (size_t)expansion <= room - n;
+}
+
+int tls_session_write(struct tls_session *s, const uint8_t *p, size_t n)
+{
+    size_t off = 0;
+
+    if (!app_data_ready(s))
+        return app_not_ready(s);
+    /* Refuse up front rather than let bio_send fail halfway: mbedTLS would then hold a
+     * half-written record that only a retry with the same arguments could finish. */
+    if (!output_fits(s, n)) {
+        snprintf(s->info.error_text, sizeof(s->info.error_text),
+                 "cannot queue %zu bytes of application data: %zu bytes of output not yet sent",
+                 n, queue_used(&s->out));
+        return -1;
+    }
+    while (off < n) {
+        int ret = mbedtls_ssl_write(&s->ssl, p + off, n - off);
+
+        if (ret <= 0) {
+            handshake_failed(s, ret < 0 ? ret : MBEDTLS_ERR_SSL_INTERNAL_ERROR);
+            return -1;
+        }
+        off += (size_t)ret;
+    }
+    return 0;
+}
+
+int tls_session_read(struct tls_session *s, uint8_t *buf, size_t cap, size_t *got)
+{
+    int ret;
+
+    *got = 0;
+    if (!app_data_ready(s))
+        return app_not_ready(s);
+    if (cap == 0)
+        return 0;
+    ret = mbedtls_ssl_read(&s->ssl, buf, cap);
+    if (ret > 0) {
+        *got = (size_t)ret;
+        return 0;
+    }
+    if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+        return 0;
+    /* 0 is mbedTLS's "transport closed without close_notify" */
+    handshake_failed(s, ret == 0 ? MBEDTLS_ERR_SSL_CONN_EOF : ret);
+    return -1;
 }

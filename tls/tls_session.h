@@ -25,6 +25,9 @@ const char *tls_version_name(int minor); /* "TLSv1.2"; "SSLv3" for 0; "unknown" 
 enum tls_handshake_mode {
     TLS_HANDSHAKE_FULL,        /* to Finished */
     TLS_HANDSHAKE_CERTIFICATE, /* stop after ServerHelloDone was read and checked */
+    TLS_HANDSHAKE_HELLO,       /* added: stop once mbedTLS accepted the ServerHello (version and
+                                  suite known, nothing verified, no chain captured): the cheapest
+                                  handshake, one connection per probed suite */
 };
 
 /* Shared, read-only after creation: one per client profile, used by every session (thousands
@@ -40,7 +43,10 @@ struct tls_config_opts {
     enum tls_handshake_mode mode;
 };
 
-/* On failure returns -1 and writes a sentence into err (e.g. "cannot read CA file X: ..."). */
+/* On failure returns -1 and writes a sentence into err (e.g. "cannot read CA file X: ...").
+ * Cheap when ca_file is NULL (a few microseconds): every config draws from one process-wide
+ * DRBG, seeded once on first use, instead of seeding its own (~130 us each). That DRBG is not
+ * locked: create configs and run sessions from one thread (the probe's event loop). */
 int tls_config_new(struct tls_config **out, const struct tls_config_opts *o, char *err,
                    size_t errlen);
 void tls_config_free(struct tls_config *cfg);
@@ -71,6 +77,20 @@ int tls_session_feed(struct tls_session *s, const uint8_t *p, size_t n);
 void tls_session_peer_closed(struct tls_session *s, bool reset);
 /* Runs the handshake as far as input allows. Safe to call repeatedly. */
 enum tls_step tls_session_step(struct tls_session *s);
+/* Application data (TDS 8.0 strict: PRELOGIN and LOGIN7 travel inside TLS). Only after a
+ * FULL handshake returned TLS_STEP_DONE; anything else returns -1. Ciphertext from the server
+ * keeps arriving through tls_session_feed (bytes that came with the server's Finished are kept).
+ *
+ * write: encrypts all n bytes into the output (collect with tls_session_out/out_ack). Returns 0,
+ * or -1: not a completed full handshake, the output would pass its 64 KiB bound (drain it
+ * first; nothing was written), or an mbedTLS error (info error/error_text set, session over).
+ * read: decrypts what has been fed. Returns 0 with *got bytes (*got == 0: feed more), or -1
+ * when the session ended: close_notify (alert_received, description 0), a fatal alert, the
+ * transport closed (tls_session_peer_closed), or a record error - info fields are set as for a
+ * failed handshake and tls_session_step() answers FAILED from then on. A read may queue output
+ * (an alert answering a renegotiation request): flush tls_session_out() after it. */
+int tls_session_write(struct tls_session *s, const uint8_t *p, size_t n);
+int tls_session_read(struct tls_session *s, uint8_t *buf, size_t cap, size_t *got);
 /* Ciphertext to send: valid until the next call into the session. */
 const uint8_t *tls_session_out(const struct tls_session *s, size_t *len);
 void tls_session_out_ack(struct tls_session *s, size_t n);
@@ -123,5 +143,32 @@ const char *tls_cipher_name(uint16_t id);
 /* Added: whether this mbedTLS build can offer the suite (for --ciphers audits; tls_config_new
  * refuses a list with an unsupported id). */
 bool tls_cipher_supported(uint16_t id);
+
+/* Added: the suites a config with ciphersuites = NULL offers, in offer order (IANA ids). Writes
+ * at most cap ids (out may be NULL when cap is 0) and returns how many the list holds. */
+size_t tls_default_suites(uint16_t *out, size_t cap);
+
+/* Added: what a suite is made of, for cipher audits. Strings are static. */
+struct tls_suite_info {
+    const char *name;        /* IANA, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" */
+    const char *kx;          /* "ECDHE", "DHE", "RSA", "ECDH", "PSK", "ECJPAKE"; "any" for a
+                                TLS 1.3 suite (key exchange is negotiated apart, RFC 8446 B.4) */
+    const char *auth;        /* "RSA", "ECDSA", "PSK", "ECJPAKE"; "any" for TLS 1.3. For static
+                                ECDH it is the certificate's signer (ECDH_RSA -> "RSA") */
+    const char *cipher;      /* "AES-128-GCM", "AES-256-CBC", "3DES-EDE-CBC", "RC4-128",
+                                "CHACHA20-POLY1305", "CAMELLIA-128-CBC", "ARIA-256-GCM", ... */
+    const char *mac;         /* "SHA1", "SHA256", "SHA384", "MD5", or "AEAD" (GCM, CCM, ChaCha) */
+    int min_version;         /* TLS_V10..TLS_V13: the oldest version the suite can be used in */
+    int max_version;
+    bool weak_3des;          /* 64-bit block cipher (3DES, DES): SWEET32, CVE-2016-2183 */
+    bool weak_rc4;           /* RC4: RFC 7465 forbids it */
+    bool cbc_sha1;           /* CBC with HMAC-SHA1: the Lucky13/POODLE-TLS family */
+    bool no_forward_secrecy; /* static key exchange (RSA, ECDH, PSK, RSA-PSK) */
+    bool null_cipher;        /* no encryption at all */
+    bool mbedtls_known;      /* this mbedTLS build knows the suite (it may still not offer it
+                                by default, e.g. RC4 and most 3DES suites) */
+};
+/* false when the id is neither known to mbedTLS nor one of the five TLS 1.3 suites. */
+bool tls_suite_info(uint16_t id, struct tls_suite_info *out);
 
 #endif

@@ -210,6 +210,10 @@ static int hs_drain(struct tls_sniff *sn, struct tls_info *info)
             break;
         r = at;
         rc = on_handshake_msg(info, type, body);
+        if (sn->hello_only && type == HS_SERVER_HELLO) {
+            sn->stopped = true; /* hello mode: the chain is neither needed nor parsed */
+            break;
+        }
     }
     memmove(sn->hs, sn->hs + r.pos, r.len - r.pos);
     sn->hs_len = r.len - r.pos;

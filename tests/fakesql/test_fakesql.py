@@ -794,8 +794,8 @@ def lab_checks():
             "fallback is untrusted", srv.log()),
         "wrong-name.conf": lambda srv: check(
             "Hostname mismatch" in lab_handshake(srv, verify), "wrong name"),
-        "expired.conf": lambda srv: eq(lab_handshake(srv, verify), "verify: certificate has expired",
-                                       "expired"),
+        "expired.conf": lambda srv: eq(lab_handshake(srv, verify),
+                                       "verify: certificate has expired", "expired"),
         "tls12-only.conf": lambda srv: eq((lab_handshake(srv, tls10), lab_handshake(srv, verify)),
                                           ("failed: SSLError", "TLSv1.2"), "1.2 only"),
         "old-server-tls10.conf": lambda srv: eq(

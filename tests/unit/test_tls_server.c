@@ -122,6 +122,8 @@ static void srv_init(struct srv *s, const struct srv_opts *so)
                                                             : MBEDTLS_SSL_VERIFY_NONE);
     if (so->suites != NULL)
         mbedtls_ssl_conf_ciphersuites(&s->conf, so->suites);
+    if (so->arc4)
+        mbedtls_ssl_conf_arc4_support(&s->conf, MBEDTLS_SSL_ARC4_ENABLED);
     if (so->alpn != NULL) {
         s->alpn[0] = so->alpn;
         assert_int_equal(0, mbedtls_ssl_conf_alpn_protocols(&s->conf, s->alpn));
@@ -177,40 +179,123 @@ static enum tls_step server_to_client(struct tls_session *cli, struct srv *s, si
     return st;
 }
 
-void pair_run(const struct tls_config *cfg, const char *sni, const struct srv_opts *so,
-              size_t chunk, struct tls_session **out, struct pair_result *res)
-{
-    struct srv s;
+struct pair {
+    struct srv s; /* the BIO and SNI callbacks point here: a pair never moves */
     struct tls_session *cli;
+    size_t chunk;
+};
+
+/* The server's handshake; with so->greeting, application data right after its Finished, so it
+ * reaches the client in the same read as the end of the handshake. */
+static bool server_handshake(struct pair *p, const struct srv_opts *so, struct pair_result *res)
+{
+    res->server_ret = mbedtls_ssl_handshake(&p->s.ssl);
+    if (res->server_ret == 0 && so->greeting != NULL)
+        assert_int_equal((int)strlen(so->greeting),
+                         mbedtls_ssl_write(&p->s.ssl, (const unsigned char *)so->greeting,
+                                           strlen(so->greeting)));
+    return res->server_ret != MBEDTLS_ERR_SSL_WANT_READ;
+}
+
+struct pair *pair_open(const struct tls_config *cfg, const char *sni, const struct srv_opts *so,
+                       size_t chunk, struct pair_result *res)
+{
+    struct pair *p = calloc(1, sizeof(*p));
     char err[200];
     bool flight = false, server_over = false;
 
+    assert_non_null(p);
     memset(res, 0, sizeof(*res));
-    srv_init(&s, so);
-    assert_int_equal(0, tls_session_new(&cli, cfg, sni, err, sizeof(err)));
-    res->step = tls_session_step(cli);
-    client_to_server(cli, &s, res, false);
+    p->chunk = chunk;
+    srv_init(&p->s, so);
+    assert_int_equal(0, tls_session_new(&p->cli, cfg, sni, err, sizeof(err)));
+    res->step = tls_session_step(p->cli);
+    client_to_server(p->cli, &p->s, res, false);
     for (int round = 0; round < 64 && res->step == TLS_STEP_WANT_INPUT; round++) {
-        if (server_over && s.out.len == 0) {
-            tls_session_peer_closed(cli, false); /* a failed server hangs up */
-            res->step = tls_session_step(cli);
+        if (server_over && p->s.out.len == 0) {
+            tls_session_peer_closed(p->cli, false); /* a failed server hangs up */
+            res->step = tls_session_step(p->cli);
             break;
         }
-        if (!server_over) {
-            res->server_ret = mbedtls_ssl_handshake(&s.ssl);
-            server_over = res->server_ret != MBEDTLS_ERR_SSL_WANT_READ;
-        }
-        if (s.out.len > 0) {
-            res->step = server_to_client(cli, &s, chunk, res);
+        if (!server_over)
+            server_over = server_handshake(p, so, res);
+        if (p->s.out.len > 0) {
+            res->step = server_to_client(p->cli, &p->s, chunk, res);
             flight = true;
         } else {
-            res->step = tls_session_step(cli);
-            client_to_server(cli, &s, res, flight);
+            res->step = tls_session_step(p->cli);
+            client_to_server(p->cli, &p->s, res, flight);
         }
     }
-    snprintf(res->server_sni, sizeof(res->server_sni), "%s", s.sni);
-    srv_free(&s);
-    *out = cli;
+    snprintf(res->server_sni, sizeof(res->server_sni), "%s", p->s.sni);
+    return p;
+}
+
+struct tls_session *pair_client(struct pair *p)
+{
+    return p->cli;
+}
+
+void pair_close(struct pair *p)
+{
+    srv_free(&p->s);
+    tls_session_free(p->cli);
+    free(p);
+}
+
+void pair_run(const struct tls_config *cfg, const char *sni, const struct srv_opts *so,
+              size_t chunk, struct tls_session **out, struct pair_result *res)
+{
+    struct pair *p = pair_open(cfg, sni, so, chunk, res);
+
+    *out = p->cli;
+    p->cli = NULL;
+    pair_close(p);
+}
+
+size_t pair_server_read(struct pair *p, uint8_t *buf, size_t cap)
+{
+    struct pair_result ignored = { 0 };
+    int ret;
+
+    client_to_server(p->cli, &p->s, &ignored, false);
+    ret = mbedtls_ssl_read(&p->s.ssl, buf, cap);
+    if (ret == MBEDTLS_ERR_SSL_WANT_READ)
+        return 0;
+    if (ret < 0)
+        fail_msg("server read: -0x%04X", (unsigned)-ret);
+    return (size_t)ret;
+}
+
+void pair_server_write(struct pair *p, const uint8_t *data, size_t n)
+{
+    for (size_t off = 0; off < n;) {
+        int ret = mbedtls_ssl_write(&p->s.ssl, data + off, n - off);
+
+        if (ret <= 0)
+            fail_msg("server write: -0x%04X", (unsigned)-ret);
+        off += (size_t)ret;
+    }
+}
+
+void pair_server_close_notify(struct pair *p)
+{
+    assert_int_equal(0, mbedtls_ssl_close_notify(&p->s.ssl));
+}
+
+size_t pair_to_client(struct pair *p, size_t chunk)
+{
+    size_t n = p->s.out.len;
+
+    for (size_t off = 0; off < n;) {
+        size_t k = chunk ? chunk : n;
+
+        k = k < n - off ? k : n - off;
+        assert_int_equal(0, tls_session_feed(p->cli, p->s.out.p + off, k));
+        off += k;
+    }
+    p->s.out.len = 0;
+    return n;
 }
 
 struct tls_config *client_config(const char *ca, int min, int max, enum tls_handshake_mode mode,

@@ -21,6 +21,8 @@ struct srv_opts {
     const char *alpn;     /* server ALPN list (one name), or NULL */
     const int *suites;    /* server suites (mbedTLS ids, 0-terminated), or NULL */
     bool ask_client_cert; /* send a CertificateRequest (client certificate optional) */
+    bool arc4;            /* allow RC4 suites (mbedTLS withholds them by default) */
+    const char *greeting; /* application data sent right after the server's Finished */
 };
 
 struct pair_result {
@@ -37,6 +39,22 @@ struct pair_result {
  * that size. */
 void pair_run(const struct tls_config *cfg, const char *sni, const struct srv_opts *so,
               size_t chunk, struct tls_session **out, struct pair_result *res);
+
+/* The same, keeping both ends for application data: pair_client() is the session (owned by the
+ * pair), pair_close() frees both. */
+struct pair;
+struct pair *pair_open(const struct tls_config *cfg, const char *sni, const struct srv_opts *so,
+                       size_t chunk, struct pair_result *res);
+struct tls_session *pair_client(struct pair *p);
+void pair_close(struct pair *p);
+/* Moves the client's output to the server and reads application data there (0: none yet). */
+size_t pair_server_read(struct pair *p, uint8_t *buf, size_t cap);
+/* The server encrypts n bytes / sends close_notify; pair_to_client() delivers it. */
+void pair_server_write(struct pair *p, const uint8_t *data, size_t n);
+void pair_server_close_notify(struct pair *p);
+/* Feeds the server's pending output to the client in chunk-sized pieces (0 = at once); returns
+ * how many bytes it fed. */
+size_t pair_to_client(struct pair *p, size_t chunk);
 
 /* A client config: ca may be NULL; versions 0 mean 1.0..1.2. */
 struct tls_config *client_config(const char *ca, int min, int max, enum tls_handshake_mode mode,
