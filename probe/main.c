@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "probe/probe_client.h"
+#include "probe/probe_connstr.h"
 #include "probe/probe_engine.h"
 #include "probe/probe_monitor.h"
 #include "probe/probe_report.h"
@@ -20,8 +21,15 @@
 
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_NAGIOS, FORMAT_PROMETHEUS };
 
+/* Client options given on the command line: they win over a connection string's keywords. */
+enum {
+    SET_ENCRYPT = 1 << 0, SET_TSC = 1 << 1, SET_HNIC = 1 << 2, SET_CA = 1 << 3,
+    SET_TLS_MIN = 1 << 4, SET_TLS_MAX = 1 << 5, SET_HANDSHAKE = 1 << 6, SET_DRIVER = 1 << 7,
+};
+
 struct cli {
-    struct probe_client client;
+    struct probe_client client; /* the explicit values (see set) */
+    unsigned set;
     enum format format;
     double timeout_s;
     unsigned concurrency;
@@ -215,9 +223,9 @@ static int read_targets(struct cli *c, const char *path)
 static int apply_encrypt(struct cli *c, const char *v)
 {
     if (strcasecmp(v, "optional") == 0)
-        c->client.encrypt = PROBE_ENCRYPT_OPTIONAL;
+        c->client.encrypt = PROBE_ENCRYPT_OPTIONAL, c->set |= SET_ENCRYPT;
     else if (strcasecmp(v, "mandatory") == 0)
-        c->client.encrypt = PROBE_ENCRYPT_MANDATORY;
+        c->client.encrypt = PROBE_ENCRYPT_MANDATORY, c->set |= SET_ENCRYPT;
     else if (strcasecmp(v, "strict") == 0)
         return usage_error("--encrypt %s (TDS 8.0) is not implemented yet; use optional or "
                            "mandatory", v);
@@ -244,20 +252,25 @@ static int apply_option(struct cli *c, int id, const char *arg)
     case OPT_CA:
         if (access(arg, R_OK) != 0)
             return usage_error("cannot read --ca-file '%s'", arg);
+        c->set |= SET_CA;
         return copy_opt(c->client.ca_file, sizeof(c->client.ca_file), arg, "--ca-file");
     case OPT_ENCRYPT:
         return apply_encrypt(c, arg);
     case OPT_TSC:
         c->client.trust_server_certificate = true;
+        c->set |= SET_TSC;
         return 0;
     case OPT_HNIC:
+        c->set |= SET_HNIC;
         return copy_opt(c->client.host_name_in_certificate,
                         sizeof(c->client.host_name_in_certificate), arg,
                         "--host-name-in-certificate");
     case OPT_TLS_MIN:
+        c->set |= SET_TLS_MIN;
         return parse_tls_version(arg, &c->client.tls_min)
                    ? usage_error("--tls-min takes 1.0, 1.1 or 1.2, not '%s'", arg) : 0;
     case OPT_TLS_MAX:
+        c->set |= SET_TLS_MAX;
         return parse_tls_version(arg, &c->client.tls_max)
                    ? usage_error("--tls-max takes 1.0, 1.1 or 1.2, not '%s'", arg) : 0;
     case OPT_TIMEOUT:
@@ -269,14 +282,19 @@ static int apply_option(struct cli *c, int id, const char *arg)
     case OPT_HANDSHAKE:
         if (strcmp(arg, "full") == 0 || strcmp(arg, "certificate") == 0) {
             c->client.handshake = arg[0] == 'f' ? TLS_HANDSHAKE_FULL : TLS_HANDSHAKE_CERTIFICATE;
+            c->set |= SET_HANDSHAKE;
             return 0;
         }
         return usage_error("--handshake takes full or certificate, not '%s'", arg);
-    case OPT_DRIVER:
-        if (strcmp(arg, "sqlclient") == 0)
-            return 0;
-        return usage_error("--driver '%s' is not available yet; this build emulates sqlclient",
-                           arg);
+    case OPT_DRIVER: {
+        struct probe_client probe;
+        if (probe_client_set_driver(&probe, arg) != 0)
+            return usage_error("--driver takes one of %s, not '%s'", probe_client_driver_list(),
+                               arg);
+        snprintf(c->client.driver, sizeof(c->client.driver), "%s", probe.driver);
+        c->set |= SET_DRIVER;
+        return 0;
+    }
     case OPT_BROWSER_PORT:
         return parse_count(arg, &c->browser_port) || c->browser_port > 65535
                    ? usage_error("--browser-port takes a UDP port, not '%s'", arg) : 0;
@@ -351,7 +369,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
         if (rc)
             return rc;
     }
-    if (c->client.tls_min > c->client.tls_max)
+    if ((c->set & SET_TLS_MIN) && (c->set & SET_TLS_MAX) && c->client.tls_min > c->client.tls_max)
         return usage_error("%s", "--tls-min is above --tls-max");
     for (int i = optind; i < argc; i++) {
         if (probe_targetlist_add(&c->targets, argv[i]) < 0)
@@ -359,6 +377,65 @@ static int parse_args(struct cli *c, int argc, char **argv)
     }
     if (c->targets.n == 0)
         return usage_error("%s", "no TARGET given (a host name, host,port, ... or -f FILE)");
+    return 0;
+}
+
+/* The command line's client options on top of a profile (a driver's defaults, or what a
+ * connection string said). */
+static void apply_overrides(const struct cli *c, struct probe_client *dst)
+{
+    const struct probe_client *o = &c->client;
+
+    if (c->set & SET_DRIVER) {
+        snprintf(dst->driver, sizeof(dst->driver), "%s", o->driver);
+        probe_client_driver_tls(dst, &dst->tls_min, &dst->tls_max);
+    }
+    if (c->set & SET_ENCRYPT)
+        dst->encrypt = o->encrypt;
+    if (c->set & SET_TSC)
+        dst->trust_server_certificate = true;
+    if (c->set & SET_HNIC)
+        memcpy(dst->host_name_in_certificate, o->host_name_in_certificate,
+               sizeof(dst->host_name_in_certificate));
+    if ((c->set & SET_CA) || dst->ca_file[0] == '\0')
+        memcpy(dst->ca_file, o->ca_file, sizeof(dst->ca_file));
+    if (c->set & SET_TLS_MIN)
+        dst->tls_min = o->tls_min;
+    if (c->set & SET_TLS_MAX)
+        dst->tls_max = o->tls_max;
+    if (c->set & SET_HANDSHAKE)
+        dst->handshake = o->handshake;
+}
+
+/* One TARGET: a connection string (parsed as its driver parses it) or a host form. */
+static int make_target(const struct cli *c, const char *text, struct probe_target *t, char *err,
+                       size_t errlen)
+{
+    memset(t, 0, sizeof(*t));
+    if (probe_connstr_detect(text) != PROBE_CS_NONE) {
+        if (probe_connstr_parse(text, t, err, errlen) != 0)
+            return -1;
+        int min, max;
+        probe_client_driver_tls(&t->client, &min, &max);
+        if (t->client.tls_min == TLS_V10 && t->client.tls_max == TLS_V12) {
+            t->client.tls_min = min; /* the string named no TLS version: the driver's range */
+            t->client.tls_max = max;
+        }
+    } else {
+        probe_client_default(&t->client);
+        if (probe_target_parse(text, t, err, errlen) != 0)
+            return -1;
+    }
+    apply_overrides(c, &t->client);
+    if (t->client.tls_min > t->client.tls_max) {
+        snprintf(err, errlen, "TLS range is empty for '%.200s' (minimum above maximum)", t->text);
+        return -1;
+    }
+    if (t->client.encrypt == PROBE_ENCRYPT_STRICT) {
+        snprintf(err, errlen, "'%.200s': Encrypt=Strict (TDS 8.0) is not implemented in this build "
+                 "yet; probe it with Encrypt=Mandatory to see the certificate", t->text);
+        return -1;
+    }
     return 0;
 }
 
@@ -373,9 +450,7 @@ static int add_targets(struct cli *c, struct probe_engine *e)
         return usage_error("%s", "out of memory");
     int rc = 0;
     for (size_t i = 0; i < c->targets.n && rc == 0; i++) {
-        memset(t, 0, sizeof(*t));
-        t->client = c->client;
-        if (probe_target_parse(c->targets.items[i], t, err, sizeof(err)) != 0)
+        if (make_target(c, c->targets.items[i], t, err, sizeof(err)) != 0)
             rc = usage_error("bad target: %s", err);
         else if (probe_engine_add(e, t, err, sizeof(err)) != 0)
             rc = usage_error("%s", err);

@@ -15,6 +15,17 @@
  * system trust store, TLS 1.0-1.2 in TDS 7.x. */
 void probe_client_default(struct probe_client *c);
 
+/* Applies a driver profile's defaults (Encrypt, TrustServerCertificate, TLS range). Drivers:
+ * probe_client_driver_list(). Returns -1 for an unknown name. */
+int probe_client_set_driver(struct probe_client *c, const char *name);
+const char *probe_client_driver_list(void);
+const char *probe_client_driver_what(const char *name);
+/* The TLS range the driver's TLS stack offers by default. */
+void probe_client_driver_tls(const struct probe_client *c, int *min, int *max);
+/* A second name the certificate may match instead (ODBC 18 with HostnameInCertificate), or
+ * NULL. */
+const char *probe_client_alt_name(const struct probe_client *c, const char *host);
+
 uint8_t probe_client_encryption_byte(const struct probe_client *c);
 
 /* The TLS scope after the server answered `reply`, and whether the certificate is validated. */

@@ -76,7 +76,7 @@ void probe_conn_judge(const struct probe_conn *c, struct tls_verdict *out)
 {
     struct tls_policy_opts po = {
         .name = c->name,
-        .alt_name = NULL,
+        .alt_name = probe_client_alt_name(c->o.client, c->o.host),
         .rules = probe_client_name_rules(c->o.client),
         .check_trust = c->res->validates,
         .now = time(NULL),

@@ -563,6 +563,348 @@ static void test_feed_bound(void **state)
     tls_config_free(cfg);
 }
 
+/* ---- hello mode (cipher audits: one connection per suite, stop at the ServerHello) ---- */
+
+static struct tls_config *hello_config(int min, int max, const uint16_t *suites)
+{
+    struct tls_config_opts o = { .min_version = min, .max_version = max,
+                                 .ciphersuites = suites, .mode = TLS_HANDSHAKE_HELLO };
+    struct tls_config *cfg = NULL;
+    char err[200];
+
+    if (tls_config_new(&cfg, &o, err, sizeof(err)) != 0)
+        fail_msg("tls_config_new: %s", err);
+    return cfg;
+}
+
+static void check_hello_done(struct tls_session *s, const struct pair_result *res, int version)
+{
+    const struct tls_info *in = tls_session_info(s);
+    size_t pending;
+
+    assert_int_equal(TLS_STEP_DONE, res->step);
+    assert_int_equal(TLS_STAGE_SERVER_HELLO, in->stage);
+    assert_int_equal(version, in->version);
+    assert_int_equal(version, in->server_hello_version);
+    assert_true(in->cipher_id != 0);
+    assert_non_null(tls_cipher_name(in->cipher_id));
+    assert_string_equal(tls_cipher_name(in->cipher_id), in->cipher);
+    assert_int_equal(0, in->chain_len);      /* never parsed in hello mode */
+    assert_false(in->verified_path);
+    assert_int_equal(0, res->client_bytes_after_flight); /* nothing after the ClientHello */
+    assert_null(tls_session_out(s, &pending));
+    assert_int_equal(TLS_STEP_DONE, tls_session_step(s)); /* sticky */
+    assert_int_equal(0, in->error);
+}
+
+static void test_hello_mode_done_at_server_hello(void **state)
+{
+    struct tls_config *cfg = hello_config(TLS_V10, TLS_V12, NULL);
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key") };
+    struct tls_session *s;
+    struct pair_result res;
+
+    (void)state;
+    pair_run(cfg, "localhost", &so, 0, &s, &res);
+    check_hello_done(s, &res, TLS_V12);
+    assert_true(strncmp(tls_session_info(s)->cipher, "TLS_ECDHE_RSA_WITH_", 19) == 0);
+    tls_session_free(s);
+    /* split everywhere: the same answer */
+    pair_run(cfg, "localhost", &so, 1, &s, &res);
+    check_hello_done(s, &res, TLS_V12);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_hello_mode_old_version(void **state)
+{
+    struct tls_config *cfg = hello_config(TLS_V10, TLS_V12, NULL);
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
+                           .min_version = TLS_V10, .max_version = TLS_V10 };
+    struct tls_session *s;
+    struct pair_result res;
+
+    (void)state;
+    pair_run(cfg, "localhost", &so, 0, &s, &res);
+    check_hello_done(s, &res, TLS_V10);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+/* One config per suite, as the audit does: each lands on exactly the suite offered, including
+ * the ones mbedTLS withholds by default (3DES, and RC4, which must be switched on to be sent). */
+static void test_hello_mode_per_suite(void **state)
+{
+    static const uint16_t probe[] = { 0xC02F, 0xC030, 0x009C, 0x0035, 0xCCA8, 0x000A, 0x0005 };
+    static const int srv_suites[] = { 0xC02F, 0xC030, 0x009C, 0x0035, 0xCCA8, 0x000A, 0x0005,
+                                      0 };
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
+                           .suites = srv_suites, .arc4 = true };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(probe) / sizeof(probe[0]); i++) {
+        const uint16_t only[] = { probe[i], 0 };
+        struct tls_config *cfg = hello_config(TLS_V12, TLS_V12, only);
+        struct tls_session *s;
+        struct pair_result res;
+
+        pair_run(cfg, "localhost", &so, 0, &s, &res);
+        if (res.step != TLS_STEP_DONE)
+            fail_msg("0x%04X: %s", probe[i], tls_session_info(s)->error_text);
+        check_hello_done(s, &res, TLS_V12);
+        assert_int_equal(probe[i], tls_session_info(s)->cipher_id);
+        tls_session_free(s);
+        tls_config_free(cfg);
+    }
+}
+
+static void test_hello_mode_no_shared_suite(void **state)
+{
+    static const uint16_t only[] = { 0x009C, 0 };
+    static const int srv_suites[] = { 0xC02F, 0 };
+    struct tls_config *cfg = hello_config(TLS_V12, TLS_V12, only);
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
+                           .suites = srv_suites };
+    struct tls_session *s;
+    struct pair_result res;
+    const struct tls_info *in;
+
+    (void)state;
+    pair_run(cfg, "localhost", &so, 0, &s, &res);
+    in = tls_session_info(s);
+    assert_int_equal(TLS_STEP_FAILED, res.step);
+    assert_true(in->alert_received);
+    assert_int_equal(2, in->alert_level);
+    assert_int_equal(40, in->alert_description); /* handshake_failure */
+    assert_false(in->local_reject);
+    assert_int_equal(TLS_STAGE_CLIENT_HELLO_SENT, in->stage);
+    assert_int_equal(0, in->cipher_id);
+    assert_non_null(strstr(in->error_text, "handshake_failure"));
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_hello_mode_version_refused(void **state)
+{
+    struct tls_config *cfg = hello_config(TLS_V12, TLS_V12, NULL);
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
+                           .min_version = TLS_V10, .max_version = TLS_V10 };
+    struct tls_session *s;
+    struct pair_result res;
+    const struct tls_info *in;
+
+    (void)state;
+    pair_run(cfg, "localhost", &so, 0, &s, &res);
+    in = tls_session_info(s);
+    assert_int_equal(TLS_STEP_FAILED, res.step);
+    assert_true(in->local_reject);
+    assert_int_equal(TLS_V10, in->server_hello_version);
+    assert_int_equal(TLS_STAGE_SERVER_HELLO, in->stage); /* the sniffer stopped there */
+    assert_int_equal(0, in->chain_len);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+/* ---- application data (TDS 8.0 strict) ---- */
+
+/* Reads until n bytes came or the session says "need more" with nothing pending. */
+static size_t client_read_all(struct tls_session *s, uint8_t *buf, size_t cap)
+{
+    size_t have = 0, got;
+
+    do {
+        assert_int_equal(0, tls_session_read(s, buf + have, cap - have, &got));
+        have += got;
+    } while (got > 0 && have < cap);
+    return have;
+}
+
+static void test_app_data_echo(void **state)
+{
+    struct tls_config *cfg = trusting_kit();
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key") };
+    struct pair_result res;
+    struct pair *p = pair_open(cfg, "localhost", &so, 0, &res);
+    struct tls_session *s = pair_client(p);
+    uint8_t buf[64];
+    size_t got, n;
+
+    (void)state;
+    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_int_equal(0, tls_session_read(s, buf, sizeof(buf), &got)); /* nothing yet */
+    assert_int_equal(0, got);
+    assert_int_equal(0, tls_session_write(s, (const uint8_t *)"hello", 5));
+    assert_non_null(tls_session_out(s, &n));
+    assert_true(n > 5);
+    assert_int_equal(0x17, tls_session_out(s, &n)[0]); /* an application_data record */
+    got = pair_server_read(p, buf, sizeof(buf));
+    assert_int_equal(5, got);
+    assert_memory_equal("hello", buf, 5);
+    pair_server_write(p, buf, got);
+    assert_true(pair_to_client(p, 0) > 5);
+    assert_int_equal(5, client_read_all(s, buf, sizeof(buf)));
+    assert_memory_equal("hello", buf, 5);
+    assert_int_equal(TLS_STEP_DONE, tls_session_step(s));
+    pair_close(p);
+    tls_config_free(cfg);
+}
+
+static void test_app_data_close_notify(void **state)
+{
+    struct tls_config *cfg = trusting_kit();
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key") };
+    struct pair_result res;
+    struct pair *p = pair_open(cfg, "localhost", &so, 0, &res);
+    struct tls_session *s = pair_client(p);
+    const struct tls_info *in = tls_session_info(s);
+    uint8_t buf[64];
+    size_t got;
+
+    (void)state;
+    assert_int_equal(TLS_STEP_DONE, res.step);
+    pair_server_close_notify(p);
+    pair_to_client(p, 0);
+    assert_int_equal(-1, tls_session_read(s, buf, sizeof(buf), &got));
+    assert_int_equal(0, got);
+    assert_true(in->alert_received);
+    assert_int_equal(1, in->alert_level);
+    assert_int_equal(0, in->alert_description); /* close_notify */
+    assert_true(in->error < 0);
+    assert_non_null(strstr(in->error_text, "close_notify"));
+    assert_non_null(strstr(in->error_text, "handshake complete"));
+    assert_int_equal(TLS_STEP_FAILED, tls_session_step(s)); /* the session is over */
+    assert_int_equal(-1, tls_session_write(s, (const uint8_t *)"x", 1));
+    assert_non_null(strstr(in->error_text, "close_notify")); /* the diagnosis survives */
+    pair_close(p);
+    tls_config_free(cfg);
+}
+
+static void test_app_data_transport_closed(void **state)
+{
+    struct tls_config *cfg = trusting_kit();
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key") };
+    struct pair_result res;
+    struct pair *p = pair_open(cfg, "localhost", &so, 0, &res);
+    struct tls_session *s = pair_client(p);
+    uint8_t buf[16];
+    size_t got;
+
+    (void)state;
+    tls_session_peer_closed(s, true);
+    assert_int_equal(-1, tls_session_read(s, buf, sizeof(buf), &got));
+    assert_true(tls_session_info(s)->peer_reset);
+    assert_false(tls_session_info(s)->alert_received);
+    assert_non_null(strstr(tls_session_info(s)->error_text, "reset"));
+    pair_close(p);
+    tls_config_free(cfg);
+}
+
+/* A large message in several records, and a reply fed one byte at a time. */
+static void test_app_data_large_and_split(void **state)
+{
+    struct tls_config *cfg = trusting_kit();
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key") };
+    struct pair_result res;
+    struct pair *p = pair_open(cfg, "localhost", &so, 0, &res);
+    struct tls_session *s = pair_client(p);
+    size_t big = 40000, have = 0;
+    uint8_t *msg = malloc(big), *back = malloc(big);
+
+    (void)state;
+    assert_non_null(msg);
+    assert_non_null(back);
+    for (size_t i = 0; i < big; i++)
+        msg[i] = (uint8_t)(i * 7 + 3);
+    assert_int_equal(0, tls_session_write(s, msg, big));
+    while (have < big) {
+        size_t got = pair_server_read(p, back + have, big - have);
+
+        assert_true(got > 0);
+        have += got;
+    }
+    assert_memory_equal(msg, back, big);
+    pair_server_write(p, msg, 3000);
+    pair_to_client(p, 1);
+    memset(back, 0, big);
+    assert_int_equal(3000, client_read_all(s, back, big));
+    assert_memory_equal(msg, back, 3000);
+    free(msg);
+    free(back);
+    pair_close(p);
+    tls_config_free(cfg);
+}
+
+/* Application data in the same read as the server's Finished is kept for tls_session_read. */
+static void test_app_data_with_finished(void **state)
+{
+    struct tls_config *cfg = trusting_kit();
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
+                           .greeting = "early words" };
+    struct pair_result res;
+    struct pair *p = pair_open(cfg, "localhost", &so, 0, &res);
+    uint8_t buf[64];
+
+    (void)state;
+    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_int_equal(11, client_read_all(pair_client(p), buf, sizeof(buf)));
+    assert_memory_equal("early words", buf, 11);
+    pair_close(p);
+    tls_config_free(cfg);
+}
+
+static void test_app_data_output_bound(void **state)
+{
+    struct tls_config *cfg = trusting_kit();
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key") };
+    struct pair_result res;
+    struct pair *p = pair_open(cfg, "localhost", &so, 0, &res);
+    struct tls_session *s = pair_client(p);
+    uint8_t *big = calloc(1, 70000);
+    size_t n;
+
+    (void)state;
+    assert_non_null(big);
+    assert_int_equal(-1, tls_session_write(s, big, 70000)); /* more than the output holds */
+    assert_null(tls_session_out(s, &n));                    /* and nothing was written */
+    assert_non_null(strstr(tls_session_info(s)->error_text, "70000"));
+    assert_int_equal(0, tls_session_write(s, big, 40000));
+    assert_int_equal(-1, tls_session_write(s, big, 40000)); /* not drained yet */
+    tls_session_out(s, &n);
+    tls_session_out_ack(s, n);
+    assert_int_equal(0, tls_session_write(s, big, 40000));
+    assert_int_equal(TLS_STEP_DONE, tls_session_step(s)); /* refusing is not fatal */
+    free(big);
+    pair_close(p);
+    tls_config_free(cfg);
+}
+
+static void test_app_data_needs_full_handshake(void **state)
+{
+    struct tls_config *full = trusting_kit();
+    struct tls_config *cert = client_config(KIT("ca.pem"), 0, 0, TLS_HANDSHAKE_CERTIFICATE, NULL);
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key") };
+    struct tls_session *s;
+    struct pair_result res;
+    uint8_t buf[8];
+    size_t got = 99;
+    char err[128];
+
+    (void)state;
+    assert_int_equal(0, tls_session_new(&s, full, "localhost", err, sizeof(err)));
+    assert_int_equal(-1, tls_session_write(s, (const uint8_t *)"x", 1)); /* not started */
+    assert_non_null(strstr(tls_session_info(s)->error_text, "full handshake"));
+    assert_int_equal(-1, tls_session_read(s, buf, sizeof(buf), &got));
+    assert_int_equal(0, got);
+    tls_session_free(s);
+    pair_run(cert, "localhost", &so, 0, &s, &res); /* DONE, but certificate mode */
+    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_int_equal(-1, tls_session_write(s, (const uint8_t *)"x", 1));
+    assert_int_equal(-1, tls_session_read(s, buf, sizeof(buf), &got));
+    tls_session_free(s);
+    tls_config_free(cert);
+    tls_config_free(full);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -588,6 +930,18 @@ int main(void)
         cmocka_unit_test(test_chosen_suite),
         cmocka_unit_test(test_no_common_suite),
         cmocka_unit_test(test_feed_bound),
+        cmocka_unit_test(test_hello_mode_done_at_server_hello),
+        cmocka_unit_test(test_hello_mode_old_version),
+        cmocka_unit_test(test_hello_mode_per_suite),
+        cmocka_unit_test(test_hello_mode_no_shared_suite),
+        cmocka_unit_test(test_hello_mode_version_refused),
+        cmocka_unit_test(test_app_data_echo),
+        cmocka_unit_test(test_app_data_close_notify),
+        cmocka_unit_test(test_app_data_transport_closed),
+        cmocka_unit_test(test_app_data_large_and_split),
+        cmocka_unit_test(test_app_data_with_finished),
+        cmocka_unit_test(test_app_data_output_bound),
+        cmocka_unit_test(test_app_data_needs_full_handshake),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
