@@ -386,10 +386,6 @@ static void apply_overrides(const struct cli *c, struct probe_client *dst)
 {
     const struct probe_client *o = &c->client;
 
-    if (c->set & SET_DRIVER) {
-        snprintf(dst->driver, sizeof(dst->driver), "%s", o->driver);
-        probe_client_driver_tls(dst, &dst->tls_min, &dst->tls_max);
-    }
     if (c->set & SET_ENCRYPT)
         dst->encrypt = o->encrypt;
     if (c->set & SET_TSC)
@@ -421,8 +417,14 @@ static int make_target(const struct cli *c, const char *text, struct probe_targe
             t->client.tls_min = min; /* the string named no TLS version: the driver's range */
             t->client.tls_max = max;
         }
+        if (c->set & SET_DRIVER) { /* the string's keywords stay; the driver's TLS range */
+            snprintf(t->client.driver, sizeof(t->client.driver), "%s", c->client.driver);
+            probe_client_driver_tls(&t->client, &t->client.tls_min, &t->client.tls_max);
+        }
     } else {
         probe_client_default(&t->client);
+        if (c->set & SET_DRIVER) /* the driver's defaults: Encrypt, trust, TLS range */
+            probe_client_set_driver(&t->client, c->client.driver);
         if (probe_target_parse(text, t, err, errlen) != 0)
             return -1;
     }

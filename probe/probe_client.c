@@ -29,7 +29,8 @@ static const struct driver drivers[] = {
       "Microsoft.Data.SqlClient 4.0+ (.NET): Encrypt=Mandatory by default" },
     { "sqlclient-legacy", FAM_SQLCLIENT_LEGACY, PROBE_ENCRYPT_OPTIONAL, false, TLS_V10, TLS_V12,
       { .cn_fallback = true, .ip_needs_ip_san = true },
-      "Microsoft.Data.SqlClient 2.x-3.x: Encrypt=False by default" },
+      "Microsoft.Data.SqlClient 2.x-3.x: Encrypt=False by default; forced encryption is "
+      "validated" },
     { "odbc18", FAM_ODBC18, PROBE_ENCRYPT_MANDATORY, false, TLS_V12, TLS_V12,
       { .cn_fallback = true, .ip_needs_ip_san = true },
       "ODBC Driver 18 for SQL Server (Linux, OpenSSL 3): Encrypt=yes by default" },
@@ -121,6 +122,10 @@ uint8_t probe_client_encryption_byte(const struct probe_client *c)
 /* The TLS scope for a client that sent OFF or ON (not NOT_SUP). */
 static enum tds_tls_scope scope_sent_off_on(enum family f, uint8_t sent, uint8_t r)
 {
+    /* tedious starts TLS only on ON or REQ: against NOT_SUP or OFF it goes on in cleartext,
+     * without an error (notes/clients.md §2.3 note 3). */
+    if (f == FAM_TEDIOUS && (r == TDS_ENC_NOT_SUP || r == TDS_ENC_OFF))
+        return TDS_TLS_NONE;
     if (r == TDS_ENC_NOT_SUP)
         return sent == TDS_ENC_OFF ? TDS_TLS_NONE : TDS_TLS_TERMINATE;
     if (r == TDS_ENC_OFF && sent == TDS_ENC_OFF)
@@ -147,8 +152,10 @@ static bool validates(const struct probe_client *c, enum family f, enum tds_tls_
     if (s == TDS_TLS_LOGIN_ONLY)
         return f == FAM_GO; /* go-mssqldb validates login-only TLS unless trust is set */
     bool forced = r == TDS_ENC_REQ && c->encrypt == PROBE_ENCRYPT_OPTIONAL;
-    if (forced && (f == FAM_ODBC17 || f == FAM_SQLCLIENT_LEGACY))
-        return false; /* forced encryption was never validated before MDS 2.0 / ODBC 18 */
+    /* ODBC 17 never validates forced encryption when Encrypt=no; MDS 2.0+ (PR #391) and
+     * ODBC 18 do. (System.Data.SqlClient and MDS 1.x did not: not modelled.) */
+    if (forced && f == FAM_ODBC17)
+        return false;
     return true;
 }
 

@@ -15,6 +15,12 @@ test) want=$test_pkgs ;;
 *) echo "usage: $0 [build|test]" >&2; exit 64 ;;
 esac
 
+# Node.js + npm run the tedious agreement tests. A machine may already have them from elsewhere
+# (NodeSource's nodejs bundles npm and conflicts with Debian's npm package): then leave them be.
+if [ "$what" = test ] && ! command -v npm >/dev/null 2>&1; then
+    want="$want nodejs npm"
+fi
+
 missing=()
 for p in $want; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -5,7 +5,8 @@ Each test starts a fakesql configured like a SQL Server on Linux (mssql.conf), r
 with --json, and checks the contract: exit code, status, diagnosis code, the client's message
 (the seed's three texts word for word), and the facts behind it (chain, TLS version, timing).
 
-Run one group: test_probe.py basics   (groups: basics certificates encryption handshake network)
+Run one group: test_probe.py basics
+(groups: basics certificates encryption handshake network drivers)
 Environment: TDSPROBE, FAKESQL, TDSPROBE_CERTS (set by CTest).
 
 Targets are written as 127.0.0.1 (the kit's good leaf carries IP:127.0.0.1), so the tests do not
@@ -353,8 +354,86 @@ class Network(ProbeCase):
         self.assertEqual(codes, ["name_mismatch", "ok"])
 
 
+# Driver profiles (notes/clients.md §2.3) against five servers, each driver with its defaults.
+# (scenario) -> fakesql config and whether the client is given the kit's CA.
+SCENARIOS = {
+    "trusted": ({"cert": "good"}, True),
+    "untrusted": ({}, False),                       # SSL_Self_Signed_Fallback
+    "wrong_name": ({"cert": "wrongcn"}, True),
+    "forced": ({"forceencryption": 1}, False),      # forced, fallback certificate
+    "no_encryption": ({"encryption": "not_supported"}, False),
+}
+# driver -> expected (status, code) per scenario, in SCENARIOS order.
+OK = ("ok", "ok")
+UNTR = ("fail", "untrusted_chain")
+NAME_ = ("fail", "name_mismatch")
+NOSUP = ("fail", "encryption_not_supported")
+DRIVER_TABLE = {
+    # Encrypt=Mandatory by default: validates; refuses a server without encryption.
+    "sqlclient": [OK, UNTR, NAME_, UNTR, NOSUP],
+    "odbc18": [OK, UNTR, NAME_, UNTR, NOSUP],
+    "jdbc": [OK, UNTR, NAME_, UNTR, NOSUP],
+    # Encrypt=False by default: login-only TLS, not validated; forced encryption validated
+    # since MDS 2.0, never by ODBC 17.
+    "sqlclient-legacy": [OK, OK, OK, UNTR, OK],
+    "odbc17": [OK, OK, OK, OK, OK],
+    # go-mssqldb without an encrypt key: login-only and TrustServerCertificate=true.
+    "go-mssqldb": [OK, OK, OK, OK, OK],
+    # tedious encrypt=true validates, but goes on in cleartext when the server cannot encrypt.
+    "tedious": [OK, UNTR, NAME_, UNTR, OK],
+    # FreeTDS (encryption = request) validates only when given a CA file.
+    "freetds": [OK, OK, NAME_, OK, OK],
+}
+
+
+class Drivers(ProbeCase):
+    def test_driver_profiles(self):
+        names = list(SCENARIOS)
+        for driver, expected in DRIVER_TABLE.items():
+            for name, want in zip(names, expected):
+                conf, with_ca = SCENARIOS[name]
+                args = ["--driver", driver] + (["--ca-file", CA] if with_ca else [])
+                with self.subTest(driver=driver, scenario=name):
+                    r = self.probe(conf, *args)
+                    self.assertEqual((r["status"], r["diagnosis"]["code"]), want,
+                                     "%s / %s: %s" % (driver, name, json.dumps(r["client"])))
+                    self.assertEqual(r["client"]["driver"], driver)
+
+    def test_seed_connection_strings(self):
+        # The seed's strings, against a trusted server, an untrusted one and a wrong name.
+        strings = {
+            "ado": "Server=127.0.0.1,{port};Encrypt=True; TrustServerCertificate=False;",
+            "odbc": "Driver={{ODBC Driver 18 for SQL Server}};Server=127.0.0.1,{port};"
+                    "Encrypt=Yes; TrustServerCertificate=no;",
+            "jdbc": "jdbc:sqlserver://127.0.0.1:{port};encrypt=true; trustServerCertificate=false;",
+            "sqlcmd": "sqlcmd -S 127.0.0.1,{port} -N -U sa -P 'secret'",
+        }
+        texts = {
+            "ado": UNTRUSTED,
+            "odbc": "[Microsoft][ODBC Driver 18 for SQL Server]SSL Provider: "
+                    "[error:0A000086:SSL routines::certificate verify failed:",
+            "jdbc": "\"encrypt\" property is set to \"true\" and \"trustServerCertificate\"",
+            "sqlcmd": "[Microsoft][ODBC Driver 18 for SQL Server]SSL Provider:",
+        }
+        for kind, template in strings.items():
+            for conf, with_ca, want in (({"cert": "good"}, True, OK), ({}, False, UNTR),
+                                         ({"cert": "wrongcn"}, True, NAME_)):
+                with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
+                    args = ["--ca-file", CA] if with_ca else []
+                    rc, objs, out, err = run_probe(*args, template.format(port=srv.port))
+                with self.subTest(kind=kind, want=want):
+                    self.assertEqual(len(objs), 1, out + err)
+                    r = objs[0]
+                    self.check_contract(r)
+                    self.assertEqual((r["status"], r["diagnosis"]["code"]), want)
+                    self.assertNotIn("secret", json.dumps(r))
+                    if want == UNTR:
+                        self.assertTrue(r["diagnosis"]["message"].startswith(texts[kind]),
+                                        r["diagnosis"]["message"])
+
+
 GROUPS = {"basics": Basics, "certificates": Certificates, "encryption": Encryption,
-          "handshake": Handshake, "network": Network}
+          "handshake": Handshake, "network": Network, "drivers": Drivers}
 
 if __name__ == "__main__":
     argv = [a for a in sys.argv[1:] if a in GROUPS]

@@ -183,6 +183,105 @@ static void test_sqlclient_decisions(void **state)
     }
 }
 
+/* notes/clients.md §2.3, one row per cell: driver, Encrypt, TrustServerCertificate, NOT_SUP
+ * sender, CA file given, server reply -> TLS scope and validation. */
+struct driver_case {
+    const char *driver;
+    enum probe_encrypt enc;
+    bool tsc, disable, ca;
+    uint8_t reply;
+    enum tds_tls_scope scope;
+    bool validates;
+};
+
+#define OPT PROBE_ENCRYPT_OPTIONAL
+#define MAND PROBE_ENCRYPT_MANDATORY
+#define LOGIN TDS_TLS_LOGIN_ONLY
+#define FULL TDS_TLS_FULL
+#define NONE TDS_TLS_NONE
+#define TERM TDS_TLS_TERMINATE
+static const struct driver_case driver_cases[] = {
+    { "sqlclient", OPT, false, false, false, TDS_ENC_OFF, LOGIN, false },
+    { "sqlclient", OPT, false, false, false, TDS_ENC_REQ, FULL, true },
+    { "sqlclient", OPT, false, false, false, TDS_ENC_NOT_SUP, NONE, false },
+    { "sqlclient", MAND, false, false, false, TDS_ENC_NOT_SUP, TERM, false },
+    { "sqlclient-legacy", OPT, false, false, false, TDS_ENC_REQ, FULL, true },
+    { "odbc18", OPT, false, false, false, TDS_ENC_OFF, LOGIN, false },
+    { "odbc18", OPT, false, false, false, TDS_ENC_REQ, FULL, true },
+    { "odbc18", MAND, false, false, false, TDS_ENC_ON, FULL, true },
+    { "odbc17", OPT, false, false, false, TDS_ENC_REQ, FULL, false },
+    { "odbc17", OPT, false, false, false, TDS_ENC_OFF, LOGIN, false },
+    { "odbc17", MAND, false, false, false, TDS_ENC_NOT_SUP, TERM, false },
+    { "jdbc", OPT, false, false, false, TDS_ENC_OFF, LOGIN, false },
+    { "jdbc", OPT, false, false, false, TDS_ENC_REQ, FULL, true },
+    { "jdbc", MAND, false, false, false, TDS_ENC_OFF, TERM, false }, /* note 0 */
+    { "jdbc", MAND, false, false, false, TDS_ENC_NOT_SUP, TERM, false },
+    { "go-mssqldb", OPT, true, false, false, TDS_ENC_OFF, LOGIN, false },
+    { "go-mssqldb", OPT, true, false, false, TDS_ENC_REQ, FULL, false },
+    { "go-mssqldb", OPT, false, false, false, TDS_ENC_OFF, LOGIN, true }, /* note 1 */
+    { "go-mssqldb", MAND, false, false, false, TDS_ENC_OFF, TERM, false },
+    { "go-mssqldb", OPT, false, true, false, TDS_ENC_NOT_SUP, NONE, false },
+    { "go-mssqldb", OPT, false, true, false, TDS_ENC_REQ, FULL, true }, /* note 2 */
+    { "tedious", MAND, false, false, false, TDS_ENC_ON, FULL, true },
+    { "tedious", MAND, false, false, false, TDS_ENC_NOT_SUP, NONE, false }, /* note 3 */
+    { "tedious", MAND, false, false, false, TDS_ENC_OFF, NONE, false },
+    { "tedious", OPT, false, false, false, TDS_ENC_NOT_SUP, NONE, false }, /* note 4 */
+    { "tedious", OPT, false, false, false, TDS_ENC_REQ, TERM, false },
+    { "freetds", OPT, false, false, false, TDS_ENC_OFF, LOGIN, false },
+    { "freetds", OPT, false, false, true, TDS_ENC_OFF, LOGIN, true },
+    { "freetds", OPT, false, false, true, TDS_ENC_REQ, FULL, true },
+    { "freetds", MAND, false, false, false, TDS_ENC_NOT_SUP, TERM, false },
+};
+
+static void test_driver_decision_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(driver_cases) / sizeof(driver_cases[0]); i++) {
+        const struct driver_case *k = &driver_cases[i];
+        struct probe_client c;
+        bool v = !k->validates;
+        probe_client_default(&c);
+        assert_int_equal(probe_client_set_driver(&c, k->driver), 0);
+        c.encrypt = k->enc;
+        c.trust_server_certificate = k->tsc;
+        c.encrypt_disable = k->disable;
+        if (k->ca)
+            snprintf(c.ca_file, sizeof(c.ca_file), "/etc/ssl/ca.pem");
+        enum tds_tls_scope got = probe_client_scope(&c, k->reply, &v);
+        if (got != k->scope || v != k->validates)
+            fail_msg("row %zu (%s): scope %s validates %d, want %s %d", i, k->driver,
+                     tds_tls_scope_name(got), v, tds_tls_scope_name(k->scope), k->validates);
+    }
+}
+
+static void test_driver_bytes_and_names(void **state)
+{
+    struct probe_client c;
+    char out[64];
+
+    (void)state;
+    probe_client_default(&c);
+    assert_int_equal(probe_client_set_driver(&c, "nope"), -1);
+    assert_int_equal(probe_client_set_driver(&c, "tedious"), 0);
+    assert_int_equal(probe_client_encryption_byte(&c), TDS_ENC_ON);
+    c.encrypt = PROBE_ENCRYPT_OPTIONAL; /* tedious encrypt=false sends NOT_SUP */
+    assert_int_equal(probe_client_encryption_byte(&c), TDS_ENC_NOT_SUP);
+    assert_int_equal(probe_client_set_driver(&c, "go-mssqldb"), 0);
+    assert_true(c.trust_server_certificate);
+    assert_int_equal(probe_client_encryption_byte(&c), TDS_ENC_OFF);
+    assert_false(probe_client_name_rules(&c).cn_fallback); /* Go ignores the CN */
+    assert_int_equal(probe_client_set_driver(&c, "jdbc"), 0);
+    probe_client_check_name(&c, "(local)", out, sizeof(out));
+    assert_string_equal(out, "(local)"); /* JDBC keeps the literal server name */
+    assert_int_equal(c.tls_min, TLS_V12);
+    assert_int_equal(probe_client_set_driver(&c, "odbc18"), 0);
+    snprintf(c.host_name_in_certificate, sizeof(c.host_name_in_certificate), "db.contoso.com");
+    assert_string_equal(probe_client_alt_name(&c, "10.0.0.5"), "10.0.0.5");
+    assert_int_equal(probe_client_set_driver(&c, "odbc17"), 0);
+    probe_client_check_name(&c, "db1", out, sizeof(out));
+    assert_string_equal(out, "db1"); /* ODBC 17 has no HostNameInCertificate */
+}
+
 static void test_check_name(void **state)
 {
     struct probe_client c;
@@ -213,6 +312,8 @@ int main(void)
         cmocka_unit_test(test_targetlist_rejects_nul),
         cmocka_unit_test(test_sqlclient_decisions),
         cmocka_unit_test(test_check_name),
+        cmocka_unit_test(test_driver_decision_table),
+        cmocka_unit_test(test_driver_bytes_and_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -298,6 +298,28 @@ size_t pair_to_client(struct pair *p, size_t chunk)
     return n;
 }
 
+size_t srv_reply(const struct srv_opts *so, const uint8_t *in, size_t n, uint8_t *out,
+                 size_t cap, char sni[256])
+{
+    struct srv s;
+    size_t len;
+    int ret;
+
+    srv_init(&s, so);
+    buf_add(&s.in, in, n);
+    for (int i = 0; i < 64; i++) { /* until it waits (WANT_READ) or fails */
+        ret = mbedtls_ssl_handshake_step(&s.ssl);
+        if (ret != 0)
+            break;
+    }
+    len = s.out.len < cap ? s.out.len : cap;
+    if (len > 0)
+        memcpy(out, s.out.p, len);
+    snprintf(sni, 256, "%s", s.sni);
+    srv_free(&s);
+    return len;
+}
+
 struct tls_config *client_config(const char *ca, int min, int max, enum tls_handshake_mode mode,
                                  const char *alpn)
 {

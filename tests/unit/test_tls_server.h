@@ -56,6 +56,11 @@ void pair_server_close_notify(struct pair *p);
  * how many bytes it fed. */
 size_t pair_to_client(struct pair *p, size_t chunk);
 
+/* Hands raw client bytes (a hand-built ClientHello) to a fresh server, steps it until it waits
+ * or fails, and returns what it sent (at most cap bytes) and the SNI it saw. */
+size_t srv_reply(const struct srv_opts *so, const uint8_t *in, size_t n, uint8_t *out,
+                 size_t cap, char sni[256]);
+
 /* A client config: ca may be NULL; versions 0 mean 1.0..1.2. */
 struct tls_config *client_config(const char *ca, int min, int max, enum tls_handshake_mode mode,
                                  const char *alpn);
