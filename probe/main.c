@@ -34,6 +34,8 @@ struct cli {
     double timeout_s;
     unsigned concurrency;
     unsigned browser_port;
+    bool protocols, ciphers;
+    unsigned audit_max, audit_pause_ms;
     int warn_days, crit_days;
     bool color;
     bool progress;           /* a progress line on stderr (a terminal) */
@@ -63,7 +65,18 @@ static const char usage_text[] =
     "  --ca-file FILE                 trust these CAs instead of the system trust store\n"
     "  --tls-min 1.0|1.1|1.2          lowest TLS version the client offers (default 1.0)\n"
     "  --tls-max 1.0|1.1|1.2          highest TLS version the client offers (default 1.2)\n"
-    "  --driver sqlclient             the client to emulate (more drivers are coming)\n"
+    "  --driver NAME                  the client to emulate: sqlclient (default),\n"
+    "                                 sqlclient-legacy, odbc18, odbc17, jdbc, go-mssqldb,\n"
+    "                                 tedious, freetds (inferred from a connection string)\n"
+    "\n"
+    "TLS policy audit (network teams enforcing TLS 1.2):\n"
+    "  --protocols                    one handshake per TLS version 1.0, 1.1, 1.2: accepted or\n"
+    "                                 rejected (and how); says whether TLS 1.2 is enforced\n"
+    "  --ciphers                      also the suites each accepted version takes, in the\n"
+    "                                 server's order, with weak ones flagged (implies --protocols)\n"
+    "  --audit-max-connections N      at most N audit connections per target (default 100)\n"
+    "  --audit-pause MS               wait MS milliseconds between them (fragile servers)\n"
+    "  --list-suites                  the cipher suites --ciphers offers, and their flags\n"
     "\n"
     "Probe settings:\n"
     "  --handshake full|certificate   full handshake, or stop once the server's certificate\n"
@@ -153,7 +166,8 @@ static int copy_opt(char *dst, size_t cap, const char *src, const char *what)
 enum opt_id {
     OPT_JSON = 256, OPT_FORMAT, OPT_CA, OPT_ENCRYPT, OPT_TSC, OPT_HNIC, OPT_TLS_MIN, OPT_TLS_MAX,
     OPT_TIMEOUT, OPT_CONC, OPT_HANDSHAKE, OPT_DRIVER, OPT_NO_COLOR, OPT_VERSION, OPT_WARN,
-    OPT_CRIT, OPT_BROWSER_PORT,
+    OPT_CRIT, OPT_BROWSER_PORT, OPT_PROTOCOLS, OPT_CIPHERS, OPT_AUDIT_MAX, OPT_AUDIT_PAUSE,
+    OPT_LIST_SUITES,
 };
 
 static const struct option long_opts[] = {
@@ -174,6 +188,11 @@ static const struct option long_opts[] = {
     { "warn-days", required_argument, NULL, OPT_WARN },
     { "crit-days", required_argument, NULL, OPT_CRIT },
     { "browser-port", required_argument, NULL, OPT_BROWSER_PORT },
+    { "protocols", no_argument, NULL, OPT_PROTOCOLS },
+    { "ciphers", no_argument, NULL, OPT_CIPHERS },
+    { "audit-max-connections", required_argument, NULL, OPT_AUDIT_MAX },
+    { "audit-pause", required_argument, NULL, OPT_AUDIT_PAUSE },
+    { "list-suites", no_argument, NULL, OPT_LIST_SUITES },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 },
@@ -295,6 +314,19 @@ static int apply_option(struct cli *c, int id, const char *arg)
         c->set |= SET_DRIVER;
         return 0;
     }
+    case OPT_PROTOCOLS:
+        c->protocols = true;
+        return 0;
+    case OPT_CIPHERS:
+        c->ciphers = true;
+        return 0;
+    case OPT_AUDIT_MAX:
+        return parse_count(arg, &c->audit_max)
+                   ? usage_error("--audit-max-connections takes 1..100000, not '%s'", arg) : 0;
+    case OPT_AUDIT_PAUSE:
+        return parse_count(arg, &c->audit_pause_ms) || c->audit_pause_ms > 60000
+                   ? usage_error("--audit-pause takes milliseconds (1..60000), not '%s'", arg)
+                   : 0;
     case OPT_BROWSER_PORT:
         return parse_count(arg, &c->browser_port) || c->browser_port > 65535
                    ? usage_error("--browser-port takes a UDP port, not '%s'", arg) : 0;
@@ -349,6 +381,26 @@ static void on_result(const struct probe_result *r, void *arg)
         uv_close((uv_handle_t *)&c->progress_timer, NULL);
 }
 
+/* --list-suites: what --ciphers can test, in offer order. */
+static int list_suites(void)
+{
+    uint16_t ids[256];
+    size_t n = tls_default_suites(ids, sizeof(ids) / sizeof(ids[0]));
+
+    if (n > sizeof(ids) / sizeof(ids[0]))
+        n = sizeof(ids) / sizeof(ids[0]);
+    for (size_t i = 0; i < n; i++) {
+        struct tls_suite_info si;
+        if (!tls_suite_info(ids[i], &si))
+            continue;
+        printf("0x%04x  %-50s %s+%s%s%s%s%s\n", ids[i], si.name, tls_version_name(si.min_version),
+               si.weak_3des ? "  SWEET32" : "", si.weak_rc4 ? "  RC4" : "",
+               si.cbc_sha1 ? "  CBC-SHA1" : "", si.no_forward_secrecy ? "  no-FS" : "",
+               si.null_cipher ? "  NULL" : "");
+    }
+    return 0;
+}
+
 static int parse_args(struct cli *c, int argc, char **argv)
 {
     int id;
@@ -359,6 +411,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
             fputs(usage_text, stdout);
             exit(0);
         }
+        if (id == OPT_LIST_SUITES)
+            exit(list_suites());
         if (id == OPT_VERSION) {
             printf("tdsprobe 0.1.0\n");
             exit(0);
@@ -501,6 +555,10 @@ int main(int argc, char **argv)
     uv_loop_init(&loop);
     struct probe_engine_opts eo = { .concurrency = c.concurrency, .timeout_s = c.timeout_s,
                                     .browser_port = (uint16_t)c.browser_port,
+                                    .audit_protocols = c.protocols,
+                                    .audit_ciphers = c.ciphers,
+                                    .audit_max_connections = c.audit_max,
+                                    .audit_pause_ms = c.audit_pause_ms,
                                     .on_result = on_result, .arg = &c };
     if (probe_engine_new(&e, &loop, &eo) != 0)
         return 2;

@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #include "probe/probe_diag.h"
+
+struct probe_audit;
 #include "tds/tds_prelogin.h"
 #include "tls/tls_policy.h"
 #include "tls/tls_session.h"
@@ -95,6 +97,7 @@ struct probe_facts {
     int followup_version;
     char followup_cipher[64];
     double t_resolve, t_browser, t_connect, t_prelogin, t_handshake, t_total;
+    const struct probe_audit *audit;
 };
 
 struct probe_result {
@@ -145,6 +148,9 @@ struct probe_result {
 
     uint16_t port;            /* the TCP port connected to (after SQL Browser), 0 = unknown:
                                  the report then falls back to target->port, else 1433 */
+    /* --protocols / --ciphers: per-version and per-suite results (probe/probe_audit.h), NULL
+     * when no audit ran; valid only during the callback. */
+    const struct probe_audit *audit;
 };
 
 /* Copies every fact into r (target, verdict, diagnosis and findings are left alone). */

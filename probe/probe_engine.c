@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe/probe_audit.h"
 #include "probe/probe_browser.h"
 #include "probe/probe_conn.h"
 #include "probe/probe_diagnose.h"
@@ -27,12 +28,17 @@ struct profile {
 
 struct job;
 
+/* MAIN: the client's own handshake (the verdict). FOLLOWUP: after a rejected handshake, one
+ * offering everything, to rank the causes. AUDIT: one --protocols/--ciphers step. */
+enum attempt_kind { ATT_MAIN, ATT_FOLLOWUP, ATT_AUDIT };
+
 struct attempt {
     struct job *job;
     uv_tcp_t tcp;
     uv_connect_t creq;
     struct probe_conn *conn; /* owned by the job (res->tls points into it) */
-    bool followup;
+    enum attempt_kind kind;
+    bool followup;           /* kind != ATT_MAIN: a side connection, not the verdict */
     bool closing;
 };
 
@@ -52,7 +58,12 @@ struct job {
     struct probe_conn *conn;
     struct probe_conn *fconn;
     struct probe_facts res;
-    struct probe_facts *fres;
+    struct probe_facts *fres;     /* facts of the current side connection */
+    struct probe_audit *audit;    /* --protocols / --ciphers, NULL when not asked */
+    struct probe_audit_step step;
+    struct tls_config *acfg;      /* the config of the current audit step */
+    uv_timer_t pause;             /* --audit-pause between audit connections */
+    bool in_audit;
     uint64_t t_start, t_mark;
     int last_err;
     bool resolving, finished;
@@ -71,7 +82,9 @@ struct probe_engine {
 };
 
 static void job_finish(struct job *j);
-static void attempt_start(struct job *j, bool followup);
+static void attempt_start(struct job *j, enum attempt_kind kind);
+static void audit_begin(struct job *j);
+static void audit_step_done(struct job *j);
 static void engine_pump(struct probe_engine *e);
 
 static double ms_since(uint64_t then)
@@ -96,6 +109,8 @@ static void job_maybe_free(struct job *j)
     probe_conn_free(j->fconn);
     free(j->fres);
     free(j->wide_client);
+    free(j->audit);
+    tls_config_free(j->acfg);
     free(j);
 }
 
@@ -184,13 +199,15 @@ static void attempt_done(struct attempt *a)
     attempt_close(a);
     if (j->finished)
         return;
-    if (a->followup) {
+    if (a->kind == ATT_AUDIT) {
+        audit_step_done(j);
+    } else if (a->kind == ATT_FOLLOWUP) {
         record_followup(j);
-        job_finish(j);
+        audit_begin(j);
     } else if (needs_followup(j)) {
-        attempt_start(j, true);
+        attempt_start(j, ATT_FOLLOWUP);
     } else {
-        job_finish(j);
+        audit_begin(j);
     }
 }
 
@@ -252,6 +269,10 @@ static void on_connect(uv_connect_t *req, int status)
     if (status < 0) {
         j->last_err = status;
         attempt_close(a);
+        if (a->kind == ATT_AUDIT) {
+            audit_step_done(j);
+            return;
+        }
         if (a->followup) {
             job_finish(j);
             return;
@@ -271,34 +292,49 @@ static void on_connect(uv_connect_t *req, int status)
     uv_read_start((uv_stream_t *)&a->tcp, on_alloc, on_read);
 }
 
-static int make_conn(struct job *j, bool followup, struct probe_conn **out)
+/* Side connections use a copy of the client that asks for encryption (so the server runs TLS)
+ * and offers the attempt's TLS range. */
+static int side_client(struct job *j, enum attempt_kind kind)
+{
+    if (!j->fres)
+        j->fres = malloc(sizeof(*j->fres));
+    if (!j->wide_client)
+        j->wide_client = malloc(sizeof(*j->wide_client));
+    if (!j->fres || !j->wide_client)
+        return -1;
+    memset(j->fres, 0, sizeof(*j->fres));
+    *j->wide_client = j->t.client;
+    j->wide_client->tls_min = kind == ATT_AUDIT ? j->step.version : TLS_V10;
+    j->wide_client->tls_max = kind == ATT_AUDIT ? j->step.version : TLS_V12;
+    if (kind == ATT_AUDIT) {
+        j->wide_client->encrypt = PROBE_ENCRYPT_MANDATORY;
+        j->wide_client->encrypt_disable = false;
+    }
+    return 0;
+}
+
+static int make_conn(struct job *j, enum attempt_kind kind, struct probe_conn **out)
 {
     struct probe_conn_opts co = {
-        .client = followup ? j->wide_client : &j->t.client,
-        .tls = followup ? j->wide : j->cfg,
+        .client = &j->t.client,
+        .tls = kind == ATT_MAIN ? j->cfg : kind == ATT_FOLLOWUP ? j->wide : j->acfg,
         .host = j->t.host,
         .instance = j->t.instance,
         .max_packet = 4096,
     };
-    struct probe_facts *res = &j->res;
 
-    if (followup) {
-        j->fres = calloc(1, sizeof(*j->fres));
-        j->wide_client = malloc(sizeof(*j->wide_client));
-        if (!j->fres || !j->wide_client)
-            return -1;
-        *j->wide_client = j->t.client;
-        j->wide_client->tls_min = TLS_V10;
-        j->wide_client->tls_max = TLS_V12;
-        co.client = j->wide_client;
-        res = j->fres;
-    }
-    return probe_conn_new(out, &co, res);
+    if (kind == ATT_MAIN)
+        return probe_conn_new(out, &co, &j->res);
+    if (side_client(j, kind) != 0)
+        return -1;
+    co.client = j->wide_client;
+    return probe_conn_new(out, &co, j->fres);
 }
 
-static void attempt_start(struct job *j, bool followup)
+static void attempt_start(struct job *j, enum attempt_kind kind)
 {
     struct attempt *a = calloc(1, sizeof(*a));
+    bool followup = kind != ATT_MAIN;
     struct probe_conn **slot = followup ? &j->fconn : &j->conn;
 
     if (!a) {
@@ -307,13 +343,14 @@ static void attempt_start(struct job *j, bool followup)
     }
     probe_conn_free(*slot);
     *slot = NULL;
-    if (make_conn(j, followup, slot) != 0) {
+    if (make_conn(j, kind, slot) != 0) {
         free(a);
         job_finish(j);
         return;
     }
     a->job = j;
     a->conn = *slot;
+    a->kind = kind;
     a->followup = followup;
     a->tcp.data = a;
     a->creq.data = a;
@@ -340,7 +377,7 @@ static void connect_next(struct job *j)
         job_finish(j);
         return;
     }
-    attempt_start(j, false);
+    attempt_start(j, ATT_MAIN);
 }
 
 /* ---- resolve, deadline, finish ---- */
@@ -420,6 +457,15 @@ static void on_deadline(uv_timer_t *t)
 {
     struct job *j = t->data;
 
+    if (j->in_audit) { /* one audit step ran out of time: note it, go on with the next */
+        if (j->cur) {
+            j->fres->timed_out = true;
+            probe_conn_abort(j->fconn);
+            attempt_close(j->cur);
+        }
+        audit_step_done(j);
+        return;
+    }
     j->res.timed_out = true;
     if (j->cur && !j->cur->followup && j->conn)
         probe_conn_abort(j->conn);
@@ -434,6 +480,72 @@ static void on_timer_closed(uv_handle_t *h)
 
     j->open_handles--;
     job_maybe_free(j);
+}
+
+/* ---- the TLS policy audit: one connection per step, in sequence ---- */
+
+static void audit_connect(uv_timer_t *t)
+{
+    struct job *j = t->data;
+    char err[160];
+    struct tls_config_opts o = {
+        .min_version = j->step.version, .max_version = j->step.version, .ca_file = NULL,
+        .ciphersuites = j->step.suites, .mode = TLS_HANDSHAKE_HELLO,
+    };
+
+    tls_config_free(j->acfg);
+    j->acfg = NULL;
+    if (tls_config_new(&j->acfg, &o, err, sizeof(err)) != 0) {
+        probe_audit_record(j->audit, &j->step, NULL, false, false, false);
+        audit_step_done(j);
+        return;
+    }
+    uv_timer_start(&j->timer, on_deadline, (uint64_t)(j->e->o.timeout_s * 1000.0), 0);
+    attempt_start(j, ATT_AUDIT);
+}
+
+/* Plans the next step and starts it (after the pause, if any), or ends the probe. */
+static void audit_next(struct job *j)
+{
+    if (j->finished)
+        return;
+    if (!probe_audit_next(j->audit, &j->step)) {
+        j->in_audit = false;
+        job_finish(j);
+        return;
+    }
+    if (j->e->o.audit_pause_ms)
+        uv_timer_start(&j->pause, audit_connect, j->e->o.audit_pause_ms, 0);
+    else
+        audit_connect(&j->pause);
+}
+
+/* After the verdict: audit only a server that answered PRELOGIN (so TLS can be reached). */
+static void audit_begin(struct job *j)
+{
+    if (!j->audit || !j->res.got_prelogin || j->res.timed_out) {
+        job_finish(j);
+        return;
+    }
+    j->in_audit = true;
+    j->res.audit = j->audit;
+    audit_next(j);
+}
+
+static void audit_step_done(struct job *j)
+{
+    const struct probe_facts *f = j->fres;
+
+    if (j->finished)
+        return;
+    uv_timer_stop(&j->timer);
+    if (f && j->fconn) {
+        probe_audit_record(j->audit, &j->step, f->tls, probe_conn_handshake_ok(j->fconn),
+                           f->timed_out, f->server_reset || f->net_error == UV_ECONNRESET);
+    } else {
+        probe_audit_record(j->audit, &j->step, NULL, false, false, false);
+    }
+    audit_next(j);
 }
 
 /* Builds the full result from the facts in the engine's one scratch result, judges the chain,
@@ -469,6 +581,8 @@ static void job_finish(struct job *j)
         j->browser = NULL;
     }
     uv_close((uv_handle_t *)&j->timer, on_timer_closed);
+    if (j->audit)
+        uv_close((uv_handle_t *)&j->pause, on_timer_closed);
     e->in_flight--;
     engine_pump(e);
 }
@@ -485,6 +599,16 @@ static void job_start(struct job *j)
     j->timer.data = j;
     j->open_handles++;
     uv_timer_start(&j->timer, on_deadline, (uint64_t)(e->o.timeout_s * 1000.0), 0);
+    if (e->o.audit_protocols || e->o.audit_ciphers) {
+        j->audit = malloc(sizeof(*j->audit));
+        if (j->audit) {
+            probe_audit_init(j->audit, e->o.audit_protocols, e->o.audit_ciphers,
+                             e->o.audit_max_connections);
+            uv_timer_init(e->loop, &j->pause);
+            j->pause.data = j;
+            j->open_handles++;
+        }
+    }
     snprintf(port, sizeof(port), "%u", j->t.port ? j->t.port : 1433u);
     j->gai.data = j;
     j->resolving = true;

@@ -16,6 +16,10 @@ struct probe_engine_opts {
     unsigned concurrency; /* probes in flight at once (0 = 256) */
     double timeout_s;     /* whole-target deadline (0 = 10 s) */
     uint16_t browser_port; /* SQL Server Browser UDP port (0 = 1434), for labs */
+    bool audit_protocols;  /* --protocols: one handshake per TLS version */
+    bool audit_ciphers;    /* --ciphers: the accepted suites per version, in server order */
+    unsigned audit_max_connections; /* per target (0 = 100) */
+    unsigned audit_pause_ms;        /* between audit connections, for fragile servers */
     probe_result_fn on_result;
     void *arg;
 };

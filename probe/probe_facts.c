@@ -34,4 +34,5 @@ void probe_facts_to_result(const struct probe_facts *f, struct probe_result *r)
     r->t_prelogin = f->t_prelogin;
     r->t_handshake = f->t_handshake;
     r->t_total = f->t_total;
+    r->audit = f->audit;
 }

@@ -516,7 +516,14 @@ int tls13_probe_parse(const uint8_t *p, size_t n, struct tls13_probe_result *r)
     memset(r, 0, sizeof(*r));
     while (more && rc == TLS13_NEED_MORE)
         rc = on_record(&in, hs, &hs_len, &more, r);
-    if (rc == TLS13_NEED_MORE) /* a partial reply must not read as an answer */
+    if (rc == TLS13_NEED_MORE) { /* a partial reply must not read as an answer */
         memset(r, 0, sizeof(*r));
+    } else if (rc == TLS13_ERROR) { /* nor fields set before the fault was found */
+        char detail[sizeof(r->detail)];
+
+        memcpy(detail, r->detail, sizeof(detail));
+        memset(r, 0, sizeof(*r));
+        memcpy(r->detail, detail, sizeof(detail));
+    }
     return rc;
 }

@@ -36,7 +36,8 @@ int tls13_probe_keys(uint8_t random[32], uint8_t x25519_pub[32]);
 enum tls13_status {
     TLS13_NEED_MORE, /* call again once more bytes arrived (with all of them) */
     TLS13_DONE,      /* r says accepted or rejected, and why */
-    TLS13_ERROR,     /* not TLS, or a malformed reply: r->detail says what */
+    TLS13_ERROR,     /* not TLS, or a malformed reply: r->detail says what (and the other
+                        fields are cleared) */
 };
 
 struct tls13_probe_result {

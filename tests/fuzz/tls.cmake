@@ -7,13 +7,18 @@
 #   (good, ecdsa, bigchain, TLS 1.0, alert), see fuzz_tls_session.c.
 # fuzz_tls_cert: arbitrary bytes as a DER certificate, then name matching and the policy.
 #   Seeds: the kit's certificates and the SQL Server 2017 fallback certificate.
+# fuzz_tls13_probe: arbitrary bytes as the server's answer to the TLS 1.3 probe (every answer at
+#   a prefix must equal the answer for the whole input) and as the probe ClientHello's SNI/ALPN.
+#   Seeds: 1 control byte + ServerHellos (accepted, HelloRetryRequest, TLS 1.2, fragmented),
+#   alerts, non-TLS replies (TDS, HTTP), and real replies from OpenSSL 3.0 s_server (accepted,
+#   HelloRetryRequest, protocol_version).
 # A crash found by a fuzzer becomes a regression test in tests/unit/test_tls_*.c.
 target_compile_options(tlsx PRIVATE -fsanitize=fuzzer-no-link,address,undefined)
 target_link_options(tlsx INTERFACE -fsanitize=address,undefined)
-foreach(t session cert)
-    add_executable(fuzz_tls_${t} ${CMAKE_CURRENT_LIST_DIR}/fuzz_tls_${t}.c)
-    target_compile_options(fuzz_tls_${t} PRIVATE -fsanitize=fuzzer,address,undefined
+foreach(t tls_session tls_cert tls13_probe)
+    add_executable(fuzz_${t} ${CMAKE_CURRENT_LIST_DIR}/fuzz_${t}.c)
+    target_compile_options(fuzz_${t} PRIVATE -fsanitize=fuzzer,address,undefined
                            -fno-sanitize-recover=undefined)
-    target_link_options(fuzz_tls_${t} PRIVATE -fsanitize=fuzzer,address,undefined)
-    target_link_libraries(fuzz_tls_${t} PRIVATE tlsx)
+    target_link_options(fuzz_${t} PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(fuzz_${t} PRIVATE tlsx)
 endforeach()

@@ -10,3 +10,8 @@ foreach(t session cert policy names sniff suites)
         set_tests_properties(test_tls_${t} PROPERTIES FIXTURES_REQUIRED certs)
     endif()
 endforeach()
+# The TLS 1.3 acceptance probe: hand-made ServerHellos, plus the in-process mbedTLS server.
+tdsprobe_unit_test(test_tls13_probe
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_tls13_probe.c ${TLS_TEST_HARNESS}
+    LIBS tlsx)
+set_tests_properties(test_tls13_probe PROPERTIES FIXTURES_REQUIRED certs)
