@@ -58,8 +58,10 @@ static const char usage_text[] =
     "         (port 1433 when none is given)\n"
     "\n"
     "Client settings (named after the connection-string keywords):\n"
-    "  --encrypt optional|mandatory   Encrypt= (default mandatory: SqlClient 4+, ODBC 18, JDBC)\n"
-    "                                 optional sends ENCRYPTION=OFF: login-only TLS, no validation\n"
+    "  --encrypt optional|mandatory|strict\n"
+    "                                 Encrypt= (default mandatory: SqlClient 4+, ODBC 18, JDBC);\n"
+    "                                 optional sends ENCRYPTION=OFF: login-only TLS, no validation;\n"
+    "                                 strict is TDS 8.0: TLS first (ALPN tds/8.0), always validated\n"
     "  --trust-server-certificate     TrustServerCertificate=True: skip every certificate check\n"
     "  --host-name-in-certificate N   check the certificate against N instead of the host\n"
     "  --ca-file FILE                 trust these CAs instead of the system trust store\n"
@@ -246,8 +248,7 @@ static int apply_encrypt(struct cli *c, const char *v)
     else if (strcasecmp(v, "mandatory") == 0)
         c->client.encrypt = PROBE_ENCRYPT_MANDATORY, c->set |= SET_ENCRYPT;
     else if (strcasecmp(v, "strict") == 0)
-        return usage_error("--encrypt %s (TDS 8.0) is not implemented yet; use optional or "
-                           "mandatory", v);
+        c->client.encrypt = PROBE_ENCRYPT_STRICT, c->set |= SET_ENCRYPT;
     else
         return usage_error("--encrypt takes optional, mandatory or strict, not '%s'", v);
     return 0;
@@ -485,11 +486,6 @@ static int make_target(const struct cli *c, const char *text, struct probe_targe
     apply_overrides(c, &t->client);
     if (t->client.tls_min > t->client.tls_max) {
         snprintf(err, errlen, "TLS range is empty for '%.200s' (minimum above maximum)", t->text);
-        return -1;
-    }
-    if (t->client.encrypt == PROBE_ENCRYPT_STRICT) {
-        snprintf(err, errlen, "'%.200s': Encrypt=Strict (TDS 8.0) is not implemented in this build "
-                 "yet; probe it with Encrypt=Mandatory to see the certificate", t->text);
         return -1;
     }
     return 0;

@@ -31,6 +31,7 @@ struct probe_conn {
     size_t out_len;
     size_t out_cap;
     char name[256];      /* the name the client checks */
+    bool strict;         /* TDS 8.0: TLS first on the raw socket, PRELOGIN inside TLS */
 };
 
 static int out_reserve(struct probe_conn *c, size_t more)
@@ -123,6 +124,123 @@ static int start_tls(struct probe_conn *c)
     return 0;
 }
 
+/* ---- TDS 8.0 strict: TLS records travel raw; PRELOGIN and its reply travel inside TLS ---- */
+
+static void raw_out(struct probe_conn *c)
+{
+    size_t n;
+    const uint8_t *p = tls_session_out(c->tls, &n);
+
+    if (n > 0 && out_reserve(c, n) == 0) {
+        memcpy(c->out + c->out_len, p, n);
+        c->out_len += n;
+        tls_session_out_ack(c->tls, n);
+    }
+}
+
+/* The server never got as far as a ServerHello: it closed, reset, or answered with something
+ * that is not TLS. That is how a server without TDS 8.0 treats a ClientHello (and how SQL
+ * Server 2022 without a usable certificate refuses it, error 17821). */
+static bool strict_refused(const struct probe_conn *c)
+{
+    const struct tls_info *ti = tls_session_info(c->tls);
+
+    return ti->stage <= TLS_STAGE_CLIENT_HELLO_SENT;
+}
+
+static void on_prelogin_reply(struct probe_conn *c, const uint8_t *msg, size_t len);
+
+static void strict_send_prelogin(struct probe_conn *c)
+{
+    struct tds_prelogin_client pc = {
+        .version = { .major = 16 },
+        .encryption = TDS_ENC_NOT_SUP, /* meaningless inside TLS; SqlClient sends NOT_SUP */
+        .instance = c->o.instance,
+        .threadid = (uint32_t)getpid(),
+        .send_mars = true,
+    };
+    uint8_t payload[256], pkt[512];
+    uint8_t id = 1;
+    size_t n = tds_prelogin_build_client(&pc, payload, sizeof(payload));
+    size_t w = n ? tds_packetize(TDS_PKT_PRELOGIN, payload, n, c->o.max_packet, &id, pkt,
+                                 sizeof(pkt)) : 0;
+
+    c->res->sent_encryption = pc.encryption;
+    if (w == 0 || tls_session_write(c->tls, pkt, w) != 0) {
+        finish(c);
+        return;
+    }
+    raw_out(c);
+    c->phase = PROBE_CONN_PRELOGIN;
+}
+
+/* Decrypted bytes of the PRELOGIN reply, through the same reassembly as TDS 7.x. */
+static void strict_take_plain(struct probe_conn *c, const uint8_t *p, size_t n)
+{
+    while (n > 0 && c->phase == PROBE_CONN_PRELOGIN) {
+        size_t used = 0;
+        if (tds_reasm_feed(&c->rx, p, n, &used) != TDS_ERR_OK) {
+            c->res->tds_err = c->rx.err;
+            finish(c);
+            return;
+        }
+        p += used;
+        n -= used;
+        if (tds_reasm_packet_ready(&c->rx)) {
+            uint8_t type;
+            size_t mlen;
+            const uint8_t *msg = tds_reasm_message(&c->rx, &type, &mlen);
+            if (msg)
+                on_prelogin_reply(c, msg, mlen);
+            tds_reasm_next(&c->rx);
+        }
+    }
+}
+
+static void strict_pump(struct probe_conn *c)
+{
+    if (c->phase == PROBE_CONN_HANDSHAKE) {
+        enum tls_step st = tls_session_step(c->tls);
+        raw_out(c);
+        if (st == TLS_STEP_WANT_INPUT)
+            return;
+        if (st == TLS_STEP_FAILED) {
+            c->res->strict_refused = strict_refused(c);
+            finish(c);
+            return;
+        }
+        c->handshake_ok = true;
+        strict_send_prelogin(c);
+    }
+    while (c->phase == PROBE_CONN_PRELOGIN) {
+        uint8_t buf[4096];
+        size_t got = 0;
+        if (tls_session_read(c->tls, buf, sizeof(buf), &got) != 0) {
+            c->res->server_closed_after_prelogin = true;
+            finish(c);
+            return;
+        }
+        raw_out(c);
+        if (got == 0)
+            return;
+        strict_take_plain(c, buf, got);
+    }
+}
+
+static void strict_start(struct probe_conn *c)
+{
+    char err[160];
+    const char *sni = probe_host_is_ip(c->o.host) ? NULL : c->o.host;
+
+    if (tls_session_new(&c->tls, c->o.tls, sni, err, sizeof(err)) != 0) {
+        tds_error_set(&c->res->tds_err, TDS_ERR_NO_SPACE, 0, -1, "TLS session: %s", err);
+        finish(c);
+        return;
+    }
+    c->phase = PROBE_CONN_HANDSHAKE;
+    strict_pump(c);
+}
+
 static void describe_not_tds(struct probe_conn *c, const uint8_t *p, size_t n)
 {
     char hex[3 * 8 + 1] = "";
@@ -156,6 +274,10 @@ static void on_prelogin_reply(struct probe_conn *c, const uint8_t *msg, size_t l
     tds_product_name(&r->prelogin.version, r->server_product, sizeof(r->server_product));
     uint8_t reply = r->prelogin.has_encryption ? r->prelogin.encryption : TDS_ENC_NOT_SUP;
     r->scope = probe_client_scope(c->o.client, reply, &r->validates);
+    if (c->strict) { /* TLS already ran; the reply's ENCRYPTION is meaningless inside it */
+        finish(c);
+        return;
+    }
     if (r->scope == TDS_TLS_NONE || r->scope == TDS_TLS_TERMINATE) {
         finish(c);
         return;
@@ -191,6 +313,14 @@ static bool take_packet(struct probe_conn *c)
 
 void probe_conn_feed(struct probe_conn *c, const uint8_t *p, size_t n)
 {
+    if (c->strict) {
+        if (c->phase == PROBE_CONN_DONE)
+            return;
+        if (tls_session_feed(c->tls, p, n) != 0)
+            tls_session_peer_closed(c->tls, false);
+        strict_pump(c);
+        return;
+    }
     if (c->phase == PROBE_CONN_PRELOGIN && !c->saw_packet && c->rx.hdr_have == 0 && n > 0 &&
         p[0] != TDS_PKT_REPLY && p[0] != TDS_PKT_PRELOGIN) {
         describe_not_tds(c, p, n);
@@ -218,6 +348,13 @@ void probe_conn_feed(struct probe_conn *c, const uint8_t *p, size_t n)
 
 void probe_conn_closed(struct probe_conn *c, bool reset)
 {
+    if (c->strict && c->phase != PROBE_CONN_DONE) {
+        c->res->server_reset = reset;
+        tls_session_peer_closed(c->tls, reset);
+        strict_pump(c);
+        finish(c);
+        return;
+    }
     if (c->phase == PROBE_CONN_PRELOGIN) {
         c->res->server_closed_after_prelogin = true;
         c->res->server_reset = reset;
@@ -246,6 +383,11 @@ void probe_conn_start(struct probe_conn *c)
         .mars = 0,
     };
     uint8_t buf[256];
+
+    if (c->strict) {
+        strict_start(c);
+        return;
+    }
     size_t n = tds_prelogin_build_client(&pc, buf, sizeof(buf));
 
     c->res->sent_encryption = pc.encryption;
@@ -267,6 +409,7 @@ int probe_conn_new(struct probe_conn **out, const struct probe_conn_opts *o,
     c->phase = PROBE_CONN_PRELOGIN;
     tds_reasm_init(&c->rx, RX_MESSAGE_MAX);
     probe_client_check_name(o->client, o->host, c->name, sizeof(c->name));
+    c->strict = o->client->encrypt == PROBE_ENCRYPT_STRICT;
     *out = c;
     return 0;
 }

@@ -21,6 +21,7 @@
 struct profile {
     struct profile *next;
     char ca[1024];
+    bool alpn;      /* ALPN tds/8.0 (strict) */
     int min, max;
     enum tls_handshake_mode mode;
     struct tls_config *cfg;
@@ -64,6 +65,7 @@ struct job {
     struct tls_config *acfg;      /* the config of the current audit step */
     uv_timer_t pause;             /* --audit-pause between audit connections */
     bool in_audit;
+    bool strict_tls_done;         /* strict: the TLS handshake finished, PRELOGIN is next */
     uint64_t t_start, t_mark;
     int last_err;
     bool resolving, finished;
@@ -173,8 +175,9 @@ static bool needs_followup(const struct job *j)
 {
     const struct tls_info *ti = j->res.tls;
 
-    if (!ti || probe_conn_handshake_ok(j->conn) || ti->local_reject || j->res.timed_out)
-        return false;
+    if (!ti || probe_conn_handshake_ok(j->conn) || ti->local_reject || j->res.timed_out ||
+        j->res.tds8)
+        return false; /* (strict: a rejected ClientHello means no TDS 8.0, not a TLS range) */
     if (!(ti->alert_received || ti->peer_closed || ti->peer_reset))
         return false;
     return ti->stage <= TLS_STAGE_SERVER_HELLO && j->wide != NULL;
@@ -217,6 +220,17 @@ static void track_phase(struct job *j, struct attempt *a)
 
     if (a->followup)
         return;
+    if (j->res.tds8) { /* strict: TLS first, then PRELOGIN inside it */
+        if (j->res.phase == PROBE_PHASE_HANDSHAKE && ph != PROBE_CONN_HANDSHAKE) {
+            j->strict_tls_done = probe_conn_handshake_ok(a->conn);
+            mark(j, &j->res.t_handshake,
+                 j->strict_tls_done ? PROBE_PHASE_PRELOGIN : PROBE_PHASE_HANDSHAKE);
+        }
+        if (j->strict_tls_done && ph == PROBE_CONN_DONE && j->res.t_prelogin < 0)
+            mark(j, &j->res.t_prelogin,
+                 j->res.got_prelogin ? PROBE_PHASE_DONE : PROBE_PHASE_PRELOGIN);
+        return;
+    }
     /* The phase is where the probe stopped: it reaches DONE only when nothing failed. */
     if (j->res.phase == PROBE_PHASE_PRELOGIN && ph != PROBE_CONN_PRELOGIN) {
         bool plain = ph == PROBE_CONN_DONE && j->res.got_prelogin && j->res.scope == TDS_TLS_NONE;
@@ -285,7 +299,7 @@ static void on_connect(uv_connect_t *req, int status)
         uv_ip_name(j->ai_cur->ai_addr, j->res.address, sizeof(j->res.address));
         if (j->res.port == 0)
             j->res.port = j->t.port ? j->t.port : 1433;
-        mark(j, &j->res.t_connect, PROBE_PHASE_PRELOGIN);
+        mark(j, &j->res.t_connect, j->res.tds8 ? PROBE_PHASE_HANDSHAKE : PROBE_PHASE_PRELOGIN);
     }
     probe_conn_start(a->conn);
     attempt_flush(a);
@@ -631,14 +645,15 @@ static void engine_pump(struct probe_engine *e)
 
 /* ---- profiles: one TLS config per distinct (trust store, versions, mode) ---- */
 
-static const struct tls_config *profile_get(struct probe_engine *e, const char *ca, int min,
-                                            int max, enum tls_handshake_mode mode, char *err,
-                                            size_t errlen)
+static const struct tls_config *profile_get(struct probe_engine *e, const char *ca, bool alpn,
+                                            int min, int max, enum tls_handshake_mode mode,
+                                            char *err, size_t errlen)
 {
     struct profile *p;
 
     for (p = e->profiles; p; p = p->next) {
-        if (strcmp(p->ca, ca ? ca : "") == 0 && p->min == min && p->max == max && p->mode == mode)
+        if (strcmp(p->ca, ca ? ca : "") == 0 && p->alpn == alpn && p->min == min &&
+            p->max == max && p->mode == mode)
             return p->cfg;
     }
     p = calloc(1, sizeof(*p));
@@ -647,12 +662,13 @@ static const struct tls_config *profile_get(struct probe_engine *e, const char *
         return NULL;
     }
     struct tls_config_opts o = { .min_version = min, .max_version = max, .ca_file = ca,
-                                 .mode = mode };
+                                 .alpn = alpn ? "tds/8.0" : NULL, .mode = mode };
     if (tls_config_new(&p->cfg, &o, err, errlen) != 0) {
         free(p);
         return NULL;
     }
     snprintf(p->ca, sizeof(p->ca), "%s", ca ? ca : "");
+    p->alpn = alpn;
     p->min = min;
     p->max = max;
     p->mode = mode;
@@ -688,9 +704,12 @@ int probe_engine_add(struct probe_engine *e, const struct probe_target *t, char 
     }
     j->e = e;
     j->t = *t;
-    j->cfg = profile_get(e, ca, c->tls_min, c->tls_max, c->handshake, err, errlen);
-    j->wide = j->cfg ? profile_get(e, ca, TLS_V10, TLS_V12, TLS_HANDSHAKE_CERTIFICATE, err,
-                                   errlen) : NULL;
+    bool strict = c->encrypt == PROBE_ENCRYPT_STRICT;
+    /* mbedTLS 2.28 speaks TLS 1.2 at most, also in strict mode (TLS 1.3: --protocols). */
+    j->cfg = profile_get(e, ca, strict, c->tls_min, c->tls_max > TLS_V12 ? TLS_V12 : c->tls_max,
+                         c->handshake, err, errlen);
+    j->wide = j->cfg ? profile_get(e, ca, false, TLS_V10, TLS_V12, TLS_HANDSHAKE_CERTIFICATE,
+                                   err, errlen) : NULL;
     if (!j->cfg || !j->wide || queue_push(e, j) != 0) {
         free(j);
         return -1;

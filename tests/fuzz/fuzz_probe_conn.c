@@ -1,4 +1,5 @@
-/* fuzz_probe_conn: the first input byte picks the chunk size and how the server hangs up; the
+/* fuzz_probe_conn: the first input byte picks the chunk size, the client (optional, mandatory,
+ * strict) and how the server hangs up; the
  * rest is what the "server" sends. Every reply the probe produces is acked, as the socket
  * would. Afterwards the result is diagnosed and written as text and JSON, so hostile
  * certificate fields go through the writers too. */
@@ -52,6 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snprintf(t.host, sizeof(t.host), "db1.contoso.com");
     probe_client_default(&t.client);
     t.client.encrypt = (data[0] & 0x40) ? PROBE_ENCRYPT_OPTIONAL : PROBE_ENCRYPT_MANDATORY;
+    if ((data[0] & 0x60) == 0x60)
+        t.client.encrypt = PROBE_ENCRYPT_STRICT; /* TDS 8.0: raw TLS, PRELOGIN inside */
     struct probe_conn_opts o = { .client = &t.client, .tls = cfg, .host = t.host,
                                  .instance = "", .max_packet = 4096 };
     if (probe_conn_new(&c, &o, &facts) != 0)

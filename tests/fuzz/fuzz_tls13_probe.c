@@ -98,7 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     /* mostly a roomy buffer, sometimes one that is too small */
-    cap = data[0] < 200 ? TLS13_CLIENT_HELLO_MAX : (size_t)(data[0] - 200) * 20;
+    cap = data[0] < 200 ? TLS13_CLIENT_HELLO_MAX : (size_t)(data[0] - 200) * 16; /* <= 880 */
     parse_reply(data + 1, size - 1);
     build_hello(data + 1, size - 1, cap);
     return 0;

@@ -270,6 +270,41 @@ class Handshake(ProbeCase):
         self.assertDiag(r, "ok", "ok")
         self.assertEqual(len(r["tls"]["chain"]), 2)
 
+    def test_strict_against_strict_server(self):
+        r = self.probe({"cert": "good", "strict": 1}, "--encrypt", "strict", "--ca-file", CA,
+                       expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+        self.assertEqual(r["mode"], "tds8")
+        self.assertEqual(r["tls"]["alpn"], "tds/8.0")
+        self.assertEqual(r["server"]["version"], "16.0.1000")  # PRELOGIN read inside TLS
+        self.assertEqual(r["client"]["sent_encryption"], "not_supported")
+        self.assertIn("mode=tds8", self.srv_log)
+
+    def test_strict_ignores_trust_server_certificate(self):
+        r = self.probe({"cert": "wrongcn", "strict": 1}, "--encrypt", "strict",
+                       "--trust-server-certificate", "--ca-file", CA, expect_exit=1)
+        self.assertDiag(r, "fail", "name_mismatch", NAME)
+        self.assertTrue(r["client"]["validates"])
+
+    def test_strict_against_pre_2022_server(self):
+        r = self.probe({"cert": "good"}, "--encrypt", "strict", "--ca-file", CA, expect_exit=1)
+        self.assertDiag(r, "fail", "tds8_not_supported")
+        self.assertIn("TDS 8.0", r["diagnosis"]["cause"])
+        self.assertIsNone(r["server"])
+
+    def test_strict_with_only_the_fallback_certificate(self):
+        # SQL Server 2022 refuses strict connections without a configured certificate (17821).
+        r = self.probe({"strict": 1}, "--encrypt", "strict", expect_exit=1)
+        self.assertDiag(r, "fail", "tds8_not_supported")
+        self.assertIn("17821", r["diagnosis"]["cause"] + r["diagnosis"]["fix"])
+
+    def test_strict_connection_string(self):
+        with FakeSQL({"cert": "good", "strict": 1}, certs_dir=CERTS, binary=FAKESQL) as srv:
+            rc, objs, out, err = run_probe(
+                "--ca-file", CA, "Server=tcp:127.0.0.1,%d;Encrypt=Strict;" % srv.port)
+        self.assertEqual(rc, 0, out + err)
+        self.assertEqual(objs[0]["mode"], "tds8")
+
     def test_tls_1_0_accepted_when_client_allows(self):
         r = self.probe({"cert": "good", "tlsprotocols": "1.0", "seclevel": 0}, "--ca-file", CA,
                        expect_exit=0)
