@@ -35,6 +35,7 @@ struct cli {
     unsigned concurrency;
     unsigned browser_port;
     bool protocols, ciphers;
+    bool dry_run;
     unsigned audit_max, audit_pause_ms;
     int warn_days, crit_days;
     bool color;
@@ -79,6 +80,8 @@ static const char usage_text[] =
     "  --audit-max-connections N      at most N audit connections per target (default 100)\n"
     "  --audit-pause MS               wait MS milliseconds between them (fragile servers)\n"
     "  --list-suites                  the cipher suites --ciphers offers, and their flags\n"
+    "  --dry-run                      parse the targets and show what each client would send,\n"
+    "                                 without connecting (checks a fleet file or a string)\n"
     "\n"
     "Probe settings:\n"
     "  --handshake full|certificate   full handshake, or stop once the server's certificate\n"
@@ -169,7 +172,7 @@ enum opt_id {
     OPT_JSON = 256, OPT_FORMAT, OPT_CA, OPT_ENCRYPT, OPT_TSC, OPT_HNIC, OPT_TLS_MIN, OPT_TLS_MAX,
     OPT_TIMEOUT, OPT_CONC, OPT_HANDSHAKE, OPT_DRIVER, OPT_NO_COLOR, OPT_VERSION, OPT_WARN,
     OPT_CRIT, OPT_BROWSER_PORT, OPT_PROTOCOLS, OPT_CIPHERS, OPT_AUDIT_MAX, OPT_AUDIT_PAUSE,
-    OPT_LIST_SUITES,
+    OPT_LIST_SUITES, OPT_DRY_RUN,
 };
 
 static const struct option long_opts[] = {
@@ -195,6 +198,7 @@ static const struct option long_opts[] = {
     { "audit-max-connections", required_argument, NULL, OPT_AUDIT_MAX },
     { "audit-pause", required_argument, NULL, OPT_AUDIT_PAUSE },
     { "list-suites", no_argument, NULL, OPT_LIST_SUITES },
+    { "dry-run", no_argument, NULL, OPT_DRY_RUN },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 },
@@ -315,6 +319,9 @@ static int apply_option(struct cli *c, int id, const char *arg)
         c->set |= SET_DRIVER;
         return 0;
     }
+    case OPT_DRY_RUN:
+        c->dry_run = true;
+        return 0;
     case OPT_PROTOCOLS:
         c->protocols = true;
         return 0;
@@ -491,6 +498,27 @@ static int make_target(const struct cli *c, const char *text, struct probe_targe
     return 0;
 }
 
+/* --dry-run: one line per target: where it goes and what the client will do. */
+static void print_dry_run(const struct probe_target *t)
+{
+    const struct probe_client *cl = &t->client;
+
+    char port[48];
+
+    if (t->port || !t->instance[0])
+        snprintf(port, sizeof(port), "port %u", t->port ? t->port : 1433u);
+    else
+        snprintf(port, sizeof(port), "port from SQL Server Browser");
+    printf("%s\n  -> host %s, %s%s%s; driver %s, Encrypt=%s, TrustServerCertificate=%s, "
+           "sends ENCRYPTION=%s, TLS %s-%s%s%s\n",
+           t->text, t->host, port, t->instance[0] ? ", instance " : "", t->instance, cl->driver, probe_encrypt_name(cl->encrypt),
+           cl->trust_server_certificate ? "true" : "false",
+           tds_enc_name(probe_client_encryption_byte(cl)), tls_version_name(cl->tls_min),
+           tls_version_name(cl->tls_max),
+           cl->host_name_in_certificate[0] ? ", HostNameInCertificate=" : "",
+           cl->host_name_in_certificate);
+}
+
 /* Every target is parsed before any is probed, so a typo on line 900 of a fleet file is a
  * usage error up front rather than a surprise at the end. */
 static int add_targets(struct cli *c, struct probe_engine *e)
@@ -504,6 +532,8 @@ static int add_targets(struct cli *c, struct probe_engine *e)
     for (size_t i = 0; i < c->targets.n && rc == 0; i++) {
         if (make_target(c, c->targets.items[i], t, err, sizeof(err)) != 0)
             rc = usage_error("bad target: %s", err);
+        else if (c->dry_run)
+            print_dry_run(t);
         else if (probe_engine_add(e, t, err, sizeof(err)) != 0)
             rc = usage_error("%s", err);
     }
@@ -559,6 +589,12 @@ int main(int argc, char **argv)
     if (probe_engine_new(&e, &loop, &eo) != 0)
         return 2;
     rc = add_targets(&c, e);
+    if (c.dry_run) {
+        probe_engine_free(e);
+        uv_loop_close(&loop);
+        probe_targetlist_free(&c.targets);
+        return rc;
+    }
     c.progress = rc == 0 && c.targets.n > 1 && isatty(STDERR_FILENO);
     if (c.progress) {
         uv_timer_init(&loop, &c.progress_timer);

@@ -59,7 +59,7 @@ void probe_audit_fix(const enum probe_proto_state st[TLS_V13 + 1], char *out, si
  *   "ciphers": {"TLSv1.2": {"order": "server"|"client"|"unknown", "incomplete": bool,
  *       "suites": [{"name", "id": "0xc02f", "kx", "auth", "cipher", "mac", "weak": [...]}]}}
  *       for each accepted version, in the server's pick order; null when --ciphers did not run.
- * The caller writes the key "protocols" itself is NOT assumed: this writes all four keys. */
+ * "not_tested" in "protocols" means the connection budget ran out before that version. */
 void probe_audit_report_json(FILE *f, const struct probe_audit *a);
 
 /* The text sections: "Protocols" (one row per version: state and how), "Ciphers" (per

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "probe/probe_audit_report.h"
 #include "tls/tls_cert.h"
 
 /* ---- escaping ---------------------------------------------------------------------------- */
@@ -418,6 +419,39 @@ static void emit_cipher(struct prom *p, const struct probe_summary *s)
     }
 }
 
+/* Only versions with a yes/no answer: an error or an untested version has no sample, so 0
+ * always means "refused". */
+static void emit_protocols(struct prom *p, const struct probe_summary *s)
+{
+    for (int v = TLS_V10; v <= TLS_V13 && s->audit.ran; v++) {
+        enum probe_proto_state st = s->audit.proto[v];
+        if (st == PROBE_PROTO_ACCEPTED || st == PROBE_PROTO_REJECTED) {
+            prom_begin(p, s);
+            prom_label(p, "version", tls_version_name(v));
+            prom_end(p, st == PROBE_PROTO_ACCEPTED ? 1 : 0);
+        }
+    }
+}
+
+static void emit_cipher_accepted(struct prom *p, const struct probe_summary *s)
+{
+    for (int v = TLS_V10; v <= TLS_V12 && s->audit.ciphers_ran; v++) {
+        for (size_t i = 0; i < s->audit.suites[v].n && i < PROBE_SUMMARY_MAX_SUITES; i++) {
+            uint16_t id = s->audit.suites[v].ids[i];
+            const char *name = tls_cipher_name(id);
+            char hex[8];
+            if (name == NULL) {
+                snprintf(hex, sizeof(hex), "0x%04x", (unsigned)id);
+                name = hex;
+            }
+            prom_begin(p, s);
+            prom_label(p, "version", tls_version_name(v));
+            prom_label(p, "cipher", name);
+            prom_end(p, 1);
+        }
+    }
+}
+
 static void emit_earliest(struct prom *p, const struct probe_summary *s)
 {
     if (s->has_expiry) {
@@ -479,6 +513,11 @@ static const struct prom_family prom_families[] = {
     {"tdsprobe_server_info", "What the server's PRELOGIN reply said.", emit_server},
     {"tdsprobe_tls_version_info", "The negotiated TLS version.", emit_tls_version},
     {"tdsprobe_tls_cipher_info", "The negotiated cipher suite (IANA name).", emit_cipher},
+    {"tdsprobe_tls_protocol_accepted", "1 when the server accepted a handshake offering only "
+                                       "this TLS version, 0 when it refused it (--protocols).",
+     emit_protocols},
+    {"tdsprobe_tls_cipher_accepted", "1 for each cipher suite (IANA name) the server accepted "
+                                     "at this TLS version (--ciphers).", emit_cipher_accepted},
     {"tdsprobe_ssl_earliest_cert_expiry", "Earliest NotAfter of the certificates the server "
                                           "sent, as Unix time in seconds.", emit_earliest},
     {"tdsprobe_ssl_chain_length", "Number of certificates the server sent.", emit_chain_length},
@@ -648,6 +687,118 @@ static void print_totals(FILE *f, const struct probe_summary *s, size_t n)
             by_status[PROBE_STATUS_ERROR]);
 }
 
+/* ---- audit matrix ------------------------------------------------------------------------ */
+
+enum { MX_TARGET, MX_V10, MX_V11, MX_V12, MX_V13, MX_ENFORCED, MX_WEAK, MX_COUNT };
+
+struct mx_row {
+    char cell[MX_COUNT][CELL_CAP];
+    size_t cols[MX_COUNT];
+    const char *paint[MX_COUNT]; /* SGR sequence or NULL */
+};
+
+static const char *const mx_head[MX_COUNT] = {"TARGET", "TLSv1.0", "TLSv1.1", "TLSv1.2",
+                                              "TLSv1.3", "TLS 1.2 ENFORCED", "WEAK SUITES"};
+
+static void mx_cell(struct mx_row *r, int c, const char *text, const char *paint)
+{
+    r->cols[c] = cell_text(r->cell[c], text, c == MX_TARGET ? TABLE_TARGET_COLS : 24);
+    r->paint[c] = paint;
+}
+
+static const char *mx_state_paint(int v, enum probe_proto_state st)
+{
+    if (st == PROBE_PROTO_ERROR) {
+        return "\033[33m";
+    }
+    if (st == PROBE_PROTO_NOT_TESTED) {
+        return NULL;
+    }
+    return (v <= TLS_V11) == (st == PROBE_PROTO_ACCEPTED) ? "\033[31m" : "\033[32m";
+}
+
+static const char *mx_weak(const struct probe_summary_audit *a)
+{
+    bool weak = false, incomplete = false;
+
+    if (!a->ciphers_ran) {
+        return "-";
+    }
+    for (int v = TLS_V10; v <= TLS_V12; v++) {
+        weak = weak || a->suites[v].has_weak;
+        incomplete = incomplete || a->suites[v].incomplete;
+    }
+    return weak ? "yes" : incomplete ? "incomplete" : "no";
+}
+
+static void mx_make(struct mx_row *r, const struct probe_summary *s)
+{
+    const struct probe_summary_audit *a = &s->audit;
+
+    mx_cell(r, MX_TARGET, s->target, NULL);
+    for (int v = TLS_V10; v <= TLS_V13; v++) {
+        const char *t = !a->ran ? "-" : a->proto[v] == PROBE_PROTO_NOT_TESTED
+                                        ? (v == TLS_V13 ? "not tested" : "-")
+                                        : probe_proto_state_name(a->proto[v]);
+        mx_cell(r, MX_V10 + v - TLS_V10, t, a->ran ? mx_state_paint(v, a->proto[v]) : NULL);
+    }
+    enum probe_tls12 e = a->ran ? probe_audit_tls12(a->proto) : PROBE_TLS12_UNKNOWN;
+    mx_cell(r, MX_ENFORCED, a->ran ? probe_tls12_name(e) : "-",
+            e == PROBE_TLS12_ENFORCED ? "\033[32m"
+            : e == PROBE_TLS12_NOT_ENFORCED ? "\033[31m" : NULL);
+    mx_cell(r, MX_WEAK, a->ran ? mx_weak(a) : "-", NULL);
+}
+
+static void mx_print(FILE *f, const struct mx_row *r, const size_t width[MX_COUNT], bool color,
+                     bool v13)
+{
+    for (int c = 0; c < MX_COUNT; c++) {
+        bool paint = color && r->paint[c] != NULL;
+        if (c == MX_V13 && !v13) {
+            continue;
+        }
+        fprintf(f, "%s%s%s", paint ? r->paint[c] : "", r->cell[c], paint ? "\033[0m" : "");
+        if (c + 1 < MX_COUNT) {
+            pad(f, width[c] - r->cols[c] + 2);
+        }
+    }
+    fputc('\n', f);
+}
+
+void probe_report_audit_matrix(FILE *f, const struct probe_summary *s, size_t n, bool color)
+{
+    struct mx_row r;
+    size_t width[MX_COUNT] = {0}, audited = 0;
+    bool v13 = false; /* a TLS 1.3 column only when some target had TLS 1.3 tested */
+
+    for (size_t i = 0; i < n; i++) {
+        audited += s[i].audit.ran;
+        v13 = v13 || (s[i].audit.ran && s[i].audit.proto[TLS_V13] != PROBE_PROTO_NOT_TESTED);
+    }
+    if (audited == 0) {
+        return;
+    }
+    fputs("\nTLS policy audit (versions offered alone; suites by --ciphers):\n", f);
+    for (int c = 0; c < MX_COUNT; c++) {
+        mx_cell(&r, c, mx_head[c], NULL);
+        width[c] = r.cols[c];
+    }
+    for (size_t i = 0; i < n; i++) { /* two passes, as for the table above */
+        mx_make(&r, &s[i]);
+        for (int c = 0; c < MX_COUNT; c++) {
+            width[c] = r.cols[c] > width[c] ? r.cols[c] : width[c];
+        }
+    }
+    for (int c = 0; c < MX_COUNT; c++) {
+        mx_cell(&r, c, mx_head[c], NULL);
+    }
+    mx_print(f, &r, width, false, v13);
+    for (size_t i = 0; i < n; i++) {
+        mx_make(&r, &s[i]);
+        mx_print(f, &r, width, color, v13);
+    }
+}
+
 void probe_report_summary_table(FILE *f, const struct probe_summary *s, size_t n, bool color)
 {
     struct row head, r;
@@ -672,4 +823,5 @@ void probe_report_summary_table(FILE *f, const struct probe_summary *s, size_t n
         print_row(f, &r, width, color ? verdict_color(&s[i]) : NULL);
     }
     print_totals(f, s, n);
+    probe_report_audit_matrix(f, s, n, color);
 }

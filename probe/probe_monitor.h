@@ -68,7 +68,11 @@ int probe_report_nagios(FILE *f, const struct probe_summary *s, size_t n, int wa
  *   tdsprobe_handshake_info{mode,tds8} (when a handshake ran),
  *   tdsprobe_ssl_earliest_cert_expiry (unix seconds), tdsprobe_ssl_chain_length,
  *   tdsprobe_ssl_chain_expiry_seconds{element,cn} (each element's NotAfter as unix seconds,
- *   elements numbered from 1), tdsprobe_duration_seconds{phase} (phases that ran).
+ *   elements numbered from 1), tdsprobe_duration_seconds{phase} (phases that ran);
+ *   with --protocols: tdsprobe_tls_protocol_accepted{version} 1/0 for each version with a
+ *   yes/no answer (an error or an untested version has no sample); with --ciphers:
+ *   tdsprobe_tls_cipher_accepted{version,cipher} 1 per accepted suite (at most
+ *   PROBE_SUMMARY_MAX_SUITES per version).
  * All are gauges. Families without samples are left out. Targets should be unique: the same
  * target twice gives duplicate series. */
 void probe_report_prometheus(FILE *f, const struct probe_summary *s, size_t n);
@@ -78,5 +82,12 @@ void probe_report_prometheus(FILE *f, const struct probe_summary *s, size_t n);
  * cut with "…"; then totals per diagnosis code ("ok 12, untrusted_chain 3, timeout 1") and a
  * count line. Control characters and invalid UTF-8 are shown as \xNN; colour only when color. */
 void probe_report_summary_table(FILE *f, const struct probe_summary *s, size_t n, bool color);
+
+/* The TLS policy matrix, one row per target: TARGET, TLSv1.0, TLSv1.1, TLSv1.2 (accepted /
+ * rejected / error / "-" when not audited), TLSv1.3 (only when some target had it tested),
+ * TLS 1.2 ENFORCED (yes/no/unknown), WEAK SUITES (yes/no/incomplete, "-" without --ciphers).
+ * Writes nothing when no target has audit data; probe_report_summary_table() calls it after
+ * its totals. Colour (only when color): old versions accepted and TLS 1.2 refused in red. */
+void probe_report_audit_matrix(FILE *f, const struct probe_summary *s, size_t n, bool color);
 
 #endif

@@ -5,6 +5,7 @@
  * the JSON or drive the terminal. */
 #include "probe/probe_report.h"
 
+#include "probe/probe_audit_report.h"
 #include "probe/probe_client.h"
 
 #include <math.h>
@@ -178,22 +179,55 @@ static void json_client(FILE *f, const struct probe_result *r)
     fputc('}', f);
 }
 
+static bool has_finding(const struct probe_result *r, const char *code)
+{
+    for (size_t i = 0; i < r->n_findings && i < PROBE_MAX_FINDINGS; i++) {
+        if (strcmp(r->findings[i].code, code) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The audit's findings (probe_audit_report.h) that the result does not already carry. */
+static size_t audit_findings(const struct probe_result *r, struct probe_finding *out)
+{
+    size_t n = probe_audit_findings(r->audit, out, PROBE_AUDIT_MAX_FINDINGS), k = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!has_finding(r, out[i].code)) {
+            out[k++] = out[i];
+        }
+    }
+    return k;
+}
+
+static void json_finding(FILE *f, const struct probe_finding *x, bool first)
+{
+    fputs(first ? "{\"code\":" : ",{\"code\":", f);
+    probe_json_string(f, x->code);
+    fputs(",\"severity\":", f);
+    probe_json_string(f, tls_severity_name(x->severity));
+    fputs(",\"message\":", f);
+    probe_json_string(f, x->message);
+    if (x->cert >= 0) {
+        fprintf(f, ",\"cert\":%d}", x->cert);
+    } else {
+        fputs(",\"cert\":null}", f);
+    }
+}
+
 static void json_findings(FILE *f, const struct probe_result *r)
 {
+    struct probe_finding extra[PROBE_AUDIT_MAX_FINDINGS];
+    size_t n_extra = audit_findings(r, extra), i = 0;
+
     fputc('[', f);
-    for (size_t i = 0; i < r->n_findings && i < PROBE_MAX_FINDINGS; i++) {
-        const struct probe_finding *x = &r->findings[i];
-        fputs(i > 0 ? ",{\"code\":" : "{\"code\":", f);
-        probe_json_string(f, x->code);
-        fputs(",\"severity\":", f);
-        probe_json_string(f, tls_severity_name(x->severity));
-        fputs(",\"message\":", f);
-        probe_json_string(f, x->message);
-        if (x->cert >= 0) {
-            fprintf(f, ",\"cert\":%d}", x->cert);
-        } else {
-            fputs(",\"cert\":null}", f);
-        }
+    for (; i < r->n_findings && i < PROBE_MAX_FINDINGS; i++) {
+        json_finding(f, &r->findings[i], i == 0);
+    }
+    for (size_t k = 0; k < n_extra; k++, i++) {
+        json_finding(f, &extra[k], i == 0);
     }
     fputc(']', f);
 }
@@ -448,8 +482,7 @@ void probe_report_json(FILE *f, const struct probe_result *r)
     json_server(f, r);
     json_key(f, "tls", &first);
     json_tls(f, r);
-    json_key(f, "protocols", &first);
-    fputs("null", f);
+    probe_audit_report_json(f, r->audit); /* protocols, protocols_detail, tls12_enforced... */
     json_key(f, "timing_ms", &first);
     json_timing(f, r);
     json_key(f, "phase", &first);
@@ -573,6 +606,13 @@ static void block(const struct text_out *o, const char *name, const char *text)
     if (first) {
         fputc('\n', o->f);
     }
+}
+
+void probe_report_block(FILE *f, const char *name, const char *text, bool color)
+{
+    const struct text_out o = {.f = f, .color = color};
+
+    block(&o, name, text);
 }
 
 static void text_target(const struct text_out *o, const struct probe_result *r)
@@ -905,8 +945,26 @@ static void text_checks(const struct text_out *o, const struct probe_result *r)
     check_version(o, r, &first);
 }
 
+static void text_finding(const struct text_out *o, const struct probe_finding *f, bool *first)
+{
+    int used = LABEL_W + 4 + (int)strlen(f->code);
+
+    label(o, *first ? "Findings" : "");
+    *first = false;
+    mark(o, f->severity, false);
+    fputc(' ', o->f);
+    probe_text_safe(o->f, f->code, false);
+    if (f->cert >= 0) {
+        used += fprintf(o->f, " (certificate #%d)", f->cert);
+    }
+    fputs(": ", o->f);
+    text_line(o, f->message, LABEL_W + 2, used);
+}
+
 static void text_findings(const struct text_out *o, const struct probe_result *r)
 {
+    struct probe_finding extra[PROBE_AUDIT_MAX_FINDINGS];
+    size_t n_extra = audit_findings(r, extra);
     bool first = true;
 
     for (size_t i = 0; i < r->n_findings && i < PROBE_MAX_FINDINGS; i++) {
@@ -916,17 +974,10 @@ static void text_findings(const struct text_out *o, const struct probe_result *r
             strcmp(f->code, probe_diag_name(r->diag)) == 0) {
             continue;
         }
-        int used = LABEL_W + 4 + (int)strlen(f->code);
-        label(o, first ? "Findings" : "");
-        first = false;
-        mark(o, f->severity, false);
-        fputc(' ', o->f);
-        probe_text_safe(o->f, f->code, false);
-        if (f->cert >= 0) {
-            used += fprintf(o->f, " (certificate #%d)", f->cert);
-        }
-        fputs(": ", o->f);
-        text_line(o, f->message, LABEL_W + 2, used);
+        text_finding(o, f, &first);
+    }
+    for (size_t k = 0; k < n_extra; k++) {
+        text_finding(o, &extra[k], &first);
     }
 }
 
@@ -963,6 +1014,7 @@ void probe_report_text(FILE *f, const struct probe_result *r, bool color)
     text_tls(&o, r);
     text_chain(&o, r);
     text_checks(&o, r);
+    probe_audit_report_text(f, r->audit, color); /* --protocols / --ciphers */
     text_findings(&o, r);
     text_verdict(&o, r);
 }

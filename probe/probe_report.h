@@ -14,7 +14,8 @@
 #include "probe/probe.h"
 
 /* One JSON Lines record (design.md's object plus extra fields: "phase", "tls_scope",
- * "handshake", "followup", client.name_checked/tls_min/tls_max, diagnosis.cause, tls.stage,
+ * "handshake", "followup", the audit's "protocols_detail", "tls12_enforced" and "ciphers"
+ * (probe_audit_report.h; all null when no audit ran), client.name_checked/tls_min/tls_max, diagnosis.cause, tls.stage,
  * tls.alert, chain[].key_curve/is_ca/serial_negative/parse_error, timing_ms.browser), ending
  * with "\n". Certificate "eku"/"key_usage" are null when the extension is absent (any usage
  * allowed) and arrays otherwise; unknown values are null. */
@@ -23,6 +24,11 @@ void probe_report_json(FILE *f, const struct probe_result *r);
 /* A human report that reads top to bottom: target, server, client, TLS, chain, one line per
  * check, verdict with the client's message, cause, fix. ANSI colour only when color. */
 void probe_report_text(FILE *f, const struct probe_result *r, bool color);
+
+/* A labelled multi-line block of the probe's own text, as the report prints "Cause" and "Fix":
+ * prose wrapped at 100 columns under the label, lines starting with two spaces (commands) kept
+ * whole, control characters escaped. */
+void probe_report_block(FILE *f, const char *label, const char *text, bool color);
 
 /* A JSON string literal (with the quotes) for s; NULL writes null. */
 void probe_json_string(FILE *f, const char *s);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "probe/probe_audit_report.h"
 #include "tds/tds_prelogin.h"
 #include "tls/tls_session.h"
 
@@ -91,6 +92,33 @@ static void copy_tls(struct probe_summary *s, const struct tls_info *ti, time_t 
     copy_chain(s, ti, now);
 }
 
+static void copy_audit(struct probe_summary_audit *o, const struct probe_audit *a)
+{
+    if (a == NULL || !a->want_protocols) {
+        return;
+    }
+    o->ran = true;
+    o->ciphers_ran = a->want_ciphers;
+    o->budget_hit = a->budget_hit;
+    for (int v = 0; v <= TLS_V13; v++) {
+        o->proto[v] = a->proto[v].state;
+    }
+    for (int v = TLS_V10; v <= TLS_V12 && a->want_ciphers; v++) {
+        const struct probe_cipher_list *cl = &a->ciphers[v];
+        size_t n = cl->n < PROBE_SUMMARY_MAX_SUITES ? cl->n : PROBE_SUMMARY_MAX_SUITES;
+
+        o->suites[v].n = (uint8_t)n;
+        o->suites[v].cut = cl->n > n;
+        o->suites[v].incomplete = cl->incomplete ||
+                                  (a->budget_hit && cl->n == 0 && o->proto[v] ==
+                                   PROBE_PROTO_ACCEPTED);
+        memcpy(o->suites[v].ids, cl->ids, n * sizeof(cl->ids[0]));
+        for (size_t i = 0; i < cl->n && i < PROBE_AUDIT_MAX_SUITES; i++) {
+            o->suites[v].has_weak = o->suites[v].has_weak || probe_suite_weak_mask(cl->ids[i]);
+        }
+    }
+}
+
 void probe_summary_from_result_at(struct probe_summary *s, const struct probe_result *r,
                                   time_t now)
 {
@@ -114,6 +142,7 @@ void probe_summary_from_result_at(struct probe_summary *s, const struct probe_re
     s->t_prelogin = r->t_prelogin;
     s->t_handshake = r->t_handshake;
     s->t_total = r->t_total;
+    copy_audit(&s->audit, r->audit);
 }
 
 void probe_summary_from_result(struct probe_summary *s, const struct probe_result *r)

@@ -26,6 +26,25 @@
 #include <time.h>
 
 #include "probe/probe.h"
+#include "probe/probe_audit.h"
+
+/* Accepted suites kept per TLS version for Prometheus (a longer list is cut: suites_cut). */
+#define PROBE_SUMMARY_MAX_SUITES 64
+
+/* The TLS policy audit (--protocols / --ciphers), reduced: per-version states and suite ids. */
+struct probe_summary_audit {
+    bool ran;                  /* --protocols or --ciphers ran for this target */
+    bool ciphers_ran;
+    bool budget_hit;
+    enum probe_proto_state proto[TLS_V13 + 1]; /* indexed TLS_V10..TLS_V13 */
+    struct {
+        uint8_t n;             /* ids kept (<= PROBE_SUMMARY_MAX_SUITES) */
+        bool cut;              /* the server accepted more than were kept */
+        bool incomplete;       /* the connection budget ran out during this version */
+        bool has_weak;         /* an accepted suite is weak (probe_suite_weak_mask) */
+        uint16_t ids[PROBE_SUMMARY_MAX_SUITES]; /* in the server's pick order */
+    } suites[TLS_V12 + 1];
+};
 
 /* Chain elements kept; the same bound as the TLS layer's (a longer chain is cut there). */
 #define PROBE_SUMMARY_MAX_CHAIN 10
@@ -66,6 +85,8 @@ struct probe_summary {
 
     /* milliseconds; negative = the phase did not run */
     double t_resolve, t_browser, t_connect, t_prelogin, t_handshake, t_total;
+
+    struct probe_summary_audit audit; /* all zero (ran false) when no audit ran */
 };
 
 /* Copies what the writers need out of r. Call it inside the engine's callback, after

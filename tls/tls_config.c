@@ -296,8 +296,9 @@ static void conf_common(struct tls_config *cfg)
 
 /* Every config and the TLS 1.3 probe draw from this one DRBG. A per-config entropy source cost
  * ~130 us (mbedtls_entropy_init alone: 100 configs took 13-22 ms, nearly all of it there), and
- * the cipher audit builds one config per (version, suite subset). Not locked: the probe creates configs
- * and runs sessions on one thread (its event loop). Never freed: it holds no heap memory. */
+ * the cipher audit builds one config per (version, suite subset). Not locked: the probe creates
+ * configs and runs sessions on one thread (its event loop). Never freed: it holds no heap
+ * memory. */
 mbedtls_ctr_drbg_context *tls__shared_drbg(void)
 {
     static const unsigned char pers[] = "tdsprobe";

@@ -1,8 +1,10 @@
 /* tests/fuzz/fuzz_tls_session.c: arbitrary bytes as the server's side of a TLS handshake.
  *
- * Input: byte 0 controls the run (bit 0: certificate mode; bits 1-7: chunk size selector), the
- * rest is what "the server" sends. The session is stepped after every chunk, as the probe does,
- * until it stops; then the transport closes and the policy judges whatever was captured. */
+ * Input: byte 0 controls the run (bit 0: certificate mode; bits 1-7: chunk size selector; bit 7
+ * also: hello mode, which wins over bit 0), the rest is what "the server" sends. The session is
+ * stepped after every chunk, as the probe does, until it stops; then the transport closes and
+ * the policy judges whatever was captured.
+ */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,15 +16,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct tls_config *config_for(bool certificate_mode)
+static struct tls_config *config_for(enum tls_handshake_mode mode)
 {
-    static struct tls_config *cfg[2];
-    int i = certificate_mode ? 1 : 0;
+    static struct tls_config *cfg[3];
+    int i = mode == TLS_HANDSHAKE_HELLO ? 2 : mode == TLS_HANDSHAKE_CERTIFICATE ? 1 : 0;
 
     if (cfg[i] == NULL) {
         struct tls_config_opts o = {
-            .min_version = TLS_V10, .max_version = TLS_V12, .alpn = "tds/8.0",
-            .mode = certificate_mode ? TLS_HANDSHAKE_CERTIFICATE : TLS_HANDSHAKE_FULL,
+            .min_version = TLS_V10, .max_version = TLS_V12, .alpn = "tds/8.0", .mode = mode,
         };
         char err[200];
 
@@ -50,6 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const size_t chunks[] = { 1, 5, 64, 517, 4096, 16389, 65536 };
     struct tls_session *s;
+    enum tls_handshake_mode mode;
     enum tls_step st;
     size_t chunk, off = 1, n;
     char err[200];
@@ -57,7 +59,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     chunk = chunks[(data[0] >> 1) % (sizeof(chunks) / sizeof(chunks[0]))];
-    if (tls_session_new(&s, config_for(data[0] & 1), "db1.contoso.com", err, sizeof(err)) != 0)
+    if (data[0] & 0x80)
+        mode = TLS_HANDSHAKE_HELLO;
+    else
+        mode = data[0] & 1 ? TLS_HANDSHAKE_CERTIFICATE : TLS_HANDSHAKE_FULL;
+    if (tls_session_new(&s, config_for(mode), "db1.contoso.com", err, sizeof(err)) != 0)
         abort();
     st = tls_session_step(s);
     while (st == TLS_STEP_WANT_INPUT && off < size) {
@@ -76,6 +82,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (st == TLS_STEP_WANT_INPUT)
             abort(); /* a closed transport must end the handshake */
     }
+    /* hello mode stops at the ServerHello: never a chain, never a stage past it when DONE */
+    if (mode == TLS_HANDSHAKE_HELLO && (tls_session_info(s)->chain_len != 0 ||
+        (st == TLS_STEP_DONE && tls_session_info(s)->stage != TLS_STAGE_SERVER_HELLO)))
+        abort();
     judge(tls_session_info(s));
     tls_session_free(s);
     return 0;
