@@ -60,7 +60,8 @@ struct tls_session;
 
 enum tls_step {
     TLS_STEP_WANT_INPUT, /* send tls_session_out() bytes (if any), then feed more input */
-    TLS_STEP_DONE,       /* handshake finished (or, in certificate mode, the server flight read) */
+    TLS_STEP_DONE,       /* handshake finished (or, in certificate mode, the server flight read;
+                            in hello mode, the ServerHello accepted) */
     TLS_STEP_FAILED,     /* see tls_session_info()->error*, alert*, closed */
 };
 
