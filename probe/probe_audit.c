@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { STAGE_VERSIONS, STAGE_SUITES, STAGE_ORDER, STAGE_DONE };
+enum { STAGE_VERSIONS, STAGE_SUITES, STAGE_ORDER, STAGE_DONE, STAGE_TLS13 };
 
 const char *probe_proto_state_name(enum probe_proto_state s)
 {
@@ -76,7 +76,7 @@ bool probe_audit_next(struct probe_audit *a, struct probe_audit_step *step)
         return false;
     if (a->connections >= a->max_connections) {
         a->budget_hit = true;
-        if (a->stage != STAGE_VERSIONS)
+        if (a->stage == STAGE_SUITES || a->stage == STAGE_ORDER)
             a->ciphers[a->version].incomplete = true;
         a->stage = STAGE_DONE;
         return false;
@@ -84,6 +84,9 @@ bool probe_audit_next(struct probe_audit *a, struct probe_audit_step *step)
     switch (a->stage) {
     case STAGE_VERSIONS:
         offer(step, a->version, ids, suites_for(a->version, ids, PROBE_AUDIT_MAX_SUITES));
+        break;
+    case STAGE_TLS13:
+        offer(step, TLS_V13, ids, 0);
         break;
     case STAGE_SUITES:
         offer(step, a->version, a->left, a->n_left);
@@ -123,16 +126,58 @@ static void record_version(struct probe_audit *a, const struct tls_info *ti, boo
 {
     struct probe_proto_result *p = &a->proto[a->version];
 
-    p->state = ok ? PROBE_PROTO_ACCEPTED
-                  : (ti || reset) ? PROBE_PROTO_REJECTED : PROBE_PROTO_ERROR;
+    /* Silence until the deadline is not a refusal we can name (some old servers leave a
+     * ClientHello they dislike unanswered): report it as "could not tell". */
+    p->state = ok          ? PROBE_PROTO_ACCEPTED
+               : timed_out ? PROBE_PROTO_ERROR
+               : (ti || reset) ? PROBE_PROTO_REJECTED : PROBE_PROTO_ERROR;
     if (ok) {
         p->cipher = ti->cipher_id;
         snprintf(p->how, sizeof(p->how), "ServerHello %s", ti->cipher);
     } else {
         describe_refusal(p->how, sizeof(p->how), ti, timed_out, reset);
     }
-    if (++a->version > TLS_V12)
-        next_version_walk(a, TLS_V10);
+    if (++a->version > TLS_V12) {
+        if (a->want_tls13)
+            a->stage = STAGE_TLS13;
+        else
+            next_version_walk(a, TLS_V10);
+    }
+}
+
+void probe_audit_enable_tls13(struct probe_audit *a)
+{
+    a->want_tls13 = a->want_protocols;
+}
+
+void probe_audit_record_tls13(struct probe_audit *a, const struct tls13_probe_result *r,
+                              bool closed, bool reset, bool timed_out)
+{
+    struct probe_proto_result *p = &a->proto[TLS_V13];
+
+    if (a->stage != STAGE_TLS13)
+        return;
+    if (r && r->accepted) {
+        p->state = PROBE_PROTO_ACCEPTED;
+        p->cipher = r->cipher_id;
+        snprintf(p->how, sizeof(p->how), "%s %.40s (TDS 8.0 TLS first; chain encrypted)",
+                 r->hello_retry ? "HelloRetryRequest" : "ServerHello", r->cipher);
+    } else if (r && (r->alert_received || r->version)) {
+        p->state = PROBE_PROTO_REJECTED;
+        if (r->alert_received)
+            snprintf(p->how, sizeof(p->how), "alert %s", r->alert_name);
+        else
+            snprintf(p->how, sizeof(p->how), "server chose %s", tls_version_name(r->version));
+    } else if (closed || reset) {
+        p->state = PROBE_PROTO_REJECTED;
+        snprintf(p->how, sizeof(p->how), "connection %s after a TLS-first ClientHello: no TDS "
+                 "8.0 (strict) on this port", reset ? "reset" : "closed");
+    } else {
+        p->state = timed_out ? PROBE_PROTO_ERROR : PROBE_PROTO_REJECTED;
+        snprintf(p->how, sizeof(p->how), "%.90s", timed_out ? "timeout"
+                                                 : r ? r->detail : "no answer");
+    }
+    next_version_walk(a, TLS_V10);
 }
 
 static bool take_left(struct probe_audit *a, uint16_t id)

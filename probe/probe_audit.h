@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tls/tls13_probe.h"
 #include "tls/tls_session.h"
 
 #define PROBE_AUDIT_MAX_SUITES 128
@@ -42,6 +43,7 @@ struct probe_cipher_list {
 
 struct probe_audit {
     bool want_protocols, want_ciphers;
+    bool want_tls13;  /* one TLS-first ClientHello offering only TLS 1.3 (TDS 8.0 strict) */
     unsigned max_connections;
     unsigned connections;
     bool budget_hit;
@@ -62,11 +64,22 @@ struct probe_audit_step {
 
 void probe_audit_init(struct probe_audit *a, bool protocols, bool ciphers,
                       unsigned max_connections);
-/* False when the audit is complete (or the budget is spent). */
+/* Adds the TLS 1.3 step (after TLS 1.0-1.2): mbedTLS cannot speak TLS 1.3, so the engine sends
+ * a hand-built ClientHello on the raw socket, as a TDS 8.0 client does (inside TDS 7.x SQL
+ * Server caps TLS at 1.2), and reads the ServerHello. No chain is captured that way. */
+void probe_audit_enable_tls13(struct probe_audit *a);
+
+/* False when the audit is complete (or the budget is spent). A step with version TLS_V13 is
+ * the TLS 1.3 probe (no suites): record it with probe_audit_record_tls13. */
 bool probe_audit_next(struct probe_audit *a, struct probe_audit_step *step);
 /* What the step's connection showed: ti NULL when no TLS happened (refused, timeout, no
  * PRELOGIN reply); hello_ok when the ServerHello arrived with step->version. */
 void probe_audit_record(struct probe_audit *a, const struct probe_audit_step *step,
                         const struct tls_info *ti, bool hello_ok, bool timed_out, bool reset);
+
+/* The TLS 1.3 step's outcome: r is NULL when the server sent nothing parsable (closed: the
+ * connection ended first; timed_out: the deadline did). */
+void probe_audit_record_tls13(struct probe_audit *a, const struct tls13_probe_result *r,
+                              bool closed, bool reset, bool timed_out);
 
 #endif

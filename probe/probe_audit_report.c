@@ -186,11 +186,13 @@ static bool weak_finding(const struct probe_audit *a, enum probe_weak w, struct 
     if (!any) {
         return false;
     }
+    static const char remove[] = ". Remove them: mssql-conf network.tlsciphers (Linux), "
+                                 "Disable-TlsCipherSuite (Windows).";
+
     snprintf(msg, sizeof(msg), "%s", weak_why[w]);
-    weak_list(a, w, msg, sizeof(msg) - 64);
+    weak_list(a, w, msg, sizeof(msg) - sizeof(remove)); /* the advice always fits */
     size_t used = strlen(msg);
-    snprintf(msg + used, sizeof(msg) - used, ". Remove them: mssql-conf network.tlsciphers "
-             "(Linux), Disable-TlsCipherSuite (Windows).");
+    snprintf(msg + used, sizeof(msg) - used, "%s", remove);
     add_finding(f, "weak_cipher_accepted", msg);
     return true;
 }

@@ -32,6 +32,10 @@ struct probe_conn {
     size_t out_cap;
     char name[256];      /* the name the client checks */
     bool strict;         /* TDS 8.0: TLS first on the raw socket, PRELOGIN inside TLS */
+    uint8_t *t13;        /* tls13_probe mode: every byte the server sent so far */
+    size_t t13_len;
+    bool t13_done;
+    struct tls13_probe_result t13r;
 };
 
 static int out_reserve(struct probe_conn *c, size_t more)
@@ -311,8 +315,53 @@ static bool take_packet(struct probe_conn *c)
     return c->phase != PROBE_CONN_DONE;
 }
 
+/* ---- TLS 1.3 probe: one hand-built ClientHello, then read up to the ServerHello ---- */
+
+/* A full answer never needs more than a ServerHello record plus headers (tls13_probe.h). */
+#define T13_MAX (5u + 16384u + 64u)
+
+static void t13_start(struct probe_conn *c)
+{
+    uint8_t random[32], pub[32];
+    const char *sni = probe_host_is_ip(c->o.host) ? NULL : c->o.host;
+
+    c->t13 = malloc(T13_MAX);
+    if (!c->t13 || out_reserve(c, TLS13_CLIENT_HELLO_MAX) != 0 ||
+        tls13_probe_keys(random, pub) != 0) {
+        finish(c);
+        return;
+    }
+    size_t n = tls13_probe_client_hello(c->out + c->out_len, TLS13_CLIENT_HELLO_MAX, sni,
+                                        "tds/8.0", random, pub);
+    c->out_len += n;
+    c->phase = n ? PROBE_CONN_HANDSHAKE : PROBE_CONN_DONE;
+}
+
+static void t13_feed(struct probe_conn *c, const uint8_t *p, size_t n)
+{
+    size_t take = n < T13_MAX - c->t13_len ? n : T13_MAX - c->t13_len;
+
+    memcpy(c->t13 + c->t13_len, p, take);
+    c->t13_len += take;
+    int st = tls13_probe_parse(c->t13, c->t13_len, &c->t13r);
+    if (st != TLS13_NEED_MORE || c->t13_len == T13_MAX) {
+        c->t13_done = st == TLS13_DONE;
+        finish(c);
+    }
+}
+
+const struct tls13_probe_result *probe_conn_tls13(const struct probe_conn *c)
+{
+    return c->t13_done ? &c->t13r : NULL;
+}
+
 void probe_conn_feed(struct probe_conn *c, const uint8_t *p, size_t n)
 {
+    if (c->o.tls13_probe) {
+        if (c->phase == PROBE_CONN_HANDSHAKE)
+            t13_feed(c, p, n);
+        return;
+    }
     if (c->strict) {
         if (c->phase == PROBE_CONN_DONE)
             return;
@@ -348,6 +397,11 @@ void probe_conn_feed(struct probe_conn *c, const uint8_t *p, size_t n)
 
 void probe_conn_closed(struct probe_conn *c, bool reset)
 {
+    if (c->o.tls13_probe) {
+        c->res->server_reset = reset;
+        finish(c);
+        return;
+    }
     if (c->strict && c->phase != PROBE_CONN_DONE) {
         c->res->server_reset = reset;
         tls_session_peer_closed(c->tls, reset);
@@ -384,6 +438,10 @@ void probe_conn_start(struct probe_conn *c)
     };
     uint8_t buf[256];
 
+    if (c->o.tls13_probe) {
+        t13_start(c);
+        return;
+    }
     if (c->strict) {
         strict_start(c);
         return;
@@ -420,6 +478,7 @@ void probe_conn_free(struct probe_conn *c)
         return;
     tds_reasm_free(&c->rx);
     tls_session_free(c->tls);
+    free(c->t13);
     free(c->reply);
     free(c->out);
     free(c);

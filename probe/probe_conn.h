@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "probe/probe.h"
+#include "tls/tls13_probe.h"
 
 struct probe_conn_opts {
     const struct probe_client *client;
@@ -19,6 +20,8 @@ struct probe_conn_opts {
     const uint8_t *pin_der;        /* ServerCertificate pin, or NULL */
     size_t pin_len;
     size_t max_packet;             /* TDS packet size for our handshake packets (4096) */
+    bool tls13_probe;              /* only send a TLS-first ClientHello offering TLS 1.3 and
+                                      read the ServerHello (tls/tls13_probe.h) */
 };
 
 enum probe_conn_phase { PROBE_CONN_PRELOGIN, PROBE_CONN_HANDSHAKE, PROBE_CONN_DONE };
@@ -51,6 +54,8 @@ const uint8_t *probe_conn_out(const struct probe_conn *c, size_t *len);
 void probe_conn_out_ack(struct probe_conn *c, size_t n);
 
 enum probe_conn_phase probe_conn_phase(const struct probe_conn *c);
+/* The TLS 1.3 probe's answer (tls13_probe mode), or NULL when none was parsed. */
+const struct tls13_probe_result *probe_conn_tls13(const struct probe_conn *c);
 /* True when the handshake completed (or, in certificate mode, the server flight was read). */
 bool probe_conn_handshake_ok(const struct probe_conn *c);
 

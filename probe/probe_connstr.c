@@ -32,11 +32,13 @@ struct cs_pair {
 };
 
 /* A password as written, text[from, to), shown as "***" ("-P***" when flag is 'P': an
- * attached sqlcmd value is masked with its whole word, so no quote is left unbalanced). */
+ * attached sqlcmd value is masked with its whole word, so no quote is left unbalanced;
+ * "***;" when tail is ';': a go query pair that url.ParseQuery drops must stay dropped). */
 struct cs_mask {
     size_t from;
     size_t to;
     char flag;
+    char tail;
 };
 
 /* One parse. */
@@ -160,12 +162,22 @@ static const char *sb_trimmed(struct cs *c, size_t from, size_t to)
     return sb_end(c, start);
 }
 
-static int add_flag_mask(struct cs *c, size_t from, size_t to, char flag)
+/* A span recorded twice (the go URL is masked by a first pass, then split) counts once. */
+static int push_mask(struct cs *c, struct cs_mask m)
 {
+    for (size_t i = 0; i < c->n_mask; i++) {
+        if (c->mask[i].from == m.from && c->mask[i].to == m.to)
+            return 0;
+    }
     if (c->n_mask == CS_MAX_MASKS)
         return fail(c, "more than %d password values", CS_MAX_MASKS);
-    c->mask[c->n_mask++] = (struct cs_mask){ from, to, flag };
+    c->mask[c->n_mask++] = m;
     return 0;
+}
+
+static int add_flag_mask(struct cs *c, size_t from, size_t to, char flag)
+{
+    return push_mask(c, (struct cs_mask){ from, to, flag, '\0' });
 }
 
 static int add_mask(struct cs *c, size_t from, size_t to)
@@ -206,6 +218,8 @@ static void write_masked_text(struct cs *c)
         }
         if (m->flag)
             snprintf(repl, sizeof(repl), "-%c***", m->flag);
+        else if (m->tail)
+            snprintf(repl, sizeof(repl), "***%c", m->tail);
         for (size_t k = at; k < m->from && o + 1 < cap; k++)
             out[o++] = c->text[k];
         for (size_t k = 0; repl[k] && o + 1 < cap; k++)
@@ -1223,30 +1237,57 @@ static int go_hostport(struct cs *c, size_t from, size_t to)
     return 0;
 }
 
-/* The query: '&'-separated; a segment with ';' or a bad escape is dropped (url.ParseQuery
- * errors are ignored by Query()); a key given twice, in any case, is an error. */
+/* One '&'-separated segment of the query, text[from, to), as url.ParseQuery reads it. */
+struct go_qpair {
+    size_t eq;        /* the key is text[from, eq) */
+    const char *key;  /* decoded into c->buf; NULL when an escape in it is invalid */
+    const char *val;  /* decoded; "" without '='; NULL when an escape in it is invalid */
+    size_t val_from;  /* the value as written: text[val_from, to) */
+    bool kept;        /* false when ParseQuery drops it (its error is ignored by Query()) */
+};
+
+static size_t go_segment_end(const char *s, size_t from, size_t to)
+{
+    while (from < to && s[from] != '&')
+        from++;
+    return from;
+}
+
+/* Go 1.17+ splits on '&' only: a segment with a ';' anywhere is dropped, and so is one with
+ * an invalid escape in its key or value, and an empty one. An empty key ("=v") is kept. The
+ * masking pass and go_query both read segments here, so they cannot disagree. */
+static void go_qpair_read(struct cs *c, size_t from, size_t to, struct go_qpair *p)
+{
+    p->eq = from;
+    while (p->eq < to && c->text[p->eq] != '=')
+        p->eq++;
+    p->key = go_unescape(c, from, p->eq, true);
+    p->val_from = p->eq < to ? p->eq + 1 : to;
+    p->val = go_unescape(c, p->val_from, to, true);
+    p->kept = from < to && p->key && p->val && !memchr(c->text + from, ';', to - from);
+}
+
+/* A kept pair. msdsn fails on a key given twice (url.Values compares exactly, then keys are
+ * lower-cased into one map, where two spellings would race): any case counts here. */
+static int go_query_pair(struct cs *c, const struct go_qpair *p, size_t to, size_t first)
+{
+    for (size_t k = first; k < c->n_pairs; k++) {
+        if (eq_ci(c->pairs[k].key, p->key))
+            return fail(c, "key %s provided more than once", p->key);
+    }
+    return add_pair(c, p->key, p->val, p->val_from, to);
+}
+
+/* The query, text[from, to): the pairs url.ParseQuery keeps, after the URL's own. */
 static int go_query(struct cs *c, size_t from, size_t to, size_t first_query_pair)
 {
-    for (size_t i = from; i < to;) {
-        size_t end = i, eq;
+    for (size_t i = from, end; i < to; i = end + 1) {
+        struct go_qpair p;
 
-        while (end < to && c->text[end] != '&')
-            end++;
-        for (eq = i; eq < end && c->text[eq] != '='; eq++)
-            continue;
-        const char *key = go_unescape(c, i, eq, true);
-        const char *val = go_unescape(c, eq < end ? eq + 1 : end, end, true);
-        bool semicolon = memchr(c->text + i, ';', end - i) != NULL;
-
-        if (key && val && key[0] != '\0' && !semicolon) {
-            for (size_t k = first_query_pair; k < c->n_pairs; k++) {
-                if (eq_ci(c->pairs[k].key, key))
-                    return fail(c, "key %s provided more than once", key);
-            }
-            if (add_pair(c, key, val, eq < end ? eq + 1 : end, end))
-                return -1;
-        }
-        i = end + 1;
+        end = go_segment_end(c->text, i, to);
+        go_qpair_read(c, i, end, &p);
+        if (p.kept && go_query_pair(c, &p, end, first_query_pair))
+            return -1;
     }
     return 0;
 }
@@ -1303,40 +1344,51 @@ static int go_split(struct cs *c, size_t pos)
     return path_end < q_end ? go_query(c, path_end + 1, q_end, c->n_pairs) : 0;
 }
 
+/* Masks every password value of the query text[from, to), also in pairs ParseQuery drops
+ * (still the user's password). A dropped pair is shown as "***;" so that the masked text
+ * drops it too: "***" alone could revive it (its ';' or bad escape gone), adding a key. */
+static int go_mask_query(struct cs *c, size_t from, size_t to)
+{
+    for (size_t i = from, end; i < to; i = end + 1) {
+        struct go_qpair p;
+        const char *key;
+
+        end = go_segment_end(c->text, i, to);
+        go_qpair_read(c, i, end, &p);
+        key = p.key ? p.key : sb_trimmed(c, i, p.eq); /* "password%zz=..." as written */
+        if (is_secret_key(key) && p.val_from < end &&
+            push_mask(c, (struct cs_mask){ p.val_from, end, '\0', p.kept ? '\0' : ';' }))
+            return -1;
+    }
+    return 0;
+}
+
 /* Finds the password spans before anything is judged, so that errors quoting the URL (as
- * url.Parse's do) quote it masked. Decoded keys are scratch: the buffer is reset after. */
-static void go_mask_secrets(struct cs *c, size_t pos)
+ * url.Parse's do) quote it masked. The bounds are go_split's. Decoded keys are scratch: the
+ * buffer is reset after. */
+static int go_mask_secrets(struct cs *c, size_t pos)
 {
     const char *s = c->text;
-    size_t len = strlen(s), auth = pos, q, end;
+    size_t len = strlen(s), auth = pos, q, q_end;
+    int rc = 0;
 
     while (auth < len && !strchr("/?#", s[auth]))
         auth++;
     for (size_t i = auth; i > pos; i--) {
         const char *colon = memchr(s + pos, ':', i - 1 - pos);
 
-        if (s[i - 1] == '@' && colon) {
-            add_mask(c, (size_t)(colon - s) + 1, i - 1);
-            break;
-        }
+        if (s[i - 1] == '@' && colon)
+            rc = add_mask(c, (size_t)(colon - s) + 1, i - 1);
         if (s[i - 1] == '@')
             break;
     }
     q = auth + strcspn(s + auth, "?#");
-    for (size_t i = q + 1; q < len && s[q] == '?' && i < len && s[i - 1] != '#'; i = end + 1) {
-        size_t eq = i;
-
-        end = i + strcspn(s + i, "&#");
-        while (eq < end && s[eq] != '=')
-            eq++;
-        const char *key = go_unescape(c, i, eq, true);
-        if (key && is_secret_key(key) && eq < end)
-            add_mask(c, eq + 1, end);
-        if (s[end] == '#')
-            break;
-    }
+    q_end = q + strcspn(s + q, "#");
+    if (rc == 0 && q < q_end)
+        rc = go_mask_query(c, q + 1, q_end);
     c->used = 0;
-    write_masked_text(c); /* the spans stay: go_split may drop a pair this pass masked */
+    write_masked_text(c); /* the spans stay: go_split finds the same ones again */
+    return rc;
 }
 
 /* strconv.ParseBool: exactly these spellings. */
@@ -1485,8 +1537,7 @@ static int parse_go_url(struct cs *c)
     if (strncmp(c->text + pos, "sqlserver://", 12) != 0)
         return fail(c, "go-mssqldb reads a URL only when it starts with \"sqlserver://\" in "
                     "lower case; otherwise it splits the text as key=value pairs");
-    go_mask_secrets(c, pos + 12);
-    if (go_split(c, pos + 12))
+    if (go_mask_secrets(c, pos + 12) || go_split(c, pos + 12))
         return -1;
     for (size_t i = 0; i < c->n_pairs; i++) {
         for (int f = 0; f < GF_COUNT; f++) {

@@ -339,6 +339,7 @@ static int make_conn(struct job *j, enum attempt_kind kind, struct probe_conn **
 
     if (kind == ATT_MAIN)
         return probe_conn_new(out, &co, &j->res);
+    co.tls13_probe = kind == ATT_AUDIT && j->step.version == TLS_V13;
     if (side_client(j, kind) != 0)
         return -1;
     co.client = j->wide_client;
@@ -502,6 +503,12 @@ static void audit_connect(uv_timer_t *t)
 {
     struct job *j = t->data;
     char err[160];
+
+    if (j->step.version == TLS_V13) { /* hand-built ClientHello: no mbedTLS config */
+        uv_timer_start(&j->timer, on_deadline, (uint64_t)(j->e->o.timeout_s * 1000.0), 0);
+        attempt_start(j, ATT_AUDIT);
+        return;
+    }
     struct tls_config_opts o = {
         .min_version = j->step.version, .max_version = j->step.version, .ca_file = NULL,
         .ciphersuites = j->step.suites, .mode = TLS_HANDSHAKE_HELLO,
@@ -553,7 +560,11 @@ static void audit_step_done(struct job *j)
     if (j->finished)
         return;
     uv_timer_stop(&j->timer);
-    if (f && j->fconn) {
+    if (j->step.version == TLS_V13) {
+        const struct tls13_probe_result *r = j->fconn ? probe_conn_tls13(j->fconn) : NULL;
+        probe_audit_record_tls13(j->audit, r, f && !f->timed_out, f && f->server_reset,
+                                 f && f->timed_out);
+    } else if (f && j->fconn) {
         probe_audit_record(j->audit, &j->step, f->tls, probe_conn_handshake_ok(j->fconn),
                            f->timed_out, f->server_reset || f->net_error == UV_ECONNRESET);
     } else {
@@ -618,6 +629,7 @@ static void job_start(struct job *j)
         if (j->audit) {
             probe_audit_init(j->audit, e->o.audit_protocols, e->o.audit_ciphers,
                              e->o.audit_max_connections);
+            probe_audit_enable_tls13(j->audit);
             uv_timer_init(e->loop, &j->pause);
             j->pause.data = j;
             j->open_handles++;
@@ -662,7 +674,8 @@ static const struct tls_config *profile_get(struct probe_engine *e, const char *
         return NULL;
     }
     struct tls_config_opts o = { .min_version = min, .max_version = max, .ca_file = ca,
-                                 .alpn = alpn ? "tds/8.0" : NULL, .mode = mode };
+                                 .alpn = alpn ? "tds/8.0" : NULL, .mode = mode,
+                                 .app_data = alpn /* strict: PRELOGIN travels inside TLS */ };
     if (tls_config_new(&p->cfg, &o, err, errlen) != 0) {
         free(p);
         return NULL;

@@ -388,6 +388,7 @@ int tls_config_new(struct tls_config **out, const struct tls_config_opts *o, cha
     mbedtls_ssl_config_init(&cfg->conf);
     mbedtls_x509_crt_init(&cfg->ca);
     cfg->mode = o->mode;
+    cfg->app_data = o->app_data;
     cfg->min_version = o->min_version;
     cfg->max_version = o->max_version;
     if (config_build(cfg, o, err, errlen) != 0) {

@@ -76,6 +76,7 @@ struct tls_config {
     char alpn[256];
     const char *alpn_list[2];
     enum tls_handshake_mode mode;
+    bool app_data;
     int min_version;
     int max_version;
 };

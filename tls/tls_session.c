@@ -188,7 +188,8 @@ void tls_session_free(struct tls_session *s)
 /* A completed full handshake keeps its mbedTLS context for application data. */
 static bool app_data_ready(const struct tls_session *s)
 {
-    return s->finished && s->result == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_FULL;
+    return s->finished && s->result == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_FULL &&
+           s->cfg->app_data;
 }
 
 int tls_session_feed(struct tls_session *s, const uint8_t *p, size_t n)
@@ -299,12 +300,12 @@ static enum tls_step finish(struct tls_session *s, enum tls_step r)
     if (r == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_HELLO)
         hello_done(s);
     tls__sniff_free(&s->sniff);
-    /* A failed, certificate-mode or hello-mode session can never continue: give back mbedTLS's
+    /* A session that will carry no application data can never continue: give back mbedTLS's
      * record buffers and handshake state now (~40 KB) and keep only the report. A completed full
-     * handshake keeps its context and its input (application data may have come with the
-     * server's Finished). mbedtls_ssl_free zeroes the context, so the second call in
-     * tls_session_free is harmless. */
-    if (r == TLS_STEP_FAILED || s->cfg->mode != TLS_HANDSHAKE_FULL) {
+     * handshake of an app_data config keeps its context and its input (application data may
+     * have come with the server's Finished). mbedtls_ssl_free zeroes the context, so the second
+     * call in tls_session_free is harmless. */
+    if (!(r == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_FULL && s->cfg->app_data)) {
         queue_free(&s->in);
         mbedtls_ssl_free(&s->ssl);
     }

@@ -41,6 +41,10 @@ struct tls_config_opts {
     const char *alpn;          /* e.g. "tds/8.0", or NULL */
     const uint16_t *ciphersuites; /* IANA ids, 0-terminated; NULL = what real clients offer */
     enum tls_handshake_mode mode;
+    bool app_data;             /* application data follows a FULL handshake (TDS 8.0 strict):
+                                  keep the TLS context. Otherwise every session gives back its
+                                  ~40 KB of mbedTLS buffers the moment the handshake ends, which
+                                  is what keeps thousands of probes in flight cheap. */
 };
 
 /* On failure returns -1 and writes a sentence into err (e.g. "cannot read CA file X: ...").

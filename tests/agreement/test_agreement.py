@@ -92,21 +92,34 @@ FREETDS_SETTINGS = {
     "request": ({"encryption": "request"}, ["--encrypt", "optional"], False),
 }
 
-# Cases where the real client disagrees with probe/probe_client.c as it stood when these tests
-# were written (the client wins). They assert the client's behaviour and pass once the profile
-# rule named here is corrected. Keyed "client/scenario/setting".
-PROFILE_CORRECTIONS = {
-    "freetds/tls10_only/require_ca":
-        "freetds tls_min: Debian's FreeTDS (1.3.17, GnuTLS) negotiates TLS 1.0 "
-        "(FreeTDS 'enable tls v1' defaults to yes; GnuTLS NORMAL keeps TLS 1.0/1.1), "
-        "so the freetds profile's TLS range must start at TLS_V10, not TLS_V12",
-    "freetds/tls10_only/require":
-        "freetds tls_min must be TLS_V10 (see freetds/tls10_only/require_ca)",
-    "freetds/tls10_only/request_ca":
-        "freetds tls_min must be TLS_V10 (see freetds/tls10_only/require_ca)",
-    "freetds/tls10_only/request":
-        "freetds tls_min must be TLS_V10 (see freetds/tls10_only/require_ca)",
-}
+# Cases where the real client disagrees with tdsprobe as it stood when these tests were written
+# (the client wins). They assert what the client did, so they fail until the rule named here is
+# corrected, and pass from then on. Each entry: (where, the rule and the evidence, cases).
+CORRECTIONS = [
+    ("probe/probe_client.c, drivers[]: the freetds entry's tls_min",
+     "Debian's FreeTDS (tsql 1.3.17, built with GnuTLS) negotiates TLS 1.0 and TLS 1.1: "
+     "'enable tls v1' defaults to yes and GnuTLS's NORMAL priority keeps TLS 1.0/1.1 "
+     "(fakesql logged tls=TLSv1 / TLSv1.1, scope full or login_only, outcome login_failed). "
+     "The profile's TLS_V12 minimum must be TLS_V10",
+     ["freetds/%s/%s" % (scen, s) for scen in ("tls10_only", "tls11_only")
+      for s in ("require_ca", "require", "request_ca", "request")]),
+    ("probe/probe_client.c, scope_sent_off_on(): the tedious early return",
+     "tedious encrypt=true (sends ON) against a server answering NOT_SUP: tedious itself goes "
+     "on and sends LOGIN7 in cleartext, but the server ends the connection (MS-TDS 2.2.6.5: "
+     "client ON x server NOT_SUP terminates; fakesql logs outcome=terminated), so tedious "
+     "fails with ESOCKET 'Connection lost - socket hang up'. The scope must be "
+     "TDS_TLS_TERMINATE (fail, encryption_not_supported), as for the other drivers; keep "
+     "TDS_TLS_NONE only for an OFF answer",
+     ["tedious/not_supported/%s" % s for s in ("encrypt_ca", "encrypt_noca", "trust")]),
+    ("probe/probe_diagnose.c: which certificate failure tedious reports first",
+     "an expired leaf whose CA the client does not trust: Node (OpenSSL) reports "
+     "CERT_HAS_EXPIRED 'certificate has expired', not the untrusted chain (OpenSSL keeps the "
+     "last verification error, and validity is checked after the chain is built); tdsprobe "
+     "reports untrusted_chain first",
+     ["tedious/expired/encrypt_noca"]),
+]
+PROFILE_CORRECTIONS = {case: "%s: %s" % (where, rule)
+                       for where, rule, cases_ in CORRECTIONS for case in cases_}
 
 CERT_CODES = {"untrusted_chain", "name_mismatch", "expired", "not_yet_valid", "weak_signature",
               "weak_key", "no_server_auth_eku", "bad_key_usage", "pin_mismatch"}
@@ -370,8 +383,7 @@ def run(client, pattern=None, verbose=False):
                     for e in errs:
                         print("    - " + e)
                     if fix:
-                        print("    expected to pass once probe/probe_client.c is corrected: "
-                              + fix)
+                        print("    expected to pass once corrected in " + fix)
                     print("    client:   " + json.dumps(real, sort_keys=True))
                     print("    fakesql (client's connection): " + json.dumps(conn_client))
                     print("    tdsprobe: " + json.dumps(probe, sort_keys=True))

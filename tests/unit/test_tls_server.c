@@ -329,6 +329,7 @@ struct tls_config *client_config(const char *ca, int min, int max, enum tls_hand
         .ca_file = ca,
         .alpn = alpn,
         .mode = mode,
+        .app_data = true, /* the app-data tests read and write after the handshake */
     };
     struct tls_config *cfg = NULL;
     char err[256];

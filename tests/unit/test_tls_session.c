@@ -878,6 +878,31 @@ static void test_app_data_output_bound(void **state)
     tls_config_free(cfg);
 }
 
+/* Without app_data the context is released when the handshake ends (memory per probe). */
+static void test_no_app_data_releases_context(void **state)
+{
+    struct tls_config_opts o = { .min_version = TLS_V10, .max_version = TLS_V12,
+                                 .ca_file = KIT("ca.pem"), .mode = TLS_HANDSHAKE_FULL };
+    struct tls_config *cfg = NULL;
+    char err[200];
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key") };
+    struct pair_result res;
+    uint8_t buf[16];
+    size_t got;
+
+    (void)state;
+    assert_int_equal(0, tls_config_new(&cfg, &o, err, sizeof(err)));
+    struct pair *p = pair_open(cfg, "localhost", &so, 0, &res);
+    struct tls_session *s = pair_client(p);
+    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_int_equal(TLS_STAGE_DONE, tls_session_info(s)->stage);
+    assert_int_equal(2, tls_session_info(s)->chain_len); /* the report stays */
+    assert_int_equal(-1, tls_session_write(s, (const uint8_t *)"x", 1));
+    assert_int_equal(-1, tls_session_read(s, buf, sizeof(buf), &got));
+    pair_close(p);
+    tls_config_free(cfg);
+}
+
 static void test_app_data_needs_full_handshake(void **state)
 {
     struct tls_config *full = trusting_kit();
@@ -942,6 +967,7 @@ int main(void)
         cmocka_unit_test(test_app_data_with_finished),
         cmocka_unit_test(test_app_data_output_bound),
         cmocka_unit_test(test_app_data_needs_full_handshake),
+        cmocka_unit_test(test_no_app_data_releases_context),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

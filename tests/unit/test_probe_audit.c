@@ -1,0 +1,462 @@
+/* tests/unit/test_probe_audit.c: the audit planner (probe/probe_audit.h), driven by a fake
+ * server that answers each planned step the way a real one would: a version it does not speak
+ * gets an alert, otherwise it picks a suite from the offer by its own preference (or by the
+ * client's order), or refuses when nothing it likes is offered. Every test counts the exact
+ * number of connections the planner asks for. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "probe/probe_audit.h"
+
+enum fake_mode {
+    FAKE_NORMAL,
+    FAKE_TIMEOUT_NO_TLS,  /* nothing came back before the deadline, not even a PRELOGIN reply */
+    FAKE_TIMEOUT_AFTER_CH, /* PRELOGIN answered, ClientHello sent, then silence */
+    FAKE_ROGUE,           /* answers every handshake with `rogue`, offered or not */
+};
+
+struct fake {
+    unsigned versions;      /* bit (1u << TLS_V1x) per version it accepts */
+    const uint16_t *prefs;  /* the suites it accepts, most preferred first */
+    size_t n_prefs;
+    bool client_order;      /* picks by the client's order instead of its own */
+    enum fake_mode mode;
+    unsigned timeout_versions; /* versions whose handshakes time out (mode NORMAL) */
+    uint16_t rogue;
+};
+
+static bool offered(const struct probe_audit_step *st, uint16_t id)
+{
+    for (size_t i = 0; i < st->n; i++) {
+        if (st->suites[i] == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool accepts(const struct fake *fs, uint16_t id)
+{
+    for (size_t i = 0; i < fs->n_prefs; i++) {
+        if (fs->prefs[i] == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static uint16_t pick(const struct fake *fs, const struct probe_audit_step *st)
+{
+    if (fs->mode == FAKE_ROGUE) {
+        return fs->rogue;
+    }
+    for (size_t i = 0; !fs->client_order && i < fs->n_prefs; i++) {
+        if (offered(st, fs->prefs[i])) {
+            return fs->prefs[i];
+        }
+    }
+    for (size_t i = 0; fs->client_order && i < st->n; i++) {
+        if (accepts(fs, st->suites[i])) {
+            return st->suites[i];
+        }
+    }
+    return 0;
+}
+
+static void refuse(struct tls_info *ti, uint8_t alert)
+{
+    ti->stage = TLS_STAGE_CLIENT_HELLO_SENT;
+    ti->alert_received = true;
+    ti->alert_level = 2;
+    ti->alert_description = alert;
+}
+
+struct run {
+    unsigned steps;
+    int versions[64];  /* the version of each step */
+    size_t offered[64]; /* how many suites each step offered */
+};
+
+/* One connection: what the server does with the step, recorded into the planner. */
+static void answer(struct probe_audit *a, const struct fake *fs, const struct probe_audit_step *st)
+{
+    struct tls_info ti;
+    bool version_ok = (fs->versions & (1u << st->version)) != 0;
+
+    memset(&ti, 0, sizeof(ti));
+    if (fs->mode == FAKE_TIMEOUT_NO_TLS) {
+        probe_audit_record(a, st, NULL, false, true, false);
+        return;
+    }
+    if (fs->mode == FAKE_TIMEOUT_AFTER_CH || (fs->timeout_versions & (1u << st->version))) {
+        ti.stage = TLS_STAGE_CLIENT_HELLO_SENT;
+        probe_audit_record(a, st, &ti, false, true, false);
+        return;
+    }
+    uint16_t id = version_ok ? pick(fs, st) : 0;
+    if (!version_ok) {
+        refuse(&ti, 70); /* protocol_version */
+    } else if (id == 0) {
+        refuse(&ti, 40); /* handshake_failure */
+    } else {
+        ti.stage = TLS_STAGE_SERVER_HELLO;
+        ti.version = st->version;
+        ti.cipher_id = id;
+        snprintf(ti.cipher, sizeof(ti.cipher), "%s",
+                 tls_cipher_name(id) != NULL ? tls_cipher_name(id) : "?");
+    }
+    probe_audit_record(a, st, &ti, id != 0, false, false);
+}
+
+/* Runs the audit to its end (at most 500 steps: a planner that loops fails here). */
+static void drive(struct probe_audit *a, const struct fake *fs, struct run *r)
+{
+    struct probe_audit_step st;
+
+    memset(r, 0, sizeof(*r));
+    while (probe_audit_next(a, &st)) {
+        assert_true(r->steps < 500);
+        assert_int_equal(st.suites[st.n], 0); /* 0-terminated for tls_config_opts */
+        if (r->steps < 64) {
+            r->versions[r->steps] = st.version;
+            r->offered[r->steps] = st.n;
+        }
+        r->steps++;
+        answer(a, fs, &st);
+    }
+    assert_false(probe_audit_next(a, &st)); /* stays done */
+}
+
+/* The suites the planner offers for TLS 1.2 (its own rule: min_version <= 1.2), in order. */
+static size_t tls12_offer(uint16_t *out, size_t cap)
+{
+    uint16_t all[512];
+    size_t n = tls_default_suites(all, 512), k = 0;
+
+    for (size_t i = 0; i < n && k < cap; i++) {
+        struct tls_suite_info si;
+        if (tls_suite_info(all[i], &si) && si.min_version <= TLS_V12) {
+            out[k++] = all[i];
+        }
+    }
+    return k;
+}
+
+struct tls12_fixture {
+    uint16_t offer[PROBE_AUDIT_MAX_SUITES];
+    size_t n_offer;
+    uint16_t prefs[3];
+};
+
+/* Three accepted suites in an order unlike the offer: the 5th, 2nd and 9th offered. */
+static void tls12_fixture(struct tls12_fixture *x)
+{
+    x->n_offer = tls12_offer(x->offer, PROBE_AUDIT_MAX_SUITES);
+    assert_true(x->n_offer >= 10);
+    x->prefs[0] = x->offer[4];
+    x->prefs[1] = x->offer[1];
+    x->prefs[2] = x->offer[8];
+}
+
+static void assert_tls12_only_versions(const struct probe_audit *a, const struct run *r)
+{
+    assert_int_equal(a->proto[TLS_V10].state, PROBE_PROTO_REJECTED);
+    assert_string_equal(a->proto[TLS_V10].how, "alert protocol_version");
+    assert_int_equal(a->proto[TLS_V11].state, PROBE_PROTO_REJECTED);
+    assert_int_equal(a->proto[TLS_V12].state, PROBE_PROTO_ACCEPTED);
+    assert_int_equal(a->proto[TLS_V13].state, PROBE_PROTO_NOT_TESTED);
+    assert_int_equal(r->versions[0], TLS_V10);
+    assert_int_equal(r->versions[1], TLS_V11);
+    assert_int_equal(r->versions[2], TLS_V12);
+}
+
+static void test_tls12_server_order(void **state)
+{
+    struct tls12_fixture x;
+    struct probe_audit a;
+    struct run r;
+
+    (void)state;
+    tls12_fixture(&x);
+    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3};
+    probe_audit_init(&a, true, true, 100);
+    drive(&a, &fs, &r);
+
+    /* 3 versions + 3 picks + 1 refusal + 1 order check */
+    assert_int_equal(r.steps, 8);
+    assert_int_equal(a.connections, 8);
+    assert_tls12_only_versions(&a, &r);
+    assert_int_equal(a.proto[TLS_V12].cipher, x.prefs[0]);
+    assert_int_equal(a.ciphers[TLS_V12].n, 3);
+    assert_memory_equal(a.ciphers[TLS_V12].ids, x.prefs, sizeof(x.prefs));
+    assert_true(a.ciphers[TLS_V12].order_known);
+    assert_true(a.ciphers[TLS_V12].server_order);
+    assert_false(a.ciphers[TLS_V12].incomplete);
+    assert_false(a.budget_hit);
+    /* each pick shrinks the offer by one; the order check offers just two */
+    assert_int_equal(r.offered[3], x.n_offer);
+    assert_int_equal(r.offered[4], x.n_offer - 1);
+    assert_int_equal(r.offered[6], x.n_offer - 3);
+    assert_int_equal(r.offered[7], 2);
+    assert_int_equal(a.ciphers[TLS_V10].n, 0);
+    assert_int_equal(a.ciphers[TLS_V11].n, 0);
+}
+
+static void test_tls12_client_order(void **state)
+{
+    struct tls12_fixture x;
+    struct probe_audit a;
+    struct run r;
+
+    (void)state;
+    tls12_fixture(&x);
+    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3,
+                      .client_order = true};
+    probe_audit_init(&a, true, true, 100);
+    drive(&a, &fs, &r);
+
+    assert_int_equal(r.steps, 8);
+    assert_tls12_only_versions(&a, &r);
+    /* by the client's order, the walk meets them in offer order */
+    const uint16_t want[3] = {x.offer[1], x.offer[4], x.offer[8]};
+    assert_int_equal(a.ciphers[TLS_V12].n, 3);
+    assert_memory_equal(a.ciphers[TLS_V12].ids, want, sizeof(want));
+    assert_true(a.ciphers[TLS_V12].order_known);
+    assert_false(a.ciphers[TLS_V12].server_order);
+}
+
+static void test_one_suite_no_order_check(void **state)
+{
+    struct tls12_fixture x;
+    struct probe_audit a;
+    struct run r;
+
+    (void)state;
+    tls12_fixture(&x);
+    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 1};
+    probe_audit_init(&a, true, true, 100);
+    drive(&a, &fs, &r);
+
+    /* 3 versions + 1 pick + 1 refusal; one suite has no order to check */
+    assert_int_equal(r.steps, 5);
+    assert_int_equal(a.ciphers[TLS_V12].n, 1);
+    assert_false(a.ciphers[TLS_V12].order_known);
+}
+
+static void test_protocols_only(void **state)
+{
+    struct tls12_fixture x;
+    struct probe_audit a;
+    struct run r;
+
+    (void)state;
+    tls12_fixture(&x);
+    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3};
+    probe_audit_init(&a, true, false, 100);
+    drive(&a, &fs, &r);
+
+    assert_int_equal(r.steps, 3);
+    assert_tls12_only_versions(&a, &r);
+    assert_int_equal(a.ciphers[TLS_V12].n, 0);
+}
+
+static void test_every_version_walked(void **state)
+{
+    struct tls12_fixture x;
+    struct probe_audit a;
+    struct run r;
+
+    (void)state;
+    tls12_fixture(&x);
+    /* two suites every version can use (the 2nd and 5th offered may be TLS 1.2-only) */
+    uint16_t legacy[2] = {0xc014, 0x002f};
+    assert_true(tls_cipher_supported(0xc014) && tls_cipher_supported(0x002f));
+    struct fake fs = {.versions = (1u << TLS_V10) | (1u << TLS_V11) | (1u << TLS_V12),
+                      .prefs = legacy, .n_prefs = 2};
+    probe_audit_init(&a, false, true, 100); /* --ciphers alone implies the versions */
+    drive(&a, &fs, &r);
+
+    /* 3 versions, then per version 2 picks + 1 refusal + 1 order check */
+    assert_int_equal(r.steps, 3 + 3 * 4);
+    for (int v = TLS_V10; v <= TLS_V12; v++) {
+        assert_int_equal(a.proto[v].state, PROBE_PROTO_ACCEPTED);
+        assert_int_equal(a.ciphers[v].n, 2);
+        assert_memory_equal(a.ciphers[v].ids, legacy, sizeof(legacy));
+        assert_true(a.ciphers[v].server_order);
+    }
+    assert_int_equal(r.versions[3], TLS_V10);
+    assert_int_equal(r.versions[14], TLS_V12);
+}
+
+static void test_rejects_everything(void **state)
+{
+    struct probe_audit a;
+    struct run r;
+    uint16_t none[1] = {0};
+
+    (void)state;
+    struct fake fs = {.versions = 0, .prefs = none, .n_prefs = 0};
+    probe_audit_init(&a, true, true, 100);
+    drive(&a, &fs, &r);
+
+    assert_int_equal(r.steps, 3); /* nothing accepted: no suite walk at all */
+    for (int v = TLS_V10; v <= TLS_V12; v++) {
+        assert_int_equal(a.proto[v].state, PROBE_PROTO_REJECTED);
+        assert_string_equal(a.proto[v].how, "alert protocol_version");
+        assert_int_equal(a.ciphers[v].n, 0);
+    }
+    assert_false(a.budget_hit);
+}
+
+static void test_budget_during_walk(void **state)
+{
+    struct tls12_fixture x;
+    struct probe_audit a;
+    struct run r;
+
+    (void)state;
+    tls12_fixture(&x);
+    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3};
+    probe_audit_init(&a, true, true, 5);
+    drive(&a, &fs, &r);
+
+    assert_int_equal(r.steps, 5); /* 3 versions + 2 picks, then the budget */
+    assert_true(a.budget_hit);
+    assert_true(a.ciphers[TLS_V12].incomplete);
+    assert_int_equal(a.ciphers[TLS_V12].n, 2);
+    assert_memory_equal(a.ciphers[TLS_V12].ids, x.prefs, 2 * sizeof(x.prefs[0]));
+    assert_false(a.ciphers[TLS_V12].order_known);
+}
+
+static void test_budget_during_versions(void **state)
+{
+    struct tls12_fixture x;
+    struct probe_audit a;
+    struct run r;
+
+    (void)state;
+    tls12_fixture(&x);
+    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3};
+    probe_audit_init(&a, true, true, 2);
+    drive(&a, &fs, &r);
+
+    assert_int_equal(r.steps, 2);
+    assert_true(a.budget_hit);
+    assert_int_equal(a.proto[TLS_V11].state, PROBE_PROTO_REJECTED);
+    assert_int_equal(a.proto[TLS_V12].state, PROBE_PROTO_NOT_TESTED);
+}
+
+static void test_rogue_pick_not_offered(void **state)
+{
+    struct probe_audit a;
+    struct run r;
+    uint16_t none[1] = {0};
+
+    (void)state;
+    /* RC4-MD5 is never in the default offer: a server answering with it ignores our list */
+    struct tls12_fixture x;
+    tls12_fixture(&x);
+    for (size_t i = 0; i < x.n_offer; i++) {
+        assert_int_not_equal(x.offer[i], 0x0004);
+    }
+    struct fake fs = {.versions = 1u << TLS_V12, .prefs = none, .n_prefs = 0,
+                      .mode = FAKE_ROGUE, .rogue = 0x0004};
+    probe_audit_init(&a, true, true, 100);
+    drive(&a, &fs, &r);
+
+    assert_int_equal(r.steps, 4); /* 3 versions + 1 walk step that stops the walk */
+    assert_int_equal(a.ciphers[TLS_V12].n, 0);
+    assert_false(a.budget_hit);
+}
+
+static void test_rogue_repeats_first_pick(void **state)
+{
+    struct tls12_fixture x;
+    struct probe_audit a;
+    struct run r;
+
+    (void)state;
+    tls12_fixture(&x);
+    /* the same suite every time, even once it is no longer offered */
+    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3,
+                      .mode = FAKE_ROGUE, .rogue = x.prefs[0]};
+    probe_audit_init(&a, true, true, 100);
+    drive(&a, &fs, &r);
+
+    assert_int_equal(r.steps, 5); /* 3 versions + the pick + the repeat that ends the walk */
+    assert_int_equal(a.ciphers[TLS_V12].n, 1);
+    assert_int_equal(a.ciphers[TLS_V12].ids[0], x.prefs[0]);
+}
+
+static void test_timeout_before_tls_is_error(void **state)
+{
+    struct probe_audit a;
+    struct run r;
+
+    (void)state;
+    struct fake fs = {.versions = 1u << TLS_V12, .mode = FAKE_TIMEOUT_NO_TLS};
+    probe_audit_init(&a, true, true, 100);
+    drive(&a, &fs, &r);
+
+    assert_int_equal(r.steps, 3);
+    for (int v = TLS_V10; v <= TLS_V12; v++) {
+        assert_int_equal(a.proto[v].state, PROBE_PROTO_ERROR);
+        assert_string_equal(a.proto[v].how, "timeout");
+    }
+}
+
+/* A server that goes silent after the ClientHello has not said no: the engine passes the
+ * session's info (stage client_hello_sent) with timed_out, and that is still "could not tell". */
+static void test_timeout_after_client_hello_is_error(void **state)
+{
+    struct probe_audit a;
+    struct run r;
+    uint16_t legacy[2] = {0xc014, 0x002f};
+
+    (void)state;
+    struct fake fs = {.versions = (1u << TLS_V11) | (1u << TLS_V12), .prefs = legacy,
+                      .n_prefs = 2, .timeout_versions = 1u << TLS_V10};
+    probe_audit_init(&a, true, false, 100);
+    drive(&a, &fs, &r);
+
+    assert_int_equal(r.steps, 3);
+    assert_int_equal(a.proto[TLS_V10].state, PROBE_PROTO_ERROR);
+    assert_string_equal(a.proto[TLS_V10].how, "timeout");
+    assert_int_equal(a.proto[TLS_V11].state, PROBE_PROTO_ACCEPTED);
+    assert_int_equal(a.proto[TLS_V12].state, PROBE_PROTO_ACCEPTED);
+}
+
+static void test_state_names(void **state)
+{
+    (void)state;
+    assert_string_equal(probe_proto_state_name(PROBE_PROTO_ACCEPTED), "accepted");
+    assert_string_equal(probe_proto_state_name(PROBE_PROTO_REJECTED), "rejected");
+    assert_string_equal(probe_proto_state_name(PROBE_PROTO_ERROR), "error");
+    assert_string_equal(probe_proto_state_name(PROBE_PROTO_NOT_TESTED), "not_tested");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tls12_server_order),
+        cmocka_unit_test(test_tls12_client_order),
+        cmocka_unit_test(test_one_suite_no_order_check),
+        cmocka_unit_test(test_protocols_only),
+        cmocka_unit_test(test_every_version_walked),
+        cmocka_unit_test(test_rejects_everything),
+        cmocka_unit_test(test_budget_during_walk),
+        cmocka_unit_test(test_budget_during_versions),
+        cmocka_unit_test(test_rogue_pick_not_offered),
+        cmocka_unit_test(test_rogue_repeats_first_pick),
+        cmocka_unit_test(test_timeout_before_tls_is_error),
+        cmocka_unit_test(test_timeout_after_client_hello_is_error),
+        cmocka_unit_test(test_state_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
