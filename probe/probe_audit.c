@@ -217,6 +217,8 @@ void probe_audit_record(struct probe_audit *a, const struct probe_audit_step *st
         record_version(a, ti, ok, timed_out, reset);
         break;
     case STAGE_SUITES:
+        if (!ok && (timed_out || !ti)) /* no answer is not a refusal: the list may be short */
+            a->ciphers[a->version].incomplete = true;
         record_suite(a, ti, ok);
         break;
     case STAGE_ORDER: {

@@ -88,9 +88,13 @@ unsigned probe_suite_weak_mask(uint16_t id)
 static const char *suite_name(uint16_t id, char buf[8])
 {
     const char *n = tls_cipher_name(id);
+    struct tls_suite_info si;
 
     if (n != NULL) {
         return n;
+    }
+    if (tls_suite_info(id, &si) && si.name != NULL) {
+        return si.name; /* the TLS 1.3 suites */
     }
     snprintf(buf, 8, "0x%04x", (unsigned)id);
     return buf;
@@ -244,10 +248,12 @@ static void reg_version(char *out, size_t cap, const char *ver, int enabled)
 }
 
 /* TLS 1.2 refused as well: nothing to restrict to until it is turned on. */
-static void fix_enable_tls12(char *out, size_t cap)
+static void fix_enable_tls12(char *out, size_t cap, bool tls13)
 {
-    put(out, cap, "TLS 1.2 is rejected too: the server accepts nothing modern. Enable TLS 1.2 "
-        "first: SQL Server 2016 and later support it, 2008 to 2014 need the TLS 1.2 update "
+    put(out, cap, "%s Enable TLS 1.2 first:",
+        tls13 ? "TLS 1.2 is rejected: only TDS 8.0 (strict) clients can connect, over TLS 1.3."
+              : "TLS 1.2 is rejected too: the server accepts nothing modern.");
+    put(out, cap, " SQL Server 2016 and later support it, 2008 to 2014 need the TLS 1.2 update "
         "(KB3135244); on Windows turn it on in Schannel:\n");
     reg_version(out, cap, "TLS 1.2", 1);
 }
@@ -262,7 +268,7 @@ void probe_audit_fix(const enum probe_proto_state st[TLS_V13 + 1], char *out, si
         return;
     }
     if (st[TLS_V12] == PROBE_PROTO_REJECTED) {
-        fix_enable_tls12(out, cap);
+        fix_enable_tls12(out, cap, st[TLS_V13] == PROBE_PROTO_ACCEPTED);
     }
     put(out, cap, "Linux: allow only TLS 1.2 in mssql.conf, then restart SQL Server:\n"
         "  sudo /opt/mssql/bin/mssql-conf set network.tlsprotocols 1.2\n"
@@ -296,7 +302,8 @@ static void json_detail(FILE *f, const struct probe_audit *a)
     fputc('{', f);
     for (int v = TLS_V10; v <= TLS_V13; v++) {
         const struct probe_proto_result *p = &a->proto[v];
-        bool v13_untested = v == TLS_V13 && p->state == PROBE_PROTO_NOT_TESTED;
+        bool v13_untested = v == TLS_V13 && p->state == PROBE_PROTO_NOT_TESTED &&
+                            !(a->want_tls13 && a->budget_hit);
         char nb[8];
 
         fprintf(f, "%s\"%s\":{\"state\":", v > TLS_V10 ? "," : "", tls_version_name(v));
@@ -440,6 +447,9 @@ static const char *state_color(int v, enum probe_proto_state s)
     if (v <= TLS_V11) {
         return s == PROBE_PROTO_ACCEPTED ? "33" : "32";
     }
+    if (v == TLS_V13 && s == PROBE_PROTO_REJECTED) {
+        return "0"; /* needs TDS 8.0 strict: refusing it breaks no TDS 7.x client */
+    }
     return s == PROBE_PROTO_ACCEPTED ? "32" : "31";
 }
 
@@ -450,9 +460,9 @@ static void text_version(const struct out *o, const struct probe_audit *a, int v
     label(o, v == TLS_V10 ? "Protocols" : "");
     fprintf(o->f, "%s  ", tls_version_name(v));
     if (p->state == PROBE_PROTO_NOT_TESTED) {
-        fputs(v == TLS_V13 ? "not tested (needs TDS 8.0 strict)\n"
-              : a->budget_hit ? "not tested (connection budget reached)\n" : "not tested\n",
-              o->f);
+        bool cut = a->budget_hit && (v < TLS_V13 || a->want_tls13);
+        fputs(cut ? "not tested (connection budget reached)\n"
+              : v == TLS_V13 ? "not tested (needs TDS 8.0 strict)\n" : "not tested\n", o->f);
         return;
     }
     sgr(o, state_color(v, p->state));
@@ -524,6 +534,8 @@ static void text_verdict_line(const struct out *o, const struct probe_audit *a)
         fputs(" (TLS 1.0 and 1.1 rejected, TLS 1.2 accepted)\n", o->f);
     } else if (v == PROBE_TLS12_UNKNOWN) {
         fputs(" (not every version could be tested)\n", o->f);
+    } else if (st[TLS_V12] == PROBE_PROTO_REJECTED && st[TLS_V13] == PROBE_PROTO_ACCEPTED) {
+        fputs(" (TLS 1.2 rejected: TLS 1.3 only, for TDS 8.0 strict clients)\n", o->f);
     } else if (st[TLS_V12] == PROBE_PROTO_REJECTED) {
         fputs(" (TLS 1.2 rejected: the server accepts nothing modern)\n", o->f);
     } else {

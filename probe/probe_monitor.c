@@ -711,8 +711,8 @@ static const char *mx_state_paint(int v, enum probe_proto_state st)
     if (st == PROBE_PROTO_ERROR) {
         return "\033[33m";
     }
-    if (st == PROBE_PROTO_NOT_TESTED) {
-        return NULL;
+    if (st == PROBE_PROTO_NOT_TESTED || (v == TLS_V13 && st == PROBE_PROTO_REJECTED)) {
+        return NULL; /* TLS 1.3 needs TDS 8.0 strict: refusing it breaks no TDS 7.x client */
     }
     return (v <= TLS_V11) == (st == PROBE_PROTO_ACCEPTED) ? "\033[31m" : "\033[32m";
 }

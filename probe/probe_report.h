@@ -15,10 +15,11 @@
 
 /* One JSON Lines record (design.md's object plus extra fields: "phase", "tls_scope",
  * "handshake", "followup", the audit's "protocols_detail", "tls12_enforced" and
- * "ciphers" (probe_audit_report.h; all null when no audit ran), client.name_checked/tls_min/tls_max, diagnosis.cause, tls.stage,
- * tls.alert, chain[].key_curve/is_ca/serial_negative/parse_error, timing_ms.browser), ending
- * with "\n". Certificate "eku"/"key_usage" are null when the extension is absent (any usage
- * allowed) and arrays otherwise; unknown values are null. */
+ * "ciphers" (probe_audit_report.h; all null when no audit ran),
+ * client.name_checked/tls_min/tls_max, diagnosis.cause, tls.stage, tls.alert,
+ * chain[].key_curve/is_ca/serial_negative/parse_error, timing_ms.browser), ending with "\n".
+ * Certificate "eku"/"key_usage" are null when the extension is absent (any usage allowed) and
+ * arrays otherwise; unknown values are null. */
 void probe_report_json(FILE *f, const struct probe_result *r);
 
 /* A human report that reads top to bottom: target, server, client, TLS, chain, one line per
