@@ -90,8 +90,16 @@ hz=$(getconf CLK_TCK)
 cores=$(nproc)
 # CPU ticks (user + system) of every fakesql process
 server_ticks() {
-    local p t=0
-    for p in "${fpids[@]}"; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done
+    local p t=0 k=0
+    for p in "${fpids[@]}"; do
+        if [ ! -r "/proc/$p/stat" ]; then
+            echo "bench_fleet: fakesql $p is gone ($1); its log:" >&2
+            cat "$work/fakesql.$k.log" >&2
+            exit 1
+        fi
+        t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat") ))
+        k=$(( k + 1 ))
+    done
     echo "$t"
 }
 # Busy ticks of the whole machine (everything but idle and iowait), from /proc/stat
@@ -103,13 +111,13 @@ run() {
     local name=$1 f0 b0 t0 t1 f1 b1 u s m
     shift
     echo "$*" > "$work/$name.cmd"
-    f0=$(server_ticks)
+    f0=$(server_ticks "before $name")
     b0=$(busy_ticks)
     t0=$(date +%s%N)
     /usr/bin/time -f "%U %S %M" -o "$work/$name.time" "$@" > "$work/$name.out" 2>"$work/$name.err" \
         || true
     t1=$(date +%s%N)
-    f1=$(server_ticks)
+    f1=$(server_ticks "after $name")
     b1=$(busy_ticks)
     # A failed command makes GNU time write "Command exited with non-zero status" first.
     read -r u s m < <(tail -n 1 "$work/$name.time")
@@ -128,7 +136,7 @@ run full "$tp" "${tp_args[@]}" --concurrency "$conc" -f "$work/targets"
 run cert "$tp" "${tp_args[@]}" --concurrency "$conc" --handshake certificate -f "$work/targets"
 head -n 1 "$work/targets" > "$work/one"
 run one "$tp" "${tp_args[@]}" -f "$work/one"
-sample=$(( n < 50 ? n : 50 ))
+sample=$(( n < 20 ? n : 20 ))
 head -n "$sample" "$work/targets" > "$work/sample"
 csc=/usr/lib/nagios/plugins/check_ssl_cert
 if [ "$peers" = 1 ]; then

@@ -153,6 +153,10 @@ struct probe_result {
     const struct probe_audit *audit;
 };
 
+/* The port a report shows: the one connected to, else the one asked for, else 1433 (0 for a
+ * named instance whose SQL Server Browser lookup did not happen). */
+uint16_t probe_result_port(const struct probe_result *r);
+
 /* Copies every fact into r (target, verdict, diagnosis and findings are left alone). */
 void probe_facts_to_result(const struct probe_facts *f, struct probe_result *r);
 

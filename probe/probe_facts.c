@@ -36,3 +36,12 @@ void probe_facts_to_result(const struct probe_facts *f, struct probe_result *r)
     r->t_total = f->t_total;
     r->audit = f->audit;
 }
+
+uint16_t probe_result_port(const struct probe_result *r)
+{
+    if (r->port != 0)
+        return r->port;
+    if (r->target != NULL && r->target->port != 0)
+        return r->target->port;
+    return (r->target == NULL || r->target->instance[0] == '\0') ? 1433u : 0u;
+}

@@ -7,41 +7,11 @@
 #include <string.h>
 
 #include "probe/probe_audit_report.h"
+#include "probe/probe_report.h"
 #include "tls/tls_cert.h"
 
 /* ---- escaping ---------------------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 when p does not start one: stray
- * continuation bytes, overlong forms, surrogates and code points past U+10FFFF (RFC 3629). */
-static size_t utf8_len(const unsigned char *p)
-{
-    unsigned char c = p[0];
-    size_t n;
-    uint32_t cp;
-
-    if (c < 0x80u) {
-        return 1;
-    } else if (c >= 0xC2u && c <= 0xDFu) {
-        n = 2, cp = c & 0x1Fu;
-    } else if (c >= 0xE0u && c <= 0xEFu) {
-        n = 3, cp = c & 0x0Fu;
-    } else if (c >= 0xF0u && c <= 0xF4u) {
-        n = 4, cp = c & 0x07u;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0u) != 0x80u) {
-            return 0; /* also stops at the terminating NUL */
-        }
-        cp = cp << 6 | (p[i] & 0x3Fu);
-    }
-    if ((n == 3 && cp < 0x800u) || (n == 4 && (cp < 0x10000u || cp > 0x10FFFFu)) ||
-        (cp >= 0xD800u && cp <= 0xDFFFu)) {
-        return 0;
-    }
-    return n;
-}
 
 static bool is_control(unsigned char c)
 {
@@ -83,7 +53,7 @@ static void prom_value(FILE *f, const char *s)
     const unsigned char *p = (const unsigned char *)s;
 
     while (*p != '\0') {
-        size_t n = utf8_len(p);
+        size_t n = probe_utf8_len(p);
 
         if (n == 0) {
             fputs("\xEF\xBF\xBD", f);
@@ -546,7 +516,7 @@ void probe_report_prometheus(FILE *f, const struct probe_summary *s, size_t n)
  * measured) or one byte escaped as \xNN (4 columns). Returns the bytes of s consumed. */
 static size_t cell_unit(const unsigned char *s, char out[8], size_t *out_len, size_t *cols)
 {
-    size_t n = utf8_len(s);
+    size_t n = probe_utf8_len(s);
 
     if (n == 0 || is_control(*s)) {
         *out_len = (size_t)snprintf(out, 8, "\\x%02x", *s);

@@ -17,7 +17,7 @@
 /* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates, at
  * most U+10FFFF), or 0 when the bytes there are not one. s is NUL-terminated, and NUL is never
  * a continuation byte, so no read passes the end. */
-static size_t utf8_len(const unsigned char *s)
+size_t probe_utf8_len(const unsigned char *s)
 {
     unsigned char c = s[0];
     unsigned char lo = 0x80, hi = 0xBF;
@@ -60,7 +60,7 @@ void probe_json_string(FILE *f, const char *s)
     }
     fputc('"', f);
     while (*p != '\0') {
-        size_t n = utf8_len(p);
+        size_t n = probe_utf8_len(p);
         if (n == 0) {
             fputs("\\ufffd", f); /* one replacement per bad byte */
             p++;
@@ -85,7 +85,7 @@ void probe_text_safe(FILE *f, const char *s, bool keep_newlines)
     const unsigned char *p = (const unsigned char *)s;
 
     while (*p != '\0') {
-        size_t n = utf8_len(p);
+        size_t n = probe_utf8_len(p);
         if (n == 0 || (*p < 0x20 && !(keep_newlines && *p == '\n')) || *p == 0x7f) {
             fprintf(f, "\\x%02x", (unsigned)*p++);
         } else if (n == 2 && p[0] == 0xC2 && p[1] < 0xA0) {
@@ -126,17 +126,6 @@ static void json_ms(FILE *f, double v)
     } else {
         fprintf(f, "%.3f", v);
     }
-}
-
-static unsigned report_port(const struct probe_result *r)
-{
-    if (r->port != 0) {
-        return r->port;
-    }
-    if (r->target != NULL && r->target->port != 0) {
-        return r->target->port;
-    }
-    return (r->target == NULL || r->target->instance[0] == '\0') ? 1433u : 0u;
 }
 
 /* The ENCRYPTION byte: as sent, or, when the probe stopped before PRELOGIN, as it would be. */
@@ -430,7 +419,7 @@ static void json_followup(FILE *f, const struct probe_result *r)
 static void json_target(FILE *f, const struct probe_result *r, bool *first)
 {
     const struct probe_target *t = r->target;
-    unsigned port = report_port(r);
+    unsigned port = probe_result_port(r);
 
     json_key(f, "target", first);
     probe_json_string(f, t != NULL ? t->text : "");
@@ -618,7 +607,7 @@ void probe_report_block(FILE *f, const char *name, const char *text, bool color)
 static void text_target(const struct text_out *o, const struct probe_result *r)
 {
     const struct probe_target *t = r->target;
-    unsigned port = report_port(r);
+    unsigned port = probe_result_port(r);
 
     label(o, "Target");
     probe_text_safe(o->f, t != NULL ? t->host : "?", false);

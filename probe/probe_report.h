@@ -33,6 +33,10 @@ void probe_report_block(FILE *f, const char *label, const char *text, bool color
 
 /* A JSON string literal (with the quotes) for s; NULL writes null. */
 void probe_json_string(FILE *f, const char *s);
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates, at
+ * most U+10FFFF), or 0 when the bytes there are not one. s is NUL-terminated. Every writer of
+ * server-supplied text uses this one check. */
+size_t probe_utf8_len(const unsigned char *s);
 
 /* s with control characters and invalid UTF-8 shown as \xNN (C1 controls as \u00NN);
  * keep_newlines lets '\n' through for the probe's own multi-line texts. */

@@ -32,19 +32,6 @@ long probe_summary_days_left(time_t t, time_t now)
     return (long)floor(difftime(t, now) / 86400.0);
 }
 
-/* The port the report shows: the one connected to, else the one asked for, else the default
- * (unknown for a named instance whose SQL Browser lookup did not happen). */
-static uint16_t summary_port(const struct probe_result *r)
-{
-    if (r->port != 0) {
-        return r->port;
-    }
-    if (r->target != NULL && r->target->port != 0) {
-        return r->target->port;
-    }
-    return (r->target == NULL || r->target->instance[0] == '\0') ? 1433u : 0u;
-}
-
 static void copy_target(struct probe_summary *s, const struct probe_target *t)
 {
     if (t == NULL) {
@@ -124,7 +111,7 @@ void probe_summary_from_result_at(struct probe_summary *s, const struct probe_re
 {
     memset(s, 0, sizeof(*s));
     copy_target(s, r->target);
-    s->port = summary_port(r);
+    s->port = probe_result_port(r);
     s->tds8 = r->tds8;
     s->status = r->status;
     s->diag = r->diag;
