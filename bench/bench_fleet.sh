@@ -15,13 +15,16 @@
 #     --servers K  fakesql processes sharing the addresses (default 1; fakesql is one thread,
 #                  so one process caps the server side at one core)
 #     --floor-iterations I   bench_floor handshakes per mode (default 500)
+#     --nice N     run fakesql and every measured command under nice -n N (e.g. -10 on a
+#                  machine busy with builds; default: not reniced)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-usage() { sed -n '11,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '11,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 peers=auto
 servers=1
 floor_iter=500
+nicecmd=()
 pos=()
 while [ $# -gt 0 ]; do
     case $1 in
@@ -29,6 +32,7 @@ while [ $# -gt 0 ]; do
     --no-peers) peers=0 ;;
     --servers) servers=${2:?}; shift ;;
     --floor-iterations) floor_iter=${2:?}; shift ;;
+    --nice) nicecmd=(nice -n "${2:?}"); shift ;;
     -h | --help) usage ;;
     -*) echo "bench_fleet: unknown option $1" >&2; usage ;;
     *) pos+=("$1") ;;
@@ -78,7 +82,7 @@ tcpport = 1433
 [fakesql]
 quiet = 1
 CONF
-    "$build/tests/fakesql/fakesql" --config "$work/conf.$k" --ready-file "$work/ready.$k" \
+    "${nicecmd[@]}" "$build/tests/fakesql/fakesql" --config "$work/conf.$k" --ready-file "$work/ready.$k" \
         >/dev/null 2>"$work/fakesql.$k.log" &
     echo $! > "$work/pid.$k"
     for _ in $(seq 600); do [ -s "$work/ready.$k" ] && break; sleep 0.05; done
@@ -114,7 +118,8 @@ run() {
     f0=$(server_ticks "before $name")
     b0=$(busy_ticks)
     t0=$(date +%s%N)
-    /usr/bin/time -f "%U %S %M" -o "$work/$name.time" "$@" > "$work/$name.out" 2>"$work/$name.err" \
+    /usr/bin/time -f "%U %S %M" -o "$work/$name.time" "${nicecmd[@]}" "$@" > "$work/$name.out" \
+        2>"$work/$name.err" \
         || true
     t1=$(date +%s%N)
     f1=$(server_ticks "after $name")
@@ -183,7 +188,8 @@ printf '\nFleet benchmark, %s: %d targets on loopback (127.0.B.1-250:1433), RSA-
     "$(date -u +%Y-%m-%dT%H:%MZ)" "$n"
 printf 'intermediate, TLS 1.2, tdsprobe --concurrency %d, %d fakesql process(es), %d cores\n' \
     "$conc" "$servers" "$cores"
-printf 'load average before %s, after the peers %s\n\n' "$load0" "$load1"
+printf 'load average before %s, after the peers %s%s\n\n' "$load0" "$load1" \
+    "${nicecmd[*]:+; measured commands run under ${nicecmd[*]}}"
 printf '%-38s %9s %8s %10s %9s %10s %8s\n' tool "targets/s" "wall s" "client ms" "peak RSS" \
     "server ms" "other %"
 printf '%-38s %9s %8s %10s %9s %10s %8s\n' "" "" "" "CPU/target" "" "CPU/hs" "CPU"
@@ -237,6 +243,12 @@ limit() { # limit LABEL RATE CCLIENT CSERVER
 }
 limit full "$r_full" "$floor_full" "$s_full"
 limit certificate "$r_cert" "$floor_cert" "$s_cert"
+# What the rest of the machine took during the two tdsprobe runs: the limit assumes idle cores.
+busy=$(awk -v hz="$hz" -v k="$cores" -v a="$(field full 6)" -v wa="$(field full 1)" \
+       -v b="$(field cert 6)" -v wb="$(field cert 1)" \
+       'BEGIN { x = 100 * a / hz / (wa / 1000 * k); y = 100 * b / hz / (wb / 1000 * k);
+                if (x > 10 || y > 10) printf "%.0f%% and %.0f%%", x, y }')
+[ -z "$busy" ] || printf '  NOTE: other processes used %s of the cores during the full and certificate runs: the\n  measured rates (and their ratios to the limit) understate what tdsprobe does on idle cores\n' "$busy"
 printf 'RSS per in-flight probe = (peak RSS at --concurrency %d - peak RSS of a 1-target run) / %d:\n' \
     "$conc" "$k"
 printf '  full %.1f MB - %.1f MB -> %s KiB; certificate %.1f MB -> %s KiB; floor: one bare mbedTLS\n' \
