@@ -275,8 +275,9 @@ static const struct client_text client_texts[] = {
     {"tedious", PROBE_DIAG_UNTRUSTED_CHAIN, "self_signed", TEDIOUS_FAIL "self-signed certificate"},
     {"tedious", PROBE_DIAG_UNTRUSTED_CHAIN, "chain_root",
      TEDIOUS_FAIL "self-signed certificate in certificate chain"},
+    /* leaf + intermediate from an unknown CA: what tedious 19.2 printed (agreement test) */
     {"tedious", PROBE_DIAG_UNTRUSTED_CHAIN, NULL,
-     TEDIOUS_FAIL "unable to verify the first certificate"},
+     TEDIOUS_FAIL "unable to get local issuer certificate"},
     {"tedious", PROBE_DIAG_NAME_MISMATCH, "ip",
      TEDIOUS_FAIL "Hostname/IP does not match certificate's altnames: IP: {name} is not in the "
                   "cert's list: {cert_altnames}"},
@@ -285,6 +286,10 @@ static const struct client_text client_texts[] = {
                   "the cert's altnames: {cert_altnames}"},
     {"tedious", PROBE_DIAG_EXPIRED, NULL, TEDIOUS_FAIL "certificate has expired"},
     {"tedious", PROBE_DIAG_FORCIBLY_CLOSED, NULL, "Connection lost - read ECONNRESET"},
+    {"tedious", PROBE_DIAG_PROTOCOL_MISMATCH, NULL,
+     TEDIOUS_FAIL "error:0A000102:SSL routines:ssl_choose_client_version:unsupported protocol"},
+    /* it sent LOGIN7 in cleartext, then the server hung up (agreement test) */
+    {"tedious", PROBE_DIAG_ENCRYPTION_NOT_SUPPORTED, NULL, "Connection lost - socket hang up"},
     {"tedious", PROBE_DIAG_ENCRYPTION_REQUIRED, NULL,
      "Server requires encryption, set 'encrypt' config option to true."},
 

@@ -917,6 +917,30 @@ static void cause_cert(struct dctx *c, const struct tls_finding *f)
     }
 }
 
+/* The first expired / not-yet-valid error finding, or NULL. */
+static const struct tls_finding *date_error(const struct tls_verdict *v)
+{
+    for (size_t i = 0; i < v->n && i < TLS_MAX_FINDINGS; i++) {
+        const struct tls_finding *f = &v->f[i];
+        if (f->severity == TLS_SEV_ERROR &&
+            (f->code == TLS_F_EXPIRED || f->code == TLS_F_NOT_YET_VALID)) {
+            return f;
+        }
+    }
+    return NULL;
+}
+
+/* Node (tedious) reports OpenSSL's last verification error, and OpenSSL checks the dates
+ * after the chain: an expired certificate from an unknown CA is "certificate has expired"
+ * there (seen with tedious 19.2 against fakesql), while Schannel names the chain first. */
+static bool date_error_first(const struct dctx *c)
+{
+    const struct probe_target *t = c->r->target;
+
+    return t != NULL && strcmp(t->client.driver, "tedious") == 0 &&
+           date_error(&c->r->verdict) != NULL;
+}
+
 static bool decide_chain(struct dctx *c)
 {
     bool unmapped;
@@ -932,6 +956,9 @@ static bool decide_chain(struct dctx *c)
     f = first_error(&c->r->verdict, &unmapped);
     if (f == NULL) {
         return false;
+    }
+    if (f->code == TLS_F_UNTRUSTED_CHAIN && date_error_first(c)) {
+        f = date_error(&c->r->verdict);
     }
     /* an error the contract has no code for (an unparsable certificate): the client cannot
      * build a trusted chain from it */

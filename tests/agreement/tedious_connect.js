@@ -57,7 +57,7 @@ function parseArgs(argv) {
 // (ERR_TLS_CERT_ALTNAME_INVALID) and the X509_V_ERR names Node reports for chain checks.
 const X509_CODES = /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|CERT_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH|INVALID_PURPOSE|INVALID_CA|PATH_LENGTH_EXCEEDED|EE_KEY_TOO_SMALL|CA_KEY_TOO_SMALL|CA_MD_TOO_WEAK)/;
 
-function classify(err, tlsStarted) {
+function classify(err) {
   if (!err) return 'connected';
   const cause = err.cause || {};
   if (err.code === 'ELOGIN') return 'login_failed';
@@ -65,8 +65,7 @@ function classify(err, tlsStarted) {
   if (err.code === 'ETIMEOUT') return 'timeout';
   if (typeof cause.code === 'string' && X509_CODES.test(cause.code)) return 'tls_error';
   if (cause.library === 'SSL routines' || typeof cause.reason === 'string') return 'tls_error';
-  // The peer hung up or reset during the handshake: a socket error, as tedious reports it.
-  void tlsStarted;
+  // the peer hung up or reset (also mid-handshake): a socket error, as tedious reports it
   return 'socket_error';
 }
 
@@ -92,13 +91,12 @@ function main() {
   const result = { outcome: null, code: null, message: null, cause_code: null,
                    cause_message: null, encrypted: false, tls_version: null, states: [] };
   let printed = false;
-  let tlsStarted = false;
   let conn;
 
   function finish(err) {
     if (printed) return;
     printed = true;
-    result.outcome = classify(err, tlsStarted);
+    result.outcome = classify(err);
     if (err) {
       result.code = err.code === undefined ? null : err.code;
       result.message = err.message;
@@ -133,10 +131,7 @@ function main() {
   conn.on('error', (err) => finish(err));
   const origTransition = conn.transitionTo;
   conn.transitionTo = function (state) {
-    if (state && state.name) {
-      result.states.push(state.name);
-      if (state.name === 'SentTLSSSLNegotiation') tlsStarted = true;
-    }
+    if (state && state.name) result.states.push(state.name);
     return origTransition.apply(this, arguments);
   };
   conn.connect((err) => finish(err));

@@ -343,37 +343,59 @@ def cases(client):
             yield scen, setting
 
 
+def run_case(srv, client, scen, setting, bad_cert, settings):
+    """One case: the real client, then tdsprobe, against srv. Returns (row, errs, details)."""
+    client_args, probe_args, has_ca = settings[setting]
+    n = len(srv.connections())
+    real = run_tedious(srv.port, client_args) if client == "tedious" else \
+        run_tsql(srv.port, client_args)
+    try:
+        conn_client = srv.wait_outcome(n + 1, timeout=15)[n]
+    except AssertionError as e:
+        raise AssertionError("fakesql logged no line for the client's connection.\n"
+                             "client: %s\n%s" % (json.dumps(real, sort_keys=True), e))
+    probe = run_probe(srv.port, probe_args, client)
+    try:
+        conn_probe = srv.wait_outcome(n + 2, timeout=15)[n + 1]
+    except AssertionError as e:
+        raise AssertionError("fakesql logged no line for tdsprobe's connection.\n"
+                             "tdsprobe: %s\n%s" % (json.dumps(probe, sort_keys=True), e))
+    errs = check_case(client, scen, setting, bad_cert, has_ca, real, probe, conn_client,
+                      conn_probe)
+    row = ("%s/%s" % (real["outcome"], real["kind"]),
+           "%s %s" % (probe["status"], probe["diagnosis"]["code"]), probe.get("tls_scope"),
+           probe["client"]["validates"], "AGREE" if not errs else "DISAGREE")
+    return row, errs, (real, conn_client, probe)
+
+
 def run(client, pattern=None, verbose=False):
     settings = TEDIOUS_SETTINGS if client == "tedious" else FREETDS_SETTINGS
     failures = []
-    rows = []
     texts = []
+    count = 0
     t0 = time.monotonic()
+    print("%-40s %-34s %-32s %-10s %-9s" % ("case", "client did", "tdsprobe predicted",
+                                           "tls_scope", "validates"))
     for scen, (config, bad_cert) in SCENARIOS.items():
         names = [s for s in settings if not pattern or pattern in "%s/%s/%s" % (client, scen, s)]
         if not names:
             continue
         with FakeSQL(config, certs_dir=CERTS, binary=FAKESQL) as srv:
             for setting in names:
-                client_args, probe_args, has_ca = settings[setting]
                 case_id = "%s/%s/%s" % (client, scen, setting)
-                n = len(srv.connections())
-                if client == "tedious":
-                    real = run_tedious(srv.port, client_args)
-                else:
-                    real = run_tsql(srv.port, client_args)
-                conn_client = srv.wait_outcome(n + 1, timeout=10)[n]
-                probe = run_probe(srv.port, probe_args, client)
-                conn_probe = srv.wait_outcome(n + 2, timeout=10)[n + 1]
-                errs = check_case(client, scen, setting, bad_cert, has_ca, real, probe,
-                                  conn_client, conn_probe)
-                verdict = "%s %s" % (probe["status"], probe["diagnosis"]["code"])
-                rows.append((case_id, "%s/%s" % (real["outcome"], real["kind"]), verdict,
-                             probe.get("tls_scope"), probe["client"]["validates"],
-                             "AGREE" if not errs else "DISAGREE"))
-                if verbose or errs:
-                    print("%-40s client=%-34s tdsprobe=%-30s scope=%s validates=%s %s"
-                          % rows[-1])
+                count += 1
+                try:
+                    row, errs, (real, conn_client, probe) = run_case(srv, client, scen, setting,
+                                                                     bad_cert, settings)
+                except AssertionError as e:
+                    # the case could not be judged; the rest of this scenario is skipped with
+                    # it (fakesql's connection count is off), the next scenario starts afresh
+                    print("%-40s ERROR\n    %s" % (case_id, str(e).replace("\n", "\n    ")))
+                    failures.append(case_id)
+                    break
+                print("%-40s %-34s %-32s %-10s %-9s %s" % ((case_id,) + row))
+                if verbose:
+                    print("    client:   " + json.dumps(real, sort_keys=True))
                 text = text_difference(real, probe)
                 if text:
                     texts.append((case_id, text))
@@ -388,16 +410,23 @@ def run(client, pattern=None, verbose=False):
                     print("    fakesql (client's connection): " + json.dumps(conn_client))
                     print("    tdsprobe: " + json.dumps(probe, sort_keys=True))
                     failures.append(case_id)
-    print("%s: %d cases, %d disagreements, %.1f s"
-          % (client, len(rows), len(failures), time.monotonic() - t0))
+    print("%s: %d cases, %d failed, %.1f s" % (client, count, len(failures),
+                                               time.monotonic() - t0))
     if texts:
         # informational: the texts live in probe/probe_diag.c; the verdicts above are the test
-        print("text differences (tdsprobe's diagnosis.message vs the client's own message):")
+        print("text differences (the client's own message vs tdsprobe's diagnosis.message):")
         for case_id, (want, got) in texts:
-            print("  %s\n    client:   %s\n    tdsprobe: %s" % (case_id, want, got))
+            print("  %s\n    client:   %s\n    tdsprobe: %s"
+                  % (case_id, want.strip(), got.strip()))
     pending = [c for c in failures if c in PROFILE_CORRECTIONS]
     if pending:
-        print("waiting for profile corrections: " + ", ".join(pending))
+        print("waiting for corrections (see CORRECTIONS): " + ", ".join(pending))
+    done = [c for c in PROFILE_CORRECTIONS
+            if c.startswith(client + "/") and c not in failures and
+            (not pattern or pattern in c)]
+    if done:
+        print("listed in CORRECTIONS but agreeing now (drop them from the list): "
+              + ", ".join(done))
     return not failures
 
 

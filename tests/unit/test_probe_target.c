@@ -223,7 +223,7 @@ static const struct driver_case driver_cases[] = {
     { "go-mssqldb", OPT, false, true, false, TDS_ENC_NOT_SUP, NONE, false },
     { "go-mssqldb", OPT, false, true, false, TDS_ENC_REQ, FULL, true }, /* note 2 */
     { "tedious", MAND, false, false, false, TDS_ENC_ON, FULL, true },
-    { "tedious", MAND, false, false, false, TDS_ENC_NOT_SUP, NONE, false }, /* note 3 */
+    { "tedious", MAND, false, false, false, TDS_ENC_NOT_SUP, TERM, false }, /* agreement */
     { "tedious", MAND, false, false, false, TDS_ENC_OFF, NONE, false },
     { "tedious", OPT, false, false, false, TDS_ENC_NOT_SUP, NONE, false }, /* note 4 */
     { "tedious", OPT, false, false, false, TDS_ENC_REQ, TERM, false },
