@@ -85,8 +85,10 @@ bool probe_audit_next(struct probe_audit *a, struct probe_audit_step *step)
     case STAGE_VERSIONS:
         offer(step, a->version, ids, suites_for(a->version, ids, PROBE_AUDIT_MAX_SUITES));
         break;
-    case STAGE_TLS13:
-        offer(step, TLS_V13, ids, 0);
+    case STAGE_TLS13: /* no suites: a hand-built ClientHello */
+        step->version = TLS_V13;
+        step->n = 0;
+        step->suites[0] = 0;
         break;
     case STAGE_SUITES:
         offer(step, a->version, a->left, a->n_left);
