@@ -208,8 +208,9 @@ row() { # row NAME LABEL COUNT
     read -r wall u s m f o < "$work/$1.stats"
     awk -v l="$2" -v c="$3" -v w="$wall" -v u="$u" -v s="$s" -v m="$m" -v f="$f" -v o="$o" \
         -v hz="$hz" -v k="$cores" \
-        'BEGIN { printf "%-38s %9.0f %8.2f %10.3f %7.1fMB %10.3f %7.0f%%\n", l, c / (w / 1000),
-                 w / 1000, (u + s) * 1000 / c, m / 1024, f / hz * 1000 / c,
+        'BEGIN { r = c / (w / 1000);
+                 printf "%-38s %9." (r < 10 ? 2 : 0) "f %8.2f %10.3f %7.1fMB %10.3f %7.0f%%\n", l,
+                 r, w / 1000, (u + s) * 1000 / c, m / 1024, f / hz * 1000 / c,
                  100 * o / hz / (w / 1000 * k) }'
 }
 row full "tdsprobe (full handshake)" "$n"

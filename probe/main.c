@@ -12,7 +12,9 @@
 #include "probe/probe_connstr.h"
 #include "probe/probe_engine.h"
 #include "probe/probe_monitor.h"
+#include "probe/probe_overrides.h"
 #include "probe/probe_report.h"
+#include "probe/probe_serve.h"
 #include "probe/probe_summary.h"
 #include "probe/probe_target.h"
 #include "probe/probe_targetlist.h"
@@ -21,15 +23,8 @@
 
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_NAGIOS, FORMAT_PROMETHEUS };
 
-/* Client options given on the command line: they win over a connection string's keywords. */
-enum {
-    SET_ENCRYPT = 1 << 0, SET_TSC = 1 << 1, SET_HNIC = 1 << 2, SET_CA = 1 << 3,
-    SET_TLS_MIN = 1 << 4, SET_TLS_MAX = 1 << 5, SET_HANDSHAKE = 1 << 6, SET_DRIVER = 1 << 7,
-};
-
 struct cli {
-    struct probe_client client; /* the explicit values (see set) */
-    unsigned set;
+    struct probe_overrides ov; /* client options given here: they win over a connection string */
     enum format format;
     double timeout_s;
     unsigned concurrency;
@@ -105,6 +100,10 @@ static const char usage_text[] =
     "  --no-color                     no ANSI colours in text output\n"
     "  -h, --help                     this help;   --version   the version\n"
     "\n"
+    "Exporter:\n"
+    "  tdsprobe serve --help          run as a Prometheus exporter (multi-target pattern:\n"
+    "                                 GET /probe?target=...), Prometheus schedules the probes\n"
+    "\n"
     "Exit codes: 0 every target would connect; 1 at least one would fail for a TLS or\n"
     "certificate reason; 2 at least one could not be probed (DNS, refused, timeout, not TDS);\n"
     "64 usage error. When targets both fail and error, 2 wins. --format nagios exits with the\n"
@@ -132,19 +131,6 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
     return EXIT_USAGE;
 }
 
-static int parse_tls_version(const char *s, int *out)
-{
-    static const char *const names[] = { "1.0", "1.1", "1.2" };
-
-    for (int i = 0; i < 3; i++) {
-        if (strcmp(s, names[i]) == 0) {
-            *out = TLS_V10 + i;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 static int parse_seconds(const char *s, double *out)
 {
     char *end;
@@ -164,14 +150,6 @@ static int parse_count(const char *s, unsigned *out)
     if (*s == '\0' || *end != '\0' || errno || v == 0 || v > 100000)
         return -1;
     *out = (unsigned)v;
-    return 0;
-}
-
-static int copy_opt(char *dst, size_t cap, const char *src, const char *what)
-{
-    if (strlen(src) >= cap)
-        return usage_error("%s is too long", what);
-    snprintf(dst, cap, "%s", src);
     return 0;
 }
 
@@ -252,21 +230,43 @@ static int read_targets(struct cli *c, const char *path)
     return rc ? usage_error("%s", err) : 0;
 }
 
-static int apply_encrypt(struct cli *c, const char *v)
+/* Client options: one setter shared with the exporter's modules (probe/probe_overrides.h). */
+static const struct {
+    int id;
+    const char *key;
+} client_opts[] = {
+    { OPT_CA, "ca_file" }, { OPT_ENCRYPT, "encrypt" }, { OPT_TSC, "trust_server_certificate" },
+    { OPT_HNIC, "host_name_in_certificate" }, { OPT_TLS_MIN, "tls_min" },
+    { OPT_TLS_MAX, "tls_max" }, { OPT_HANDSHAKE, "handshake" }, { OPT_DRIVER, "driver" },
+};
+
+/* 1 when id is a client option (applied, or a usage error in *rc), 0 otherwise. */
+static int apply_client_option(struct cli *c, int id, const char *arg, int *rc)
 {
-    if (strcasecmp(v, "optional") == 0)
-        c->client.encrypt = PROBE_ENCRYPT_OPTIONAL, c->set |= SET_ENCRYPT;
-    else if (strcasecmp(v, "mandatory") == 0)
-        c->client.encrypt = PROBE_ENCRYPT_MANDATORY, c->set |= SET_ENCRYPT;
-    else if (strcasecmp(v, "strict") == 0)
-        c->client.encrypt = PROBE_ENCRYPT_STRICT, c->set |= SET_ENCRYPT;
-    else
-        return usage_error("--encrypt takes optional, mandatory or strict, not '%s'", v);
+    char err[400];
+
+    for (size_t i = 0; i < sizeof(client_opts) / sizeof(client_opts[0]); i++) {
+        if (client_opts[i].id != id)
+            continue;
+        char opt[40];
+        snprintf(opt, sizeof(opt), "--%s", client_opts[i].key);
+        for (char *p = opt; *p; p++)
+            *p = *p == '_' ? '-' : *p;
+        *rc = 0;
+        if (probe_overrides_set(&c->ov, client_opts[i].key, id == OPT_TSC ? "true" : arg, err,
+                                sizeof(err)) != 0)
+            *rc = usage_error("%s: %s", opt, err);
+        return 1;
+    }
     return 0;
 }
 
 static int apply_option(struct cli *c, int id, const char *arg)
 {
+    int rc;
+
+    if (apply_client_option(c, id, arg, &rc))
+        return rc;
     switch (id) {
     case OPT_JSON:
         c->format = FORMAT_JSON;
@@ -280,52 +280,12 @@ static int apply_option(struct cli *c, int id, const char *arg)
         return parse_days(arg, id == OPT_WARN ? &c->warn_days : &c->crit_days)
                    ? usage_error("--%s takes a number of days, not '%s'",
                                  id == OPT_WARN ? "warn-days" : "crit-days", arg) : 0;
-    case OPT_CA:
-        if (access(arg, R_OK) != 0)
-            return usage_error("cannot read --ca-file '%s'", arg);
-        c->set |= SET_CA;
-        return copy_opt(c->client.ca_file, sizeof(c->client.ca_file), arg, "--ca-file");
-    case OPT_ENCRYPT:
-        return apply_encrypt(c, arg);
-    case OPT_TSC:
-        c->client.trust_server_certificate = true;
-        c->set |= SET_TSC;
-        return 0;
-    case OPT_HNIC:
-        c->set |= SET_HNIC;
-        return copy_opt(c->client.host_name_in_certificate,
-                        sizeof(c->client.host_name_in_certificate), arg,
-                        "--host-name-in-certificate");
-    case OPT_TLS_MIN:
-        c->set |= SET_TLS_MIN;
-        return parse_tls_version(arg, &c->client.tls_min)
-                   ? usage_error("--tls-min takes 1.0, 1.1 or 1.2, not '%s'", arg) : 0;
-    case OPT_TLS_MAX:
-        c->set |= SET_TLS_MAX;
-        return parse_tls_version(arg, &c->client.tls_max)
-                   ? usage_error("--tls-max takes 1.0, 1.1 or 1.2, not '%s'", arg) : 0;
     case OPT_TIMEOUT:
         return parse_seconds(arg, &c->timeout_s)
                    ? usage_error("--timeout takes seconds (0 < s <= 3600), not '%s'", arg) : 0;
     case OPT_CONC:
         return parse_count(arg, &c->concurrency)
                    ? usage_error("--concurrency takes 1..100000, not '%s'", arg) : 0;
-    case OPT_HANDSHAKE:
-        if (strcmp(arg, "full") == 0 || strcmp(arg, "certificate") == 0) {
-            c->client.handshake = arg[0] == 'f' ? TLS_HANDSHAKE_FULL : TLS_HANDSHAKE_CERTIFICATE;
-            c->set |= SET_HANDSHAKE;
-            return 0;
-        }
-        return usage_error("--handshake takes full or certificate, not '%s'", arg);
-    case OPT_DRIVER: {
-        struct probe_client probe;
-        if (probe_client_set_driver(&probe, arg) != 0)
-            return usage_error("--driver takes one of %s, not '%s'", probe_client_driver_list(),
-                               arg);
-        snprintf(c->client.driver, sizeof(c->client.driver), "%s", probe.driver);
-        c->set |= SET_DRIVER;
-        return 0;
-    }
     case OPT_DRY_RUN:
         c->dry_run = true;
         return 0;
@@ -438,7 +398,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
         if (rc)
             return rc;
     }
-    if ((c->set & SET_TLS_MIN) && (c->set & SET_TLS_MAX) && c->client.tls_min > c->client.tls_max)
+    if ((c->ov.set & PROBE_SET_TLS_MIN) && (c->ov.set & PROBE_SET_TLS_MAX) &&
+        c->ov.client.tls_min > c->ov.client.tls_max)
         return usage_error("%s", "--tls-min is above --tls-max");
     for (int i = optind; i < argc; i++) {
         if (probe_targetlist_add(&c->targets, argv[i]) < 0)
@@ -446,62 +407,6 @@ static int parse_args(struct cli *c, int argc, char **argv)
     }
     if (c->targets.n == 0)
         return usage_error("%s", "no TARGET given (a host name, host,port, ... or -f FILE)");
-    return 0;
-}
-
-/* The command line's client options on top of a profile (a driver's defaults, or what a
- * connection string said). */
-static void apply_overrides(const struct cli *c, struct probe_client *dst)
-{
-    const struct probe_client *o = &c->client;
-
-    if (c->set & SET_ENCRYPT)
-        dst->encrypt = o->encrypt;
-    if (c->set & SET_TSC)
-        dst->trust_server_certificate = true;
-    if (c->set & SET_HNIC)
-        memcpy(dst->host_name_in_certificate, o->host_name_in_certificate,
-               sizeof(dst->host_name_in_certificate));
-    if ((c->set & SET_CA) || dst->ca_file[0] == '\0')
-        memcpy(dst->ca_file, o->ca_file, sizeof(dst->ca_file));
-    if (c->set & SET_TLS_MIN)
-        dst->tls_min = o->tls_min;
-    if (c->set & SET_TLS_MAX)
-        dst->tls_max = o->tls_max;
-    if (c->set & SET_HANDSHAKE)
-        dst->handshake = o->handshake;
-}
-
-/* One TARGET: a connection string (parsed as its driver parses it) or a host form. */
-static int make_target(const struct cli *c, const char *text, struct probe_target *t, char *err,
-                       size_t errlen)
-{
-    memset(t, 0, sizeof(*t));
-    if (probe_connstr_detect(text) != PROBE_CS_NONE) {
-        if (probe_connstr_parse(text, t, err, errlen) != 0)
-            return -1;
-        int min, max;
-        probe_client_driver_tls(&t->client, &min, &max);
-        if (t->client.tls_min == TLS_V10 && t->client.tls_max == TLS_V12) {
-            t->client.tls_min = min; /* the string named no TLS version: the driver's range */
-            t->client.tls_max = max;
-        }
-        if (c->set & SET_DRIVER) { /* the string's keywords stay; the driver's TLS range */
-            snprintf(t->client.driver, sizeof(t->client.driver), "%s", c->client.driver);
-            probe_client_driver_tls(&t->client, &t->client.tls_min, &t->client.tls_max);
-        }
-    } else {
-        probe_client_default(&t->client);
-        if (c->set & SET_DRIVER) /* the driver's defaults: Encrypt, trust, TLS range */
-            probe_client_set_driver(&t->client, c->client.driver);
-        if (probe_target_parse(text, t, err, errlen) != 0)
-            return -1;
-    }
-    apply_overrides(c, &t->client);
-    if (t->client.tls_min > t->client.tls_max) {
-        snprintf(err, errlen, "TLS range is empty for '%.200s' (minimum above maximum)", t->text);
-        return -1;
-    }
     return 0;
 }
 
@@ -537,7 +442,7 @@ static int add_targets(struct cli *c, struct probe_engine *e)
         return usage_error("%s", "out of memory");
     int rc = 0;
     for (size_t i = 0; i < c->targets.n && rc == 0; i++) {
-        if (make_target(c, c->targets.items[i], t, err, sizeof(err)) != 0)
+        if (probe_make_target(&c->ov, c->targets.items[i], 0, t, err, sizeof(err)) != 0)
             rc = usage_error("bad target: %s", err);
         else if (c->dry_run)
             print_dry_run(t);
@@ -578,7 +483,9 @@ int main(int argc, char **argv)
     struct probe_engine *e = NULL;
     uv_loop_t loop;
 
-    probe_client_default(&c.client);
+    if (argc > 1 && strcmp(argv[1], "serve") == 0)
+        return probe_serve_main(argc - 1, argv + 1);
+    probe_overrides_init(&c.ov);
     c.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
     int rc = parse_args(&c, argc, argv);
     if (rc)

@@ -38,6 +38,7 @@ struct probe_target {
     uint16_t port;       /* 0 = not given (1433 unless an instance is resolved) */
     char instance[33];   /* "" = default instance */
     struct probe_client client; /* the profile for this target */
+    void *user;          /* the front end's own tag, handed back in result->target->user */
 };
 
 enum probe_status { PROBE_STATUS_OK, PROBE_STATUS_FAIL, PROBE_STATUS_ERROR };

@@ -653,6 +653,8 @@ static void engine_pump(struct probe_engine *e)
         e->queue[e->q_next++] = NULL;
         job_start(j);
     }
+    if (e->q_next == e->q_len) /* a long-running exporter must not grow the queue forever */
+        e->q_next = e->q_len = 0;
 }
 
 /* ---- profiles: one TLS config per distinct (trust store, versions, mode) ---- */

@@ -7,11 +7,17 @@ find_program(TDSPROBE_PROMETHEUS prometheus)
 if(TDSPROBE_PROMTOOL AND TDSPROBE_PROMETHEUS)
     # The exposition (promtool check metrics), bad requests, disconnects, the concurrency limit,
     # shutdown, and a real Prometheus scraping through the multi-target relabelling.
+    set(serve_env
+        "TDSPROBE=$<TARGET_FILE:tdsprobe>"
+        "FAKESQL=$<TARGET_FILE:fakesql>"
+        "TDSPROBE_CERTS=${TDSPROBE_CERTS}"
+        "PYTHONPATH=${CMAKE_SOURCE_DIR}/tests/lib"
+        "PROMTOOL=${TDSPROBE_PROMTOOL}"
+        "PROMETHEUS=${TDSPROBE_PROMETHEUS}")
     add_test(NAME integration_serve
              COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/test_serve.py -v)
     set_tests_properties(integration_serve PROPERTIES
-        FIXTURES_REQUIRED certs TIMEOUT 120
-        ENVIRONMENT "TDSPROBE=$<TARGET_FILE:tdsprobe>;FAKESQL=$<TARGET_FILE:fakesql>;TDSPROBE_CERTS=${TDSPROBE_CERTS};PYTHONPATH=${CMAKE_SOURCE_DIR}/tests/lib;PROMTOOL=${TDSPROBE_PROMTOOL};PROMETHEUS=${TDSPROBE_PROMETHEUS}")
+        FIXTURES_REQUIRED certs TIMEOUT 120 ENVIRONMENT "${serve_env}")
     # The scrape configuration users copy.
     add_test(NAME samples_prometheus_config
              COMMAND ${TDSPROBE_PROMTOOL} check config
@@ -19,6 +25,6 @@ if(TDSPROBE_PROMTOOL AND TDSPROBE_PROMETHEUS)
 else()
     foreach(name integration_serve samples_prometheus_config)
         add_test(NAME ${name} COMMAND sh -c
-            "echo 'promtool/prometheus not found: apt-get install prometheus (scripts/bootstrap.sh test)'; exit 1")
+            "echo 'promtool or prometheus missing: apt-get install prometheus'; exit 1")
     endforeach()
 endif()
