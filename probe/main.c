@@ -59,8 +59,9 @@ static const char usage_text[] =
     "Client settings (named after the connection-string keywords):\n"
     "  --encrypt optional|mandatory|strict\n"
     "                                 Encrypt= (default mandatory: SqlClient 4+, ODBC 18, JDBC);\n"
-    "                                 optional sends ENCRYPTION=OFF: login-only TLS, no validation;\n"
-    "                                 strict is TDS 8.0: TLS first (ALPN tds/8.0), always validated\n"
+    "                                 optional sends ENCRYPTION=OFF: login-only TLS, not\n"
+    "                                 validated; strict is TDS 8.0: TLS first (ALPN tds/8.0),\n"
+    "                                 always validated\n"
     "  --trust-server-certificate     TrustServerCertificate=True: skip every certificate check\n"
     "  --host-name-in-certificate N   check the certificate against N instead of the host\n"
     "  --ca-file FILE                 trust these CAs instead of the system trust store\n"
@@ -74,7 +75,8 @@ static const char usage_text[] =
     "  --protocols                    one handshake per TLS version 1.0, 1.1, 1.2: accepted or\n"
     "                                 rejected (and how); says whether TLS 1.2 is enforced\n"
     "  --ciphers                      also the suites each accepted version takes, in the\n"
-    "                                 server's order, with weak ones flagged (implies --protocols)\n"
+    "                                 server's order, with weak ones flagged (implies\n"
+    "                                 --protocols)\n"
     "  --audit-max-connections N      at most N audit connections per target (default 100)\n"
     "  --audit-pause MS               wait MS milliseconds between them (fragile servers)\n"
     "  --list-suites                  the cipher suites --ciphers offers, and their flags\n"
@@ -423,7 +425,8 @@ static void print_dry_run(const struct probe_target *t)
         snprintf(port, sizeof(port), "port from SQL Server Browser");
     printf("%s\n  -> host %s, %s%s%s; driver %s, Encrypt=%s, TrustServerCertificate=%s, "
            "sends ENCRYPTION=%s, TLS %s-%s%s%s\n",
-           t->text, t->host, port, t->instance[0] ? ", instance " : "", t->instance, cl->driver, probe_encrypt_name(cl->encrypt),
+           t->text, t->host, port, t->instance[0] ? ", instance " : "", t->instance, cl->driver,
+           probe_encrypt_name(cl->encrypt),
            cl->trust_server_certificate ? "true" : "false",
            tds_enc_name(probe_client_encryption_byte(cl)), tls_version_name(cl->tls_min),
            tls_version_name(cl->tls_max),
