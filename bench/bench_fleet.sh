@@ -252,7 +252,11 @@ limit() { # limit LABEL RATE CCLIENT CSERVER CTDSPROBE
                k, c, s;
         printf "  %-12s each process is one thread: tdsprobe <= 1 / %.3f ms = %.0f/s, ", "", t,
                1000 / t;
-        printf "fakesql <= %d / %.3f ms = %.0f/s\n", sv, s, sv * 1000 / s }'
+        printf "fakesql <= %d / %.3f ms = %.0f/s\n", sv, s, sv * 1000 / s;
+        own = k / ((t + s) / 1000);
+        printf "  %-12s with tdsprobe'"'"'s own CPU instead of the floor: %d / (%.3f + %.3f ms) = %.0f/s", "",
+               k, t, s, own;
+        printf " (measured: %.0f%%)\n", 100 * r / own }'
 }
 limit full "$r_full" "$floor_full" "$s_full" "$c_full"
 limit certificate "$r_cert" "$floor_cert" "$s_cert" "$c_cert"

@@ -58,8 +58,8 @@ static const char *const weak_why[PROBE_WEAK_COUNT] = {
     [PROBE_WEAK_3DES] = "3DES suites accepted (64-bit blocks: SWEET32, CVE-2016-2183)",
     [PROBE_WEAK_RC4] = "RC4 suites accepted (RFC 7465 forbids RC4)",
     [PROBE_WEAK_CBC_SHA1] = "CBC suites with SHA-1 MACs accepted (Lucky13 family; prefer AEAD)",
-    [PROBE_WEAK_NO_FS] = "Suites without forward secrecy accepted (static RSA/ECDH key "
-                         "exchange: a stolen key decrypts recorded traffic)",
+    [PROBE_WEAK_NO_FS] = ("Suites without forward secrecy accepted (static RSA/ECDH key "
+                          "exchange: a stolen key decrypts recorded traffic)"),
     [PROBE_WEAK_NULL] = "NULL suites accepted (no encryption at all)",
 };
 

@@ -94,7 +94,9 @@ static void close_now(struct fsql_conn *c, bool reset)
     uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
 }
 
-static void set_outcome(struct fsql_conn *c, const char *outcome, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void set_outcome(struct fsql_conn *c,
+                                                               const char *outcome,
+                                                               const char *fmt, va_list ap)
 {
     if (c->outcome != NULL)
         return; /* the first cause wins */
