@@ -38,8 +38,7 @@ struct attempt {
     uv_tcp_t tcp;
     uv_connect_t creq;
     struct probe_conn *conn; /* owned by the job (res->tls points into it) */
-    enum attempt_kind kind;
-    bool followup;           /* kind != ATT_MAIN: a side connection, not the verdict */
+    enum attempt_kind kind;  /* anything but ATT_MAIN is a side connection, not the verdict */
     bool closing;
 };
 
@@ -218,7 +217,7 @@ static void track_phase(struct job *j, struct attempt *a)
 {
     enum probe_conn_phase ph = probe_conn_phase(a->conn);
 
-    if (a->followup)
+    if (a->kind != ATT_MAIN)
         return;
     if (j->res.tds8) { /* strict: TLS first, then PRELOGIN inside it */
         if (j->res.phase == PROBE_PHASE_HANDSHAKE && ph != PROBE_CONN_HANDSHAKE) {
@@ -259,7 +258,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread == 0 || a->closing)
         return;
     if (nread < 0) {
-        if (nread != UV_EOF && !a->followup)
+        if (nread != UV_EOF && a->kind == ATT_MAIN)
             j->res.net_error = (int)nread;
         probe_conn_closed(a->conn, nread != UV_EOF);
     } else {
@@ -287,7 +286,7 @@ static void on_connect(uv_connect_t *req, int status)
             audit_step_done(j);
             return;
         }
-        if (a->followup) {
+        if (a->kind != ATT_MAIN) {
             job_finish(j);
             return;
         }
@@ -295,7 +294,7 @@ static void on_connect(uv_connect_t *req, int status)
         connect_next(j);
         return;
     }
-    if (!a->followup) {
+    if (a->kind == ATT_MAIN) {
         uv_ip_name(j->ai_cur->ai_addr, j->res.address, sizeof(j->res.address));
         if (j->res.port == 0)
             j->res.port = j->t.port ? j->t.port : 1433;
@@ -349,8 +348,7 @@ static int make_conn(struct job *j, enum attempt_kind kind, struct probe_conn **
 static void attempt_start(struct job *j, enum attempt_kind kind)
 {
     struct attempt *a = calloc(1, sizeof(*a));
-    bool followup = kind != ATT_MAIN;
-    struct probe_conn **slot = followup ? &j->fconn : &j->conn;
+    struct probe_conn **slot = kind == ATT_MAIN ? &j->conn : &j->fconn; /* side: one at a time */
 
     if (!a) {
         job_finish(j);
@@ -366,7 +364,6 @@ static void attempt_start(struct job *j, enum attempt_kind kind)
     a->job = j;
     a->conn = *slot;
     a->kind = kind;
-    a->followup = followup;
     a->tcp.data = a;
     a->creq.data = a;
     uv_tcp_init(j->e->loop, &a->tcp);
@@ -482,9 +479,9 @@ static void on_deadline(uv_timer_t *t)
         return;
     }
     j->res.timed_out = true;
-    if (j->cur && !j->cur->followup && j->conn)
+    if (j->cur && j->cur->kind == ATT_MAIN && j->conn)
         probe_conn_abort(j->conn);
-    if (j->cur && j->cur->followup && j->fres)
+    if (j->cur && j->cur->kind != ATT_MAIN && j->fres)
         j->res.followup_ran = false;
     job_finish(j);
 }
