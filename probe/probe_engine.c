@@ -12,6 +12,7 @@
 #include "probe/probe_browser.h"
 #include "probe/probe_conn.h"
 #include "probe/probe_diagnose.h"
+#include "probe/probe_target.h"
 #include "probe/probe_truststore.h"
 
 /* One read buffer for the whole engine: libuv hands it to one on_read at a time and every
@@ -71,12 +72,32 @@ struct job {
     int open_handles;
 };
 
+/* A queued target. A fleet file may hold 10,000 targets, so a waiting one costs a few dozen
+ * bytes plus its strings; the job (5 KB: the whole probe_target and the facts) is made only
+ * when its probe starts. Most targets share one client profile, which is interned. */
+struct qitem {
+    char *text;   /* owned */
+    char *host;   /* owned */
+    uint16_t port;
+    char instance[33];
+    const struct probe_client *client; /* interned, owned by the engine */
+    const struct tls_config *cfg, *wide;
+    void *user;
+};
+
+struct client_node {
+    struct client_node *next;
+    uint64_t hash;
+    struct probe_client c;
+};
+
 struct probe_engine {
     uv_loop_t *loop;
     struct probe_engine_opts o;
     struct profile *profiles;
-    struct job **queue;
+    struct qitem *queue;  /* targets not started yet: small, see struct qitem */
     size_t q_len, q_cap, q_next;
+    struct client_node *clients[64]; /* interned client profiles, by hash */
     size_t in_flight;
     struct probe_result *scratch; /* the one full result, built when a probe ends */
     char rbuf[READ_BUF];
@@ -635,6 +656,14 @@ static void job_start(struct job *j)
     snprintf(port, sizeof(port), "%u", j->t.port ? j->t.port : 1433u);
     j->gai.data = j;
     j->resolving = true;
+    if (probe_host_is_ip(j->t.host)) {
+        /* An address needs no DNS: resolve it here rather than queue 1,000 of them behind
+         * the thread pool at the start of a fleet run (a NULL callback makes it synchronous). */
+        hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+        int rc = uv_getaddrinfo(e->loop, &j->gai, NULL, j->t.host, port, &hints);
+        on_resolved(&j->gai, rc, rc == 0 ? j->gai.addrinfo : NULL);
+        return;
+    }
     int rc = uv_getaddrinfo(e->loop, &j->gai, on_resolved, j->t.host, port, &hints);
     if (rc != 0) {
         j->resolving = false;
@@ -643,12 +672,44 @@ static void job_start(struct job *j)
     }
 }
 
+static void qitem_clear(struct qitem *q)
+{
+    free(q->text);
+    free(q->host);
+    q->text = q->host = NULL;
+}
+
+/* The job for a queued target, when its probe starts. NULL only when memory runs out: the
+ * target then gets no result, which the caller's count of results shows. */
+static struct job *job_make(struct probe_engine *e, struct qitem *q)
+{
+    struct job *j = calloc(1, sizeof(*j));
+
+    if (j) {
+        j->e = e;
+        snprintf(j->t.text, sizeof(j->t.text), "%s", q->text);
+        snprintf(j->t.host, sizeof(j->t.host), "%s", q->host);
+        j->t.port = q->port;
+        memcpy(j->t.instance, q->instance, sizeof(j->t.instance));
+        j->t.client = *q->client;
+        j->t.user = q->user;
+        j->cfg = q->cfg;
+        j->wide = q->wide;
+        j->res.tds8 = q->client->encrypt == PROBE_ENCRYPT_STRICT;
+        j->res.t_resolve = j->res.t_browser = j->res.t_connect = -1;
+        j->res.t_prelogin = j->res.t_handshake = -1;
+        j->res.phase = PROBE_PHASE_RESOLVE;
+    }
+    qitem_clear(q);
+    return j;
+}
+
 static void engine_pump(struct probe_engine *e)
 {
     while (e->in_flight < e->o.concurrency && e->q_next < e->q_len) {
-        struct job *j = e->queue[e->q_next];
-        e->queue[e->q_next++] = NULL;
-        job_start(j);
+        struct job *j = job_make(e, &e->queue[e->q_next++]);
+        if (j)
+            job_start(j);
     }
     if (e->q_next == e->q_len) /* a long-running exporter must not grow the queue forever */
         e->q_next = e->q_len = 0;
@@ -689,17 +750,42 @@ static const struct tls_config *profile_get(struct probe_engine *e, const char *
     return p->cfg;
 }
 
-static int queue_push(struct probe_engine *e, struct job *j)
+/* One shared copy per distinct client profile (callers zero their targets, so equal profiles
+ * are equal bytes). */
+static const struct probe_client *client_intern(struct probe_engine *e,
+                                                const struct probe_client *c)
+{
+    const unsigned char *b = (const unsigned char *)c;
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    size_t nb = sizeof(e->clients) / sizeof(e->clients[0]);
+
+    for (size_t i = 0; i < sizeof(*c); i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    for (struct client_node *n = e->clients[h % nb]; n; n = n->next) {
+        if (n->hash == h && memcmp(&n->c, c, sizeof(*c)) == 0)
+            return &n->c;
+    }
+    struct client_node *n = malloc(sizeof(*n));
+    if (!n)
+        return NULL;
+    n->hash = h;
+    n->c = *c;
+    n->next = e->clients[h % nb];
+    e->clients[h % nb] = n;
+    return &n->c;
+}
+
+static int queue_push(struct probe_engine *e, const struct qitem *item)
 {
     if (e->q_len == e->q_cap) {
         size_t cap = e->q_cap ? e->q_cap * 2 : 64;
-        struct job **q = realloc(e->queue, cap * sizeof(*q));
+        struct qitem *q = realloc(e->queue, cap * sizeof(*q));
         if (!q)
             return -1;
         e->queue = q;
         e->q_cap = cap;
     }
-    e->queue[e->q_len++] = j;
+    e->queue[e->q_len++] = *item;
     return 0;
 }
 
@@ -708,28 +794,26 @@ int probe_engine_add(struct probe_engine *e, const struct probe_target *t, char 
 {
     const struct probe_client *c = &t->client;
     const char *ca = c->ca_file[0] ? c->ca_file : probe_truststore_find();
-    struct job *j = calloc(1, sizeof(*j));
+    bool strict = c->encrypt == PROBE_ENCRYPT_STRICT;
+    struct qitem q = { .port = t->port, .user = t->user };
 
-    if (!j) {
+    /* mbedTLS 2.28 speaks TLS 1.2 at most, also in strict mode (TLS 1.3: --protocols). Configs
+     * are made here, not at start, so a bad CA file is a usage error before any probe runs. */
+    q.cfg = profile_get(e, ca, strict, c->tls_min, c->tls_max > TLS_V12 ? TLS_V12 : c->tls_max,
+                        c->handshake, err, errlen);
+    q.wide = q.cfg ? profile_get(e, ca, false, TLS_V10, TLS_V12, TLS_HANDSHAKE_CERTIFICATE, err,
+                                 errlen) : NULL;
+    if (!q.cfg || !q.wide)
+        return -1;
+    memcpy(q.instance, t->instance, sizeof(q.instance));
+    q.client = client_intern(e, c);
+    q.text = strdup(t->text);
+    q.host = strdup(t->host);
+    if (!q.client || !q.text || !q.host || queue_push(e, &q) != 0) {
+        qitem_clear(&q);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    j->e = e;
-    j->t = *t;
-    bool strict = c->encrypt == PROBE_ENCRYPT_STRICT;
-    /* mbedTLS 2.28 speaks TLS 1.2 at most, also in strict mode (TLS 1.3: --protocols). */
-    j->cfg = profile_get(e, ca, strict, c->tls_min, c->tls_max > TLS_V12 ? TLS_V12 : c->tls_max,
-                         c->handshake, err, errlen);
-    j->wide = j->cfg ? profile_get(e, ca, false, TLS_V10, TLS_V12, TLS_HANDSHAKE_CERTIFICATE,
-                                   err, errlen) : NULL;
-    if (!j->cfg || !j->wide || queue_push(e, j) != 0) {
-        free(j);
-        return -1;
-    }
-    j->res.tds8 = c->encrypt == PROBE_ENCRYPT_STRICT;
-    j->res.t_resolve = j->res.t_browser = j->res.t_connect = -1;
-    j->res.t_prelogin = j->res.t_handshake = -1;
-    j->res.phase = PROBE_PHASE_RESOLVE;
     engine_pump(e);
     return 0;
 }
@@ -772,8 +856,15 @@ void probe_engine_free(struct probe_engine *e)
         free(p);
     }
     for (size_t i = e->q_next; i < e->q_len; i++)
-        free(e->queue[i]);
+        qitem_clear(&e->queue[i]);
     free(e->queue);
+    for (size_t i = 0; i < sizeof(e->clients) / sizeof(e->clients[0]); i++) {
+        while (e->clients[i]) {
+            struct client_node *n = e->clients[i];
+            e->clients[i] = n->next;
+            free(n);
+        }
+    }
     free(e->scratch);
     free(e);
 }
