@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,11 @@ struct cli {
     size_t n_ok, n_fail, n_error, n_done;
     struct probe_summary *sums; /* for the end-of-run table, Nagios and Prometheus */
     size_t n_sums;
+    unsigned threads;        /* event loops, one engine each (0 = automatic) */
+    pthread_mutex_t lock;    /* results arrive from every loop's thread */
 };
+
+#define MAX_THREADS 16
 
 static const char usage_text[] =
     "Usage: tdsprobe [OPTIONS] TARGET...\n"
@@ -90,6 +95,8 @@ static const char usage_text[] =
     "                                 --ciphers, also per audit connection)\n"
     "  --browser-port PORT            SQL Server Browser UDP port for host\\instance (1434)\n"
     "  --concurrency N                targets probed at once (default 256)\n"
+    "  --threads N                    event loops on their own threads (default: one per core\n"
+    "                                 from 256 targets on, else 1)\n"
     "  -f, --targets FILE             read targets from FILE, one per line ('-' = stdin);\n"
     "                                 blank lines and # comments are skipped, duplicates probed\n"
     "                                 once; a line may be a host or a connection string\n"
@@ -159,7 +166,7 @@ enum opt_id {
     OPT_JSON = 256, OPT_FORMAT, OPT_CA, OPT_ENCRYPT, OPT_TSC, OPT_HNIC, OPT_TLS_MIN, OPT_TLS_MAX,
     OPT_TIMEOUT, OPT_CONC, OPT_HANDSHAKE, OPT_DRIVER, OPT_NO_COLOR, OPT_VERSION, OPT_WARN,
     OPT_CRIT, OPT_BROWSER_PORT, OPT_PROTOCOLS, OPT_CIPHERS, OPT_AUDIT_MAX, OPT_AUDIT_PAUSE,
-    OPT_LIST_SUITES, OPT_DRY_RUN,
+    OPT_LIST_SUITES, OPT_DRY_RUN, OPT_THREADS,
 };
 
 static const struct option long_opts[] = {
@@ -186,6 +193,7 @@ static const struct option long_opts[] = {
     { "audit-pause", required_argument, NULL, OPT_AUDIT_PAUSE },
     { "list-suites", no_argument, NULL, OPT_LIST_SUITES },
     { "dry-run", no_argument, NULL, OPT_DRY_RUN },
+    { "threads", required_argument, NULL, OPT_THREADS },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 },
@@ -288,6 +296,9 @@ static int apply_option(struct cli *c, int id, const char *arg)
     case OPT_CONC:
         return parse_count(arg, &c->concurrency)
                    ? usage_error("--concurrency takes 1..100000, not '%s'", arg) : 0;
+    case OPT_THREADS:
+        return parse_count(arg, &c->threads) || c->threads > MAX_THREADS
+                   ? usage_error("--threads takes 1..%d, not '%s'", MAX_THREADS, arg) : 0;
     case OPT_DRY_RUN:
         c->dry_run = true;
         return 0;
@@ -336,6 +347,7 @@ static void on_result(const struct probe_result *r, void *arg)
 {
     struct cli *c = arg;
 
+    pthread_mutex_lock(&c->lock);
     clear_progress(c);
     if (c->format == FORMAT_JSON) {
         probe_report_json(stdout, r);
@@ -354,8 +366,7 @@ static void on_result(const struct probe_result *r, void *arg)
         c->n_fail++;
     else
         c->n_error++;
-    if (c->progress && c->n_done == c->targets.n)
-        uv_close((uv_handle_t *)&c->progress_timer, NULL);
+    pthread_mutex_unlock(&c->lock);
 }
 
 /* --list-suites: what --ciphers can test, in offer order. */
@@ -436,7 +447,7 @@ static void print_dry_run(const struct probe_target *t)
 
 /* Every target is parsed before any is probed, so a typo on line 900 of a fleet file is a
  * usage error up front rather than a surprise at the end. */
-static int add_targets(struct cli *c, struct probe_engine *e)
+static int add_targets(struct cli *c, struct probe_engine **engines, unsigned n_engines)
 {
     char err[600];
     struct probe_target *t = malloc(sizeof(*t));
@@ -449,7 +460,7 @@ static int add_targets(struct cli *c, struct probe_engine *e)
             rc = usage_error("bad target: %s", err);
         else if (c->dry_run)
             print_dry_run(t);
-        else if (probe_engine_add(e, t, err, sizeof(err)) != 0)
+        else if (probe_engine_add(engines[i % n_engines], t, err, sizeof(err)) != 0)
             rc = usage_error("%s", err);
     }
     free(t);
@@ -460,8 +471,13 @@ static void on_progress(uv_timer_t *timer)
 {
     struct cli *c = timer->data;
 
+    pthread_mutex_lock(&c->lock);
     fprintf(stderr, "\r\033[Ktdsprobe: %zu/%zu done (ok %zu, fail %zu, error %zu)", c->n_done,
             c->targets.n, c->n_ok, c->n_fail, c->n_error);
+    bool all = c->n_done == c->targets.n;
+    pthread_mutex_unlock(&c->lock);
+    if (all) /* the timer lives on loop 0: only its own thread may close it */
+        uv_close((uv_handle_t *)timer, NULL);
 }
 
 /* Output that needs every result: the text summary table, Nagios, Prometheus. */
@@ -480,51 +496,93 @@ static int finish_output(struct cli *c)
     return rc;
 }
 
+/* How many loops: one per core for big runs (the client's TLS work is the bottleneck, and one
+ * thread cannot use the second core), one for small ones. */
+static unsigned pick_threads(const struct cli *c)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned n = c->threads;
+
+    if (n == 0)
+        n = c->targets.n >= 256 && cores > 1 ? (unsigned)cores : 1;
+    if (n > MAX_THREADS)
+        n = MAX_THREADS;
+    if (n > c->targets.n)
+        n = c->targets.n ? (unsigned)c->targets.n : 1;
+    return n;
+}
+
+static void *run_loop(void *arg)
+{
+    uv_run(arg, UV_RUN_DEFAULT);
+    return NULL;
+}
+
+/* Runs loops 1..n-1 on their own threads and loop 0 on this one, until every probe is done. */
+static void run_loops(uv_loop_t *loops, unsigned n)
+{
+    pthread_t tid[MAX_THREADS];
+    unsigned started = 0;
+
+    for (unsigned i = 1; i < n; i++) {
+        if (pthread_create(&tid[i], NULL, run_loop, &loops[i]) != 0)
+            break;
+        started = i;
+    }
+    uv_run(&loops[0], UV_RUN_DEFAULT);
+    for (unsigned i = 1; i <= started; i++)
+        pthread_join(tid[i], NULL);
+    for (unsigned i = started + 1; i < n; i++) /* a thread that could not start: run it here */
+        uv_run(&loops[i], UV_RUN_DEFAULT);
+}
+
 int main(int argc, char **argv)
 {
     struct cli c = { .timeout_s = 10, .concurrency = 256, .warn_days = -1, .crit_days = -1 };
-    struct probe_engine *e = NULL;
-    uv_loop_t loop;
+    struct probe_engine *engines[MAX_THREADS] = { 0 };
+    uv_loop_t loops[MAX_THREADS];
 
     if (argc > 1 && strcmp(argv[1], "serve") == 0)
         return probe_serve_main(argc - 1, argv + 1);
     probe_overrides_init(&c.ov);
+    pthread_mutex_init(&c.lock, NULL);
     c.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
     int rc = parse_args(&c, argc, argv);
     if (rc)
         return rc;
     /* getaddrinfo runs on libuv's thread pool: size it so resolution never starves. */
     setenv("UV_THREADPOOL_SIZE", "64", 0);
-    uv_loop_init(&loop);
-    struct probe_engine_opts eo = { .concurrency = c.concurrency, .timeout_s = c.timeout_s,
+    unsigned n = pick_threads(&c);
+    struct probe_engine_opts eo = { .concurrency = (c.concurrency + n - 1) / n,
+                                    .timeout_s = c.timeout_s,
                                     .browser_port = (uint16_t)c.browser_port,
                                     .audit_protocols = c.protocols,
                                     .audit_ciphers = c.ciphers,
                                     .audit_max_connections = c.audit_max,
                                     .audit_pause_ms = c.audit_pause_ms,
                                     .on_result = on_result, .arg = &c };
-    if (probe_engine_new(&e, &loop, &eo) != 0)
-        return 2;
-    rc = add_targets(&c, e);
-    if (c.dry_run) {
-        probe_engine_free(e);
-        uv_loop_close(&loop);
-        probe_targetlist_free(&c.targets);
-        return rc;
+    for (unsigned i = 0; i < n; i++) {
+        uv_loop_init(&loops[i]);
+        if (probe_engine_new(&engines[i], &loops[i], &eo) != 0)
+            return 2;
     }
-    c.progress = rc == 0 && c.targets.n > 1 && isatty(STDERR_FILENO);
+    /* Targets are queued (and the first ones started) before any thread runs a loop. */
+    rc = add_targets(&c, engines, n);
+    c.progress = rc == 0 && !c.dry_run && c.targets.n > 1 && isatty(STDERR_FILENO);
     if (c.progress) {
-        uv_timer_init(&loop, &c.progress_timer);
+        uv_timer_init(&loops[0], &c.progress_timer);
         c.progress_timer.data = &c;
         uv_timer_start(&c.progress_timer, on_progress, 250, 250);
     }
-    if (rc == 0)
-        uv_run(&loop, UV_RUN_DEFAULT);
+    if (rc == 0 && !c.dry_run)
+        run_loops(loops, n);
     clear_progress(&c);
-    probe_engine_free(e);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-    if (rc == 0)
+    for (unsigned i = 0; i < n; i++) {
+        probe_engine_free(engines[i]);
+        uv_run(&loops[i], UV_RUN_DEFAULT);
+        uv_loop_close(&loops[i]);
+    }
+    if (rc == 0 && !c.dry_run)
         rc = finish_output(&c);
     probe_targetlist_free(&c.targets);
     free(c.sums);
