@@ -33,8 +33,14 @@ endif()
 file(MAKE_DIRECTORY "${DST}")
 file(REMOVE "${stamp}")
 file(COPY "${SRC}/package.json" "${SRC}/package-lock.json" DESTINATION "${DST}")
+# Trust the system store (where a site's TLS-inspecting proxy CA lives, as on these build
+# machines) rather than only Node's bundled roots: Debian's npm does not read it by default.
+set(cafile_arg)
+if(EXISTS /etc/ssl/certs/ca-certificates.crt)
+    set(cafile_arg --cafile=/etc/ssl/certs/ca-certificates.crt)
+endif()
 execute_process(COMMAND "${NPM}" ci --prefix "${DST}" --no-audit --no-fund --ignore-scripts
-                        --loglevel=warn
+                        --loglevel=warn ${cafile_arg}
                 RESULT_VARIABLE rc)
 if(rc)
     message(FATAL_ERROR "npm ci --prefix ${DST} failed (${rc}): is the npm registry reachable?")
