@@ -109,11 +109,12 @@ enum probe_nagios_state probe_nagios_worst(enum probe_nagios_state a, enum probe
 enum probe_nagios_state probe_nagios_state(const struct probe_summary *s, int warn_days,
                                            int crit_days)
 {
-    if (s->status == PROBE_STATUS_FAIL) {
-        return PROBE_NAGIOS_CRITICAL;
-    }
+    /* Could not probe (DNS, refused, timeout, not TDS) is CRITICAL too: the plugin guidelines
+     * keep UNKNOWN for the plugin's own failures, and say name-resolution errors and socket
+     * timeouts "should generally NOT be reported as UNKNOWN". A monitored server that does not
+     * answer is down. */
     if (s->status != PROBE_STATUS_OK) {
-        return PROBE_NAGIOS_UNKNOWN;
+        return PROBE_NAGIOS_CRITICAL;
     }
     if (s->has_expiry && s->earliest_days <= crit_days) {
         return PROBE_NAGIOS_CRITICAL;

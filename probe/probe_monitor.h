@@ -34,7 +34,8 @@ enum probe_nagios_state {
 
 const char *probe_nagios_state_name(enum probe_nagios_state st); /* "OK", "WARNING", ... */
 
-/* One target's state: status fail -> CRITICAL; status error (could not probe) -> UNKNOWN;
+/* One target's state: status fail -> CRITICAL; status error (could not probe: DNS, refused,
+ * timeout, not TDS) -> CRITICAL as well (plugin guidelines: such errors are not UNKNOWN);
  * ok with the earliest certificate expiry <= crit_days -> CRITICAL, <= warn_days -> WARNING;
  * else OK (also when no certificate was seen, e.g. a client that does not encrypt). */
 enum probe_nagios_state probe_nagios_state(const struct probe_summary *s, int warn_days,
@@ -42,8 +43,8 @@ enum probe_nagios_state probe_nagios_state(const struct probe_summary *s, int wa
 
 /* The worse of two states, in the order CRITICAL > WARNING > UNKNOWN > OK. This is the
  * Monitoring Plugins' max_state_alt() order ("prioritize any valid non-OK state"): across many
- * targets, one unreachable server must not hide another's expiring certificate, and UNKNOWN only
- * says "could not check", which is less actionable than a WARNING seen for certain. */
+ * targets, UNKNOWN only says "could not check" (here: no targets at all), which is less
+ * actionable than a WARNING seen for certain. */
 enum probe_nagios_state probe_nagios_worst(enum probe_nagios_state a, enum probe_nagios_state b);
 
 /* Writes plugin output for n targets and returns the exit code (0 OK, 1 WARNING, 2 CRITICAL,

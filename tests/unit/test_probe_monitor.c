@@ -255,17 +255,17 @@ static void test_nagios_fail_is_critical(void **state)
     free(c.buf);
 }
 
-static void test_nagios_error_is_unknown(void **state)
+static void test_nagios_error_is_critical(void **state)
 {
     struct probe_summary s;
     struct cap c;
     char line[2048];
 
     mk_error(&s, "db9");
-    assert_int_equal(nagios(&s, 1, -1, -1, &c), 3);
+    assert_int_equal(nagios(&s, 1, -1, -1, &c), 2); /* a server that does not answer is down */
     line_of(c.buf, 0, line, sizeof(line));
     /* no chain and no handshake: the perfdata part is empty rather than made up */
-    assert_string_equal(line, "TDSPROBE UNKNOWN - db9: timeout: Connection Timeout Expired. The "
+    assert_string_equal(line, "TDSPROBE CRITICAL - db9: timeout: Connection Timeout Expired. The "
                               "timeout period elapsed during the pre-login phase. |");
     free(c.buf);
 
@@ -307,22 +307,23 @@ static void test_nagios_many_mixed(void **state)
     assert_prefix(line, "CRITICAL: db2: untrusted_chain: ");
     free(c.buf);
 
-    /* WARNING outranks UNKNOWN; non-OK targets are named worst first */
+    /* an unreachable server is CRITICAL; non-OK targets are named worst first */
     mk_ok(&s[0], "db1", 300);
     mk_error(&s[1], "db2");
     mk_ok(&s[2], "db3", 10);
     mk_ok(&s[3], "db4", 18);
     assert_int_equal(nagios(s, 4, -1, -1, &c), 2);
     line_of(c.buf, 0, line, sizeof(line));
-    assert_prefix(line, "TDSPROBE CRITICAL - 1 OK, 1 WARNING, 1 CRITICAL, 1 UNKNOWN: "
-                                   "db3 (expires in 10 days), db4 (expires in 18 days), "
-                                   "db2 (timeout) | ");
+    assert_prefix(line, "TDSPROBE CRITICAL - 1 OK, 1 WARNING, 2 CRITICAL: "
+                                   "db2 (timeout), db3 (expires in 10 days), "
+                                   "db4 (expires in 18 days) | ");
     free(c.buf);
-    assert_int_equal(nagios(s, 2, -1, -1, &c), 3); /* OK + UNKNOWN */
+    assert_int_equal(nagios(s, 2, -1, -1, &c), 2); /* OK + unreachable */
     free(c.buf);
+    mk_ok(&s[1], "db2", 300);
     mk_ok(&s[2], "db3", 19);
-    assert_int_equal(nagios(s, 4, -1, -1, &c), 1); /* OK + UNKNOWN + WARNINGs */
-    assert_prefix(c.buf, "TDSPROBE WARNING - 1 OK, 2 WARNING, 1 UNKNOWN: db3 ");
+    assert_int_equal(nagios(s, 4, -1, -1, &c), 1); /* OK + WARNINGs */
+    assert_prefix(c.buf, "TDSPROBE WARNING - 2 OK, 2 WARNING: db3 ");
     free(c.buf);
     mk_ok(&s[1], "db2", 25);
     mk_ok(&s[2], "db3", 25);
@@ -817,7 +818,7 @@ int main(void)
         cmocka_unit_test(test_nagios_warning_threshold),
         cmocka_unit_test(test_nagios_critical_expiry),
         cmocka_unit_test(test_nagios_fail_is_critical),
-        cmocka_unit_test(test_nagios_error_is_unknown),
+        cmocka_unit_test(test_nagios_error_is_critical),
         cmocka_unit_test(test_nagios_state_order),
         cmocka_unit_test(test_nagios_many_mixed),
         cmocka_unit_test(test_nagios_many_named_bounded),
