@@ -6,6 +6,7 @@
  * nothing is allocated. Password values are never copied into the target: their spans in the
  * original text are recorded and replaced by "***" when t->text is written. */
 #include "probe/probe_connstr.h"
+#include "probe/probe_target.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -1118,16 +1119,6 @@ static int parse_jdbc(struct cs *c)
 
 /* ---- go-mssqldb URL ---- */
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
 
 /* Percent-decodes text[from, to) into c->buf ('+' is a space in a query). NULL when an
  * escape is malformed (url.QueryUnescape fails; Query() then drops the pair). */
@@ -1139,11 +1130,11 @@ static const char *go_unescape(struct cs *c, size_t from, size_t to, bool query)
         char ch = c->text[i];
 
         if (ch == '%') {
-            if (to - i < 3 || hexval(c->text[i + 1]) < 0 || hexval(c->text[i + 2]) < 0) {
+            if (to - i < 3 || probe_hex_digit(c->text[i + 1]) < 0 || probe_hex_digit(c->text[i + 2]) < 0) {
                 sb_end(c, start);
                 return NULL;
             }
-            ch = (char)(hexval(c->text[i + 1]) * 16 + hexval(c->text[i + 2]));
+            ch = (char)(probe_hex_digit(c->text[i + 1]) * 16 + probe_hex_digit(c->text[i + 2]));
             i += 2;
         } else if (ch == '+' && query) {
             ch = ' ';

@@ -255,16 +255,6 @@ static int http_parse(const char *b, size_t len, struct http_req *rq)
     }
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
 
 /* Percent-decodes [s, s+n) into out (NUL-terminated); '+' is a space, as in the form encoding
  * Prometheus uses for params. Returns 0, -1 for a bad escape or a control character (no target
@@ -278,7 +268,7 @@ static int url_decode(const char *s, size_t n, char *out, size_t cap)
         if (ch == '+') {
             ch = ' ';
         } else if (ch == '%') {
-            int hi = n - i > 2 ? hexval(s[i + 1]) : -1, lo = hi >= 0 ? hexval(s[i + 2]) : -1;
+            int hi = n - i > 2 ? probe_hex_digit(s[i + 1]) : -1, lo = hi >= 0 ? probe_hex_digit(s[i + 2]) : -1;
             if (lo < 0)
                 return -1;
             ch = hi * 16 + lo;

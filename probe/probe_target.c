@@ -129,3 +129,14 @@ int probe_target_parse(const char *text, struct probe_target *t, char *err, size
         return parse_bracketed(s, t, err, errlen);
     return parse_plain(s, t, err, errlen);
 }
+
+int probe_hex_digit(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}

@@ -15,4 +15,8 @@ int probe_target_parse(const char *text, struct probe_target *t, char *err, size
 /* True when host is an IPv4 or IPv6 literal (no SNI is sent for those; IP SANs are checked). */
 bool probe_host_is_ip(const char *host);
 
+/* The value of a hexadecimal digit, or -1 (percent-decoding in URLs: go-mssqldb targets and
+ * the exporter's query strings). */
+int probe_hex_digit(char ch);
+
 #endif
