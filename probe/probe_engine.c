@@ -410,6 +410,8 @@ static void connect_next(struct job *j)
         job_finish(j);
         return;
     }
+    /* The address being tried: a refused or timed-out target still says which one. */
+    uv_ip_name(j->ai_cur->ai_addr, j->res.address, sizeof(j->res.address));
     attempt_start(j, ATT_MAIN);
 }
 
