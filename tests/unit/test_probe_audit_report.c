@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/promtool_check.h"
+
 #include "probe/probe.h"
 #include "probe/probe_audit.h"
 #include "probe/probe_audit_report.h"
@@ -741,27 +743,7 @@ static char *prometheus_of(const struct probe_summary *s, size_t n)
     return c.buf;
 }
 
-/* Runs `promtool check metrics` over text; returns its exit code, its output in out. */
-static int promtool(const char *text, char *out, size_t cap)
-{
-    char path[] = "/tmp/tdsprobe-audit-prom-XXXXXX", cmd[512];
-    int fd = mkstemp(path);
-
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    assert_non_null(f);
-    assert_true(fputs(text, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-    snprintf(cmd, sizeof(cmd), "'%s' check metrics < '%s' 2>&1", PROMTOOL_PATH, path);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t len = fread(out, 1, cap - 1, p);
-    out[len] = '\0';
-    int status = pclose(p);
-    unlink(path);
-    assert_true(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
+#define promtool promtool_check
 
 static void test_prometheus(void **state)
 {

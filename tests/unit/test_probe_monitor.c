@@ -646,28 +646,8 @@ static void test_prometheus_format(void **state)
 }
 
 #ifdef PROMTOOL_PATH
-/* Runs `promtool check metrics` over text (it reads stdin); returns its exit code and puts what
- * it printed (parse errors and lint problems, both making it exit non-zero) into out. */
-static int promtool(const char *text, char *out, size_t cap)
-{
-    char path[] = "/tmp/tdsprobe-monitor-XXXXXX", cmd[512];
-    int fd = mkstemp(path);
-
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    assert_non_null(f);
-    assert_true(fputs(text, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-    snprintf(cmd, sizeof(cmd), "'%s' check metrics < '%s' 2>&1", PROMTOOL_PATH, path);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t len = fread(out, 1, cap - 1, p);
-    out[len] = '\0';
-    int status = pclose(p);
-    unlink(path);
-    assert_true(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
+#include "tests/unit/promtool_check.h"
+#define promtool promtool_check
 
 static void assert_promtool_clean(const char *text)
 {
