@@ -658,16 +658,18 @@ static const char *odbc_key(struct cs *c, size_t *pos)
     return sb_trimmed(c, from, to);
 }
 
-/* {…} with "}}" as a literal '}' (ODBC SQLDriverConnect grammar); only blanks may follow. */
-static int odbc_braced(struct cs *c, size_t *pos, const char *key, struct cs_pair *p)
+/* A "{...}" value (ODBC and JDBC): "}}" is a literal '}'. Reads from the '{' at open, stores
+ * the value in *val (the string buffer), returns the index after the closing '}', or 0 when
+ * the value never closes. */
+static size_t braced_value(struct cs *c, size_t open, const char **val)
 {
     const char *s = c->text;
     char *v = sb_begin(c);
-    size_t i = *pos + 1;
+    size_t i = open + 1;
 
     for (;;) {
         if (s[i] == '\0')
-            return fail(c, "%s: the value opens '{' but never closes it", key);
+            return 0;
         if (s[i] == '}' && s[i + 1] == '}') {
             sb_putc(c, '}');
             i += 2;
@@ -677,8 +679,19 @@ static int odbc_braced(struct cs *c, size_t *pos, const char *key, struct cs_pai
             sb_putc(c, s[i++]);
         }
     }
-    p->val = sb_end(c, v);
-    p->raw_to = ++i;
+    *val = sb_end(c, v);
+    return i + 1;
+}
+
+/* {…} with "}}" as a literal '}' (ODBC SQLDriverConnect grammar); only blanks may follow. */
+static int odbc_braced(struct cs *c, size_t *pos, const char *key, struct cs_pair *p)
+{
+    const char *s = c->text;
+    size_t i = braced_value(c, *pos, &p->val);
+
+    if (i == 0)
+        return fail(c, "%s: the value opens '{' but never closes it", key);
+    p->raw_to = i;
     while (is_ws((unsigned char)s[i]))
         i++;
     if (s[i] != ';' && s[i] != '\0')
@@ -848,23 +861,11 @@ static int jdbc_bad(struct cs *c)
 static int jdbc_braced(struct cs *c, size_t *pos, struct cs_pair *p)
 {
     const char *s = c->text;
-    char *v = sb_begin(c);
-    size_t i = *pos + 1;
+    size_t i = braced_value(c, *pos, &p->val);
 
-    for (;;) {
-        if (s[i] == '\0')
-            return jdbc_bad(c);
-        if (s[i] == '}' && s[i + 1] == '}') {
-            sb_putc(c, '}');
-            i += 2;
-        } else if (s[i] == '}') {
-            break;
-        } else {
-            sb_putc(c, s[i++]);
-        }
-    }
-    p->val = sb_end(c, v);
-    p->raw_to = ++i;
+    if (i == 0)
+        return jdbc_bad(c);
+    p->raw_to = i;
     while (s[i] == ' ')
         i++;
     if (s[i] != ';' && s[i] != '\0')
