@@ -723,6 +723,11 @@ static void text_tls(const struct text_out *o, const struct probe_result *r)
     if (t->alert_received) {
         fprintf(o->f, "; alert %s", tls_alert_name(t->alert_description));
     }
+    /* --handshake certificate stops before the client's key exchange: say so, so a reader
+     * does not take "ServerHelloDone" for a failure */
+    if (r->target != NULL && r->target->client.handshake == TLS_HANDSHAKE_CERTIFICATE) {
+        fputs("; certificate mode: stopped after the server's flight, as asked", o->f);
+    }
     fputs(")\n", o->f);
 }
 
