@@ -177,14 +177,15 @@ enum tds_tls_scope probe_client_scope(const struct probe_client *c, uint8_t repl
         return TDS_TLS_FULL;
     }
     if (sent == TDS_ENC_NOT_SUP) {
-        /* A forcing server answers REQ: tedious fails (EENCRYPT), go-mssqldb and FreeTDS try
-         * TLS with validation (notes/clients.md §2.3 note 2). */
-        scope = r != TDS_ENC_REQ ? TDS_TLS_NONE : f == FAM_TEDIOUS ? TDS_TLS_TERMINATE
-                                                                    : TDS_TLS_FULL;
+        /* A forcing server answers REQ and closes (MS-TDS 2.2.6.5: "REQ (terminated)"):
+         * tedious reports EENCRYPT; go-mssqldb and FreeTDS start TLS on a closed connection
+         * and fail (tsql: "Unexpected EOF from the server", agreement test) - either way the
+         * client cannot connect. */
+        scope = r == TDS_ENC_REQ ? TDS_TLS_TERMINATE : TDS_TLS_NONE;
     } else {
         scope = scope_sent_off_on(f, sent, r);
     }
-    *valid = validates(c, f, scope, r) || (sent == TDS_ENC_NOT_SUP && scope == TDS_TLS_FULL);
+    *valid = validates(c, f, scope, r);
     return scope;
 }
 

@@ -25,10 +25,19 @@ static int set_encrypt(struct probe_client *c, const char *v, char *err, size_t 
     for (int i = 0; i < 3; i++) {
         if (strcasecmp(v, names[i]) == 0) {
             c->encrypt = (enum probe_encrypt)i;
+            c->encrypt_disable = false;
             return 0;
         }
     }
-    snprintf(err, errlen, "encrypt takes optional, mandatory or strict, not '%.100s'", v);
+    /* "disable": the client sends ENCRYPTION=NOT_SUP (go-mssqldb encrypt=disable, FreeTDS
+     * encryption = off, tedious encrypt=false): no TLS at all unless the server forces it. */
+    if (strcasecmp(v, "disable") == 0) {
+        c->encrypt = PROBE_ENCRYPT_OPTIONAL;
+        c->encrypt_disable = true;
+        return 0;
+    }
+    snprintf(err, errlen, "encrypt takes optional, mandatory, strict or disable, not '%.100s'",
+             v);
     return -1;
 }
 
@@ -156,8 +165,10 @@ static void apply_overrides(const struct probe_overrides *o, struct probe_client
 {
     const struct probe_client *src = &o->client;
 
-    if (o->set & PROBE_SET_ENCRYPT)
+    if (o->set & PROBE_SET_ENCRYPT) {
         dst->encrypt = src->encrypt;
+        dst->encrypt_disable = src->encrypt_disable;
+    }
     if (o->set & PROBE_SET_TSC)
         dst->trust_server_certificate = src->trust_server_certificate;
     if (o->set & PROBE_SET_HNIC)

@@ -248,6 +248,20 @@ class Encryption(ProbeCase):
         self.assertEqual(r["server"]["encryption"], "not_supported")
         self.assertIsNone(r["tls"])
 
+    def test_encrypt_disable_sends_not_sup(self):
+        # FreeTDS "encryption = off": no TLS at all against a server that does not force it...
+        r = self.probe({"cert": "good"}, "--driver", "freetds", "--encrypt", "disable",
+                       expect_exit=0)
+        self.assertEqual(r["client"]["sent_encryption"], "not_supported")
+        self.assertEqual(r["server"]["encryption"], "not_supported")
+        self.assertIsNone(r["tls"])
+        self.assertIn("client_enc=not_supported", self.srv_log)
+        # ...and against a forcing server, which answers REQ and hangs up (MS-TDS table).
+        r = self.probe({"forceencryption": 1}, "--driver", "go-mssqldb", "--encrypt", "disable",
+                       expect_exit=1)
+        self.assertEqual(r["server"]["encryption"], "required")
+        self.assertDiag(r, "fail", "encryption_required")
+
     def test_encryption_not_supported_optional_is_cleartext(self):
         r = self.probe({"encryption": "not_supported"}, "--encrypt", "optional", expect_exit=0)
         self.assertDiag(r, "ok", "ok")

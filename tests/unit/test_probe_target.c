@@ -221,7 +221,7 @@ static const struct driver_case driver_cases[] = {
     { "go-mssqldb", OPT, false, false, false, TDS_ENC_OFF, LOGIN, true }, /* note 1 */
     { "go-mssqldb", MAND, false, false, false, TDS_ENC_OFF, TERM, false },
     { "go-mssqldb", OPT, false, true, false, TDS_ENC_NOT_SUP, NONE, false },
-    { "go-mssqldb", OPT, false, true, false, TDS_ENC_REQ, FULL, true }, /* note 2 */
+    { "go-mssqldb", OPT, false, true, false, TDS_ENC_REQ, TERM, false }, /* server closes */
     { "tedious", MAND, false, false, false, TDS_ENC_ON, FULL, true },
     { "tedious", MAND, false, false, false, TDS_ENC_NOT_SUP, TERM, false }, /* agreement */
     { "tedious", MAND, false, false, false, TDS_ENC_OFF, NONE, false },
