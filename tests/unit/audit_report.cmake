@@ -7,13 +7,5 @@ tdsprobe_unit_test(test_probe_audit
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_probe_audit.c
     LIBS probe_core)
 
-find_program(PROMTOOL promtool)
-if(PROMTOOL)
-    tdsprobe_unit_test(test_probe_audit_report
-        SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_probe_audit_report.c
-        LIBS probe_core)
-    target_compile_definitions(test_probe_audit_report PRIVATE PROMTOOL_PATH="${PROMTOOL}")
-else()
-    add_test(NAME test_probe_audit_report COMMAND sh -c
-        "echo 'promtool not found: apt-get install prometheus (scripts/bootstrap.sh test)'; exit 1")
-endif()
+tdsprobe_promtool_test(test_probe_audit_report
+    ${CMAKE_CURRENT_LIST_DIR}/test_probe_audit_report.c)

@@ -146,25 +146,7 @@ static struct fx *fx_budget(const char *target)
     return x;
 }
 
-/* ---- capture ---- */
-
-struct cap {
-    char *buf;
-    size_t len;
-};
-
-static FILE *cap_open(struct cap *c)
-{
-    FILE *f = open_memstream(&c->buf, &c->len);
-
-    assert_non_null(f);
-    return f;
-}
-
-static void cap_close(FILE *f)
-{
-    assert_int_equal(fclose(f), 0);
-}
+#include "tests/unit/capture.h"
 
 static char *json_of(const struct fx *x)
 {

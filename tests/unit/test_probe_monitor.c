@@ -30,25 +30,7 @@
 static const char *const untrusted_text =
     "The certificate chain was issued by an authority that is not trusted.";
 
-/* ---- capture ---- */
-
-struct cap {
-    char *buf;
-    size_t len;
-};
-
-static FILE *cap_open(struct cap *c)
-{
-    FILE *f = open_memstream(&c->buf, &c->len);
-
-    assert_non_null(f);
-    return f;
-}
-
-static void cap_close(FILE *f)
-{
-    assert_int_equal(fclose(f), 0);
-}
+#include "tests/unit/capture.h"
 
 /* Line i (0-based) of text, without its newline, into out. */
 static void line_of(const char *text, int i, char *out, size_t cap)
