@@ -31,7 +31,7 @@ optional, which tdsprobe's tedious profile turns into NOT_SUP):
 Without a CA, tedious uses Node's bundled roots and tdsprobe the system store: neither knows the
 kit's CA. FreeTDS without "ca file" does not validate, which the freetds profile models.
 
-Cases whose agreement needs a correction of probe/probe_client.c are listed in
+Cases whose agreement needs a correction of probe/drivers/probe_client.c are listed in
 PROFILE_CORRECTIONS: they assert what the real client did (the client wins) and pass once the
 profile is fixed. A disagreement prints the case, the client's JSON and tdsprobe's JSON.
 
@@ -96,14 +96,14 @@ FREETDS_SETTINGS = {
 # (the client wins). They assert what the client did, so they fail until the rule named here is
 # corrected, and pass from then on. Each entry: (where, the rule and the evidence, cases).
 CORRECTIONS = [
-    ("probe/probe_client.c, drivers[]: the freetds entry's tls_min",
+    ("probe/drivers/probe_client.c, drivers[]: the freetds entry's tls_min",
      "Debian's FreeTDS (tsql 1.3.17, built with GnuTLS) negotiates TLS 1.0 and TLS 1.1: "
      "'enable tls v1' defaults to yes and GnuTLS's NORMAL priority keeps TLS 1.0/1.1 "
      "(fakesql logged tls=TLSv1 / TLSv1.1, scope full or login_only, outcome login_failed). "
      "The profile's TLS_V12 minimum must be TLS_V10",
      ["freetds/%s/%s" % (scen, s) for scen in ("tls10_only", "tls11_only")
       for s in ("require_ca", "require", "request_ca", "request")]),
-    ("probe/probe_client.c, scope_sent_off_on(): the tedious early return",
+    ("probe/drivers/probe_client.c, scope_sent_off_on(): the tedious early return",
      "tedious encrypt=true (sends ON) against a server answering NOT_SUP: tedious itself goes "
      "on and sends LOGIN7 in cleartext, but the server ends the connection (MS-TDS 2.2.6.5: "
      "client ON x server NOT_SUP terminates; fakesql logs outcome=terminated), so tedious "
@@ -111,7 +111,7 @@ CORRECTIONS = [
      "TDS_TLS_TERMINATE (fail, encryption_not_supported), as for the other drivers; keep "
      "TDS_TLS_NONE only for an OFF answer",
      ["tedious/not_supported/%s" % s for s in ("encrypt_ca", "encrypt_noca", "trust")]),
-    ("probe/probe_diagnose.c: which certificate failure tedious reports first",
+    ("probe/diagnose/probe_diagnose.c: which certificate failure tedious reports first",
      "an expired leaf whose CA the client does not trust: Node (OpenSSL) reports "
      "CERT_HAS_EXPIRED 'certificate has expired', not the untrusted chain (OpenSSL keeps the "
      "last verification error, and validity is checked after the chain is built); tdsprobe "
@@ -413,7 +413,7 @@ def run(client, pattern=None, verbose=False):
     print("%s: %d cases, %d failed, %.1f s" % (client, count, len(failures),
                                                time.monotonic() - t0))
     if texts:
-        # informational: the texts live in probe/probe_diag.c; the verdicts above are the test
+        # informational: the texts live in probe/model/probe_diag.c; the verdicts above are the test
         print("text differences (the client's own message vs tdsprobe's diagnosis.message):")
         for case_id, (want, got) in texts:
             print("  %s\n    client:   %s\n    tdsprobe: %s"

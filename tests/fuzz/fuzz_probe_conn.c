@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/probe_client.h"
-#include "probe/probe_conn.h"
-#include "probe/probe_diagnose.h"
-#include "probe/probe_report.h"
+#include "probe/drivers/probe_client.h"
+#include "probe/engine/probe_conn.h"
+#include "probe/diagnose/probe_diagnose.h"
+#include "probe/output/probe_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (probe_conn_phase(c) != PROBE_CONN_DONE)
         probe_conn_closed(c, data[0] & 0x80);
     res.target = &t;
-    probe_facts_to_result(&facts, &res);
+    res.facts = facts;
     probe_conn_judge(c, &res.verdict);
     probe_diagnose(&res);
     probe_report_json(sink, &res);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/probe_connstr.h"
+#include "probe/drivers/probe_connstr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

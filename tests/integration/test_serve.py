@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Integration tests for `tdsprobe serve`, the Prometheus exporter (probe/probe_serve.c).
+"""Integration tests for `tdsprobe serve`, the Prometheus exporter (probe/serve/probe_serve.c).
 
 Exposition: scrapes of /probe against fakesql (a good chain, SQL Server's self-signed fallback),
 a connection string, a module, every body through `promtool check metrics`; bad requests.

@@ -1,4 +1,4 @@
-/* tests/unit/test_probe_audit.c: the audit planner (probe/probe_audit.h), driven by a fake
+/* tests/unit/test_probe_audit.c: the audit planner (probe/model/probe_audit.h), driven by a fake
  * server that answers each planned step the way a real one would: a version it does not speak
  * gets an alert, otherwise it picks a suite from the offer by its own preference (or by the
  * client's order), or refuses when nothing it likes is offered. Every test counts the exact
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "probe/probe_audit.h"
+#include "probe/model/probe_audit.h"
 
 enum fake_mode {
     FAKE_NORMAL,

@@ -20,12 +20,12 @@
 
 #include "tests/unit/promtool_check.h"
 
-#include "probe/probe.h"
-#include "probe/probe_audit.h"
-#include "probe/probe_audit_report.h"
-#include "probe/probe_monitor.h"
-#include "probe/probe_report.h"
-#include "probe/probe_summary.h"
+#include "probe/model/probe.h"
+#include "probe/model/probe_audit.h"
+#include "probe/output/probe_audit_report.h"
+#include "probe/output/probe_monitor.h"
+#include "probe/output/probe_report.h"
+#include "probe/output/probe_summary.h"
 
 #include "json_check.h"
 
@@ -75,14 +75,14 @@ static struct fx *fx_new(const char *target)
     x->r.target = &x->t;
     x->r.status = PROBE_STATUS_OK;
     x->r.diag = PROBE_DIAG_OK;
-    x->r.got_prelogin = true;
-    x->r.phase = PROBE_PHASE_DONE;
+    x->r.facts.got_prelogin = true;
+    x->r.facts.phase = PROBE_PHASE_DONE;
     snprintf(x->r.message, sizeof(x->r.message), "A client with these settings would connect.");
-    x->r.t_resolve = x->r.t_browser = x->r.t_connect = -1;
-    x->r.t_prelogin = x->r.t_handshake = x->r.t_total = -1;
+    x->r.facts.t_resolve = x->r.facts.t_browser = x->r.facts.t_connect = -1;
+    x->r.facts.t_prelogin = x->r.facts.t_handshake = x->r.facts.t_total = -1;
     x->a.want_protocols = true;
     x->a.max_connections = 100;
-    x->r.audit = &x->a;
+    x->r.facts.audit = &x->a;
     return x;
 }
 
@@ -571,7 +571,7 @@ static void test_text_hostile_how_and_none(void **state)
     assert_contains(t, "TLSv1.0  error     timeout \\x1b[2J\n");
     assert_not_contains(t, "\x1b");
     free(t);
-    x->r.audit = NULL; /* no audit: no section at all */
+    x->r.facts.audit = NULL; /* no audit: no section at all */
     t = text_of(x);
     assert_not_contains(t, "Protocols");
     assert_not_contains(t, "Policy");
@@ -631,7 +631,7 @@ static size_t run4(struct probe_summary s[4])
     summarize(fx_legacy("old1"), &s[1]);
     summarize(fx_budget("busy1"), &s[2]);
     struct fx *x = fx_new("down1");
-    x->r.audit = NULL;
+    x->r.facts.audit = NULL;
     x->r.status = PROBE_STATUS_ERROR;
     x->r.diag = PROBE_DIAG_CONNECTION_REFUSED;
     summarize(x, &s[3]);

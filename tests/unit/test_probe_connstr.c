@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "probe/probe_connstr.h"
-#include "probe/probe_target.h"
+#include "probe/drivers/probe_connstr.h"
+#include "probe/drivers/probe_target.h"
 
 #define M PROBE_ENCRYPT_MANDATORY
 #define O PROBE_ENCRYPT_OPTIONAL

@@ -13,8 +13,10 @@
 #include <cmocka.h>
 #include <uv.h>
 
-#include "probe/probe.h"
-#include "probe/probe_diagnose.h"
+#include "probe/model/probe.h"
+#include "probe/diagnose/probe_diagnose.h"
+#include "probe/drivers/probe_client.h"
+#include "probe/engine/probe_neterr.h"
 
 #define SEED_UNTRUSTED "The certificate chain was issued by an authority that is not trusted."
 #define SEED_NAME "The target principal name is incorrect."
@@ -87,15 +89,15 @@ static struct fx *fx_new(void)
     cl->tls_max = TLS_V12;
 
     x->r.target = &x->t;
-    snprintf(x->r.address, sizeof(x->r.address), "10.0.0.5");
-    x->r.sent_encryption = TDS_ENC_ON;
-    x->r.validates = true;
-    x->r.scope = TDS_TLS_FULL;
-    x->r.phase = PROBE_PHASE_DONE;
-    x->r.got_prelogin = true;
-    x->r.prelogin.has_encryption = true;
-    x->r.prelogin.encryption = TDS_ENC_ON;
-    x->r.tds_err.option = -1;
+    snprintf(x->r.facts.address, sizeof(x->r.facts.address), "10.0.0.5");
+    x->r.facts.sent_encryption = TDS_ENC_ON;
+    x->r.facts.validates = true;
+    x->r.facts.scope = TDS_TLS_FULL;
+    x->r.facts.phase = PROBE_PHASE_DONE;
+    x->r.facts.got_prelogin = true;
+    x->r.facts.prelogin.has_encryption = true;
+    x->r.facts.prelogin.encryption = TDS_ENC_ON;
+    x->r.facts.tds_err.option = -1;
 
     x->ti.stage = TLS_STAGE_DONE;
     x->ti.version = TLS_V12;
@@ -107,7 +109,7 @@ static struct fx *fx_new(void)
     fx_cert(x, 1, "Contoso Issuing CA", "Contoso Issuing CA", true);
     x->ti.chain = x->certs;
     x->ti.chain_len = 2;
-    x->r.tls = &x->ti;
+    x->r.facts.tls = &x->ti;
     x->r.verdict.pass = true;
     return x;
 }
@@ -129,9 +131,9 @@ static void fx_finding(struct fx *x, enum tls_finding_code code, enum tls_severi
 /* No handshake: the probe stopped before TLS. */
 static void fx_no_tls(struct fx *x, enum probe_phase phase)
 {
-    x->r.tls = NULL;
-    x->r.phase = phase;
-    x->r.got_prelogin = phase > PROBE_PHASE_PRELOGIN;
+    x->r.facts.tls = NULL;
+    x->r.facts.phase = phase;
+    x->r.facts.got_prelogin = phase > PROBE_PHASE_PRELOGIN;
 }
 
 static const struct probe_finding *find(const struct probe_result *r, const char *code)
@@ -280,10 +282,10 @@ static void test_ok_login_only_warns(void **state)
     struct fx *x = fx_new();
 
     x->t.client.encrypt = PROBE_ENCRYPT_OPTIONAL;
-    x->r.sent_encryption = TDS_ENC_OFF;
-    x->r.prelogin.encryption = TDS_ENC_OFF;
-    x->r.scope = TDS_TLS_LOGIN_ONLY;
-    x->r.validates = false;
+    x->r.facts.sent_encryption = TDS_ENC_OFF;
+    x->r.facts.prelogin.encryption = TDS_ENC_OFF;
+    x->r.facts.scope = TDS_TLS_LOGIN_ONLY;
+    x->r.facts.validates = false;
     fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_WARNING, 1, "not in the trust store");
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_OK, PROBE_DIAG_OK, OK_TEXT);
@@ -307,7 +309,7 @@ static void test_ok_trust_server_certificate_warns(void **state)
     struct fx *x = fx_new();
 
     x->t.client.trust_server_certificate = true;
-    x->r.validates = false;
+    x->r.facts.validates = false;
     fx_finding(x, TLS_F_NAME_MISMATCH, TLS_SEV_WARNING, 0, "the client expects db1");
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_OK, PROBE_DIAG_OK, OK_TEXT);
@@ -322,11 +324,11 @@ static void test_ok_plaintext_warns(void **state)
     struct fx *x = fx_new();
 
     x->t.client.encrypt = PROBE_ENCRYPT_OPTIONAL;
-    x->r.sent_encryption = TDS_ENC_OFF;
-    x->r.prelogin.encryption = TDS_ENC_NOT_SUP;
-    x->r.scope = TDS_TLS_NONE;
-    x->r.validates = false;
-    x->r.tls = NULL;
+    x->r.facts.sent_encryption = TDS_ENC_OFF;
+    x->r.facts.prelogin.encryption = TDS_ENC_NOT_SUP;
+    x->r.facts.scope = TDS_TLS_NONE;
+    x->r.facts.validates = false;
+    x->r.facts.tls = NULL;
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_OK, PROBE_DIAG_OK, OK_TEXT);
     assert_non_null(find(&x->r, "no_encryption"));
@@ -587,7 +589,7 @@ static void test_no_validation_no_failure(void **state)
     struct fx *x = fx_new();
 
     /* a client that does not validate never fails on the certificate */
-    x->r.validates = false;
+    x->r.facts.validates = false;
     fx_finding(x, TLS_F_EXPIRED, TLS_SEV_ERROR, 0, "expired");
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_OK, PROBE_DIAG_OK, OK_TEXT);
@@ -598,13 +600,13 @@ static void test_no_validation_no_failure(void **state)
 
 static void fx_closed_after_hello(struct fx *x)
 {
-    x->r.phase = PROBE_PHASE_HANDSHAKE;
+    x->r.facts.phase = PROBE_PHASE_HANDSHAKE;
     x->ti.stage = TLS_STAGE_CLIENT_HELLO_SENT;
     x->ti.version = 0;
     x->ti.cipher[0] = '\0';
     x->ti.chain_len = 0;
     x->ti.peer_reset = true;
-    x->r.server_reset = true;
+    x->r.facts.server_reset = true;
 }
 
 static void test_forcibly_closed_followup_ok_version(void **state)
@@ -612,10 +614,10 @@ static void test_forcibly_closed_followup_ok_version(void **state)
     struct fx *x = fx_new();
 
     fx_closed_after_hello(x);
-    x->r.followup_ran = true;
-    x->r.followup_ok = true;
-    x->r.followup_version = TLS_V10;
-    snprintf(x->r.followup_cipher, sizeof(x->r.followup_cipher), "TLS_RSA_WITH_AES_128_CBC_SHA");
+    x->r.facts.followup_ran = true;
+    x->r.facts.followup_ok = true;
+    x->r.facts.followup_version = TLS_V10;
+    snprintf(x->r.facts.followup_cipher, sizeof(x->r.facts.followup_cipher), "TLS_RSA_WITH_AES_128_CBC_SHA");
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, SEED_CLOSED);
     assert_contains(x->r.cause, "reset");
@@ -634,10 +636,10 @@ static void test_forcibly_closed_client_lacks_tls12(void **state)
     fx_closed_after_hello(x);
     x->t.client.tls_min = TLS_V10;
     x->t.client.tls_max = TLS_V10;
-    x->r.followup_ran = true;
-    x->r.followup_ok = true;
-    x->r.followup_version = TLS_V12;
-    snprintf(x->r.followup_cipher, sizeof(x->r.followup_cipher),
+    x->r.facts.followup_ran = true;
+    x->r.facts.followup_ok = true;
+    x->r.facts.followup_version = TLS_V12;
+    snprintf(x->r.facts.followup_cipher, sizeof(x->r.facts.followup_cipher),
              "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, SEED_CLOSED);
@@ -653,10 +655,10 @@ static void test_forcibly_closed_followup_ok_cipher(void **state)
     struct fx *x = fx_new();
 
     fx_closed_after_hello(x);
-    x->r.followup_ran = true;
-    x->r.followup_ok = true;
-    x->r.followup_version = TLS_V12;
-    snprintf(x->r.followup_cipher, sizeof(x->r.followup_cipher),
+    x->r.facts.followup_ran = true;
+    x->r.facts.followup_ok = true;
+    x->r.facts.followup_version = TLS_V12;
+    snprintf(x->r.facts.followup_cipher, sizeof(x->r.facts.followup_cipher),
              "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384");
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, SEED_CLOSED);
@@ -672,10 +674,10 @@ static void test_forcibly_closed_followup_failed(void **state)
 
     fx_closed_after_hello(x);
     x->ti.peer_reset = false;
-    x->r.server_reset = false;
+    x->r.facts.server_reset = false;
     x->ti.peer_closed = true;
-    x->r.followup_ran = true;
-    x->r.followup_ok = false;
+    x->r.facts.followup_ran = true;
+    x->r.facts.followup_ok = false;
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, SEED_CLOSED);
     assert_contains(x->r.cause, "FIN");
@@ -706,7 +708,7 @@ static void test_forcibly_closed_alert(void **state)
 
     fx_closed_after_hello(x);
     x->ti.peer_reset = false;
-    x->r.server_reset = false;
+    x->r.facts.server_reset = false;
     x->ti.alert_received = true;
     x->ti.alert_level = 2;
     x->ti.alert_description = 40;
@@ -721,16 +723,16 @@ static void test_forcibly_closed_before_prelogin_reply(void **state)
     struct fx *x = fx_new();
 
     fx_no_tls(x, PROBE_PHASE_PRELOGIN);
-    x->r.net_error = UV_ECONNRESET;
-    x->r.server_reset = true;
+    x->r.facts.net = probe_net_error_from_uv(UV_ECONNRESET);
+    x->r.facts.server_reset = true;
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, SEED_CLOSED);
     assert_contains(x->r.cause, "without answering");
     assert_contains(x->r.cause, "17819");
     assert_contains(x->r.fix, "Encrypt=Strict");
     /* UV_EOF is a close too */
-    x->r.net_error = UV_EOF;
-    x->r.server_reset = false;
+    x->r.facts.net = probe_net_error_from_uv(UV_EOF);
+    x->r.facts.server_reset = false;
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, SEED_CLOSED);
     assert_contains(x->r.cause, "FIN");
@@ -742,9 +744,9 @@ static void test_forcibly_closed_after_prelogin_reply(void **state)
     struct fx *x = fx_new();
 
     fx_no_tls(x, PROBE_PHASE_HANDSHAKE);
-    x->r.phase = PROBE_PHASE_PRELOGIN;
-    x->r.got_prelogin = true;
-    x->r.server_closed_after_prelogin = true;
+    x->r.facts.phase = PROBE_PHASE_PRELOGIN;
+    x->r.facts.got_prelogin = true;
+    x->r.facts.server_closed_after_prelogin = true;
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, SEED_CLOSED);
     assert_contains(x->r.cause, "answered PRELOGIN (ENCRYPTION=on)");
@@ -757,7 +759,7 @@ static void test_protocol_mismatch(void **state)
 {
     struct fx *x = fx_new();
 
-    x->r.phase = PROBE_PHASE_HANDSHAKE;
+    x->r.facts.phase = PROBE_PHASE_HANDSHAKE;
     x->ti.stage = TLS_STAGE_SERVER_HELLO;
     x->ti.local_reject = true;
     x->ti.server_hello_version = TLS_V10;
@@ -783,8 +785,8 @@ static void test_encryption_not_supported(void **state)
     struct fx *x = fx_new();
 
     fx_no_tls(x, PROBE_PHASE_DONE);
-    x->r.prelogin.encryption = TDS_ENC_NOT_SUP;
-    x->r.scope = TDS_TLS_TERMINATE;
+    x->r.facts.prelogin.encryption = TDS_ENC_NOT_SUP;
+    x->r.facts.scope = TDS_TLS_TERMINATE;
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_ENCRYPTION_NOT_SUPPORTED,
                    "The instance of SQL Server you attempted to connect to does not support "
@@ -801,9 +803,9 @@ static void test_encryption_required(void **state)
 
     fx_no_tls(x, PROBE_PHASE_DONE);
     snprintf(x->t.client.driver, sizeof(x->t.client.driver), "tedious");
-    x->r.sent_encryption = TDS_ENC_NOT_SUP;
-    x->r.prelogin.encryption = TDS_ENC_REQ;
-    x->r.scope = TDS_TLS_TERMINATE;
+    x->r.facts.sent_encryption = TDS_ENC_NOT_SUP;
+    x->r.facts.prelogin.encryption = TDS_ENC_REQ;
+    x->r.facts.scope = TDS_TLS_TERMINATE;
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_ENCRYPTION_REQUIRED,
                    "Server requires encryption, set 'encrypt' config option to true.");
@@ -822,10 +824,10 @@ static void test_tds8_not_supported(void **state)
     struct fx *x = fx_new();
 
     x->t.client.encrypt = PROBE_ENCRYPT_STRICT;
-    x->r.tds8 = true;
-    x->r.got_prelogin = false;
-    x->r.strict_refused = true;
-    x->r.phase = PROBE_PHASE_HANDSHAKE;
+    x->r.facts.tds8 = true;
+    x->r.facts.got_prelogin = false;
+    x->r.facts.strict_refused = true;
+    x->r.facts.phase = PROBE_PHASE_HANDSHAKE;
     x->ti.stage = TLS_STAGE_CLIENT_HELLO_SENT;
     x->ti.chain_len = 0;
     x->ti.peer_closed = true;
@@ -842,8 +844,8 @@ static void test_strict_no_tsc_escape(void **state)
     struct fx *x = fx_new();
 
     x->t.client.encrypt = PROBE_ENCRYPT_STRICT;
-    x->r.tds8 = true;
-    x->r.got_prelogin = false;
+    x->r.facts.tds8 = true;
+    x->r.facts.got_prelogin = false;
     x->ti.alpn[0] = 't';
     fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_ERROR, 1,
                "the chain's root \"CN=Contoso Issuing CA\" is not in the trust store");
@@ -863,8 +865,8 @@ static void test_dns_failure(void **state)
     for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
         struct fx *x = fx_new();
         fx_no_tls(x, PROBE_PHASE_RESOLVE);
-        x->r.address[0] = '\0';
-        x->r.net_error = errs[i];
+        x->r.facts.address[0] = '\0';
+        x->r.facts.net = probe_net_error_from_uv(errs[i]);
         probe_diagnose(&x->r);
         assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_DNS_FAILURE, NULL);
         assert_contains(x->r.message, "No such host is known.");
@@ -880,14 +882,14 @@ static void test_connection_refused(void **state)
     struct fx *x = fx_new();
 
     fx_no_tls(x, PROBE_PHASE_CONNECT);
-    x->r.net_error = UV_ECONNREFUSED;
+    x->r.facts.net = probe_net_error_from_uv(UV_ECONNREFUSED);
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_CONNECTION_REFUSED, NULL);
     assert_contains(x->r.message, "actively refused");
     assert_contains(x->r.cause, "10.0.0.5 port 1433");
     assert_contains(x->r.fix, "network.tcpport");
     /* other connect errors name the error */
-    x->r.net_error = UV_EHOSTUNREACH;
+    x->r.facts.net = probe_net_error_from_uv(UV_EHOSTUNREACH);
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_CONNECTION_REFUSED, NULL);
     assert_contains(x->r.cause, "EHOSTUNREACH");
@@ -903,7 +905,7 @@ static void test_timeouts_name_the_phase(void **state)
         struct fx *x = fx_new();
         char want[64];
         fx_no_tls(x, phases[i]);
-        x->r.timed_out = true;
+        x->r.facts.timed_out = true;
         probe_diagnose(&x->r);
         assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_TIMEOUT,
                        "Timeout expired.  The timeout period elapsed prior to completion of the "
@@ -919,7 +921,7 @@ static void test_timeout_uv_etimedout_and_handshake(void **state)
     struct fx *x = fx_new();
 
     fx_no_tls(x, PROBE_PHASE_CONNECT);
-    x->r.net_error = UV_ETIMEDOUT;
+    x->r.facts.net = probe_net_error_from_uv(UV_ETIMEDOUT);
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_TIMEOUT, NULL);
     free(x);
@@ -927,10 +929,10 @@ static void test_timeout_uv_etimedout_and_handshake(void **state)
     /* strict: an old server waits for the rest of a "TDS packet" */
     x = fx_new();
     x->t.client.encrypt = PROBE_ENCRYPT_STRICT;
-    x->r.tds8 = true;
-    x->r.got_prelogin = false;
-    x->r.phase = PROBE_PHASE_HANDSHAKE;
-    x->r.timed_out = true;
+    x->r.facts.tds8 = true;
+    x->r.facts.got_prelogin = false;
+    x->r.facts.phase = PROBE_PHASE_HANDSHAKE;
+    x->r.facts.timed_out = true;
     x->ti.stage = TLS_STAGE_CLIENT_HELLO_SENT;
     x->ti.chain_len = 0;
     probe_diagnose(&x->r);
@@ -947,7 +949,7 @@ static void test_instance_not_found(void **state)
     snprintf(x->t.instance, sizeof(x->t.instance), "SQLEXPRESS");
     x->t.port = 0;
     fx_no_tls(x, PROBE_PHASE_BROWSER);
-    x->r.timed_out = true;
+    x->r.facts.timed_out = true;
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_INSTANCE_NOT_FOUND, NULL);
     assert_contains(x->r.message, "error: 26 - Error Locating Server/Instance Specified");
@@ -962,8 +964,8 @@ static void test_not_tds(void **state)
     struct fx *x = fx_new();
 
     fx_no_tls(x, PROBE_PHASE_PRELOGIN);
-    x->r.not_tds = true;
-    snprintf(x->r.tds_err.detail, sizeof(x->r.tds_err.detail), "reply starts with \"SSH-2.0\"");
+    x->r.facts.not_tds = true;
+    snprintf(x->r.facts.tds_err.detail, sizeof(x->r.facts.tds_err.detail), "reply starts with \"SSH-2.0\"");
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_NOT_TDS, NULL);
     assert_contains(x->r.cause, "SSH-2.0");
@@ -976,10 +978,10 @@ static void test_protocol_error_names_option(void **state)
     struct fx *x = fx_new();
 
     fx_no_tls(x, PROBE_PHASE_PRELOGIN);
-    x->r.tds_err.code = TDS_ERR_OPTION_OUT_OF_RANGE;
-    x->r.tds_err.offset = 13;
-    x->r.tds_err.option = TDS_PL_ENCRYPTION;
-    snprintf(x->r.tds_err.detail, sizeof(x->r.tds_err.detail),
+    x->r.facts.tds_err.code = TDS_ERR_OPTION_OUT_OF_RANGE;
+    x->r.facts.tds_err.offset = 13;
+    x->r.facts.tds_err.option = TDS_PL_ENCRYPTION;
+    snprintf(x->r.facts.tds_err.detail, sizeof(x->r.facts.tds_err.detail),
              "ENCRYPTION claims [40,+1) of a 30-byte payload");
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_PROTOCOL_ERROR, NULL);
@@ -993,20 +995,20 @@ static void test_protocol_error_in_handshake_packets(void **state)
 {
     struct fx *x = fx_new();
 
-    x->r.phase = PROBE_PHASE_HANDSHAKE;
+    x->r.facts.phase = PROBE_PHASE_HANDSHAKE;
     x->ti.stage = TLS_STAGE_SERVER_HELLO;
     x->ti.chain_len = 0;
-    x->r.tds_err.code = TDS_ERR_BAD_PACKET_LENGTH;
-    x->r.tds_err.offset = 2;
-    snprintf(x->r.tds_err.detail, sizeof(x->r.tds_err.detail), "length 3 is under 8");
+    x->r.facts.tds_err.code = TDS_ERR_BAD_PACKET_LENGTH;
+    x->r.facts.tds_err.offset = 2;
+    snprintf(x->r.facts.tds_err.detail, sizeof(x->r.facts.tds_err.detail), "length 3 is under 8");
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_PROTOCOL_ERROR, NULL);
     assert_contains(x->r.cause, "carrying the TLS handshake");
     assert_contains(x->r.cause, "length 3 is under 8");
 
     /* a local failure is not blamed on the server */
-    x->r.tds_err.code = TDS_ERR_NO_SPACE;
-    snprintf(x->r.tds_err.detail, sizeof(x->r.tds_err.detail), "TLS session: out of memory");
+    x->r.facts.tds_err.code = TDS_ERR_NO_SPACE;
+    snprintf(x->r.facts.tds_err.detail, sizeof(x->r.facts.tds_err.detail), "TLS session: out of memory");
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_PROTOCOL_ERROR, NULL);
     assert_contains(x->r.cause, "The probe could not continue");
@@ -1020,8 +1022,8 @@ static void test_timeout_mid_handshake_not_blamed_on_chain(void **state)
 
     /* the chain arrived but the server stalled before verification could run: the policy's
      * "not verified" finding must not turn into untrusted_chain */
-    x->r.phase = PROBE_PHASE_HANDSHAKE;
-    x->r.timed_out = true;
+    x->r.facts.phase = PROBE_PHASE_HANDSHAKE;
+    x->r.facts.timed_out = true;
     x->ti.stage = TLS_STAGE_CERTIFICATE;
     x->ti.verified_path = false;
     fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_ERROR, -1,
@@ -1108,9 +1110,9 @@ static void test_findings_bounded(void **state)
     for (int i = 0; i < TLS_MAX_FINDINGS; i++) {
         fx_finding(x, TLS_F_NEGATIVE_SERIAL, TLS_SEV_WARNING, 0, "again");
     }
-    x->r.followup_ran = true;
-    x->r.scope = TDS_TLS_FULL;
-    x->r.validates = false;
+    x->r.facts.followup_ran = true;
+    x->r.facts.scope = TDS_TLS_FULL;
+    x->r.facts.validates = false;
     probe_diagnose(&x->r);
     assert_true(x->r.n_findings <= PROBE_MAX_FINDINGS);
     assert_int_equal(x->r.n_findings, TLS_MAX_FINDINGS + 2);

@@ -18,9 +18,9 @@
 
 #include <cmocka.h>
 
-#include "probe/probe.h"
-#include "probe/probe_monitor.h"
-#include "probe/probe_summary.h"
+#include "probe/model/probe.h"
+#include "probe/output/probe_monitor.h"
+#include "probe/output/probe_summary.h"
 #include "tls/tls_cert.h"
 #include "tls/tls_session.h"
 
@@ -415,13 +415,13 @@ static void build_result(struct probe_target *t, struct probe_result *r, struct 
     r->status = PROBE_STATUS_OK;
     r->diag = PROBE_DIAG_OK;
     snprintf(r->message, sizeof(r->message), "A client with these settings would connect.");
-    snprintf(r->server_version, sizeof(r->server_version), "16.0.1000");
-    snprintf(r->server_product, sizeof(r->server_product), "SQL Server 2022");
-    r->got_prelogin = true;
-    r->prelogin.has_encryption = true;
-    r->prelogin.encryption = 3; /* ENCRYPT_REQ */
-    r->t_resolve = 1.5, r->t_browser = -1, r->t_connect = 2, r->t_prelogin = 3;
-    r->t_handshake = 4, r->t_total = 10.5;
+    snprintf(r->facts.server_version, sizeof(r->facts.server_version), "16.0.1000");
+    snprintf(r->facts.server_product, sizeof(r->facts.server_product), "SQL Server 2022");
+    r->facts.got_prelogin = true;
+    r->facts.prelogin.has_encryption = true;
+    r->facts.prelogin.encryption = 3; /* ENCRYPT_REQ */
+    r->facts.t_resolve = 1.5, r->facts.t_browser = -1, r->facts.t_connect = 2, r->facts.t_prelogin = 3;
+    r->facts.t_handshake = 4, r->facts.t_total = 10.5;
 
     ti->version = TLS_V12;
     snprintf(ti->cipher, sizeof(ti->cipher), "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
@@ -431,7 +431,7 @@ static void build_result(struct probe_target *t, struct probe_result *r, struct 
     set_cert(&ti->chain[0], true, "db1.contoso.com", T_2027_01_01 + 200 * DAY);
     set_cert(&ti->chain[1], true, "Contoso Issuing CA", T_2027_01_01); /* the earliest */
     set_cert(&ti->chain[2], false, "", 0); /* unparsable: no date, never the earliest */
-    r->tls = ti;
+    r->facts.tls = ti;
 }
 
 static void test_summary_from_result(void **state)
@@ -446,7 +446,7 @@ static void test_summary_from_result(void **state)
     build_result(&t, &r, &ti);
     probe_summary_from_result_at(s, &r, now);
     free(ti.chain); /* the summary holds no pointer into the result */
-    r.tls = NULL;
+    r.facts.tls = NULL;
     memset(&t, 0xA5, sizeof(t));
 
     assert_string_equal(s->target, "tcp:db1.contoso.com,1533");
@@ -506,7 +506,7 @@ static void test_summary_bounds(void **state)
     for (size_t i = 0; i < ti.chain_len; i++) {
         set_cert(&ti.chain[i], true, "x", T_2027_01_01 + (time_t)(12 - i) * DAY);
     }
-    r.tls = &ti;
+    r.facts.tls = &ti;
     probe_summary_from_result_at(&s, &r, T_2027_01_01);
     free(ti.chain);
 

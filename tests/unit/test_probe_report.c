@@ -18,9 +18,10 @@
 #include <cmocka.h>
 #include <uv.h>
 
-#include "probe/probe.h"
-#include "probe/probe_diagnose.h"
-#include "probe/probe_report.h"
+#include "probe/model/probe.h"
+#include "probe/diagnose/probe_diagnose.h"
+#include "probe/output/probe_report.h"
+#include "probe/engine/probe_neterr.h"
 
 #include "json_check.h"
 
@@ -138,18 +139,18 @@ static struct fx *fx_new(void)
     x->t.client.tls_min = TLS_V10;
     x->t.client.tls_max = TLS_V12;
     x->r.target = &x->t;
-    snprintf(x->r.address, sizeof(x->r.address), "10.0.0.5");
-    x->r.sent_encryption = TDS_ENC_ON;
-    x->r.validates = true;
-    x->r.scope = TDS_TLS_FULL;
-    x->r.phase = PROBE_PHASE_DONE;
-    x->r.got_prelogin = true;
-    x->r.prelogin.has_encryption = true;
-    x->r.prelogin.encryption = TDS_ENC_ON;
-    x->r.prelogin.has_mars = true;
-    snprintf(x->r.server_version, sizeof(x->r.server_version), "16.0.1000");
-    snprintf(x->r.server_product, sizeof(x->r.server_product), "SQL Server 2022");
-    x->r.tds_err.option = -1;
+    snprintf(x->r.facts.address, sizeof(x->r.facts.address), "10.0.0.5");
+    x->r.facts.sent_encryption = TDS_ENC_ON;
+    x->r.facts.validates = true;
+    x->r.facts.scope = TDS_TLS_FULL;
+    x->r.facts.phase = PROBE_PHASE_DONE;
+    x->r.facts.got_prelogin = true;
+    x->r.facts.prelogin.has_encryption = true;
+    x->r.facts.prelogin.encryption = TDS_ENC_ON;
+    x->r.facts.prelogin.has_mars = true;
+    snprintf(x->r.facts.server_version, sizeof(x->r.facts.server_version), "16.0.1000");
+    snprintf(x->r.facts.server_product, sizeof(x->r.facts.server_product), "SQL Server 2022");
+    x->r.facts.tds_err.option = -1;
     x->ti.stage = TLS_STAGE_DONE;
     x->ti.version = TLS_V12;
     snprintf(x->ti.cipher, sizeof(x->ti.cipher), "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
@@ -160,14 +161,14 @@ static struct fx *fx_new(void)
     fx_cert(x, 1, "CN=Contoso CA", "CN=Contoso CA");
     x->ti.chain = x->certs;
     x->ti.chain_len = 2;
-    x->r.tls = &x->ti;
+    x->r.facts.tls = &x->ti;
     x->r.verdict.pass = true;
-    x->r.t_resolve = 0.4;
-    x->r.t_browser = -1;
-    x->r.t_connect = 0.2;
-    x->r.t_prelogin = 0.5;
-    x->r.t_handshake = 3.1;
-    x->r.t_total = 4.3;
+    x->r.facts.t_resolve = 0.4;
+    x->r.facts.t_browser = -1;
+    x->r.facts.t_connect = 0.2;
+    x->r.facts.t_prelogin = 0.5;
+    x->r.facts.t_handshake = 3.1;
+    x->r.facts.t_total = 4.3;
     return x;
 }
 
@@ -198,7 +199,7 @@ static void test_json_fields_exact(void **state)
 
     fx_finding(x, TLS_F_NAME_MISMATCH, TLS_SEV_ERROR, 0, "the client expects db9");
     snprintf(x->t.host, sizeof(x->t.host), "db9.contoso.com");
-    x->r.followup_ran = true; /* adds an engine finding, which has no certificate */
+    x->r.facts.followup_ran = true; /* adds an engine finding, which has no certificate */
     probe_diagnose(&x->r);
     json_of(&x->r, &c);
     assert_valid_json(&c, &v);
@@ -275,12 +276,12 @@ static void test_json_nulls_when_not_reached(void **state)
     struct jv v;
     char keys[1024];
 
-    x->r.tls = NULL;
-    x->r.got_prelogin = false;
-    x->r.phase = PROBE_PHASE_RESOLVE;
-    x->r.net_error = UV_EAI_NONAME;
-    x->r.address[0] = '\0';
-    x->r.t_connect = x->r.t_prelogin = x->r.t_handshake = -1;
+    x->r.facts.tls = NULL;
+    x->r.facts.got_prelogin = false;
+    x->r.facts.phase = PROBE_PHASE_RESOLVE;
+    x->r.facts.net = probe_net_error_from_uv(UV_EAI_NONAME);
+    x->r.facts.address[0] = '\0';
+    x->r.facts.t_connect = x->r.facts.t_prelogin = x->r.facts.t_handshake = -1;
     probe_diagnose(&x->r);
     json_of(&x->r, &c);
     assert_valid_json(&c, &v);
@@ -328,7 +329,7 @@ static void fx_hostile(struct fx *x)
     snprintf(x->certs[0].san[0].value, sizeof(x->certs[0].san[0].value), "%s", evil);
     snprintf(x->certs[0].serial, sizeof(x->certs[0].serial), "%s", evil);
     snprintf(x->ti.cipher, sizeof(x->ti.cipher), "%s", evil);
-    snprintf(x->r.server_product, sizeof(x->r.server_product), "%s", evil);
+    snprintf(x->r.facts.server_product, sizeof(x->r.facts.server_product), "%s", evil);
     fx_finding(x, TLS_F_NAME_MISMATCH, TLS_SEV_ERROR, 0, evil);
 }
 
@@ -378,24 +379,24 @@ static void test_json_every_diagnosis_valid(void **state)
         struct cap c;
         struct jv v;
         if (k == 1) {
-            x->r.tls = NULL;
-            x->r.phase = PROBE_PHASE_CONNECT;
-            x->r.got_prelogin = false;
-            x->r.net_error = UV_ECONNREFUSED;
+            x->r.facts.tls = NULL;
+            x->r.facts.phase = PROBE_PHASE_CONNECT;
+            x->r.facts.got_prelogin = false;
+            x->r.facts.net = probe_net_error_from_uv(UV_ECONNREFUSED);
         } else if (k == 2) {
             x->ti.stage = TLS_STAGE_CLIENT_HELLO_SENT;
             x->ti.chain_len = 0;
             x->ti.peer_reset = true;
-            x->r.phase = PROBE_PHASE_HANDSHAKE;
-            x->r.followup_ran = true;
+            x->r.facts.phase = PROBE_PHASE_HANDSHAKE;
+            x->r.facts.followup_ran = true;
         } else if (k == 3) {
-            x->r.tds8 = true;
+            x->r.facts.tds8 = true;
             x->t.client.encrypt = PROBE_ENCRYPT_STRICT;
             snprintf(x->ti.alpn, sizeof(x->ti.alpn), "tds/8.0");
         } else if (k == 4) {
-            x->r.scope = TDS_TLS_TERMINATE;
-            x->r.prelogin.encryption = TDS_ENC_NOT_SUP;
-            x->r.tls = NULL;
+            x->r.facts.scope = TDS_TLS_TERMINATE;
+            x->r.facts.prelogin.encryption = TDS_ENC_NOT_SUP;
+            x->r.facts.tls = NULL;
         } else if (k == 5) {
             x->ti.alert_received = true;
             x->ti.alert_description = 70;
@@ -470,10 +471,10 @@ static void test_text_ok_and_warnings(void **state)
     struct cap c;
 
     x->t.client.encrypt = PROBE_ENCRYPT_OPTIONAL;
-    x->r.sent_encryption = TDS_ENC_OFF;
-    x->r.prelogin.encryption = TDS_ENC_OFF;
-    x->r.scope = TDS_TLS_LOGIN_ONLY;
-    x->r.validates = false;
+    x->r.facts.sent_encryption = TDS_ENC_OFF;
+    x->r.facts.prelogin.encryption = TDS_ENC_OFF;
+    x->r.facts.scope = TDS_TLS_LOGIN_ONLY;
+    x->r.facts.validates = false;
     x->ti.version = TLS_V10;
     fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_WARNING, 1, "root not trusted");
     probe_diagnose(&x->r);
@@ -492,10 +493,10 @@ static void test_text_error(void **state)
     struct fx *x = fx_new();
     struct cap c;
 
-    x->r.tls = NULL;
-    x->r.got_prelogin = false;
-    x->r.phase = PROBE_PHASE_CONNECT;
-    x->r.timed_out = true;
+    x->r.facts.tls = NULL;
+    x->r.facts.got_prelogin = false;
+    x->r.facts.phase = PROBE_PHASE_CONNECT;
+    x->r.facts.timed_out = true;
     probe_diagnose(&x->r);
     text_of(&x->r, false, &c);
     assert_contains(c.buf, "ERROR timeout: \"Timeout expired.");

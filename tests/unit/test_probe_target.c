@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "probe/probe_client.h"
-#include "probe/probe_target.h"
-#include "probe/probe_targetlist.h"
+#include "probe/drivers/probe_client.h"
+#include "probe/drivers/probe_target.h"
+#include "probe/drivers/probe_targetlist.h"
 
 struct target_case {
     const char *text;

@@ -1,0 +1,62 @@
+/* probe/engine/probe_conn.h: one connection's protocol, sans I/O: PRELOGIN out, PRELOGIN reply in,
+ * then the TLS handshake with every record carried in TDS 0x12 packets (TDS 7.x), then stop.
+ * It never sends LOGIN7. The engine moves bytes between this and a socket; the fuzz target
+ * moves arbitrary server bytes into it. */
+#ifndef PROBE_PROBE_CONN_H
+#define PROBE_PROBE_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe/model/probe.h"
+#include "tls/tls13_probe.h"
+
+struct probe_conn_opts {
+    const struct probe_client *client;
+    const struct tls_config *tls;  /* shared config for this attempt */
+    const char *host;              /* the target's host: SNI (unless an IP) and the name check */
+    const char *instance;          /* INSTOPT, "" for the default instance */
+    const uint8_t *pin_der;        /* ServerCertificate pin, or NULL */
+    size_t pin_len;
+    size_t max_packet;             /* TDS packet size for our handshake packets (4096) */
+    bool tls13_probe;              /* only send a TLS-first ClientHello offering TLS 1.3 and
+                                      read the ServerHello (tls/tls13_probe.h) */
+};
+
+enum probe_conn_phase { PROBE_CONN_PRELOGIN, PROBE_CONN_HANDSHAKE, PROBE_CONN_DONE };
+
+struct probe_conn;
+
+/* Facts are written into res: got_prelogin, prelogin, tds_err, not_tds, sent_encryption,
+ * scope, validates, server_closed_after_prelogin, server_reset, tls, server_version/product.
+ * Views and res->tls stay valid until probe_conn_free(). Returns 0 or -1 (allocation). */
+int probe_conn_new(struct probe_conn **out, const struct probe_conn_opts *o,
+                   struct probe_facts *res);
+void probe_conn_free(struct probe_conn *c);
+
+/* Queues the PRELOGIN request. */
+void probe_conn_start(struct probe_conn *c);
+/* Bytes from the server. */
+void probe_conn_feed(struct probe_conn *c, const uint8_t *p, size_t n);
+/* The server closed (FIN) or reset the connection. */
+void probe_conn_closed(struct probe_conn *c, bool reset);
+
+/* The engine gives up (deadline): records what the handshake got as far as (the chain may
+ * already be there). */
+void probe_conn_abort(struct probe_conn *c);
+/* Judges the chain the server showed (if any) as this client would: the name it checks, its
+ * name rules, whether it validates, the pin. Leaves out->n = 0 when no handshake ran. */
+void probe_conn_judge(const struct probe_conn *c, struct tls_verdict *out);
+
+/* Bytes to send; valid until the next call into c. */
+const uint8_t *probe_conn_out(const struct probe_conn *c, size_t *len);
+void probe_conn_out_ack(struct probe_conn *c, size_t n);
+
+enum probe_conn_phase probe_conn_phase(const struct probe_conn *c);
+/* The TLS 1.3 probe's answer (tls13_probe mode), or NULL when none was parsed. */
+const struct tls13_probe_result *probe_conn_tls13(const struct probe_conn *c);
+/* True when the handshake completed (or, in certificate mode, the server flight was read). */
+bool probe_conn_handshake_ok(const struct probe_conn *c);
+
+#endif

@@ -1,0 +1,41 @@
+/* probe/engine/probe_engine.h: many targets probed concurrently on a caller's libuv loop.
+ * Targets and client profiles in; one result per target out through a callback, as each
+ * finishes. Nothing here prints or exits (the CLI and the exporter are front ends). */
+#ifndef PROBE_PROBE_ENGINE_H
+#define PROBE_PROBE_ENGINE_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "probe/model/probe.h"
+
+/* r and everything it points to are valid only during the call. */
+typedef void (*probe_result_fn)(const struct probe_result *r, void *arg);
+
+struct probe_engine_opts {
+    unsigned concurrency; /* probes in flight at once (0 = 256) */
+    double timeout_s;     /* whole-target deadline (0 = 10 s) */
+    uint16_t browser_port; /* SQL Server Browser UDP port (0 = 1434), for labs */
+    bool audit_protocols;  /* --protocols: one handshake per TLS version */
+    bool audit_ciphers;    /* --ciphers: the accepted suites per version, in server order */
+    unsigned audit_max_connections; /* per target (0 = 100) */
+    unsigned audit_pause_ms;        /* between audit connections, for fragile servers */
+    probe_result_fn on_result;
+    void *arg;
+};
+
+struct probe_engine;
+
+int probe_engine_new(struct probe_engine **out, uv_loop_t *loop,
+                     const struct probe_engine_opts *o);
+/* Queues a copy of t and starts it when a slot is free. Fails (-1, sentence in err) when the
+ * target's client profile cannot be set up: unreadable CA file, bad pin file. Profiles are
+ * shared: one parsed CA set and one TLS config per distinct profile. */
+int probe_engine_add(struct probe_engine *e, const struct probe_target *t, char *err,
+                     size_t errlen);
+/* Targets queued or in flight. */
+size_t probe_engine_pending(const struct probe_engine *e);
+/* Frees everything; call after the loop has run dry (uv_run returned). */
+void probe_engine_free(struct probe_engine *e);
+
+#endif

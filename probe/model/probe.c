@@ -1,0 +1,59 @@
+/* probe/model/probe.c: names of probe.h's small enums, and the one rule for the port a result
+ * reports. Every name table is generated from its X-macro, so a new value cannot lack a name. */
+#include "probe/model/probe.h"
+
+uint16_t probe_result_port(const struct probe_result *r)
+{
+    if (r->facts.port != 0) {
+        return r->facts.port;
+    }
+    if (r->target != NULL && r->target->port != 0) {
+        return r->target->port;
+    }
+    return (r->target == NULL || r->target->instance[0] == '\0') ? 1433u : 0u;
+}
+
+const char *probe_encrypt_name(enum probe_encrypt e)
+{
+    switch (e) {
+    case PROBE_ENCRYPT_OPTIONAL:
+        return "optional";
+    case PROBE_ENCRYPT_MANDATORY:
+        return "mandatory";
+    case PROBE_ENCRYPT_STRICT:
+        return "strict";
+    default:
+        return "unknown";
+    }
+}
+
+const char *probe_status_name(enum probe_status s)
+{
+    switch (s) {
+    case PROBE_STATUS_OK:
+        return "ok";
+    case PROBE_STATUS_FAIL:
+        return "fail";
+    case PROBE_STATUS_ERROR:
+        return "error";
+    default:
+        return "unknown";
+    }
+}
+
+static const char *const phase_names[] = {
+#define PROBE_X_(name, str) [PROBE_PHASE_##name] = str,
+    PROBE_PHASES(PROBE_X_)
+#undef PROBE_X_
+};
+_Static_assert(sizeof(phase_names) / sizeof(phase_names[0]) == PROBE_PHASE_COUNT,
+               "every phase needs a name");
+
+const char *probe_phase_name(enum probe_phase p)
+{
+    if ((unsigned)p >= PROBE_PHASE_COUNT) {
+        return "unknown";
+    }
+    return phase_names[p];
+}
+

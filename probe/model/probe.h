@@ -1,0 +1,154 @@
+/* probe/model/probe.h: the data every layer shares: a target and its client profile in, the
+ * facts the engine gathers, one result per target out. Nothing here prints or exits. */
+#ifndef PROBE_PROBE_H
+#define PROBE_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe/model/probe_diag.h"
+
+struct probe_audit;
+#include "tds/tds_prelogin.h"
+#include "tls/tls_policy.h"
+#include "tls/tls_session.h"
+
+enum probe_encrypt { PROBE_ENCRYPT_OPTIONAL, PROBE_ENCRYPT_MANDATORY, PROBE_ENCRYPT_STRICT };
+const char *probe_encrypt_name(enum probe_encrypt e); /* "optional","mandatory","strict" */
+
+/* What the emulated client is and does (connection-string keywords; notes/clients.md). */
+struct probe_client {
+    char driver[24];                  /* "sqlclient" */
+    enum probe_encrypt encrypt;
+    bool trust_server_certificate;
+    char host_name_in_certificate[256]; /* "" = none */
+    char ca_file[1024];               /* "" = the system trust store */
+    char server_certificate[1024];    /* pin file, "" = none */
+    int tls_min;                      /* TLS_V10.. */
+    int tls_max;
+    enum tls_handshake_mode handshake;
+    bool encrypt_disable; /* go-mssqldb encrypt=disable, tedious encrypt=false: sends NOT_SUP */
+};
+
+/* One target as the user wrote it, resolved into parts. */
+struct probe_target {
+    char text[1024];     /* as given (a connection string with the password removed) */
+    char host[256];
+    uint16_t port;       /* 0 = not given (1433 unless an instance is resolved) */
+    char instance[33];   /* "" = default instance */
+    struct probe_client client; /* the profile for this target */
+    void *user;          /* the front end's own tag, handed back in result->target->user */
+};
+
+enum probe_status { PROBE_STATUS_OK, PROBE_STATUS_FAIL, PROBE_STATUS_ERROR };
+const char *probe_status_name(enum probe_status s); /* "ok","fail","error" */
+
+/* The phase a probe is in; a timeout names it. */
+#define PROBE_PHASES(X)            \
+    X(RESOLVE, "resolve")          \
+    X(BROWSER, "browser")          \
+    X(CONNECT, "connect")          \
+    X(PRELOGIN, "prelogin")        \
+    X(HANDSHAKE, "handshake")      \
+    X(DONE, "done")
+enum probe_phase {
+#define PROBE_X_(name, str) PROBE_PHASE_##name,
+    PROBE_PHASES(PROBE_X_)
+#undef PROBE_X_
+        PROBE_PHASE_COUNT
+};
+const char *probe_phase_name(enum probe_phase p);
+
+#define PROBE_MAX_FINDINGS 40
+
+struct probe_finding {
+    char code[32];       /* contract code, or an extra finding name (fallback_certificate...) */
+    enum tls_severity severity;
+    int cert;            /* chain index or -1 */
+    char message[400];
+};
+
+/* A network error as the engine saw it (resolve, connect, read), classified so that diagnosis
+ * needs no socket library. The engine fills it (probe_net_error_from_uv, engine/probe_neterr.h). */
+enum probe_net_kind {
+    PROBE_NET_NONE,     /* no error */
+    PROBE_NET_DNS,      /* the name did not resolve (getaddrinfo's EAI_* family) */
+    PROBE_NET_REFUSED,  /* TCP RST to the SYN: nothing listens */
+    PROBE_NET_RESET,    /* an established connection was reset */
+    PROBE_NET_CLOSED,   /* end of stream, broken pipe, connection aborted */
+    PROBE_NET_TIMEDOUT, /* the operating system's own timeout */
+    PROBE_NET_OTHER,
+};
+
+struct probe_net_error {
+    enum probe_net_kind kind;
+    int code;           /* the event library's code (negative), 0 if none */
+    const char *name;   /* "ECONNREFUSED"; static storage, NULL when kind is NONE */
+    const char *text;   /* "connection refused"; static storage, NULL when kind is NONE */
+};
+
+/* What the engine learns while a probe is in flight: small, because thousands are in flight at
+ * once. The verdict (diagnosis, findings, policy) is built around it only when the probe ends,
+ * in one scratch probe_result per engine that embeds these facts. */
+struct probe_facts {
+    char address[64];         /* the address connected to, "" if none */
+    uint16_t port;            /* the TCP port connected to (after SQL Browser), 0 = unknown:
+                                 the report then falls back to target->port, else 1433 */
+    bool tds8;                /* "mode": "tds8" when strict */
+
+    /* what the client does, derived from the profile and the server's answer */
+    uint8_t sent_encryption;  /* PRELOGIN ENCRYPTION byte sent */
+    bool validates;           /* the client validates the certificate in this situation */
+    enum tds_tls_scope scope; /* none / login_only / full / terminate */
+
+    enum probe_phase phase;   /* phase reached (where it stopped) */
+    struct probe_net_error net; /* from resolve/connect/read; kind NONE if none */
+    bool timed_out;
+    bool got_prelogin;
+    struct tds_prelogin prelogin; /* views are NOT valid after the callback */
+    char server_version[32];  /* "16.0.1000" */
+    char server_product[64];
+    struct tds_error tds_err; /* when the reply was not a valid PRELOGIN */
+    bool not_tds;             /* the first reply bytes were not TDS at all */
+    const struct tls_info *tls; /* NULL if no handshake ran; valid only during the callback */
+    bool server_closed_after_prelogin; /* closed/reset before any TLS */
+    bool server_reset;        /* the close was a TCP reset (Schannel style), not a FIN */
+    bool strict_refused;      /* strict: the server answered the ClientHello with a PRELOGIN
+                                 reply, garbage, or a close (it does not speak TDS 8.0) */
+
+    /* Follow-up handshake, run after the server rejected the client's handshake, to rank the
+     * causes: the same client but offering TLS 1.0-1.2 and every suite mbedTLS has. */
+    bool followup_ran;
+    bool followup_ok;         /* the server completed that handshake */
+    int followup_version;     /* TLS_V1x it chose */
+    char followup_cipher[64]; /* IANA name it chose */
+
+    /* timings in milliseconds; negative when the phase did not run */
+    double t_resolve, t_browser, t_connect, t_prelogin, t_handshake, t_total;
+
+    /* --protocols / --ciphers: per-version and per-suite results (probe/model/probe_audit.h),
+     * NULL when no audit ran; valid only during the callback. */
+    const struct probe_audit *audit;
+};
+
+/* One target's outcome: the engine's facts and the verdict built on them (probe_diagnose). */
+struct probe_result {
+    const struct probe_target *target;
+    struct probe_facts facts;
+
+    struct tls_verdict verdict; /* policy findings over facts.tls->chain */
+    enum probe_status status;
+    enum probe_diag diag;
+    char message[512];        /* the client's own words */
+    char cause[1024];         /* why, with the concrete values */
+    char fix[4096];           /* what to do next */
+    size_t n_findings;
+    struct probe_finding findings[PROBE_MAX_FINDINGS];
+};
+
+/* The port a report shows: the one connected to, else the one asked for, else 1433 (0 for a
+ * named instance whose SQL Server Browser lookup did not happen). */
+uint16_t probe_result_port(const struct probe_result *r);
+
+#endif

@@ -1,0 +1,798 @@
+/* probe/output/probe_monitor.c: Nagios plugin output, Prometheus exposition and the end-of-run table,
+ * all over an array of probe_summary. */
+#include "probe/output/probe_monitor.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "probe/output/probe_audit_report.h"
+#include "probe/output/probe_report.h"
+#include "tls/tls_cert.h"
+
+/* ---- escaping ---------------------------------------------------------------------------- */
+
+
+static bool is_control(unsigned char c)
+{
+    return c < 0x20u || c == 0x7Fu;
+}
+
+/* Plugin output text: '|' starts perfdata and a newline starts long output, so neither may
+ * come from data; control characters are shown as \xNN, as the text report does. */
+static void nagios_text(FILE *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (is_control(*p) || *p == '|') {
+            fprintf(f, "\\x%02x", *p);
+        } else {
+            fputc(*p, f);
+        }
+    }
+}
+
+/* A perfdata label inside single quotes: the plugin guidelines escape a quote by doubling it
+ * and forbid '='; '|' and control characters would break the line for every parser. */
+static void nagios_label(FILE *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p == '\'') {
+            fputs("''", f);
+        } else if (*p == '=' || *p == '|' || is_control(*p)) {
+            fputc('_', f);
+        } else {
+            fputc(*p, f);
+        }
+    }
+}
+
+/* A Prometheus label value: the exposition format escapes only \, " and newline, but the
+ * whole line must be valid UTF-8 (promtool rejects it otherwise), so bad bytes become U+FFFD. */
+static void prom_value(FILE *f, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    while (*p != '\0') {
+        size_t n = probe_utf8_len(p);
+
+        if (n == 0) {
+            fputs("\xEF\xBF\xBD", f);
+            p++;
+        } else if (*p == '\\' || *p == '"') {
+            fputc('\\', f);
+            fputc(*p++, f);
+        } else if (*p == '\n') {
+            fputs("\\n", f);
+            p++;
+        } else {
+            fwrite(p, 1, n, f);
+            p += n;
+        }
+    }
+}
+
+/* ---- Nagios ------------------------------------------------------------------------------ */
+
+const char *probe_nagios_state_name(enum probe_nagios_state st)
+{
+    switch (st) {
+    case PROBE_NAGIOS_OK:
+        return "OK";
+    case PROBE_NAGIOS_WARNING:
+        return "WARNING";
+    case PROBE_NAGIOS_CRITICAL:
+        return "CRITICAL";
+    default:
+        return "UNKNOWN";
+    }
+}
+
+static int state_rank(enum probe_nagios_state st)
+{
+    switch (st) {
+    case PROBE_NAGIOS_OK:
+        return 0;
+    case PROBE_NAGIOS_WARNING:
+        return 2;
+    case PROBE_NAGIOS_CRITICAL:
+        return 3;
+    default:
+        return 1; /* UNKNOWN: above OK, below any state that was actually measured */
+    }
+}
+
+enum probe_nagios_state probe_nagios_worst(enum probe_nagios_state a, enum probe_nagios_state b)
+{
+    return state_rank(b) > state_rank(a) ? b : a;
+}
+
+enum probe_nagios_state probe_nagios_state(const struct probe_summary *s, int warn_days,
+                                           int crit_days)
+{
+    /* Could not probe (DNS, refused, timeout, not TDS) is CRITICAL too: the plugin guidelines
+     * keep UNKNOWN for the plugin's own failures, and say name-resolution errors and socket
+     * timeouts "should generally NOT be reported as UNKNOWN". A monitored server that does not
+     * answer is down. */
+    if (s->status != PROBE_STATUS_OK) {
+        return PROBE_NAGIOS_CRITICAL;
+    }
+    if (s->has_expiry && s->earliest_days <= crit_days) {
+        return PROBE_NAGIOS_CRITICAL;
+    }
+    if (s->has_expiry && s->earliest_days <= warn_days) {
+        return PROBE_NAGIOS_WARNING;
+    }
+    return PROBE_NAGIOS_OK;
+}
+
+/* "expires in 300 days (2027-01-01)" / "expired 3 days ago (2025-12-29)" */
+static void nagios_expiry(FILE *f, const struct probe_summary *s)
+{
+    char t[21];
+    long d = s->earliest_days;
+
+    tls_time_format(s->earliest_not_after, t);
+    t[10] = '\0'; /* the date part of "YYYY-MM-DDThh:mm:ssZ" */
+    if (d >= 0) {
+        fprintf(f, "expires in %ld day%s (%s)", d, d == 1 ? "" : "s", t);
+    } else {
+        fprintf(f, "expired %ld day%s ago (%s)", -d, d == -1 ? "" : "s", t);
+    }
+}
+
+/* One target in words: "db1: untrusted_chain: <client text> TLSv1.2, expires in ..." */
+static void nagios_verdict(FILE *f, const struct probe_summary *s)
+{
+    char label[300];
+
+    nagios_text(f, probe_summary_label(s, label, sizeof(label)));
+    fputs(": ", f);
+    if (s->status != PROBE_STATUS_OK) {
+        fprintf(f, "%s: ", probe_diag_name(s->diag));
+    }
+    nagios_text(f, s->message[0] != '\0' ? s->message : probe_status_name(s->status));
+    const char *tls = probe_summary_tls_name(s);
+    if (tls[0] != '\0') {
+        fprintf(f, " %s%s", tls, s->has_expiry ? "," : "");
+    }
+    if (s->has_expiry) {
+        fputc(' ', f);
+        nagios_expiry(f, s);
+    }
+}
+
+/* Why a target is not OK, in a few words, for the many-target summary. */
+static void nagios_reason(FILE *f, const struct probe_summary *s)
+{
+    if (s->status != PROBE_STATUS_OK) {
+        fputs(probe_diag_name(s->diag), f);
+    } else if (s->earliest_days >= 0) {
+        fprintf(f, "expires in %ld days", s->earliest_days);
+    } else {
+        fprintf(f, "expired %ld days ago", -s->earliest_days);
+    }
+}
+
+#define NAGIOS_NAMED_MAX 10
+
+/* "3 OK, 1 CRITICAL: db2 (untrusted_chain), ..." naming non-OK targets worst first. */
+static void nagios_many(FILE *f, const struct probe_summary *s, size_t n, int warn, int crit)
+{
+    static const enum probe_nagios_state order[] = {PROBE_NAGIOS_OK, PROBE_NAGIOS_WARNING,
+                                                    PROBE_NAGIOS_CRITICAL, PROBE_NAGIOS_UNKNOWN};
+    static const enum probe_nagios_state worst_first[] = {
+        PROBE_NAGIOS_CRITICAL, PROBE_NAGIOS_WARNING, PROBE_NAGIOS_UNKNOWN};
+    size_t count[4] = {0}, named = 0, listed = 0;
+    char label[300];
+
+    for (size_t i = 0; i < n; i++) {
+        count[probe_nagios_state(&s[i], warn, crit)]++;
+    }
+    for (size_t k = 0; k < 4; k++) {
+        if (count[order[k]] > 0) {
+            fprintf(f, "%s%zu %s", listed++ > 0 ? ", " : "", count[order[k]],
+                    probe_nagios_state_name(order[k]));
+        }
+    }
+    for (size_t k = 0; k < 3; k++) {
+        for (size_t i = 0; i < n; i++) {
+            if (probe_nagios_state(&s[i], warn, crit) != worst_first[k]) {
+                continue;
+            }
+            if (named++ >= NAGIOS_NAMED_MAX) {
+                continue; /* counted for "and N more" */
+            }
+            fputs(named == 1 ? ": " : ", ", f);
+            nagios_text(f, probe_summary_label(&s[i], label, sizeof(label)));
+            fputs(" (", f);
+            nagios_reason(f, &s[i]);
+            fputc(')', f);
+        }
+    }
+    if (named > NAGIOS_NAMED_MAX) {
+        fprintf(f, ", and %zu more", named - NAGIOS_NAMED_MAX);
+    }
+}
+
+static void nagios_perfdata(FILE *f, const struct probe_summary *s, int warn, int crit)
+{
+    char label[300];
+
+    probe_summary_label(s, label, sizeof(label));
+    for (size_t i = 0; i < s->n_chain; i++) {
+        if (!s->chain[i].parsed) {
+            continue; /* no date, no value: an absent datapoint beats a made-up one */
+        }
+        fputs(" '", f);
+        nagios_label(f, label);
+        fprintf(f, "_days_chain_elem%zu'=%ld;%d;%d;;", i + 1, s->chain[i].days_left, warn, crit);
+    }
+    if (s->handshake_ran && s->t_handshake >= 0 && isfinite(s->t_handshake)) {
+        fputs(" '", f);
+        nagios_label(f, label);
+        fprintf(f, "_handshake'=%.3fms;;;;", s->t_handshake);
+    }
+}
+
+/* Long output: one line per target with what the first line had no room for. */
+static void nagios_long(FILE *f, const struct probe_summary *s, enum probe_nagios_state st)
+{
+    fprintf(f, "%s: ", probe_nagios_state_name(st));
+    nagios_verdict(f, s);
+    if (s->cipher[0] != '\0') {
+        fputs("; cipher ", f);
+        nagios_text(f, s->cipher);
+    }
+    if (s->server_version[0] != '\0') {
+        fputs("; server ", f);
+        nagios_text(f, s->server_version);
+        if (s->server_product[0] != '\0') {
+            fputs(" (", f);
+            nagios_text(f, s->server_product);
+            fputc(')', f);
+        }
+    }
+    fprintf(f, "; handshake %s%s\n", s->mode, s->tds8 ? " (TDS 8.0)" : "");
+}
+
+int probe_report_nagios(FILE *f, const struct probe_summary *s, size_t n, int warn_days,
+                        int crit_days)
+{
+    int warn = warn_days < 0 ? PROBE_NAGIOS_WARN_DAYS : warn_days;
+    int crit = crit_days < 0 ? PROBE_NAGIOS_CRIT_DAYS : crit_days;
+    enum probe_nagios_state worst = n == 0 ? PROBE_NAGIOS_UNKNOWN : PROBE_NAGIOS_OK;
+
+    for (size_t i = 0; i < n; i++) {
+        worst = probe_nagios_worst(worst, probe_nagios_state(&s[i], warn, crit));
+    }
+    fprintf(f, "TDSPROBE %s - ", probe_nagios_state_name(worst));
+    if (n == 0) {
+        fputs("no targets\n", f);
+        return (int)worst;
+    }
+    if (n == 1) {
+        nagios_verdict(f, &s[0]);
+    } else {
+        nagios_many(f, s, n, warn, crit);
+    }
+    fputs(" |", f);
+    for (size_t i = 0; i < n; i++) {
+        nagios_perfdata(f, &s[i], warn, crit);
+    }
+    fputc('\n', f);
+    for (size_t i = 0; i < n; i++) {
+        nagios_long(f, &s[i], probe_nagios_state(&s[i], warn, crit));
+    }
+    return (int)worst;
+}
+
+/* ---- Prometheus -------------------------------------------------------------------------- */
+
+struct prom {
+    FILE *f;
+    const struct prom_family *fam;
+    bool started; /* # HELP / # TYPE written for fam */
+};
+
+struct prom_family {
+    const char *name;
+    const char *help;
+    void (*emit)(struct prom *p, const struct probe_summary *s);
+};
+
+/* Opens a sample "name{target=\"...\"", writing the family's header before its first one. */
+static void prom_begin(struct prom *p, const struct probe_summary *s)
+{
+    if (!p->started) {
+        fprintf(p->f, "# HELP %s %s\n# TYPE %s gauge\n", p->fam->name, p->fam->help,
+                p->fam->name);
+        p->started = true;
+    }
+    fprintf(p->f, "%s{target=\"", p->fam->name);
+    prom_value(p->f, s->target);
+    fputc('"', p->f);
+}
+
+static void prom_label(struct prom *p, const char *key, const char *value)
+{
+    fprintf(p->f, ",%s=\"", key);
+    prom_value(p->f, value);
+    fputc('"', p->f);
+}
+
+/* Timestamps and counts print as integers (%g would turn 1798761600 into 1.7987616e+09, which
+ * parses but reads badly); fractions keep nine significant digits (nanoseconds of a second). */
+static void prom_end(struct prom *p, double v)
+{
+    if (v == floor(v) && fabs(v) < 1e15) {
+        fprintf(p->f, "} %.0f\n", v);
+    } else {
+        fprintf(p->f, "} %.9g\n", v);
+    }
+}
+
+/* A one-label info sample, value 1. */
+static void prom_info(struct prom *p, const struct probe_summary *s, const char *k,
+                      const char *v)
+{
+    prom_begin(p, s);
+    prom_label(p, k, v);
+    prom_end(p, 1);
+}
+
+static void emit_success(struct prom *p, const struct probe_summary *s)
+{
+    prom_begin(p, s);
+    prom_end(p, s->status == PROBE_STATUS_OK ? 1 : 0);
+}
+
+static void emit_status(struct prom *p, const struct probe_summary *s)
+{
+    prom_info(p, s, "status", probe_status_name(s->status));
+}
+
+static void emit_diagnosis(struct prom *p, const struct probe_summary *s)
+{
+    prom_info(p, s, "code", probe_diag_name(s->diag));
+}
+
+static void emit_probe_info(struct prom *p, const struct probe_summary *s)
+{
+    prom_begin(p, s);
+    prom_label(p, "mode", s->tds8 ? "tds8" : "tds7");
+    prom_label(p, "handshake", s->mode);
+    prom_end(p, 1);
+}
+
+static void emit_server(struct prom *p, const struct probe_summary *s)
+{
+    if (s->server_version[0] == '\0' && s->server_encryption[0] == '\0') {
+        return; /* no PRELOGIN reply was read */
+    }
+    prom_begin(p, s);
+    prom_label(p, "version", s->server_version);
+    prom_label(p, "product", s->server_product);
+    prom_label(p, "encryption", s->server_encryption);
+    prom_end(p, 1);
+}
+
+static void emit_tls_version(struct prom *p, const struct probe_summary *s)
+{
+    if (s->tls_version > 0) {
+        prom_info(p, s, "version", probe_summary_tls_name(s));
+    }
+}
+
+static void emit_cipher(struct prom *p, const struct probe_summary *s)
+{
+    if (s->cipher[0] != '\0') {
+        prom_info(p, s, "cipher", s->cipher);
+    }
+}
+
+/* Only versions with a yes/no answer: an error or an untested version has no sample, so 0
+ * always means "refused". */
+static void emit_protocols(struct prom *p, const struct probe_summary *s)
+{
+    for (int v = TLS_V10; v <= TLS_V13 && s->audit.ran; v++) {
+        enum probe_proto_state st = s->audit.proto[v];
+        if (st == PROBE_PROTO_ACCEPTED || st == PROBE_PROTO_REJECTED) {
+            prom_begin(p, s);
+            prom_label(p, "version", tls_version_name(v));
+            prom_end(p, st == PROBE_PROTO_ACCEPTED ? 1 : 0);
+        }
+    }
+}
+
+static void emit_cipher_accepted(struct prom *p, const struct probe_summary *s)
+{
+    for (int v = TLS_V10; v <= TLS_V12 && s->audit.ciphers_ran; v++) {
+        for (size_t i = 0; i < s->audit.suites[v].n && i < PROBE_SUMMARY_MAX_SUITES; i++) {
+            uint16_t id = s->audit.suites[v].ids[i];
+            const char *name = tls_cipher_name(id);
+            char hex[8];
+            if (name == NULL) {
+                snprintf(hex, sizeof(hex), "0x%04x", (unsigned)id);
+                name = hex;
+            }
+            prom_begin(p, s);
+            prom_label(p, "version", tls_version_name(v));
+            prom_label(p, "cipher", name);
+            prom_end(p, 1);
+        }
+    }
+}
+
+static void emit_earliest(struct prom *p, const struct probe_summary *s)
+{
+    if (s->has_expiry) {
+        prom_begin(p, s);
+        prom_end(p, (double)s->earliest_not_after);
+    }
+}
+
+static void emit_chain_length(struct prom *p, const struct probe_summary *s)
+{
+    if (s->handshake_ran) {
+        prom_begin(p, s);
+        prom_end(p, (double)s->chain_len);
+    }
+}
+
+static void emit_chain_expiry(struct prom *p, const struct probe_summary *s)
+{
+    char element[24];
+
+    for (size_t i = 0; i < s->n_chain; i++) {
+        if (!s->chain[i].parsed) {
+            continue;
+        }
+        snprintf(element, sizeof(element), "%zu", i + 1);
+        prom_begin(p, s);
+        prom_label(p, "element", element);
+        prom_label(p, "cn", s->chain[i].cn);
+        prom_end(p, (double)s->chain[i].not_after);
+    }
+}
+
+static void emit_durations(struct prom *p, const struct probe_summary *s)
+{
+    const struct {
+        const char *phase;
+        double ms;
+    } t[] = {{"resolve", s->t_resolve},     {"browser", s->t_browser},
+             {"connect", s->t_connect},     {"prelogin", s->t_prelogin},
+             {"handshake", s->t_handshake}, {"total", s->t_total}};
+
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        if (t[i].ms >= 0 && isfinite(t[i].ms)) {
+            prom_begin(p, s);
+            prom_label(p, "phase", t[i].phase);
+            prom_end(p, t[i].ms / 1000.0);
+        }
+    }
+}
+
+static const struct prom_family prom_families[] = {
+    {"tdsprobe_success", "1 when a client with these settings would connect.", emit_success},
+    {"tdsprobe_status_info", "The verdict: ok, fail (the client would fail) or error (could "
+                             "not probe).", emit_status},
+    {"tdsprobe_diagnosis_info", "The diagnosis code the client would report first.",
+     emit_diagnosis},
+    {"tdsprobe_probe_info", "How the target was probed: TDS 7.x PRELOGIN or TDS 8.0 strict, "
+                            "full handshake or certificate only.", emit_probe_info},
+    {"tdsprobe_server_info", "What the server's PRELOGIN reply said.", emit_server},
+    {"tdsprobe_tls_version_info", "The negotiated TLS version.", emit_tls_version},
+    {"tdsprobe_tls_cipher_info", "The negotiated cipher suite (IANA name).", emit_cipher},
+    {"tdsprobe_tls_protocol_accepted", "1 when the server accepted a handshake offering only "
+                                       "this TLS version, 0 when it refused it (--protocols).",
+     emit_protocols},
+    {"tdsprobe_tls_cipher_accepted", "1 for each cipher suite (IANA name) the server accepted "
+                                     "at this TLS version (--ciphers).", emit_cipher_accepted},
+    {"tdsprobe_ssl_earliest_cert_expiry", "Earliest NotAfter of the certificates the server "
+                                          "sent, as Unix time in seconds.", emit_earliest},
+    {"tdsprobe_ssl_chain_length", "Number of certificates the server sent.", emit_chain_length},
+    {"tdsprobe_ssl_chain_expiry_seconds", "NotAfter of each chain element (1 = leaf), as Unix "
+                                          "time in seconds.", emit_chain_expiry},
+    {"tdsprobe_duration_seconds", "Duration of each probe phase that ran.", emit_durations},
+};
+
+void probe_report_prometheus(FILE *f, const struct probe_summary *s, size_t n)
+{
+    for (size_t k = 0; k < sizeof(prom_families) / sizeof(prom_families[0]); k++) {
+        struct prom p = {.f = f, .fam = &prom_families[k], .started = false};
+
+        for (size_t i = 0; i < n; i++) {
+            p.fam->emit(&p, &s[i]);
+        }
+    }
+}
+
+/* ---- summary table ----------------------------------------------------------------------- */
+
+#define TABLE_TARGET_COLS 48
+#define CELL_CAP 256 /* TABLE_TARGET_COLS escapes of 4 bytes, plus the ellipsis */
+
+/* One display unit of s: a valid UTF-8 character (1 column; wide characters are not
+ * measured) or one byte escaped as \xNN (4 columns). Returns the bytes of s consumed. */
+static size_t cell_unit(const unsigned char *s, char out[8], size_t *out_len, size_t *cols)
+{
+    size_t n = probe_utf8_len(s);
+
+    if (n == 0 || is_control(*s)) {
+        *out_len = (size_t)snprintf(out, 8, "\\x%02x", *s);
+        *cols = 4;
+        return 1;
+    }
+    memcpy(out, s, n);
+    *out_len = n;
+    *cols = 1;
+    return n;
+}
+
+static size_t text_cols(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t total = 0, len, cols;
+    char u[8];
+
+    while (*p != '\0') {
+        p += cell_unit(p, u, &len, &cols);
+        total += cols;
+    }
+    return total;
+}
+
+/* s escaped into out, at most max_cols columns, cut with "…" when longer; returns columns. */
+static size_t cell_text(char out[CELL_CAP], const char *s, size_t max_cols)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    bool cut = text_cols(s) > max_cols;
+    size_t limit = cut ? max_cols - 1 : max_cols, used = 0, cols_total = 0, len, cols;
+    char u[8];
+
+    while (*p != '\0') {
+        size_t adv = cell_unit(p, u, &len, &cols);
+
+        if (cols_total + cols > limit || used + len + 4 > CELL_CAP) {
+            break;
+        }
+        memcpy(out + used, u, len);
+        used += len;
+        cols_total += cols;
+        p += adv;
+    }
+    if (cut) {
+        memcpy(out + used, "\xE2\x80\xA6", 3); /* U+2026 */
+        used += 3;
+        cols_total++;
+    }
+    out[used] = '\0';
+    return cols_total;
+}
+
+enum { COL_TARGET, COL_VERDICT, COL_SERVER, COL_TLS, COL_DAYS, COL_COUNT };
+
+struct row {
+    char cell[COL_COUNT][CELL_CAP];
+    size_t cols[COL_COUNT];
+};
+
+static void make_row(struct row *r, const struct probe_summary *s)
+{
+    char v[96];
+
+    if (s->status == PROBE_STATUS_OK && s->diag == PROBE_DIAG_OK) {
+        snprintf(v, sizeof(v), "ok");
+    } else {
+        snprintf(v, sizeof(v), "%s %s", probe_status_name(s->status), probe_diag_name(s->diag));
+    }
+    r->cols[COL_TARGET] = cell_text(r->cell[COL_TARGET], s->target, TABLE_TARGET_COLS);
+    r->cols[COL_VERDICT] = cell_text(r->cell[COL_VERDICT], v, 64);
+    r->cols[COL_SERVER] = cell_text(r->cell[COL_SERVER],
+                                    s->server_version[0] != '\0' ? s->server_version : "-", 32);
+    const char *tls = probe_summary_tls_name(s);
+    r->cols[COL_TLS] = cell_text(r->cell[COL_TLS], tls[0] != '\0' ? tls : "-", 16);
+    if (s->has_expiry) {
+        snprintf(v, sizeof(v), "%ld", s->earliest_days);
+    } else {
+        snprintf(v, sizeof(v), "-");
+    }
+    r->cols[COL_DAYS] = cell_text(r->cell[COL_DAYS], v, 24);
+}
+
+static const char *const table_head[COL_COUNT] = {"TARGET", "VERDICT", "SERVER", "TLS",
+                                                  "DAYS LEFT"};
+
+static void pad(FILE *f, size_t n)
+{
+    while (n-- > 0) {
+        fputc(' ', f);
+    }
+}
+
+static const char *verdict_color(const struct probe_summary *s)
+{
+    switch (s->status) {
+    case PROBE_STATUS_OK:
+        return "\033[32m";
+    case PROBE_STATUS_FAIL:
+        return "\033[31m";
+    default:
+        return "\033[33m";
+    }
+}
+
+/* Left-aligned columns, the days right-aligned; colour codes never count towards widths. */
+static void print_row(FILE *f, const struct row *r, const size_t width[COL_COUNT],
+                      const char *color)
+{
+    for (int c = 0; c < COL_DAYS; c++) {
+        bool paint = color != NULL && c == COL_VERDICT;
+
+        fprintf(f, "%s%s%s", paint ? color : "", r->cell[c], paint ? "\033[0m" : "");
+        pad(f, width[c] - r->cols[c] + 2);
+    }
+    pad(f, width[COL_DAYS] - r->cols[COL_DAYS]);
+    fprintf(f, "%s\n", r->cell[COL_DAYS]);
+}
+
+static void print_totals(FILE *f, const struct probe_summary *s, size_t n)
+{
+    size_t by_diag[PROBE_DIAG_COUNT + 1] = {0}, by_status[3] = {0}, listed = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        by_diag[s[i].diag < PROBE_DIAG_COUNT ? s[i].diag : PROBE_DIAG_COUNT]++;
+        by_status[s[i].status <= PROBE_STATUS_ERROR ? s[i].status : PROBE_STATUS_ERROR]++;
+    }
+    fputs("Totals: ", f);
+    for (int d = 0; d <= PROBE_DIAG_COUNT; d++) {
+        if (by_diag[d] > 0) {
+            fprintf(f, "%s%s %zu", listed++ > 0 ? ", " : "",
+                    d < PROBE_DIAG_COUNT ? probe_diag_name((enum probe_diag)d) : "unknown",
+                    by_diag[d]);
+        }
+    }
+    fprintf(f, "%s\n%zu target%s: %zu ok, %zu fail, %zu error\n", listed == 0 ? "none" : "", n,
+            n == 1 ? "" : "s", by_status[PROBE_STATUS_OK], by_status[PROBE_STATUS_FAIL],
+            by_status[PROBE_STATUS_ERROR]);
+}
+
+/* ---- audit matrix ------------------------------------------------------------------------ */
+
+enum { MX_TARGET, MX_V10, MX_V11, MX_V12, MX_V13, MX_ENFORCED, MX_WEAK, MX_COUNT };
+
+struct mx_row {
+    char cell[MX_COUNT][CELL_CAP];
+    size_t cols[MX_COUNT];
+    const char *paint[MX_COUNT]; /* SGR sequence or NULL */
+};
+
+static const char *const mx_head[MX_COUNT] = {"TARGET", "TLSv1.0", "TLSv1.1", "TLSv1.2",
+                                              "TLSv1.3", "TLS 1.2 ENFORCED", "WEAK SUITES"};
+
+static void mx_cell(struct mx_row *r, int c, const char *text, const char *paint)
+{
+    r->cols[c] = cell_text(r->cell[c], text, c == MX_TARGET ? TABLE_TARGET_COLS : 24);
+    r->paint[c] = paint;
+}
+
+static const char *mx_state_paint(int v, enum probe_proto_state st)
+{
+    if (st == PROBE_PROTO_ERROR) {
+        return "\033[33m";
+    }
+    if (st == PROBE_PROTO_NOT_TESTED || (v == TLS_V13 && st == PROBE_PROTO_REJECTED)) {
+        return NULL; /* TLS 1.3 needs TDS 8.0 strict: refusing it breaks no TDS 7.x client */
+    }
+    return (v <= TLS_V11) == (st == PROBE_PROTO_ACCEPTED) ? "\033[31m" : "\033[32m";
+}
+
+static const char *mx_weak(const struct probe_summary_audit *a)
+{
+    bool weak = false, incomplete = false;
+
+    if (!a->ciphers_ran) {
+        return "-";
+    }
+    for (int v = TLS_V10; v <= TLS_V12; v++) {
+        weak = weak || a->suites[v].has_weak;
+        incomplete = incomplete || a->suites[v].incomplete;
+    }
+    return weak ? "yes" : incomplete ? "incomplete" : "no";
+}
+
+static void mx_make(struct mx_row *r, const struct probe_summary *s)
+{
+    const struct probe_summary_audit *a = &s->audit;
+
+    mx_cell(r, MX_TARGET, s->target, NULL);
+    for (int v = TLS_V10; v <= TLS_V13; v++) {
+        const char *t = !a->ran ? "-" : a->proto[v] == PROBE_PROTO_NOT_TESTED
+                                        ? (v == TLS_V13 ? "not tested" : "-")
+                                        : probe_proto_state_name(a->proto[v]);
+        mx_cell(r, MX_V10 + v - TLS_V10, t, a->ran ? mx_state_paint(v, a->proto[v]) : NULL);
+    }
+    enum probe_tls12 e = a->ran ? probe_audit_tls12(a->proto) : PROBE_TLS12_UNKNOWN;
+    mx_cell(r, MX_ENFORCED, a->ran ? probe_tls12_name(e) : "-",
+            e == PROBE_TLS12_ENFORCED ? "\033[32m"
+            : e == PROBE_TLS12_NOT_ENFORCED ? "\033[31m" : NULL);
+    mx_cell(r, MX_WEAK, a->ran ? mx_weak(a) : "-", NULL);
+}
+
+static void mx_print(FILE *f, const struct mx_row *r, const size_t width[MX_COUNT], bool color,
+                     bool v13)
+{
+    for (int c = 0; c < MX_COUNT; c++) {
+        bool paint = color && r->paint[c] != NULL;
+        if (c == MX_V13 && !v13) {
+            continue;
+        }
+        fprintf(f, "%s%s%s", paint ? r->paint[c] : "", r->cell[c], paint ? "\033[0m" : "");
+        if (c + 1 < MX_COUNT) {
+            pad(f, width[c] - r->cols[c] + 2);
+        }
+    }
+    fputc('\n', f);
+}
+
+void probe_report_audit_matrix(FILE *f, const struct probe_summary *s, size_t n, bool color)
+{
+    struct mx_row r;
+    size_t width[MX_COUNT] = {0}, audited = 0;
+    bool v13 = false; /* a TLS 1.3 column only when some target had TLS 1.3 tested */
+
+    for (size_t i = 0; i < n; i++) {
+        audited += s[i].audit.ran;
+        v13 = v13 || (s[i].audit.ran && s[i].audit.proto[TLS_V13] != PROBE_PROTO_NOT_TESTED);
+    }
+    if (audited == 0) {
+        return;
+    }
+    fputs("\nTLS policy audit (versions offered alone; suites by --ciphers):\n", f);
+    for (int c = 0; c < MX_COUNT; c++) {
+        mx_cell(&r, c, mx_head[c], NULL);
+        width[c] = r.cols[c];
+    }
+    for (size_t i = 0; i < n; i++) { /* two passes, as for the table above */
+        mx_make(&r, &s[i]);
+        for (int c = 0; c < MX_COUNT; c++) {
+            width[c] = r.cols[c] > width[c] ? r.cols[c] : width[c];
+        }
+    }
+    for (int c = 0; c < MX_COUNT; c++) {
+        mx_cell(&r, c, mx_head[c], NULL);
+    }
+    mx_print(f, &r, width, false, v13);
+    for (size_t i = 0; i < n; i++) {
+        mx_make(&r, &s[i]);
+        mx_print(f, &r, width, color, v13);
+    }
+}
+
+void probe_report_summary_table(FILE *f, const struct probe_summary *s, size_t n, bool color)
+{
+    struct row head, r;
+    size_t width[COL_COUNT];
+
+    for (int c = 0; c < COL_COUNT; c++) {
+        head.cols[c] = cell_text(head.cell[c], table_head[c], 32);
+        width[c] = head.cols[c];
+    }
+    /* two passes rebuild each row rather than hold thousands of rows in memory */
+    for (size_t i = 0; i < n; i++) {
+        make_row(&r, &s[i]);
+        for (int c = 0; c < COL_COUNT; c++) {
+            width[c] = r.cols[c] > width[c] ? r.cols[c] : width[c];
+        }
+    }
+    if (n > 0) {
+        print_row(f, &head, width, NULL);
+    }
+    for (size_t i = 0; i < n; i++) {
+        make_row(&r, &s[i]);
+        print_row(f, &r, width, color ? verdict_color(&s[i]) : NULL);
+    }
+    print_totals(f, s, n);
+    probe_report_audit_matrix(f, s, n, color);
+}

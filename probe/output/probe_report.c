@@ -1,0 +1,813 @@
+/* probe/output/probe_report.c: JSON Lines and text reports for one probe_result.
+ *
+ * Field names are the contract's (design.md); extras are added, never renamed. Everything that
+ * came from the server goes through one UTF-8 decoder, so a certificate subject cannot break
+ * the JSON or drive the terminal. */
+#include "probe/output/probe_report.h"
+
+#include "probe/output/probe_audit_report.h"
+#include "probe/output/probe_emit.h"
+#include "probe/drivers/probe_client.h"
+
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- JSON ---- */
+
+static void json_key(FILE *f, const char *key, bool *first)
+{
+    if (!*first) {
+        fputc(',', f);
+    }
+    *first = false;
+    fprintf(f, "\"%s\":", key);
+}
+
+static void json_str_or_null(FILE *f, const char *s)
+{
+    probe_json_string(f, s != NULL && s[0] != '\0' ? s : NULL);
+}
+
+static void json_bool(FILE *f, bool b)
+{
+    fputs(b ? "true" : "false", f);
+}
+
+static void json_ms(FILE *f, double v)
+{
+    if (v < 0 || !isfinite(v)) {
+        fputs("null", f);
+    } else {
+        fprintf(f, "%.3f", v);
+    }
+}
+
+/* The ENCRYPTION byte: as sent, or, when the probe stopped before PRELOGIN, as it would be. */
+static uint8_t sent_byte(const struct probe_result *r)
+{
+    if (r->facts.phase >= PROBE_PHASE_PRELOGIN || r->facts.got_prelogin || r->target == NULL) {
+        return r->facts.sent_encryption;
+    }
+    return probe_client_encryption_byte(&r->target->client);
+}
+
+static void json_client(FILE *f, const struct probe_result *r)
+{
+    const struct probe_client *cl = r->target != NULL ? &r->target->client : NULL;
+
+    fputs("{\"driver\":", f);
+    json_str_or_null(f, cl != NULL && cl->driver[0] != '\0' ? cl->driver : "sqlclient");
+    fputs(",\"encrypt\":", f);
+    probe_json_string(f, probe_encrypt_name(cl != NULL ? cl->encrypt : PROBE_ENCRYPT_MANDATORY));
+    fputs(",\"trust_server_certificate\":", f);
+    json_bool(f, cl != NULL && cl->trust_server_certificate);
+    fputs(",\"host_name_in_certificate\":", f);
+    json_str_or_null(f, cl != NULL ? cl->host_name_in_certificate : NULL);
+    fputs(",\"validates\":", f);
+    json_bool(f, r->facts.validates);
+    if (cl != NULL) {
+        char name[256];
+        probe_client_check_name(cl, r->target->host, name, sizeof(name));
+        fputs(",\"name_checked\":", f);
+        json_str_or_null(f, name);
+    } else {
+        fputs(",\"name_checked\":null", f);
+    }
+    fputs(",\"sent_encryption\":", f);
+    probe_json_string(f, tds_enc_name(sent_byte(r)));
+    fputs(",\"tls_min\":", f);
+    probe_json_string(f, cl != NULL && cl->tls_min > 0 ? tls_version_name(cl->tls_min) : NULL);
+    fputs(",\"tls_max\":", f);
+    probe_json_string(f, cl != NULL && cl->tls_max > 0 ? tls_version_name(cl->tls_max) : NULL);
+    fputc('}', f);
+}
+
+static bool has_finding(const struct probe_result *r, const char *code)
+{
+    for (size_t i = 0; i < r->n_findings && i < PROBE_MAX_FINDINGS; i++) {
+        if (strcmp(r->findings[i].code, code) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The audit's findings (probe_audit_report.h) that the result does not already carry. */
+static size_t audit_findings(const struct probe_result *r, struct probe_finding *out)
+{
+    size_t n = probe_audit_findings(r->facts.audit, out, PROBE_AUDIT_MAX_FINDINGS), k = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!has_finding(r, out[i].code)) {
+            out[k++] = out[i];
+        }
+    }
+    return k;
+}
+
+static void json_finding(FILE *f, const struct probe_finding *x, bool first)
+{
+    fputs(first ? "{\"code\":" : ",{\"code\":", f);
+    probe_json_string(f, x->code);
+    fputs(",\"severity\":", f);
+    probe_json_string(f, tls_severity_name(x->severity));
+    fputs(",\"message\":", f);
+    probe_json_string(f, x->message);
+    if (x->cert >= 0) {
+        fprintf(f, ",\"cert\":%d}", x->cert);
+    } else {
+        fputs(",\"cert\":null}", f);
+    }
+}
+
+static void json_findings(FILE *f, const struct probe_result *r)
+{
+    struct probe_finding extra[PROBE_AUDIT_MAX_FINDINGS];
+    size_t n_extra = audit_findings(r, extra), i = 0;
+
+    fputc('[', f);
+    for (; i < r->n_findings && i < PROBE_MAX_FINDINGS; i++) {
+        json_finding(f, &r->findings[i], i == 0);
+    }
+    for (size_t k = 0; k < n_extra; k++, i++) {
+        json_finding(f, &extra[k], i == 0);
+    }
+    fputc(']', f);
+}
+
+static void json_server(FILE *f, const struct probe_result *r)
+{
+    const struct tds_prelogin *pl = &r->facts.prelogin;
+
+    if (!r->facts.got_prelogin) {
+        fputs("null", f);
+        return;
+    }
+    fputs("{\"version\":", f);
+    json_str_or_null(f, r->facts.server_version);
+    fputs(",\"product\":", f);
+    json_str_or_null(f, r->facts.server_product);
+    fputs(",\"encryption\":", f);
+    probe_json_string(f, pl->has_encryption ? tds_enc_name(pl->encryption) : NULL);
+    fputs(",\"instance\":null,\"mars\":", f);
+    if (pl->has_mars) {
+        json_bool(f, pl->mars != 0);
+    } else {
+        fputs("null", f);
+    }
+    fputs(",\"fedauth_required\":", f);
+    if (pl->has_fedauth) {
+        json_bool(f, pl->fedauth != 0);
+    } else {
+        fputs("null", f);
+    }
+    fputc('}', f);
+}
+
+static void json_names(FILE *f, const char **names, size_t n)
+{
+    fputc('[', f);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0) {
+            fputc(',', f);
+        }
+        probe_json_string(f, names[i]);
+    }
+    fputc(']', f);
+}
+
+static void json_san(FILE *f, const struct tls_cert *c)
+{
+    fputc('[', f);
+    for (size_t i = 0; i < c->n_san && c->san != NULL; i++) {
+        char v[300];
+        snprintf(v, sizeof(v), "%s:%s", c->san[i].type == TLS_SAN_IP ? "IP" : "DNS",
+                 c->san[i].value);
+        if (i > 0) {
+            fputc(',', f);
+        }
+        probe_json_string(f, v);
+    }
+    fputc(']', f);
+}
+
+static long days_left(time_t not_after)
+{
+    double d = difftime(not_after, time(NULL)) / 86400.0;
+
+    return (long)floor(d);
+}
+
+static void json_cert_dates(FILE *f, const struct tls_cert *c)
+{
+    char t[21];
+
+    tls_time_format(c->not_before, t);
+    fputs(",\"not_before\":", f);
+    probe_json_string(f, t);
+    tls_time_format(c->not_after, t);
+    fputs(",\"not_after\":", f);
+    probe_json_string(f, t);
+    fprintf(f, ",\"days_left\":%ld", days_left(c->not_after));
+}
+
+static void json_cert_usage(FILE *f, const struct tls_cert *c)
+{
+    const char *names[16];
+
+    fputs(",\"eku\":", f);
+    if (c->has_eku) {
+        json_names(f, names, tls_cert_eku_names(c, names, 16));
+    } else {
+        fputs("null", f);
+    }
+    fputs(",\"key_usage\":", f);
+    if (c->has_key_usage) {
+        json_names(f, names, tls_cert_key_usage_names(c, names, 16));
+    } else {
+        fputs("null", f);
+    }
+}
+
+static void json_cert(FILE *f, const struct tls_cert *c)
+{
+    if (!c->parsed) {
+        fputs("{\"subject\":null,\"issuer\":null,\"serial\":null,\"san\":[],"
+              "\"not_before\":null,\"not_after\":null,\"days_left\":null,"
+              "\"signature_algorithm\":null,\"key_type\":null,\"key_bits\":null,\"eku\":null,"
+              "\"key_usage\":null,\"self_signed\":null,\"sha256\":", f);
+        json_str_or_null(f, c->sha256);
+        fputs(",\"parse_error\":", f);
+        json_str_or_null(f, c->parse_error);
+        fputc('}', f);
+        return;
+    }
+    fputs("{\"subject\":", f);
+    probe_json_string(f, c->subject);
+    fputs(",\"issuer\":", f);
+    probe_json_string(f, c->issuer);
+    fputs(",\"serial\":", f);
+    probe_json_string(f, c->serial);
+    fputs(",\"san\":", f);
+    json_san(f, c);
+    json_cert_dates(f, c);
+    fputs(",\"signature_algorithm\":", f);
+    json_str_or_null(f, c->signature_algorithm);
+    fputs(",\"key_type\":", f);
+    json_str_or_null(f, c->key_type);
+    fprintf(f, ",\"key_bits\":%d", c->key_bits);
+    json_cert_usage(f, c);
+    fputs(",\"self_signed\":", f);
+    json_bool(f, c->self_signed);
+    fputs(",\"sha256\":", f);
+    json_str_or_null(f, c->sha256);
+    fputs(",\"key_curve\":", f);
+    json_str_or_null(f, c->key_curve);
+    fputs(",\"is_ca\":", f);
+    json_bool(f, c->is_ca);
+    fputs(",\"serial_negative\":", f);
+    json_bool(f, c->serial_negative);
+    fputc('}', f);
+}
+
+static void json_tls(FILE *f, const struct probe_result *r)
+{
+    const struct tls_info *t = r->facts.tls;
+
+    if (t == NULL) {
+        fputs("null", f);
+        return;
+    }
+    fputs("{\"version\":", f);
+    probe_json_string(f, t->version != 0 ? tls_version_name(t->version) : NULL);
+    fputs(",\"cipher\":", f);
+    json_str_or_null(f, t->cipher);
+    fputs(",\"alpn\":", f);
+    json_str_or_null(f, t->alpn);
+    fputs(",\"stage\":", f);
+    probe_json_string(f, tls_stage_name(t->stage));
+    fputs(",\"alert\":", f);
+    probe_json_string(f, t->alert_received ? tls_alert_name(t->alert_description) : NULL);
+    fputs(",\"chain\":[", f);
+    for (size_t i = 0; i < t->chain_len && t->chain != NULL; i++) {
+        if (i > 0) {
+            fputc(',', f);
+        }
+        json_cert(f, &t->chain[i]);
+    }
+    fputs("]}", f);
+}
+
+static void json_timing(FILE *f, const struct probe_result *r)
+{
+    fputs("{\"resolve\":", f);
+    json_ms(f, r->facts.t_resolve);
+    fputs(",\"connect\":", f);
+    json_ms(f, r->facts.t_connect);
+    fputs(",\"prelogin\":", f);
+    json_ms(f, r->facts.t_prelogin);
+    fputs(",\"handshake\":", f);
+    json_ms(f, r->facts.t_handshake);
+    fputs(",\"total\":", f);
+    json_ms(f, r->facts.t_total);
+    fputs(",\"browser\":", f);
+    json_ms(f, r->facts.t_browser);
+    fputc('}', f);
+}
+
+static void json_followup(FILE *f, const struct probe_result *r)
+{
+    if (!r->facts.followup_ran) {
+        fputs("null", f);
+        return;
+    }
+    fputs("{\"ok\":", f);
+    json_bool(f, r->facts.followup_ok);
+    fputs(",\"version\":", f);
+    probe_json_string(f, r->facts.followup_ok ? tls_version_name(r->facts.followup_version) : NULL);
+    fputs(",\"cipher\":", f);
+    json_str_or_null(f, r->facts.followup_ok ? r->facts.followup_cipher : NULL);
+    fputc('}', f);
+}
+
+static void json_target(FILE *f, const struct probe_result *r, bool *first)
+{
+    const struct probe_target *t = r->target;
+    unsigned port = probe_result_port(r);
+
+    json_key(f, "target", first);
+    probe_json_string(f, t != NULL ? t->text : "");
+    json_key(f, "host", first);
+    probe_json_string(f, t != NULL ? t->host : "");
+    json_key(f, "port", first);
+    if (port != 0) {
+        fprintf(f, "%u", port);
+    } else {
+        fputs("null", f);
+    }
+    json_key(f, "instance", first);
+    json_str_or_null(f, t != NULL ? t->instance : NULL);
+    json_key(f, "address", first);
+    json_str_or_null(f, r->facts.address);
+    json_key(f, "mode", first);
+    probe_json_string(f, r->facts.tds8 ? "tds8" : "tds7");
+}
+
+static void json_diagnosis(FILE *f, const struct probe_result *r)
+{
+    fputs("{\"code\":", f);
+    probe_json_string(f, probe_diag_name(r->diag));
+    fputs(",\"message\":", f);
+    probe_json_string(f, r->message);
+    fputs(",\"cause\":", f);
+    probe_json_string(f, r->cause);
+    fputs(",\"fix\":", f);
+    probe_json_string(f, r->fix);
+    fputc('}', f);
+}
+
+void probe_report_json(FILE *f, const struct probe_result *r)
+{
+    const struct probe_client *cl = r->target != NULL ? &r->target->client : NULL;
+    bool first = true;
+
+    fputc('{', f);
+    json_target(f, r, &first);
+    json_key(f, "client", &first);
+    json_client(f, r);
+    json_key(f, "status", &first);
+    probe_json_string(f, probe_status_name(r->status));
+    json_key(f, "diagnosis", &first);
+    json_diagnosis(f, r);
+    json_key(f, "findings", &first);
+    json_findings(f, r);
+    json_key(f, "server", &first);
+    json_server(f, r);
+    json_key(f, "tls", &first);
+    json_tls(f, r);
+    probe_audit_report_json(f, r->facts.audit); /* protocols, protocols_detail, tls12_enforced... */
+    json_key(f, "timing_ms", &first);
+    json_timing(f, r);
+    json_key(f, "phase", &first);
+    probe_json_string(f, probe_phase_name(r->facts.phase));
+    json_key(f, "tls_scope", &first);
+    probe_json_string(f, tds_tls_scope_name(r->facts.scope));
+    json_key(f, "handshake", &first);
+    probe_json_string(f, cl != NULL && cl->handshake == TLS_HANDSHAKE_CERTIFICATE ? "certificate"
+                                                                                  : "full");
+    json_key(f, "followup", &first);
+    json_followup(f, r);
+    fputs("}\n", f);
+}
+
+/* ---- text ---- */
+
+static void text_target(const struct probe_text_out *o, const struct probe_result *r)
+{
+    const struct probe_target *t = r->target;
+    unsigned port = probe_result_port(r);
+
+    probe_emit_label(o, "Target");
+    probe_text_safe(o->f, t != NULL ? t->host : "?", false);
+    if (t != NULL && t->instance[0] != '\0') {
+        fputc('\\', o->f);
+        probe_text_safe(o->f, t->instance, false);
+    }
+    if (port != 0) {
+        fprintf(o->f, ":%u", port);
+    }
+    if (r->facts.address[0] != '\0') {
+        fputs(" (", o->f);
+        probe_text_safe(o->f, r->facts.address, false);
+        fputc(')', o->f);
+    }
+    fprintf(o->f, ", %s\n", r->facts.tds8 ? "TDS 8.0 (strict: TLS first)" : "TDS 7.x");
+    if (t != NULL && strcmp(t->text, t->host) != 0) {
+        probe_emit_label(o, "");
+        fputs("as given: ", o->f);
+        probe_text_safe(o->f, t->text, false);
+        fputc('\n', o->f);
+    }
+}
+
+static void text_server(const struct probe_text_out *o, const struct probe_result *r)
+{
+    const struct tds_prelogin *pl = &r->facts.prelogin;
+
+    if (!r->facts.got_prelogin) {
+        return;
+    }
+    probe_emit_label(o, "Server");
+    probe_text_safe(o->f, r->facts.server_product[0] != '\0' ? r->facts.server_product : "SQL Server",
+                    false);
+    if (r->facts.server_version[0] != '\0') {
+        fputs(" (", o->f);
+        probe_text_safe(o->f, r->facts.server_version, false);
+        fputc(')', o->f);
+    }
+    if (pl->has_encryption) {
+        fprintf(o->f, ", encryption: %s", tds_enc_name(pl->encryption));
+    }
+    if (pl->has_mars) {
+        fprintf(o->f, ", MARS %s", pl->mars ? "on" : "off");
+    }
+    if (pl->has_fedauth) {
+        fprintf(o->f, ", FEDAUTHREQUIRED %u", (unsigned)pl->fedauth);
+    }
+    fputc('\n', o->f);
+}
+
+static void text_client(const struct probe_text_out *o, const struct probe_result *r)
+{
+    const struct probe_client *cl = r->target != NULL ? &r->target->client : NULL;
+    char name[256];
+
+    if (cl == NULL) {
+        return;
+    }
+    probe_client_check_name(cl, r->target->host, name, sizeof(name));
+    probe_emit_label(o, "Client");
+    probe_text_safe(o->f, cl->driver[0] != '\0' ? cl->driver : "sqlclient", false);
+    fprintf(o->f, ", Encrypt=%s, TrustServerCertificate=%s", probe_encrypt_name(cl->encrypt),
+            cl->trust_server_certificate ? "true" : "false");
+    if (!r->facts.tds8) {
+        fprintf(o->f, "; %s ENCRYPTION=%s",
+                r->facts.phase < PROBE_PHASE_PRELOGIN ? "would send" : "sends",
+                tds_enc_name(sent_byte(r)));
+    }
+    if (!r->facts.got_prelogin && !r->facts.tds8) {
+        fputs("; stopped before the encryption negotiation\n", o->f);
+        return;
+    }
+    if (!r->facts.tds8 && r->facts.scope == TDS_TLS_TERMINATE) {
+        fputs("; gives up after the server's answer\n", o->f);
+        return;
+    }
+    if (!r->facts.tds8 && r->facts.scope == TDS_TLS_NONE) {
+        fputs("; no TLS at all\n", o->f);
+        return;
+    }
+    fprintf(o->f, "; TLS scope: %s; ", r->facts.tds8 ? "full" : tds_tls_scope_name(r->facts.scope));
+    if (r->facts.validates) {
+        fputs("validates the certificate as '", o->f);
+        probe_text_safe(o->f, name, false);
+        fputs("'\n", o->f);
+    } else {
+        fputs("does not validate the certificate\n", o->f);
+    }
+}
+
+static void text_tls(const struct probe_text_out *o, const struct probe_result *r)
+{
+    const struct tls_info *t = r->facts.tls;
+
+    if (t == NULL) {
+        return;
+    }
+    probe_emit_label(o, "TLS");
+    if (t->version != 0 && t->cipher[0] != '\0') {
+        fprintf(o->f, "%s, ", tls_version_name(t->version));
+        probe_text_safe(o->f, t->cipher, false);
+    } else if (t->version != 0) {
+        fputs(tls_version_name(t->version), o->f);
+    } else {
+        fputs("no ServerHello", o->f);
+    }
+    if (t->alpn[0] != '\0') {
+        fputs(", ALPN ", o->f);
+        probe_text_safe(o->f, t->alpn, false);
+    }
+    fprintf(o->f, " (reached %s", tls_stage_name(t->stage));
+    if (t->alert_received) {
+        fprintf(o->f, "; alert %s", tls_alert_name(t->alert_description));
+    }
+    /* --handshake certificate stops before the client's key exchange: say so, so a reader
+     * does not take "ServerHelloDone" for a failure */
+    if (r->target != NULL && r->target->client.handshake == TLS_HANDSHAKE_CERTIFICATE) {
+        fputs("; certificate mode: stopped after the server's flight, as asked", o->f);
+    }
+    fputs(")\n", o->f);
+}
+
+static void cert_field(const struct probe_text_out *o, const char *name, const char *value)
+{
+    fprintf(o->f, "%*s  %-11s ", PROBE_LABEL_W, "", name);
+    probe_text_safe(o->f, value, false);
+    fputc('\n', o->f);
+}
+
+static void cert_list(const struct probe_text_out *o, const char *name, const char **names, size_t n)
+{
+    fprintf(o->f, "%*s  %-11s ", PROBE_LABEL_W, "", name);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i > 0 ? ", " : "", o->f);
+        probe_text_safe(o->f, names[i], false);
+    }
+    fputs(n == 0 ? "(none)\n" : "\n", o->f);
+}
+
+static void cert_sans(const struct probe_text_out *o, const struct tls_cert *c)
+{
+    fprintf(o->f, "%*s  %-11s ", PROBE_LABEL_W, "", "SAN");
+    for (size_t i = 0; i < c->n_san && c->san != NULL; i++) {
+        fprintf(o->f, "%s%s:", i > 0 ? ", " : "", c->san[i].type == TLS_SAN_IP ? "IP" : "DNS");
+        probe_text_safe(o->f, c->san[i].value, false);
+    }
+    fputs(c->n_san == 0 ? "(none)\n" : "\n", o->f);
+}
+
+static void cert_dates_key(const struct probe_text_out *o, const struct tls_cert *c)
+{
+    char nb[21], na[21], line[160];
+    long left = days_left(c->not_after);
+
+    tls_time_format(c->not_before, nb);
+    tls_time_format(c->not_after, na);
+    if (left >= 0) {
+        snprintf(line, sizeof(line), "%s to %s (%ld days left)", nb, na, left);
+    } else {
+        snprintf(line, sizeof(line), "%s to %s (expired %ld days ago)", nb, na, -left);
+    }
+    cert_field(o, "valid", line);
+    if (c->key_curve[0] != '\0') {
+        snprintf(line, sizeof(line), "%s %d (%s)", c->key_type, c->key_bits, c->key_curve);
+    } else {
+        snprintf(line, sizeof(line), "%s %d", c->key_type, c->key_bits);
+    }
+    cert_field(o, "key", line);
+    cert_field(o, "signature", c->signature_algorithm);
+}
+
+static void text_cert(const struct probe_text_out *o, const struct tls_cert *c, size_t i)
+{
+    const char *names[16];
+
+    fprintf(o->f, "%*s#%zu ", PROBE_LABEL_W, "", i);
+    if (!c->parsed) {
+        fputs("(unparsable: ", o->f);
+        probe_text_safe(o->f, c->parse_error, false);
+        fputs(")\n", o->f);
+        cert_field(o, "SHA-256", c->sha256);
+        return;
+    }
+    probe_text_safe(o->f, c->subject, false);
+    fputs(c->self_signed ? " (self-signed)\n" : "\n", o->f);
+    cert_field(o, "issuer", c->issuer);
+    cert_dates_key(o, c);
+    cert_sans(o, c);
+    if (c->has_eku) {
+        cert_list(o, "EKU", names, tls_cert_eku_names(c, names, 16));
+    } else {
+        cert_field(o, "EKU", "(no extension: any usage)");
+    }
+    if (c->has_key_usage) {
+        cert_list(o, "key usage", names, tls_cert_key_usage_names(c, names, 16));
+    }
+    cert_field(o, "serial", c->serial);
+    cert_field(o, "SHA-256", c->sha256);
+}
+
+static void text_chain(const struct probe_text_out *o, const struct probe_result *r)
+{
+    const struct tls_info *t = r->facts.tls;
+
+    if (t == NULL || t->chain_len == 0 || t->chain == NULL) {
+        return;
+    }
+    probe_emit_label(o, "Chain");
+    fprintf(o->f, "%zu certificate%s, as sent by the server\n", t->chain_len,
+            t->chain_len == 1 ? "" : "s");
+    for (size_t i = 0; i < t->chain_len; i++) {
+        text_cert(o, &t->chain[i], i);
+    }
+}
+
+/* One line per check, from the findings (the policy's and the engine's). */
+struct check {
+    const char *name;
+    const char *codes[2];
+    const char *ok_text;
+};
+
+static const struct check checks[] = {
+    {"trust", {"untrusted_chain", "unparsable_certificate"}, "chain leads to a trusted root"},
+    {"name", {"name_mismatch", NULL}, "certificate carries the name the client checks"},
+    {"validity", {"expired", "not_yet_valid"}, "within its validity dates"},
+    {"EKU", {"no_server_auth_eku", NULL}, "allowed for server authentication"},
+    {"key usage", {"bad_key_usage", NULL}, "allows TLS key exchange"},
+    {"signature", {"weak_signature", NULL}, "signature hashes strong enough"},
+    {"key size", {"weak_key", NULL}, "keys large enough"},
+    {"pin", {"pin_mismatch", NULL}, "matches the pinned certificate"},
+};
+
+static bool in_checks(const char *code)
+{
+    for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+        for (size_t j = 0; j < 2; j++) {
+            if (checks[i].codes[j] != NULL && strcmp(checks[i].codes[j], code) == 0) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static const struct probe_finding *find_code(const struct probe_result *r,
+                                             const char *const codes[2])
+{
+    const struct probe_finding *best = NULL;
+
+    for (size_t i = 0; i < r->n_findings && i < PROBE_MAX_FINDINGS; i++) {
+        const struct probe_finding *f = &r->findings[i];
+        for (size_t j = 0; j < 2; j++) {
+            if (codes[j] != NULL && strcmp(codes[j], f->code) == 0 &&
+                (best == NULL || f->severity > best->severity)) {
+                best = f;
+            }
+        }
+    }
+    return best;
+}
+
+static void mark(const struct probe_text_out *o, enum tls_severity sev, bool ok)
+{
+    if (ok) {
+        probe_emit_color_on(o, "32");
+        fputs("\u2713", o->f);
+    } else if (sev == TLS_SEV_ERROR) {
+        probe_emit_color_on(o, "31");
+        fputs("\u2717", o->f);
+    } else if (sev == TLS_SEV_WARNING) {
+        probe_emit_color_on(o, "33");
+        fputs("!", o->f);
+    } else {
+        probe_emit_color_on(o, "36");
+        fputs("i", o->f);
+    }
+    probe_emit_color_off(o);
+}
+
+static void check_line(const struct probe_text_out *o, const char *name, const struct probe_finding *f,
+                       const char *ok_text, bool *first)
+{
+    probe_emit_label(o, *first ? "Checks" : "");
+    *first = false;
+    mark(o, f != NULL ? f->severity : TLS_SEV_INFO, f == NULL);
+    fprintf(o->f, " %-11s ", name);
+    probe_emit_text_line(o, f != NULL ? f->message : ok_text, PROBE_LABEL_W + 14, PROBE_LABEL_W + 14);
+}
+
+static void check_version(const struct probe_text_out *o, const struct probe_result *r, bool *first)
+{
+    const struct tls_info *t = r->facts.tls;
+    struct probe_finding f = {.cert = -1};
+
+    if (r->diag == PROBE_DIAG_PROTOCOL_MISMATCH) {
+        f.severity = TLS_SEV_ERROR;
+        snprintf(f.message, sizeof(f.message), "the server chose %s, which the client refuses",
+                 tls_version_name(t->server_hello_version));
+        check_line(o, "TLS version", &f, NULL, first);
+    } else if (t->version >= TLS_V10 && t->version < TLS_V12) {
+        f.severity = TLS_SEV_WARNING;
+        snprintf(f.message, sizeof(f.message), "%s negotiated: deprecated (RFC 8996)",
+                 tls_version_name(t->version));
+        check_line(o, "TLS version", &f, NULL, first);
+    } else if (t->version >= TLS_V12) {
+        check_line(o, "TLS version", NULL, tls_version_name(t->version), first);
+    }
+}
+
+static void text_checks(const struct probe_text_out *o, const struct probe_result *r)
+{
+    const struct probe_client *cl = r->target != NULL ? &r->target->client : NULL;
+    bool first = true;
+
+    if (r->facts.tls == NULL) {
+        return;
+    }
+    if (r->facts.tls->chain_len > 0) {
+        for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+            const struct check *c = &checks[i];
+            if (strcmp(c->name, "pin") == 0 && (cl == NULL || cl->server_certificate[0] == 0)) {
+                continue;
+            }
+            check_line(o, c->name, find_code(r, c->codes), c->ok_text, &first);
+        }
+    }
+    check_version(o, r, &first);
+}
+
+static void text_finding(const struct probe_text_out *o, const struct probe_finding *f, bool *first)
+{
+    int used = PROBE_LABEL_W + 4 + (int)strlen(f->code);
+
+    probe_emit_label(o, *first ? "Findings" : "");
+    *first = false;
+    mark(o, f->severity, false);
+    fputc(' ', o->f);
+    probe_text_safe(o->f, f->code, false);
+    if (f->cert >= 0) {
+        used += fprintf(o->f, " (certificate #%d)", f->cert);
+    }
+    fputs(": ", o->f);
+    probe_emit_text_line(o, f->message, PROBE_LABEL_W + 2, used);
+}
+
+static void text_findings(const struct probe_text_out *o, const struct probe_result *r)
+{
+    struct probe_finding extra[PROBE_AUDIT_MAX_FINDINGS];
+    size_t n_extra = audit_findings(r, extra);
+    bool first = true;
+
+    for (size_t i = 0; i < r->n_findings && i < PROBE_MAX_FINDINGS; i++) {
+        const struct probe_finding *f = &r->findings[i];
+        /* the check lines and the cause already say these */
+        if ((r->facts.tls != NULL && r->facts.tls->chain_len > 0 && in_checks(f->code)) ||
+            strcmp(f->code, probe_diag_name(r->diag)) == 0) {
+            continue;
+        }
+        text_finding(o, f, &first);
+    }
+    for (size_t k = 0; k < n_extra; k++) {
+        text_finding(o, &extra[k], &first);
+    }
+}
+
+static void text_verdict(const struct probe_text_out *o, const struct probe_result *r)
+{
+    probe_emit_label(o, "Verdict");
+    if (r->status == PROBE_STATUS_OK) {
+        probe_emit_color_on(o, "1;32");
+        fputs("OK", o->f);
+    } else {
+        probe_emit_color_on(o, r->status == PROBE_STATUS_FAIL ? "1;31" : "1;33");
+        fprintf(o->f, "%s %s", r->status == PROBE_STATUS_FAIL ? "FAIL" : "ERROR",
+                probe_diag_name(r->diag));
+    }
+    probe_emit_color_off(o);
+    fputs(": \"", o->f);
+    probe_text_safe(o->f, r->message, false);
+    fputs("\"\n", o->f);
+    if (r->cause[0] != '\0') {
+        probe_emit_block(o, "Cause", r->cause);
+    }
+    if (r->fix[0] != '\0') {
+        probe_emit_block(o, "Fix", r->fix);
+    }
+}
+
+void probe_report_text(FILE *f, const struct probe_result *r, bool color)
+{
+    const struct probe_text_out o = {.f = f, .color = color};
+
+    text_target(&o, r);
+    text_server(&o, r);
+    text_client(&o, r);
+    text_tls(&o, r);
+    text_chain(&o, r);
+    text_checks(&o, r);
+    probe_audit_report_text(f, r->facts.audit, color); /* --protocols / --ciphers */
+    text_findings(&o, r);
+    text_verdict(&o, r);
+}

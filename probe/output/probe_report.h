@@ -1,0 +1,27 @@
+/* probe/output/probe_report.h: output writers for one probe_result (after probe_diagnose()).
+ * Both must be called while r->facts.tls is still valid (inside the engine's callback); both
+ * escape what came from the server (probe_emit.h).
+ */
+#ifndef PROBE_PROBE_REPORT_H
+#define PROBE_PROBE_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "probe/model/probe.h"
+#include "probe/output/probe_emit.h"
+
+/* One JSON Lines record (design.md's object plus extra fields: "phase", "tls_scope",
+ * "handshake", "followup", the audit's "protocols_detail", "tls12_enforced" and
+ * "ciphers" (probe_audit_report.h; all null when no audit ran),
+ * client.name_checked/tls_min/tls_max, diagnosis.cause, tls.stage, tls.alert,
+ * chain[].key_curve/is_ca/serial_negative/parse_error, timing_ms.browser), ending with "\n".
+ * Certificate "eku"/"key_usage" are null when the extension is absent (any usage allowed) and
+ * arrays otherwise; unknown values are null. */
+void probe_report_json(FILE *f, const struct probe_result *r);
+
+/* A human report that reads top to bottom: target, server, client, TLS, chain, one line per
+ * check, verdict with the client's message, cause, fix. ANSI colour only when color. */
+void probe_report_text(FILE *f, const struct probe_result *r, bool color);
+
+#endif
