@@ -432,7 +432,7 @@ static void print_dry_run(const struct probe_target *t)
     char port[48];
 
     if (t->port || !t->instance[0])
-        snprintf(port, sizeof(port), "port %u", t->port ? t->port : 1433u);
+        snprintf(port, sizeof(port), "port %u", (unsigned)probe_target_port(t));
     else
         snprintf(port, sizeof(port), "port from SQL Server Browser");
     printf("%s\n  -> host %s, %s%s%s; driver %s, Encrypt=%s, TrustServerCertificate=%s, "

@@ -313,9 +313,7 @@ static void diag_refused(struct dctx *c)
 {
     const struct probe_result *r = c->r;
     char addr[64];
-    uint16_t port = r->facts.port != 0                                ? r->facts.port
-                    : r->target != NULL && r->target->port != 0 ? r->target->port
-                                                                : 1433;
+    uint16_t port = probe_result_port(r);
 
     clean(addr, sizeof(addr), r->facts.address[0] != '\0' ? r->facts.address : c->host);
     set_diag(c, PROBE_DIAG_CONNECTION_REFUSED);
@@ -1182,12 +1180,13 @@ static bool var_cert(const struct dctx *c, const char *k, char *out, size_t cap)
 
 static bool var_value(const struct dctx *c, const char *k, char *out, size_t cap)
 {
-    const struct probe_target *t = c->r->target;
-
     if (strcmp(k, "host") == 0) {
         clean(out, cap, c->host);
     } else if (strcmp(k, "port") == 0) {
-        snprintf(out, cap, "%u", t != NULL && t->port != 0 ? (unsigned)t->port : 1433u);
+        /* the port connected to (the Browser's answer for a named instance); a named instance
+         * that was never resolved keeps the default the text has always shown */
+        uint16_t port = probe_result_port(c->r);
+        snprintf(out, cap, "%u", port != 0 ? (unsigned)port : PROBE_DEFAULT_PORT);
     } else if (strcmp(k, "name") == 0) {
         clean(out, cap, c->name);
     } else if (strcmp(k, "encrypt") == 0) {

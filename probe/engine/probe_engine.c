@@ -319,7 +319,7 @@ static void on_connect(uv_connect_t *req, int status)
     if (a->kind == ATT_MAIN) {
         uv_ip_name(j->ai_cur->ai_addr, j->res.address, sizeof(j->res.address));
         if (j->res.port == 0)
-            j->res.port = j->t.port ? j->t.port : 1433;
+            j->res.port = probe_target_port(&j->t);
         mark(j, &j->res.t_connect, j->res.tds8 ? PROBE_PHASE_HANDSHAKE : PROBE_PHASE_PRELOGIN);
     }
     probe_conn_start(a->conn);
@@ -394,7 +394,7 @@ static void attempt_start(struct job *j, enum attempt_kind kind)
     uv_tcp_nodelay(&a->tcp, 1);
     struct sockaddr_storage dest;
     memcpy(&dest, j->ai_cur->ai_addr, j->ai_cur->ai_addrlen);
-    uint16_t port = htons(j->res.port ? j->res.port : j->t.port ? j->t.port : 1433);
+    uint16_t port = htons(j->res.port ? j->res.port : probe_target_port(&j->t));
     if (dest.ss_family == AF_INET6)
         ((struct sockaddr_in6 *)&dest)->sin6_port = port;
     else
@@ -656,7 +656,7 @@ static void job_start(struct job *j)
             j->open_handles++;
         }
     }
-    snprintf(port, sizeof(port), "%u", j->t.port ? j->t.port : 1433u);
+    snprintf(port, sizeof(port), "%u", (unsigned)probe_target_port(&j->t));
     j->gai.data = j;
     j->resolving = true;
     if (probe_host_is_ip(j->t.host)) {

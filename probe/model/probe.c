@@ -2,6 +2,11 @@
  * reports. Every name table is generated from its X-macro, so a new value cannot lack a name. */
 #include "probe/model/probe.h"
 
+uint16_t probe_target_port(const struct probe_target *t)
+{
+    return t->port != 0 ? t->port : PROBE_DEFAULT_PORT;
+}
+
 uint16_t probe_result_port(const struct probe_result *r)
 {
     if (r->facts.port != 0) {
@@ -10,7 +15,7 @@ uint16_t probe_result_port(const struct probe_result *r)
     if (r->target != NULL && r->target->port != 0) {
         return r->target->port;
     }
-    return (r->target == NULL || r->target->instance[0] == '\0') ? 1433u : 0u;
+    return (r->target == NULL || r->target->instance[0] == '\0') ? PROBE_DEFAULT_PORT : 0u;
 }
 
 const char *probe_encrypt_name(enum probe_encrypt e)

@@ -147,6 +147,13 @@ struct probe_result {
     struct probe_finding findings[PROBE_MAX_FINDINGS];
 };
 
+/* SQL Server's default TCP port: a default instance listens there unless configured otherwise. */
+#define PROBE_DEFAULT_PORT 1433u
+
+/* The port to connect to for t when no SQL Server Browser answer says otherwise: the one asked
+ * for, else PROBE_DEFAULT_PORT. */
+uint16_t probe_target_port(const struct probe_target *t);
+
 /* The port a report shows: the one connected to, else the one asked for, else 1433 (0 for a
  * named instance whose SQL Server Browser lookup did not happen). */
 uint16_t probe_result_port(const struct probe_result *r);
