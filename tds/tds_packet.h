@@ -2,7 +2,9 @@
  * reassembly (bytes in, whole packets and whole messages out). No I/O.
  *
  * MS-TDS 2.2.3: Length is big-endian and includes the header; SPID big-endian; PacketID is
- * "currently ignored" and never validated here (notes/tds-protocol.md §1).
+ * "currently ignored" (MS-TDS 2.2.3.1.5) and never validated here: Microsoft's network-trace
+ * example shows clients starting at 0 and at 1, nmap and FreeTDS send 0, SqlClient writes 0 in
+ * every handshake packet, and a captured server flight carried 0.
  */
 #ifndef TDS_TDS_PACKET_H
 #define TDS_TDS_PACKET_H

@@ -1,7 +1,7 @@
 /* tds/tds_prelogin.h: PRELOGIN build and parse, VERSION decoding and product names, and the
  * ENCRYPTION negotiation of MS-TDS 2.2.6.5 as pure functions (used by the probe and fakesql).
  *
- * Layout (notes/tds-protocol.md §2): an option table of 5-byte entries (token, offset BE,
+ * Layout (MS-TDS 2.2.6.5): an option table of 5-byte entries (token, offset BE,
  * length BE) ending with 0xFF, then a data area; offsets count from the first byte of the
  * payload (after the 8-byte TDS header).
  */

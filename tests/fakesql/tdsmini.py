@@ -1,5 +1,5 @@
 """A minimal TDS client for fakesql's own tests: PRELOGIN, TLS inside TDS (ssl.MemoryBIO),
-TDS 8.0 strict, LOGIN7, and the reply tokens. Written from MS-TDS and notes/tds-protocol.md, not
+TDS 8.0 strict, LOGIN7, and the reply tokens. Written from MS-TDS (2.2.3, 2.2.6.4, 2.2.6.5), not
 from fakesql's sources, so the tests check fakesql against the protocol, not against itself.
 """
 

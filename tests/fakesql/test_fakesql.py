@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """fakesql's own tests: each case starts fakesql with one configuration and checks the bytes it
-sends against MS-TDS / notes/tds-protocol.md with an independent client (tdsmini.py).
+sends against MS-TDS with an independent client (tdsmini.py).
 
 Usage: test_fakesql.py CASE   (env: FAKESQL = the binary, TDSPROBE_CERTS = the kit directory)
        test_fakesql.py --list

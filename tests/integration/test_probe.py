@@ -406,7 +406,7 @@ class Network(ProbeCase):
         self.assertEqual(codes, ["name_mismatch", "ok"])
 
 
-# Driver profiles (notes/clients.md §2.3) against five servers, each driver with its defaults.
+# Driver profiles (probe/drivers/) against five servers, each driver with its defaults.
 # (scenario) -> fakesql config and whether the client is given the kit's CA.
 SCENARIOS = {
     "trusted": ({"cert": "good"}, True),
