@@ -36,8 +36,9 @@ static inline size_t tds_rd_left(const struct tds_rd *r)
 
 TDS_MUST_USE static inline bool tds_rd_u8(struct tds_rd *r, uint8_t *out)
 {
-    if (r->len - r->pos < 1)
+    if (r->len - r->pos < 1) {
         return false;
+    }
     *out = r->buf[r->pos];
     r->pos += 1;
     return true;
@@ -45,8 +46,9 @@ TDS_MUST_USE static inline bool tds_rd_u8(struct tds_rd *r, uint8_t *out)
 
 TDS_MUST_USE static inline bool tds_rd_u16be(struct tds_rd *r, uint16_t *out)
 {
-    if (r->len - r->pos < 2)
+    if (r->len - r->pos < 2) {
         return false;
+    }
     *out = (uint16_t)((unsigned)r->buf[r->pos] << 8 | r->buf[r->pos + 1]);
     r->pos += 2;
     return true;
@@ -54,8 +56,9 @@ TDS_MUST_USE static inline bool tds_rd_u16be(struct tds_rd *r, uint16_t *out)
 
 TDS_MUST_USE static inline bool tds_rd_u16le(struct tds_rd *r, uint16_t *out)
 {
-    if (r->len - r->pos < 2)
+    if (r->len - r->pos < 2) {
         return false;
+    }
     *out = (uint16_t)((unsigned)r->buf[r->pos + 1] << 8 | r->buf[r->pos]);
     r->pos += 2;
     return true;
@@ -63,8 +66,9 @@ TDS_MUST_USE static inline bool tds_rd_u16le(struct tds_rd *r, uint16_t *out)
 
 TDS_MUST_USE static inline bool tds_rd_u24be(struct tds_rd *r, uint32_t *out)
 {
-    if (r->len - r->pos < 3)
+    if (r->len - r->pos < 3) {
         return false;
+    }
     *out = (uint32_t)r->buf[r->pos] << 16 | (uint32_t)r->buf[r->pos + 1] << 8 | r->buf[r->pos + 2];
     r->pos += 3;
     return true;
@@ -72,8 +76,9 @@ TDS_MUST_USE static inline bool tds_rd_u24be(struct tds_rd *r, uint32_t *out)
 
 TDS_MUST_USE static inline bool tds_rd_u32be(struct tds_rd *r, uint32_t *out)
 {
-    if (r->len - r->pos < 4)
+    if (r->len - r->pos < 4) {
         return false;
+    }
     *out = (uint32_t)r->buf[r->pos] << 24 | (uint32_t)r->buf[r->pos + 1] << 16 |
            (uint32_t)r->buf[r->pos + 2] << 8 | r->buf[r->pos + 3];
     r->pos += 4;
@@ -82,8 +87,9 @@ TDS_MUST_USE static inline bool tds_rd_u32be(struct tds_rd *r, uint32_t *out)
 
 TDS_MUST_USE static inline bool tds_rd_u32le(struct tds_rd *r, uint32_t *out)
 {
-    if (r->len - r->pos < 4)
+    if (r->len - r->pos < 4) {
         return false;
+    }
     *out = (uint32_t)r->buf[r->pos + 3] << 24 | (uint32_t)r->buf[r->pos + 2] << 16 |
            (uint32_t)r->buf[r->pos + 1] << 8 | r->buf[r->pos];
     r->pos += 4;
@@ -93,8 +99,9 @@ TDS_MUST_USE static inline bool tds_rd_u32le(struct tds_rd *r, uint32_t *out)
 /* Borrow the next n bytes (no copy). */
 TDS_MUST_USE static inline bool tds_rd_bytes(struct tds_rd *r, size_t n, const uint8_t **out)
 {
-    if (n > r->len - r->pos)
+    if (n > r->len - r->pos) {
         return false;
+    }
     *out = r->buf + r->pos;
     r->pos += n;
     return true;
@@ -102,8 +109,9 @@ TDS_MUST_USE static inline bool tds_rd_bytes(struct tds_rd *r, size_t n, const u
 
 TDS_MUST_USE static inline bool tds_rd_skip(struct tds_rd *r, size_t n)
 {
-    if (n > r->len - r->pos)
+    if (n > r->len - r->pos) {
         return false;
+    }
     r->pos += n;
     return true;
 }
@@ -111,8 +119,9 @@ TDS_MUST_USE static inline bool tds_rd_skip(struct tds_rd *r, size_t n)
 /* Sub-cursor over the next n bytes, advancing past them (a length-prefixed block). */
 TDS_MUST_USE static inline bool tds_rd_sub(struct tds_rd *r, size_t n, struct tds_rd *out)
 {
-    if (n > r->len - r->pos)
+    if (n > r->len - r->pos) {
         return false;
+    }
     *out = tds_rd_make(r->buf + r->pos, n);
     r->pos += n;
     return true;
@@ -122,8 +131,9 @@ TDS_MUST_USE static inline bool tds_rd_sub(struct tds_rd *r, size_t n, struct td
 TDS_MUST_USE static inline bool tds_rd_view(const struct tds_rd *r, size_t off, size_t n,
                                             struct tds_rd *out)
 {
-    if (off > r->len || n > r->len - off)
+    if (off > r->len || n > r->len - off) {
         return false;
+    }
     *out = tds_rd_make(r->buf + off, n);
     return true;
 }
@@ -154,8 +164,9 @@ static inline bool tds_wr_room(struct tds_wr *w, size_t n)
 
 static inline void tds_wr_u8(struct tds_wr *w, uint8_t v)
 {
-    if (tds_wr_room(w, 1))
+    if (tds_wr_room(w, 1)) {
         w->buf[w->len++] = v;
+    }
 }
 
 static inline void tds_wr_u16be(struct tds_wr *w, uint16_t v)

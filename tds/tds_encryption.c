@@ -46,10 +46,12 @@ struct tds_enc_answer tds_enc_server_answer(uint8_t client_byte, enum tds_srv_en
     size_t row = client_byte & TDS_ENC_MASK;
     /* Only the eight bytes of the table keep the client-certificate rows; anything else
      * (0x04 strict, 0x40 CTAIP, 0xC1...) is read as its low two bits, as the header says. */
-    if ((client_byte & (uint8_t)~TDS_ENC_MASK) == TDS_ENC_CLIENT_CERT)
+    if ((client_byte & (uint8_t)~TDS_ENC_MASK) == TDS_ENC_CLIENT_CERT) {
         row += 4;
-    if ((unsigned)s > TDS_SRV_ENC_NOT_SUP)
+    }
+    if ((unsigned)s > TDS_SRV_ENC_NOT_SUP) {
         s = TDS_SRV_ENC_NOT_SUP;
+    }
     return answer_table[row][s];
 }
 
@@ -85,7 +87,8 @@ enum tds_tls_scope tds_enc_client_action(uint8_t sent, uint8_t reply)
     uint8_t r = reply & (uint8_t)~TDS_ENC_CLIENT_CERT;
     /* A reply outside MS-TDS (0x04, 0x08 "strict" in some clients) leaves a spec-following
      * client nothing to act on. */
-    if (r > TDS_ENC_REQ)
+    if (r > TDS_ENC_REQ) {
         return TDS_TLS_TERMINATE;
+    }
     return action_table[sent & TDS_ENC_MASK][r];
 }

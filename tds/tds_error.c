@@ -24,15 +24,17 @@ _Static_assert(sizeof(err_texts) / sizeof(err_texts[0]) == TDS_ERR_COUNT,
 
 const char *tds_err_name(enum tds_err code)
 {
-    if ((unsigned)code >= TDS_ERR_COUNT)
+    if ((unsigned)code >= TDS_ERR_COUNT) {
         return "UNKNOWN";
+    }
     return err_names[code];
 }
 
 const char *tds_err_text(enum tds_err code)
 {
-    if ((unsigned)code >= TDS_ERR_COUNT)
+    if ((unsigned)code >= TDS_ERR_COUNT) {
         return "unknown TDS error";
+    }
     return err_texts[code];
 }
 
@@ -40,8 +42,9 @@ int tds_error_set(struct tds_error *e, enum tds_err code, size_t offset, int opt
                   const char *fmt, ...)
 {
     /* First error wins (BearSSL's sticky status): the root cause is what the user must see. */
-    if (e == NULL || e->code != TDS_ERR_OK || code == TDS_ERR_OK)
+    if (e == NULL || e->code != TDS_ERR_OK || code == TDS_ERR_OK) {
         return (int)code;
+    }
     e->code = code;
     e->offset = offset;
     e->option = option;
@@ -58,8 +61,9 @@ int tds_error_set(struct tds_error *e, enum tds_err code, size_t offset, int opt
 
 void tds_error_clear(struct tds_error *e)
 {
-    if (e == NULL)
+    if (e == NULL) {
         return;
+    }
     memset(e, 0, sizeof(*e));
     e->code = TDS_ERR_OK;
     e->option = -1;

@@ -13,18 +13,21 @@ int tds_header_decode(const uint8_t *p, size_t n, struct tds_header *h, struct t
 
     if (!tds_rd_u8(&r, &out.type) || !tds_rd_u8(&r, &out.status) ||
         !tds_rd_u16be(&r, &out.length) || !tds_rd_u16be(&r, &out.spid) ||
-        !tds_rd_u8(&r, &out.packet_id) || !tds_rd_u8(&r, &out.window))
+        !tds_rd_u8(&r, &out.packet_id) || !tds_rd_u8(&r, &out.window)) {
         return tds_error_set(e, TDS_ERR_TRUNCATED, n, -1,
                              "TDS packet header needs 8 bytes, only %zu available", n);
+    }
     /* MS-TDS 2.2.3.1.3: Length includes the header, so under 8 cannot be a packet. */
-    if (out.length < TDS_MIN_PACKET)
+    if (out.length < TDS_MIN_PACKET) {
         return tds_error_set(e, TDS_ERR_BAD_PACKET_LENGTH, 2, -1,
                              "TDS packet length %u is shorter than the 8-byte header",
                              (unsigned)out.length);
-    if (out.length > TDS_MAX_PACKET)
+    }
+    if (out.length > TDS_MAX_PACKET) {
         return tds_error_set(e, TDS_ERR_BAD_PACKET_LENGTH, 2, -1,
                              "TDS packet length %u exceeds the maximum of %u",
                              (unsigned)out.length, TDS_MAX_PACKET);
+    }
     *h = out;
     return TDS_ERR_OK;
 }
@@ -44,16 +47,20 @@ void tds_header_encode(uint8_t out[TDS_HEADER_LEN], const struct tds_header *h)
 /* A packet must carry at least one payload byte unless the payload is empty; 0 means "cannot". */
 size_t tds_packetized_size(size_t len, size_t max_packet)
 {
-    if (max_packet < TDS_MIN_PACKET || max_packet > TDS_MAX_PACKET)
+    if (max_packet < TDS_MIN_PACKET || max_packet > TDS_MAX_PACKET) {
         return 0;
-    if (len == 0)
+    }
+    if (len == 0) {
         return TDS_HEADER_LEN;
+    }
     size_t per = max_packet - TDS_HEADER_LEN;
-    if (per == 0)
+    if (per == 0) {
         return 0;
+    }
     size_t packets = len / per + (len % per != 0);
-    if (packets > (SIZE_MAX - len) / TDS_HEADER_LEN)
+    if (packets > (SIZE_MAX - len) / TDS_HEADER_LEN) {
         return 0;
+    }
     return len + packets * TDS_HEADER_LEN;
 }
 
@@ -61,8 +68,9 @@ size_t tds_packetize(uint8_t type, const uint8_t *payload, size_t len, size_t ma
                      uint8_t *packet_id, uint8_t *out, size_t cap)
 {
     size_t total = tds_packetized_size(len, max_packet);
-    if (total == 0 || total > cap)
+    if (total == 0 || total > cap) {
         return 0;
+    }
     struct tds_wr w = tds_wr_make(out, cap);
     size_t per = max_packet - TDS_HEADER_LEN;
     size_t done = 0;
@@ -78,8 +86,9 @@ size_t tds_packetize(uint8_t type, const uint8_t *payload, size_t len, size_t ma
         uint8_t hdr[TDS_HEADER_LEN];
         tds_header_encode(hdr, &h);
         tds_wr_bytes(&w, hdr, sizeof(hdr));
-        if (chunk > 0)
+        if (chunk > 0) {
             tds_wr_bytes(&w, payload + done, chunk);
+        }
         *packet_id = (uint8_t)(*packet_id + 1);
         done += chunk;
     } while (done < len);

@@ -32,10 +32,12 @@ static const char *const token_names[] = {
 
 const char *tds_pl_token_name(uint8_t token)
 {
-    if (token == TDS_PL_TERMINATOR)
+    if (token == TDS_PL_TERMINATOR) {
         return "TERMINATOR";
-    if (token < sizeof(token_names) / sizeof(token_names[0]))
+    }
+    if (token < sizeof(token_names) / sizeof(token_names[0])) {
         return token_names[token];
+    }
     return hex_names[token];
 }
 
@@ -46,19 +48,22 @@ static int check_entry(const struct tds_prelogin *pl, uint8_t tok, size_t at, st
     const char *name = tds_pl_token_name(tok);
 
     /* MS-TDS 3.3.5.1: the server closes the connection unless VERSION comes first. */
-    if (pl->n_options == 0 && tok != TDS_PL_VERSION)
+    if (pl->n_options == 0 && tok != TDS_PL_VERSION) {
         return tds_error_set(e, TDS_ERR_VERSION_NOT_FIRST, at, tok,
                              "option %s at table offset %zu comes first; VERSION must", name, at);
+    }
     for (size_t i = 0; i < pl->n_options; i++) {
-        if (pl->options[i].token == tok)
+        if (pl->options[i].token == tok) {
             return tds_error_set(e, TDS_ERR_DUPLICATE_OPTION, at, tok,
                                  "option %s at table offset %zu repeats the one at table "
                                  "offset %zu", name, at, i * ENTRY_LEN);
+        }
     }
-    if (pl->n_options == TDS_PL_MAX_OPTIONS)
+    if (pl->n_options == TDS_PL_MAX_OPTIONS) {
         return tds_error_set(e, TDS_ERR_TOO_MANY_OPTIONS, at, tok,
                              "option %s at table offset %zu is past the %d options kept", name,
                              at, TDS_PL_MAX_OPTIONS);
+    }
     return TDS_ERR_OK;
 }
 
@@ -69,26 +74,31 @@ static int read_table(struct tds_rd *r, struct tds_prelogin *pl, struct tds_erro
         uint8_t tok;
         uint16_t off, len;
 
-        if (!tds_rd_u8(r, &tok))
+        if (!tds_rd_u8(r, &tok)) {
             return tds_error_set(e, TDS_ERR_NO_TERMINATOR, at, -1,
                                  "option table has no 0xFF terminator in the %zu-byte payload",
                                  r->len);
-        if (tok == TDS_PL_TERMINATOR)
+        }
+        if (tok == TDS_PL_TERMINATOR) {
             break;
-        if (!tds_rd_u16be(r, &off) || !tds_rd_u16be(r, &len))
+        }
+        if (!tds_rd_u16be(r, &off) || !tds_rd_u16be(r, &len)) {
             return tds_error_set(e, TDS_ERR_TRUNCATED, at, tok,
                                  "option %s at table offset %zu: entry cut short, the "
                                  "payload ends at %zu", tds_pl_token_name(tok), at, r->len);
+        }
         int rc = check_entry(pl, tok, at, e);
-        if (rc != TDS_ERR_OK)
+        if (rc != TDS_ERR_OK) {
             return rc;
+        }
         pl->options[pl->n_options++] = (struct tds_pl_option){ .token = tok, .offset = off,
                                                                .length = len };
     }
     pl->table_len = r->pos;
-    if (pl->n_options == 0)
+    if (pl->n_options == 0) {
         return tds_error_set(e, TDS_ERR_MISSING_OPTION, 0, TDS_PL_VERSION,
                              "option table is empty; VERSION is required");
+    }
     return TDS_ERR_OK;
 }
 
@@ -118,14 +128,16 @@ static int check_size(const struct tds_pl_option *o, size_t at, struct tds_error
     const char *name = tds_pl_token_name(o->token);
     size_t want = fixed_size(o->token);
 
-    if (o->token == TDS_PL_THREADID && o->length != 0 && o->length != 4)
+    if (o->token == TDS_PL_THREADID && o->length != 0 && o->length != 4) {
         return tds_error_set(e, TDS_ERR_OPTION_BAD_LENGTH, at, o->token,
                              "option %s at table offset %zu claims %u bytes; %s is 0 or 4 "
                              "bytes", name, at, (unsigned)o->length, name);
-    if (want != 0 && o->length != want)
+    }
+    if (want != 0 && o->length != want) {
         return tds_error_set(e, TDS_ERR_OPTION_BAD_LENGTH, at, o->token,
                              "option %s at table offset %zu claims %u bytes; %s is %zu byte%s",
                              name, at, (unsigned)o->length, name, want, want == 1 ? "" : "s");
+    }
     return TDS_ERR_OK;
 }
 
@@ -135,24 +147,27 @@ static int check_place(const struct tds_rd *all, const struct tds_prelogin *pl,
     const char *name = tds_pl_token_name(o->token);
     struct tds_rd view;
 
-    if (!tds_rd_view(all, o->offset, o->length, &view))
+    if (!tds_rd_view(all, o->offset, o->length, &view)) {
         return tds_error_set(e, TDS_ERR_OPTION_OUT_OF_RANGE, at, o->token,
                              "option %s at table offset %zu claims bytes [%u, %u) of a "
                              "%zu-byte payload", name, at, (unsigned)o->offset,
                              (unsigned)o->offset + o->length, all->len);
-    if (o->length > 0 && o->offset < pl->table_len)
+    }
+    if (o->length > 0 && o->offset < pl->table_len) {
         return tds_error_set(e, TDS_ERR_OPTION_OVERLAP, at, o->token,
                              "option %s at table offset %zu has data at offset %u, inside the "
                              "%zu-byte option table", name, at, (unsigned)o->offset,
                              pl->table_len);
+    }
     o->data = view.buf;
     return TDS_ERR_OK;
 }
 
 static bool overlaps(const struct tds_pl_option *a, const struct tds_pl_option *b)
 {
-    if (a->length == 0 || b->length == 0)
+    if (a->length == 0 || b->length == 0) {
         return false;
+    }
     size_t a_end = (size_t)a->offset + a->length;
     size_t b_end = (size_t)b->offset + b->length;
     return a->offset < b_end && b->offset < a_end;
@@ -163,8 +178,9 @@ static int check_overlaps(const struct tds_prelogin *pl, struct tds_error *e)
     for (size_t i = 1; i < pl->n_options; i++) {
         const struct tds_pl_option *o = &pl->options[i];
         for (size_t j = 0; j < i; j++) {
-            if (!overlaps(o, &pl->options[j]))
+            if (!overlaps(o, &pl->options[j])) {
                 continue;
+            }
             return tds_error_set(e, TDS_ERR_OPTION_OVERLAP, i * ENTRY_LEN, o->token,
                                  "option %s at table offset %zu ([%u, %u)) overlaps option %s "
                                  "at table offset %zu", tds_pl_token_name(o->token),
@@ -233,17 +249,20 @@ int tds_prelogin_parse(const uint8_t *p, size_t n, struct tds_prelogin *pl, stru
     int rc = read_table(&r, pl, e);
     for (size_t i = 0; rc == TDS_ERR_OK && i < pl->n_options; i++) {
         rc = check_place(&all, pl, &pl->options[i], i * ENTRY_LEN, e);
-        if (rc == TDS_ERR_OK)
+        if (rc == TDS_ERR_OK) {
             rc = check_size(&pl->options[i], i * ENTRY_LEN, e);
+        }
     }
-    if (rc == TDS_ERR_OK)
+    if (rc == TDS_ERR_OK) {
         rc = check_overlaps(pl, e);
+    }
     if (rc != TDS_ERR_OK) {
         memset(pl, 0, sizeof(*pl));
         return rc;
     }
-    for (size_t i = 0; i < pl->n_options; i++)
+    for (size_t i = 0; i < pl->n_options; i++) {
         store(pl, &pl->options[i]);
+    }
     return TDS_ERR_OK;
 }
 
@@ -251,23 +270,26 @@ int tds_prelogin_parse(const uint8_t *p, size_t n, struct tds_prelogin *pl, stru
 
 size_t tds_prelogin_encode(const struct tds_pl_item *items, size_t n, uint8_t *out, size_t cap)
 {
-    if (n > (UINT16_MAX - 1) / ENTRY_LEN)
+    if (n > (UINT16_MAX - 1) / ENTRY_LEN) {
         return 0;
+    }
     size_t off = n * ENTRY_LEN + 1;
     struct tds_wr w = tds_wr_make(out, cap);
 
     for (size_t i = 0; i < n; i++) {
         /* Offsets are u16: the data area must end by 65535. */
-        if (items[i].len > UINT16_MAX - off)
+        if (items[i].len > UINT16_MAX - off) {
             return 0;
+        }
         tds_wr_u8(&w, items[i].token);
         tds_wr_u16be(&w, (uint16_t)off);
         tds_wr_u16be(&w, items[i].len);
         off += items[i].len;
     }
     tds_wr_u8(&w, TDS_PL_TERMINATOR);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         tds_wr_bytes(&w, items[i].data, items[i].len);
+    }
     return w.overflow ? 0 : w.len;
 }
 
@@ -288,8 +310,9 @@ size_t tds_prelogin_build_client(const struct tds_prelogin_client *c, uint8_t *o
 
     const char *inst = c->instance != NULL ? c->instance : "";
     size_t inst_len = strlen(inst) + 1; /* INSTOPT carries the NUL (notes §2.1) */
-    if (inst_len > UINT16_MAX)
+    if (inst_len > UINT16_MAX) {
         return 0;
+    }
     tds_version_encode(&c->version, version);
     struct tds_wr tw = tds_wr_make(threadid, sizeof(threadid));
     tds_wr_u32be(&tw, c->threadid);
@@ -299,12 +322,15 @@ size_t tds_prelogin_build_client(const struct tds_prelogin_client *c, uint8_t *o
     put_item(items, &n, TDS_PL_INSTOPT,
              inst_len == 1 ? no_instance : (const uint8_t *)inst, inst_len);
     put_item(items, &n, TDS_PL_THREADID, threadid, sizeof(threadid));
-    if (c->send_mars)
+    if (c->send_mars) {
         put_item(items, &n, TDS_PL_MARS, &c->mars, 1);
-    if (c->send_traceid)
+    }
+    if (c->send_traceid) {
         put_item(items, &n, TDS_PL_TRACEID, c->traceid, sizeof(c->traceid));
-    if (c->send_fedauth)
+    }
+    if (c->send_fedauth) {
         put_item(items, &n, TDS_PL_FEDAUTHREQUIRED, fedauth_required, 1);
+    }
     return tds_prelogin_encode(items, n, out, cap);
 }
 
@@ -320,9 +346,11 @@ size_t tds_prelogin_build_server(const struct tds_prelogin_server *s, uint8_t *o
     put_item(items, &n, TDS_PL_INSTOPT, &s->instopt, 1);
     /* Real servers answer THREADID with length 0, at the next option's offset (fixture F3). */
     put_item(items, &n, TDS_PL_THREADID, NULL, 0);
-    if (s->send_mars)
+    if (s->send_mars) {
         put_item(items, &n, TDS_PL_MARS, &s->mars, 1);
-    if (s->send_fedauth)
+    }
+    if (s->send_fedauth) {
         put_item(items, &n, TDS_PL_FEDAUTHREQUIRED, &s->fedauth, 1);
+    }
     return tds_prelogin_encode(items, n, out, cap);
 }

@@ -35,22 +35,27 @@ static size_t payload_len(const struct tds_reasm *r)
 /* Makes room for `more` bytes after msg_len; the cap is checked before any allocation. */
 static int reserve(struct tds_reasm *r, size_t more, size_t at)
 {
-    if (more > r->max_message - r->msg_len)
+    if (more > r->max_message - r->msg_len) {
         return tds_error_set(&r->err, TDS_ERR_MESSAGE_TOO_BIG, at, -1,
                              "TDS message would grow to %zu bytes; the cap is %zu",
                              r->msg_len + more, r->max_message);
+    }
     size_t need = r->msg_len + more;
-    if (need <= r->msg_cap)
+    if (need <= r->msg_cap) {
         return TDS_ERR_OK;
+    }
     size_t cap = r->msg_cap < 512 ? 512 : r->msg_cap;
-    while (cap < need)
+    while (cap < need) {
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    if (cap > r->max_message)
+    }
+    if (cap > r->max_message) {
         cap = r->max_message;
+    }
     uint8_t *grown = realloc(r->msg, cap);
-    if (grown == NULL)
+    if (grown == NULL) {
         return tds_error_set(&r->err, TDS_ERR_MESSAGE_TOO_BIG, at, -1,
                              "cannot allocate %zu bytes for a TDS message", cap);
+    }
     r->msg = grown;
     r->msg_cap = cap;
     return TDS_ERR_OK;
@@ -63,12 +68,14 @@ static int start_packet(struct tds_reasm *r)
     struct tds_error e;
 
     tds_error_clear(&e);
-    if (tds_header_decode(r->hdr, TDS_HEADER_LEN, &r->pkt, &e) != TDS_ERR_OK)
+    if (tds_header_decode(r->hdr, TDS_HEADER_LEN, &r->pkt, &e) != TDS_ERR_OK) {
         return tds_error_set(&r->err, e.code, at + e.offset, -1, "%s at stream offset %zu",
                              e.detail, at);
+    }
     int rc = reserve(r, payload_len(r), at);
-    if (rc != TDS_ERR_OK)
+    if (rc != TDS_ERR_OK) {
         return rc;
+    }
     if (!r->in_message) {
         r->msg_type = r->pkt.type;
         r->in_message = true;
@@ -82,16 +89,18 @@ static void finish_packet(struct tds_reasm *r)
 {
     r->msg_len += payload_len(r);
     r->pkt_ready = true;
-    if (r->pkt.status & TDS_STATUS_EOM)
+    if (r->pkt.status & TDS_STATUS_EOM) {
         r->msg_ready = true;
+    }
 }
 
 /* Copies up to n header bytes; returns how many were taken. */
 static size_t take_header(struct tds_reasm *r, const uint8_t *p, size_t n)
 {
     size_t k = TDS_HEADER_LEN - r->hdr_have;
-    if (k > n)
+    if (k > n) {
         k = n;
+    }
     memcpy(r->hdr + r->hdr_have, p, k);
     r->hdr_have += k;
     r->consumed += k;
@@ -101,10 +110,12 @@ static size_t take_header(struct tds_reasm *r, const uint8_t *p, size_t n)
 static size_t take_body(struct tds_reasm *r, const uint8_t *p, size_t n)
 {
     size_t k = payload_len(r) - r->body_have;
-    if (k > n)
+    if (k > n) {
         k = n;
-    if (k > 0)
+    }
+    if (k > 0) {
         memcpy(r->msg + r->pkt_start + r->body_have, p, k);
+    }
     r->body_have += k;
     r->consumed += k;
     return k;
@@ -115,13 +126,15 @@ int tds_reasm_feed(struct tds_reasm *r, const uint8_t *p, size_t n, size_t *used
     size_t i = 0;
 
     *used = 0;
-    if (r->err.code != TDS_ERR_OK)
+    if (r->err.code != TDS_ERR_OK) {
         return r->err.code;
+    }
     while (i < n && !r->pkt_ready) {
         if (r->hdr_have < TDS_HEADER_LEN) {
             i += take_header(r, p + i, n - i);
-            if (r->hdr_have < TDS_HEADER_LEN)
+            if (r->hdr_have < TDS_HEADER_LEN) {
                 break;
+            }
             if (start_packet(r) != TDS_ERR_OK) {
                 *used = i;
                 return r->err.code;
@@ -129,8 +142,9 @@ int tds_reasm_feed(struct tds_reasm *r, const uint8_t *p, size_t n, size_t *used
         } else {
             i += take_body(r, p + i, n - i);
         }
-        if (r->hdr_have == TDS_HEADER_LEN && r->body_have == payload_len(r))
+        if (r->hdr_have == TDS_HEADER_LEN && r->body_have == payload_len(r)) {
             finish_packet(r);
+        }
     }
     *used = i;
     return TDS_ERR_OK;
@@ -143,14 +157,18 @@ bool tds_reasm_packet_ready(const struct tds_reasm *r)
 
 const uint8_t *tds_reasm_packet(const struct tds_reasm *r, struct tds_header *h, size_t *len)
 {
-    if (!r->pkt_ready)
+    if (!r->pkt_ready) {
         return NULL;
-    if (h != NULL)
+    }
+    if (h != NULL) {
         *h = r->pkt;
-    if (len != NULL)
+    }
+    if (len != NULL) {
         *len = payload_len(r);
-    if (r->msg == NULL)
+    }
+    if (r->msg == NULL) {
         return empty_payload;
+    }
     return r->msg + r->pkt_start;
 }
 
@@ -161,19 +179,23 @@ bool tds_reasm_message_ready(const struct tds_reasm *r)
 
 const uint8_t *tds_reasm_message(const struct tds_reasm *r, uint8_t *type, size_t *len)
 {
-    if (!r->msg_ready)
+    if (!r->msg_ready) {
         return NULL;
-    if (type != NULL)
+    }
+    if (type != NULL) {
         *type = r->msg_type;
-    if (len != NULL)
+    }
+    if (len != NULL) {
         *len = r->msg_len;
+    }
     return r->msg == NULL ? empty_payload : r->msg;
 }
 
 void tds_reasm_next(struct tds_reasm *r)
 {
-    if (!r->pkt_ready)
+    if (!r->pkt_ready) {
         return;
+    }
     r->pkt_ready = false;
     r->hdr_have = 0;
     r->body_have = 0;
@@ -191,15 +213,17 @@ void tds_reasm_discard(struct tds_reasm *r)
 {
     if (r->pkt_ready) {
         size_t n = payload_len(r);
-        if (n > 0 && r->pkt_start > 0)
+        if (n > 0 && r->pkt_start > 0) {
             memmove(r->msg, r->msg + r->pkt_start, n);
+        }
         r->pkt_start = 0;
         r->msg_len = n;
         return;
     }
     /* A partially read packet keeps its bytes at pkt_start; move them down too. */
-    if (r->hdr_have == TDS_HEADER_LEN && r->body_have > 0 && r->pkt_start > 0)
+    if (r->hdr_have == TDS_HEADER_LEN && r->body_have > 0 && r->pkt_start > 0) {
         memmove(r->msg, r->msg + r->pkt_start, r->body_have);
+    }
     r->pkt_start = 0;
     r->msg_len = 0;
 }

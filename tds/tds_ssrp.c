@@ -14,8 +14,9 @@
 size_t tds_ssrp_build_ucast_inst(const char *instance, uint8_t *out, size_t cap)
 {
     size_t len = instance != NULL ? strlen(instance) : 0;
-    if (len == 0 || len > TDS_SSRP_MAX_INSTANCE_NAME)
+    if (len == 0 || len > TDS_SSRP_MAX_INSTANCE_NAME) {
         return 0;
+    }
     struct tds_wr w = tds_wr_make(out, cap);
     tds_wr_u8(&w, TDS_SSRP_CLNT_UCAST_INST);
     tds_wr_bytes(&w, instance, len);
@@ -46,16 +47,18 @@ static int next_field(struct tds_rd *r, struct field *f, struct tds_error *e)
     size_t start = r->pos;
     const uint8_t *end = memchr(r->buf + start, ';', tds_rd_left(r));
 
-    if (end == NULL)
+    if (end == NULL) {
         return tds_error_set(e, TDS_ERR_SSRP_BAD_SYNTAX, HDR_LEN + start, -1,
                              "field at offset %zu has no ';' before the reply ends",
                              HDR_LEN + start);
+    }
     f->p = r->buf + start;
     f->len = (size_t)(end - f->p);
     f->at = HDR_LEN + start;
-    if (memchr(f->p, '\0', f->len) != NULL)
+    if (memchr(f->p, '\0', f->len) != NULL) {
         return tds_error_set(e, TDS_ERR_SSRP_BAD_SYNTAX, f->at, -1,
                              "field at offset %zu contains a NUL byte", f->at);
+    }
     r->pos += f->len + 1;
     return TDS_ERR_OK;
 }
@@ -69,10 +72,11 @@ static bool field_is(const struct field *f, const char *s)
 static int copy_text(const struct field *key, const struct field *v, char *dst, size_t cap,
                      struct tds_error *e)
 {
-    if (v->len >= cap)
+    if (v->len >= cap) {
         return tds_error_set(e, TDS_ERR_SSRP_FIELD_TOO_LONG, v->at, -1,
                              "%.*s value at offset %zu is %zu bytes; the limit is %zu",
                              (int)key->len, (const char *)key->p, v->at, v->len, cap - 1);
+    }
     memcpy(dst, v->p, v->len);
     dst[v->len] = '\0';
     return TDS_ERR_OK;
@@ -87,10 +91,11 @@ static int parse_port(const struct field *v, int *port, struct tds_error *e)
         ok = v->p[i] >= '0' && v->p[i] <= '9';
         n = n * 10 + (unsigned long)(v->p[i] - '0');
     }
-    if (!ok || n == 0 || n > 65535)
+    if (!ok || n == 0 || n > 65535) {
         return tds_error_set(e, TDS_ERR_SSRP_BAD_SYNTAX, v->at, -1,
                              "tcp port \"%.*s\" at offset %zu is not a number in 1..65535",
                              (int)(v->len > 16 ? 16 : v->len), (const char *)v->p, v->at);
+    }
     *port = (int)n;
     return TDS_ERR_OK;
 }
@@ -118,21 +123,26 @@ static int store_pair(const struct field *k, const struct field *v, struct tds_s
         *seen |= SEEN_VERSION;
         return copy_text(k, v, in->version, sizeof(in->version), e);
     }
-    if (field_is(k, "tcp"))
+    if (field_is(k, "tcp")) {
         return parse_port(v, &in->tcp_port, e);
-    if (field_is(k, "np"))
+    }
+    if (field_is(k, "np")) {
         return copy_text(k, v, in->pipe, sizeof(in->pipe), e);
+    }
     return TDS_ERR_OK;
 }
 
 static const char *missing_key(unsigned seen)
 {
-    if (!(seen & SEEN_SERVER))
+    if (!(seen & SEEN_SERVER)) {
         return "ServerName";
-    if (!(seen & SEEN_INSTANCE))
+    }
+    if (!(seen & SEEN_INSTANCE)) {
         return "InstanceName";
-    if (!(seen & SEEN_CLUSTERED))
+    }
+    if (!(seen & SEEN_CLUSTERED)) {
         return "IsClustered";
+    }
     return "Version";
 }
 
@@ -147,19 +157,24 @@ static int parse_instance(struct tds_rd *r, struct tds_ssrp_instance *in, struct
     in->tcp_port = -1;
     for (;;) {
         int rc = next_field(r, &k, e);
-        if (rc != TDS_ERR_OK)
+        if (rc != TDS_ERR_OK) {
             return rc;
-        if (k.len == 0)
+        }
+        if (k.len == 0) {
             break; /* the empty key is the second ';' of ";;" */
+        }
         rc = next_field(r, &v, e);
-        if (rc == TDS_ERR_OK)
+        if (rc == TDS_ERR_OK) {
             rc = store_pair(&k, &v, in, &seen, e);
-        if (rc != TDS_ERR_OK)
+        }
+        if (rc != TDS_ERR_OK) {
             return rc;
+        }
     }
-    if (seen != SEEN_ALL)
+    if (seen != SEEN_ALL) {
         return tds_error_set(e, TDS_ERR_SSRP_BAD_SYNTAX, start, -1,
                              "instance at offset %zu has no %s", start, missing_key(seen));
+    }
     return TDS_ERR_OK;
 }
 
@@ -168,18 +183,22 @@ static int check_header(struct tds_rd *r, size_t n, struct tds_error *e)
     uint8_t type;
     uint16_t size;
 
-    if (!tds_rd_u8(r, &type))
+    if (!tds_rd_u8(r, &type)) {
         return tds_error_set(e, TDS_ERR_TRUNCATED, 0, -1, "SQL Browser reply is empty");
-    if (type != TDS_SSRP_SVR_RESP)
+    }
+    if (type != TDS_SSRP_SVR_RESP) {
         return tds_error_set(e, TDS_ERR_SSRP_BAD_TYPE, 0, -1,
                              "SQL Browser reply starts with 0x%02X, not 0x05", type);
-    if (!tds_rd_u16le(r, &size))
+    }
+    if (!tds_rd_u16le(r, &size)) {
         return tds_error_set(e, TDS_ERR_TRUNCATED, n, -1,
                              "SQL Browser reply of %zu bytes has no RESP_SIZE", n);
-    if (size != n - HDR_LEN)
+    }
+    if (size != n - HDR_LEN) {
         return tds_error_set(e, TDS_ERR_SSRP_BAD_SIZE, 1, -1,
                              "RESP_SIZE says %u bytes but the datagram carries %zu after the "
                              "3-byte header", (unsigned)size, n - HDR_LEN);
+    }
     return TDS_ERR_OK;
 }
 
@@ -192,8 +211,9 @@ int tds_ssrp_parse(const uint8_t *p, size_t n, struct tds_ssrp_instance *out, si
     *count = 0;
     *total = 0;
     int rc = check_header(&r, n, e);
-    if (rc != TDS_ERR_OK)
+    if (rc != TDS_ERR_OK) {
         return rc;
+    }
     /* RESP_DATA as its own cursor, so field offsets are data offsets + HDR_LEN. */
     struct tds_rd data = tds_rd_make(p + HDR_LEN, n - HDR_LEN);
     while (rc == TDS_ERR_OK && tds_rd_left(&data) > 0) {
@@ -224,9 +244,10 @@ static void put_pair(struct tds_wr *w, const char *key, const char *value)
 
 static bool put_instance(struct tds_wr *w, const struct tds_ssrp_instance *in)
 {
-    if (has_semicolon(in->server) || has_semicolon(in->instance) ||
-        has_semicolon(in->version) || has_semicolon(in->pipe))
+    if (has_semicolon(in->server) || has_semicolon(in->instance) || has_semicolon(in->version) ||
+        has_semicolon(in->pipe)) {
         return false;
+    }
     put_pair(w, "ServerName", in->server);
     put_pair(w, "InstanceName", in->instance);
     put_pair(w, "IsClustered", in->clustered ? "Yes" : "No");
@@ -236,8 +257,9 @@ static bool put_instance(struct tds_wr *w, const struct tds_ssrp_instance *in)
         snprintf(port, sizeof(port), "%d", in->tcp_port);
         put_pair(w, "tcp", port);
     }
-    if (in->pipe[0] != '\0')
+    if (in->pipe[0] != '\0') {
         put_pair(w, "np", in->pipe);
+    }
     tds_wr_u8(w, ';');
     return true;
 }
@@ -249,11 +271,13 @@ size_t tds_ssrp_build_resp(const struct tds_ssrp_instance *in, size_t n, uint8_t
     tds_wr_u8(&w, TDS_SSRP_SVR_RESP);
     tds_wr_u16le(&w, 0); /* patched below */
     for (size_t i = 0; i < n; i++) {
-        if (!put_instance(&w, &in[i]))
+        if (!put_instance(&w, &in[i])) {
             return 0;
+        }
     }
-    if (w.overflow || w.len - HDR_LEN > UINT16_MAX)
+    if (w.overflow || w.len - HDR_LEN > UINT16_MAX) {
         return 0;
+    }
     size_t size = w.len - HDR_LEN;
     out[1] = (uint8_t)size;
     out[2] = (uint8_t)(size >> 8);

@@ -44,14 +44,16 @@ const char *tds_product_name(const struct tds_version *v, char *buf, size_t cap)
     size_t n = sizeof(product_years) / sizeof(product_years[0]);
     const char *year = v->major < n ? product_years[v->major] : NULL;
 
-    if (cap == 0)
+    if (cap == 0) {
         return buf;
-    if (year == NULL)
+    }
+    if (year == NULL) {
         snprintf(buf, cap, "SQL Server, unknown version %u.%u", (unsigned)v->major,
                  (unsigned)v->minor);
-    else if (v->major == 10 && v->minor == 50)
+    } else if (v->major == 10 && v->minor == 50) {
         snprintf(buf, cap, "SQL Server %s R2", year);
-    else
+    } else {
         snprintf(buf, cap, "SQL Server %s", year);
+    }
     return buf;
 }

@@ -27,11 +27,13 @@ struct send_req {
 
 static bool same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
-    if (a->ss_family != b->ss_family)
+    if (a->ss_family != b->ss_family) {
         return false;
-    if (a->ss_family == AF_INET)
+    }
+    if (a->ss_family == AF_INET) {
         return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
                       &((const struct sockaddr_in *)b)->sin_addr, sizeof(struct in_addr)) == 0;
+    }
     return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
                   &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
 }
@@ -47,10 +49,12 @@ static int instance_port(const struct fsql_browser *b, size_t i)
         const struct fsql_listener *l = &srv->listeners[k];
         unsigned pi = l->ep->port_index;
         bool wildcard = false;
-        if (l->addr.ss_family == AF_INET)
+        if (l->addr.ss_family == AF_INET) {
             wildcard = ((const struct sockaddr_in *)&l->addr)->sin_addr.s_addr == 0;
-        if (!same_host(&l->addr, &b->addr) && !wildcard)
+        }
+        if (!same_host(&l->addr, &b->addr) && !wildcard) {
             continue;
+        }
         /* the listener whose port index is i, else the highest index below i */
         if (pi <= i && (best < 0 || pi >= best_index)) {
             best = fsql_addr_port(&l->addr);
@@ -71,11 +75,12 @@ static void fill_instance(const struct fsql_browser *b, size_t i, struct tds_ssr
     snprintf(in->instance, sizeof(in->instance), "%s", name);
     snprintf(in->version, sizeof(in->version), "%s", cfg->version_text);
     in->tcp_port = instance_port(b, i);
-    if (dflt)
+    if (dflt) {
         snprintf(in->pipe, sizeof(in->pipe), "\\\\%s\\pipe\\sql\\query", cfg->servername);
-    else
+    } else {
         snprintf(in->pipe, sizeof(in->pipe), "\\\\%s\\pipe\\MSSQL$%s\\sql\\query",
                  cfg->servername, name);
+    }
 }
 
 static void on_sent(uv_udp_send_t *req, int status)
@@ -87,13 +92,15 @@ static void reply(struct fsql_browser *b, const struct sockaddr *to, const uint8
 {
     struct send_req *s = malloc(sizeof(*s) + n);
 
-    if (s == NULL)
+    if (s == NULL) {
         return;
+    }
     s->len = n;
     memcpy(s->data, p, n);
     uv_buf_t buf = uv_buf_init((char *)s->data, (unsigned)n);
-    if (uv_udp_send(&s->req, &b->udp, &buf, 1, to, on_sent) != 0)
+    if (uv_udp_send(&s->req, &b->udp, &buf, 1, to, on_sent) != 0) {
         free(s);
+    }
 }
 
 /* Index of the instance named by a CLNT_UCAST_INST request, or -1. */
@@ -102,15 +109,19 @@ static int find_instance(const struct fsql_config *cfg, const uint8_t *p, size_t
     char name[TDS_SSRP_MAX_INSTANCE_NAME + 1];
     size_t len = 0;
 
-    while (len < n && p[len] != 0)
+    while (len < n && p[len] != 0) {
         len++;
-    if (len == 0 || len > TDS_SSRP_MAX_INSTANCE_NAME)
+    }
+    if (len == 0 || len > TDS_SSRP_MAX_INSTANCE_NAME) {
         return -1;
+    }
     memcpy(name, p, len);
     name[len] = '\0';
-    for (size_t i = 0; i < cfg->n_instances; i++)
-        if (strcasecmp(cfg->instances[i], name) == 0)
+    for (size_t i = 0; i < cfg->n_instances; i++) {
+        if (strcasecmp(cfg->instances[i], name) == 0) {
             return (int)i;
+        }
+    }
     return -1;
 }
 
@@ -123,8 +134,9 @@ static void answer(struct fsql_browser *b, const uint8_t *p, size_t n, const str
     const char *what = "ignored";
 
     if (p[0] == TDS_SSRP_CLNT_UCAST_EX || p[0] == CLNT_BCAST_EX) {
-        for (; count < cfg->n_instances; count++)
+        for (; count < cfg->n_instances; count++) {
             fill_instance(b, count, &in[count]);
+        }
         what = "all instances";
     } else if (p[0] == TDS_SSRP_CLNT_UCAST_INST) {
         int i = find_instance(cfg, p + 1, n - 1);
@@ -139,8 +151,9 @@ static void answer(struct fsql_browser *b, const uint8_t *p, size_t n, const str
     len = count ? tds_ssrp_build_resp(in, count, out, count == 1 && p[0] ==
                                       TDS_SSRP_CLNT_UCAST_INST ? SSRP_INST_MAX + 3 : sizeof(out))
                 : 0;
-    if (len > 0)
+    if (len > 0) {
         reply(b, to, out, len);
+    }
     if (!cfg->quiet) {
         char from[80];
         fsql_addr_format((const struct sockaddr_storage *)to, from, sizeof(from));
@@ -160,8 +173,9 @@ static void on_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf, const struc
 {
     struct fsql_browser *b = u->data;
 
-    if (nread <= 0 || from == NULL || (flags & UV_UDP_PARTIAL))
+    if (nread <= 0 || from == NULL || (flags & UV_UDP_PARTIAL)) {
         return;
+    }
     answer(b, (const uint8_t *)buf->base, (size_t)nread, from);
 }
 
@@ -173,17 +187,20 @@ static int start_one(struct fsql_server *srv, struct fsql_browser *b,
 
     b->srv = srv;
     b->addr = *addr;
-    if (addr->ss_family == AF_INET6)
+    if (addr->ss_family == AF_INET6) {
         ((struct sockaddr_in6 *)&b->addr)->sin6_port = htons((uint16_t)srv->cfg->browserport);
-    else
+    } else {
         ((struct sockaddr_in *)&b->addr)->sin_port = htons((uint16_t)srv->cfg->browserport);
+    }
     uv_udp_init(srv->loop, &b->udp);
     b->udp.data = b;
     rc = uv_udp_bind(&b->udp, (const struct sockaddr *)&b->addr, 0);
-    if (rc == 0)
+    if (rc == 0) {
         rc = uv_udp_getsockname(&b->udp, (struct sockaddr *)&b->addr, &len);
-    if (rc == 0)
+    }
+    if (rc == 0) {
         rc = uv_udp_recv_start(&b->udp, on_alloc, on_recv);
+    }
     if (rc != 0) {
         char name[80];
         fsql_addr_format(&b->addr, name, sizeof(name));
@@ -196,8 +213,9 @@ int fsql_browser_start(struct fsql_server *srv, char *err, size_t cap)
 {
     const struct fsql_config *cfg = srv->cfg;
 
-    if (cfg->browserport < 0)
+    if (cfg->browserport < 0) {
         return 0;
+    }
     srv->browsers = calloc(cfg->n_browser_addrs, sizeof(*srv->browsers));
     if (srv->browsers == NULL && cfg->n_browser_addrs > 0) {
         snprintf(err, cap, "out of memory");
@@ -205,8 +223,9 @@ int fsql_browser_start(struct fsql_server *srv, char *err, size_t cap)
     }
     for (size_t i = 0; i < cfg->n_browser_addrs; i++) {
         srv->n_browsers = i + 1;
-        if (start_one(srv, &srv->browsers[i], &cfg->browser_addrs[i], err, cap) != 0)
+        if (start_one(srv, &srv->browsers[i], &cfg->browser_addrs[i], err, cap) != 0) {
             return -1;
+        }
     }
     return 0;
 }

@@ -70,11 +70,13 @@ void fsql_config_free(struct fsql_config *c)
 
 static char *trim(char *s)
 {
-    while (isspace((unsigned char)*s))
+    while (isspace((unsigned char)*s)) {
         s++;
+    }
     size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
+    while (n > 0 && isspace((unsigned char)s[n - 1])) {
         s[--n] = '\0';
+    }
     return s;
 }
 
@@ -84,8 +86,9 @@ static void norm_key(const char *in, char *out, size_t cap)
     size_t j = 0;
 
     for (; *in != '\0' && j + 1 < cap; in++) {
-        if (*in == '_' || *in == '-')
+        if (*in == '_' || *in == '-') {
             continue;
+        }
         out[j++] = (char)tolower((unsigned char)*in);
     }
     out[j] = '\0';
@@ -98,8 +101,9 @@ static int parse_ulong(struct pctx *p, const char *key, const char *v, unsigned 
 
     errno = 0;
     unsigned long n = strtoul(v, &end, 0);
-    if (errno != 0 || end == v || *trim(end) != '\0' || v[0] == '-' || n < lo || n > hi)
+    if (errno != 0 || end == v || *trim(end) != '\0' || v[0] == '-' || n < lo || n > hi) {
         return fail(p, "%s = \"%s\": expected a number in %lu..%lu", key, v, lo, hi);
+    }
     *out = n;
     return 0;
 }
@@ -142,19 +146,22 @@ static int parse_enum(struct pctx *p, const char *key, const char *v, const char
 static int copy_str(struct pctx *p, const char *key, const char *v, char *dst, size_t cap)
 {
     size_t n = strlen(v);
-    if (n >= cap)
+    if (n >= cap) {
         return fail(p, "%s: value longer than %zu bytes", key, cap - 1);
+    }
     memcpy(dst, v, n + 1);
     return 0;
 }
 
 static int hexval(int ch)
 {
-    if (ch >= '0' && ch <= '9')
+    if (ch >= '0' && ch <= '9') {
         return ch - '0';
+    }
     ch = tolower(ch);
-    if (ch >= 'a' && ch <= 'f')
+    if (ch >= 'a' && ch <= 'f') {
         return ch - 'a' + 10;
+    }
     return -1;
 }
 
@@ -166,13 +173,16 @@ static int parse_hex(struct pctx *p, const char *key, const char *v, uint8_t **o
     size_t k = 0;
     int hi = -1;
 
-    if (b == NULL)
+    if (b == NULL) {
         return fail(p, "%s: out of memory", key);
-    if (v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
+    }
+    if (v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
         v += 2;
+    }
     for (; *v != '\0'; v++) {
-        if (isspace((unsigned char)*v) || *v == ':')
+        if (isspace((unsigned char)*v) || *v == ':') {
             continue;
+        }
         int d = hexval((unsigned char)*v);
         if (d < 0) {
             free(b);
@@ -203,8 +213,9 @@ static int parse_escaped(struct pctx *p, const char *key, const char *v, uint8_t
     uint8_t *b = malloc(n + 1);
     size_t k = 0;
 
-    if (b == NULL)
+    if (b == NULL) {
         return fail(p, "%s: out of memory", key);
+    }
     for (size_t i = 0; i < n; i++) {
         if (v[i] != '\\' || i + 1 == n) {
             b[k++] = (uint8_t)v[i];
@@ -233,15 +244,19 @@ static size_t split_list(char *v, char **items, size_t max)
     char *s = v;
 
     while (*s != '\0' && n < max) {
-        while (*s == ',' || isspace((unsigned char)*s))
+        while (*s == ',' || isspace((unsigned char)*s)) {
             s++;
-        if (*s == '\0')
+        }
+        if (*s == '\0') {
             break;
+        }
         items[n++] = s;
-        while (*s != '\0' && *s != ',' && !isspace((unsigned char)*s))
+        while (*s != '\0' && *s != ',' && !isspace((unsigned char)*s)) {
             s++;
-        if (*s != '\0')
+        }
+        if (*s != '\0') {
             *s++ = '\0';
+        }
     }
     return n;
 }
@@ -254,21 +269,24 @@ static int parse_protocols(struct pctx *p, const char *key, char *v, unsigned *o
 
     for (size_t i = 0; i < n; i++) {
         const char *s = items[i];
-        if (strncasecmp(s, "tlsv", 4) == 0)
+        if (strncasecmp(s, "tlsv", 4) == 0) {
             s += 4;
-        if (strcmp(s, "1.0") == 0 || strcmp(s, "1") == 0)
+        }
+        if (strcmp(s, "1.0") == 0 || strcmp(s, "1") == 0) {
             bits |= FSQL_TLS10;
-        else if (strcmp(s, "1.1") == 0)
+        } else if (strcmp(s, "1.1") == 0) {
             bits |= FSQL_TLS11;
-        else if (strcmp(s, "1.2") == 0)
+        } else if (strcmp(s, "1.2") == 0) {
             bits |= FSQL_TLS12;
-        else if (strcmp(s, "1.3") == 0)
+        } else if (strcmp(s, "1.3") == 0) {
             bits |= FSQL_TLS13;
-        else
+        } else {
             return fail(p, "%s: \"%s\" is not one of 1.0, 1.1, 1.2, 1.3", key, items[i]);
+        }
     }
-    if (bits == 0)
+    if (bits == 0) {
         return fail(p, "%s: no TLS version given", key);
+    }
     *out = bits;
     return 0;
 }
@@ -288,21 +306,24 @@ static int parse_addr_item(struct pctx *p, const char *key, char *s, struct addr
     memset(a, 0, sizeof(*a));
     if (s[0] == '[') {
         size_t n = strlen(s);
-        if (n < 2 || s[n - 1] != ']')
+        if (n < 2 || s[n - 1] != ']') {
             return fail(p, "%s: \"%s\" has an unclosed '['", key, s);
+        }
         s[n - 1] = '\0';
         s++;
     }
     if (dash != NULL) {
         *dash = '\0';
         struct in_addr last;
-        if (inet_pton(AF_INET, s, &v4) != 1 || inet_pton(AF_INET, dash + 1, &last) != 1)
+        if (inet_pton(AF_INET, s, &v4) != 1 || inet_pton(AF_INET, dash + 1, &last) != 1) {
             return fail(p, "%s: \"%s-%s\" is not an IPv4 range", key, s, dash + 1);
+        }
         a->family = AF_INET;
         a->v4_first = ntohl(v4.s_addr);
         a->v4_last = ntohl(last.s_addr);
-        if (a->v4_last < a->v4_first)
+        if (a->v4_last < a->v4_first) {
             return fail(p, "%s: range %s-%s runs backwards", key, s, dash + 1);
+        }
         return 0;
     }
     if (inet_pton(AF_INET, s, &v4) == 1) {
@@ -350,13 +371,15 @@ struct listen_spec {
 static int add_endpoint(struct pctx *p, struct fsql_config *c, size_t *cap,
                         const struct sockaddr_storage *sa, unsigned ai, unsigned pi)
 {
-    if (c->n_endpoints == FSQL_MAX_ENDPOINTS)
+    if (c->n_endpoints == FSQL_MAX_ENDPOINTS) {
         return fail(p, "more than %d listeners", FSQL_MAX_ENDPOINTS);
+    }
     if (c->n_endpoints == *cap) {
         size_t ncap = *cap ? *cap * 2 : 16;
         struct fsql_endpoint *e = realloc(c->endpoints, ncap * sizeof(*e));
-        if (e == NULL)
+        if (e == NULL) {
             return fail(p, "out of memory for %zu listeners", ncap);
+        }
         c->endpoints = e;
         *cap = ncap;
     }
@@ -371,8 +394,9 @@ static int add_browser_addr(struct pctx *p, struct fsql_config *c, const struct 
                             size_t i)
 {
     struct sockaddr_storage *b = realloc(c->browser_addrs, (c->n_browser_addrs + 1) * sizeof(*b));
-    if (b == NULL)
+    if (b == NULL) {
         return fail(p, "out of memory");
+    }
     c->browser_addrs = b;
     addr_item_get(a, i, 0, &b[c->n_browser_addrs++]);
     return 0;
@@ -381,8 +405,9 @@ static int add_browser_addr(struct pctx *p, struct fsql_config *c, const struct 
 static int parse_port(struct pctx *p, const char *key, const char *s, uint16_t *out)
 {
     unsigned long n;
-    if (parse_ulong(p, key, s, 0, 65535, &n) != 0)
+    if (parse_ulong(p, key, s, 0, 65535, &n) != 0) {
         return -1;
+    }
     *out = (uint16_t)n;
     return 0;
 }
@@ -397,23 +422,29 @@ static int expand_cross(struct pctx *p, struct fsql_config *c, struct listen_spe
     size_t cap = 0;
     unsigned ai = 0;
 
-    if (na == 0 || np == 0)
+    if (na == 0 || np == 0) {
         return fail(p, "ipaddress and tcpport must not be empty");
-    for (size_t j = 0; j < np; j++)
-        if (parse_port(p, "tcpport", ports[j], &portv[j]) != 0)
+    }
+    for (size_t j = 0; j < np; j++) {
+        if (parse_port(p, "tcpport", ports[j], &portv[j]) != 0) {
             return -1;
+        }
+    }
     for (size_t i = 0; i < na; i++) {
         struct addr_item a;
-        if (parse_addr_item(p, "ipaddress", addrs[i], &a) != 0)
+        if (parse_addr_item(p, "ipaddress", addrs[i], &a) != 0) {
             return -1;
+        }
         for (size_t k = 0; k < addr_item_count(&a); k++, ai++) {
             struct sockaddr_storage sa;
-            if (add_browser_addr(p, c, &a, k) != 0)
+            if (add_browser_addr(p, c, &a, k) != 0) {
                 return -1;
+            }
             for (size_t j = 0; j < np; j++) {
                 addr_item_get(&a, k, portv[j], &sa);
-                if (add_endpoint(p, c, &cap, &sa, ai, (unsigned)j) != 0)
+                if (add_endpoint(p, c, &cap, &sa, ai, (unsigned)j) != 0) {
                     return -1;
+                }
             }
         }
     }
@@ -428,24 +459,28 @@ static int expand_listen(struct pctx *p, struct fsql_config *c, struct listen_sp
     size_t cap = 0;
     unsigned ai = 0;
 
-    if (n == 0)
+    if (n == 0) {
         return fail(p, "listen: empty list");
+    }
     for (size_t i = 0; i < n; i++) {
         char *colon = strrchr(items[i], ':');
         uint16_t port;
         struct addr_item a;
-        if (colon == NULL || (strchr(items[i], ']') == NULL && strchr(items[i], ':') != colon))
+        if (colon == NULL || (strchr(items[i], ']') == NULL && strchr(items[i], ':') != colon)) {
             return fail(p, "listen: \"%s\" is not ADDR:PORT ([V6]:PORT for IPv6)", items[i]);
+        }
         *colon = '\0';
         if (parse_port(p, "listen", colon + 1, &port) != 0 ||
-            parse_addr_item(p, "listen", items[i], &a) != 0)
+            parse_addr_item(p, "listen", items[i], &a) != 0) {
             return -1;
+        }
         for (size_t k = 0; k < addr_item_count(&a); k++, ai++) {
             struct sockaddr_storage sa;
             addr_item_get(&a, k, port, &sa);
             if (add_endpoint(p, c, &cap, &sa, ai, (unsigned)i) != 0 ||
-                add_browser_addr(p, c, &a, k) != 0)
+                add_browser_addr(p, c, &a, k) != 0) {
                 return -1;
+            }
         }
     }
     return 0;
@@ -456,11 +491,14 @@ static int parse_instances(struct pctx *p, struct fsql_config *c, char *v)
     char *items[FSQL_MAX_INSTANCES + 1];
     size_t n = split_list(v, items, FSQL_MAX_INSTANCES + 1);
 
-    if (n == 0 || n > FSQL_MAX_INSTANCES)
+    if (n == 0 || n > FSQL_MAX_INSTANCES) {
         return fail(p, "instances: expected 1..%d names", FSQL_MAX_INSTANCES);
-    for (size_t i = 0; i < n; i++)
-        if (copy_str(p, "instances", items[i], c->instances[i], sizeof(c->instances[i])) != 0)
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (copy_str(p, "instances", items[i], c->instances[i], sizeof(c->instances[i])) != 0) {
             return -1;
+        }
+    }
     c->n_instances = n;
     return 0;
 }
@@ -476,16 +514,19 @@ static int parse_version(struct pctx *p, struct fsql_config *c, const char *v)
         char *end;
         errno = 0;
         part[n] = strtoul(s, &end, 10);
-        if (errno != 0 || end == s || !isdigit((unsigned char)*s))
+        if (errno != 0 || end == s || !isdigit((unsigned char)*s)) {
             break;
+        }
         n++;
         s = end;
-        if (*s != '.')
+        if (*s != '.') {
             break;
+        }
         s++;
     }
-    if (n < 3 || *s != '\0' || part[0] > 255 || part[1] > 255 || part[2] > 65535)
+    if (n < 3 || *s != '\0' || part[0] > 255 || part[1] > 255 || part[2] > 65535) {
         return fail(p, "version = \"%s\": expected MAJOR.MINOR.BUILD[.REV], e.g. 16.0.1000.6", v);
+    }
     c->version = (struct tds_version){ .major = (uint8_t)part[0], .minor = (uint8_t)part[1],
                                        .build = (uint16_t)part[2] };
     return copy_str(p, "version", v, c->version_text, sizeof(c->version_text));
@@ -496,16 +537,21 @@ static int parse_version(struct pctx *p, struct fsql_config *c, const char *v)
 static int set_network(struct pctx *p, struct fsql_config *c, struct listen_spec *ls,
                        const char *k, char *v)
 {
-    if (strcmp(k, "tlscert") == 0)
+    if (strcmp(k, "tlscert") == 0) {
         return copy_str(p, k, v, c->tlscert, sizeof(c->tlscert));
-    if (strcmp(k, "tlskey") == 0)
+    }
+    if (strcmp(k, "tlskey") == 0) {
         return copy_str(p, k, v, c->tlskey, sizeof(c->tlskey));
-    if (strcmp(k, "tlsprotocols") == 0)
+    }
+    if (strcmp(k, "tlsprotocols") == 0) {
         return parse_protocols(p, k, v, &c->protocols);
-    if (strcmp(k, "tlsciphers") == 0)
+    }
+    if (strcmp(k, "tlsciphers") == 0) {
         return copy_str(p, k, v, c->tlsciphers, sizeof(c->tlsciphers));
-    if (strcmp(k, "forceencryption") == 0)
+    }
+    if (strcmp(k, "forceencryption") == 0) {
         return parse_bool(p, k, v, &c->forceencryption);
+    }
     if (strcmp(k, "tcpport") == 0) {
         ls->have_tcpport = true;
         return copy_str(p, k, v, ls->tcpport, sizeof(ls->tcpport));
@@ -590,20 +636,26 @@ static int set_fakesql(struct pctx *p, struct fsql_config *c, struct listen_spec
 {
     bool done;
     int rc = set_fakesql_modes(p, c, k, v, &done);
-    if (done)
+    if (done) {
         return rc;
+    }
     rc = set_fakesql_numbers(p, c, k, v, &done);
-    if (done)
+    if (done) {
         return rc;
-    if (strcmp(k, "version") == 0)
+    }
+    if (strcmp(k, "version") == 0) {
         return parse_version(p, c, v);
-    if (strcmp(k, "servername") == 0)
+    }
+    if (strcmp(k, "servername") == 0) {
         return copy_str(p, k, v, c->servername, sizeof(c->servername));
+    }
     if (strcmp(k, "instances") == 0 || strcmp(k, "instance") == 0 ||
-        strcmp(k, "instancename") == 0)
+        strcmp(k, "instancename") == 0) {
         return parse_instances(p, c, v);
-    if (strcmp(k, "resetafterprelogin") == 0)
+    }
+    if (strcmp(k, "resetafterprelogin") == 0) {
         return parse_bool(p, k, v, &c->reset_after_prelogin);
+    }
     if (strcmp(k, "handshakeeom") == 0) {
         static const char *const eom[] = { "last", "every" };
         int e = 0;
@@ -611,16 +663,21 @@ static int set_fakesql(struct pctx *p, struct fsql_config *c, struct listen_spec
         c->eom_every_packet = e == 1;
         return rc;
     }
-    if (strcmp(k, "nontdsreply") == 0)
+    if (strcmp(k, "nontdsreply") == 0) {
         return parse_escaped(p, k, v, &c->nontds_reply, &c->nontds_reply_len);
-    if (strcmp(k, "banner") == 0)
+    }
+    if (strcmp(k, "banner") == 0) {
         return parse_escaped(p, k, v, &c->banner, &c->banner_len);
-    if (strcmp(k, "preloginhex") == 0 || strcmp(k, "preloginreply") == 0)
+    }
+    if (strcmp(k, "preloginhex") == 0 || strcmp(k, "preloginreply") == 0) {
         return parse_hex(p, k, v, &c->prelogin_hex, &c->prelogin_hex_len);
-    if (strcmp(k, "fallbackhash") == 0)
+    }
+    if (strcmp(k, "fallbackhash") == 0) {
         return copy_str(p, k, v, c->fallback_hash, sizeof(c->fallback_hash));
-    if (strcmp(k, "quiet") == 0)
+    }
+    if (strcmp(k, "quiet") == 0) {
         return parse_bool(p, k, v, &c->quiet);
+    }
     if (strcmp(k, "listen") == 0) {
         ls->have_listen = true;
         return copy_str(p, k, v, ls->listen, sizeof(ls->listen));
@@ -643,18 +700,21 @@ static int expand_env(struct pctx *p, const char *in, char *out, size_t cap)
         if (end != NULL) {
             char name[128];
             n = (size_t)(end - in - 2);
-            if (n == 0 || n >= sizeof(name))
+            if (n == 0 || n >= sizeof(name)) {
                 return fail(p, "bad ${...} reference");
+            }
             memcpy(name, in + 2, n);
             name[n] = '\0';
             val = getenv(name);
-            if (val == NULL)
+            if (val == NULL) {
                 return fail(p, "${%s} is not set in the environment", name);
+            }
             in = end + 1;
         }
         n = val ? strlen(val) : 1;
-        if (n >= cap - j)
+        if (n >= cap - j) {
             return fail(p, "value too long after expanding ${...}");
+        }
         memcpy(out + j, val ? val : in, n);
         j += n;
         in += val ? 0 : 1;
@@ -669,12 +729,14 @@ static int parse_line(struct pctx *p, struct fsql_config *c, struct listen_spec 
     char *s = trim(line);
     char key[64];
 
-    if (*s == '\0' || *s == '#' || *s == ';')
+    if (*s == '\0' || *s == '#' || *s == ';') {
         return 0;
+    }
     if (*s == '[') {
         char *end = strchr(s, ']');
-        if (end == NULL)
+        if (end == NULL) {
             return fail(p, "section header without ']'");
+        }
         *end = '\0';
         s = trim(s + 1);
         *sec = strcasecmp(s, "network") == 0   ? SEC_NETWORK
@@ -683,31 +745,39 @@ static int parse_line(struct pctx *p, struct fsql_config *c, struct listen_spec 
         return 0;
     }
     char *eq = strchr(s, '=');
-    if (eq == NULL)
+    if (eq == NULL) {
         return fail(p, "expected \"key = value\"");
+    }
     *eq = '\0';
     norm_key(trim(s), key, sizeof(key));
     char v[8192];
-    if (*sec == SEC_OTHER)
+    if (*sec == SEC_OTHER) {
         return 0;
-    if (expand_env(p, trim(eq + 1), v, sizeof(v)) != 0)
+    }
+    if (expand_env(p, trim(eq + 1), v, sizeof(v)) != 0) {
         return -1;
-    if (*sec == SEC_NETWORK)
+    }
+    if (*sec == SEC_NETWORK) {
         return set_network(p, c, ls, key, v);
+    }
     return set_fakesql(p, c, ls, key, v);
 }
 
 static int finish(struct pctx *p, struct fsql_config *c, struct listen_spec *ls)
 {
     p->line = 0;
-    if (!ls->have_ipaddress)
+    if (!ls->have_ipaddress) {
         snprintf(ls->ipaddress, sizeof(ls->ipaddress), "127.0.0.1");
-    if (!ls->have_tcpport)
+    }
+    if (!ls->have_tcpport) {
         snprintf(ls->tcpport, sizeof(ls->tcpport), "1433");
-    if (ls->have_listen && (ls->have_ipaddress || ls->have_tcpport))
+    }
+    if (ls->have_listen && (ls->have_ipaddress || ls->have_tcpport)) {
         return fail(p, "use either [fakesql] listen or [network] ipaddress/tcpport, not both");
-    if (c->tlskey[0] != '\0' && c->tlscert[0] == '\0')
+    }
+    if (c->tlskey[0] != '\0' && c->tlscert[0] == '\0') {
         return fail(p, "tlskey is set but tlscert is not");
+    }
     int rc = ls->have_listen ? expand_listen(p, c, ls) : expand_cross(p, c, ls);
     return rc;
 }
@@ -720,8 +790,9 @@ int fsql_config_load(struct fsql_config *c, const char *path, char *err, size_t 
     char line[8192];
     int rc = 0;
 
-    if (ls == NULL)
+    if (ls == NULL) {
         return fail(&p, "out of memory");
+    }
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         free(ls);
@@ -729,14 +800,16 @@ int fsql_config_load(struct fsql_config *c, const char *path, char *err, size_t 
     }
     while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
         p.line++;
-        if (strchr(line, '\n') == NULL && !feof(f))
+        if (strchr(line, '\n') == NULL && !feof(f)) {
             rc = fail(&p, "line longer than %zu bytes", sizeof(line) - 2);
-        else
+        } else {
             rc = parse_line(&p, c, ls, &sec, line);
+        }
     }
     fclose(f);
-    if (rc == 0)
+    if (rc == 0) {
         rc = finish(&p, c, ls);
+    }
     free(ls);
     return rc;
 }

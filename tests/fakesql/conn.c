@@ -40,27 +40,33 @@ static void log_line(struct fsql_conn *c)
     char line[1024];
     int n;
 
-    if (c->logged || c->srv->cfg->quiet)
+    if (c->logged || c->srv->cfg->quiet) {
         return;
+    }
     c->logged = true;
     n = snprintf(line, sizeof(line), "fakesql: conn=%llu peer=%s local=%s mode=%s",
                  (unsigned long long)c->id, c->peer, c->local, c->strict ? "tds8" : "tds7");
-    if (c->client_enc >= 0 && n > 0 && (size_t)n < sizeof(line))
+    if (c->client_enc >= 0 && n > 0 && (size_t)n < sizeof(line)) {
         n += snprintf(line + n, sizeof(line) - (size_t)n, " client_enc=%s reply_enc=%s",
                       tds_enc_name((uint8_t)c->client_enc),
                       c->reply_enc >= 0 ? tds_enc_name((uint8_t)c->reply_enc) : "none");
-    if (c->tls_version[0] && n > 0 && (size_t)n < sizeof(line))
+    }
+    if (c->tls_version[0] && n > 0 && (size_t)n < sizeof(line)) {
         n += snprintf(line + n, sizeof(line) - (size_t)n, " tls=%s cipher=%s scope=%s%s%s",
                       c->tls_version, c->cipher,
                       c->strict ? "strict" : c->login_only ? "login_only" : "full",
                       c->alpn[0] ? " alpn=" : "", c->alpn);
-    if (c->user[0] && n > 0 && (size_t)n < sizeof(line))
+    }
+    if (c->user[0] && n > 0 && (size_t)n < sizeof(line)) {
         n += snprintf(line + n, sizeof(line) - (size_t)n, " user='%s'", c->user);
-    if (n > 0 && (size_t)n < sizeof(line))
+    }
+    if (n > 0 && (size_t)n < sizeof(line)) {
         n += snprintf(line + n, sizeof(line) - (size_t)n, " outcome=%s",
                       c->outcome ? c->outcome : "unknown");
-    if (c->detail[0] && n > 0 && (size_t)n < sizeof(line))
+    }
+    if (c->detail[0] && n > 0 && (size_t)n < sizeof(line)) {
         snprintf(line + n, sizeof(line) - (size_t)n, " detail=\"%s\"", c->detail);
+    }
     fprintf(stderr, "%s\n", line);
 }
 
@@ -68,8 +74,9 @@ static void on_handle_closed(uv_handle_t *h)
 {
     struct fsql_conn *c = h->data;
 
-    if (--c->handles_open > 0)
+    if (--c->handles_open > 0) {
         return;
+    }
     fsql_session_free(c);
     free(c);
 }
@@ -77,20 +84,24 @@ static void on_handle_closed(uv_handle_t *h)
 /* Closes both handles now; the connection is freed when both are gone. */
 static void close_now(struct fsql_conn *c, bool reset)
 {
-    if (c->state == FSQL_ST_CLOSED)
+    if (c->state == FSQL_ST_CLOSED) {
         return;
+    }
     c->state = FSQL_ST_CLOSED;
     log_line(c);
-    if (c->prev)
+    if (c->prev) {
         c->prev->next = c->next;
-    else
+    } else {
         c->srv->conns = c->next;
-    if (c->next)
+    }
+    if (c->next) {
         c->next->prev = c->prev;
+    }
     uv_timer_stop(&c->timer);
     uv_close((uv_handle_t *)&c->timer, on_handle_closed);
-    if (reset && uv_tcp_close_reset(&c->tcp, on_handle_closed) == 0)
+    if (reset && uv_tcp_close_reset(&c->tcp, on_handle_closed) == 0) {
         return;
+    }
     uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
 }
 
@@ -98,11 +109,13 @@ __attribute__((format(printf, 3, 0))) static void set_outcome(struct fsql_conn *
                                                                const char *outcome,
                                                                const char *fmt, va_list ap)
 {
-    if (c->outcome != NULL)
+    if (c->outcome != NULL) {
         return; /* the first cause wins */
+    }
     c->outcome = outcome;
-    if (fmt != NULL)
+    if (fmt != NULL) {
         vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+    }
 }
 
 static void on_timer(uv_timer_t *t)
@@ -122,18 +135,20 @@ static void on_timer(uv_timer_t *t)
 
 static void arm_timer(struct fsql_conn *c, uint64_t ms)
 {
-    if (ms > 0)
+    if (ms > 0) {
         uv_timer_start(&c->timer, on_timer, ms, 0);
-    else
+    } else {
         uv_timer_stop(&c->timer);
+    }
 }
 
 static void on_shutdown(uv_shutdown_t *req, int status)
 {
     struct fsql_conn *c = req->data;
 
-    if (status != 0)
+    if (status != 0) {
         close_now(c, false);
+    }
     /* else: keep reading until the client closes (on_read) or DRAIN_MS passes */
 }
 
@@ -145,8 +160,9 @@ void fsql_conn_end(struct fsql_conn *c, enum fsql_end how, const char *outcome,
     va_start(ap, fmt);
     set_outcome(c, outcome, fmt, ap);
     va_end(ap);
-    if (c->state == FSQL_ST_CLOSED || c->state == FSQL_ST_DRAINING)
+    if (c->state == FSQL_ST_CLOSED || c->state == FSQL_ST_DRAINING) {
         return;
+    }
     if (how == FSQL_END_RESET) {
         close_now(c, true);
         return;
@@ -170,8 +186,9 @@ static void on_written(uv_write_t *req, int status)
 
 int fsql_conn_write(struct fsql_conn *c, const uint8_t *p, size_t n)
 {
-    if (c->state == FSQL_ST_CLOSED || c->state == FSQL_ST_DRAINING || n == 0)
+    if (c->state == FSQL_ST_CLOSED || c->state == FSQL_ST_DRAINING || n == 0) {
         return c->state == FSQL_ST_CLOSED ? -1 : 0;
+    }
     if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) > MAX_WRITE_QUEUE) {
         fsql_conn_end(c, FSQL_END_RESET, "protocol_error", "client does not read its replies");
         return -1;
@@ -230,10 +247,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         client_gone(c, nread);
         return;
     }
-    if (nread == 0 || c->state == FSQL_ST_DRAINING)
+    if (nread == 0 || c->state == FSQL_ST_DRAINING) {
         return;
-    if (c->state != FSQL_ST_STALLED)
+    }
+    if (c->state != FSQL_ST_STALLED) {
         arm_timer(c, c->srv->cfg->idle_timeout_ms);
+    }
     fsql_session_input(c, (const uint8_t *)buf->base, (size_t)nread);
 }
 
@@ -242,11 +261,13 @@ static void name_ends(struct fsql_conn *c)
     struct sockaddr_storage a;
     int len = sizeof(a);
 
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&a, &len) == 0)
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&a, &len) == 0) {
         fsql_addr_format(&a, c->peer, sizeof(c->peer));
+    }
     len = sizeof(a);
-    if (uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&a, &len) == 0)
+    if (uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&a, &len) == 0) {
         fsql_addr_format(&a, c->local, sizeof(c->local));
+    }
 }
 
 void fsql_conn_accept(struct fsql_listener *lst)
@@ -254,8 +275,9 @@ void fsql_conn_accept(struct fsql_listener *lst)
     struct fsql_server *srv = lst->srv;
     struct fsql_conn *c = calloc(1, sizeof(*c));
 
-    if (c == NULL)
+    if (c == NULL) {
         return;
+    }
     c->srv = srv;
     c->lst = lst;
     c->id = ++srv->next_id;
@@ -265,8 +287,9 @@ void fsql_conn_accept(struct fsql_listener *lst)
     c->tcp.data = c->timer.data = c;
     c->handles_open = 2;
     c->next = srv->conns;
-    if (srv->conns)
+    if (srv->conns) {
         srv->conns->prev = c;
+    }
     srv->conns = c;
     if (uv_accept((uv_stream_t *)&lst->tcp, (uv_stream_t *)&c->tcp) != 0) {
         c->logged = true; /* nothing happened worth a line */
@@ -277,16 +300,18 @@ void fsql_conn_accept(struct fsql_listener *lst)
     name_ends(c);
     arm_timer(c, srv->cfg->idle_timeout_ms);
     fsql_session_start(c);
-    if (c->state != FSQL_ST_CLOSED)
+    if (c->state != FSQL_ST_CLOSED) {
         uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    }
 }
 
 void fsql_conn_close_all(struct fsql_server *srv)
 {
     while (srv->conns != NULL) {
         struct fsql_conn *c = srv->conns;
-        if (c->outcome == NULL)
+        if (c->outcome == NULL) {
             c->outcome = "server_shutdown";
+        }
         close_now(c, false);
     }
 }

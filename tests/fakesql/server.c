@@ -56,8 +56,9 @@ void fsql_addr_format(const struct sockaddr_storage *a, char *buf, size_t cap)
 
 uint16_t fsql_addr_port(const struct sockaddr_storage *a)
 {
-    if (a->ss_family == AF_INET6)
+    if (a->ss_family == AF_INET6) {
         return ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
+    }
     return ntohs(((const struct sockaddr_in *)a)->sin_port);
 }
 
@@ -68,8 +69,9 @@ static void raise_nofile(void)
 
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
             fprintf(stderr, "fakesql: cannot raise RLIMIT_NOFILE: %s\n", strerror(errno));
+        }
     }
 }
 
@@ -77,8 +79,9 @@ static void on_connection(uv_stream_t *s, int status)
 {
     struct fsql_listener *l = s->data;
 
-    if (status == 0 && !l->srv->stopping)
+    if (status == 0 && !l->srv->stopping) {
         fsql_conn_accept(l);
+    }
 }
 
 static int bind_one(struct fsql_server *srv, struct fsql_listener *l, char *err, size_t cap)
@@ -92,12 +95,15 @@ static int bind_one(struct fsql_server *srv, struct fsql_listener *l, char *err,
     uv_tcp_init(srv->loop, &l->tcp);
     l->tcp.data = l;
     rc = uv_tcp_bind(&l->tcp, (const struct sockaddr *)&l->ep->addr, 0);
-    if (rc == 0)
+    if (rc == 0) {
         rc = uv_listen((uv_stream_t *)&l->tcp, BACKLOG, on_connection);
-    if (rc == 0)
+    }
+    if (rc == 0) {
         rc = uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&l->addr, &len);
-    if (rc != 0)
+    }
+    if (rc != 0) {
         snprintf(err, cap, "cannot listen on tcp %s: %s", name, uv_strerror(rc));
+    }
     return rc;
 }
 
@@ -113,8 +119,9 @@ static int bind_all(struct fsql_server *srv, char *err, size_t cap)
     for (size_t i = 0; i < cfg->n_endpoints; i++) {
         srv->listeners[i].ep = &cfg->endpoints[i];
         srv->n_listeners = i + 1;
-        if (bind_one(srv, &srv->listeners[i], err, cap) != 0)
+        if (bind_one(srv, &srv->listeners[i], err, cap) != 0) {
             return -1;
+        }
     }
     return 0;
 }
@@ -155,14 +162,16 @@ static int announce(struct fsql_server *srv, const char *ready_file)
 
 static void close_walk(uv_handle_t *h, void *arg)
 {
-    if (!uv_is_closing(h))
+    if (!uv_is_closing(h)) {
         uv_close(h, NULL);
+    }
 }
 
 static void stop(struct fsql_server *srv)
 {
-    if (srv->stopping)
+    if (srv->stopping) {
         return;
+    }
     srv->stopping = true;
     fsql_conn_close_all(srv);
     /* listeners, browsers and signal handles have no per-handle memory to free */
@@ -180,8 +189,9 @@ static void describe(const struct fsql_server *srv)
     const struct fsql_tls *t = &srv->tls;
     char versions[64];
 
-    if (cfg->quiet)
+    if (cfg->quiet) {
         return;
+    }
     if (cfg->not_supported) {
         fprintf(stderr, "fakesql: encryption not supported (no certificate)\n");
         return;
@@ -189,9 +199,10 @@ static void describe(const struct fsql_server *srv)
     fprintf(stderr, "fakesql: certificate %s%s; protocols %s; security level %d\n", t->subject,
             t->fallback ? " (self-signed fallback, made at start-up)" : "",
             fsql_tls_version_list(cfg->protocols, versions, sizeof(versions)), cfg->seclevel);
-    if (!t->usable)
+    if (!t->usable) {
         fprintf(stderr, "fakesql: warning: %s; PRELOGIN is answered, handshakes will fail\n",
                 t->why);
+    }
 }
 
 static int run(struct fsql_server *srv, const char *ready_file)
@@ -257,8 +268,9 @@ int main(int argc, char **argv)
     char err[1200];
     int rc;
 
-    if (parse_args(argc, argv, &a) != 0)
+    if (parse_args(argc, argv, &a) != 0) {
         return EXIT_USAGE;
+    }
     fsql_config_defaults(&cfg);
     if (fsql_config_load(&cfg, a.config, err, sizeof(err)) != 0) {
         fprintf(stderr, "fakesql: %s\n", err);

@@ -69,18 +69,20 @@ static size_t flush_tls(struct fsql_conn *c)
     size_t n = BIO_ctrl_pending(c->wbio);
     uint8_t *buf;
 
-    if (n == 0)
+    if (n == 0) {
         return 0;
+    }
     buf = malloc(n);
     if (buf == NULL) {
         fsql_conn_end(c, FSQL_END_RESET, "internal_error", "out of memory");
         return 0;
     }
     int got = BIO_read(c->wbio, buf, (int)n);
-    if (got > 0 && c->state == FSQL_ST_TLS_IN_TDS)
+    if (got > 0 && c->state == FSQL_ST_TLS_IN_TDS) {
         send_wrapped(c, buf, (size_t)got);
-    else if (got > 0)
+    } else if (got > 0) {
         fsql_conn_write(c, buf, (size_t)got);
+    }
     free(buf);
     return got > 0 ? (size_t)got : 0;
 }
@@ -168,8 +170,9 @@ static void handshake_failed(struct fsql_conn *c)
         [FSQL_FAIL_CLOSE] = "a TCP FIN",
     };
 
-    if (mode == FSQL_FAIL_ALERT)
+    if (mode == FSQL_FAIL_ALERT) {
         flush_tls(c); /* OpenSSL's alert, wrapped like any other handshake bytes */
+    }
     fsql_conn_end(c, mode == FSQL_FAIL_RESET ? FSQL_END_RESET : FSQL_END_FIN, "handshake_failed",
                   "%s%s%s; ended with %s", ossl_reason(), t->usable ? "" : "; ",
                   t->usable ? "" : t->why, ending[mode]);
@@ -191,10 +194,12 @@ static void drive_handshake(struct fsql_conn *c)
         return;
     }
     if (SSL_get_error(c->ssl, r) == SSL_ERROR_WANT_READ) {
-        if (flush_tls(c) > 0)
+        if (flush_tls(c) > 0) {
             c->flight_sent = true;
-        if (c->flight_sent && c->srv->cfg->stall == FSQL_STALL_HANDSHAKE)
+        }
+        if (c->flight_sent && c->srv->cfg->stall == FSQL_STALL_HANDSHAKE) {
             stall(c, "after the first server flight");
+        }
         return;
     }
     handshake_failed(c);
@@ -219,8 +224,9 @@ static void handle_login(struct fsql_conn *c, const uint8_t *p, size_t n)
 
 static enum tds_srv_enc server_setting(const struct fsql_config *cfg)
 {
-    if (cfg->not_supported)
+    if (cfg->not_supported) {
         return TDS_SRV_ENC_NOT_SUP;
+    }
     return cfg->forceencryption ? TDS_SRV_ENC_FORCED : TDS_SRV_ENC_OFF;
 }
 
@@ -262,8 +268,9 @@ static void strict_prelogin(struct fsql_conn *c, const uint8_t *p, size_t n)
 {
     struct tds_prelogin pl;
 
-    if (parse_prelogin(c, p, n, &pl) != 0)
+    if (parse_prelogin(c, p, n, &pl) != 0) {
         return;
+    }
     if (c->srv->cfg->reset_after_prelogin) {
         fsql_conn_end(c, FSQL_END_RESET, "reset_after_prelogin", NULL);
         return;
@@ -279,13 +286,14 @@ static void strict_prelogin(struct fsql_conn *c, const uint8_t *p, size_t n)
 
 static void handle_message(struct fsql_conn *c, uint8_t type, const uint8_t *p, size_t n)
 {
-    if (type == TDS_PKT_PRELOGIN && c->strict && !c->got_prelogin)
+    if (type == TDS_PKT_PRELOGIN && c->strict && !c->got_prelogin) {
         strict_prelogin(c, p, n);
-    else if (type == TDS_PKT_LOGIN7 && (!c->strict || c->got_prelogin))
+    } else if (type == TDS_PKT_LOGIN7 && (!c->strict || c->got_prelogin)) {
         handle_login(c, p, n);
-    else
+    } else {
         fsql_conn_end(c, FSQL_END_FIN, "protocol_error", "unexpected TDS message type 0x%02x",
                       type);
+    }
 }
 
 /* Cleartext TDS (from the socket, or from TLS): whole messages to handle_message. */
@@ -299,8 +307,9 @@ static void tds_stream(struct fsql_conn *c, const uint8_t *p, size_t n)
         }
         p += used;
         n -= used;
-        if (!tds_reasm_packet_ready(&c->reasm))
+        if (!tds_reasm_packet_ready(&c->reasm)) {
             return;
+        }
         if (c->login_only && c->ssl != NULL) {
             /* Only the first LOGIN7 packet travels in TLS (SqlClient: "a hard-coded agreement
              * between client and server"); the rest, and our reply, are cleartext. */
@@ -371,11 +380,12 @@ static size_t on_first(struct fsql_conn *c, const uint8_t *p, size_t n)
         c->state = FSQL_ST_PRELOGIN;
         return 0;
     }
-    if (p[0] == TDS_PKT_PRELOGIN)
+    if (p[0] == TDS_PKT_PRELOGIN) {
         fsql_conn_end(c, cfg->fail_mode == FSQL_FAIL_RESET ? FSQL_END_RESET : FSQL_END_FIN,
                       "tds7_refused", "plain PRELOGIN; strict = force");
-    else
+    } else {
         fsql_conn_end(c, FSQL_END_FIN, "not_tds", "first byte 0x%02x", p[0]);
+    }
     return n;
 }
 
@@ -390,8 +400,9 @@ static void send_canned(struct fsql_conn *c)
     if (cfg->prelogin_hex_len > TDS_HEADER_LEN &&
         tds_prelogin_parse(cfg->prelogin_hex + TDS_HEADER_LEN,
                            cfg->prelogin_hex_len - TDS_HEADER_LEN, &pl, &e) == TDS_ERR_OK &&
-        pl.has_encryption)
+        pl.has_encryption) {
         c->reply_enc = pl.encryption;
+    }
     /* Whatever the canned bytes said, follow the client: TLS or a cleartext LOGIN7. */
     c->allow_tls = c->allow_clear = true;
     c->login_only = c->reply_enc == TDS_ENC_OFF && (c->client_enc & TDS_ENC_MASK) == TDS_ENC_OFF;
@@ -403,8 +414,9 @@ static void handle_prelogin(struct fsql_conn *c, const uint8_t *p, size_t n)
     const struct fsql_config *cfg = c->srv->cfg;
     struct tds_prelogin pl;
 
-    if (parse_prelogin(c, p, n, &pl) != 0)
+    if (parse_prelogin(c, p, n, &pl) != 0) {
         return;
+    }
     if (cfg->reset_after_prelogin) {
         fsql_conn_end(c, FSQL_END_RESET, "reset_after_prelogin", NULL);
         return;
@@ -439,8 +451,9 @@ static size_t on_prelogin(struct fsql_conn *c, const uint8_t *p, size_t n)
         fsql_conn_end(c, FSQL_END_FIN, "bad_prelogin", "%s", c->reasm.err.detail);
         return n;
     }
-    if (!tds_reasm_packet_ready(&c->reasm))
+    if (!tds_reasm_packet_ready(&c->reasm)) {
         return used;
+    }
     tds_reasm_packet(&c->reasm, &h, NULL);
     if (h.type != TDS_PKT_PRELOGIN) {
         fsql_conn_end(c, FSQL_END_FIN, "bad_prelogin",
@@ -461,8 +474,9 @@ static size_t on_after_prelogin(struct fsql_conn *c, const uint8_t *p, size_t n)
     const struct fsql_tls *t = &c->srv->tls;
 
     if (p[0] == TDS_PKT_PRELOGIN && c->allow_tls) {
-        if (new_ssl(c, t->tds7) == 0)
+        if (new_ssl(c, t->tds7) == 0) {
             c->state = FSQL_ST_TLS_IN_TDS;
+        }
         return 0;
     }
     if (p[0] == TDS_PKT_LOGIN7 && c->allow_clear) {
@@ -484,8 +498,9 @@ static size_t on_tls_in_tds(struct fsql_conn *c, const uint8_t *p, size_t n)
         fsql_conn_end(c, FSQL_END_FIN, "protocol_error", "%s", c->reasm.err.detail);
         return n;
     }
-    if (!tds_reasm_packet_ready(&c->reasm))
+    if (!tds_reasm_packet_ready(&c->reasm)) {
         return used;
+    }
     const uint8_t *payload = tds_reasm_packet(&c->reasm, &h, &len);
     if (h.type != TDS_PKT_PRELOGIN) {
         fsql_conn_end(c, FSQL_END_FIN, "protocol_error",
@@ -510,12 +525,13 @@ static size_t on_tls_raw(struct fsql_conn *c, const uint8_t *p, size_t n)
         return n;
     }
     BIO_write(c->rbio, p, (int)n);
-    if (BIO_ctrl_pending(c->rbio) > MAX_TLS_BACKLOG)
+    if (BIO_ctrl_pending(c->rbio) > MAX_TLS_BACKLOG) {
         fsql_conn_end(c, FSQL_END_FIN, "protocol_error", "client sent too much unprocessed TLS");
-    else if (c->state == FSQL_ST_TLS_RAW)
+    } else if (c->state == FSQL_ST_TLS_RAW) {
         drive_handshake(c);
-    else
+    } else {
         pump_plain(c);
+    }
     return n;
 }
 
@@ -528,8 +544,9 @@ static size_t on_secure_records(struct fsql_conn *c, const uint8_t *p, size_t n)
     while (used < n && c->state == FSQL_ST_SECURE) {
         if (c->rec_hdr_have < sizeof(c->rec_hdr)) {
             c->rec_hdr[c->rec_hdr_have++] = p[used++];
-            if (c->rec_hdr_have < sizeof(c->rec_hdr))
+            if (c->rec_hdr_have < sizeof(c->rec_hdr)) {
                 continue;
+            }
             c->rec_left = (size_t)c->rec_hdr[3] << 8 | c->rec_hdr[4];
             if (c->rec_left > MAX_TLS_RECORD) {
                 fsql_conn_end(c, FSQL_END_FIN, "protocol_error",
@@ -553,8 +570,9 @@ static size_t on_secure_records(struct fsql_conn *c, const uint8_t *p, size_t n)
 
 static size_t on_secure(struct fsql_conn *c, const uint8_t *p, size_t n)
 {
-    if (c->login_only)
+    if (c->login_only) {
         return on_secure_records(c, p, n);
+    }
     return on_tls_raw(c, p, n);
 }
 
@@ -592,8 +610,9 @@ void fsql_session_input(struct fsql_conn *c, const uint8_t *p, size_t n)
         size_t used = step(c, p, n);
         p += used;
         n -= used;
-        if (used == 0 && c->state == before)
+        if (used == 0 && c->state == before) {
             break; /* a handler that neither consumes nor moves on: wait for more bytes */
+        }
     }
 }
 
@@ -604,10 +623,12 @@ void fsql_session_start(struct fsql_conn *c)
     tds_reasm_init(&c->reasm, MAX_MESSAGE);
     c->packet_id = 1;
     c->state = FSQL_ST_FIRST;
-    if (cfg->banner != NULL)
+    if (cfg->banner != NULL) {
         fsql_conn_write(c, cfg->banner, cfg->banner_len);
-    if (cfg->stall == FSQL_STALL_ACCEPT)
+    }
+    if (cfg->stall == FSQL_STALL_ACCEPT) {
         stall(c, "after accept");
+    }
 }
 
 void fsql_session_free(struct fsql_conn *c)

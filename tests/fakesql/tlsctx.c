@@ -45,8 +45,9 @@ static const char *ossl_err(char *buf, size_t cap)
     unsigned long e = ERR_peek_last_error();
 
     buf[0] = '\0';
-    if (e != 0)
+    if (e != 0) {
         ERR_error_string_n(e, buf, cap);
+    }
     ERR_clear_error();
     return buf;
 }
@@ -63,8 +64,9 @@ static int load_pem(struct cert_set *cs, const char *certfile, const char *keyfi
     cs->leaf = PEM_read_bio_X509(b, NULL, NULL, NULL);
     cs->chain = sk_X509_new_null();
     X509 *x;
-    while (cs->chain != NULL && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+    while (cs->chain != NULL && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
         sk_X509_push(cs->chain, x);
+    }
     ERR_clear_error(); /* the end of the file reads as an error */
     BIO_free(b);
     if (cs->leaf == NULL) {
@@ -72,8 +74,9 @@ static int load_pem(struct cert_set *cs, const char *certfile, const char *keyfi
         return -1;
     }
     b = BIO_new_file(keyfile, "r");
-    if (b != NULL)
+    if (b != NULL) {
         cs->key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+    }
     BIO_free(b);
     if (cs->key == NULL) {
         snprintf(err, cap, "tlskey %s: no PEM private key (%s)", keyfile, ossl_err(e, sizeof(e)));
@@ -91,8 +94,9 @@ static int set_fallback_name(X509 *x)
     X509_NAME *name = X509_get_subject_name(x);
     const unsigned char *cn = (const unsigned char *)"SSL_Self_Signed_Fallback";
 
-    if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, cn, -1, -1, 0) != 1)
+    if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, cn, -1, -1, 0) != 1) {
         return -1;
+    }
     return X509_set_issuer_name(x, name) == 1 ? 0 : -1;
 }
 
@@ -107,8 +111,9 @@ static EVP_PKEY *rsa_key(unsigned bits)
     if (ctx == NULL || EVP_PKEY_keygen_init(ctx) != 1 ||
         EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, (int)bits) != 1 ||
         EVP_PKEY_CTX_set_rsa_keygen_primes(ctx, bits >= 1024 ? 3 : 2) != 1 ||
-        EVP_PKEY_generate(ctx, &key) != 1)
+        EVP_PKEY_generate(ctx, &key) != 1) {
         key = NULL;
+    }
     EVP_PKEY_CTX_free(ctx);
     return key;
 }
@@ -126,8 +131,9 @@ static int make_fallback(struct cert_set *cs, const struct fsql_config *c, char 
     cs->key = rsa_key(c->fallback_bits);
     cs->leaf = X509_new();
     BIGNUM *bn = NULL;
-    if (cs->key == NULL || cs->leaf == NULL || RAND_bytes(serial, sizeof(serial)) != 1)
+    if (cs->key == NULL || cs->leaf == NULL || RAND_bytes(serial, sizeof(serial)) != 1) {
         goto out_fail;
+    }
     serial[0] &= 0x7F; /* a positive INTEGER */
     bn = BN_bin2bn(serial, sizeof(serial), NULL);
     /* X.509 v1 without extensions, as SQL Server 2017 on Linux (fixture F7). */
@@ -136,8 +142,9 @@ static int make_fallback(struct cert_set *cs, const struct fsql_config *c, char 
         X509_gmtime_adj(X509_getm_notBefore(cs->leaf), -86400) == NULL ||
         X509_time_adj_ex(X509_getm_notAfter(cs->leaf), 30 * 365 + 7, 0, NULL) == NULL ||
         set_fallback_name(cs->leaf) != 0 || X509_set_pubkey(cs->leaf, cs->key) != 1 ||
-        X509_sign(cs->leaf, cs->key, md) <= 0)
+        X509_sign(cs->leaf, cs->key, md) <= 0) {
         goto out_fail;
+    }
     BN_free(bn);
     return 0;
 out_fail:
@@ -160,22 +167,28 @@ static int set_versions(SSL_CTX *ctx, unsigned bits, bool allow13)
     };
     int lo = 0, hi = 0;
 
-    if (!allow13)
+    if (!allow13) {
         bits &= ~(unsigned)FSQL_TLS13;
+    }
     for (size_t i = 0; i < 4; i++) {
         if (bits & v[i].bit) {
             lo = lo ? lo : v[i].version;
             hi = v[i].version;
         }
     }
-    if (lo == 0) /* nothing allowed: every handshake fails, as configured */
+    if (lo == 0) { /* nothing allowed: every handshake fails, as configured */
         lo = hi = TLS1_2_VERSION;
-    if (SSL_CTX_set_min_proto_version(ctx, lo) != 1 || SSL_CTX_set_max_proto_version(ctx, hi) != 1)
+    }
+    if (SSL_CTX_set_min_proto_version(ctx, lo) != 1 ||
+        SSL_CTX_set_max_proto_version(ctx, hi) != 1) {
         return -1;
+    }
     /* Holes in the list ("1.0,1.2") need the old per-version switches. */
-    for (size_t i = 0; i < 4; i++)
-        if (!(bits & v[i].bit))
+    for (size_t i = 0; i < 4; i++) {
+        if (!(bits & v[i].bit)) {
             SSL_CTX_set_options(ctx, v[i].no_op);
+        }
+    }
     return 0;
 }
 
@@ -186,8 +199,9 @@ static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outle
     unsigned char *sel;
 
     if (SSL_select_next_proto(&sel, outlen, tds8, sizeof(tds8) - 1, in, inlen) !=
-        OPENSSL_NPN_NEGOTIATED)
+        OPENSSL_NPN_NEGOTIATED) {
         return SSL_TLSEXT_ERR_NOACK;
+    }
     *out = sel;
     return SSL_TLSEXT_ERR_OK;
 }
@@ -217,8 +231,9 @@ static SSL_CTX *new_ctx(const struct fsql_config *c, bool tds8, char *err, size_
         snprintf(err, cap, "tlsciphers = %s: %s", c->tlsciphers, ossl_err(e, sizeof(e)));
         goto out_fail;
     }
-    if (tds8)
+    if (tds8) {
         SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+    }
     return ctx;
 out_fail:
     SSL_CTX_free(ctx);
@@ -230,11 +245,14 @@ static bool install(SSL_CTX *ctx, const struct cert_set *cs, char *why, size_t c
 {
     char e[256];
 
-    if (SSL_CTX_use_certificate(ctx, cs->leaf) != 1 || SSL_CTX_use_PrivateKey(ctx, cs->key) != 1)
+    if (SSL_CTX_use_certificate(ctx, cs->leaf) != 1 || SSL_CTX_use_PrivateKey(ctx, cs->key) != 1) {
         goto out_refused;
-    for (int i = 0; cs->chain != NULL && i < sk_X509_num(cs->chain); i++)
-        if (SSL_CTX_add1_chain_cert(ctx, sk_X509_value(cs->chain, i)) != 1)
+    }
+    for (int i = 0; cs->chain != NULL && i < sk_X509_num(cs->chain); i++) {
+        if (SSL_CTX_add1_chain_cert(ctx, sk_X509_value(cs->chain, i)) != 1) {
             goto out_refused;
+        }
+    }
     return true;
 out_refused:
     snprintf(why, cap, "OpenSSL refuses the certificate at security level %d: %s",
@@ -245,8 +263,9 @@ out_refused:
 static int load_certs(struct cert_set *cs, struct fsql_tls *t, const struct fsql_config *c,
                       char *err, size_t cap)
 {
-    if (c->tlscert[0] != '\0')
+    if (c->tlscert[0] != '\0') {
         return load_pem(cs, c->tlscert, c->tlskey[0] ? c->tlskey : c->tlscert, err, cap);
+    }
     t->fallback = true;
     return make_fallback(cs, c, err, cap);
 }
@@ -257,12 +276,14 @@ int fsql_tls_init(struct fsql_tls *t, const struct fsql_config *c, char *err, si
     int rc = -1;
 
     memset(t, 0, sizeof(*t));
-    if (c->not_supported) /* no certificate at all: nothing to load, no TLS ever */
+    if (c->not_supported) { /* no certificate at all: nothing to load, no TLS ever */
         return 0;
+    }
     t->tds7 = new_ctx(c, false, err, cap);
     t->tds8 = t->tds7 ? new_ctx(c, true, err, cap) : NULL;
-    if (t->tds8 == NULL || load_certs(&cs, t, c, err, cap) != 0)
+    if (t->tds8 == NULL || load_certs(&cs, t, c, err, cap) != 0) {
         goto out;
+    }
     X509_NAME_oneline(X509_get_subject_name(cs.leaf), t->subject, sizeof(t->subject));
     t->usable = install(t->tds7, &cs, t->why, sizeof(t->why)) &&
                 install(t->tds8, &cs, t->why, sizeof(t->why));
@@ -272,14 +293,16 @@ int fsql_tls_init(struct fsql_tls *t, const struct fsql_config *c, char *err, si
         SSL_CTX_free(t->tds8);
         t->tds7 = new_ctx(c, false, err, cap);
         t->tds8 = t->tds7 ? new_ctx(c, true, err, cap) : NULL;
-        if (t->tds8 == NULL)
+        if (t->tds8 == NULL) {
             goto out;
+        }
     }
     rc = 0;
 out:
     cert_set_free(&cs);
-    if (rc != 0)
+    if (rc != 0) {
         fsql_tls_free(t);
+    }
     return rc;
 }
 
@@ -296,8 +319,10 @@ const char *fsql_tls_version_list(unsigned bits, char *buf, size_t cap)
     size_t used = 0;
 
     buf[0] = '\0';
-    for (unsigned i = 0; i < 4; i++)
-        if (bits & (1u << i) && used < cap)
+    for (unsigned i = 0; i < 4; i++) {
+        if (bits & (1u << i) && used < cap) {
             used += (size_t)snprintf(buf + used, cap - used, "%s%s", used ? "," : "", names[i]);
+        }
+    }
     return buf;
 }
