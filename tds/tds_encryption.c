@@ -1,5 +1,6 @@
 /* tds/tds_encryption.c: the PRELOGIN ENCRYPTION byte and the negotiation tables of MS-TDS
- * 2.2.6.5 (notes §3.2 server answer, §3.3 client action), as pure table lookups. */
+ * 2.2.6.5 (what the server answers, and what the client does with the answer), as pure table
+ * lookups. */
 #include "tds/tds_prelogin.h"
 
 const char *tds_enc_name(uint8_t b)

@@ -14,7 +14,7 @@
     X(TRUNCATED, "input ends before the structure does")                               \
     X(BAD_PACKET_LENGTH, "TDS packet length outside 8..32768")                         \
     X(MESSAGE_TOO_BIG, "TDS message larger than the configured cap")                   \
-    /* reserved: tds_reasm accepts type changes (notes §4.1), see tds_packet.h */     \
+    /* reserved: tds_reasm accepts type changes (0x12/0x04), see tds_packet.h */     \
     X(TYPE_CHANGED, "packet type changed in the middle of a message")                  \
     X(NO_TERMINATOR, "PRELOGIN option table has no 0xFF terminator")                   \
     X(VERSION_NOT_FIRST, "PRELOGIN VERSION is not the first option")                   \

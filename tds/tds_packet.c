@@ -76,7 +76,7 @@ size_t tds_packetize(uint8_t type, const uint8_t *payload, size_t len, size_t ma
     size_t done = 0;
     do {
         size_t chunk = len - done < per ? len - done : per;
-        /* EOM only on the last chunk (SqlClient SslOverTdsStream, notes §1.1). */
+        /* EOM only on the last chunk (SqlClient SslOverTdsStream.SetupPreLoginPacketHeader). */
         struct tds_header h = {
             .type = type,
             .status = done + chunk == len ? TDS_STATUS_EOM : 0,

@@ -76,7 +76,7 @@ size_t tds_packetize(uint8_t type, const uint8_t *payload, size_t len, size_t ma
  *                           previous message, concatenated.
  *   - tds_reasm_next()    : release the packet (and the message, if it was complete).
  * The TLS-in-TDS handshake reads packet payloads as a plain byte stream (EOM is not trusted to
- * align with TLS records, notes §1.2); it calls tds_reasm_discard() after taking a packet so
+ * align with TLS records); it calls tds_reasm_discard() after taking a packet so
  * the message buffer does not grow.
  *
  * Memory: the message buffer grows on demand up to max_message; a message that would exceed it
@@ -84,7 +84,7 @@ size_t tds_packetize(uint8_t type, const uint8_t *payload, size_t len, size_t ma
  * Allocation failure is reported as MESSAGE_TOO_BIG with a detail saying so.
  *
  * Packet types are not validated, and a type change inside a message is NOT an error: servers
- * send TLS handshake packets as 0x12 or 0x04 (notes §4.1). The message keeps the type of its
+ * send TLS handshake packets as 0x12 or 0x04 (the Dataverse TDS endpoint uses 0x04). The message keeps the type of its
  * first packet; TDS_ERR_TYPE_CHANGED is never returned (each packet's own header is available
  * from tds_reasm_packet() for a caller that wants to compare). tds_reasm_discard() may be called
  * before or after tds_reasm_next(); a ready packet survives it, but every pointer returned

@@ -1,4 +1,4 @@
-/* tds/tds_prelogin.c: PRELOGIN option table parse and build (MS-TDS 2.2.6.5, notes §2).
+/* tds/tds_prelogin.c: PRELOGIN option table parse and build (MS-TDS 2.2.6.5).
  *
  * The parser checks the table first (terminator, VERSION first, duplicates), then each option's
  * data (inside the payload, after the table, right size), then overlaps. Every failure names the
@@ -104,7 +104,7 @@ static int read_table(struct tds_rd *r, struct tds_prelogin *pl, struct tds_erro
 
 /* ---- parse: pass 2, each option's data ---- */
 
-/* Fixed sizes (notes §2.1): 0 = any length. THREADID is 4 in requests, 0 in replies. */
+/* Fixed sizes (MS-TDS 2.2.6.5): 0 = any length. THREADID is 4 in requests, 0 in replies. */
 static size_t fixed_size(uint8_t tok)
 {
     switch (tok) {
@@ -309,7 +309,7 @@ size_t tds_prelogin_build_client(const struct tds_prelogin_client *c, uint8_t *o
     size_t n = 0;
 
     const char *inst = c->instance != NULL ? c->instance : "";
-    size_t inst_len = strlen(inst) + 1; /* INSTOPT carries the NUL (notes §2.1) */
+    size_t inst_len = strlen(inst) + 1; /* INSTOPT carries the NUL (MS-TDS 2.2.6.5) */
     if (inst_len > UINT16_MAX) {
         return 0;
     }

@@ -33,7 +33,7 @@ const char *tds_pl_token_name(uint8_t token);
 struct tds_version {
     uint8_t major;
     uint8_t minor;
-    uint16_t build;    /* bytes 2-3, big-endian (real servers, notes §2.2) */
+    uint16_t build;    /* bytes 2-3, big-endian (captured server replies) */
     uint16_t subbuild; /* bytes 4-5 as sent; servers send 0, not trusted */
 };
 
@@ -60,7 +60,7 @@ enum tds_enc {
 const char *tds_enc_name(uint8_t b);
 bool tds_enc_has_client_cert(uint8_t b);
 
-/* Server configuration, as in the negotiation table (notes §3.2). */
+/* Server configuration, as in MS-TDS 2.2.6.5's negotiation table. */
 enum tds_srv_enc {
     TDS_SRV_ENC_OFF,     /* has a certificate, does not force encryption */
     TDS_SRV_ENC_FORCED,  /* forceencryption = 1 ("ON" in the spec table) */
@@ -83,7 +83,7 @@ enum tds_tls_scope {
 };
 const char *tds_tls_scope_name(enum tds_tls_scope s); /* "none","login_only","full","terminate" */
 /* What a spec-following client does after sending `sent` and reading `reply` (MS-TDS table,
- * notes §3.3). Driver deviations (SqlClient, tedious, ...) live in probe/'s driver profiles.
+ * MS-TDS 2.2.6.5). Driver deviations (SqlClient, tedious, ...) live in probe/'s driver profiles.
  * Cells the spec leaves open: sent REQ acts like ON; sent NOT_SUP + reply OFF -> NONE, + reply
  * ON -> TERMINATE; the 0x80 flag is ignored on both bytes (`sent` is read as its low two bits);
  * a reply outside 0..3 (0x04, 0x08 "strict" in some clients) -> TERMINATE. */

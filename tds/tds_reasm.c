@@ -1,7 +1,7 @@
 /* tds/tds_reasm.c: stream reassembly, bytes in, whole packets and whole messages out.
  *
  * Packet types are not validated and a type change inside a message is not an error: servers
- * send their TLS handshake packets as 0x12 or 0x04 (notes §4.1, go-mssqldb accepts both), so the
+ * send their TLS handshake packets as 0x12 or 0x04 (go-mssqldb accepts both: "Older endpoints send back header type 4"), so the
  * message keeps the type of its first packet and TDS_ERR_TYPE_CHANGED is never returned here.
  * A caller that cares can compare each packet's header from tds_reasm_packet(). */
 #include "tds/tds_packet.h"

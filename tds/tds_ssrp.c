@@ -1,4 +1,4 @@
-/* tds/tds_ssrp.c: SQL Server Browser (MC-SQLR) requests and the SVR_RESP reply (notes §6).
+/* tds/tds_ssrp.c: SQL Server Browser (MC-SQLR) requests and the SVR_RESP reply (MC-SQLR 2.2.5).
  *
  * RESP_DATA grammar, per instance: ("key;value;")+ then ";" -- so each instance ends with ";;".
  * ServerName, InstanceName, IsClustered and Version are required (MC-SQLR 2.2.5); tcp and np
@@ -66,7 +66,7 @@ static int next_field(struct tds_rd *r, struct field *f, struct tds_error *e)
 static bool field_is(const struct field *f, const char *s)
 {
     size_t n = strlen(s);
-    return f->len == n && memcmp(f->p, s, n) == 0; /* keys are case-sensitive (notes §6) */
+    return f->len == n && memcmp(f->p, s, n) == 0; /* keys are case-sensitive (MC-SQLR 2.2.5) */
 }
 
 static int copy_text(const struct field *key, const struct field *v, char *dst, size_t cap,

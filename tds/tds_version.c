@@ -1,7 +1,7 @@
 /* tds/tds_version.c: the PRELOGIN VERSION option and SQL Server product names.
  *
  * Real servers send major, minor, build (big-endian u16), then a sub-build they leave at zero
- * (notes §2.2, fixtures F3-F5), whatever the sources say about the spec's ULONG. */
+ * (the captured replies in tests/data), whatever the sources say about the spec's ULONG. */
 #include "tds/tds_prelogin.h"
 
 #include <stdio.h>
@@ -13,7 +13,7 @@ void tds_version_decode(const uint8_t b[6], struct tds_version *v)
     v->major = b[0];
     v->minor = b[1];
     v->build = (uint16_t)((unsigned)b[2] << 8 | b[3]);
-    /* Kept as sent, big-endian like nmap and tedious read it; never trusted (notes §2.2). */
+    /* Kept as sent, big-endian like nmap and tedious read it; never trusted (captured replies carry 00 00). */
     v->subbuild = (uint16_t)((unsigned)b[4] << 8 | b[5]);
 }
 

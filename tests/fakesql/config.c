@@ -570,6 +570,7 @@ static int set_fakesql_modes(struct pctx *p, struct fsql_config *c, const char *
 {
     static const char *const enc[] = { "supported", "not_supported" };
     static const char *const fails[] = { "alert", "reset", "close" };
+    static const char *const mismatch[] = { "close", "read_login" };
     static const char *const stalls[] = { "none", "accept", "prelogin", "clienthello",
                                           "handshake" };
     int e = 0;
@@ -579,6 +580,9 @@ static int set_fakesql_modes(struct pctx *p, struct fsql_config *c, const char *
     if (strcmp(k, "encryption") == 0) {
         rc = parse_enum(p, k, v, enc, 2, &e);
         c->not_supported = e == 1;
+    } else if (strcmp(k, "encryptionmismatch") == 0) {
+        rc = parse_enum(p, k, v, mismatch, 2, &e);
+        c->not_sup_reads_login = e == 1;
     } else if (strcmp(k, "handshakefailure") == 0) {
         rc = parse_enum(p, k, v, fails, 3, &e);
         c->fail_mode = (enum fsql_fail_mode)e;

@@ -85,6 +85,9 @@ struct fsql_config {
     char instances[FSQL_MAX_INSTANCES][33];
     size_t n_instances;
     bool not_supported;
+    /* encryption_mismatch = read_login: after answering NOT_SUP to a client that asked for
+     * encryption, read its cleartext LOGIN7 (and fail it with 18456) instead of closing */
+    bool not_sup_reads_login;
     enum fsql_fail_mode fail_mode;
     enum fsql_stall stall;
     bool reset_after_prelogin;

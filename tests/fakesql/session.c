@@ -230,7 +230,8 @@ static enum tds_srv_enc server_setting(const struct fsql_config *cfg)
     return cfg->forceencryption ? TDS_SRV_ENC_FORCED : TDS_SRV_ENC_OFF;
 }
 
-/* The PRELOGIN reply a real server builds: MARS and FEDAUTHREQUIRED only if asked (notes §9). */
+/* The PRELOGIN reply a real server builds: MARS and FEDAUTHREQUIRED only if asked (captured
+ * replies: MARS only when the client sent it; SQL Server 2000 never returns it). */
 static void send_prelogin_reply(struct fsql_conn *c, const struct tds_prelogin *pl, uint8_t enc)
 {
     struct tds_prelogin_server s = {
@@ -431,6 +432,13 @@ static void handle_prelogin(struct fsql_conn *c, const uint8_t *p, size_t n)
     }
     struct tds_enc_answer a = tds_enc_server_answer((uint8_t)c->client_enc, server_setting(cfg));
     send_prelogin_reply(c, &pl, a.reply);
+    /* MS-TDS 2.2.6.5: a client that asked for encryption (ON/REQ) and hears NOT_SUP is to be
+     * disconnected, and SQL Server closes. A non-Microsoft TDS endpoint, or a machine in the
+     * middle that rewrote the reply to NOT_SUP, reads on instead: the client's next message is
+     * its LOGIN7, in cleartext. encryption_mismatch = read_login plays that other end. */
+    if (a.terminate && a.reply == TDS_ENC_NOT_SUP && cfg->not_sup_reads_login) {
+        a.terminate = false;
+    }
     if (a.terminate) {
         fsql_conn_end(c, FSQL_END_FIN, "terminated", "client %s, server %s: no agreement",
                       tds_enc_name((uint8_t)c->client_enc), tds_enc_name(a.reply));
@@ -438,7 +446,8 @@ static void handle_prelogin(struct fsql_conn *c, const uint8_t *p, size_t n)
     }
     c->allow_clear = a.reply == TDS_ENC_NOT_SUP;
     c->allow_tls = !c->allow_clear;
-    c->login_only = a.reply == TDS_ENC_OFF; /* client OFF, server OFF (notes §3.3) */
+    /* MS-TDS 2.2.6.5: OFF answered with OFF encrypts the LOGIN7 packet only */
+    c->login_only = a.reply == TDS_ENC_OFF;
     c->state = FSQL_ST_AFTER_PL;
 }
 

@@ -83,7 +83,7 @@ def expect_silence(sock, seconds=0.7):
 
 # ---- PRELOGIN and the negotiation table ----
 
-# MS-TDS 2.2.6.5 (notes §3.2): client byte -> (reply, server closes) per server setting.
+# MS-TDS 2.2.6.5: client byte -> (reply, server closes) per server setting.
 TABLE = {
     "off": {0: (0, False), 1: (1, False), 2: (2, False), 3: (1, False)},
     "forced": {0: (3, False), 1: (1, False), 2: (3, True), 3: (1, False)},
@@ -209,6 +209,30 @@ def no_encryption():
         t.prelogin(s, enc=t.ENC_NOT_SUP)
         s.sendall(t.packet(t.PRELOGIN, b"\x16\x03\x01\x00\x05hello"))
         eq(expect_closed(s, "TLS after NOT_SUP")[0], "fin", "closed")
+
+
+@case
+def not_sup_reads_login():
+    """encryption_mismatch = read_login: the other end of MS-TDS's "terminate" row. A client that
+    asked for encryption and heard NOT_SUP sends its LOGIN7 in cleartext (tedious does); this
+    server reads it and fails it with 18456, which proves the login arrived unencrypted."""
+    with server({"encryption": "not_supported", "encryption_mismatch": "read_login"}) as srv:
+        for client in (t.ENC_ON, t.ENC_REQ):
+            s = t.connect(srv.host, srv.port)
+            _, opts = t.prelogin(s, enc=client)
+            eq(opts[1], b"\x02", "client %d: NOT_SUP" % client)
+            expect_silence(s, 0.3)
+            s.sendall(t.packet(t.LOGIN7, t.login7_payload(user="erin")))
+            ptype, _, data = t.read_message(s)
+            check_login_failed(t.parse_tokens(data), "erin")
+            s.close()
+        srv.wait_outcome(2)
+        eq([c["outcome"] for c in srv.connections()], ["login_failed"] * 2, "outcomes")
+    # the default stays MS-TDS's table: the same client is cut off after the reply
+    with server({"encryption": "not_supported"}) as srv:
+        s = t.connect(srv.host, srv.port)
+        t.prelogin(s, enc=t.ENC_ON)
+        eq(expect_closed(s, "terminate row")[0], "fin", "closed after NOT_SUP")
 
 
 @case

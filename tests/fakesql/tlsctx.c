@@ -5,7 +5,7 @@
  * tlsprotocols lists it.
  *
  * Without tlscert, SQL Server makes a self-signed certificate at start-up, kept only in memory:
- * CN=SSL_Self_Signed_Fallback, no extensions (X.509 v1 on Linux, notes §3.4, fixture F7),
+ * CN=SSL_Self_Signed_Fallback, no extensions (X.509 v1 on Linux: tests/data/ssl_self_signed_fallback_mssql2017_linux.der),
  * 30 years, RSA-2048, SHA-256 since SQL Server 2017. We do the same.
  *
  * A certificate that OpenSSL refuses at the configured security level (SHA-1 or RSA-1024 at
