@@ -242,12 +242,12 @@ static int list_suites(void)
 }
 
 /* Every option but the client options (probe_overrides_getopt takes those). */
-static int apply_option(void *arg, int id, const char *optarg)
+static int apply_option(void *arg, int id, const char *val)
 {
     struct cli *c = arg;
     int rc;
 
-    if (apply_number(c, id, optarg, &rc)) {
+    if (apply_number(c, id, val, &rc)) {
         return rc;
     }
     switch (id) {
@@ -263,13 +263,13 @@ static int apply_option(void *arg, int id, const char *optarg)
         c->format = FORMAT_JSON;
         return 0;
     case OPT_FORMAT:
-        return apply_format(c, optarg);
+        return apply_format(c, val);
     case 'f':
-        return read_targets(c, optarg);
+        return read_targets(c, val);
     case OPT_TIMEOUT:
-        return probe_parse_seconds(optarg, &c->timeout_s)
+        return probe_parse_seconds(val, &c->timeout_s)
                    ? probe_usage_error(PROG, "--timeout takes seconds (0 < s <= 3600), not '%s'",
-                                       optarg) : 0;
+                                       val) : 0;
     case OPT_DRY_RUN:
         c->dry_run = true;
         return 0;

@@ -60,7 +60,7 @@ static int getopt_client(struct probe_overrides *o, const char *prog,
 
 int probe_overrides_getopt(struct probe_overrides *o, const char *prog, int argc, char **argv,
                            const char *shortopts, const struct option *own,
-                           int (*apply)(void *arg, int id, const char *optarg), void *arg)
+                           int (*apply)(void *arg, int id, const char *val), void *arg)
 {
     struct option opts[64];
     char err[200];

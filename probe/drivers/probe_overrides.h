@@ -32,13 +32,13 @@ int probe_overrides_check(const struct probe_overrides *o, enum probe_option_spe
 
 /* A front end's command line (prog: "tdsprobe", "tdsprobe serve"): getopt_long over the client
  * options, which land in o, and the front end's own options (own, ending with an all-zero
- * entry; shortopts as for getopt_long), each of which goes to apply(arg, id, optarg); apply
+ * entry; shortopts as for getopt_long), each of which goes to apply(arg, id, val); apply
  * returns 0 or an exit status. An unknown option or a bad client option is a usage error, and
  * so is a failed probe_overrides_check once every option is read. Returns 0 (optind is then
  * the first operand), or the exit status (a usage error is printed: probe_usage_error). */
 int probe_overrides_getopt(struct probe_overrides *o, const char *prog, int argc, char **argv,
                            const char *shortopts, const struct option *own,
-                           int (*apply)(void *arg, int id, const char *optarg), void *arg);
+                           int (*apply)(void *arg, int id, const char *val), void *arg);
 
 /* Reject targets that name a file on this host (a connection string's ServerCertificate=,
  * trustStore=, certificate=): a remote scraper must not choose files for the exporter. */

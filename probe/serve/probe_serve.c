@@ -534,7 +534,7 @@ struct serve_args {
 };
 
 /* Every option but the client options (probe_overrides_getopt takes those). */
-static int serve_option(void *arg, int id, const char *optarg)
+static int serve_option(void *arg, int id, const char *val)
 {
     struct serve_args *a = arg;
     long n;
@@ -544,21 +544,21 @@ static int serve_option(void *arg, int id, const char *optarg)
         print_usage();
         exit(0);
     case OPT_LISTEN:
-        a->listen = optarg;
+        a->listen = val;
         return 0;
     case OPT_CONFIG:
-        a->config = optarg;
+        a->config = val;
         return 0;
     case OPT_MAXC:
-        if (probe_parse_int(optarg, 1, 100000, &n) != 0) {
-            return probe_usage_error(PROG, "--max-concurrency takes 1..100000, not '%s'", optarg);
+        if (probe_parse_int(val, 1, 100000, &n) != 0) {
+            return probe_usage_error(PROG, "--max-concurrency takes 1..100000, not '%s'", val);
         }
         a->srv->max_concurrency = (unsigned)n;
         return 0;
     case OPT_TIMEOUT:
-        if (probe_parse_seconds(optarg, &a->srv->timeout_s) != 0) {
+        if (probe_parse_seconds(val, &a->srv->timeout_s) != 0) {
             return probe_usage_error(PROG, "--timeout takes seconds (0 < s <= 3600), not '%s'",
-                                     optarg);
+                                     val);
         }
         return 0;
     default:
