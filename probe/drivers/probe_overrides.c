@@ -69,7 +69,7 @@ int probe_overrides_getopt(struct probe_overrides *o, const char *prog, int argc
     if (probe_options_getopt(opts, sizeof(opts) / sizeof(opts[0]), own) != 0) {
         return probe_usage_error(prog, "%s", "too many options");
     }
-    optind = 1;
+    optind = 0; /* glibc and musl: start over, also after an earlier parse */
     opterr = 0;
     while (rc == 0 && (id = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
         const struct probe_option *opt = probe_option_by_id(id);
