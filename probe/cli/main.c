@@ -227,12 +227,14 @@ static int list_suites(void)
     uint16_t ids[256];
     size_t n = tls_default_suites(ids, sizeof(ids) / sizeof(ids[0]));
 
-    if (n > sizeof(ids) / sizeof(ids[0]))
+    if (n > sizeof(ids) / sizeof(ids[0])) {
         n = sizeof(ids) / sizeof(ids[0]);
+    }
     for (size_t i = 0; i < n; i++) {
         struct tls_suite_info si;
-        if (!tls_suite_info(ids[i], &si))
+        if (!tls_suite_info(ids[i], &si)) {
             continue;
+        }
         printf("0x%04x  %-50s %s+%s%s%s%s%s\n", ids[i], si.name, tls_version_name(si.min_version),
                si.weak_3des ? "  SWEET32" : "", si.weak_rc4 ? "  RC4" : "",
                si.cbc_sha1 ? "  CBC-SHA1" : "", si.no_forward_secrecy ? "  no-FS" : "",
@@ -267,9 +269,7 @@ static int apply_option(void *arg, int id, const char *val)
     case 'f':
         return read_targets(c, val);
     case OPT_TIMEOUT:
-        return probe_parse_seconds(val, &c->timeout_s)
-                   ? probe_usage_error(PROG, "--timeout takes seconds (0 < s <= 3600), not '%s'",
-                                       val) : 0;
+        return probe_option_timeout(PROG, val, &c->timeout_s);
     case OPT_DRY_RUN:
         c->dry_run = true;
         return 0;
@@ -291,8 +291,9 @@ static void keep_summary(struct cli *c, const struct probe_result *r)
     if ((c->n_sums & (c->n_sums - 1)) == 0) { /* grow at powers of two */
         size_t cap = c->n_sums ? c->n_sums * 2 : 16;
         struct probe_summary *s = realloc(c->sums, cap * sizeof(*s));
-        if (!s)
+        if (!s) {
             return;
+        }
         c->sums = s;
     }
     probe_summary_from_result(&c->sums[c->n_sums++], r);
@@ -300,8 +301,9 @@ static void keep_summary(struct cli *c, const struct probe_result *r)
 
 static void clear_progress(const struct cli *c)
 {
-    if (c->progress)
+    if (c->progress) {
         fputs("\r\033[K", stderr);
+    }
 }
 
 static void on_result(const struct probe_result *r, void *arg)
@@ -313,20 +315,23 @@ static void on_result(const struct probe_result *r, void *arg)
     if (c->format == FORMAT_JSON) {
         probe_report_json(stdout, r);
     } else if (c->format == FORMAT_TEXT) {
-        if (c->n_done > 0)
+        if (c->n_done > 0) {
             fputc('\n', stdout);
+        }
         probe_report_text(stdout, r, c->color);
     }
-    if (c->format != FORMAT_JSON)
+    if (c->format != FORMAT_JSON) {
         keep_summary(c, r);
+    }
     fflush(stdout);
     c->n_done++;
-    if (r->status == PROBE_STATUS_OK)
+    if (r->status == PROBE_STATUS_OK) {
         c->n_ok++;
-    else if (r->status == PROBE_STATUS_FAIL)
+    } else if (r->status == PROBE_STATUS_FAIL) {
         c->n_fail++;
-    else
+    } else {
         c->n_error++;
+    }
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -356,10 +361,11 @@ static void print_dry_run(const struct probe_target *t)
 
     char port[48];
 
-    if (t->port || !t->instance[0])
+    if (t->port || !t->instance[0]) {
         snprintf(port, sizeof(port), "port %u", (unsigned)probe_target_port(t));
-    else
+    } else {
         snprintf(port, sizeof(port), "port from SQL Server Browser");
+    }
     printf("%s\n  -> host %s, %s%s%s; driver %s, Encrypt=%s, TrustServerCertificate=%s, "
            "sends ENCRYPTION=%s, TLS %s-%s%s%s\n",
            t->text, t->host, port, t->instance[0] ? ", instance " : "", t->instance, cl->driver,
@@ -378,16 +384,18 @@ static int add_targets(struct cli *c, struct probe_engine **engines, unsigned n_
     char err[600];
     struct probe_target *t = malloc(sizeof(*t));
 
-    if (!t)
+    if (!t) {
         return probe_usage_error(PROG, "%s", "out of memory");
+    }
     int rc = 0;
     for (size_t i = 0; i < c->targets.n && rc == 0; i++) {
-        if (probe_make_target(&c->ov, c->targets.items[i], 0, t, err, sizeof(err)) != 0)
+        if (probe_make_target(&c->ov, c->targets.items[i], 0, t, err, sizeof(err)) != 0) {
             rc = probe_usage_error(PROG, "bad target: %s", err);
-        else if (c->dry_run)
+        } else if (c->dry_run) {
             print_dry_run(t);
-        else if (probe_engine_add(engines[i % n_engines], t, err, sizeof(err)) != 0)
+        } else if (probe_engine_add(engines[i % n_engines], t, err, sizeof(err)) != 0) {
             rc = probe_usage_error(PROG, "%s", err);
+        }
     }
     free(t);
     return rc;
@@ -402,8 +410,9 @@ static void on_progress(uv_timer_t *timer)
             c->targets.n, c->n_ok, c->n_fail, c->n_error);
     bool all = c->n_done == c->targets.n;
     pthread_mutex_unlock(&c->lock);
-    if (all) /* the timer lives on loop 0: only its own thread may close it */
+    if (all) { /* the timer lives on loop 0: only its own thread may close it */
         uv_close((uv_handle_t *)timer, NULL);
+    }
 }
 
 /* Output that needs every result: the text summary table, Nagios, Prometheus. */
@@ -457,15 +466,18 @@ static void run_loops(uv_loop_t *loops, unsigned n)
     unsigned started = 0;
 
     for (unsigned i = 1; i < n; i++) {
-        if (pthread_create(&tid[i], NULL, run_loop, &loops[i]) != 0)
+        if (pthread_create(&tid[i], NULL, run_loop, &loops[i]) != 0) {
             break;
+        }
         started = i;
     }
     uv_run(&loops[0], UV_RUN_DEFAULT);
-    for (unsigned i = 1; i <= started; i++)
+    for (unsigned i = 1; i <= started; i++) {
         pthread_join(tid[i], NULL);
-    for (unsigned i = started + 1; i < n; i++) /* a thread that could not start: run it here */
+    }
+    for (unsigned i = started + 1; i < n; i++) { /* a thread that could not start: run it here */
         uv_run(&loops[i], UV_RUN_DEFAULT);
+    }
 }
 
 int main(int argc, char **argv)
@@ -474,14 +486,16 @@ int main(int argc, char **argv)
     struct probe_engine *engines[MAX_THREADS] = { 0 };
     uv_loop_t loops[MAX_THREADS];
 
-    if (argc > 1 && strcmp(argv[1], "serve") == 0)
+    if (argc > 1 && strcmp(argv[1], "serve") == 0) {
         return probe_serve_main(argc - 1, argv + 1);
+    }
     probe_overrides_init(&c.ov);
     pthread_mutex_init(&c.lock, NULL);
     c.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
     int rc = parse_args(&c, argc, argv);
-    if (rc)
+    if (rc) {
         return rc;
+    }
     /* getaddrinfo runs on libuv's thread pool: size it so resolution never starves. */
     setenv("UV_THREADPOOL_SIZE", "64", 0);
     unsigned n = pick_threads(&c);
@@ -507,16 +521,18 @@ int main(int argc, char **argv)
         c.progress_timer.data = &c;
         uv_timer_start(&c.progress_timer, on_progress, 250, 250);
     }
-    if (rc == 0 && !c.dry_run)
+    if (rc == 0 && !c.dry_run) {
         run_loops(loops, n);
+    }
     clear_progress(&c);
     for (unsigned i = 0; i < n; i++) {
         probe_engine_free(engines[i]);
         uv_run(&loops[i], UV_RUN_DEFAULT);
         uv_loop_close(&loops[i]);
     }
-    if (rc == 0 && !c.dry_run)
+    if (rc == 0 && !c.dry_run) {
         rc = finish_output(&c);
+    }
     probe_targetlist_free(&c.targets);
     free(c.sums);
     return rc;

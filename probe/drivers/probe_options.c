@@ -12,31 +12,37 @@
 
 #define HELP_COLUMN 33 /* where the help text starts in every help line */
 
-static int apply_encrypt(struct probe_client *c, const char *v, int choice, char *err,
-                         size_t errlen)
+/* "disable" (choice 3): the client sends ENCRYPTION=NOT_SUP (go-mssqldb encrypt=disable,
+ * FreeTDS encryption = off, tedious encrypt=false): no TLS at all unless the server forces it.
+ * The others are enum probe_encrypt in order. */
+static void store_encrypt(struct probe_client *c, int choice)
 {
-    (void)v;
-    (void)err;
-    (void)errlen;
-    /* "disable" (choice 3): the client sends ENCRYPTION=NOT_SUP (go-mssqldb encrypt=disable,
-     * FreeTDS encryption = off, tedious encrypt=false): no TLS at all unless the server forces
-     * it. The others are enum probe_encrypt in order. */
     c->encrypt_disable = choice == 3;
     c->encrypt = c->encrypt_disable ? PROBE_ENCRYPT_OPTIONAL : (enum probe_encrypt)choice;
-    return 0;
 }
 
-static int apply_tsc(struct probe_client *c, const char *v, int choice, char *err, size_t errlen)
+static void store_tsc(struct probe_client *c, int choice)
 {
-    (void)v;
-    (void)err;
-    (void)errlen;
     c->trust_server_certificate = choice == 1;
-    return 0;
 }
 
-static int set_text(char *dst, size_t cap, const char *v, const char *key, char *err,
-                    size_t errlen)
+static void store_tls_min(struct probe_client *c, int choice)
+{
+    c->tls_min = TLS_V10 + choice;
+}
+
+static void store_tls_max(struct probe_client *c, int choice)
+{
+    c->tls_max = TLS_V10 + choice;
+}
+
+static void store_handshake(struct probe_client *c, int choice)
+{
+    c->handshake = choice == 0 ? TLS_HANDSHAKE_FULL : TLS_HANDSHAKE_CERTIFICATE;
+}
+
+static int copy_text(char *dst, size_t cap, const char *v, const char *key, char *err,
+                     size_t errlen)
 {
     size_t n = strlen(v);
 
@@ -48,60 +54,25 @@ static int set_text(char *dst, size_t cap, const char *v, const char *key, char 
     return 0;
 }
 
-static int apply_hnic(struct probe_client *c, const char *v, int choice, char *err,
-                      size_t errlen)
+static int set_hnic(struct probe_client *c, const char *v, char *err, size_t errlen)
 {
-    (void)choice;
-    return set_text(c->host_name_in_certificate, sizeof(c->host_name_in_certificate), v,
-                    "host_name_in_certificate", err, errlen);
+    return copy_text(c->host_name_in_certificate, sizeof(c->host_name_in_certificate), v,
+                     "host_name_in_certificate", err, errlen);
 }
 
-static int apply_ca(struct probe_client *c, const char *v, int choice, char *err, size_t errlen)
+static int set_ca(struct probe_client *c, const char *v, char *err, size_t errlen)
 {
-    (void)choice;
     if (access(v, R_OK) != 0) {
         snprintf(err, errlen, "cannot read ca_file '%.200s': %s", v, strerror(errno));
         return -1;
     }
-    return set_text(c->ca_file, sizeof(c->ca_file), v, "ca_file", err, errlen);
+    return copy_text(c->ca_file, sizeof(c->ca_file), v, "ca_file", err, errlen);
 }
 
-static int apply_tls_min(struct probe_client *c, const char *v, int choice, char *err,
-                         size_t errlen)
-{
-    (void)v;
-    (void)err;
-    (void)errlen;
-    c->tls_min = TLS_V10 + choice;
-    return 0;
-}
-
-static int apply_tls_max(struct probe_client *c, const char *v, int choice, char *err,
-                         size_t errlen)
-{
-    (void)v;
-    (void)err;
-    (void)errlen;
-    c->tls_max = TLS_V10 + choice;
-    return 0;
-}
-
-static int apply_handshake(struct probe_client *c, const char *v, int choice, char *err,
-                           size_t errlen)
-{
-    (void)v;
-    (void)err;
-    (void)errlen;
-    c->handshake = choice == 0 ? TLS_HANDSHAKE_FULL : TLS_HANDSHAKE_CERTIFICATE;
-    return 0;
-}
-
-static int apply_driver(struct probe_client *c, const char *v, int choice, char *err,
-                        size_t errlen)
+static int set_driver(struct probe_client *c, const char *v, char *err, size_t errlen)
 {
     struct probe_client check;
 
-    (void)choice;
     if (probe_client_set_driver(&check, v) != 0) {
         snprintf(err, errlen, "driver takes one of %s, not '%.100s'", probe_client_driver_list(),
                  v);
@@ -117,36 +88,43 @@ static const char *const tls_choices[] = { "1.0", "1.1", "1.2", NULL };
 static const char *const handshake_choices[] = { "full", "certificate", NULL };
 
 const struct probe_option probe_options[] = {
-    { "encrypt", "encrypt", PROBE_OPTION_CHOICE, encrypt_choices, true, NULL,
-      PROBE_OPTION_CLIENT,
-      "Encrypt= (default mandatory: SqlClient 4+, ODBC 18, JDBC);\n"
-      "optional sends ENCRYPTION=OFF: login-only TLS, not\n"
-      "validated; strict is TDS 8.0: TLS first (ALPN tds/8.0),\n"
-      "always validated; disable sends ENCRYPTION=NOT_SUP\n"
-      "(go-mssqldb encrypt=disable, FreeTDS encryption = off)",
-      PROBE_SET_ENCRYPT, apply_encrypt },
-    { "trust-server-certificate", "trust_server_certificate", PROBE_OPTION_FLAG, NULL, false,
-      NULL, PROBE_OPTION_CLIENT, "TrustServerCertificate=True: skip every certificate check",
-      PROBE_SET_TSC, apply_tsc },
-    { "host-name-in-certificate", "host_name_in_certificate", PROBE_OPTION_TEXT, NULL, false,
-      "N", PROBE_OPTION_CLIENT, "check the certificate against N instead of the host",
-      PROBE_SET_HNIC, apply_hnic },
-    { "ca-file", "ca_file", PROBE_OPTION_TEXT, NULL, false, "FILE", PROBE_OPTION_CLIENT,
-      "trust these CAs instead of the system trust store", PROBE_SET_CA, apply_ca },
-    { "tls-min", "tls_min", PROBE_OPTION_CHOICE, tls_choices, false, NULL, PROBE_OPTION_CLIENT,
-      "lowest TLS version the client offers (default 1.0)", PROBE_SET_TLS_MIN, apply_tls_min },
-    { "tls-max", "tls_max", PROBE_OPTION_CHOICE, tls_choices, false, NULL, PROBE_OPTION_CLIENT,
-      "highest TLS version the client offers (default 1.2)", PROBE_SET_TLS_MAX, apply_tls_max },
-    { "driver", "driver", PROBE_OPTION_TEXT, NULL, false, "NAME", PROBE_OPTION_CLIENT,
-      "the client to emulate: sqlclient (default),\n"
-      "sqlclient-legacy, odbc18, odbc17, jdbc, go-mssqldb,\n"
-      "tedious, freetds (inferred from a connection string)",
-      PROBE_SET_DRIVER, apply_driver },
-    { "handshake", "handshake", PROBE_OPTION_CHOICE, handshake_choices, false, NULL,
-      PROBE_OPTION_PROBE,
-      "full handshake, or stop once the server's certificate\n"
-      "flight has been read and checked (cheaper)",
-      PROBE_SET_HANDSHAKE, apply_handshake },
+    { .name = "encrypt", .key = "encrypt", .kind = PROBE_OPTION_CHOICE,
+      .choices = encrypt_choices, .fold_case = true, .group = PROBE_OPTION_CLIENT,
+      .help = "Encrypt= (default mandatory: SqlClient 4+, ODBC 18, JDBC);\n"
+              "optional sends ENCRYPTION=OFF: login-only TLS, not\n"
+              "validated; strict is TDS 8.0: TLS first (ALPN tds/8.0),\n"
+              "always validated; disable sends ENCRYPTION=NOT_SUP\n"
+              "(go-mssqldb encrypt=disable, FreeTDS encryption = off)",
+      .bit = PROBE_SET_ENCRYPT, .store = store_encrypt },
+    { .name = "trust-server-certificate", .key = "trust_server_certificate",
+      .kind = PROBE_OPTION_FLAG, .group = PROBE_OPTION_CLIENT,
+      .help = "TrustServerCertificate=True: skip every certificate check",
+      .bit = PROBE_SET_TSC, .store = store_tsc },
+    { .name = "host-name-in-certificate", .key = "host_name_in_certificate",
+      .kind = PROBE_OPTION_TEXT, .metavar = "N", .group = PROBE_OPTION_CLIENT,
+      .help = "check the certificate against N instead of the host",
+      .bit = PROBE_SET_HNIC, .set_text = set_hnic },
+    { .name = "ca-file", .key = "ca_file", .kind = PROBE_OPTION_TEXT, .metavar = "FILE",
+      .group = PROBE_OPTION_CLIENT, .help = "trust these CAs instead of the system trust store",
+      .bit = PROBE_SET_CA, .set_text = set_ca },
+    { .name = "tls-min", .key = "tls_min", .kind = PROBE_OPTION_CHOICE, .choices = tls_choices,
+      .group = PROBE_OPTION_CLIENT, .help = "lowest TLS version the client offers (default 1.0)",
+      .bit = PROBE_SET_TLS_MIN, .store = store_tls_min },
+    { .name = "tls-max", .key = "tls_max", .kind = PROBE_OPTION_CHOICE, .choices = tls_choices,
+      .group = PROBE_OPTION_CLIENT,
+      .help = "highest TLS version the client offers (default 1.2)",
+      .bit = PROBE_SET_TLS_MAX, .store = store_tls_max },
+    { .name = "driver", .key = "driver", .kind = PROBE_OPTION_TEXT, .metavar = "NAME",
+      .group = PROBE_OPTION_CLIENT,
+      .help = "the client to emulate: sqlclient (default),\n"
+              "sqlclient-legacy, odbc18, odbc17, jdbc, go-mssqldb,\n"
+              "tedious, freetds (inferred from a connection string)",
+      .bit = PROBE_SET_DRIVER, .set_text = set_driver },
+    { .name = "handshake", .key = "handshake", .kind = PROBE_OPTION_CHOICE,
+      .choices = handshake_choices, .group = PROBE_OPTION_PROBE,
+      .help = "full handshake, or stop once the server's certificate\n"
+              "flight has been read and checked (cheaper)",
+      .bit = PROBE_SET_HANDSHAKE, .store = store_handshake },
 };
 
 const size_t probe_options_count = sizeof(probe_options) / sizeof(probe_options[0]);
@@ -218,7 +196,7 @@ static void say_choices(const struct probe_option *o, char *buf, size_t cap)
 int probe_option_apply(const struct probe_option *o, const char *value, struct probe_client *c,
                        char *err, size_t errlen)
 {
-    int choice = -1;
+    int choice;
     char said[160];
 
     if (o->kind == PROBE_OPTION_FLAG) {
@@ -234,8 +212,11 @@ int probe_option_apply(const struct probe_option *o, const char *value, struct p
             snprintf(err, errlen, "%s takes %s, not '%.100s'", o->key, said, value);
             return -1;
         }
+    } else {
+        return o->set_text(c, value, err, errlen);
     }
-    return o->apply(c, value, choice, err, errlen);
+    o->store(c, choice);
+    return 0;
 }
 
 const char *probe_option_spell(const struct probe_option *o, enum probe_option_spelling sp,
@@ -364,6 +345,14 @@ int probe_parse_seconds(const char *s, double *out)
     *out = strtod(s, &end);
     /* !(x > 0) also refuses "nan", which strtod accepts */
     return (*s == '\0' || *end != '\0' || errno || !(*out > 0) || *out > 3600) ? -1 : 0;
+}
+
+int probe_option_timeout(const char *prog, const char *val, double *out)
+{
+    if (probe_parse_seconds(val, out) != 0) {
+        return probe_usage_error(prog, "--timeout takes seconds (0 < s <= 3600), not '%s'", val);
+    }
+    return 0;
 }
 
 int probe_parse_int(const char *s, long lo, long hi, long *out)

@@ -54,10 +54,10 @@ struct probe_option {
     enum probe_option_group group;
     const char *help;            /* the help text, lines separated by '\n' */
     unsigned bit;                /* PROBE_SET_* */
-    /* Stores a checked value: choice is the index into choices (CHOICE), 1 or 0 (FLAG), -1
-     * (TEXT). Returns 0, or -1 with a sentence in err. */
-    int (*apply)(struct probe_client *c, const char *value, int choice, char *err,
-                 size_t errlen);
+    /* FLAG and CHOICE: stores a checked value, 1 or 0 (FLAG) or the index into choices. */
+    void (*store)(struct probe_client *c, int choice);
+    /* TEXT: checks and stores the value. Returns 0, or -1 with a sentence in err. */
+    int (*set_text)(struct probe_client *c, const char *value, char *err, size_t errlen);
 };
 
 extern const struct probe_option probe_options[];
@@ -115,6 +115,10 @@ __attribute__((format(printf, 2, 3))) int probe_usage_error(const char *prog, co
 
 /* A number of seconds, 0 < s <= 3600 (--timeout). Returns 0, or -1. */
 int probe_parse_seconds(const char *s, double *out);
+
+/* --timeout of either front end: probe_parse_seconds(), or a usage error (printed; returns
+ * PROBE_EXIT_USAGE). */
+int probe_option_timeout(const char *prog, const char *val, double *out);
 
 /* A decimal integer in [lo, hi]. Returns 0, or -1. */
 int probe_parse_int(const char *s, long lo, long hi, long *out);

@@ -96,19 +96,25 @@ static void apply_overrides(const struct probe_overrides *o, struct probe_client
         dst->encrypt = src->encrypt;
         dst->encrypt_disable = src->encrypt_disable;
     }
-    if (o->set & PROBE_SET_TSC)
+    if (o->set & PROBE_SET_TSC) {
         dst->trust_server_certificate = src->trust_server_certificate;
-    if (o->set & PROBE_SET_HNIC)
+    }
+    if (o->set & PROBE_SET_HNIC) {
         memcpy(dst->host_name_in_certificate, src->host_name_in_certificate,
                sizeof(dst->host_name_in_certificate));
-    if ((o->set & PROBE_SET_CA) || dst->ca_file[0] == '\0')
+    }
+    if ((o->set & PROBE_SET_CA) || dst->ca_file[0] == '\0') {
         memcpy(dst->ca_file, src->ca_file, sizeof(dst->ca_file));
-    if (o->set & PROBE_SET_TLS_MIN)
+    }
+    if (o->set & PROBE_SET_TLS_MIN) {
         dst->tls_min = src->tls_min;
-    if (o->set & PROBE_SET_TLS_MAX)
+    }
+    if (o->set & PROBE_SET_TLS_MAX) {
         dst->tls_max = src->tls_max;
-    if (o->set & PROBE_SET_HANDSHAKE)
+    }
+    if (o->set & PROBE_SET_HANDSHAKE) {
         dst->handshake = src->handshake;
+    }
 }
 
 static int connstr_target(const struct probe_overrides *o, const char *text, unsigned flags,
@@ -116,8 +122,9 @@ static int connstr_target(const struct probe_overrides *o, const char *text, uns
 {
     struct probe_client *c = &t->client;
 
-    if (probe_connstr_parse(text, t, err, errlen) != 0)
+    if (probe_connstr_parse(text, t, err, errlen) != 0) {
         return -1;
+    }
     if ((flags & PROBE_TARGET_NO_FILES) && (c->ca_file[0] || c->server_certificate[0])) {
         snprintf(err, errlen, "'%.200s' names a file on the exporter's host (a certificate or "
                  "trust store): give CA files in a module's ca_file instead", t->text);
@@ -141,14 +148,17 @@ int probe_make_target(const struct probe_overrides *o, const char *text, unsigne
 {
     memset(t, 0, sizeof(*t));
     if (probe_connstr_detect(text) != PROBE_CS_NONE) {
-        if (connstr_target(o, text, flags, t, err, errlen) != 0)
+        if (connstr_target(o, text, flags, t, err, errlen) != 0) {
             return -1;
+        }
     } else {
         probe_client_default(&t->client);
-        if (o->set & PROBE_SET_DRIVER) /* the driver's defaults: Encrypt, trust, TLS range */
+        if (o->set & PROBE_SET_DRIVER) { /* the driver's defaults: Encrypt, trust, TLS range */
             probe_client_set_driver(&t->client, o->client.driver);
-        if (probe_target_parse(text, t, err, errlen) != 0)
+        }
+        if (probe_target_parse(text, t, err, errlen) != 0) {
             return -1;
+        }
     }
     apply_overrides(o, &t->client);
     if (t->client.tls_min > t->client.tls_max) {

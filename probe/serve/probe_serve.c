@@ -87,8 +87,9 @@ struct server {
 static size_t status_index(int code)
 {
     for (size_t i = 0; i < N_STATUS; i++) {
-        if (status_codes[i] == code)
+        if (status_codes[i] == code) {
             return i;
+        }
     }
     return 6; /* 500: only the codes above are ever sent */
 }
@@ -107,15 +108,18 @@ static void conn_close(struct conn *c)
 {
     struct server *srv = c->srv;
 
-    if (c->state == CONN_CLOSING)
+    if (c->state == CONN_CLOSING) {
         return;
+    }
     c->state = CONN_CLOSING;
-    if (c->prev)
+    if (c->prev) {
         c->prev->next = c->next;
-    else
+    } else {
         srv->conns = c->next;
-    if (c->next)
+    }
+    if (c->next) {
         c->next->prev = c->prev;
+    }
     srv->n_conns--;
     uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
     uv_close((uv_handle_t *)&c->timer, on_handle_closed);
@@ -132,11 +136,13 @@ static void on_written(uv_write_t *req, int status)
     struct conn *c = req->data;
 
     /* Closing cancels a pending write: the callback then runs with UV_ECANCELED. */
-    if (c->state != CONN_WRITING)
+    if (c->state != CONN_WRITING) {
         return;
+    }
     c->shut.data = c;
-    if (status < 0 || uv_shutdown(&c->shut, (uv_stream_t *)&c->tcp, on_shutdown) != 0)
+    if (status < 0 || uv_shutdown(&c->shut, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
         conn_close(c);
+    }
 }
 
 static void on_deadline(uv_timer_t *t);
@@ -157,8 +163,9 @@ static void conn_respond(struct conn *c, int code, const char *ctype, char *body
     c->state = CONN_WRITING;
     c->wreq.data = c;
     uv_timer_start(&c->timer, on_deadline, SERVE_WRITE_TIMEOUT_MS, 0);
-    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs, len ? 2 : 1, on_written) != 0)
+    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs, len ? 2 : 1, on_written) != 0) {
         conn_close(c);
+    }
 }
 
 __attribute__((format(printf, 3, 4))) static void respond_text(struct conn *c, int code,
@@ -184,13 +191,14 @@ static void on_deadline(uv_timer_t *t)
 {
     struct conn *c = t->data;
 
-    if (c->state == CONN_READING)
+    if (c->state == CONN_READING) {
         respond_text(c, 408, "the request head did not arrive within %d s",
                      SERVE_READ_TIMEOUT_MS / 1000);
-    else if (c->state == CONN_PROBING)
+    } else if (c->state == CONN_PROBING) {
         respond_text(c, 504, "the probe did not finish in time");
-    else
+    } else {
         conn_close(c);
+    }
 }
 
 /* ---- responses ---------------------------------------------------------------------------- */
@@ -336,16 +344,18 @@ static void serve_probe(struct conn *c, const struct probe_http_request *rq)
         respond_text(c, 400, "the module parameter %s", probe_http_param_problem(mrc));
     } else {
         int code = probe_start(c, text, mrc ? module : NULL, err, sizeof(err));
-        if (code != 0)
+        if (code != 0) {
             respond_text(c, code, "%s", err);
+        }
     }
 }
 
 static struct conn *find_probe(struct server *srv, uint64_t id)
 {
     for (struct conn *c = srv->conns; c && id != 0; c = c->next) {
-        if (c->state == CONN_PROBING && c->probe_id == id)
+        if (c->state == CONN_PROBING && c->probe_id == id) {
             return c;
+        }
     }
     return NULL;
 }
@@ -406,10 +416,11 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     struct conn *c = h->data;
 
     (void)suggested;
-    if (c->state == CONN_READING && c->len < sizeof(c->buf))
+    if (c->state == CONN_READING && c->len < sizeof(c->buf)) {
         *buf = uv_buf_init(c->buf + c->len, (unsigned)(sizeof(c->buf) - c->len));
-    else /* keep reading after the head: that is how a scraper's disconnect shows */
+    } else { /* keep reading after the head: that is how a scraper's disconnect shows */
         *buf = uv_buf_init(c->srv->drain, sizeof(c->srv->drain));
+    }
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
@@ -421,8 +432,9 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         conn_close(c); /* EOF or reset: a probe still running is abandoned */
         return;
     }
-    if (nread == 0 || c->state != CONN_READING)
+    if (nread == 0 || c->state != CONN_READING) {
         return;
+    }
     struct probe_http_request rq;
     size_t old = c->len;
     c->len += (size_t)nread;
@@ -437,16 +449,18 @@ static void on_connection(uv_stream_t *ls, int status)
     struct server *srv = ls->data;
     struct conn *c = status < 0 ? NULL : calloc(1, sizeof(*c));
 
-    if (!c)
+    if (!c) {
         return;
+    }
     c->srv = srv;
     uv_tcp_init(&srv->loop, &c->tcp);
     uv_timer_init(&srv->loop, &c->timer);
     c->tcp.data = c->timer.data = c;
     c->open_handles = 2;
     c->next = srv->conns;
-    if (srv->conns)
+    if (srv->conns) {
         srv->conns->prev = c;
+    }
     srv->conns = c;
     srv->n_conns++;
     /* Over the cap the connection is accepted and dropped: left pending in the backlog, it
@@ -463,14 +477,16 @@ static void on_connection(uv_stream_t *ls, int status)
  * (at most --timeout): the engine has no cancel, and frees only after the loop ran dry. */
 static void server_stop(struct server *srv)
 {
-    if (srv->stopping)
+    if (srv->stopping) {
         return;
+    }
     srv->stopping = true;
     uv_close((uv_handle_t *)&srv->listener, NULL);
     uv_close((uv_handle_t *)&srv->sig_term, NULL);
     uv_close((uv_handle_t *)&srv->sig_int, NULL);
-    while (srv->conns)
+    while (srv->conns) {
         conn_close(srv->conns);
+    }
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -556,11 +572,7 @@ static int serve_option(void *arg, int id, const char *val)
         a->srv->max_concurrency = (unsigned)n;
         return 0;
     case OPT_TIMEOUT:
-        if (probe_parse_seconds(val, &a->srv->timeout_s) != 0) {
-            return probe_usage_error(PROG, "--timeout takes seconds (0 < s <= 3600), not '%s'",
-                                     val);
-        }
-        return 0;
+        return probe_option_timeout(PROG, val, &a->srv->timeout_s);
     default:
         return probe_usage_error(PROG, "%s", "unknown option");
     }
@@ -592,12 +604,14 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss)
     const char *colon = strrchr(s, ':');
     char host[64], *end;
 
-    if (!colon || (size_t)(colon - s) >= sizeof(host))
+    if (!colon || (size_t)(colon - s) >= sizeof(host)) {
         return -1;
+    }
     errno = 0;
     unsigned long port = strtoul(colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end != '\0' || errno || port > 65535)
+    if (colon[1] == '\0' || *end != '\0' || errno || port > 65535) {
         return -1;
+    }
     memcpy(host, s, (size_t)(colon - s));
     host[colon - s] = '\0';
     size_t n = strlen(host);
@@ -634,13 +648,15 @@ static int server_listen(struct server *srv, const char *addr)
     int rc;
 
     memset(&ss, 0, sizeof(ss));
-    if (parse_listen(addr, &ss) != 0)
+    if (parse_listen(addr, &ss) != 0) {
         return probe_usage_error(PROG, "--listen takes ADDR:PORT (numeric), not '%s'", addr);
+    }
     uv_tcp_init(&srv->loop, &srv->listener);
     srv->listener.data = srv;
     rc = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&ss, 0);
-    if (rc == 0)
+    if (rc == 0) {
         rc = uv_listen((uv_stream_t *)&srv->listener, 128, on_connection);
+    }
     if (rc != 0) {
         fprintf(stderr, "tdsprobe serve: cannot listen on %s: %s\n", addr, uv_strerror(rc));
         uv_close((uv_handle_t *)&srv->listener, NULL);

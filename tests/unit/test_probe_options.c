@@ -37,7 +37,8 @@ static void test_table_shape(void **state)
         assert_true(o->kind != PROBE_OPTION_CHOICE || o->choices != NULL);
         assert_true(o->kind != PROBE_OPTION_TEXT || o->metavar != NULL);
         assert_non_null(o->help);
-        assert_non_null(o->apply);
+        assert_true(o->kind == PROBE_OPTION_TEXT ? o->set_text != NULL && o->store == NULL
+                                                 : o->store != NULL && o->set_text == NULL);
         assert_ptr_equal(probe_option_by_key(o->key), o);
         assert_ptr_equal(probe_option_by_bit(o->bit), o);
         assert_ptr_equal(probe_option_by_id(PROBE_OPTION_ID(i)), o);
@@ -255,12 +256,14 @@ static void test_help_lines(void **state)
 {
     static const char client[] =
         "  --encrypt optional|mandatory|strict|disable\n"
-        "                                 Encrypt= (default mandatory: SqlClient 4+, ODBC 18, JDBC);\n"
+        "                                 "
+        "Encrypt= (default mandatory: SqlClient 4+, ODBC 18, JDBC);\n"
         "                                 optional sends ENCRYPTION=OFF: login-only TLS, not\n"
         "                                 validated; strict is TDS 8.0: TLS first (ALPN tds/8.0),\n"
         "                                 always validated; disable sends ENCRYPTION=NOT_SUP\n"
         "                                 (go-mssqldb encrypt=disable, FreeTDS encryption = off)\n"
-        "  --trust-server-certificate     TrustServerCertificate=True: skip every certificate check\n"
+        "  --trust-server-certificate     "
+        "TrustServerCertificate=True: skip every certificate check\n"
         "  --host-name-in-certificate N   check the certificate against N instead of the host\n"
         "  --ca-file FILE                 trust these CAs instead of the system trust store\n"
         "  --tls-min 1.0|1.1|1.2          lowest TLS version the client offers (default 1.0)\n"
