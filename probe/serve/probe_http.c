@@ -32,7 +32,8 @@ static bool is_tchar(unsigned char ch)
            (ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
 }
 
-/* "GET /probe?x HTTP/1.1" (without its line end) into rq. Returns NULL, or what is wrong. */
+/* "GET /probe?x HTTP/1.1" (without its line end) into rq, which is left as it is unless the
+ * whole line is well-formed. Returns NULL, or what is wrong. */
 static const char *request_line(const char *s, size_t n, struct probe_http_request *rq)
 {
     size_t i = 0;
@@ -43,9 +44,7 @@ static const char *request_line(const char *s, size_t n, struct probe_http_reque
     if (i == 0 || i > METHOD_MAX || i >= n || s[i] != ' ') {
         return "the method is not 1 to 16 capital letters followed by a space";
     }
-    rq->method = s;
-    rq->method_len = i;
-    size_t t0 = ++i;
+    size_t m = i, t0 = ++i;
     while (i < n && (unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f) {
         i++;
     }
@@ -57,6 +56,8 @@ static const char *request_line(const char *s, size_t n, struct probe_http_reque
         return "the version is not HTTP/1.0 or HTTP/1.1";
     }
     rq->minor_version = s[i + 7] - '0';
+    rq->method = s;
+    rq->method_len = m;
     const char *q = memchr(s + t0, '?', t1 - t0);
     rq->path = s + t0;
     rq->path_len = q ? (size_t)(q - (s + t0)) : t1 - t0;

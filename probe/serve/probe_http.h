@@ -33,7 +33,9 @@ struct probe_http_request {
     size_t query_len;
     int minor_version; /* HTTP/1.0 or HTTP/1.1 */
     /* When malformed: the status to answer (400, or 413 for a head over PROBE_HTTP_HEAD_MAX)
-     * and what was wrong; 0 and "" otherwise. */
+     * and what was wrong; 0 and "" otherwise. A head malformed only in a header line keeps
+     * its request line's fields (method_len > 0), so that a server can still refuse the
+     * method first; otherwise they are empty. */
     int status;
     const char *reason;
 };

@@ -390,16 +390,17 @@ static void on_result(const struct probe_result *r, void *arg)
     respond_stream(c, f, &body, &len);
 }
 
-/* A complete head (len > 0) or a malformed one (len < 0, rq says why). */
+/* A complete head (len > 0) or a malformed one (len < 0, rq says why). A well-formed request
+ * line with another method is 405 whatever its headers are. */
 static void conn_handle(struct conn *c, int len, const struct probe_http_request *rq)
 {
     uv_timer_stop(&c->timer);
-    if (len < 0 && rq->status == 413) {
+    if (rq->method_len > 0 && !probe_http_method_is(rq, "GET")) {
+        respond_text(c, 405, "only GET is supported");
+    } else if (len < 0 && rq->status == 413) {
         respond_text(c, 413, "the request head is larger than %d bytes", PROBE_HTTP_HEAD_MAX);
     } else if (len < 0) {
         respond_text(c, rq->status, "malformed HTTP request");
-    } else if (!probe_http_method_is(rq, "GET")) {
-        respond_text(c, 405, "only GET is supported");
     } else if (probe_http_path_is(rq, "/probe")) {
         serve_probe(c, rq);
     } else if (probe_http_path_is(rq, "/metrics")) {

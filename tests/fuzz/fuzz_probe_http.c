@@ -2,7 +2,8 @@
  * (probe/serve/probe_http.h): arbitrary bytes as a scraper might send them. Invariants:
  *  - a complete head is within the input and the head limit, ends in '\n', has a method of
  *    capital letters, a path starting with '/', and one byte less of it needs more;
- *  - a malformed head says 400 or 413 and why; "need more" only below the head limit;
+ *  - a malformed head says 400 or 413 and why, with its request line's fields only when that
+ *    line was well-formed; "need more" only below the head limit;
  *  - fed in pieces (sizes from the first byte), with prev_len the bytes seen before, the parser
  *    says what it says of the whole input in one piece;
  *  - the target and module parameters decode to NUL-terminated text without control
@@ -94,7 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc > 0) {
         check_complete(b, size, rc, &rq);
     } else if (rc == PROBE_HTTP_MALFORMED) {
-        if ((rq.status != 400 && rq.status != 413) || rq.reason == NULL || rq.reason[0] == '\0') {
+        if ((rq.status != 400 && rq.status != 413) || rq.reason == NULL || rq.reason[0] == '\0' ||
+            (rq.method_len > 0 && (rq.method != b || rq.path[0] != '/'))) {
             abort();
         }
     } else if (rc != PROBE_HTTP_INCOMPLETE || size >= PROBE_HTTP_HEAD_MAX) {

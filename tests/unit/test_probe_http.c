@@ -117,6 +117,30 @@ static void test_other_methods_parse(void **state)
     free(copy);
 }
 
+/* Malformed in a header line only: the request line's fields stay, so the server can refuse
+ * the method first (405 before 400). Malformed in the request line: none are set. */
+static void test_fields_of_a_malformed_head(void **state)
+{
+    static const char bad_header[] = "POST /x?y HTTP/1.1\r\nno colon\r\n\r\n";
+    static const char bad_target[] = "POST x HTTP/1.1\r\n\r\n";
+    struct probe_http_request rq;
+    char *copy;
+
+    (void)state;
+    assert_int_equal(parse_n(bad_header, sizeof(bad_header) - 1, 0, &rq, &copy),
+                     PROBE_HTTP_MALFORMED);
+    assert_int_equal(rq.status, 400);
+    assert_span(rq.method, rq.method_len, "POST");
+    assert_span(rq.path, rq.path_len, "/x");
+    assert_span(rq.query, rq.query_len, "y");
+    free(copy);
+    assert_int_equal(parse(bad_target, sizeof(bad_target) - 1, &rq), PROBE_HTTP_MALFORMED);
+    assert_int_equal(rq.method_len, 0);
+    assert_int_equal(rq.path_len, 0);
+    assert_int_equal(parse("POST / HTTP/3\r\n\r\n", 17, &rq), PROBE_HTTP_MALFORMED);
+    assert_int_equal(rq.method_len, 0);
+}
+
 static void test_every_prefix_needs_more(void **state)
 {
     struct probe_http_request rq;
@@ -358,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_bare_lf_and_mixed_line_ends),
         cmocka_unit_test(test_bytes_after_the_head),
         cmocka_unit_test(test_other_methods_parse),
+        cmocka_unit_test(test_fields_of_a_malformed_head),
         cmocka_unit_test(test_every_prefix_needs_more),
         cmocka_unit_test(test_fed_a_byte_at_a_time),
         cmocka_unit_test(test_malformed),
