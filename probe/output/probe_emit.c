@@ -1,5 +1,5 @@
-/* probe/output/probe_emit.c: what every writer shares: one UTF-8 check, JSON string literals,
- * terminal-safe text, and the text report's labelled, wrapped lines. */
+/* probe/output/probe_emit.c: what every writer shares: one UTF-8 check, JSON string literals and
+ * Prometheus label values, terminal-safe text, and the text report's labelled, wrapped lines. */
 #include "probe/output/probe_emit.h"
 
 #include <string.h>
@@ -42,19 +42,15 @@ size_t probe_utf8_len(const unsigned char *s)
     return n;
 }
 
-void probe_json_string(FILE *f, const char *s)
+void probe_quoted_body(FILE *f, const char *s, enum probe_quoting q)
 {
     const unsigned char *p = (const unsigned char *)s;
+    bool json = q == PROBE_QUOTE_JSON;
 
-    if (s == NULL) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
     while (*p != '\0') {
         size_t n = probe_utf8_len(p);
         if (n == 0) {
-            fputs("\\ufffd", f); /* one replacement per bad byte */
+            fputs(json ? "\\ufffd" : "\xEF\xBF\xBD", f); /* one replacement per bad byte */
             p++;
         } else if (*p == '"' || *p == '\\') {
             fputc('\\', f);
@@ -62,13 +58,23 @@ void probe_json_string(FILE *f, const char *s)
         } else if (*p == '\n') {
             fputs("\\n", f);
             p++;
-        } else if (*p < 0x20 || *p == 0x7f) {
+        } else if (json && (*p < 0x20 || *p == 0x7f)) {
             fprintf(f, "\\u%04x", (unsigned)*p++);
         } else {
             fwrite(p, 1, n, f);
             p += n;
         }
     }
+}
+
+void probe_json_string(FILE *f, const char *s)
+{
+    if (s == NULL) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    probe_quoted_body(f, s, PROBE_QUOTE_JSON);
     fputc('"', f);
 }
 

@@ -17,6 +17,16 @@
  * server-supplied text uses this one check. */
 size_t probe_utf8_len(const unsigned char *s);
 
+/* The two quoted forms: a JSON string (RFC 8259 §7) and a Prometheus label value (text
+ * exposition format 0.0.4, which escapes only \\, \" and newline; its line must be valid UTF-8,
+ * or promtool rejects it). */
+enum probe_quoting { PROBE_QUOTE_JSON, PROBE_QUOTE_PROMETHEUS };
+
+/* s as it goes between the quotes: '\\' and '"' get a backslash, newline is \n, each byte of
+ * invalid UTF-8 is one U+FFFD (JSON: the escape \ufffd; Prometheus: the character itself).
+ * JSON also escapes every other control character as \u00XX; Prometheus keeps them. */
+void probe_quoted_body(FILE *f, const char *s, enum probe_quoting q);
+
 /* A JSON string literal (with the quotes) for s; NULL writes null. */
 void probe_json_string(FILE *f, const char *s);
 

@@ -1,5 +1,5 @@
-/* probe/output/probe_monitor.c: Nagios plugin output, Prometheus exposition and the end-of-run table,
- * all over an array of probe_summary. */
+/* probe/output/probe_monitor.c: Nagios plugin output, Prometheus exposition and the end-of-run
+ * table, all over an array of probe_summary. */
 #include "probe/output/probe_monitor.h"
 
 #include <math.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "probe/output/probe_audit_report.h"
+#include "probe/output/probe_emit.h"
 #include "probe/output/probe_report.h"
 #include "tls/tls_cert.h"
 
@@ -42,31 +43,6 @@ static void nagios_label(FILE *f, const char *s)
             fputc('_', f);
         } else {
             fputc(*p, f);
-        }
-    }
-}
-
-/* A Prometheus label value: the exposition format escapes only \, " and newline, but the
- * whole line must be valid UTF-8 (promtool rejects it otherwise), so bad bytes become U+FFFD. */
-static void prom_value(FILE *f, const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-
-    while (*p != '\0') {
-        size_t n = probe_utf8_len(p);
-
-        if (n == 0) {
-            fputs("\xEF\xBF\xBD", f);
-            p++;
-        } else if (*p == '\\' || *p == '"') {
-            fputc('\\', f);
-            fputc(*p++, f);
-        } else if (*p == '\n') {
-            fputs("\\n", f);
-            p++;
-        } else {
-            fwrite(p, 1, n, f);
-            p += n;
         }
     }
 }
@@ -309,14 +285,14 @@ static void prom_begin(struct prom *p, const struct probe_summary *s)
         p->started = true;
     }
     fprintf(p->f, "%s{target=\"", p->fam->name);
-    prom_value(p->f, s->target);
+    probe_quoted_body(p->f, s->target, PROBE_QUOTE_PROMETHEUS);
     fputc('"', p->f);
 }
 
 static void prom_label(struct prom *p, const char *key, const char *value)
 {
     fprintf(p->f, ",%s=\"", key);
-    prom_value(p->f, value);
+    probe_quoted_body(p->f, value, PROBE_QUOTE_PROMETHEUS);
     fputc('"', p->f);
 }
 

@@ -1,7 +1,8 @@
 /* probe/serve/probe_serve.c: `tdsprobe serve`, the Prometheus exporter (probe/serve/probe_serve.h).
  *
  * One uv loop, one engine shared by every request, one minimal HTTP/1.1 server: a request head
- * of at most SERVE_HEAD_MAX bytes, GET only, one request per connection (Connection: close).
+ * of at most PROBE_HTTP_HEAD_MAX bytes (parsed by probe_http.h), GET only, one request per
+ * connection (Connection: close); the modules (--config) are probe_modules.h.
  * A /probe request queues its target on the engine and stays open until the result comes back
  * through the engine's callback; the callback finds the request again by an id (in t->user),
  * in the registry of open connections, so a scraper that went away in the meantime costs
@@ -17,298 +18,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 #include <uv.h>
 
-#include "probe/drivers/probe_client.h"
-#include "probe/drivers/probe_connstr.h"
+#include "probe/drivers/probe_options.h"
+#include "probe/drivers/probe_overrides.h"
 #include "probe/engine/probe_engine.h"
 #include "probe/output/probe_monitor.h"
 #include "probe/output/probe_summary.h"
-#include "probe/drivers/probe_target.h"
+#include "probe/serve/probe_http.h"
+#include "probe/serve/probe_modules.h"
 
-#define EXIT_USAGE 64
-#define SERVE_HEAD_MAX 8192       /* request line + headers */
+#define PROG "tdsprobe serve"
 #define SERVE_MAX_CONNS 1024      /* open HTTP connections; more are closed at accept */
-#define SERVE_MAX_MODULES 32
 #define SERVE_READ_TIMEOUT_MS 10000  /* a whole request head, against idle or slow clients */
 #define SERVE_WRITE_TIMEOUT_MS 10000 /* a client that never reads its answer */
 #define SERVE_PROBE_MARGIN_MS 5000   /* past --timeout: the engine should have answered */
 #define PROM_CTYPE "text/plain; version=0.0.4; charset=utf-8"
-
-/* ---- modules (--config) ------------------------------------------------------------------- */
-
-struct module {
-    char name[64];
-    struct probe_overrides o; /* the command-line options, then the section's settings */
-};
-
-static bool module_name_ok(const char *s)
-{
-    size_t n = strlen(s);
-
-    if (n == 0 || n >= sizeof(((struct module *)0)->name))
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (!(ch >= 'a' && ch <= 'z') && !(ch >= 'A' && ch <= 'Z') && !(ch >= '0' && ch <= '9') &&
-            ch != '_' && ch != '-' && ch != '.')
-            return false;
-    }
-    return true;
-}
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-        s[--n] = '\0';
-    return s;
-}
-
-struct config_state {
-    struct module *mods;
-    size_t *n;
-    const struct probe_overrides *base;
-    struct module *cur;
-};
-
-/* "[module NAME]": a new module, starting from the command-line options. */
-static int config_section(struct config_state *st, char *line, char *err, size_t errlen)
-{
-    size_t n = strlen(line);
-
-    if (n < 2 || line[n - 1] != ']' || strncmp(line, "[module ", 8) != 0) {
-        snprintf(err, errlen, "expected '[module NAME]', not '%.100s'", line);
-        return -1;
-    }
-    line[n - 1] = '\0';
-    char *name = trim(line + 8);
-    if (!module_name_ok(name) || strcmp(name, "default") == 0) {
-        snprintf(err, errlen, "bad module name '%.100s' (letters, digits, _ - .; not default)",
-                 name);
-        return -1;
-    }
-    for (size_t i = 0; i < *st->n; i++) {
-        if (strcmp(st->mods[i].name, name) == 0) {
-            snprintf(err, errlen, "module '%s' is defined twice", name);
-            return -1;
-        }
-    }
-    if (*st->n == SERVE_MAX_MODULES) {
-        snprintf(err, errlen, "more than %d modules", SERVE_MAX_MODULES);
-        return -1;
-    }
-    st->cur = &st->mods[(*st->n)++];
-    snprintf(st->cur->name, sizeof(st->cur->name), "%s", name);
-    st->cur->o = *st->base;
-    return 0;
-}
-
-static int config_line(struct config_state *st, char *line, char *err, size_t errlen)
-{
-    line = trim(line);
-    if (line[0] == '\0' || line[0] == '#' || line[0] == ';')
-        return 0;
-    if (line[0] == '[')
-        return config_section(st, line, err, errlen);
-    char *eq = strchr(line, '=');
-    if (!eq || !st->cur) {
-        snprintf(err, errlen, "expected 'key = value' inside a [module NAME] section");
-        return -1;
-    }
-    *eq = '\0';
-    return probe_overrides_set(&st->cur->o, trim(line), trim(eq + 1), err, errlen);
-}
-
-/* Reads FILE's modules into mods (n in/out). Returns 0, or -1 with "FILE:LINE: why" in err. */
-static int config_load(const char *path, const struct probe_overrides *base, struct module *mods,
-                       size_t *n, char *err, size_t errlen)
-{
-    struct config_state st = { .mods = mods, .n = n, .base = base, .cur = NULL };
-    FILE *f = fopen(path, "r");
-    char *line = NULL, why[600];
-    size_t cap = 0;
-    unsigned lineno = 0;
-    int rc = 0;
-
-    if (!f) {
-        snprintf(err, errlen, "cannot open --config '%.200s': %s", path, strerror(errno));
-        return -1;
-    }
-    while (rc == 0 && getline(&line, &cap, f) != -1) {
-        lineno++;
-        rc = config_line(&st, line, why, sizeof(why));
-        if (rc == 0 && st.cur && (st.cur->o.set & PROBE_SET_TLS_MIN) &&
-            (st.cur->o.set & PROBE_SET_TLS_MAX) && st.cur->o.client.tls_min >
-            st.cur->o.client.tls_max) {
-            snprintf(why, sizeof(why), "tls_min is above tls_max");
-            rc = -1;
-        }
-        if (rc != 0)
-            snprintf(err, errlen, "%.200s:%u: %.500s", path, lineno, why);
-    }
-    free(line);
-    fclose(f);
-    return rc;
-}
-
-/* ---- HTTP request head -------------------------------------------------------------------- */
-
-struct http_req {
-    const char *path; /* request-target up to '?', not NUL-terminated */
-    size_t path_len;
-    const char *query; /* after '?', "" when none */
-    size_t query_len;
-};
-
-/* Bytes up to and including the blank line that ends the head, or 0 while it is incomplete.
- * Lines end in LF, with or without CR (RFC 9112 §2.2 lets a server accept a bare LF). */
-static size_t head_end(const char *b, size_t len, size_t from)
-{
-    for (size_t i = from; i < len; i++) {
-        if (b[i] != '\n')
-            continue;
-        if (i + 1 < len && b[i + 1] == '\n')
-            return i + 2;
-        if (i + 2 < len && b[i + 1] == '\r' && b[i + 2] == '\n')
-            return i + 3;
-    }
-    return 0;
-}
-
-static bool is_tchar(unsigned char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           (ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
-}
-
-/* "GET /probe?x HTTP/1.1" (without its line end). Returns 0 or an HTTP status. */
-static int parse_request_line(const char *s, size_t n, struct http_req *rq)
-{
-    size_t i = 0;
-
-    while (i < n && s[i] >= 'A' && s[i] <= 'Z')
-        i++;
-    if (i == 0 || i > 16 || i >= n || s[i] != ' ')
-        return 400;
-    bool is_get = i == 3 && memcmp(s, "GET", 3) == 0;
-    size_t t0 = ++i;
-    while (i < n && (unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f)
-        i++;
-    if (i == t0 || i >= n || s[i] != ' ' || s[t0] != '/')
-        return 400;
-    size_t t1 = i++;
-    if (n - i != 8 || (memcmp(s + i, "HTTP/1.1", 8) != 0 && memcmp(s + i, "HTTP/1.0", 8) != 0))
-        return 400;
-    if (!is_get)
-        return 405;
-    const char *q = memchr(s + t0, '?', t1 - t0);
-    rq->path = s + t0;
-    rq->path_len = q ? (size_t)(q - (s + t0)) : t1 - t0;
-    rq->query = q ? q + 1 : "";
-    rq->query_len = q ? (size_t)(s + t1 - (q + 1)) : 0;
-    return 0;
-}
-
-/* "Name: value": a token, a colon, no control characters but HTAB in the value. A line starting
- * with white space is obsolete folding, which RFC 9112 §5.2 lets a server reject. */
-static bool header_ok(const char *s, size_t n)
-{
-    size_t i = 0;
-
-    while (i < n && is_tchar((unsigned char)s[i]))
-        i++;
-    if (i == 0 || i == n || s[i] != ':')
-        return false;
-    for (i++; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-            return false;
-    }
-    return true;
-}
-
-/* The head (len bytes, ending with its blank line). Returns 0 or an HTTP status. */
-static int http_parse(const char *b, size_t len, struct http_req *rq)
-{
-    size_t pos = 0;
-    bool first = true;
-
-    for (;;) {
-        const char *nl = memchr(b + pos, '\n', len - pos);
-        if (!nl)
-            return 400;
-        size_t n = (size_t)(nl - (b + pos));
-        if (n > 0 && b[pos + n - 1] == '\r')
-            n--;
-        if (n == 0)
-            return first ? 400 : 0;
-        int rc = first ? parse_request_line(b + pos, n, rq) : header_ok(b + pos, n) ? 0 : 400;
-        if (rc != 0)
-            return rc;
-        first = false;
-        pos = (size_t)(nl - b) + 1;
-    }
-}
-
-
-/* Percent-decodes [s, s+n) into out (NUL-terminated); '+' is a space, as in the form encoding
- * Prometheus uses for params. Returns 0, -1 for a bad escape or a control character (no target
- * has one; it would only smuggle bytes into labels), -2 when longer than cap - 1. */
-static int url_decode(const char *s, size_t n, char *out, size_t cap)
-{
-    size_t o = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        int ch = (unsigned char)s[i];
-        if (ch == '+') {
-            ch = ' ';
-        } else if (ch == '%') {
-            int hi = n - i > 2 ? probe_hex_digit(s[i + 1]) : -1, lo = hi >= 0 ? probe_hex_digit(s[i + 2]) : -1;
-            if (lo < 0)
-                return -1;
-            ch = hi * 16 + lo;
-            i += 2;
-        }
-        if (ch < 0x20 || ch == 0x7f)
-            return -1;
-        if (o + 1 >= cap)
-            return -2;
-        out[o++] = (char)ch;
-    }
-    out[o] = '\0';
-    return 0;
-}
-
-/* The decoded value of parameter name. Returns 1 found, 0 absent, -1 malformed, -2 too long,
- * -3 given more than once (which one would a scraper mean?). */
-static int query_param(const char *q, size_t qn, const char *name, char *out, size_t cap)
-{
-    size_t nlen = strlen(name), pos = 0;
-    int found = 0;
-
-    while (pos < qn) {
-        const char *amp = memchr(q + pos, '&', qn - pos);
-        size_t end = amp ? (size_t)(amp - q) : qn;
-        const char *eq = memchr(q + pos, '=', end - pos);
-        size_t klen = eq ? (size_t)(eq - (q + pos)) : end - pos;
-        if (klen == nlen && memcmp(q + pos, name, nlen) == 0) {
-            if (found)
-                return -3;
-            size_t v0 = eq ? (size_t)(eq - q) + 1 : end;
-            int rc = url_decode(q + v0, end - v0, out, cap);
-            if (rc != 0)
-                return rc;
-            found = 1;
-        }
-        pos = end + 1;
-    }
-    return found;
-}
 
 /* ---- the server --------------------------------------------------------------------------- */
 
@@ -329,7 +54,7 @@ struct conn {
     char *body;              /* the response body, owned */
     size_t body_len;
     char head[256];          /* the response head */
-    char buf[SERVE_HEAD_MAX]; /* the request head */
+    char buf[PROBE_HTTP_HEAD_MAX]; /* the request head */
 };
 
 static const int status_codes[] = { 200, 400, 404, 405, 408, 413, 500, 503, 504 };
@@ -346,9 +71,7 @@ struct server {
     uv_tcp_t listener;
     uv_signal_t sig_term, sig_int;
     struct probe_engine *engine;
-    struct probe_overrides defaults; /* the command line: module "default" */
-    struct module modules[SERVE_MAX_MODULES];
-    size_t n_modules;
+    struct probe_modules modules;  /* "default" and --config's */
     unsigned max_concurrency;
     double timeout_s;
     struct conn *conns;
@@ -364,8 +87,9 @@ struct server {
 static size_t status_index(int code)
 {
     for (size_t i = 0; i < N_STATUS; i++) {
-        if (status_codes[i] == code)
+        if (status_codes[i] == code) {
             return i;
+        }
     }
     return 6; /* 500: only the codes above are ever sent */
 }
@@ -384,15 +108,18 @@ static void conn_close(struct conn *c)
 {
     struct server *srv = c->srv;
 
-    if (c->state == CONN_CLOSING)
+    if (c->state == CONN_CLOSING) {
         return;
+    }
     c->state = CONN_CLOSING;
-    if (c->prev)
+    if (c->prev) {
         c->prev->next = c->next;
-    else
+    } else {
         srv->conns = c->next;
-    if (c->next)
+    }
+    if (c->next) {
         c->next->prev = c->prev;
+    }
     srv->n_conns--;
     uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
     uv_close((uv_handle_t *)&c->timer, on_handle_closed);
@@ -409,11 +136,13 @@ static void on_written(uv_write_t *req, int status)
     struct conn *c = req->data;
 
     /* Closing cancels a pending write: the callback then runs with UV_ECANCELED. */
-    if (c->state != CONN_WRITING)
+    if (c->state != CONN_WRITING) {
         return;
+    }
     c->shut.data = c;
-    if (status < 0 || uv_shutdown(&c->shut, (uv_stream_t *)&c->tcp, on_shutdown) != 0)
+    if (status < 0 || uv_shutdown(&c->shut, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
         conn_close(c);
+    }
 }
 
 static void on_deadline(uv_timer_t *t);
@@ -434,8 +163,9 @@ static void conn_respond(struct conn *c, int code, const char *ctype, char *body
     c->state = CONN_WRITING;
     c->wreq.data = c;
     uv_timer_start(&c->timer, on_deadline, SERVE_WRITE_TIMEOUT_MS, 0);
-    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs, len ? 2 : 1, on_written) != 0)
+    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs, len ? 2 : 1, on_written) != 0) {
         conn_close(c);
+    }
 }
 
 __attribute__((format(printf, 3, 4))) static void respond_text(struct conn *c, int code,
@@ -461,13 +191,14 @@ static void on_deadline(uv_timer_t *t)
 {
     struct conn *c = t->data;
 
-    if (c->state == CONN_READING)
+    if (c->state == CONN_READING) {
         respond_text(c, 408, "the request head did not arrive within %d s",
                      SERVE_READ_TIMEOUT_MS / 1000);
-    else if (c->state == CONN_PROBING)
+    } else if (c->state == CONN_PROBING) {
         respond_text(c, 504, "the probe did not finish in time");
-    else
+    } else {
         conn_close(c);
+    }
 }
 
 /* ---- responses ---------------------------------------------------------------------------- */
@@ -551,30 +282,13 @@ static void serve_metrics(struct conn *c)
 
 /* ---- /probe ------------------------------------------------------------------------------- */
 
-static const struct probe_overrides *module_find(const struct server *srv, const char *name)
-{
-    if (name == NULL || strcmp(name, "default") == 0)
-        return &srv->defaults;
-    for (size_t i = 0; i < srv->n_modules; i++) {
-        if (strcmp(srv->modules[i].name, name) == 0)
-            return &srv->modules[i].o;
-    }
-    return NULL;
-}
-
-static const char *param_problem(int rc)
-{
-    return rc == -2 ? "is too long" : rc == -3 ? "is given more than once"
-                                               : "has a bad %-escape or a control character";
-}
-
 /* Queues the probe; the answer comes from on_result (or on_deadline). Returns 0, or an HTTP
  * status with a sentence in err. */
 static int probe_start(struct conn *c, const char *text, const char *module, char *err,
                        size_t errlen)
 {
     struct server *srv = c->srv;
-    const struct probe_overrides *o = module_find(srv, module);
+    const struct probe_overrides *o = probe_modules_find(&srv->modules, module);
     struct probe_target *t;
 
     if (!o) {
@@ -614,32 +328,34 @@ static int probe_start(struct conn *c, const char *text, const char *module, cha
     return code;
 }
 
-static void serve_probe(struct conn *c, const struct http_req *rq)
+static void serve_probe(struct conn *c, const struct probe_http_request *rq)
 {
     char text[sizeof(((struct probe_target *)0)->text)];
     char module[80], err[1024];
-    int rc = query_param(rq->query, rq->query_len, "target", text, sizeof(text));
-    int mrc = rc < 0 ? 0 : query_param(rq->query, rq->query_len, "module", module,
-                                       sizeof(module));
+    enum probe_http_param_rc rc = probe_http_param(rq, "target", text, sizeof(text));
+    enum probe_http_param_rc mrc = rc < 0 ? PROBE_HTTP_PARAM_ABSENT
+                                          : probe_http_param(rq, "module", module, sizeof(module));
 
     if (rc < 0) {
-        respond_text(c, 400, "the target parameter %s", param_problem(rc));
-    } else if (rc == 0 || text[0] == '\0') {
+        respond_text(c, 400, "the target parameter %s", probe_http_param_problem(rc));
+    } else if (rc == PROBE_HTTP_PARAM_ABSENT || text[0] == '\0') {
         respond_text(c, 400, "missing target parameter: /probe?target=HOST[,PORT]");
     } else if (mrc < 0) {
-        respond_text(c, 400, "the module parameter %s", param_problem(mrc));
+        respond_text(c, 400, "the module parameter %s", probe_http_param_problem(mrc));
     } else {
         int code = probe_start(c, text, mrc ? module : NULL, err, sizeof(err));
-        if (code != 0)
+        if (code != 0) {
             respond_text(c, code, "%s", err);
+        }
     }
 }
 
 static struct conn *find_probe(struct server *srv, uint64_t id)
 {
     for (struct conn *c = srv->conns; c && id != 0; c = c->next) {
-        if (c->state == CONN_PROBING && c->probe_id == id)
+        if (c->state == CONN_PROBING && c->probe_id == id) {
             return c;
+        }
     }
     return NULL;
 }
@@ -674,29 +390,26 @@ static void on_result(const struct probe_result *r, void *arg)
     respond_stream(c, f, &body, &len);
 }
 
-static bool path_is(const struct http_req *rq, const char *p)
+/* A complete head (len > 0) or a malformed one (len < 0, rq says why). A well-formed request
+ * line with another method is 405 whatever its headers are. */
+static void conn_handle(struct conn *c, int len, const struct probe_http_request *rq)
 {
-    return rq->path_len == strlen(p) && memcmp(rq->path, p, rq->path_len) == 0;
-}
-
-static void conn_handle(struct conn *c, size_t head_len)
-{
-    struct http_req rq;
-    int code = http_parse(c->buf, head_len, &rq);
-
     uv_timer_stop(&c->timer);
-    if (code == 405)
+    if (rq->method_len > 0 && !probe_http_method_is(rq, "GET")) {
         respond_text(c, 405, "only GET is supported");
-    else if (code != 0)
-        respond_text(c, code, "malformed HTTP request");
-    else if (path_is(&rq, "/probe"))
-        serve_probe(c, &rq);
-    else if (path_is(&rq, "/metrics"))
+    } else if (len < 0 && rq->status == 413) {
+        respond_text(c, 413, "the request head is larger than %d bytes", PROBE_HTTP_HEAD_MAX);
+    } else if (len < 0) {
+        respond_text(c, rq->status, "malformed HTTP request");
+    } else if (probe_http_path_is(rq, "/probe")) {
+        serve_probe(c, rq);
+    } else if (probe_http_path_is(rq, "/metrics")) {
         serve_metrics(c);
-    else if (path_is(&rq, "/"))
+    } else if (probe_http_path_is(rq, "/")) {
         serve_index(c);
-    else
+    } else {
         respond_text(c, 404, "not found: try /probe?target=HOST, /metrics or /");
+    }
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -704,10 +417,11 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     struct conn *c = h->data;
 
     (void)suggested;
-    if (c->state == CONN_READING && c->len < sizeof(c->buf))
+    if (c->state == CONN_READING && c->len < sizeof(c->buf)) {
         *buf = uv_buf_init(c->buf + c->len, (unsigned)(sizeof(c->buf) - c->len));
-    else /* keep reading after the head: that is how a scraper's disconnect shows */
+    } else { /* keep reading after the head: that is how a scraper's disconnect shows */
         *buf = uv_buf_init(c->srv->drain, sizeof(c->srv->drain));
+    }
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
@@ -719,15 +433,16 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         conn_close(c); /* EOF or reset: a probe still running is abandoned */
         return;
     }
-    if (nread == 0 || c->state != CONN_READING)
+    if (nread == 0 || c->state != CONN_READING) {
         return;
+    }
+    struct probe_http_request rq;
     size_t old = c->len;
     c->len += (size_t)nread;
-    size_t end = head_end(c->buf, c->len, old > 2 ? old - 2 : 0);
-    if (end > 0)
-        conn_handle(c, end);
-    else if (c->len == sizeof(c->buf))
-        respond_text(c, 413, "the request head is larger than %d bytes", SERVE_HEAD_MAX);
+    int len = probe_http_parse(c->buf, c->len, old, &rq);
+    if (len != PROBE_HTTP_INCOMPLETE) {
+        conn_handle(c, len, &rq);
+    }
 }
 
 static void on_connection(uv_stream_t *ls, int status)
@@ -735,16 +450,18 @@ static void on_connection(uv_stream_t *ls, int status)
     struct server *srv = ls->data;
     struct conn *c = status < 0 ? NULL : calloc(1, sizeof(*c));
 
-    if (!c)
+    if (!c) {
         return;
+    }
     c->srv = srv;
     uv_tcp_init(&srv->loop, &c->tcp);
     uv_timer_init(&srv->loop, &c->timer);
     c->tcp.data = c->timer.data = c;
     c->open_handles = 2;
     c->next = srv->conns;
-    if (srv->conns)
+    if (srv->conns) {
         srv->conns->prev = c;
+    }
     srv->conns = c;
     srv->n_conns++;
     /* Over the cap the connection is accepted and dropped: left pending in the backlog, it
@@ -761,14 +478,16 @@ static void on_connection(uv_stream_t *ls, int status)
  * (at most --timeout): the engine has no cancel, and frees only after the loop ran dry. */
 static void server_stop(struct server *srv)
 {
-    if (srv->stopping)
+    if (srv->stopping) {
         return;
+    }
     srv->stopping = true;
     uv_close((uv_handle_t *)&srv->listener, NULL);
     uv_close((uv_handle_t *)&srv->sig_term, NULL);
     uv_close((uv_handle_t *)&srv->sig_int, NULL);
-    while (srv->conns)
+    while (srv->conns) {
         conn_close(srv->conns);
+    }
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -779,7 +498,8 @@ static void on_signal(uv_signal_t *h, int signum)
 
 /* ---- options and main --------------------------------------------------------------------- */
 
-static const char serve_usage[] =
+/* tdsprobe serve --help: the client options are listed from probe_options[]. */
+static const char usage_head[] =
     "Usage: tdsprobe serve [OPTIONS]\n"
     "\n"
     "A Prometheus exporter: each scrape of /probe?target=TARGET[&module=NAME] probes one SQL\n"
@@ -788,137 +508,94 @@ static const char serve_usage[] =
     "\n"
     "  --listen ADDR:PORT             where to listen (default 127.0.0.1:9717; [v6addr]:PORT;\n"
     "                                 port 0 picks one); the address is printed on stdout\n"
-    "  --config FILE                  modules: [module NAME] sections of 'key = value' with\n"
-    "                                 encrypt, driver, ca_file, handshake, tls_min, tls_max,\n"
-    "                                 trust_server_certificate, host_name_in_certificate; a\n"
-    "                                 module starts from the command-line client options\n"
+    "  --config FILE                  modules: [module NAME] sections of 'key = value' lines; a\n"
+    "                                 module starts from the command-line client options; keys:\n";
+
+static const char usage_limits[] =
     "  --max-concurrency N            probes in flight at once; more scrapes get 503 (default 64)\n"
     "  --timeout SECONDS              deadline per probe (default 10); keep it below the\n"
-    "                                 scrape_timeout\n"
-    "  --encrypt, --trust-server-certificate, --host-name-in-certificate, --ca-file,\n"
-    "  --tls-min, --tls-max, --driver, --handshake\n"
+    "                                 scrape_timeout\n";
+
+static const char usage_tail[] =
     "                                 the client settings of module 'default', as in tdsprobe\n"
     "  -h, --help                     this help\n"
     "\n"
     "Targets come from scrapers: they may not name files on this host (a connection string's\n"
     "ServerCertificate=, trustStore=, certificate=). Stops on SIGTERM or SIGINT.\n";
 
-enum { OPT_LISTEN = 256, OPT_CONFIG, OPT_MAXC, OPT_TIMEOUT, OPT_CLIENT };
+static void print_usage(void)
+{
+    fputs(usage_head, stdout);
+    probe_options_list(stdout, PROBE_SPELL_KEY, 33, 93);
+    fputs(usage_limits, stdout);
+    probe_options_list(stdout, PROBE_SPELL_OPTION, 2, 80);
+    fputs(usage_tail, stdout);
+}
 
+enum { OPT_LISTEN = 256, OPT_CONFIG, OPT_MAXC, OPT_TIMEOUT };
+
+/* The options of this front end; the client options come from probe_options[]. */
 static const struct option serve_opts[] = {
     { "listen", required_argument, NULL, OPT_LISTEN },
     { "config", required_argument, NULL, OPT_CONFIG },
     { "max-concurrency", required_argument, NULL, OPT_MAXC },
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
-    { "encrypt", required_argument, NULL, OPT_CLIENT },
-    { "trust-server-certificate", no_argument, NULL, OPT_CLIENT },
-    { "host-name-in-certificate", required_argument, NULL, OPT_CLIENT },
-    { "ca-file", required_argument, NULL, OPT_CLIENT },
-    { "tls-min", required_argument, NULL, OPT_CLIENT },
-    { "tls-max", required_argument, NULL, OPT_CLIENT },
-    { "driver", required_argument, NULL, OPT_CLIENT },
-    { "handshake", required_argument, NULL, OPT_CLIENT },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
 
 struct serve_args {
+    struct server *srv;
     const char *listen;
     const char *config;
 };
 
-__attribute__((format(printf, 1, 2))) static int serve_usage_error(const char *fmt, ...)
+/* Every option but the client options (probe_overrides_getopt takes those). */
+static int serve_option(void *arg, int id, const char *val)
 {
-    va_list ap;
-
-    fputs("tdsprobe serve: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\nTry 'tdsprobe serve --help' for the options.\n", stderr);
-    return EXIT_USAGE;
-}
-
-/* --encrypt X -> probe_overrides_set("encrypt", X); a flag without argument means "true". */
-static int client_option(struct server *srv, const char *longname, const char *arg)
-{
-    char key[40], err[600];
-    size_t i;
-
-    for (i = 0; longname[i] != '\0' && i + 1 < sizeof(key); i++)
-        key[i] = longname[i] == '-' ? '_' : longname[i];
-    key[i] = '\0';
-    if (probe_overrides_set(&srv->defaults, key, arg ? arg : "true", err, sizeof(err)) != 0)
-        return serve_usage_error("--%s: %s", longname, err);
-    return 0;
-}
-
-static int parse_number(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-
-    errno = 0;
-    *out = strtod(s, &end);
-    return (*s == '\0' || *end != '\0' || errno || !(*out > lo) || *out > hi) ? -1 : 0;
-}
-
-static int serve_option(struct server *srv, struct serve_args *a, int id, int idx,
-                        const char *arg)
-{
-    double v;
+    struct serve_args *a = arg;
+    long n;
 
     switch (id) {
+    case 'h':
+        print_usage();
+        exit(0);
     case OPT_LISTEN:
-        a->listen = arg;
+        a->listen = val;
         return 0;
     case OPT_CONFIG:
-        a->config = arg;
+        a->config = val;
         return 0;
     case OPT_MAXC:
-        if (parse_number(arg, 0, 100000, &v) != 0 || v != (double)(unsigned)v)
-            return serve_usage_error("--max-concurrency takes 1..100000, not '%s'", arg);
-        srv->max_concurrency = (unsigned)v;
+        if (probe_parse_int(val, 1, 100000, &n) != 0) {
+            return probe_usage_error(PROG, "--max-concurrency takes 1..100000, not '%s'", val);
+        }
+        a->srv->max_concurrency = (unsigned)n;
         return 0;
     case OPT_TIMEOUT:
-        if (parse_number(arg, 0, 3600, &v) != 0)
-            return serve_usage_error("--timeout takes seconds (0 < s <= 3600), not '%s'", arg);
-        srv->timeout_s = v;
-        return 0;
-    case OPT_CLIENT:
-        return client_option(srv, serve_opts[idx].name, arg);
+        return probe_option_timeout(PROG, val, &a->srv->timeout_s);
     default:
-        return serve_usage_error("%s", "unknown option");
+        return probe_usage_error(PROG, "%s", "unknown option");
     }
 }
 
-static int serve_parse_args(struct server *srv, struct serve_args *a, int argc, char **argv)
+static int serve_parse_args(struct serve_args *a, int argc, char **argv)
 {
-    int id, idx = 0;
+    struct probe_modules *m = &a->srv->modules;
     char err[800];
+    int rc = probe_overrides_getopt(&m->defaults, PROG, argc, argv, "h", serve_opts,
+                                    serve_option, a);
 
-    optind = 1;
-    opterr = 0;
-    while ((id = getopt_long(argc, argv, "h", serve_opts, &idx)) != -1) {
-        if (id == 'h') {
-            fputs(serve_usage, stdout);
-            exit(0);
-        }
-        if (id == '?' || id == ':')
-            return serve_usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
-        int rc = serve_option(srv, a, id, idx, optarg);
-        if (rc)
-            return rc;
+    if (rc != 0) {
+        return rc;
     }
-    if (optind < argc)
-        return serve_usage_error("unexpected argument '%s' (targets come from scrapers)",
+    if (optind < argc) {
+        return probe_usage_error(PROG, "unexpected argument '%s' (targets come from scrapers)",
                                  argv[optind]);
-    const struct probe_overrides *d = &srv->defaults;
-    if ((d->set & PROBE_SET_TLS_MIN) && (d->set & PROBE_SET_TLS_MAX) &&
-        d->client.tls_min > d->client.tls_max)
-        return serve_usage_error("%s", "--tls-min is above --tls-max");
-    if (a->config &&
-        config_load(a->config, d, srv->modules, &srv->n_modules, err, sizeof(err)) != 0)
-        return serve_usage_error("%s", err);
+    }
+    if (a->config && probe_modules_load(m, a->config, err, sizeof(err)) != 0) {
+        return probe_usage_error(PROG, "%s", err);
+    }
     return 0;
 }
 
@@ -928,12 +605,14 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss)
     const char *colon = strrchr(s, ':');
     char host[64], *end;
 
-    if (!colon || (size_t)(colon - s) >= sizeof(host))
+    if (!colon || (size_t)(colon - s) >= sizeof(host)) {
         return -1;
+    }
     errno = 0;
     unsigned long port = strtoul(colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end != '\0' || errno || port > 65535)
+    if (colon[1] == '\0' || *end != '\0' || errno || port > 65535) {
         return -1;
+    }
     memcpy(host, s, (size_t)(colon - s));
     host[colon - s] = '\0';
     size_t n = strlen(host);
@@ -970,17 +649,19 @@ static int server_listen(struct server *srv, const char *addr)
     int rc;
 
     memset(&ss, 0, sizeof(ss));
-    if (parse_listen(addr, &ss) != 0)
-        return serve_usage_error("--listen takes ADDR:PORT (numeric), not '%s'", addr);
+    if (parse_listen(addr, &ss) != 0) {
+        return probe_usage_error(PROG, "--listen takes ADDR:PORT (numeric), not '%s'", addr);
+    }
     uv_tcp_init(&srv->loop, &srv->listener);
     srv->listener.data = srv;
     rc = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&ss, 0);
-    if (rc == 0)
+    if (rc == 0) {
         rc = uv_listen((uv_stream_t *)&srv->listener, 128, on_connection);
+    }
     if (rc != 0) {
         fprintf(stderr, "tdsprobe serve: cannot listen on %s: %s\n", addr, uv_strerror(rc));
         uv_close((uv_handle_t *)&srv->listener, NULL);
-        return 1;
+        return PROBE_EXIT_SERVE_FAILED;
     }
     print_listening(&srv->listener);
     return 0;
@@ -995,7 +676,7 @@ static int server_run(struct server *srv, const char *addr)
 
     if (probe_engine_new(&srv->engine, &srv->loop, &eo) != 0) {
         fputs("tdsprobe serve: out of memory\n", stderr);
-        return 1;
+        return PROBE_EXIT_SERVE_FAILED;
     }
     rc = server_listen(srv, addr);
     if (rc == 0) {
@@ -1015,18 +696,18 @@ static int server_run(struct server *srv, const char *addr)
 int probe_serve_main(int argc, char **argv)
 {
     struct server *srv = calloc(1, sizeof(*srv));
-    struct serve_args a = { .listen = "127.0.0.1:9717", .config = NULL };
+    struct serve_args a = { .srv = srv, .listen = "127.0.0.1:9717", .config = NULL };
     struct sigaction ign = { .sa_handler = SIG_IGN };
     int rc;
 
     if (!srv) {
         fputs("tdsprobe serve: out of memory\n", stderr);
-        return 1;
+        return PROBE_EXIT_SERVE_FAILED;
     }
-    probe_overrides_init(&srv->defaults);
+    probe_overrides_init(&srv->modules.defaults);
     srv->max_concurrency = 64;
     srv->timeout_s = 10;
-    rc = serve_parse_args(srv, &a, argc, argv);
+    rc = serve_parse_args(&a, argc, argv);
     if (rc == 0) {
         sigaction(SIGPIPE, &ign, NULL); /* a scraper gone mid-write is an error code, not death */
         /* getaddrinfo runs on libuv's thread pool: size it so resolution never starves. */
@@ -1035,7 +716,7 @@ int probe_serve_main(int argc, char **argv)
         rc = server_run(srv, a.listen);
         if (uv_loop_close(&srv->loop) != 0) {
             fputs("tdsprobe serve: handles left open at exit\n", stderr);
-            rc = 1;
+            rc = PROBE_EXIT_SERVE_FAILED;
         }
     }
     free(srv);

@@ -406,7 +406,8 @@ class Network(ProbeCase):
         self.assertEqual(codes, ["name_mismatch", "ok"])
 
 
-# Driver profiles (probe/drivers/) against five servers, each driver with its defaults.
+# Driver profiles (probe/drivers/: each driver's default Encrypt,
+# TrustServerCertificate and TLS range) against five servers, each driver with its defaults.
 # (scenario) -> fakesql config and whether the client is given the kit's CA.
 SCENARIOS = {
     "trusted": ({"cert": "good"}, True),

@@ -1,0 +1,365 @@
+/* probe/drivers/probe_options.c: the client options, one table (probe_options.h). */
+#include "probe/drivers/probe_options.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "probe/drivers/probe_client.h"
+
+#define HELP_COLUMN 33 /* where the help text starts in every help line */
+
+/* "disable" (choice 3): the client sends ENCRYPTION=NOT_SUP (go-mssqldb encrypt=disable,
+ * FreeTDS encryption = off, tedious encrypt=false): no TLS at all unless the server forces it.
+ * The others are enum probe_encrypt in order. */
+static void store_encrypt(struct probe_client *c, int choice)
+{
+    c->encrypt_disable = choice == 3;
+    c->encrypt = c->encrypt_disable ? PROBE_ENCRYPT_OPTIONAL : (enum probe_encrypt)choice;
+}
+
+static void store_tsc(struct probe_client *c, int choice)
+{
+    c->trust_server_certificate = choice == 1;
+}
+
+static void store_tls_min(struct probe_client *c, int choice)
+{
+    c->tls_min = TLS_V10 + choice;
+}
+
+static void store_tls_max(struct probe_client *c, int choice)
+{
+    c->tls_max = TLS_V10 + choice;
+}
+
+static void store_handshake(struct probe_client *c, int choice)
+{
+    c->handshake = choice == 0 ? TLS_HANDSHAKE_FULL : TLS_HANDSHAKE_CERTIFICATE;
+}
+
+static int copy_text(char *dst, size_t cap, const char *v, const char *key, char *err,
+                     size_t errlen)
+{
+    size_t n = strlen(v);
+
+    if (n >= cap) {
+        snprintf(err, errlen, "%s is too long (at most %zu bytes)", key, cap - 1);
+        return -1;
+    }
+    memcpy(dst, v, n + 1);
+    return 0;
+}
+
+static int set_hnic(struct probe_client *c, const char *v, char *err, size_t errlen)
+{
+    return copy_text(c->host_name_in_certificate, sizeof(c->host_name_in_certificate), v,
+                     "host_name_in_certificate", err, errlen);
+}
+
+static int set_ca(struct probe_client *c, const char *v, char *err, size_t errlen)
+{
+    if (access(v, R_OK) != 0) {
+        snprintf(err, errlen, "cannot read ca_file '%.200s': %s", v, strerror(errno));
+        return -1;
+    }
+    return copy_text(c->ca_file, sizeof(c->ca_file), v, "ca_file", err, errlen);
+}
+
+static int set_driver(struct probe_client *c, const char *v, char *err, size_t errlen)
+{
+    struct probe_client check;
+
+    if (probe_client_set_driver(&check, v) != 0) {
+        snprintf(err, errlen, "driver takes one of %s, not '%.100s'", probe_client_driver_list(),
+                 v);
+        return -1;
+    }
+    snprintf(c->driver, sizeof(c->driver), "%s", check.driver);
+    return 0;
+}
+
+static const char *const encrypt_choices[] = { "optional", "mandatory", "strict", "disable",
+                                               NULL };
+static const char *const tls_choices[] = { "1.0", "1.1", "1.2", NULL };
+static const char *const handshake_choices[] = { "full", "certificate", NULL };
+
+const struct probe_option probe_options[] = {
+    { .name = "encrypt", .key = "encrypt", .kind = PROBE_OPTION_CHOICE,
+      .choices = encrypt_choices, .fold_case = true, .group = PROBE_OPTION_CLIENT,
+      .help = "Encrypt= (default mandatory: SqlClient 4+, ODBC 18, JDBC);\n"
+              "optional sends ENCRYPTION=OFF: login-only TLS, not\n"
+              "validated; strict is TDS 8.0: TLS first (ALPN tds/8.0),\n"
+              "always validated; disable sends ENCRYPTION=NOT_SUP\n"
+              "(go-mssqldb encrypt=disable, FreeTDS encryption = off)",
+      .bit = PROBE_SET_ENCRYPT, .store = store_encrypt },
+    { .name = "trust-server-certificate", .key = "trust_server_certificate",
+      .kind = PROBE_OPTION_FLAG, .group = PROBE_OPTION_CLIENT,
+      .help = "TrustServerCertificate=True: skip every certificate check",
+      .bit = PROBE_SET_TSC, .store = store_tsc },
+    { .name = "host-name-in-certificate", .key = "host_name_in_certificate",
+      .kind = PROBE_OPTION_TEXT, .metavar = "N", .group = PROBE_OPTION_CLIENT,
+      .help = "check the certificate against N instead of the host",
+      .bit = PROBE_SET_HNIC, .set_text = set_hnic },
+    { .name = "ca-file", .key = "ca_file", .kind = PROBE_OPTION_TEXT, .metavar = "FILE",
+      .group = PROBE_OPTION_CLIENT, .help = "trust these CAs instead of the system trust store",
+      .bit = PROBE_SET_CA, .set_text = set_ca },
+    { .name = "tls-min", .key = "tls_min", .kind = PROBE_OPTION_CHOICE, .choices = tls_choices,
+      .group = PROBE_OPTION_CLIENT, .help = "lowest TLS version the client offers (default 1.0)",
+      .bit = PROBE_SET_TLS_MIN, .store = store_tls_min },
+    { .name = "tls-max", .key = "tls_max", .kind = PROBE_OPTION_CHOICE, .choices = tls_choices,
+      .group = PROBE_OPTION_CLIENT,
+      .help = "highest TLS version the client offers (default 1.2)",
+      .bit = PROBE_SET_TLS_MAX, .store = store_tls_max },
+    { .name = "driver", .key = "driver", .kind = PROBE_OPTION_TEXT, .metavar = "NAME",
+      .group = PROBE_OPTION_CLIENT,
+      .help = "the client to emulate: sqlclient (default),\n"
+              "sqlclient-legacy, odbc18, odbc17, jdbc, go-mssqldb,\n"
+              "tedious, freetds (inferred from a connection string)",
+      .bit = PROBE_SET_DRIVER, .set_text = set_driver },
+    { .name = "handshake", .key = "handshake", .kind = PROBE_OPTION_CHOICE,
+      .choices = handshake_choices, .group = PROBE_OPTION_PROBE,
+      .help = "full handshake, or stop once the server's certificate\n"
+              "flight has been read and checked (cheaper)",
+      .bit = PROBE_SET_HANDSHAKE, .store = store_handshake },
+};
+
+const size_t probe_options_count = sizeof(probe_options) / sizeof(probe_options[0]);
+
+const struct probe_option *probe_option_by_key(const char *key)
+{
+    for (size_t i = 0; i < probe_options_count; i++) {
+        if (strcmp(probe_options[i].key, key) == 0) {
+            return &probe_options[i];
+        }
+    }
+    return NULL;
+}
+
+const struct probe_option *probe_option_by_bit(unsigned bit)
+{
+    for (size_t i = 0; i < probe_options_count; i++) {
+        if (probe_options[i].bit == bit) {
+            return &probe_options[i];
+        }
+    }
+    return NULL;
+}
+
+const struct probe_option *probe_option_by_id(int id)
+{
+    if (id < PROBE_OPTION_ID0 || id >= PROBE_OPTION_ID(probe_options_count)) {
+        return NULL;
+    }
+    return &probe_options[id - PROBE_OPTION_ID0];
+}
+
+/* The index of v in choices, or -1. */
+static int find_choice(const struct probe_option *o, const char *v)
+{
+    for (int i = 0; o->choices[i] != NULL; i++) {
+        if ((o->fold_case ? strcasecmp(v, o->choices[i]) : strcmp(v, o->choices[i])) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* 1 true, 0 false, -1 neither (the spellings connection strings use for a boolean). */
+static int parse_bool(const char *v)
+{
+    if (strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 || strcmp(v, "1") == 0) {
+        return 1;
+    }
+    if (strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0 || strcmp(v, "0") == 0) {
+        return 0;
+    }
+    return -1;
+}
+
+/* "1.0, 1.1 or 1.2": the choices as a sentence says them. */
+static void say_choices(const struct probe_option *o, char *buf, size_t cap)
+{
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (int i = 0; o->choices[i] != NULL && len < cap; i++) {
+        const char *sep = i == 0 ? "" : o->choices[i + 1] == NULL ? " or " : ", ";
+        int n = snprintf(buf + len, cap - len, "%s%s", sep, o->choices[i]);
+        len += n > 0 ? (size_t)n : 0;
+    }
+}
+
+int probe_option_apply(const struct probe_option *o, const char *value, struct probe_client *c,
+                       char *err, size_t errlen)
+{
+    int choice;
+    char said[160];
+
+    if (o->kind == PROBE_OPTION_FLAG) {
+        choice = parse_bool(value);
+        if (choice < 0) {
+            snprintf(err, errlen, "%s takes true or false, not '%.100s'", o->key, value);
+            return -1;
+        }
+    } else if (o->kind == PROBE_OPTION_CHOICE) {
+        choice = find_choice(o, value);
+        if (choice < 0) {
+            say_choices(o, said, sizeof(said));
+            snprintf(err, errlen, "%s takes %s, not '%.100s'", o->key, said, value);
+            return -1;
+        }
+    } else {
+        return o->set_text(c, value, err, errlen);
+    }
+    o->store(c, choice);
+    return 0;
+}
+
+const char *probe_option_spell(const struct probe_option *o, enum probe_option_spelling sp,
+                               char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s%s", sp == PROBE_SPELL_OPTION ? "--" : "",
+             sp == PROBE_SPELL_OPTION ? o->name : o->key);
+    return buf;
+}
+
+int probe_options_getopt(struct option *out, size_t cap, const struct option *own)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < probe_options_count; i++) {
+        if (n == cap) {
+            return -1;
+        }
+        bool flag = probe_options[i].kind == PROBE_OPTION_FLAG;
+        out[n++] = (struct option){ probe_options[i].name, flag ? no_argument : required_argument,
+                                    NULL, PROBE_OPTION_ID(i) };
+    }
+    for (size_t i = 0;; i++) {
+        if (n == cap) {
+            return -1;
+        }
+        out[n++] = own[i];
+        if (own[i].name == NULL) {
+            return 0;
+        }
+    }
+}
+
+/* "--tls-min 1.0|1.1|1.2", "--ca-file FILE", "--trust-server-certificate". */
+static void usage_name(const struct probe_option *o, char *buf, size_t cap)
+{
+    int len = snprintf(buf, cap, "--%s", o->name);
+
+    if (o->kind == PROBE_OPTION_TEXT) {
+        snprintf(buf + len, cap - (size_t)len, " %s", o->metavar);
+    }
+    for (int i = 0; o->kind == PROBE_OPTION_CHOICE && o->choices[i] != NULL; i++) {
+        size_t at = strlen(buf);
+        snprintf(buf + at, cap - at, "%c%s", i == 0 ? ' ' : '|', o->choices[i]);
+    }
+}
+
+void probe_options_help(FILE *f, enum probe_option_group g)
+{
+    char name[128];
+
+    for (size_t i = 0; i < probe_options_count; i++) {
+        const struct probe_option *o = &probe_options[i];
+        if (o->group != g) {
+            continue;
+        }
+        usage_name(o, name, sizeof(name));
+        int col = fprintf(f, "  %s", name);
+        for (const char *line = o->help; line != NULL;) {
+            const char *nl = strchr(line, '\n');
+            int n = nl ? (int)(nl - line) : (int)strlen(line);
+            if (col >= HELP_COLUMN) {
+                fputc('\n', f);
+                col = 0;
+            }
+            fprintf(f, "%*s%.*s\n", HELP_COLUMN - col, "", n, line);
+            col = 0;
+            line = nl ? nl + 1 : NULL;
+        }
+    }
+}
+
+void probe_options_list(FILE *f, enum probe_option_spelling sp, size_t indent, size_t width)
+{
+    char word[80];
+    size_t col = 0;
+
+    for (size_t i = 0; i < probe_options_count; i++) {
+        probe_option_spell(&probe_options[i], sp, word, sizeof(word));
+        size_t n = strlen(word) + (i + 1 < probe_options_count ? 1 : 0); /* with its comma */
+        if (col > 0 && col + 1 + n > width) {
+            fputc('\n', f);
+            col = 0;
+        }
+        if (col == 0) {
+            col = (size_t)fprintf(f, "%*s", (int)indent, "");
+        } else {
+            col += (size_t)fprintf(f, " ");
+        }
+        col += (size_t)fprintf(f, "%s%s", word, i + 1 < probe_options_count ? "," : "");
+    }
+    fputc('\n', f);
+}
+
+enum probe_exit probe_exit_for_class(enum probe_diag_class cls)
+{
+    switch (cls) {
+    case PROBE_CLASS_OK:
+        return PROBE_EXIT_OK;
+    case PROBE_CLASS_FAIL:
+        return PROBE_EXIT_FAIL;
+    case PROBE_CLASS_ERROR:
+        return PROBE_EXIT_ERROR;
+    default:
+        return PROBE_EXIT_USAGE;
+    }
+}
+
+int probe_usage_error(const char *prog, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry '%s --help' for the options.\n", prog);
+    return PROBE_EXIT_USAGE;
+}
+
+int probe_parse_seconds(const char *s, double *out)
+{
+    char *end;
+
+    errno = 0;
+    *out = strtod(s, &end);
+    /* !(x > 0) also refuses "nan", which strtod accepts */
+    return (*s == '\0' || *end != '\0' || errno || !(*out > 0) || *out > 3600) ? -1 : 0;
+}
+
+int probe_option_timeout(const char *prog, const char *val, double *out)
+{
+    if (probe_parse_seconds(val, out) != 0) {
+        return probe_usage_error(prog, "--timeout takes seconds (0 < s <= 3600), not '%s'", val);
+    }
+    return 0;
+}
+
+int probe_parse_int(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+
+    errno = 0;
+    *out = strtol(s, &end, 10);
+    return (*s == '\0' || *end != '\0' || errno || *out < lo || *out > hi) ? -1 : 0;
+}

@@ -1,0 +1,472 @@
+/* probe/drivers/probe_options and probe_overrides (the one table of client options and where
+ * the options meet), and probe/serve/probe_modules (the exporter's modules file): the table's
+ * shape, the getopt entries and help lines made from it, every setting and every refusal in
+ * words, the tls_min/tls_max rule in both spellings, a front end's command line, exit codes,
+ * number parsing, and the modules file with each error and its line number. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "capture.h"
+#include "probe/drivers/probe_options.h"
+#include "probe/drivers/probe_overrides.h"
+#include "probe/serve/probe_modules.h"
+
+static void test_table_shape(void **state)
+{
+    unsigned bits = 0;
+
+    (void)state;
+    assert_int_equal(probe_options_count, 8);
+    for (size_t i = 0; i < probe_options_count; i++) {
+        const struct probe_option *o = &probe_options[i];
+        char want[40], got[40];
+        assert_int_equal(strlen(o->name), strlen(o->key));
+        for (size_t k = 0; o->key[k] != '\0'; k++) {
+            assert_int_equal(o->name[k], o->key[k] == '_' ? '-' : o->key[k]);
+        }
+        assert_true(o->bit != 0 && (o->bit & (o->bit - 1)) == 0 && (bits & o->bit) == 0);
+        bits |= o->bit;
+        assert_true(o->kind != PROBE_OPTION_CHOICE || o->choices != NULL);
+        assert_true(o->kind != PROBE_OPTION_TEXT || o->metavar != NULL);
+        assert_non_null(o->help);
+        assert_true(o->kind == PROBE_OPTION_TEXT ? o->set_text != NULL && o->store == NULL
+                                                 : o->store != NULL && o->set_text == NULL);
+        assert_ptr_equal(probe_option_by_key(o->key), o);
+        assert_ptr_equal(probe_option_by_bit(o->bit), o);
+        assert_ptr_equal(probe_option_by_id(PROBE_OPTION_ID(i)), o);
+        snprintf(want, sizeof(want), "--%s", o->name);
+        assert_string_equal(probe_option_spell(o, PROBE_SPELL_OPTION, got, sizeof(got)), want);
+        assert_string_equal(probe_option_spell(o, PROBE_SPELL_KEY, got, sizeof(got)), o->key);
+    }
+    assert_null(probe_option_by_key("tls-min"));
+    assert_null(probe_option_by_id(PROBE_OPTION_ID0 - 1));
+    assert_null(probe_option_by_id(PROBE_OPTION_ID(probe_options_count)));
+    assert_null(probe_option_by_id('h'));
+}
+
+static void test_getopt_entries(void **state)
+{
+    static const struct option own[] = { { "json", no_argument, NULL, 300 },
+                                          { NULL, 0, NULL, 0 } };
+    struct option out[16];
+    size_t n = probe_options_count;
+
+    (void)state;
+    assert_int_equal(probe_options_getopt(out, n + 2, own), 0);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(out[i].name, probe_options[i].name);
+        assert_int_equal(out[i].has_arg, probe_options[i].kind == PROBE_OPTION_FLAG
+                                             ? no_argument : required_argument);
+        assert_int_equal(out[i].val, PROBE_OPTION_ID(i));
+    }
+    assert_string_equal(out[n].name, "json");
+    assert_int_equal(out[n].val, 300);
+    assert_null(out[n + 1].name);
+    assert_int_equal(probe_options_getopt(out, n + 1, own), -1); /* no room for the end */
+    assert_int_equal(probe_options_getopt(out, n - 1, own), -1);
+}
+
+static void test_settings(void **state)
+{
+    struct probe_overrides o;
+    char err[300];
+
+    (void)state;
+    probe_overrides_init(&o);
+    assert_int_equal(o.set, 0);
+    assert_int_equal(probe_overrides_set(&o, "encrypt", "Strict", err, sizeof(err)), 0);
+    assert_int_equal(o.client.encrypt, PROBE_ENCRYPT_STRICT);
+    assert_int_equal(probe_overrides_set(&o, "encrypt", "disable", err, sizeof(err)), 0);
+    assert_int_equal(o.client.encrypt, PROBE_ENCRYPT_OPTIONAL);
+    assert_true(o.client.encrypt_disable);
+    assert_int_equal(probe_overrides_set(&o, "encrypt", "mandatory", err, sizeof(err)), 0);
+    assert_int_equal(o.client.encrypt, PROBE_ENCRYPT_MANDATORY);
+    assert_false(o.client.encrypt_disable);
+    assert_int_equal(probe_overrides_set(&o, "trust_server_certificate", "YES", err,
+                                         sizeof(err)), 0);
+    assert_true(o.client.trust_server_certificate);
+    assert_int_equal(probe_overrides_set(&o, "trust_server_certificate", "0", err,
+                                         sizeof(err)), 0);
+    assert_false(o.client.trust_server_certificate);
+    assert_int_equal(probe_overrides_set(&o, "host_name_in_certificate", "db1.contoso.com", err,
+                                         sizeof(err)), 0);
+    assert_string_equal(o.client.host_name_in_certificate, "db1.contoso.com");
+    assert_int_equal(probe_overrides_set(&o, "ca_file", "/dev/null", err, sizeof(err)), 0);
+    assert_string_equal(o.client.ca_file, "/dev/null");
+    assert_int_equal(probe_overrides_set(&o, "tls_min", "1.1", err, sizeof(err)), 0);
+    assert_int_equal(o.client.tls_min, TLS_V11);
+    assert_int_equal(probe_overrides_set(&o, "tls_max", "1.2", err, sizeof(err)), 0);
+    assert_int_equal(o.client.tls_max, TLS_V12);
+    assert_int_equal(probe_overrides_set(&o, "handshake", "certificate", err, sizeof(err)), 0);
+    assert_int_equal(o.client.handshake, TLS_HANDSHAKE_CERTIFICATE);
+    assert_int_equal(probe_overrides_set(&o, "driver", "odbc18", err, sizeof(err)), 0);
+    assert_string_equal(o.client.driver, "odbc18");
+    assert_int_equal(o.set, 0xff);
+}
+
+static void test_refusals(void **state)
+{
+    static const struct {
+        const char *key, *value, *err;
+    } cases[] = {
+        { "encrypt", "x", "encrypt takes optional, mandatory, strict or disable, not 'x'" },
+        { "tls_min", "1.3", "tls_min takes 1.0, 1.1 or 1.2, not '1.3'" },
+        { "tls_max", "", "tls_max takes 1.0, 1.1 or 1.2, not ''" },
+        { "handshake", "FULL", "handshake takes full or certificate, not 'FULL'" },
+        { "trust_server_certificate", "maybe",
+          "trust_server_certificate takes true or false, not 'maybe'" },
+        { "nosuch", "1", "unknown setting 'nosuch'" },
+        { "tls-min", "1.2", "unknown setting 'tls-min'" },
+        { "ca_file", "/nonexistent/ca.pem",
+          "cannot read ca_file '/nonexistent/ca.pem': No such file or directory" },
+    };
+    struct probe_overrides o;
+    char err[300], longname[300];
+
+    (void)state;
+    probe_overrides_init(&o);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(probe_overrides_set(&o, cases[i].key, cases[i].value, err,
+                                             sizeof(err)), -1);
+        assert_string_equal(err, cases[i].err);
+    }
+    memset(longname, 'a', sizeof(longname) - 1);
+    longname[sizeof(longname) - 1] = '\0';
+    assert_int_equal(probe_overrides_set(&o, "host_name_in_certificate", longname, err,
+                                         sizeof(err)), -1);
+    assert_string_equal(err, "host_name_in_certificate is too long (at most 255 bytes)");
+    assert_int_equal(probe_overrides_set(&o, "driver", "zzz", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "driver takes one of sqlclient,"));
+    assert_non_null(strstr(err, ", not 'zzz'"));
+    assert_int_equal(o.set, 0); /* nothing refused counts as given */
+}
+
+static void test_tls_range_rule(void **state)
+{
+    struct probe_overrides o;
+    char err[200];
+
+    (void)state;
+    probe_overrides_init(&o);
+    assert_int_equal(probe_overrides_set(&o, "tls_min", "1.2", err, sizeof(err)), 0);
+    assert_int_equal(probe_overrides_check(&o, PROBE_SPELL_OPTION, err, sizeof(err)), 0);
+    assert_int_equal(probe_overrides_set(&o, "tls_max", "1.2", err, sizeof(err)), 0);
+    assert_int_equal(probe_overrides_check(&o, PROBE_SPELL_OPTION, err, sizeof(err)), 0);
+    assert_int_equal(probe_overrides_set(&o, "tls_max", "1.0", err, sizeof(err)), 0);
+    assert_int_equal(probe_overrides_check(&o, PROBE_SPELL_OPTION, err, sizeof(err)), -1);
+    assert_string_equal(err, "--tls-min is above --tls-max");
+    assert_int_equal(probe_overrides_check(&o, PROBE_SPELL_KEY, err, sizeof(err)), -1);
+    assert_string_equal(err, "tls_min is above tls_max");
+}
+
+struct seen {
+    int ids[8];
+    size_t n;
+    int fail_on; /* an id whose apply returns 7 */
+};
+
+static int record(void *arg, int id, const char *val)
+{
+    struct seen *s = arg;
+
+    (void)val;
+    s->ids[s->n++] = id;
+    return id == s->fail_on ? 7 : 0;
+}
+
+/* Runs probe_overrides_getopt on argv with stderr in err. */
+static int run_getopt(struct probe_overrides *o, struct seen *s, char **argv, char *err,
+                      size_t cap)
+{
+    static const struct option own[] = { { "json", no_argument, NULL, 300 },
+                                         { "help", no_argument, NULL, 'h' },
+                                         { NULL, 0, NULL, 0 } };
+    int argc = 0;
+    FILE *tmp = tmpfile();
+    int saved = dup(STDERR_FILENO);
+
+    while (argv[argc] != NULL) {
+        argc++;
+    }
+    assert_non_null(tmp);
+    fflush(stderr);
+    dup2(fileno(tmp), STDERR_FILENO);
+    probe_overrides_init(o);
+    int rc = probe_overrides_getopt(o, "prog", argc, argv, "h", own, record, s);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    rewind(tmp);
+    size_t n = fread(err, 1, cap - 1, tmp);
+    err[n] = '\0';
+    fclose(tmp);
+    return rc;
+}
+
+static void test_command_line(void **state)
+{
+    char *ok[] = { "prog", "--encrypt", "strict", "--json", "--trust-server-certificate",
+                   "-h", "db1", NULL };
+    char *range[] = { "prog", "--tls-min", "1.2", "--tls-max=1.0", "db1", NULL };
+    char *unknown[] = { "prog", "--bogus", NULL };
+    char *bad[] = { "prog", "--encrypt", "never", NULL };
+    char *missing[] = { "prog", "--ca-file", NULL };
+    char *stop[] = { "prog", "--json", "--encrypt", "never", NULL };
+    struct probe_overrides o;
+    struct seen s = { .fail_on = 0 };
+    char err[400];
+
+    (void)state;
+    assert_int_equal(run_getopt(&o, &s, ok, err, sizeof(err)), 0);
+    assert_int_equal(o.set, PROBE_SET_ENCRYPT | PROBE_SET_TSC);
+    assert_int_equal(o.client.encrypt, PROBE_ENCRYPT_STRICT);
+    assert_true(o.client.trust_server_certificate);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.ids[0], 300);
+    assert_int_equal(s.ids[1], 'h');
+    assert_string_equal(ok[optind], "db1");
+    assert_string_equal(err, "");
+    assert_int_equal(run_getopt(&o, &s, range, err, sizeof(err)), PROBE_EXIT_USAGE);
+    assert_string_equal(err, "prog: --tls-min is above --tls-max\n"
+                             "Try 'prog --help' for the options.\n");
+    assert_int_equal(run_getopt(&o, &s, unknown, err, sizeof(err)), PROBE_EXIT_USAGE);
+    assert_string_equal(err, "prog: unknown or incomplete option '--bogus'\n"
+                             "Try 'prog --help' for the options.\n");
+    assert_int_equal(run_getopt(&o, &s, missing, err, sizeof(err)), PROBE_EXIT_USAGE);
+    assert_string_equal(err, "prog: unknown or incomplete option '--ca-file'\n"
+                             "Try 'prog --help' for the options.\n");
+    assert_int_equal(run_getopt(&o, &s, bad, err, sizeof(err)), PROBE_EXIT_USAGE);
+    assert_string_equal(err, "prog: --encrypt: encrypt takes optional, mandatory, strict or "
+                             "disable, not 'never'\nTry 'prog --help' for the options.\n");
+    s = (struct seen){ .fail_on = 300 }; /* the front end's own refusal stops the parse */
+    assert_int_equal(run_getopt(&o, &s, stop, err, sizeof(err)), 7);
+    assert_int_equal(o.set, 0);
+}
+
+/* The lines `tdsprobe --help` shows for the client options, word for word. */
+static void test_help_lines(void **state)
+{
+    static const char client[] =
+        "  --encrypt optional|mandatory|strict|disable\n"
+        "                                 "
+        "Encrypt= (default mandatory: SqlClient 4+, ODBC 18, JDBC);\n"
+        "                                 optional sends ENCRYPTION=OFF: login-only TLS, not\n"
+        "                                 validated; strict is TDS 8.0: TLS first (ALPN tds/8.0),\n"
+        "                                 always validated; disable sends ENCRYPTION=NOT_SUP\n"
+        "                                 (go-mssqldb encrypt=disable, FreeTDS encryption = off)\n"
+        "  --trust-server-certificate     "
+        "TrustServerCertificate=True: skip every certificate check\n"
+        "  --host-name-in-certificate N   check the certificate against N instead of the host\n"
+        "  --ca-file FILE                 trust these CAs instead of the system trust store\n"
+        "  --tls-min 1.0|1.1|1.2          lowest TLS version the client offers (default 1.0)\n"
+        "  --tls-max 1.0|1.1|1.2          highest TLS version the client offers (default 1.2)\n"
+        "  --driver NAME                  the client to emulate: sqlclient (default),\n"
+        "                                 sqlclient-legacy, odbc18, odbc17, jdbc, go-mssqldb,\n"
+        "                                 tedious, freetds (inferred from a connection string)\n";
+    static const char probe[] =
+        "  --handshake full|certificate   full handshake, or stop once the server's certificate\n"
+        "                                 flight has been read and checked (cheaper)\n";
+    struct cap c;
+    FILE *f;
+
+    (void)state;
+    f = cap_open(&c);
+    probe_options_help(f, PROBE_OPTION_CLIENT);
+    cap_close(f);
+    assert_string_equal(c.buf, client);
+    free(c.buf);
+    f = cap_open(&c);
+    probe_options_help(f, PROBE_OPTION_PROBE);
+    cap_close(f);
+    assert_string_equal(c.buf, probe);
+    free(c.buf);
+}
+
+static void test_lists(void **state)
+{
+    struct cap c;
+    FILE *f;
+
+    (void)state;
+    f = cap_open(&c);
+    probe_options_list(f, PROBE_SPELL_OPTION, 2, 80);
+    cap_close(f);
+    assert_string_equal(c.buf,
+                        "  --encrypt, --trust-server-certificate, --host-name-in-certificate, "
+                        "--ca-file,\n  --tls-min, --tls-max, --driver, --handshake\n");
+    free(c.buf);
+    f = cap_open(&c);
+    probe_options_list(f, PROBE_SPELL_KEY, 4, 40);
+    cap_close(f);
+    assert_string_equal(c.buf, "    encrypt, trust_server_certificate,\n"
+                               "    host_name_in_certificate, ca_file,\n"
+                               "    tls_min, tls_max, driver, handshake\n");
+    free(c.buf);
+}
+
+static void test_exit_codes(void **state)
+{
+    (void)state;
+    assert_int_equal(probe_exit_for_class(PROBE_CLASS_OK), 0);
+    assert_int_equal(probe_exit_for_class(PROBE_CLASS_FAIL), 1);
+    assert_int_equal(probe_exit_for_class(PROBE_CLASS_ERROR), 2);
+    assert_int_equal(probe_exit_for_class(PROBE_CLASS_USAGE), 64);
+    assert_int_equal(probe_exit_for_class(probe_diag_class(PROBE_DIAG_NAME_MISMATCH)), 1);
+    assert_int_equal(probe_exit_for_class(probe_diag_class(PROBE_DIAG_TIMEOUT)), 2);
+    assert_int_equal(PROBE_EXIT_SERVE_FAILED, 1);
+}
+
+static void test_numbers(void **state)
+{
+    static const char *const bad_seconds[] = { "0", "-1", "3600.5", "nan", "inf", "", "5s",
+                                               "1e9" };
+    static const char *const bad_ints[] = { "0", "100001", "1e3", "12x", "", "-5", "64.0",
+                                            "99999999999999999999" };
+    double d;
+    long v;
+
+    (void)state;
+    assert_int_equal(probe_parse_seconds("0.5", &d), 0);
+    assert_true(d == 0.5);
+    assert_int_equal(probe_parse_seconds("3600", &d), 0);
+    for (size_t i = 0; i < sizeof(bad_seconds) / sizeof(bad_seconds[0]); i++) {
+        if (probe_parse_seconds(bad_seconds[i], &d) != -1) {
+            fail_msg("'%s' taken as seconds", bad_seconds[i]);
+        }
+    }
+    assert_int_equal(probe_parse_int("1", 1, 100000, &v), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(probe_parse_int("100000", 1, 100000, &v), 0);
+    assert_int_equal(v, 100000);
+    for (size_t i = 0; i < sizeof(bad_ints) / sizeof(bad_ints[0]); i++) {
+        if (probe_parse_int(bad_ints[i], 1, 100000, &v) != -1) {
+            fail_msg("'%s' taken as 1..100000", bad_ints[i]);
+        }
+    }
+}
+
+/* Reads text as a modules file named "m.conf" on top of defaults with TrustServerCertificate. */
+static int read_modules(struct probe_modules *m, const char *text, char *err, size_t cap)
+{
+    char e[100];
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+
+    assert_non_null(f);
+    memset(m, 0, sizeof(*m));
+    probe_overrides_init(&m->defaults);
+    assert_int_equal(probe_overrides_set(&m->defaults, "trust_server_certificate", "true", e,
+                                         sizeof(e)), 0);
+    err[0] = '\0';
+    int rc = probe_modules_read(m, f, "m.conf", err, cap);
+    fclose(f);
+    return rc;
+}
+
+static void test_modules_file(void **state)
+{
+    static const char text[] = "# exporter modules\n"
+                               "; also a comment\n"
+                               "\n"
+                               "[module odbc]\n"
+                               "  driver = odbc18  \n"
+                               "handshake=certificate\r\n"
+                               "[module  strict.v2 ]\n"
+                               "encrypt = strict\n";
+    struct probe_modules m;
+    char err[300];
+
+    (void)state;
+    assert_int_equal(read_modules(&m, text, err, sizeof(err)), 0);
+    assert_int_equal(m.n, 2);
+    const struct probe_overrides *odbc = probe_modules_find(&m, "odbc");
+    assert_non_null(odbc);
+    assert_string_equal(odbc->client.driver, "odbc18");
+    assert_int_equal(odbc->client.handshake, TLS_HANDSHAKE_CERTIFICATE);
+    assert_true(odbc->client.trust_server_certificate); /* from the command line */
+    assert_int_equal(odbc->set, PROBE_SET_TSC | PROBE_SET_DRIVER | PROBE_SET_HANDSHAKE);
+    const struct probe_overrides *strict = probe_modules_find(&m, "strict.v2");
+    assert_non_null(strict);
+    assert_int_equal(strict->client.encrypt, PROBE_ENCRYPT_STRICT);
+    assert_ptr_equal(probe_modules_find(&m, NULL), &m.defaults);
+    assert_ptr_equal(probe_modules_find(&m, "default"), &m.defaults);
+    assert_null(probe_modules_find(&m, "nosuch"));
+    assert_null(probe_modules_find(&m, "ODBC"));
+}
+
+static void test_modules_file_errors(void **state)
+{
+    static const struct {
+        const char *text, *err;
+    } cases[] = {
+        { "encrypt = strict\n",
+          "m.conf:1: expected 'key = value' inside a [module NAME] section" },
+        { "[module a]\nno equals sign\n",
+          "m.conf:2: expected 'key = value' inside a [module NAME] section" },
+        { "[modul a]\n", "m.conf:1: expected '[module NAME]', not '[modul a]'" },
+        { "[module a\n", "m.conf:1: expected '[module NAME]', not '[module a'" },
+        { "\n[module default]\n",
+          "m.conf:2: bad module name 'default' (letters, digits, _ - .; not default)" },
+        { "[module a b]\n",
+          "m.conf:1: bad module name 'a b' (letters, digits, _ - .; not default)" },
+        { "[module ]\n", "m.conf:1: bad module name '' (letters, digits, _ - .; not default)" },
+        { "[module a]\n[module b]\n[module a]\n", "m.conf:3: module 'a' is defined twice" },
+        { "[module a]\nencrypt = x\n",
+          "m.conf:2: encrypt takes optional, mandatory, strict or disable, not 'x'" },
+        { "[module a]\ncolour = red\n", "m.conf:2: unknown setting 'colour'" },
+        { "[module a]\ntls_min = 1.2\n# fine so far\ntls_max = 1.1\n",
+          "m.conf:4: tls_min is above tls_max" },
+    };
+    struct probe_modules m;
+    char err[300];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(read_modules(&m, cases[i].text, err, sizeof(err)), -1);
+        assert_string_equal(err, cases[i].err);
+    }
+}
+
+static void test_modules_limits(void **state)
+{
+    char text[PROBE_MODULES_MAX * 20 + 40], err[300];
+    size_t len = 0;
+    struct probe_modules m;
+
+    (void)state;
+    for (int i = 0; i <= PROBE_MODULES_MAX; i++) {
+        len += (size_t)snprintf(text + len, sizeof(text) - len, "[module m%d]\n", i);
+    }
+    assert_int_equal(read_modules(&m, text, err, sizeof(err)), -1);
+    assert_string_equal(err, "m.conf:33: more than 32 modules");
+    assert_int_equal(probe_modules_load(&m, "/nonexistent/modules.conf", err, sizeof(err)), -1);
+    assert_string_equal(err, "cannot open --config '/nonexistent/modules.conf': No such file "
+                             "or directory");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table_shape),
+        cmocka_unit_test(test_getopt_entries),
+        cmocka_unit_test(test_settings),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_tls_range_rule),
+        cmocka_unit_test(test_command_line),
+        cmocka_unit_test(test_help_lines),
+        cmocka_unit_test(test_lists),
+        cmocka_unit_test(test_exit_codes),
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_modules_file),
+        cmocka_unit_test(test_modules_file_errors),
+        cmocka_unit_test(test_modules_limits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
