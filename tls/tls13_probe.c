@@ -13,6 +13,8 @@
 #include <mbedtls/sha256.h>
 
 #include "tls/tls_int.h"
+#include "tls/tls_suites.h"
+#include "tls/tls_version.h"
 
 enum {
     REC_CCS = 20,

@@ -14,8 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tls/tls_session.h"
-
 /* Enough for any ClientHello tls13_probe_client_hello builds (255-byte SNI and ALPN included). */
 #define TLS13_CLIENT_HELLO_MAX 1024u
 

@@ -3,7 +3,7 @@
  * Built once, read-only afterwards: every session of the profile points at it, so thousands of
  * concurrent probes share one parsed trust store and one suite list; all profiles share one
  * DRBG (tls__shared_drbg). */
-#include "tls/tls_session.h"
+#include "tls/tls_config.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,10 +11,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/ssl_ciphersuites.h>
 
 #include "tls/tls_int.h"
+#include "tls/tls_suites.h"
+#include "tls/tls_version.h"
 
 /* Everything allowed, RSA down to 512 bits: a certificate signed with MD5 or SHA-1, or an
  * RSA-1024 key, must reach the policy (which names the problem) rather than fail in mbedTLS
@@ -32,86 +35,6 @@ static const int sig_hashes[] = {
     MBEDTLS_MD_SHA512, MBEDTLS_MD_SHA384, MBEDTLS_MD_SHA256, MBEDTLS_MD_SHA224, MBEDTLS_MD_SHA1,
     MBEDTLS_MD_NONE,
 };
-
-/* Suite classes in the order real clients (Schannel, OpenSSL) prefer them: forward-secret
- * ECDHE first, then DHE, then plain RSA key exchange, then static ECDH. PSK and EC J-PAKE need
- * secrets a probe does not have: never offered. */
-static int suite_rank(const mbedtls_ssl_ciphersuite_t *cs)
-{
-    if (cs->cipher == MBEDTLS_CIPHER_NULL)
-        return -1;
-    switch (cs->key_exchange) {
-    case MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA:
-    case MBEDTLS_KEY_EXCHANGE_ECDHE_RSA:
-        return 0;
-    case MBEDTLS_KEY_EXCHANGE_DHE_RSA:
-        return 1;
-    case MBEDTLS_KEY_EXCHANGE_RSA:
-        return 2;
-    case MBEDTLS_KEY_EXCHANGE_ECDH_RSA:
-    case MBEDTLS_KEY_EXCHANGE_ECDH_ECDSA:
-        return 3;
-    default:
-        return -1;
-    }
-}
-
-/* Within a class: AES-GCM, then ChaCha20-Poly1305, then AES-CBC, then the rest (CCM,
- * Camellia), as Schannel and OpenSSL order them. */
-static int cipher_rank(const mbedtls_ssl_ciphersuite_t *cs)
-{
-    switch (cs->cipher) {
-    case MBEDTLS_CIPHER_AES_128_GCM:
-    case MBEDTLS_CIPHER_AES_256_GCM:
-        return 0;
-    case MBEDTLS_CIPHER_CHACHA20_POLY1305:
-        return 1;
-    case MBEDTLS_CIPHER_AES_128_CBC:
-    case MBEDTLS_CIPHER_AES_256_CBC:
-        return 2;
-    default:
-        return 3;
-    }
-}
-
-/* mbedTLS 2.28 defines under 200 suites; a longer list is cut here rather than overflow. */
-#define MAX_LISTED_SUITES 512
-
-/* Writes at most cap ids, returns the count (see tls_session.h). */
-size_t tls_default_suites(uint16_t *out, size_t cap)
-{
-    const int *all = mbedtls_ssl_list_ciphersuites();
-    uint8_t key[MAX_LISTED_SUITES]; /* class * 4 + cipher rank, 0xFF = never offered */
-    size_t total = 0, n = 0;
-    bool listed_3des = false;
-
-    /* mbedtls_ssl_ciphersuite_from_id is a linear search: one call per suite, not per rank
-     * (that made a default config cost ~100 us). */
-    for (; all[total] != 0 && total < MAX_LISTED_SUITES; total++) {
-        const mbedtls_ssl_ciphersuite_t *cs = mbedtls_ssl_ciphersuite_from_id(all[total]);
-
-        key[total] = suite_rank(cs) < 0 ? 0xFF : (uint8_t)(suite_rank(cs) * 4 + cipher_rank(cs));
-        listed_3des = listed_3des || all[total] == 0x000A;
-    }
-    /* A stable selection by (class, cipher): mbedTLS's own strength order survives inside. */
-    for (int rank = 0; rank <= 3 * 4 + 3; rank++) {
-        for (size_t i = 0; i < total; i++) {
-            if (key[i] != rank)
-                continue;
-            if (n < cap)
-                out[n] = (uint16_t)all[i];
-            n++;
-        }
-    }
-    /* Schannel still offers RSA 3DES, and 2008-era servers may accept nothing else; this
-     * mbedTLS build leaves 3DES out of its default list. */
-    if (!listed_3des && mbedtls_ssl_ciphersuite_from_id(0x000A) != NULL) {
-        if (n < cap)
-            out[n] = 0x000A;
-        n++;
-    }
-    return n;
-}
 
 static int default_suites(struct tls_config *cfg)
 {
@@ -156,11 +79,6 @@ static int given_suites(struct tls_config *cfg, const uint16_t *ids, char *err, 
         cfg->suites[i] = ids[i];
     }
     return 0;
-}
-
-bool tls_cipher_supported(uint16_t id)
-{
-    return id != 0 && mbedtls_ssl_ciphersuite_from_id(id) != NULL;
 }
 
 /* X25519, P-256 and P-384 first: what servers pick, and measured ~2.5x cheaper per handshake

@@ -12,6 +12,8 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509.h>
 
+#include "tls/tls_cert.h"
+#include "tls/tls_info.h"
 #include "tls/tls_int.h"
 
 static const char *const finding_names[] = {

@@ -9,9 +9,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
-#include "tls/tls_session.h"
+struct tls_cert;
+struct tls_config;
+struct tls_info;
 
 /* Contract codes (design.md) that the policy can produce. */
 #define TLS_FINDINGS(X)                  \

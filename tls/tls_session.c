@@ -13,6 +13,8 @@
 #include <mbedtls/error.h>
 
 #include "tls/tls_int.h"
+#include "tls/tls_suites.h"
+#include "tls/tls_version.h"
 
 #define TLS_IN_MAX (64u * 1024u)
 #define TLS_OUT_MAX (64u * 1024u)
@@ -235,20 +237,14 @@ const struct tls_info *tls_session_info(const struct tls_session *s)
 
 /* ---- the handshake ---- */
 
-static void stage_at_least(struct tls_info *info, enum tls_stage st)
-{
-    if (info->stage < st)
-        info->stage = st;
-}
-
 static void note_progress(struct tls_session *s)
 {
     int st = s->ssl.state;
 
     if (st > MBEDTLS_SSL_CLIENT_HELLO)
-        stage_at_least(&s->info, TLS_STAGE_CLIENT_HELLO_SENT);
+        tls__stage_at_least(&s->info, TLS_STAGE_CLIENT_HELLO_SENT);
     if (st >= MBEDTLS_SSL_SERVER_CHANGE_CIPHER_SPEC && st <= MBEDTLS_SSL_HANDSHAKE_OVER)
-        stage_at_least(&s->info, TLS_STAGE_CLIENT_FINISHED_SENT);
+        tls__stage_at_least(&s->info, TLS_STAGE_CLIENT_FINISHED_SENT);
     if (s->info.verified_path)
         s->info.verify_result =
             mbedtls_ssl_get_verify_result(&s->ssl) & ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tls/tls_int.h"
+#include "tls/tls_suites.h"
 
 enum {
     REC_CCS = 20,
@@ -36,21 +37,6 @@ void tls__sniff_free(struct tls_sniff *sn)
     free(sn->hs);
     sn->hs = NULL;
     sn->hs_len = sn->hs_cap = 0;
-}
-
-void tls__info_clear_chain(struct tls_info *info)
-{
-    for (size_t i = 0; i < info->chain_len; i++)
-        tls_cert_clear(&info->chain[i]);
-    free(info->chain);
-    info->chain = NULL;
-    info->chain_len = 0;
-}
-
-static void stage_at_least(struct tls_info *info, enum tls_stage st)
-{
-    if (info->stage < st)
-        info->stage = st;
 }
 
 /* ---- ServerHello (RFC 5246 7.4.1.3; RFC 8446 4.1.3 for supported_versions) ---- */
@@ -84,7 +70,7 @@ static void on_server_hello(struct tls_info *info, struct tds_rd m)
     if (!tds_rd_u16be(&m, &version) || !tds_rd_skip(&m, 32) || !tds_rd_u8(&m, &sid_len) ||
         !tds_rd_skip(&m, sid_len) || !tds_rd_u16be(&m, &suite) || !tds_rd_u8(&m, &compression))
         return;
-    stage_at_least(info, TLS_STAGE_SERVER_HELLO);
+    tls__stage_at_least(info, TLS_STAGE_SERVER_HELLO);
     /* Only major 3 is TLS; anything else is reported as "unknown" (-1). */
     info->server_hello_version = (version >> 8) == 3 ? (version & 0xFF) : -1;
     info->version = info->server_hello_version > 0 ? info->server_hello_version : 0;
@@ -114,7 +100,7 @@ static int on_certificate(struct tls_info *info, struct tds_rd m)
     struct tds_rd list, scan;
     size_t n = 0;
 
-    stage_at_least(info, TLS_STAGE_CERTIFICATE);
+    tls__stage_at_least(info, TLS_STAGE_CERTIFICATE);
     if (!tds_rd_u24be(&m, &list_len) || !tds_rd_sub(&m, list_len, &list))
         return 0;
     for (scan = list; tds_rd_left(&scan) > 0 && n < TLS_MAX_CHAIN; n++) {
@@ -151,10 +137,10 @@ static int on_handshake_msg(struct tls_info *info, uint8_t type, struct tds_rd b
     case HS_CERTIFICATE:
         return on_certificate(info, body);
     case HS_SERVER_KEY_EXCHANGE:
-        stage_at_least(info, TLS_STAGE_SERVER_KEY_EXCHANGE);
+        tls__stage_at_least(info, TLS_STAGE_SERVER_KEY_EXCHANGE);
         return 0;
     case HS_SERVER_HELLO_DONE:
-        stage_at_least(info, TLS_STAGE_SERVER_HELLO_DONE);
+        tls__stage_at_least(info, TLS_STAGE_SERVER_HELLO_DONE);
         return 0;
     default:
         return 0; /* HelloRequest, CertificateRequest, ... : nothing to report */

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "tls/tls_info.h"
 #include "tls/tls_int.h"
 
 static int record_depth(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)

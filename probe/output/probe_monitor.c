@@ -9,6 +9,8 @@
 #include "probe/output/probe_audit_report.h"
 #include "probe/output/probe_report.h"
 #include "tls/tls_cert.h"
+#include "tls/tls_suites.h"
+#include "tls/tls_version.h"
 
 /* ---- escaping ---------------------------------------------------------------------------- */
 

@@ -13,8 +13,11 @@
 #include <mbedtls/ssl_ciphersuites.h>
 
 #include "test_tls_server.h"
+#include "tls/tls_config.h"
+#include "tls/tls_info.h"
 #include "tls/tls_int.h"
-#include "tls/tls_session.h"
+#include "tls/tls_suites.h"
+#include "tls/tls_version.h"
 
 /* Every suite mbedTLS knows has its IANA name in our table (mbedTLS spells them with '-'). */
 static void test_cipher_table_matches_mbedtls(void **state)

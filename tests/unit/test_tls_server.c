@@ -19,6 +19,8 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
+#include "tls/tls_version.h"
+
 struct buf {
     uint8_t *p;
     size_t len;

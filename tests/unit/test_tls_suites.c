@@ -13,8 +13,10 @@
 
 #include <mbedtls/ssl_ciphersuites.h>
 
+#include "tls/tls_config.h"
 #include "tls/tls_int.h"
-#include "tls/tls_session.h"
+#include "tls/tls_suites.h"
+#include "tls/tls_version.h"
 
 static void test_default_list(void **state)
 {
