@@ -17,6 +17,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "tls/tls_int.h"
+#include "tls/tls_mbedtls_compat.h"
 
 /* ---- DER walking (shared with the policy through tls_int.h) ---- */
 
@@ -303,16 +304,18 @@ static int md_security_bits(mbedtls_md_type_t md)
 
 static void fill_signature(struct tls_cert *c, const mbedtls_x509_crt *crt)
 {
+    struct tls__crt_sig sig;
     const char *name = NULL;
 
+    tls__crt_signature(crt, &sig);
     for (size_t i = 0; i < sizeof(sig_names) / sizeof(sig_names[0]); i++)
-        if (sig_names[i].pk == crt->sig_pk && sig_names[i].md == crt->sig_md)
+        if (sig_names[i].pk == sig.pk && sig_names[i].md == sig.md)
             name = sig_names[i].name;
-    if (name == NULL && crt->sig_pk == MBEDTLS_PK_RSASSA_PSS)
+    if (name == NULL && sig.pk == MBEDTLS_PK_RSASSA_PSS)
         name = "rsassaPss";
     snprintf(c->signature_algorithm, sizeof(c->signature_algorithm), "%s",
              name != NULL ? name : "unknown");
-    c->signature_bits = md_security_bits(crt->sig_md);
+    c->signature_bits = md_security_bits(sig.md);
 }
 
 static void fill_key(struct tls_cert *c, const mbedtls_x509_crt *crt)
@@ -324,7 +327,7 @@ static void fill_key(struct tls_cert *c, const mbedtls_x509_crt *crt)
         snprintf(c->key_type, sizeof(c->key_type), "RSA");
     } else if (t == MBEDTLS_PK_ECKEY || t == MBEDTLS_PK_ECKEY_DH || t == MBEDTLS_PK_ECDSA) {
         const mbedtls_ecp_curve_info *ci =
-            mbedtls_ecp_curve_info_from_grp_id(mbedtls_pk_ec(crt->pk)->grp.id);
+            mbedtls_ecp_curve_info_from_grp_id(tls__pk_ec_group(&crt->pk));
 
         snprintf(c->key_type, sizeof(c->key_type), "EC");
         snprintf(c->key_curve, sizeof(c->key_curve), "%s", ci != NULL ? ci->name : "unknown");
@@ -359,7 +362,7 @@ static void eku_other_add(struct tls_cert *c, const mbedtls_x509_buf *oid)
 
 static void fill_eku(struct tls_cert *c, const mbedtls_x509_crt *crt)
 {
-    c->has_eku = (crt->ext_types & MBEDTLS_X509_EXT_EXTENDED_KEY_USAGE) != 0;
+    c->has_eku = tls__crt_has_ext(crt, MBEDTLS_X509_EXT_EXTENDED_KEY_USAGE);
     if (!c->has_eku)
         return;
     for (const mbedtls_x509_sequence *s = &crt->ext_key_usage; s != NULL; s = s->next) {
@@ -393,12 +396,13 @@ static void fill_key_usage(struct tls_cert *c, const mbedtls_x509_crt *crt)
         { MBEDTLS_X509_KU_ENCIPHER_ONLY, TLS_KU_ENCIPHER_ONLY },
         { MBEDTLS_X509_KU_DECIPHER_ONLY, TLS_KU_DECIPHER_ONLY },
     };
+    unsigned usage = tls__crt_key_usage(crt);
 
-    c->has_key_usage = (crt->ext_types & MBEDTLS_X509_EXT_KEY_USAGE) != 0;
+    c->has_key_usage = tls__crt_has_ext(crt, MBEDTLS_X509_EXT_KEY_USAGE);
     if (!c->has_key_usage)
         return;
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-        if (crt->key_usage & map[i].mbed)
+        if (usage & map[i].mbed)
             c->key_usage |= map[i].ours;
 }
 
@@ -406,17 +410,19 @@ static void fill_key_usage(struct tls_cert *c, const mbedtls_x509_crt *crt)
  * certificate's own key (a same-named certificate issued by another key is not a root). */
 static bool verifies_with_own_key(const mbedtls_x509_crt *crt)
 {
-    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(crt->sig_md);
+    struct tls__crt_sig sig;
+    const mbedtls_md_info_t *md;
     unsigned char hash[MBEDTLS_MD_MAX_SIZE];
 
     if (crt->subject_raw.len != crt->issuer_raw.len ||
         memcmp(crt->subject_raw.p, crt->issuer_raw.p, crt->subject_raw.len) != 0)
         return false;
+    tls__crt_signature(crt, &sig);
+    md = mbedtls_md_info_from_type(sig.md);
     if (md == NULL || mbedtls_md(md, crt->tbs.p, crt->tbs.len, hash) != 0)
         return false;
-    return mbedtls_pk_verify_ext(crt->sig_pk, crt->sig_opts, (mbedtls_pk_context *)&crt->pk,
-                                 crt->sig_md, hash, mbedtls_md_get_size(md), crt->sig.p,
-                                 crt->sig.len) == 0;
+    return mbedtls_pk_verify_ext(sig.pk, sig.opts, (mbedtls_pk_context *)&crt->pk, sig.md, hash,
+                                 mbedtls_md_get_size(md), sig.p, sig.len) == 0;
 }
 
 static int fill_from_crt(struct tls_cert *c, const mbedtls_x509_crt *crt)
@@ -431,7 +437,7 @@ static int fill_from_crt(struct tls_cert *c, const mbedtls_x509_crt *crt)
     fill_key(c, crt);
     fill_eku(c, crt);
     fill_key_usage(c, crt);
-    c->is_ca = (crt->ext_types & MBEDTLS_X509_EXT_BASIC_CONSTRAINTS) != 0 && crt->ca_istrue;
+    c->is_ca = tls__crt_has_ext(crt, MBEDTLS_X509_EXT_BASIC_CONSTRAINTS) && tls__crt_ca_istrue(crt);
     c->self_signed = verifies_with_own_key(crt);
     return fill_sans(c);
 }

@@ -13,7 +13,6 @@
 
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
-#include <mbedtls/ssl_ciphersuites.h>
 
 #include "tls/tls_int.h"
 #include "tls/tls_suites.h"
@@ -242,10 +241,11 @@ mbedtls_ctr_drbg_context *tls__shared_drbg(void)
 static bool lists_rc4(const int *suites)
 {
     for (size_t i = 0; suites[i] != 0; i++) {
-        const mbedtls_ssl_ciphersuite_t *cs = mbedtls_ssl_ciphersuite_from_id(suites[i]);
+        struct tls_suite_info si;
 
-        if (cs != NULL && cs->cipher == MBEDTLS_CIPHER_ARC4_128)
+        if (tls_suite_info((uint16_t)suites[i], &si) && si.weak_rc4) {
             return true;
+        }
     }
     return false;
 }

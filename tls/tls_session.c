@@ -13,6 +13,7 @@
 #include <mbedtls/error.h>
 
 #include "tls/tls_int.h"
+#include "tls/tls_mbedtls_compat.h"
 #include "tls/tls_suites.h"
 #include "tls/tls_version.h"
 
@@ -239,7 +240,7 @@ const struct tls_info *tls_session_info(const struct tls_session *s)
 
 static void note_progress(struct tls_session *s)
 {
-    int st = s->ssl.state;
+    int st = tls__ssl_state(&s->ssl);
 
     if (st > MBEDTLS_SSL_CLIENT_HELLO)
         tls__stage_at_least(&s->info, TLS_STAGE_CLIENT_HELLO_SENT);
@@ -257,12 +258,12 @@ static bool reached_goal(const struct tls_session *s)
 {
     switch (s->cfg->mode) {
     case TLS_HANDSHAKE_CERTIFICATE:
-        return s->ssl.state >= MBEDTLS_SSL_CLIENT_CERTIFICATE;
+        return tls__ssl_state(&s->ssl) >= MBEDTLS_SSL_CLIENT_CERTIFICATE;
     case TLS_HANDSHAKE_HELLO:
         /* mbedTLS leaves SERVER_HELLO only once it accepted the version and the suite */
-        return s->ssl.state > MBEDTLS_SSL_SERVER_HELLO;
+        return tls__ssl_state(&s->ssl) > MBEDTLS_SSL_SERVER_HELLO;
     default:
-        return s->ssl.state == MBEDTLS_SSL_HANDSHAKE_OVER;
+        return tls__ssl_state(&s->ssl) == MBEDTLS_SSL_HANDSHAKE_OVER;
     }
 }
 
@@ -271,11 +272,10 @@ static bool reached_goal(const struct tls_session *s)
 static void hello_done(struct tls_session *s)
 {
     struct tls_info *in = &s->info;
-    /* ssl->session is set only at wrapup: the suite being negotiated lives here until then */
-    int id = s->ssl.session_negotiate != NULL ? s->ssl.session_negotiate->ciphersuite : 0;
+    int id = tls__ssl_negotiating_suite(&s->ssl);
 
     in->stage = TLS_STAGE_SERVER_HELLO;
-    in->version = in->server_hello_version = s->ssl.minor_ver;
+    in->version = in->server_hello_version = tls__ssl_minor_version(&s->ssl);
     if (id > 0 && id <= 0xFFFF && in->cipher_id != (uint16_t)id) {
         const char *name = tls_cipher_name((uint16_t)id);
 
@@ -315,8 +315,7 @@ static void explain_alert(struct tls_session *s)
     if (!in->alert_received || in->alert_level != MBEDTLS_SSL_ALERT_LEVEL_FATAL) {
         /* After the server's ChangeCipherSpec the alert was encrypted: mbedTLS decrypted it. */
         in->alert_received = true;
-        in->alert_level = s->ssl.in_msg[0];
-        in->alert_description = s->ssl.in_msg[1];
+        tls__ssl_last_alert(&s->ssl, &in->alert_level, &in->alert_description);
     }
     snprintf(in->error_text, sizeof(in->error_text),
              "the server sent a fatal alert: %s (%u) after: %s",

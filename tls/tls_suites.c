@@ -15,6 +15,7 @@
 #include <mbedtls/ssl_ciphersuites.h>
 
 #include "tls/tls_int.h"
+#include "tls/tls_mbedtls_compat.h"
 #include "tls/tls_version.h"
 
 /* ---- names ---- */
@@ -240,11 +241,11 @@ bool tls_cipher_supported(uint16_t id)
 /* Suite classes in the order real clients (Schannel, OpenSSL) prefer them: forward-secret
  * ECDHE first, then DHE, then plain RSA key exchange, then static ECDH. PSK and EC J-PAKE need
  * secrets a probe does not have: never offered. */
-static int suite_rank(const mbedtls_ssl_ciphersuite_t *cs)
+static int suite_rank(const struct tls__suite_fields *f)
 {
-    if (cs->cipher == MBEDTLS_CIPHER_NULL)
+    if (f->cipher == MBEDTLS_CIPHER_NULL)
         return -1;
-    switch (cs->key_exchange) {
+    switch (f->key_exchange) {
     case MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA:
     case MBEDTLS_KEY_EXCHANGE_ECDHE_RSA:
         return 0;
@@ -262,9 +263,9 @@ static int suite_rank(const mbedtls_ssl_ciphersuite_t *cs)
 
 /* Within a class: AES-GCM, then ChaCha20-Poly1305, then AES-CBC, then the rest (CCM,
  * Camellia), as Schannel and OpenSSL order them. */
-static int cipher_rank(const mbedtls_ssl_ciphersuite_t *cs)
+static int cipher_rank(const struct tls__suite_fields *f)
 {
-    switch (cs->cipher) {
+    switch (f->cipher) {
     case MBEDTLS_CIPHER_AES_128_GCM:
     case MBEDTLS_CIPHER_AES_256_GCM:
         return 0;
@@ -292,9 +293,10 @@ size_t tls_default_suites(uint16_t *out, size_t cap)
     /* mbedtls_ssl_ciphersuite_from_id is a linear search: one call per suite, not per rank
      * (that made a default config cost ~100 us). */
     for (; all[total] != 0 && total < MAX_LISTED_SUITES; total++) {
-        const mbedtls_ssl_ciphersuite_t *cs = mbedtls_ssl_ciphersuite_from_id(all[total]);
+        struct tls__suite_fields f;
 
-        key[total] = suite_rank(cs) < 0 ? 0xFF : (uint8_t)(suite_rank(cs) * 4 + cipher_rank(cs));
+        tls__suite_fields(mbedtls_ssl_ciphersuite_from_id(all[total]), &f);
+        key[total] = suite_rank(&f) < 0 ? 0xFF : (uint8_t)(suite_rank(&f) * 4 + cipher_rank(&f));
         listed_3des = listed_3des || all[total] == 0x000A;
     }
     /* A stable selection by (class, cipher): mbedTLS's own strength order survives inside. */
@@ -393,9 +395,7 @@ static const char *mac_of(mbedtls_md_type_t md)
 
 static mbedtls_cipher_mode_t mode_of(mbedtls_cipher_type_t c)
 {
-    const mbedtls_cipher_info_t *ci = mbedtls_cipher_info_from_type(c);
-
-    return ci != NULL ? ci->mode : MBEDTLS_MODE_NONE;
+    return tls__cipher_mode(mbedtls_cipher_info_from_type(c));
 }
 
 static int clamp_version(int minor)
@@ -404,22 +404,22 @@ static int clamp_version(int minor)
     return minor < TLS_V10 ? TLS_V10 : minor;
 }
 
-static void from_mbedtls(const mbedtls_ssl_ciphersuite_t *cs, struct tls_suite_info *out)
+static void from_mbedtls(const struct tls__suite_fields *f, struct tls_suite_info *out)
 {
-    struct kx_auth ka = kx_of(cs->key_exchange);
-    mbedtls_cipher_type_t c = cs->cipher;
+    struct kx_auth ka = kx_of(f->key_exchange);
+    mbedtls_cipher_type_t c = f->cipher;
     bool aead = is_aead(mode_of(c));
 
     out->kx = ka.kx;
     out->auth = ka.auth;
-    out->cipher = cipher_of(c, (cs->flags & MBEDTLS_CIPHERSUITE_SHORT_TAG) != 0);
+    out->cipher = cipher_of(c, f->short_tag);
     /* An AEAD suite's hash drives only the PRF: there is no separate MAC to name. */
-    out->mac = aead ? "AEAD" : mac_of(cs->mac);
-    out->min_version = clamp_version(cs->min_minor_ver);
-    out->max_version = clamp_version(cs->max_minor_ver);
+    out->mac = aead ? "AEAD" : mac_of(f->mac);
+    out->min_version = clamp_version(f->min_minor);
+    out->max_version = clamp_version(f->max_minor);
     out->weak_3des = c == MBEDTLS_CIPHER_DES_EDE3_CBC || c == MBEDTLS_CIPHER_DES_CBC;
     out->weak_rc4 = c == MBEDTLS_CIPHER_ARC4_128;
-    out->cbc_sha1 = mode_of(c) == MBEDTLS_MODE_CBC && cs->mac == MBEDTLS_MD_SHA1;
+    out->cbc_sha1 = mode_of(c) == MBEDTLS_MODE_CBC && f->mac == MBEDTLS_MD_SHA1;
     out->no_forward_secrecy = !ka.forward_secret;
     out->null_cipher = c == MBEDTLS_CIPHER_NULL;
     out->mbedtls_known = true;
@@ -446,13 +446,16 @@ bool tls_suite_info(uint16_t id, struct tls_suite_info *out)
 {
     const mbedtls_ssl_ciphersuite_t *cs = id != 0 ? mbedtls_ssl_ciphersuite_from_id(id) : NULL;
     const char *name = tls_cipher_name(id);
+    struct tls__suite_fields f = { 0 };
 
     memset(out, 0, sizeof(*out));
-    if (cs != NULL)
-        from_mbedtls(cs, out);
-    else if (!from_tls13(id, out))
+    if (cs != NULL) {
+        tls__suite_fields(cs, &f);
+        from_mbedtls(&f, out);
+    } else if (!from_tls13(id, out)) {
         return false;
+    }
     /* The IANA spelling from our table; mbedTLS's own names use dashes ("TLS-RSA-WITH-..."). */
-    out->name = name != NULL ? name : cs->name;
+    out->name = name != NULL ? name : f.name;
     return true;
 }
