@@ -189,23 +189,20 @@ size_t tls13_probe_client_hello(uint8_t *out, size_t cap, const char *sni, const
 
 int tls13_probe_keys(uint8_t random[32], uint8_t x25519_pub[32])
 {
-    mbedtls_ctr_drbg_context *rng = tls__shared_drbg();
     mbedtls_ecp_group grp;
     mbedtls_ecp_point q;
     mbedtls_mpi d;
     size_t olen = 0;
     int rc;
 
-    if (rng == NULL)
-        return -1;
     mbedtls_ecp_group_init(&grp);
     mbedtls_ecp_point_init(&q);
     mbedtls_mpi_init(&d);
-    rc = mbedtls_ctr_drbg_random(rng, random, 32);
+    rc = tls__random(NULL, random, 32);
     if (rc == 0)
         rc = mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_CURVE25519);
     if (rc == 0)
-        rc = mbedtls_ecp_gen_keypair(&grp, &d, &q, mbedtls_ctr_drbg_random, rng);
+        rc = mbedtls_ecp_gen_keypair(&grp, &d, &q, tls__random, NULL);
     /* Montgomery points are written as the little-endian u-coordinate (RFC 7748 5) */
     if (rc == 0)
         rc = mbedtls_ecp_point_write_binary(&grp, &q, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen,

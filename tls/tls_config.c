@@ -1,8 +1,8 @@
 /* tls/tls_config.c: one shared mbedTLS client configuration per client profile.
  *
  * Built once, read-only afterwards: every session of the profile points at it, so thousands of
- * concurrent probes share one parsed trust store and one suite list; all profiles share one
- * DRBG (tls__shared_drbg). */
+ * concurrent probes share one parsed trust store and one suite list. A config holds no random
+ * generator: sessions draw from their thread's DRBG (tls_rng.c). */
 #include "tls/tls_config.h"
 
 #include <errno.h>
@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 
 #include "tls/tls_int.h"
@@ -200,7 +199,7 @@ static void conf_common(struct tls_config *cfg)
     mbedtls_ssl_conf_authmode(c, MBEDTLS_SSL_VERIFY_OPTIONAL);
     mbedtls_ssl_conf_cert_profile(c, &tls__permissive_profile);
     mbedtls_ssl_conf_ca_chain(c, cfg->ca_count > 0 ? &cfg->ca : NULL, NULL);
-    mbedtls_ssl_conf_rng(c, mbedtls_ctr_drbg_random, cfg->rng);
+    mbedtls_ssl_conf_rng(c, tls__random, NULL); /* the calling thread's DRBG (tls_rng.c) */
     mbedtls_ssl_conf_ciphersuites(c, cfg->suites);
     mbedtls_ssl_conf_curves(c, cfg->curves);
     mbedtls_ssl_conf_sig_hashes(c, sig_hashes);
@@ -209,31 +208,6 @@ static void conf_common(struct tls_config *cfg)
     mbedtls_ssl_conf_cbc_record_splitting(c, MBEDTLS_SSL_CBC_RECORD_SPLITTING_DISABLED);
     mbedtls_ssl_conf_renegotiation(c, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
     mbedtls_ssl_conf_session_tickets(c, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
-}
-
-/* Every config and the TLS 1.3 probe draw from this one DRBG. A per-config entropy source cost
- * ~130 us (mbedtls_entropy_init alone: 100 configs took 13-22 ms, nearly all of it there), and
- * the cipher audit builds one config per (version, suite subset). Not locked: the probe creates
- * configs and runs sessions on one thread (its event loop). Never freed: it holds no heap
- * memory. */
-mbedtls_ctr_drbg_context *tls__shared_drbg(void)
-{
-    static const unsigned char pers[] = "tdsprobe";
-    static mbedtls_entropy_context entropy;
-    static mbedtls_ctr_drbg_context drbg;
-    static bool seeded;
-
-    if (!seeded) {
-        mbedtls_entropy_init(&entropy);
-        mbedtls_ctr_drbg_init(&drbg);
-        if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, pers,
-                                  sizeof(pers) - 1) != 0) {
-            mbedtls_ctr_drbg_free(&drbg);
-            return NULL; /* tried again next time */
-        }
-        seeded = true;
-    }
-    return &drbg;
 }
 
 /* RC4 suites are known to mbedTLS but withheld from a ClientHello unless enabled; an explicit
@@ -264,9 +238,9 @@ static int config_build(struct tls_config *cfg, const struct tls_config_opts *o,
         return -1;
     }
     fill_curves(cfg);
-    cfg->rng = tls__shared_drbg();
-    if (cfg->rng == NULL)
+    if (tls__thread_drbg() == NULL) { /* seeds this thread's DRBG, once */
         rc = MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
+    }
     if (rc == 0)
         rc = mbedtls_ssl_config_defaults(&cfg->conf, MBEDTLS_SSL_IS_CLIENT,
                                          MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);

@@ -110,8 +110,6 @@ bool tls__san_walk(const uint8_t *der, size_t der_len, tls__san_fn fn, void *ctx
 /* The shared, read-only configuration (one per client profile). */
 struct tls_config {
     mbedtls_ssl_config conf;
-    mbedtls_ctr_drbg_context *rng; /* tls__shared_drbg(): not owned (was a per-config entropy
-                                      source and DRBG; see tls_config.c for why) */
     mbedtls_x509_crt ca;
     size_t ca_count;
     size_t ca_failed;              /* certificates in the CA source mbedTLS could not parse */
@@ -125,9 +123,17 @@ struct tls_config {
     int max_version;
 };
 
-/* The process-wide DRBG, seeded on first use; NULL if seeding failed. Single-threaded use only
- * (see tls_config.c). */
-mbedtls_ctr_drbg_context *tls__shared_drbg(void);
+/* ---- randomness (tls_rng.c) ---- */
+
+/* An mbedTLS f_rng: fills out from the calling thread's CTR_DRBG (p_rng is unused; pass NULL).
+ * Safe from any number of threads at once without a lock: no two threads share a DRBG. */
+int tls__random(void *p_rng, unsigned char *out, size_t len);
+/* The calling thread's DRBG, seeded on the thread's first use; NULL if seeding failed (tried
+ * again on the next call). */
+mbedtls_ctr_drbg_context *tls__thread_drbg(void);
+/* How many DRBGs have been seeded in this process (one per thread that drew random bytes): lets
+ * tests check that a config seeds none of its own. */
+size_t tls__drbg_seed_count(void);
 
 /* The X.509 profile of every session: allows what old servers still use, so weak
  * certificates are captured and judged by the policy instead of being refused. */
