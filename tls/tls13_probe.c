@@ -13,25 +13,10 @@
 #include <mbedtls/sha256.h>
 
 #include "tls/tls_int.h"
-#include "tls/tls_suites.h"
 #include "tls/tls_version.h"
 
-enum {
-    REC_CCS = 20,
-    REC_ALERT = 21,
-    REC_HANDSHAKE = 22,
-    REC_APPDATA = 23,
-    HS_CLIENT_HELLO = 1,
-    HS_SERVER_HELLO = 2,
-    EXT_SERVER_NAME = 0,
-    EXT_SUPPORTED_GROUPS = 10,
-    EXT_SIGNATURE_ALGORITHMS = 13,
-    EXT_ALPN = 16,
-    EXT_SUPPORTED_VERSIONS = 43,
-    EXT_PSK_MODES = 45,
-    EXT_KEY_SHARE = 51,
-    GROUP_X25519 = 0x001D,
-};
+/* RFC 8446 4.2.7: the x25519 NamedGroup. */
+#define GROUP_X25519 0x001D
 
 /* A ServerHello is a few hundred bytes (TLS 1.2 with every extension stays under 1 KiB); a
  * longer one is refused rather than buffered. */
@@ -82,46 +67,27 @@ static void ext_u16_list(struct tds_wr *w, uint16_t type, const uint16_t *v, siz
     block_close(w, ext, 2);
 }
 
-/* RFC 6066 3: server_name with one host_name entry. */
-static void ext_server_name(struct tds_wr *w, const char *sni)
+/* An extension whose body is a list (2-byte length) of exactly one entry: the entry's fixed
+ * head, then an opaque value behind a len_bytes length. Three extensions of the ClientHello
+ * have this shape: server_name (RFC 6066 3: name_type host_name, HostName<1..2^16-1>), ALPN
+ * (RFC 7301 3.1: ProtocolName<1..2^8-1>) and key_share (RFC 8446 4.2.8: one KeyShareEntry,
+ * group then key_exchange<1..2^16-1>). */
+static void ext_one_entry(struct tds_wr *w, uint16_t type, uint16_t head, size_t head_bytes,
+                          const void *val, size_t val_len, size_t len_bytes)
 {
-    size_t ext, list, len = strlen(sni);
+    size_t ext, list, value;
 
-    tds_wr_u16be(w, EXT_SERVER_NAME);
+    tds_wr_u16be(w, type);
     ext = block_open(w, 2);
     list = block_open(w, 2);
-    tds_wr_u8(w, 0); /* host_name */
-    tds_wr_u16be(w, (uint16_t)len);
-    tds_wr_bytes(w, sni, len);
-    block_close(w, list, 2);
-    block_close(w, ext, 2);
-}
-
-/* RFC 7301 3.1: a ProtocolNameList with one name. */
-static void ext_alpn(struct tds_wr *w, const char *alpn)
-{
-    size_t ext, list, len = strlen(alpn);
-
-    tds_wr_u16be(w, EXT_ALPN);
-    ext = block_open(w, 2);
-    list = block_open(w, 2);
-    tds_wr_u8(w, (uint8_t)len);
-    tds_wr_bytes(w, alpn, len);
-    block_close(w, list, 2);
-    block_close(w, ext, 2);
-}
-
-/* RFC 8446 4.2.8: one KeyShareEntry, X25519. */
-static void ext_key_share(struct tds_wr *w, const uint8_t pub[32])
-{
-    size_t ext, list;
-
-    tds_wr_u16be(w, EXT_KEY_SHARE);
-    ext = block_open(w, 2);
-    list = block_open(w, 2);
-    tds_wr_u16be(w, GROUP_X25519);
-    tds_wr_u16be(w, 32);
-    tds_wr_bytes(w, pub, 32);
+    if (head_bytes == 1) {
+        tds_wr_u8(w, (uint8_t)head);
+    } else if (head_bytes == 2) {
+        tds_wr_u16be(w, head);
+    }
+    value = block_open(w, len_bytes);
+    tds_wr_bytes(w, val, val_len);
+    block_close(w, value, len_bytes);
     block_close(w, list, 2);
     block_close(w, ext, 2);
 }
@@ -139,18 +105,18 @@ static void extensions(struct tds_wr *w, const char *sni, const char *alpn,
     size_t iplen, all = block_open(w, 2);
 
     if (sni != NULL && sni[0] != '\0' && !tls__ip_parse(sni, ip, &iplen))
-        ext_server_name(w, sni);
-    ext_u16_list(w, EXT_SUPPORTED_GROUPS, groups, sizeof(groups) / sizeof(groups[0]), 2);
-    ext_u16_list(w, EXT_SIGNATURE_ALGORITHMS, sigalgs, sizeof(sigalgs) / sizeof(sigalgs[0]), 2);
+        ext_one_entry(w, TLS_EXT_SERVER_NAME, 0 /* host_name */, 1, sni, strlen(sni), 2);
+    ext_u16_list(w, TLS_EXT_SUPPORTED_GROUPS, groups, sizeof(groups) / sizeof(groups[0]), 2);
+    ext_u16_list(w, TLS_EXT_SIGNATURE_ALGORITHMS, sigalgs, sizeof(sigalgs) / sizeof(sigalgs[0]), 2);
     /* only 0x0304: a ServerHello selecting it is an unambiguous yes */
-    ext_u16_list(w, EXT_SUPPORTED_VERSIONS, tls13_only, 1, 1);
-    ext_key_share(w, pub);
-    tds_wr_u16be(w, EXT_PSK_MODES); /* psk_dhe_ke: what every client sends */
+    ext_u16_list(w, TLS_EXT_SUPPORTED_VERSIONS, tls13_only, 1, 1);
+    ext_one_entry(w, TLS_EXT_KEY_SHARE, GROUP_X25519, 2, pub, 32, 2);
+    tds_wr_u16be(w, TLS_EXT_PSK_MODES); /* psk_dhe_ke: what every client sends */
     tds_wr_u16be(w, 2);
     tds_wr_u8(w, 1);
     tds_wr_u8(w, 1);
     if (alpn != NULL && alpn[0] != '\0')
-        ext_alpn(w, alpn);
+        ext_one_entry(w, TLS_EXT_ALPN, 0, 0, alpn, strlen(alpn), 1);
     block_close(w, all, 2);
 }
 
@@ -166,10 +132,10 @@ size_t tls13_probe_client_hello(uint8_t *out, size_t cap, const char *sni, const
         return 0;
     if (mbedtls_sha256_ret(random, 32, session_id, 0) != 0)
         return 0;
-    tds_wr_u8(&w, REC_HANDSHAKE);
+    tds_wr_u8(&w, TLS_REC_HANDSHAKE);
     tds_wr_u16be(&w, 0x0301); /* RFC 8446 5.1: the first ClientHello record says TLS 1.0 */
     record = block_open(&w, 2);
-    tds_wr_u8(&w, HS_CLIENT_HELLO);
+    tds_wr_u8(&w, TLS_HS_CLIENT_HELLO);
     hs = block_open(&w, 3);
     tds_wr_u16be(&w, 0x0303); /* legacy_version: TLS 1.2; the real offer is supported_versions */
     tds_wr_bytes(&w, random, 32);
@@ -264,13 +230,13 @@ static bool read_ext(struct hello_exts *x, uint16_t type, struct tds_rd e, bool 
     const uint8_t *name;
 
     switch (type) {
-    case EXT_SUPPORTED_VERSIONS: /* RFC 8446 4.2.1: the selected version alone */
+    case TLS_EXT_SUPPORTED_VERSIONS: /* RFC 8446 4.2.1: the selected version alone */
         x->has_version = true;
         return tds_rd_u16be(&e, &x->version) && tds_rd_left(&e) == 0;
-    case EXT_KEY_SHARE: /* ServerHello: KeyShareEntry; HRR: the selected group alone */
+    case TLS_EXT_KEY_SHARE: /* ServerHello: KeyShareEntry; HRR: the selected group alone */
         x->has_group = tds_rd_u16be(&e, &x->group);
         return x->has_group && (!hrr || tds_rd_left(&e) == 0);
-    case EXT_ALPN: /* RFC 7301 3.1: exactly one name */
+    case TLS_EXT_ALPN: /* RFC 7301 3.1: exactly one name */
         if (!tds_rd_u16be(&e, &list) || !tds_rd_u8(&e, &len) || len == 0 ||
             !tds_rd_bytes(&e, len, &name) || tds_rd_left(&e) != 0)
             return false;
@@ -304,17 +270,6 @@ static bool read_exts(struct tds_rd *m, struct hello_exts *x, bool hrr)
             return false;
     }
     return true;
-}
-
-static void set_cipher(struct tls13_probe_result *r, uint16_t suite)
-{
-    const char *name = tls_cipher_name(suite);
-
-    r->cipher_id = suite;
-    if (name != NULL)
-        snprintf(r->cipher, sizeof(r->cipher), "%s", name);
-    else
-        snprintf(r->cipher, sizeof(r->cipher), "0x%04X", suite);
 }
 
 static int accepted(struct tls13_probe_result *r, const struct hello_exts *x)
@@ -375,7 +330,8 @@ static int on_server_hello(struct tds_rd m, struct tls13_probe_result *r)
     r->hello_retry = memcmp(random, hrr_random, 32) == 0;
     if (!read_exts(&m, &x, r->hello_retry))
         return fail(r, "the ServerHello's extensions are malformed");
-    set_cipher(r, suite);
+    r->cipher_id = suite;
+    tls__cipher_label(suite, r->cipher, sizeof(r->cipher));
     if (x.has_version && x.version == 0x0304)
         return accepted(r, &x);
     if (r->hello_retry)
@@ -433,7 +389,7 @@ static int on_handshake(const uint8_t *hs, size_t len, struct tls13_probe_result
 
     if (!tds_rd_u8(&h, &type) || !tds_rd_u24be(&h, &body_len))
         return TLS13_NEED_MORE;
-    if (type != HS_SERVER_HELLO) {
+    if (type != TLS_HS_SERVER_HELLO) {
         snprintf(r->detail, sizeof(r->detail),
                  "the server's first handshake message is type %u, not a ServerHello", type);
         return TLS13_ERROR;
@@ -449,7 +405,7 @@ static int on_handshake(const uint8_t *hs, size_t len, struct tls13_probe_result
  * with something else (a TDS packet, an HTTP error) is an ERROR at once, not a wait. */
 static int check_header(const uint8_t *h, size_t have, struct tls13_probe_result *r)
 {
-    if (have >= 1 && (h[0] < REC_CCS || h[0] > REC_APPDATA)) {
+    if (have >= 1 && (h[0] < TLS_REC_CCS || h[0] > TLS_REC_APPDATA)) {
         if (h[0] == 0x04 || h[0] == 0x12)
             snprintf(r->detail, sizeof(r->detail), "the reply is not TLS but a TDS packet "
                      "(type 0x%02X): the server expects PRELOGIN first, not TDS 8.0 strict",
@@ -481,12 +437,12 @@ static int on_record(struct tds_rd *in, uint8_t *hs, size_t *hs_len, bool *more,
     avail = have - 5 < len ? have - 5 : len;
     body = h + 5;
     switch (h[0]) {
-    case REC_ALERT:
+    case TLS_REC_ALERT:
         if (len < 2 && avail == len)
             return fail(r, "an alert record shorter than an alert");
         rc = avail < 2 ? TLS13_NEED_MORE : on_alert(body, r);
         break;
-    case REC_HANDSHAKE: {
+    case TLS_REC_HANDSHAKE: {
         /* Bytes past the buffer are never needed: a ServerHello that does not fit is refused
          * by on_handshake from its length field, and what follows a ServerHello is unread. */
         size_t take = avail < TLS13_MAX_HELLO - *hs_len ? avail : TLS13_MAX_HELLO - *hs_len;

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/error.h>
 #include <mbedtls/md.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
@@ -463,10 +462,7 @@ int tls_cert_from_der(struct tls_cert *c, const uint8_t *der, size_t len)
     if (rc == 0) {
         rc = fill_from_crt(c, &crt);
     } else {
-        char why[100];
-
-        mbedtls_strerror(rc, why, sizeof(why));
-        snprintf(c->parse_error, sizeof(c->parse_error), "%s (-0x%04X)", why, (unsigned)-rc);
+        tls__error_coded(c->parse_error, sizeof(c->parse_error), rc);
         rc = rc == MBEDTLS_ERR_X509_ALLOC_FAILED ? -1 : 0;
     }
     mbedtls_x509_crt_free(&crt);

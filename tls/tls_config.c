@@ -250,10 +250,7 @@ static int config_build(struct tls_config *cfg, const struct tls_config_opts *o,
         rc = mbedtls_ssl_conf_alpn_protocols(&cfg->conf, cfg->alpn_list);
     }
     if (rc != 0) {
-        char why[100];
-
-        mbedtls_strerror(rc, why, sizeof(why));
-        snprintf(err, errlen, "cannot set up mbedTLS: %s", why);
+        tls__error_because(err, errlen, "cannot set up mbedTLS", rc);
         return -1;
     }
     conf_common(cfg);

@@ -1,8 +1,12 @@
-/* tls/tls_info.c: names for what a handshake showed (stages, alerts), and the helpers every
- * filler of a struct tls_info shares (the sniffer, the session, the chain verifier). */
+/* tls/tls_info.c: names for what a handshake showed (stages, alerts), the helpers every filler
+ * of a struct tls_info shares (the sniffer, the session, the chain verifier), and the one way
+ * tls/ words an mbedTLS error code. */
 #include "tls/tls_info.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+
+#include <mbedtls/error.h>
 
 #include "tls/tls_int.h"
 
@@ -90,4 +94,20 @@ void tls__info_note_depth(struct tls_info *info, int depth, uint32_t flags)
     if ((size_t)depth + 1 > info->verified_len) {
         info->verified_len = (size_t)depth + 1;
     }
+}
+
+void tls__error_because(char *out, size_t outlen, const char *what, int rc)
+{
+    char why[100];
+
+    mbedtls_strerror(rc, why, sizeof(why));
+    snprintf(out, outlen, "%s: %s", what, why);
+}
+
+void tls__error_coded(char *out, size_t outlen, int rc)
+{
+    char why[100];
+
+    mbedtls_strerror(rc, why, sizeof(why));
+    snprintf(out, outlen, "%s (-0x%04X)", why, (unsigned)-rc);
 }

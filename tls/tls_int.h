@@ -90,6 +90,11 @@ void tls__info_clear_chain(struct tls_info *info);
 /* Records the verify flags mbedTLS reported for one depth of the path it built. */
 void tls__info_note_depth(struct tls_info *info, int depth, uint32_t flags);
 
+/* "<what>: <mbedtls_strerror(rc)>", e.g. "cannot start a TLS session: SSL - ...". */
+void tls__error_because(char *out, size_t outlen, const char *what, int rc);
+/* "<mbedtls_strerror(rc)> (-0x7780)": the text with its code, for reports. */
+void tls__error_coded(char *out, size_t outlen, int rc);
+
 /* The suite's IANA name, or "0x%04X" when the catalogue does not know it. */
 void tls__cipher_label(uint16_t id, char *out, size_t outlen);
 

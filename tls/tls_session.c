@@ -10,11 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/error.h>
-
 #include "tls/tls_int.h"
 #include "tls/tls_mbedtls_compat.h"
-#include "tls/tls_suites.h"
 #include "tls/tls_version.h"
 
 #define TLS_IN_MAX (64u * 1024u)
@@ -51,6 +48,32 @@ static void queue_free(struct queue *q)
     memset(q, 0, sizeof(*q));
 }
 
+int tls__buf_append(uint8_t **buf, size_t *len, size_t *cap, const uint8_t *p, size_t n,
+                    size_t max)
+{
+    if (n > max - *len) {
+        return -1;
+    }
+    if (n > *cap - *len) {
+        size_t grown = *cap ? *cap : 4096;
+        uint8_t *nb;
+
+        while (grown - *len < n) {
+            grown *= 2;
+        }
+        grown = grown < max ? grown : max;
+        nb = realloc(*buf, grown);
+        if (nb == NULL) {
+            return -1;
+        }
+        *buf = nb;
+        *cap = grown;
+    }
+    memcpy(*buf + *len, p, n);
+    *len += n;
+    return 0;
+}
+
 static int queue_push(struct queue *q, const uint8_t *p, size_t n, size_t max)
 {
     size_t used = queue_used(q);
@@ -62,22 +85,7 @@ static int queue_push(struct queue *q, const uint8_t *p, size_t n, size_t max)
         q->off = 0;
         q->len = used;
     }
-    if (n > q->cap - q->len) {
-        size_t cap = q->cap ? q->cap : 4096;
-        uint8_t *nb;
-
-        while (cap - q->len < n)
-            cap *= 2;
-        cap = cap < max ? cap : max;
-        nb = realloc(q->buf, cap);
-        if (nb == NULL)
-            return -1;
-        q->buf = nb;
-        q->cap = cap;
-    }
-    memcpy(q->buf + q->len, p, n);
-    q->len += n;
-    return 0;
+    return tls__buf_append(&q->buf, &q->len, &q->cap, p, n, max);
 }
 
 /* ---- mbedTLS callbacks ---- */
@@ -113,11 +121,7 @@ static int on_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
     (void)crt;
     if (depth == 0)
         *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
-    if (depth >= 0 && depth < TLS_MAX_CHAIN) {
-        s->info.verify_flags[depth] = *flags;
-        if ((size_t)depth + 1 > s->info.verified_len)
-            s->info.verified_len = (size_t)depth + 1;
-    }
+    tls__info_note_depth(&s->info, depth, *flags);
     s->info.verified_path = true;
     return 0;
 }
@@ -140,10 +144,7 @@ static int session_setup(struct tls_session *s, const char *sni, char *err, size
     if (rc == 0 && sni_allowed(sni))
         rc = mbedtls_ssl_set_hostname(&s->ssl, sni);
     if (rc != 0) {
-        char why[100];
-
-        mbedtls_strerror(rc, why, sizeof(why));
-        snprintf(err, errlen, "cannot start a TLS session: %s", why);
+        tls__error_because(err, errlen, "cannot start a TLS session", rc);
         return -1;
     }
     mbedtls_ssl_set_bio(&s->ssl, s, bio_send, bio_recv, NULL);
@@ -277,13 +278,8 @@ static void hello_done(struct tls_session *s)
     in->stage = TLS_STAGE_SERVER_HELLO;
     in->version = in->server_hello_version = tls__ssl_minor_version(&s->ssl);
     if (id > 0 && id <= 0xFFFF && in->cipher_id != (uint16_t)id) {
-        const char *name = tls_cipher_name((uint16_t)id);
-
         in->cipher_id = (uint16_t)id;
-        if (name != NULL)
-            snprintf(in->cipher, sizeof(in->cipher), "%s", name);
-        else
-            snprintf(in->cipher, sizeof(in->cipher), "0x%04X", (unsigned)id);
+        tls__cipher_label(in->cipher_id, in->cipher, sizeof(in->cipher));
     }
 }
 
@@ -335,7 +331,7 @@ static void explain_version(struct tls_info *in, const struct tls_config *cfg)
 static enum tls_step handshake_failed(struct tls_session *s, int ret)
 {
     struct tls_info *in = &s->info;
-    char why[100];
+    char why[128]; /* the error text (at most 99) and its code */
 
     in->error = ret;
     switch (ret) {
@@ -362,9 +358,9 @@ static enum tls_step handshake_failed(struct tls_session *s, int ret)
         break;
     default:
         in->local_reject = ret != MBEDTLS_ERR_SSL_ALLOC_FAILED;
-        mbedtls_strerror(ret, why, sizeof(why));
-        snprintf(in->error_text, sizeof(in->error_text), "%s (-0x%04X) after: %s", why,
-                 (unsigned)-ret, tls_stage_name(in->stage));
+        tls__error_coded(why, sizeof(why), ret);
+        snprintf(in->error_text, sizeof(in->error_text), "%s after: %s", why,
+                 tls_stage_name(in->stage));
         break;
     }
     return finish(s, TLS_STEP_FAILED);

@@ -11,21 +11,6 @@
 #include <string.h>
 
 #include "tls/tls_int.h"
-#include "tls/tls_suites.h"
-
-enum {
-    REC_CCS = 20,
-    REC_ALERT = 21,
-    REC_HANDSHAKE = 22,
-    REC_APPDATA = 23,
-};
-
-enum {
-    HS_SERVER_HELLO = 2,
-    HS_CERTIFICATE = 11,
-    HS_SERVER_KEY_EXCHANGE = 12,
-    HS_SERVER_HELLO_DONE = 14,
-};
 
 void tls__sniff_init(struct tls_sniff *sn)
 {
@@ -43,7 +28,7 @@ void tls__sniff_free(struct tls_sniff *sn)
 
 static void server_hello_ext(struct tls_info *info, uint16_t type, struct tds_rd ext)
 {
-    if (type == 16) { /* ALPN: ProtocolNameList with exactly one name */
+    if (type == TLS_EXT_ALPN) { /* ProtocolNameList with exactly one name (RFC 7301 3.1) */
         uint16_t list_len;
         uint8_t name_len;
         const uint8_t *name;
@@ -53,7 +38,7 @@ static void server_hello_ext(struct tls_info *info, uint16_t type, struct tds_rd
             memcpy(info->alpn, name, name_len);
             info->alpn[name_len] = '\0';
         }
-    } else if (type == 43) { /* supported_versions: the version a TLS 1.3 server selected */
+    } else if (type == TLS_EXT_SUPPORTED_VERSIONS) { /* the version a TLS 1.3 server chose */
         uint16_t v;
 
         if (tds_rd_u16be(&ext, &v) && (v >> 8) == 3)
@@ -75,10 +60,7 @@ static void on_server_hello(struct tls_info *info, struct tds_rd m)
     info->server_hello_version = (version >> 8) == 3 ? (version & 0xFF) : -1;
     info->version = info->server_hello_version > 0 ? info->server_hello_version : 0;
     info->cipher_id = suite;
-    if (tls_cipher_name(suite) != NULL)
-        snprintf(info->cipher, sizeof(info->cipher), "%s", tls_cipher_name(suite));
-    else
-        snprintf(info->cipher, sizeof(info->cipher), "0x%04X", suite);
+    tls__cipher_label(suite, info->cipher, sizeof(info->cipher));
     if (!tds_rd_u16be(&m, &ext_len) || !tds_rd_sub(&m, ext_len, &exts))
         return; /* extensions are optional (old servers send none) */
     while (tds_rd_left(&exts) >= 4) {
@@ -131,15 +113,15 @@ static int on_certificate(struct tls_info *info, struct tds_rd m)
 static int on_handshake_msg(struct tls_info *info, uint8_t type, struct tds_rd body)
 {
     switch (type) {
-    case HS_SERVER_HELLO:
+    case TLS_HS_SERVER_HELLO:
         on_server_hello(info, body);
         return 0;
-    case HS_CERTIFICATE:
+    case TLS_HS_CERTIFICATE:
         return on_certificate(info, body);
-    case HS_SERVER_KEY_EXCHANGE:
+    case TLS_HS_SERVER_KEY_EXCHANGE:
         tls__stage_at_least(info, TLS_STAGE_SERVER_KEY_EXCHANGE);
         return 0;
-    case HS_SERVER_HELLO_DONE:
+    case TLS_HS_SERVER_HELLO_DONE:
         tls__stage_at_least(info, TLS_STAGE_SERVER_HELLO_DONE);
         return 0;
     default:
@@ -148,25 +130,6 @@ static int on_handshake_msg(struct tls_info *info, uint8_t type, struct tds_rd b
 }
 
 /* ---- handshake reassembly ---- */
-
-static int hs_append(struct tls_sniff *sn, const uint8_t *p, size_t n)
-{
-    if (n > sn->hs_cap - sn->hs_len) {
-        size_t cap = sn->hs_cap ? sn->hs_cap : 4096;
-        uint8_t *nb;
-
-        while (cap - sn->hs_len < n)
-            cap *= 2;
-        nb = realloc(sn->hs, cap);
-        if (nb == NULL)
-            return -1;
-        sn->hs = nb;
-        sn->hs_cap = cap;
-    }
-    memcpy(sn->hs + sn->hs_len, p, n);
-    sn->hs_len += n;
-    return 0;
-}
 
 /* Handles every complete message in the buffer; keeps a partial tail. */
 static int hs_drain(struct tls_sniff *sn, struct tls_info *info)
@@ -196,7 +159,7 @@ static int hs_drain(struct tls_sniff *sn, struct tls_info *info)
             break;
         r = at;
         rc = on_handshake_msg(info, type, body);
-        if (sn->hello_only && type == HS_SERVER_HELLO) {
+        if (sn->hello_only && type == TLS_HS_SERVER_HELLO) {
             sn->stopped = true; /* hello mode: the chain is neither needed nor parsed */
             break;
         }
@@ -220,7 +183,7 @@ static int on_handshake_bytes(struct tls_sniff *sn, struct tls_info *info, const
     }
     if (n == 0)
         return 0;
-    if (hs_append(sn, p, n) != 0)
+    if (tls__buf_append(&sn->hs, &sn->hs_len, &sn->hs_cap, p, n, SIZE_MAX) != 0)
         return -1;
     return hs_drain(sn, info);
 }
@@ -250,9 +213,9 @@ static int on_record_bytes(struct tls_sniff *sn, struct tls_info *info, const ui
                            size_t n)
 {
     switch (sn->rec_type) {
-    case REC_HANDSHAKE:
+    case TLS_REC_HANDSHAKE:
         return on_handshake_bytes(sn, info, p, n);
-    case REC_ALERT:
+    case TLS_REC_ALERT:
         on_alert_bytes(sn, info, p, n);
         return 0;
     default:
@@ -268,14 +231,14 @@ static void on_header(struct tls_sniff *sn)
     uint16_t len;
 
     if (!tds_rd_u8(&r, &type) || !tds_rd_u8(&r, &major) || !tds_rd_u8(&r, &minor) ||
-        !tds_rd_u16be(&r, &len) || type < REC_CCS || type > REC_APPDATA || major != 3 ||
+        !tds_rd_u16be(&r, &len) || type < TLS_REC_CCS || type > TLS_REC_APPDATA || major != 3 ||
         len > TLS_MAX_RECORD) {
         sn->not_tls = sn->stopped = true; /* mbedTLS will say what it thinks of it */
         return;
     }
     sn->rec_type = type;
     sn->rec_left = len;
-    if (type == REC_CCS || type == REC_APPDATA)
+    if (type == TLS_REC_CCS || type == TLS_REC_APPDATA)
         sn->stopped = true; /* from here on the server's records are encrypted */
 }
 

@@ -218,7 +218,6 @@ const char *tls_cipher_name(uint16_t id)
     return NULL;
 }
 
-
 void tls__cipher_label(uint16_t id, char *out, size_t outlen)
 {
     const char *name = tls_cipher_name(id);
@@ -234,7 +233,6 @@ bool tls_cipher_supported(uint16_t id)
 {
     return id != 0 && mbedtls_ssl_ciphersuite_from_id(id) != NULL;
 }
-
 
 /* ---- the default offer ---- */
 
@@ -318,7 +316,6 @@ size_t tls_default_suites(uint16_t *out, size_t cap)
     }
     return n;
 }
-
 
 /* ---- what a suite is made of ---- */
 

@@ -11,11 +11,7 @@ static int record_depth(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *f
     struct tls_info *info = ctx;
 
     (void)crt;
-    if (depth >= 0 && depth < TLS_MAX_CHAIN) {
-        info->verify_flags[depth] = *flags;
-        if ((size_t)depth + 1 > info->verified_len)
-            info->verified_len = (size_t)depth + 1;
-    }
+    tls__info_note_depth(info, depth, *flags);
     return 0;
 }
 
