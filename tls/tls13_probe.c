@@ -37,8 +37,9 @@ static size_t block_open(struct tds_wr *w, size_t len_bytes)
 {
     size_t at = w->len;
 
-    for (size_t i = 0; i < len_bytes; i++)
+    for (size_t i = 0; i < len_bytes; i++) {
         tds_wr_u8(w, 0);
+    }
     return at;
 }
 
@@ -46,11 +47,13 @@ static void block_close(struct tds_wr *w, size_t at, size_t len_bytes)
 {
     size_t n;
 
-    if (w->overflow)
+    if (w->overflow) {
         return;
+    }
     n = w->len - at - len_bytes;
-    for (size_t i = 0; i < len_bytes; i++)
+    for (size_t i = 0; i < len_bytes; i++) {
         w->buf[at + i] = (uint8_t)(n >> (8 * (len_bytes - 1 - i)));
+    }
 }
 
 static void ext_u16_list(struct tds_wr *w, uint16_t type, const uint16_t *v, size_t n,
@@ -61,8 +64,9 @@ static void ext_u16_list(struct tds_wr *w, uint16_t type, const uint16_t *v, siz
     tds_wr_u16be(w, type);
     ext = block_open(w, 2);
     list = block_open(w, len_bytes);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         tds_wr_u16be(w, v[i]);
+    }
     block_close(w, list, len_bytes);
     block_close(w, ext, 2);
 }
@@ -104,8 +108,9 @@ static void extensions(struct tds_wr *w, const char *sni, const char *alpn,
     uint8_t ip[16];
     size_t iplen, all = block_open(w, 2);
 
-    if (sni != NULL && sni[0] != '\0' && !tls__ip_parse(sni, ip, &iplen))
+    if (sni != NULL && sni[0] != '\0' && !tls__ip_parse(sni, ip, &iplen)) {
         ext_one_entry(w, TLS_EXT_SERVER_NAME, 0 /* host_name */, 1, sni, strlen(sni), 2);
+    }
     ext_u16_list(w, TLS_EXT_SUPPORTED_GROUPS, groups, sizeof(groups) / sizeof(groups[0]), 2);
     ext_u16_list(w, TLS_EXT_SIGNATURE_ALGORITHMS, sigalgs, sizeof(sigalgs) / sizeof(sigalgs[0]), 2);
     /* only 0x0304: a ServerHello selecting it is an unambiguous yes */
@@ -115,8 +120,9 @@ static void extensions(struct tds_wr *w, const char *sni, const char *alpn,
     tds_wr_u16be(w, 2);
     tds_wr_u8(w, 1);
     tds_wr_u8(w, 1);
-    if (alpn != NULL && alpn[0] != '\0')
+    if (alpn != NULL && alpn[0] != '\0') {
         ext_one_entry(w, TLS_EXT_ALPN, 0, 0, alpn, strlen(alpn), 1);
+    }
     block_close(w, all, 2);
 }
 
@@ -128,10 +134,12 @@ size_t tls13_probe_client_hello(uint8_t *out, size_t cap, const char *sni, const
     uint8_t session_id[32];
     size_t record, hs, list;
 
-    if ((sni != NULL && strlen(sni) > 255) || (alpn != NULL && strlen(alpn) > 255))
+    if ((sni != NULL && strlen(sni) > 255) || (alpn != NULL && strlen(alpn) > 255)) {
         return 0;
-    if (mbedtls_sha256_ret(random, 32, session_id, 0) != 0)
+    }
+    if (mbedtls_sha256_ret(random, 32, session_id, 0) != 0) {
         return 0;
+    }
     tds_wr_u8(&w, TLS_REC_HANDSHAKE);
     tds_wr_u16be(&w, 0x0301); /* RFC 8446 5.1: the first ClientHello record says TLS 1.0 */
     record = block_open(&w, 2);
@@ -142,8 +150,9 @@ size_t tls13_probe_client_hello(uint8_t *out, size_t cap, const char *sni, const
     tds_wr_u8(&w, sizeof(session_id));
     tds_wr_bytes(&w, session_id, sizeof(session_id));
     list = block_open(&w, 2);
-    for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+    for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
         tds_wr_u16be(&w, suites[i]);
+    }
     block_close(&w, list, 2);
     tds_wr_u8(&w, 1); /* compression methods: null only */
     tds_wr_u8(&w, 0);
@@ -165,14 +174,17 @@ int tls13_probe_keys(uint8_t random[32], uint8_t x25519_pub[32])
     mbedtls_ecp_point_init(&q);
     mbedtls_mpi_init(&d);
     rc = tls__random(NULL, random, 32);
-    if (rc == 0)
+    if (rc == 0) {
         rc = mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_CURVE25519);
-    if (rc == 0)
+    }
+    if (rc == 0) {
         rc = mbedtls_ecp_gen_keypair(&grp, &d, &q, tls__random, NULL);
+    }
     /* Montgomery points are written as the little-endian u-coordinate (RFC 7748 5) */
-    if (rc == 0)
+    if (rc == 0) {
         rc = mbedtls_ecp_point_write_binary(&grp, &q, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen,
                                             x25519_pub, 32);
+    }
     mbedtls_mpi_free(&d);
     mbedtls_ecp_point_free(&q);
     mbedtls_ecp_group_free(&grp);
@@ -207,10 +219,11 @@ static const char *group_name(uint16_t g)
 static void set_group(struct tls13_probe_result *r, uint16_t g)
 {
     r->group = g;
-    if (group_name(g) != NULL)
+    if (group_name(g) != NULL) {
         snprintf(r->group_name, sizeof(r->group_name), "%s", group_name(g));
-    else
+    } else {
         snprintf(r->group_name, sizeof(r->group_name), "0x%04X", g);
+    }
 }
 
 /* What the ServerHello's extensions say; validity is judged afterwards. */
@@ -238,8 +251,9 @@ static bool read_ext(struct hello_exts *x, uint16_t type, struct tds_rd e, bool 
         return x->has_group && (!hrr || tds_rd_left(&e) == 0);
     case TLS_EXT_ALPN: /* RFC 7301 3.1: exactly one name */
         if (!tds_rd_u16be(&e, &list) || !tds_rd_u8(&e, &len) || len == 0 ||
-            !tds_rd_bytes(&e, len, &name) || tds_rd_left(&e) != 0)
+            !tds_rd_bytes(&e, len, &name) || tds_rd_left(&e) != 0) {
             return false;
+        }
         if (len < sizeof(x->alpn)) {
             memcpy(x->alpn, name, len);
             x->alpn[len] = '\0';
@@ -257,17 +271,20 @@ static bool read_exts(struct tds_rd *m, struct hello_exts *x, bool hrr)
     struct tds_rd all;
 
     memset(x, 0, sizeof(*x));
-    if (tds_rd_left(m) == 0)
+    if (tds_rd_left(m) == 0) {
         return true; /* RFC 5246 7.4.1.3: a TLS <= 1.2 ServerHello may end before them */
-    if (!tds_rd_u16be(m, &all_len) || !tds_rd_sub(m, all_len, &all) || tds_rd_left(m) != 0)
+    }
+    if (!tds_rd_u16be(m, &all_len) || !tds_rd_sub(m, all_len, &all) || tds_rd_left(m) != 0) {
         return false;
+    }
     while (tds_rd_left(&all) > 0) {
         uint16_t type, len;
         struct tds_rd e;
 
         if (!tds_rd_u16be(&all, &type) || !tds_rd_u16be(&all, &len) ||
-            !tds_rd_sub(&all, len, &e) || !read_ext(x, type, e, hrr))
+            !tds_rd_sub(&all, len, &e) || !read_ext(x, type, e, hrr)) {
             return false;
+        }
     }
     return true;
 }
@@ -276,22 +293,25 @@ static int accepted(struct tls13_probe_result *r, const struct hello_exts *x)
 {
     r->accepted = true;
     r->version = TLS_V13;
-    if (x->has_group)
+    if (x->has_group) {
         set_group(r, x->group);
+    }
     /* RFC 8446 4.2.7: ALPN goes to EncryptedExtensions; the probe never decrypts that */
     r->alpn_visible = false;
-    if (r->hello_retry)
+    if (r->hello_retry) {
         snprintf(r->detail, sizeof(r->detail),
                  "the server accepts TLS 1.3 (HelloRetryRequest: it wants a %s key share "
                  "instead of x25519), suite %s", r->group_name[0] ? r->group_name : "different",
                  r->cipher);
-    else
+    } else {
         snprintf(r->detail, sizeof(r->detail), "the server accepts TLS 1.3 with %s and %s",
                  r->cipher, r->group_name[0] ? r->group_name : "an unnamed group");
-    if (r->cipher_id < 0x1301 || r->cipher_id > 0x1303)
+    }
+    if (r->cipher_id < 0x1301 || r->cipher_id > 0x1303) {
         snprintf(r->detail, sizeof(r->detail),
                  "the server selected TLS 1.3 but with suite %s, which was not offered",
                  r->cipher);
+    }
     return TLS13_DONE;
 }
 
@@ -302,14 +322,15 @@ static int older_version(struct tls13_probe_result *r, const struct hello_exts *
         r->alpn_visible = true;
         snprintf(r->alpn, sizeof(r->alpn), "%s", x->alpn);
     }
-    if (x->has_version)
+    if (x->has_version) {
         snprintf(r->detail, sizeof(r->detail),
                  "the server selected %s in supported_versions, which offered only TLS 1.3",
                  tls_version_name(minor));
-    else
+    } else {
         snprintf(r->detail, sizeof(r->detail),
                  "the server answered with %s: it does not do TLS 1.3 (or has it disabled)",
                  tls_version_name(minor));
+    }
     return TLS13_DONE;
 }
 
@@ -323,23 +344,29 @@ static int on_server_hello(struct tds_rd m, struct tls13_probe_result *r)
 
     if (!tds_rd_u16be(&m, &legacy) || !tds_rd_bytes(&m, 32, &random) ||
         !tds_rd_u8(&m, &sid_len) || sid_len > 32 || !tds_rd_skip(&m, sid_len) ||
-        !tds_rd_u16be(&m, &suite) || !tds_rd_u8(&m, &compression))
+        !tds_rd_u16be(&m, &suite) || !tds_rd_u8(&m, &compression)) {
         return fail(r, "the ServerHello is malformed (cut short)");
-    if ((legacy >> 8) != 3)
+    }
+    if ((legacy >> 8) != 3) {
         return fail(r, "the ServerHello names a version that is not TLS");
+    }
     r->hello_retry = memcmp(random, hrr_random, 32) == 0;
-    if (!read_exts(&m, &x, r->hello_retry))
+    if (!read_exts(&m, &x, r->hello_retry)) {
         return fail(r, "the ServerHello's extensions are malformed");
+    }
     r->cipher_id = suite;
     tls__cipher_label(suite, r->cipher, sizeof(r->cipher));
-    if (x.has_version && x.version == 0x0304)
+    if (x.has_version && x.version == 0x0304) {
         return accepted(r, &x);
-    if (r->hello_retry)
+    }
+    if (r->hello_retry) {
         return fail(r, "a HelloRetryRequest without TLS 1.3 in supported_versions");
-    if (x.has_version)
+    }
+    if (x.has_version) {
         return (x.version >> 8) == 3 ? older_version(r, &x, x.version & 0xFF)
                                      : fail(r, "supported_versions selects a version that is "
                                                "not TLS");
+    }
     return older_version(r, &x, legacy & 0xFF);
 }
 
@@ -369,8 +396,9 @@ static void explain_alert(struct tls13_probe_result *r)
 static int on_alert(const uint8_t a[2], struct tls13_probe_result *r)
 {
     /* A warning other than close_notify (unrecognized_name, say) may precede a ServerHello. */
-    if (a[0] == 1 && a[1] != 0)
+    if (a[0] == 1 && a[1] != 0) {
         return TLS13_NEED_MORE;
+    }
     r->alert_received = true;
     r->alert_level = a[0];
     r->alert_description = a[1];
@@ -387,17 +415,20 @@ static int on_handshake(const uint8_t *hs, size_t len, struct tls13_probe_result
     uint8_t type;
     uint32_t body_len;
 
-    if (!tds_rd_u8(&h, &type) || !tds_rd_u24be(&h, &body_len))
+    if (!tds_rd_u8(&h, &type) || !tds_rd_u24be(&h, &body_len)) {
         return TLS13_NEED_MORE;
+    }
     if (type != TLS_HS_SERVER_HELLO) {
         snprintf(r->detail, sizeof(r->detail),
                  "the server's first handshake message is type %u, not a ServerHello", type);
         return TLS13_ERROR;
     }
-    if (body_len > TLS13_MAX_HELLO - 4)
+    if (body_len > TLS13_MAX_HELLO - 4) {
         return fail(r, "the ServerHello claims to be longer than 4 KiB");
-    if (!tds_rd_sub(&h, body_len, &body))
+    }
+    if (!tds_rd_sub(&h, body_len, &body)) {
         return TLS13_NEED_MORE;
+    }
     return on_server_hello(body, r);
 }
 
@@ -406,19 +437,22 @@ static int on_handshake(const uint8_t *hs, size_t len, struct tls13_probe_result
 static int check_header(const uint8_t *h, size_t have, struct tls13_probe_result *r)
 {
     if (have >= 1 && (h[0] < TLS_REC_CCS || h[0] > TLS_REC_APPDATA)) {
-        if (h[0] == 0x04 || h[0] == 0x12)
+        if (h[0] == 0x04 || h[0] == 0x12) {
             snprintf(r->detail, sizeof(r->detail), "the reply is not TLS but a TDS packet "
                      "(type 0x%02X): the server expects PRELOGIN first, not TDS 8.0 strict",
                      h[0]);
-        else
+        } else {
             snprintf(r->detail, sizeof(r->detail),
                      "the reply is not TLS: first byte 0x%02X", h[0]);
+        }
         return TLS13_ERROR;
     }
-    if (have >= 2 && h[1] != 3)
+    if (have >= 2 && h[1] != 3) {
         return fail(r, "the reply is not TLS: the record version is not 3.x");
-    if (have >= 5 && ((size_t)h[3] << 8 | h[4]) > TLS_MAX_RECORD)
+    }
+    if (have >= 5 && ((size_t)h[3] << 8 | h[4]) > TLS_MAX_RECORD) {
         return fail(r, "the reply is not TLS: a record longer than 18 KiB");
+    }
     return TLS13_NEED_MORE;
 }
 
@@ -431,15 +465,17 @@ static int on_record(struct tds_rd *in, uint8_t *hs, size_t *hs_len, bool *more,
     int rc = check_header(h, have, r);
 
     *more = false;
-    if (rc != TLS13_NEED_MORE || have < 5)
+    if (rc != TLS13_NEED_MORE || have < 5) {
         return rc;
+    }
     len = (size_t)h[3] << 8 | h[4];
     avail = have - 5 < len ? have - 5 : len;
     body = h + 5;
     switch (h[0]) {
     case TLS_REC_ALERT:
-        if (len < 2 && avail == len)
+        if (len < 2 && avail == len) {
             return fail(r, "an alert record shorter than an alert");
+        }
         rc = avail < 2 ? TLS13_NEED_MORE : on_alert(body, r);
         break;
     case TLS_REC_HANDSHAKE: {
@@ -470,8 +506,9 @@ int tls13_probe_parse(const uint8_t *p, size_t n, struct tls13_probe_result *r)
     int rc = TLS13_NEED_MORE;
 
     memset(r, 0, sizeof(*r));
-    while (more && rc == TLS13_NEED_MORE)
+    while (more && rc == TLS13_NEED_MORE) {
         rc = on_record(&in, hs, &hs_len, &more, r);
+    }
     if (rc == TLS13_NEED_MORE) { /* a partial reply must not read as an answer */
         memset(r, 0, sizeof(*r));
     } else if (rc == TLS13_ERROR) { /* nor fields set before the fault was found */

@@ -45,8 +45,9 @@ static int default_suites(struct tls_config *cfg)
         return -1;
     }
     n = tls_default_suites(ids, n);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         cfg->suites[i] = ids[i];
+    }
     free(ids);
     return 0;
 }
@@ -55,8 +56,9 @@ static int given_suites(struct tls_config *cfg, const uint16_t *ids, char *err, 
 {
     size_t n = 0;
 
-    while (ids[n] != 0)
+    while (ids[n] != 0) {
         n++;
+    }
     if (n == 0) {
         snprintf(err, errlen, "the cipher suite list is empty");
         return -1;
@@ -89,17 +91,21 @@ static void fill_curves(struct tls_config *cfg)
     const size_t cap = sizeof(cfg->curves) / sizeof(cfg->curves[0]) - 1;
     size_t n = 0;
 
-    for (size_t i = 0; i < sizeof(first) / sizeof(first[0]); i++)
-        if (mbedtls_ecp_curve_info_from_grp_id(first[i]) != NULL)
+    for (size_t i = 0; i < sizeof(first) / sizeof(first[0]); i++) {
+        if (mbedtls_ecp_curve_info_from_grp_id(first[i]) != NULL) {
             cfg->curves[n++] = first[i];
+        }
+    }
     for (const mbedtls_ecp_group_id *g = mbedtls_ecp_grp_id_list();
          *g != MBEDTLS_ECP_DP_NONE && n < cap; g++) {
         bool seen = false;
 
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             seen = seen || cfg->curves[i] == *g;
-        if (!seen)
+        }
+        if (!seen) {
             cfg->curves[n++] = *g;
+        }
     }
     cfg->curves[n] = MBEDTLS_ECP_DP_NONE;
 }
@@ -108,8 +114,9 @@ static size_t count_certs(const mbedtls_x509_crt *crt)
 {
     size_t n = 0;
 
-    for (; crt != NULL && crt->raw.len > 0; crt = crt->next)
+    for (; crt != NULL && crt->raw.len > 0; crt = crt->next) {
         n++;
+    }
     return n;
 }
 
@@ -148,11 +155,12 @@ static int load_ca_dir(struct tls_config *cfg, const char *path, char *err, size
 
     cfg->ca_count = count_certs(&cfg->ca);
     if (cfg->ca_count == 0) {
-        if (rc == MBEDTLS_ERR_X509_FILE_IO_ERROR)
+        if (rc == MBEDTLS_ERR_X509_FILE_IO_ERROR) {
             snprintf(err, errlen, "cannot read CA directory %s", path);
-        else
+        } else {
             snprintf(err, errlen, "CA directory %s holds no certificate that can be read",
                      path);
+        }
         return -1;
     }
     cfg->ca_failed = rc > 0 ? (size_t)rc : 0;
@@ -167,8 +175,9 @@ static int load_ca(struct tls_config *cfg, const char *path, char *err, size_t e
         snprintf(err, errlen, "cannot read CA file %s: %s", path, strerror(errno));
         return -1;
     }
-    if (S_ISDIR(st.st_mode))
+    if (S_ISDIR(st.st_mode)) {
         return load_ca_dir(cfg, path, err, errlen);
+    }
     return load_ca_file(cfg, path, &st, err, errlen);
 }
 
@@ -203,7 +212,8 @@ static void conf_common(struct tls_config *cfg)
     mbedtls_ssl_conf_ciphersuites(c, cfg->suites);
     mbedtls_ssl_conf_curves(c, cfg->curves);
     mbedtls_ssl_conf_sig_hashes(c, sig_hashes);
-    /* One TDS packet per record (tds-protocol.md 9.8): no 1/n-1 split. No renegotiation, no
+    /* No 1/n-1 record splitting (mbedTLS's TLS 1.0 CBC countermeasure): one write is one
+     * record, so each TDS packet the probe sends carries one whole record. No renegotiation, no
      * tickets: the probe stops after one handshake. */
     mbedtls_ssl_conf_cbc_record_splitting(c, MBEDTLS_SSL_CBC_RECORD_SPLITTING_DISABLED);
     mbedtls_ssl_conf_renegotiation(c, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
@@ -229,21 +239,24 @@ static int config_build(struct tls_config *cfg, const struct tls_config_opts *o,
 {
     int rc = 0;
 
-    if (o->ca_file != NULL && load_ca(cfg, o->ca_file, err, errlen) != 0)
+    if (o->ca_file != NULL && load_ca(cfg, o->ca_file, err, errlen) != 0) {
         return -1;
+    }
     if (o->ciphersuites != NULL ? given_suites(cfg, o->ciphersuites, err, errlen) != 0
                                 : default_suites(cfg) != 0) {
-        if (err[0] == '\0')
+        if (err[0] == '\0') {
             snprintf(err, errlen, "out of memory");
+        }
         return -1;
     }
     fill_curves(cfg);
     if (tls__thread_drbg() == NULL) { /* seeds this thread's DRBG, once */
         rc = MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
     }
-    if (rc == 0)
+    if (rc == 0) {
         rc = mbedtls_ssl_config_defaults(&cfg->conf, MBEDTLS_SSL_IS_CLIENT,
                                          MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+    }
     if (rc == 0 && o->alpn != NULL) {
         snprintf(cfg->alpn, sizeof(cfg->alpn), "%s", o->alpn);
         cfg->alpn_list[0] = cfg->alpn;
@@ -254,8 +267,9 @@ static int config_build(struct tls_config *cfg, const struct tls_config_opts *o,
         return -1;
     }
     conf_common(cfg);
-    if (lists_rc4(cfg->suites))
+    if (lists_rc4(cfg->suites)) {
         mbedtls_ssl_conf_arc4_support(&cfg->conf, MBEDTLS_SSL_ARC4_ENABLED);
+    }
     return 0;
 }
 
@@ -265,10 +279,12 @@ int tls_config_new(struct tls_config **out, const struct tls_config_opts *o, cha
     struct tls_config *cfg;
 
     *out = NULL;
-    if (errlen > 0)
+    if (errlen > 0) {
         err[0] = '\0';
-    if (check_opts(o, err, errlen) != 0)
+    }
+    if (check_opts(o, err, errlen) != 0) {
         return -1;
+    }
     cfg = calloc(1, sizeof(*cfg));
     if (cfg == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -290,8 +306,9 @@ int tls_config_new(struct tls_config **out, const struct tls_config_opts *o, cha
 
 void tls_config_free(struct tls_config *cfg)
 {
-    if (cfg == NULL)
+    if (cfg == NULL) {
         return;
+    }
     mbedtls_ssl_config_free(&cfg->conf);
     mbedtls_x509_crt_free(&cfg->ca);
     free(cfg->suites);

@@ -25,8 +25,9 @@ _Static_assert(sizeof(stage_names) / sizeof(stage_names[0]) == TLS_STAGE_DONE + 
 
 const char *tls_stage_name(enum tls_stage st)
 {
-    if ((unsigned)st > TLS_STAGE_DONE)
+    if ((unsigned)st > TLS_STAGE_DONE) {
         return "unknown";
+    }
     return stage_names[st];
 }
 

@@ -15,16 +15,18 @@ static bool parse_ipv4(const char *s, size_t n, uint8_t out[4])
         size_t digits = 0;
 
         if (part > 0) {
-            if (i >= n || s[i] != '.')
+            if (i >= n || s[i] != '.') {
                 return false;
+            }
             i++;
         }
         while (i < n && s[i] >= '0' && s[i] <= '9' && digits < 3) {
             v = v * 10 + (unsigned)(s[i++] - '0');
             digits++;
         }
-        if (digits == 0 || v > 255)
+        if (digits == 0 || v > 255) {
             return false;
+        }
         out[part] = (uint8_t)v;
     }
     return i == n;
@@ -32,12 +34,15 @@ static bool parse_ipv4(const char *s, size_t n, uint8_t out[4])
 
 static int hexval(char c)
 {
-    if (c >= '0' && c <= '9')
+    if (c >= '0' && c <= '9') {
         return c - '0';
-    if (c >= 'a' && c <= 'f')
+    }
+    if (c >= 'a' && c <= 'f') {
         return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
+    }
+    if (c >= 'A' && c <= 'F') {
         return c - 'A' + 10;
+    }
     return -1;
 }
 
@@ -47,8 +52,9 @@ static size_t parse_group(const char *s, size_t n, unsigned *v)
     size_t i = 0;
 
     *v = 0;
-    while (i < n && i < 4 && hexval(s[i]) >= 0)
+    while (i < n && i < 4 && hexval(s[i]) >= 0) {
         *v = *v << 4 | (unsigned)hexval(s[i++]);
+    }
     return i;
 }
 
@@ -68,32 +74,38 @@ static bool parse_ipv6(const char *s, size_t n, uint8_t out[16])
         size_t used = parse_group(s + i, n - i, &v);
 
         if (i + used < n && s[i + used] == '.' && ng <= 6) { /* IPv4 tail */
-            if (!parse_ipv4(s + i, n - i, w + ng * 2))
+            if (!parse_ipv4(s + i, n - i, w + ng * 2)) {
                 return false;
+            }
             ng += 2;
             i = n;
             break;
         }
-        if (used == 0)
+        if (used == 0) {
             return false;
+        }
         w[ng * 2] = (uint8_t)(v >> 8);
         w[ng * 2 + 1] = (uint8_t)v;
         ng++;
         i += used;
-        if (i == n)
+        if (i == n) {
             break;
-        if (s[i] != ':' || i + 1 >= n)
+        }
+        if (s[i] != ':' || i + 1 >= n) {
             return false;
+        }
         i++;
         if (s[i] == ':') {
-            if (gap >= 0)
+            if (gap >= 0) {
                 return false;
+            }
             gap = (int)ng;
             i++;
         }
     }
-    if (i != n || (gap < 0 && ng != 8) || (gap >= 0 && ng > 7))
+    if (i != n || (gap < 0 && ng != 8) || (gap >= 0 && ng > 7)) {
         return false;
+    }
     memset(out, 0, 16);
     if (gap < 0) {
         memcpy(out, w, 16);
@@ -111,18 +123,21 @@ bool tls__ip_parse(const char *text, uint8_t out[16], size_t *len)
     size_t n;
     const char *pct;
 
-    if (text == NULL)
+    if (text == NULL) {
         return false;
+    }
     n = strlen(text);
     if (n >= 2 && text[0] == '[' && text[n - 1] == ']') {
         text++;
         n -= 2;
     }
     pct = memchr(text, '%', n); /* zone id ("fe80::1%eth0") names a local interface */
-    if (pct != NULL)
+    if (pct != NULL) {
         n = (size_t)(pct - text);
-    if (n == 0 || n > 45)
+    }
+    if (n == 0 || n > 45) {
         return false;
+    }
     if (parse_ipv4(text, n, out)) {
         *len = 4;
         return true;
@@ -141,13 +156,15 @@ static void format_ipv6(const uint8_t *ip, char *out, size_t outlen)
     int best = -1, best_len = 0;
     size_t o = 0;
 
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 8; i++) {
         g[i] = (unsigned)ip[2 * i] << 8 | ip[2 * i + 1];
+    }
     for (int i = 0; i < 8;) {
         int j = i;
 
-        while (j < 8 && g[j] == 0)
+        while (j < 8 && g[j] == 0) {
             j++;
+        }
         if (j - i > best_len && j - i >= 2) {
             best = i;
             best_len = j - i;
@@ -165,20 +182,23 @@ static void format_ipv6(const uint8_t *ip, char *out, size_t outlen)
             w = snprintf(out + o, outlen - o, "%s%x",
                          (i > 0 && i != best + best_len) ? ":" : "", g[i]);
         }
-        if (w < 0)
+        if (w < 0) {
             return;
+        }
         o += (size_t)w;
     }
 }
 
 void tls__ip_format(const uint8_t *ip, size_t len, char *out, size_t outlen)
 {
-    if (outlen == 0)
+    if (outlen == 0) {
         return;
-    if (len == 4)
+    }
+    if (len == 4) {
         snprintf(out, outlen, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
-    else if (len == 16)
+    } else if (len == 16) {
         format_ipv6(ip, out, outlen);
-    else
+    } else {
         snprintf(out, outlen, "invalid");
+    }
 }

@@ -78,8 +78,9 @@ static int queue_push(struct queue *q, const uint8_t *p, size_t n, size_t max)
 {
     size_t used = queue_used(q);
 
-    if (n > max - used)
+    if (n > max - used) {
         return -1;
+    }
     if (q->off > 0) {
         memmove(q->buf, q->buf + q->off, used);
         q->off = 0;
@@ -94,8 +95,9 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
     struct tls_session *s = ctx;
 
-    if (len > INT32_MAX || queue_push(&s->out, buf, len, TLS_OUT_MAX) != 0)
+    if (len > INT32_MAX || queue_push(&s->out, buf, len, TLS_OUT_MAX) != 0) {
         return MBEDTLS_ERR_SSL_WANT_WRITE;
+    }
     return (int)len;
 }
 
@@ -104,8 +106,9 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     struct tls_session *s = ctx;
     size_t n = queue_used(&s->in);
 
-    if (n == 0)
+    if (n == 0) {
         return s->closed ? 0 : MBEDTLS_ERR_SSL_WANT_READ; /* 0 is EOF to mbedTLS */
+    }
     n = n < len ? n : len;
     memcpy(buf, s->in.buf + s->in.off, n);
     s->in.off += n;
@@ -119,8 +122,9 @@ static int on_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
     struct tls_session *s = ctx;
 
     (void)crt;
-    if (depth == 0)
+    if (depth == 0) {
         *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    }
     tls__info_note_depth(&s->info, depth, *flags);
     s->info.verified_path = true;
     return 0;
@@ -141,8 +145,9 @@ static int session_setup(struct tls_session *s, const char *sni, char *err, size
 {
     int rc = mbedtls_ssl_setup(&s->ssl, &s->cfg->conf);
 
-    if (rc == 0 && sni_allowed(sni))
+    if (rc == 0 && sni_allowed(sni)) {
         rc = mbedtls_ssl_set_hostname(&s->ssl, sni);
+    }
     if (rc != 0) {
         tls__error_because(err, errlen, "cannot start a TLS session", rc);
         return -1;
@@ -177,8 +182,9 @@ int tls_session_new(struct tls_session **out, const struct tls_config *cfg, cons
 
 void tls_session_free(struct tls_session *s)
 {
-    if (s == NULL)
+    if (s == NULL) {
         return;
+    }
     mbedtls_ssl_free(&s->ssl);
     tls__sniff_free(&s->sniff);
     tls__info_clear_chain(&s->info);
@@ -198,15 +204,19 @@ static bool app_data_ready(const struct tls_session *s)
 
 int tls_session_feed(struct tls_session *s, const uint8_t *p, size_t n)
 {
-    if (n > 0 && app_data_ready(s)) /* records for tls_session_read; the sniffer is done */
+    if (n > 0 && app_data_ready(s)) { /* records for tls_session_read; the sniffer is done */
         return queue_push(&s->in, p, n, TLS_IN_MAX);
-    if (n == 0 || s->finished)
+    }
+    if (n == 0 || s->finished) {
         return 0; /* the result is final: later bytes change nothing and are not kept */
-    if (queue_push(&s->in, p, n, TLS_IN_MAX) != 0)
+    }
+    if (queue_push(&s->in, p, n, TLS_IN_MAX) != 0) {
         return -1;
+    }
     /* Only an allocation failure stops the sniffer; mbedTLS still gets the bytes. */
-    if (tls__sniff_feed(&s->sniff, &s->info, p, n) != 0)
+    if (tls__sniff_feed(&s->sniff, &s->info, p, n) != 0) {
         tls__sniff_free(&s->sniff);
+    }
     return 0;
 }
 
@@ -228,8 +238,9 @@ void tls_session_out_ack(struct tls_session *s, size_t n)
     size_t used = queue_used(&s->out);
 
     s->out.off += n < used ? n : used;
-    if (queue_used(&s->out) == 0)
+    if (queue_used(&s->out) == 0) {
         queue_free(&s->out); /* between flights a session holds no output memory */
+    }
 }
 
 const struct tls_info *tls_session_info(const struct tls_session *s)
@@ -243,13 +254,16 @@ static void note_progress(struct tls_session *s)
 {
     int st = tls__ssl_state(&s->ssl);
 
-    if (st > MBEDTLS_SSL_CLIENT_HELLO)
+    if (st > MBEDTLS_SSL_CLIENT_HELLO) {
         tls__stage_at_least(&s->info, TLS_STAGE_CLIENT_HELLO_SENT);
-    if (st >= MBEDTLS_SSL_SERVER_CHANGE_CIPHER_SPEC && st <= MBEDTLS_SSL_HANDSHAKE_OVER)
+    }
+    if (st >= MBEDTLS_SSL_SERVER_CHANGE_CIPHER_SPEC && st <= MBEDTLS_SSL_HANDSHAKE_OVER) {
         tls__stage_at_least(&s->info, TLS_STAGE_CLIENT_FINISHED_SENT);
-    if (s->info.verified_path)
+    }
+    if (s->info.verified_path) {
         s->info.verify_result =
             mbedtls_ssl_get_verify_result(&s->ssl) & ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    }
 }
 
 /* Certificate mode stops once ServerHelloDone is parsed: chain verified, ServerKeyExchange
@@ -287,10 +301,12 @@ static enum tls_step finish(struct tls_session *s, enum tls_step r)
 {
     s->finished = true;
     s->result = r;
-    if (r == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_FULL)
+    if (r == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_FULL) {
         s->info.stage = TLS_STAGE_DONE;
-    if (r == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_HELLO)
+    }
+    if (r == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_HELLO) {
         hello_done(s);
+    }
     tls__sniff_free(&s->sniff);
     /* A session that will carry no application data can never continue: give back mbedTLS's
      * record buffers and handshake state now (~40 KB) and keep only the report. A completed full
@@ -368,19 +384,23 @@ static enum tls_step handshake_failed(struct tls_session *s, int ret)
 
 enum tls_step tls_session_step(struct tls_session *s)
 {
-    if (s->finished)
+    if (s->finished) {
         return s->result;
+    }
     for (;;) {
         int ret;
 
-        if (reached_goal(s))
+        if (reached_goal(s)) {
             return finish(s, TLS_STEP_DONE);
+        }
         ret = mbedtls_ssl_handshake_step(&s->ssl);
         note_progress(s);
-        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
             return TLS_STEP_WANT_INPUT;
-        if (ret != 0)
+        }
+        if (ret != 0) {
             return handshake_failed(s, ret);
+        }
     }
 }
 
@@ -389,10 +409,11 @@ enum tls_step tls_session_step(struct tls_session *s)
 static int app_not_ready(struct tls_session *s)
 {
     /* A failed session already says why in error_text: keep that diagnosis. */
-    if (!(s->finished && s->result == TLS_STEP_FAILED))
+    if (!(s->finished && s->result == TLS_STEP_FAILED)) {
         snprintf(s->info.error_text, sizeof(s->info.error_text),
                  "application data needs a completed full handshake (stage: %s)",
                  tls_stage_name(s->info.stage));
+    }
     return -1;
 }
 
@@ -403,8 +424,9 @@ static bool output_fits(const struct tls_session *s, size_t n)
     int expansion = mbedtls_ssl_get_record_expansion(&s->ssl);
     size_t room = TLS_OUT_MAX - queue_used(&s->out);
 
-    if (payload <= 0 || expansion < 0 || n > room)
+    if (payload <= 0 || expansion < 0 || n > room) {
         return false;
+    }
     return (n / (size_t)payload + 1) * (size_t)expansion <= room - n;
 }
 
@@ -412,8 +434,9 @@ int tls_session_write(struct tls_session *s, const uint8_t *p, size_t n)
 {
     size_t off = 0;
 
-    if (!app_data_ready(s))
+    if (!app_data_ready(s)) {
         return app_not_ready(s);
+    }
     /* Refuse up front rather than let bio_send fail halfway: mbedTLS would then hold a
      * half-written record that only a retry with the same arguments could finish. */
     if (!output_fits(s, n)) {
@@ -439,17 +462,20 @@ int tls_session_read(struct tls_session *s, uint8_t *buf, size_t cap, size_t *go
     int ret;
 
     *got = 0;
-    if (!app_data_ready(s))
+    if (!app_data_ready(s)) {
         return app_not_ready(s);
-    if (cap == 0)
+    }
+    if (cap == 0) {
         return 0;
+    }
     ret = mbedtls_ssl_read(&s->ssl, buf, cap);
     if (ret > 0) {
         *got = (size_t)ret;
         return 0;
     }
-    if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+    if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
         return 0;
+    }
     /* 0 is mbedTLS's "transport closed without close_notify" */
     handshake_failed(s, ret == 0 ? MBEDTLS_ERR_SSL_CONN_EOF : ret);
     return -1;

@@ -41,8 +41,9 @@ static void server_hello_ext(struct tls_info *info, uint16_t type, struct tds_rd
     } else if (type == TLS_EXT_SUPPORTED_VERSIONS) { /* the version a TLS 1.3 server chose */
         uint16_t v;
 
-        if (tds_rd_u16be(&ext, &v) && (v >> 8) == 3)
+        if (tds_rd_u16be(&ext, &v) && (v >> 8) == 3) {
             info->version = info->server_hello_version = v & 0xFF;
+        }
     }
 }
 
@@ -53,23 +54,26 @@ static void on_server_hello(struct tls_info *info, struct tds_rd m)
     struct tds_rd exts;
 
     if (!tds_rd_u16be(&m, &version) || !tds_rd_skip(&m, 32) || !tds_rd_u8(&m, &sid_len) ||
-        !tds_rd_skip(&m, sid_len) || !tds_rd_u16be(&m, &suite) || !tds_rd_u8(&m, &compression))
+        !tds_rd_skip(&m, sid_len) || !tds_rd_u16be(&m, &suite) || !tds_rd_u8(&m, &compression)) {
         return;
+    }
     tls__stage_at_least(info, TLS_STAGE_SERVER_HELLO);
     /* Only major 3 is TLS; anything else is reported as "unknown" (-1). */
     info->server_hello_version = (version >> 8) == 3 ? (version & 0xFF) : -1;
     info->version = info->server_hello_version > 0 ? info->server_hello_version : 0;
     info->cipher_id = suite;
     tls__cipher_label(suite, info->cipher, sizeof(info->cipher));
-    if (!tds_rd_u16be(&m, &ext_len) || !tds_rd_sub(&m, ext_len, &exts))
+    if (!tds_rd_u16be(&m, &ext_len) || !tds_rd_sub(&m, ext_len, &exts)) {
         return; /* extensions are optional (old servers send none) */
+    }
     while (tds_rd_left(&exts) >= 4) {
         uint16_t type, len;
         struct tds_rd ext;
 
         if (!tds_rd_u16be(&exts, &type) || !tds_rd_u16be(&exts, &len) ||
-            !tds_rd_sub(&exts, len, &ext))
+            !tds_rd_sub(&exts, len, &ext)) {
             return;
+        }
         server_hello_ext(info, type, ext);
     }
 }
@@ -83,28 +87,34 @@ static int on_certificate(struct tls_info *info, struct tds_rd m)
     size_t n = 0;
 
     tls__stage_at_least(info, TLS_STAGE_CERTIFICATE);
-    if (!tds_rd_u24be(&m, &list_len) || !tds_rd_sub(&m, list_len, &list))
+    if (!tds_rd_u24be(&m, &list_len) || !tds_rd_sub(&m, list_len, &list)) {
         return 0;
+    }
     for (scan = list; tds_rd_left(&scan) > 0 && n < TLS_MAX_CHAIN; n++) {
         uint32_t len;
 
-        if (!tds_rd_u24be(&scan, &len) || !tds_rd_skip(&scan, len))
+        if (!tds_rd_u24be(&scan, &len) || !tds_rd_skip(&scan, len)) {
             break;
+        }
     }
     tls__info_clear_chain(info);
-    if (n == 0)
+    if (n == 0) {
         return 0;
+    }
     info->chain = calloc(n, sizeof(*info->chain));
-    if (info->chain == NULL)
+    if (info->chain == NULL) {
         return -1;
+    }
     for (size_t i = 0; i < n; i++) {
         uint32_t len;
         const uint8_t *der;
 
-        if (!tds_rd_u24be(&list, &len) || !tds_rd_bytes(&list, len, &der))
+        if (!tds_rd_u24be(&list, &len) || !tds_rd_bytes(&list, len, &der)) {
             break;
-        if (tls_cert_from_der(&info->chain[i], der, len) != 0)
+        }
+        if (tls_cert_from_der(&info->chain[i], der, len) != 0) {
             return -1;
+        }
         info->chain_len = i + 1;
     }
     return 0;
@@ -142,21 +152,25 @@ static int hs_drain(struct tls_sniff *sn, struct tls_info *info)
         uint8_t type;
         uint32_t len;
 
-        if (!tds_rd_u8(&at, &type) || !tds_rd_u24be(&at, &len))
+        if (!tds_rd_u8(&at, &type) || !tds_rd_u24be(&at, &len)) {
             break;
+        }
         if (len > TLS_SNIFF_MAX_HS) { /* not kept: drop it as it streams past */
             size_t here = tds_rd_left(&at) < len ? tds_rd_left(&at) : len;
 
-            if (!tds_rd_skip(&at, here)) /* cannot fail: here <= left */
+            if (!tds_rd_skip(&at, here)) { /* cannot fail: here <= left */
                 break;
+            }
             sn->hs_skip = len - here;
             r = at;
-            if (sn->hs_skip > 0)
+            if (sn->hs_skip > 0) {
                 break;
+            }
             continue;
         }
-        if (!tds_rd_sub(&at, len, &body))
+        if (!tds_rd_sub(&at, len, &body)) {
             break;
+        }
         r = at;
         rc = on_handshake_msg(info, type, body);
         if (sn->hello_only && type == TLS_HS_SERVER_HELLO) {
@@ -166,8 +180,9 @@ static int hs_drain(struct tls_sniff *sn, struct tls_info *info)
     }
     memmove(sn->hs, sn->hs + r.pos, r.len - r.pos);
     sn->hs_len = r.len - r.pos;
-    if (sn->hs_len == 0 || rc != 0)
+    if (sn->hs_len == 0 || rc != 0) {
         tls__sniff_free(sn);
+    }
     return rc;
 }
 
@@ -181,10 +196,12 @@ static int on_handshake_bytes(struct tls_sniff *sn, struct tls_info *info, const
         p += k;
         n -= k;
     }
-    if (n == 0)
+    if (n == 0) {
         return 0;
-    if (tls__buf_append(&sn->hs, &sn->hs_len, &sn->hs_cap, p, n, SIZE_MAX) != 0)
+    }
+    if (tls__buf_append(&sn->hs, &sn->hs_len, &sn->hs_cap, p, n, SIZE_MAX) != 0) {
         return -1;
+    }
     return hs_drain(sn, info);
 }
 
@@ -204,8 +221,9 @@ static void on_alert_bytes(struct tls_sniff *sn, struct tls_info *info, const ui
             info->alert_level = sn->alert[0];
             info->alert_description = sn->alert[1];
         }
-        if (sn->alert_have == 2)
+        if (sn->alert_have == 2) {
             sn->alert_have = 0;
+        }
     }
 }
 
@@ -238,8 +256,9 @@ static void on_header(struct tls_sniff *sn)
     }
     sn->rec_type = type;
     sn->rec_left = len;
-    if (type == TLS_REC_CCS || type == TLS_REC_APPDATA)
+    if (type == TLS_REC_CCS || type == TLS_REC_APPDATA) {
         sn->stopped = true; /* from here on the server's records are encrypted */
+    }
 }
 
 int tls__sniff_feed(struct tls_sniff *sn, struct tls_info *info, const uint8_t *p, size_t n)
@@ -253,21 +272,25 @@ int tls__sniff_feed(struct tls_sniff *sn, struct tls_info *info, const uint8_t *
             sn->hdr_have += k;
             p += k;
             n -= k;
-            if (sn->hdr_have == sizeof(sn->hdr))
+            if (sn->hdr_have == sizeof(sn->hdr)) {
                 on_header(sn);
+            }
         } else {
             size_t k = n < sn->rec_left ? n : sn->rec_left;
 
-            if (on_record_bytes(sn, info, p, k) != 0)
+            if (on_record_bytes(sn, info, p, k) != 0) {
                 return -1;
+            }
             sn->rec_left -= k;
             p += k;
             n -= k;
         }
-        if (sn->hdr_have == sizeof(sn->hdr) && sn->rec_left == 0)
+        if (sn->hdr_have == sizeof(sn->hdr) && sn->rec_left == 0) {
             sn->hdr_have = 0;
+        }
     }
-    if (sn->stopped)
+    if (sn->stopped) {
         tls__sniff_free(sn);
+    }
     return 0;
 }

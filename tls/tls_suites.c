@@ -208,12 +208,14 @@ const char *tls_cipher_name(uint16_t id)
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
 
-        if (names[mid].id == id)
+        if (names[mid].id == id) {
             return names[mid].name;
-        if (names[mid].id < id)
+        }
+        if (names[mid].id < id) {
             lo = mid + 1;
-        else
+        } else {
             hi = mid;
+        }
     }
     return NULL;
 }
@@ -241,8 +243,9 @@ bool tls_cipher_supported(uint16_t id)
  * secrets a probe does not have: never offered. */
 static int suite_rank(const struct tls__suite_fields *f)
 {
-    if (f->cipher == MBEDTLS_CIPHER_NULL)
+    if (f->cipher == MBEDTLS_CIPHER_NULL) {
         return -1;
+    }
     switch (f->key_exchange) {
     case MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA:
     case MBEDTLS_KEY_EXCHANGE_ECDHE_RSA:
@@ -300,18 +303,21 @@ size_t tls_default_suites(uint16_t *out, size_t cap)
     /* A stable selection by (class, cipher): mbedTLS's own strength order survives inside. */
     for (int rank = 0; rank <= 3 * 4 + 3; rank++) {
         for (size_t i = 0; i < total; i++) {
-            if (key[i] != rank)
+            if (key[i] != rank) {
                 continue;
-            if (n < cap)
+            }
+            if (n < cap) {
                 out[n] = (uint16_t)all[i];
+            }
             n++;
         }
     }
     /* Schannel still offers RSA 3DES, and 2008-era servers may accept nothing else; this
      * mbedTLS build leaves 3DES out of its default list. */
     if (!listed_3des && mbedtls_ssl_ciphersuite_from_id(0x000A) != NULL) {
-        if (n < cap)
+        if (n < cap) {
             out[n] = 0x000A;
+        }
         n++;
     }
     return n;
@@ -430,8 +436,9 @@ static bool from_tls13(uint16_t id, struct tls_suite_info *out)
         [4] = "AES-128-CCM", [5] = "AES-128-CCM-8",
     };
 
-    if ((id >> 8) != 0x13 || (id & 0xFF) < 1 || (id & 0xFF) > 5)
+    if ((id >> 8) != 0x13 || (id & 0xFF) < 1 || (id & 0xFF) > 5) {
         return false;
+    }
     out->kx = out->auth = "any";
     out->cipher = aeads[id & 0xFF];
     out->mac = "AEAD";

@@ -21,11 +21,13 @@ int tls_policy_verify_chain(struct tls_info *info, const struct tls_config *cfg)
     uint32_t flags = 0;
     int rc = 0;
 
-    if (info->chain_len == 0)
+    if (info->chain_len == 0) {
         return -1;
+    }
     mbedtls_x509_crt_init(&chain);
-    for (size_t i = 0; i < info->chain_len && rc == 0; i++)
+    for (size_t i = 0; i < info->chain_len && rc == 0; i++) {
         rc = mbedtls_x509_crt_parse_der(&chain, info->chain[i].der, info->chain[i].der_len);
+    }
     if (rc == 0) {
         memset(info->verify_flags, 0, sizeof(info->verify_flags));
         info->verified_len = 0;
