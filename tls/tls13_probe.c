@@ -13,23 +13,10 @@
 #include <mbedtls/sha256.h>
 
 #include "tls/tls_int.h"
+#include "tls/tls_version.h"
 
-enum {
-    REC_CCS = 20,
-    REC_ALERT = 21,
-    REC_HANDSHAKE = 22,
-    REC_APPDATA = 23,
-    HS_CLIENT_HELLO = 1,
-    HS_SERVER_HELLO = 2,
-    EXT_SERVER_NAME = 0,
-    EXT_SUPPORTED_GROUPS = 10,
-    EXT_SIGNATURE_ALGORITHMS = 13,
-    EXT_ALPN = 16,
-    EXT_SUPPORTED_VERSIONS = 43,
-    EXT_PSK_MODES = 45,
-    EXT_KEY_SHARE = 51,
-    GROUP_X25519 = 0x001D,
-};
+/* RFC 8446 4.2.7: the x25519 NamedGroup. */
+#define GROUP_X25519 0x001D
 
 /* A ServerHello is a few hundred bytes (TLS 1.2 with every extension stays under 1 KiB); a
  * longer one is refused rather than buffered. */
@@ -50,8 +37,9 @@ static size_t block_open(struct tds_wr *w, size_t len_bytes)
 {
     size_t at = w->len;
 
-    for (size_t i = 0; i < len_bytes; i++)
+    for (size_t i = 0; i < len_bytes; i++) {
         tds_wr_u8(w, 0);
+    }
     return at;
 }
 
@@ -59,11 +47,13 @@ static void block_close(struct tds_wr *w, size_t at, size_t len_bytes)
 {
     size_t n;
 
-    if (w->overflow)
+    if (w->overflow) {
         return;
+    }
     n = w->len - at - len_bytes;
-    for (size_t i = 0; i < len_bytes; i++)
+    for (size_t i = 0; i < len_bytes; i++) {
         w->buf[at + i] = (uint8_t)(n >> (8 * (len_bytes - 1 - i)));
+    }
 }
 
 static void ext_u16_list(struct tds_wr *w, uint16_t type, const uint16_t *v, size_t n,
@@ -74,52 +64,34 @@ static void ext_u16_list(struct tds_wr *w, uint16_t type, const uint16_t *v, siz
     tds_wr_u16be(w, type);
     ext = block_open(w, 2);
     list = block_open(w, len_bytes);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         tds_wr_u16be(w, v[i]);
+    }
     block_close(w, list, len_bytes);
     block_close(w, ext, 2);
 }
 
-/* RFC 6066 3: server_name with one host_name entry. */
-static void ext_server_name(struct tds_wr *w, const char *sni)
+/* An extension whose body is a list (2-byte length) of exactly one entry: the entry's fixed
+ * head, then an opaque value behind a len_bytes length. Three extensions of the ClientHello
+ * have this shape: server_name (RFC 6066 3: name_type host_name, HostName<1..2^16-1>), ALPN
+ * (RFC 7301 3.1: ProtocolName<1..2^8-1>) and key_share (RFC 8446 4.2.8: one KeyShareEntry,
+ * group then key_exchange<1..2^16-1>). */
+static void ext_one_entry(struct tds_wr *w, uint16_t type, uint16_t head, size_t head_bytes,
+                          const void *val, size_t val_len, size_t len_bytes)
 {
-    size_t ext, list, len = strlen(sni);
+    size_t ext, list, value;
 
-    tds_wr_u16be(w, EXT_SERVER_NAME);
+    tds_wr_u16be(w, type);
     ext = block_open(w, 2);
     list = block_open(w, 2);
-    tds_wr_u8(w, 0); /* host_name */
-    tds_wr_u16be(w, (uint16_t)len);
-    tds_wr_bytes(w, sni, len);
-    block_close(w, list, 2);
-    block_close(w, ext, 2);
-}
-
-/* RFC 7301 3.1: a ProtocolNameList with one name. */
-static void ext_alpn(struct tds_wr *w, const char *alpn)
-{
-    size_t ext, list, len = strlen(alpn);
-
-    tds_wr_u16be(w, EXT_ALPN);
-    ext = block_open(w, 2);
-    list = block_open(w, 2);
-    tds_wr_u8(w, (uint8_t)len);
-    tds_wr_bytes(w, alpn, len);
-    block_close(w, list, 2);
-    block_close(w, ext, 2);
-}
-
-/* RFC 8446 4.2.8: one KeyShareEntry, X25519. */
-static void ext_key_share(struct tds_wr *w, const uint8_t pub[32])
-{
-    size_t ext, list;
-
-    tds_wr_u16be(w, EXT_KEY_SHARE);
-    ext = block_open(w, 2);
-    list = block_open(w, 2);
-    tds_wr_u16be(w, GROUP_X25519);
-    tds_wr_u16be(w, 32);
-    tds_wr_bytes(w, pub, 32);
+    if (head_bytes == 1) {
+        tds_wr_u8(w, (uint8_t)head);
+    } else if (head_bytes == 2) {
+        tds_wr_u16be(w, head);
+    }
+    value = block_open(w, len_bytes);
+    tds_wr_bytes(w, val, val_len);
+    block_close(w, value, len_bytes);
     block_close(w, list, 2);
     block_close(w, ext, 2);
 }
@@ -136,19 +108,21 @@ static void extensions(struct tds_wr *w, const char *sni, const char *alpn,
     uint8_t ip[16];
     size_t iplen, all = block_open(w, 2);
 
-    if (sni != NULL && sni[0] != '\0' && !tls__ip_parse(sni, ip, &iplen))
-        ext_server_name(w, sni);
-    ext_u16_list(w, EXT_SUPPORTED_GROUPS, groups, sizeof(groups) / sizeof(groups[0]), 2);
-    ext_u16_list(w, EXT_SIGNATURE_ALGORITHMS, sigalgs, sizeof(sigalgs) / sizeof(sigalgs[0]), 2);
+    if (sni != NULL && sni[0] != '\0' && !tls__ip_parse(sni, ip, &iplen)) {
+        ext_one_entry(w, TLS_EXT_SERVER_NAME, 0 /* host_name */, 1, sni, strlen(sni), 2);
+    }
+    ext_u16_list(w, TLS_EXT_SUPPORTED_GROUPS, groups, sizeof(groups) / sizeof(groups[0]), 2);
+    ext_u16_list(w, TLS_EXT_SIGNATURE_ALGORITHMS, sigalgs, sizeof(sigalgs) / sizeof(sigalgs[0]), 2);
     /* only 0x0304: a ServerHello selecting it is an unambiguous yes */
-    ext_u16_list(w, EXT_SUPPORTED_VERSIONS, tls13_only, 1, 1);
-    ext_key_share(w, pub);
-    tds_wr_u16be(w, EXT_PSK_MODES); /* psk_dhe_ke: what every client sends */
+    ext_u16_list(w, TLS_EXT_SUPPORTED_VERSIONS, tls13_only, 1, 1);
+    ext_one_entry(w, TLS_EXT_KEY_SHARE, GROUP_X25519, 2, pub, 32, 2);
+    tds_wr_u16be(w, TLS_EXT_PSK_MODES); /* psk_dhe_ke: what every client sends */
     tds_wr_u16be(w, 2);
     tds_wr_u8(w, 1);
     tds_wr_u8(w, 1);
-    if (alpn != NULL && alpn[0] != '\0')
-        ext_alpn(w, alpn);
+    if (alpn != NULL && alpn[0] != '\0') {
+        ext_one_entry(w, TLS_EXT_ALPN, 0, 0, alpn, strlen(alpn), 1);
+    }
     block_close(w, all, 2);
 }
 
@@ -160,22 +134,25 @@ size_t tls13_probe_client_hello(uint8_t *out, size_t cap, const char *sni, const
     uint8_t session_id[32];
     size_t record, hs, list;
 
-    if ((sni != NULL && strlen(sni) > 255) || (alpn != NULL && strlen(alpn) > 255))
+    if ((sni != NULL && strlen(sni) > 255) || (alpn != NULL && strlen(alpn) > 255)) {
         return 0;
-    if (mbedtls_sha256_ret(random, 32, session_id, 0) != 0)
+    }
+    if (mbedtls_sha256_ret(random, 32, session_id, 0) != 0) {
         return 0;
-    tds_wr_u8(&w, REC_HANDSHAKE);
+    }
+    tds_wr_u8(&w, TLS_REC_HANDSHAKE);
     tds_wr_u16be(&w, 0x0301); /* RFC 8446 5.1: the first ClientHello record says TLS 1.0 */
     record = block_open(&w, 2);
-    tds_wr_u8(&w, HS_CLIENT_HELLO);
+    tds_wr_u8(&w, TLS_HS_CLIENT_HELLO);
     hs = block_open(&w, 3);
     tds_wr_u16be(&w, 0x0303); /* legacy_version: TLS 1.2; the real offer is supported_versions */
     tds_wr_bytes(&w, random, 32);
     tds_wr_u8(&w, sizeof(session_id));
     tds_wr_bytes(&w, session_id, sizeof(session_id));
     list = block_open(&w, 2);
-    for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+    for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
         tds_wr_u16be(&w, suites[i]);
+    }
     block_close(&w, list, 2);
     tds_wr_u8(&w, 1); /* compression methods: null only */
     tds_wr_u8(&w, 0);
@@ -187,27 +164,27 @@ size_t tls13_probe_client_hello(uint8_t *out, size_t cap, const char *sni, const
 
 int tls13_probe_keys(uint8_t random[32], uint8_t x25519_pub[32])
 {
-    mbedtls_ctr_drbg_context *rng = tls__shared_drbg();
     mbedtls_ecp_group grp;
     mbedtls_ecp_point q;
     mbedtls_mpi d;
     size_t olen = 0;
     int rc;
 
-    if (rng == NULL)
-        return -1;
     mbedtls_ecp_group_init(&grp);
     mbedtls_ecp_point_init(&q);
     mbedtls_mpi_init(&d);
-    rc = mbedtls_ctr_drbg_random(rng, random, 32);
-    if (rc == 0)
+    rc = tls__random(NULL, random, 32);
+    if (rc == 0) {
         rc = mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_CURVE25519);
-    if (rc == 0)
-        rc = mbedtls_ecp_gen_keypair(&grp, &d, &q, mbedtls_ctr_drbg_random, rng);
+    }
+    if (rc == 0) {
+        rc = mbedtls_ecp_gen_keypair(&grp, &d, &q, tls__random, NULL);
+    }
     /* Montgomery points are written as the little-endian u-coordinate (RFC 7748 5) */
-    if (rc == 0)
+    if (rc == 0) {
         rc = mbedtls_ecp_point_write_binary(&grp, &q, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen,
                                             x25519_pub, 32);
+    }
     mbedtls_mpi_free(&d);
     mbedtls_ecp_point_free(&q);
     mbedtls_ecp_group_free(&grp);
@@ -242,10 +219,11 @@ static const char *group_name(uint16_t g)
 static void set_group(struct tls13_probe_result *r, uint16_t g)
 {
     r->group = g;
-    if (group_name(g) != NULL)
+    if (group_name(g) != NULL) {
         snprintf(r->group_name, sizeof(r->group_name), "%s", group_name(g));
-    else
+    } else {
         snprintf(r->group_name, sizeof(r->group_name), "0x%04X", g);
+    }
 }
 
 /* What the ServerHello's extensions say; validity is judged afterwards. */
@@ -265,16 +243,17 @@ static bool read_ext(struct hello_exts *x, uint16_t type, struct tds_rd e, bool 
     const uint8_t *name;
 
     switch (type) {
-    case EXT_SUPPORTED_VERSIONS: /* RFC 8446 4.2.1: the selected version alone */
+    case TLS_EXT_SUPPORTED_VERSIONS: /* RFC 8446 4.2.1: the selected version alone */
         x->has_version = true;
         return tds_rd_u16be(&e, &x->version) && tds_rd_left(&e) == 0;
-    case EXT_KEY_SHARE: /* ServerHello: KeyShareEntry; HRR: the selected group alone */
+    case TLS_EXT_KEY_SHARE: /* ServerHello: KeyShareEntry; HRR: the selected group alone */
         x->has_group = tds_rd_u16be(&e, &x->group);
         return x->has_group && (!hrr || tds_rd_left(&e) == 0);
-    case EXT_ALPN: /* RFC 7301 3.1: exactly one name */
+    case TLS_EXT_ALPN: /* RFC 7301 3.1: exactly one name */
         if (!tds_rd_u16be(&e, &list) || !tds_rd_u8(&e, &len) || len == 0 ||
-            !tds_rd_bytes(&e, len, &name) || tds_rd_left(&e) != 0)
+            !tds_rd_bytes(&e, len, &name) || tds_rd_left(&e) != 0) {
             return false;
+        }
         if (len < sizeof(x->alpn)) {
             memcpy(x->alpn, name, len);
             x->alpn[len] = '\0';
@@ -292,52 +271,47 @@ static bool read_exts(struct tds_rd *m, struct hello_exts *x, bool hrr)
     struct tds_rd all;
 
     memset(x, 0, sizeof(*x));
-    if (tds_rd_left(m) == 0)
+    if (tds_rd_left(m) == 0) {
         return true; /* RFC 5246 7.4.1.3: a TLS <= 1.2 ServerHello may end before them */
-    if (!tds_rd_u16be(m, &all_len) || !tds_rd_sub(m, all_len, &all) || tds_rd_left(m) != 0)
+    }
+    if (!tds_rd_u16be(m, &all_len) || !tds_rd_sub(m, all_len, &all) || tds_rd_left(m) != 0) {
         return false;
+    }
     while (tds_rd_left(&all) > 0) {
         uint16_t type, len;
         struct tds_rd e;
 
         if (!tds_rd_u16be(&all, &type) || !tds_rd_u16be(&all, &len) ||
-            !tds_rd_sub(&all, len, &e) || !read_ext(x, type, e, hrr))
+            !tds_rd_sub(&all, len, &e) || !read_ext(x, type, e, hrr)) {
             return false;
+        }
     }
     return true;
-}
-
-static void set_cipher(struct tls13_probe_result *r, uint16_t suite)
-{
-    const char *name = tls_cipher_name(suite);
-
-    r->cipher_id = suite;
-    if (name != NULL)
-        snprintf(r->cipher, sizeof(r->cipher), "%s", name);
-    else
-        snprintf(r->cipher, sizeof(r->cipher), "0x%04X", suite);
 }
 
 static int accepted(struct tls13_probe_result *r, const struct hello_exts *x)
 {
     r->accepted = true;
     r->version = TLS_V13;
-    if (x->has_group)
+    if (x->has_group) {
         set_group(r, x->group);
+    }
     /* RFC 8446 4.2.7: ALPN goes to EncryptedExtensions; the probe never decrypts that */
     r->alpn_visible = false;
-    if (r->hello_retry)
+    if (r->hello_retry) {
         snprintf(r->detail, sizeof(r->detail),
                  "the server accepts TLS 1.3 (HelloRetryRequest: it wants a %s key share "
                  "instead of x25519), suite %s", r->group_name[0] ? r->group_name : "different",
                  r->cipher);
-    else
+    } else {
         snprintf(r->detail, sizeof(r->detail), "the server accepts TLS 1.3 with %s and %s",
                  r->cipher, r->group_name[0] ? r->group_name : "an unnamed group");
-    if (r->cipher_id < 0x1301 || r->cipher_id > 0x1303)
+    }
+    if (r->cipher_id < 0x1301 || r->cipher_id > 0x1303) {
         snprintf(r->detail, sizeof(r->detail),
                  "the server selected TLS 1.3 but with suite %s, which was not offered",
                  r->cipher);
+    }
     return TLS13_DONE;
 }
 
@@ -348,14 +322,15 @@ static int older_version(struct tls13_probe_result *r, const struct hello_exts *
         r->alpn_visible = true;
         snprintf(r->alpn, sizeof(r->alpn), "%s", x->alpn);
     }
-    if (x->has_version)
+    if (x->has_version) {
         snprintf(r->detail, sizeof(r->detail),
                  "the server selected %s in supported_versions, which offered only TLS 1.3",
                  tls_version_name(minor));
-    else
+    } else {
         snprintf(r->detail, sizeof(r->detail),
                  "the server answered with %s: it does not do TLS 1.3 (or has it disabled)",
                  tls_version_name(minor));
+    }
     return TLS13_DONE;
 }
 
@@ -369,22 +344,29 @@ static int on_server_hello(struct tds_rd m, struct tls13_probe_result *r)
 
     if (!tds_rd_u16be(&m, &legacy) || !tds_rd_bytes(&m, 32, &random) ||
         !tds_rd_u8(&m, &sid_len) || sid_len > 32 || !tds_rd_skip(&m, sid_len) ||
-        !tds_rd_u16be(&m, &suite) || !tds_rd_u8(&m, &compression))
+        !tds_rd_u16be(&m, &suite) || !tds_rd_u8(&m, &compression)) {
         return fail(r, "the ServerHello is malformed (cut short)");
-    if ((legacy >> 8) != 3)
+    }
+    if ((legacy >> 8) != 3) {
         return fail(r, "the ServerHello names a version that is not TLS");
+    }
     r->hello_retry = memcmp(random, hrr_random, 32) == 0;
-    if (!read_exts(&m, &x, r->hello_retry))
+    if (!read_exts(&m, &x, r->hello_retry)) {
         return fail(r, "the ServerHello's extensions are malformed");
-    set_cipher(r, suite);
-    if (x.has_version && x.version == 0x0304)
+    }
+    r->cipher_id = suite;
+    tls__cipher_label(suite, r->cipher, sizeof(r->cipher));
+    if (x.has_version && x.version == 0x0304) {
         return accepted(r, &x);
-    if (r->hello_retry)
+    }
+    if (r->hello_retry) {
         return fail(r, "a HelloRetryRequest without TLS 1.3 in supported_versions");
-    if (x.has_version)
+    }
+    if (x.has_version) {
         return (x.version >> 8) == 3 ? older_version(r, &x, x.version & 0xFF)
                                      : fail(r, "supported_versions selects a version that is "
                                                "not TLS");
+    }
     return older_version(r, &x, legacy & 0xFF);
 }
 
@@ -414,8 +396,9 @@ static void explain_alert(struct tls13_probe_result *r)
 static int on_alert(const uint8_t a[2], struct tls13_probe_result *r)
 {
     /* A warning other than close_notify (unrecognized_name, say) may precede a ServerHello. */
-    if (a[0] == 1 && a[1] != 0)
+    if (a[0] == 1 && a[1] != 0) {
         return TLS13_NEED_MORE;
+    }
     r->alert_received = true;
     r->alert_level = a[0];
     r->alert_description = a[1];
@@ -432,17 +415,20 @@ static int on_handshake(const uint8_t *hs, size_t len, struct tls13_probe_result
     uint8_t type;
     uint32_t body_len;
 
-    if (!tds_rd_u8(&h, &type) || !tds_rd_u24be(&h, &body_len))
+    if (!tds_rd_u8(&h, &type) || !tds_rd_u24be(&h, &body_len)) {
         return TLS13_NEED_MORE;
-    if (type != HS_SERVER_HELLO) {
+    }
+    if (type != TLS_HS_SERVER_HELLO) {
         snprintf(r->detail, sizeof(r->detail),
                  "the server's first handshake message is type %u, not a ServerHello", type);
         return TLS13_ERROR;
     }
-    if (body_len > TLS13_MAX_HELLO - 4)
+    if (body_len > TLS13_MAX_HELLO - 4) {
         return fail(r, "the ServerHello claims to be longer than 4 KiB");
-    if (!tds_rd_sub(&h, body_len, &body))
+    }
+    if (!tds_rd_sub(&h, body_len, &body)) {
         return TLS13_NEED_MORE;
+    }
     return on_server_hello(body, r);
 }
 
@@ -450,20 +436,23 @@ static int on_handshake(const uint8_t *hs, size_t len, struct tls13_probe_result
  * with something else (a TDS packet, an HTTP error) is an ERROR at once, not a wait. */
 static int check_header(const uint8_t *h, size_t have, struct tls13_probe_result *r)
 {
-    if (have >= 1 && (h[0] < REC_CCS || h[0] > REC_APPDATA)) {
-        if (h[0] == 0x04 || h[0] == 0x12)
+    if (have >= 1 && (h[0] < TLS_REC_CCS || h[0] > TLS_REC_APPDATA)) {
+        if (h[0] == 0x04 || h[0] == 0x12) {
             snprintf(r->detail, sizeof(r->detail), "the reply is not TLS but a TDS packet "
                      "(type 0x%02X): the server expects PRELOGIN first, not TDS 8.0 strict",
                      h[0]);
-        else
+        } else {
             snprintf(r->detail, sizeof(r->detail),
                      "the reply is not TLS: first byte 0x%02X", h[0]);
+        }
         return TLS13_ERROR;
     }
-    if (have >= 2 && h[1] != 3)
+    if (have >= 2 && h[1] != 3) {
         return fail(r, "the reply is not TLS: the record version is not 3.x");
-    if (have >= 5 && ((size_t)h[3] << 8 | h[4]) > TLS_MAX_RECORD)
+    }
+    if (have >= 5 && ((size_t)h[3] << 8 | h[4]) > TLS_MAX_RECORD) {
         return fail(r, "the reply is not TLS: a record longer than 18 KiB");
+    }
     return TLS13_NEED_MORE;
 }
 
@@ -476,18 +465,20 @@ static int on_record(struct tds_rd *in, uint8_t *hs, size_t *hs_len, bool *more,
     int rc = check_header(h, have, r);
 
     *more = false;
-    if (rc != TLS13_NEED_MORE || have < 5)
+    if (rc != TLS13_NEED_MORE || have < 5) {
         return rc;
+    }
     len = (size_t)h[3] << 8 | h[4];
     avail = have - 5 < len ? have - 5 : len;
     body = h + 5;
     switch (h[0]) {
-    case REC_ALERT:
-        if (len < 2 && avail == len)
+    case TLS_REC_ALERT:
+        if (len < 2 && avail == len) {
             return fail(r, "an alert record shorter than an alert");
+        }
         rc = avail < 2 ? TLS13_NEED_MORE : on_alert(body, r);
         break;
-    case REC_HANDSHAKE: {
+    case TLS_REC_HANDSHAKE: {
         /* Bytes past the buffer are never needed: a ServerHello that does not fit is refused
          * by on_handshake from its length field, and what follows a ServerHello is unread. */
         size_t take = avail < TLS13_MAX_HELLO - *hs_len ? avail : TLS13_MAX_HELLO - *hs_len;
@@ -515,8 +506,9 @@ int tls13_probe_parse(const uint8_t *p, size_t n, struct tls13_probe_result *r)
     int rc = TLS13_NEED_MORE;
 
     memset(r, 0, sizeof(*r));
-    while (more && rc == TLS13_NEED_MORE)
+    while (more && rc == TLS13_NEED_MORE) {
         rc = on_record(&in, hs, &hs_len, &more, r);
+    }
     if (rc == TLS13_NEED_MORE) { /* a partial reply must not read as an answer */
         memset(r, 0, sizeof(*r));
     } else if (rc == TLS13_ERROR) { /* nor fields set before the fault was found */

@@ -14,8 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tls/tls_session.h"
-
 /* Enough for any ClientHello tls13_probe_client_hello builds (255-byte SNI and ALPN included). */
 #define TLS13_CLIENT_HELLO_MAX 1024u
 
@@ -30,7 +28,8 @@ size_t tls13_probe_client_hello(uint8_t *out, size_t cap, const char *sni, const
 
 /* A fresh ClientHello.random and a real X25519 public key (the private half is dropped: the
  * probe never finishes the exchange, but a real point keeps strict servers from refusing the
- * share). Uses the shared DRBG (single-threaded, see tls_config_new). Returns 0 or -1. */
+ * share). Draws from the calling thread's DRBG: safe from several threads at once. Returns 0
+ * or -1. */
 int tls13_probe_keys(uint8_t random[32], uint8_t x25519_pub[32]);
 
 enum tls13_status {

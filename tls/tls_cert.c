@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/error.h>
 #include <mbedtls/md.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
@@ -17,6 +16,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "tls/tls_int.h"
+#include "tls/tls_mbedtls_compat.h"
 
 /* ---- DER walking (shared with the policy through tls_int.h) ---- */
 
@@ -26,27 +26,32 @@ bool tls__der_tlv(struct tds_rd *r, uint8_t *tag, struct tds_rd *content)
     uint8_t first;
     size_t len = 0;
 
-    if (!tds_rd_u8(&t, tag) || (*tag & 0x1Fu) == 0x1Fu) /* high tag numbers: not in X.509 */
+    if (!tds_rd_u8(&t, tag) || (*tag & 0x1Fu) == 0x1Fu) { /* high tag numbers: not in X.509 */
         return false;
-    if (!tds_rd_u8(&t, &first) || first == 0x80u)     /* indefinite length: not DER */
+    }
+    if (!tds_rd_u8(&t, &first) || first == 0x80u) {     /* indefinite length: not DER */
         return false;
+    }
     if (first < 0x80u) {
         len = first;
     } else {
         size_t nbytes = first & 0x7Fu;
 
-        if (nbytes > 4)
+        if (nbytes > 4) {
             return false;
+        }
         for (size_t i = 0; i < nbytes; i++) {
             uint8_t b;
 
-            if (!tds_rd_u8(&t, &b))
+            if (!tds_rd_u8(&t, &b)) {
                 return false;
+            }
             len = len << 8 | b;
         }
     }
-    if (!tds_rd_sub(&t, len, content))
+    if (!tds_rd_sub(&t, len, content)) {
         return false;
+    }
     *r = t;
     return true;
 }
@@ -57,8 +62,9 @@ static bool der_expect(struct tds_rd *r, uint8_t want, struct tds_rd *content)
     uint8_t tag;
     struct tds_rd t = *r;
 
-    if (!tls__der_tlv(&t, &tag, content) || tag != want)
+    if (!tls__der_tlv(&t, &tag, content) || tag != want) {
         return false;
+    }
     *r = t;
     return true;
 }
@@ -69,20 +75,25 @@ static bool der_find_extensions(const uint8_t *der, size_t len, struct tds_rd *e
     struct tds_rd all = tds_rd_make(der, len), cert, tbs, skip;
     uint8_t tag;
 
-    if (!der_expect(&all, 0x30, &cert) || !der_expect(&cert, 0x30, &tbs))
+    if (!der_expect(&all, 0x30, &cert) || !der_expect(&cert, 0x30, &tbs)) {
         return false;
+    }
     (void)der_expect(&tbs, 0xA0, &skip); /* version is optional (absent for v1) */
     /* serial, signature, issuer, validity, subject, subjectPublicKeyInfo */
-    for (int i = 0; i < 6; i++)
-        if (!tls__der_tlv(&tbs, &tag, &skip))
+    for (int i = 0; i < 6; i++) {
+        if (!tls__der_tlv(&tbs, &tag, &skip)) {
             return false;
+        }
+    }
     while (tds_rd_left(&tbs) > 0) {
         struct tds_rd field;
 
-        if (!tls__der_tlv(&tbs, &tag, &field))
+        if (!tls__der_tlv(&tbs, &tag, &field)) {
             return false;
-        if (tag == 0xA3)
+        }
+        if (tag == 0xA3) {
             return der_expect(&field, 0x30, exts);
+        }
     }
     return false;
 }
@@ -94,11 +105,13 @@ static bool der_find_ext(struct tds_rd exts, const uint8_t *oid, size_t oid_len,
     while (tds_rd_left(&exts) > 0) {
         struct tds_rd ext, id, skip;
 
-        if (!der_expect(&exts, 0x30, &ext) || !der_expect(&ext, 0x06, &id))
+        if (!der_expect(&exts, 0x30, &ext) || !der_expect(&ext, 0x06, &id)) {
             return false;
+        }
         (void)der_expect(&ext, 0x01, &skip);
-        if (id.len == oid_len && memcmp(id.buf, oid, oid_len) == 0)
+        if (id.len == oid_len && memcmp(id.buf, oid, oid_len) == 0) {
             return der_expect(&ext, 0x04, value);
+        }
     }
     return false;
 }
@@ -110,17 +123,20 @@ bool tls__san_walk(const uint8_t *der, size_t der_len, tls__san_fn fn, void *ctx
 
     if (!der_find_extensions(der, der_len, &exts) ||
         !der_find_ext(exts, san_oid, sizeof(san_oid), &value) ||
-        !der_expect(&value, 0x30, &names))
+        !der_expect(&value, 0x30, &names)) {
         return false;
+    }
     while (tds_rd_left(&names) > 0) {
         uint8_t tag;
         struct tds_rd gn;
 
-        if (!tls__der_tlv(&names, &tag, &gn))
+        if (!tls__der_tlv(&names, &tag, &gn)) {
             return false;
+        }
         /* GeneralName: dNSName [2] IA5String, iPAddress [7] OCTET STRING (RFC 5280 4.2.1.6) */
-        if ((tag == 0x82 || tag == 0x87) && !fn(ctx, (uint8_t)(tag & 0x1F), gn.buf, gn.len))
+        if ((tag == 0x82 || tag == 0x87) && !fn(ctx, (uint8_t)(tag & 0x1F), gn.buf, gn.len)) {
             break;
+        }
     }
     return true;
 }
@@ -136,8 +152,9 @@ static void hex_into(char *out, size_t outlen, const uint8_t *p, size_t n)
         out[o++] = digits[p[i] >> 4];
         out[o++] = digits[p[i] & 0x0F];
     }
-    if (outlen > 0)
+    if (outlen > 0) {
         out[o] = '\0';
+    }
 }
 
 /* Copies a name from the wire, replacing what a report or terminal should not carry. */
@@ -145,10 +162,12 @@ static void printable_into(char *out, size_t outlen, const uint8_t *p, size_t n)
 {
     size_t o = 0;
 
-    for (size_t i = 0; i < n && o + 1 < outlen; i++)
+    for (size_t i = 0; i < n && o + 1 < outlen; i++) {
         out[o++] = (p[i] >= 0x20 && p[i] < 0x7F) ? (char)p[i] : '?';
-    if (outlen > 0)
+    }
+    if (outlen > 0) {
         out[o] = '\0';
+    }
 }
 
 /* BMPString (UTF-16BE) CNs exist in old Windows-made certificates; keep the ASCII. */
@@ -161,8 +180,9 @@ static void bmp_into(char *out, size_t outlen, const uint8_t *p, size_t n)
 
         out[o++] = (ch >= 0x20 && ch < 0x7F) ? (char)ch : '?';
     }
-    if (outlen > 0)
+    if (outlen > 0) {
         out[o] = '\0';
+    }
 }
 
 void tls_time_format(time_t t, char out[21])
@@ -196,17 +216,21 @@ static time_t x509_time_utc(const mbedtls_x509_time *xt)
 
 static void fill_names(struct tls_cert *c, const mbedtls_x509_crt *crt)
 {
-    if (mbedtls_x509_dn_gets(c->subject, sizeof(c->subject), &crt->subject) < 0)
+    if (mbedtls_x509_dn_gets(c->subject, sizeof(c->subject), &crt->subject) < 0) {
         c->subject[sizeof(c->subject) - 1] = '\0';
-    if (mbedtls_x509_dn_gets(c->issuer, sizeof(c->issuer), &crt->issuer) < 0)
+    }
+    if (mbedtls_x509_dn_gets(c->issuer, sizeof(c->issuer), &crt->issuer) < 0) {
         c->issuer[sizeof(c->issuer) - 1] = '\0';
+    }
     for (const mbedtls_x509_name *n = &crt->subject; n != NULL; n = n->next) {
-        if (n->oid.p == NULL || MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) != 0)
+        if (n->oid.p == NULL || MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) != 0) {
             continue;
-        if (n->val.tag == MBEDTLS_ASN1_BMP_STRING)
+        }
+        if (n->val.tag == MBEDTLS_ASN1_BMP_STRING) {
             bmp_into(c->subject_cn, sizeof(c->subject_cn), n->val.p, n->val.len);
-        else
+        } else {
             printable_into(c->subject_cn, sizeof(c->subject_cn), n->val.p, n->val.len);
+        }
         break;
     }
 }
@@ -224,11 +248,13 @@ static bool san_collect(void *ctx, uint8_t tag, const uint8_t *val, size_t len)
     struct tls_cert *c = ctx;
     struct tls_san *s;
 
-    if (tag == 7 && len != 4 && len != 16)
+    if (tag == 7 && len != 4 && len != 16) {
         return true; /* an address with a mask belongs to name constraints, not here */
+    }
     c->n_san_total++;
-    if (c->n_san >= TLS_MAX_SAN)
+    if (c->n_san >= TLS_MAX_SAN) {
         return true;
+    }
     s = &c->san[c->n_san++];
     if (tag == 2) {
         s->type = TLS_SAN_DNS;
@@ -245,8 +271,9 @@ static bool san_count(void *ctx, uint8_t tag, const uint8_t *val, size_t len)
     size_t *n = ctx;
 
     (void)val;
-    if (tag == 2 || len == 4 || len == 16)
+    if (tag == 2 || len == 4 || len == 16) {
         (*n)++;
+    }
     return true;
 }
 
@@ -255,11 +282,13 @@ static int fill_sans(struct tls_cert *c)
     size_t total = 0;
 
     c->has_san_ext = tls__san_walk(c->der, c->der_len, san_count, &total);
-    if (!c->has_san_ext || total == 0)
+    if (!c->has_san_ext || total == 0) {
         return 0;
+    }
     c->san = calloc(total < TLS_MAX_SAN ? total : TLS_MAX_SAN, sizeof(*c->san));
-    if (c->san == NULL)
+    if (c->san == NULL) {
         return -1;
+    }
     (void)tls__san_walk(c->der, c->der_len, san_collect, c);
     return 0;
 }
@@ -303,16 +332,21 @@ static int md_security_bits(mbedtls_md_type_t md)
 
 static void fill_signature(struct tls_cert *c, const mbedtls_x509_crt *crt)
 {
+    struct tls__crt_sig sig;
     const char *name = NULL;
 
-    for (size_t i = 0; i < sizeof(sig_names) / sizeof(sig_names[0]); i++)
-        if (sig_names[i].pk == crt->sig_pk && sig_names[i].md == crt->sig_md)
+    tls__crt_signature(crt, &sig);
+    for (size_t i = 0; i < sizeof(sig_names) / sizeof(sig_names[0]); i++) {
+        if (sig_names[i].pk == sig.pk && sig_names[i].md == sig.md) {
             name = sig_names[i].name;
-    if (name == NULL && crt->sig_pk == MBEDTLS_PK_RSASSA_PSS)
+        }
+    }
+    if (name == NULL && sig.pk == MBEDTLS_PK_RSASSA_PSS) {
         name = "rsassaPss";
+    }
     snprintf(c->signature_algorithm, sizeof(c->signature_algorithm), "%s",
              name != NULL ? name : "unknown");
-    c->signature_bits = md_security_bits(crt->sig_md);
+    c->signature_bits = md_security_bits(sig.md);
 }
 
 static void fill_key(struct tls_cert *c, const mbedtls_x509_crt *crt)
@@ -324,7 +358,7 @@ static void fill_key(struct tls_cert *c, const mbedtls_x509_crt *crt)
         snprintf(c->key_type, sizeof(c->key_type), "RSA");
     } else if (t == MBEDTLS_PK_ECKEY || t == MBEDTLS_PK_ECKEY_DH || t == MBEDTLS_PK_ECDSA) {
         const mbedtls_ecp_curve_info *ci =
-            mbedtls_ecp_curve_info_from_grp_id(mbedtls_pk_ec(crt->pk)->grp.id);
+            mbedtls_ecp_curve_info_from_grp_id(tls__pk_ec_group(&crt->pk));
 
         snprintf(c->key_type, sizeof(c->key_type), "EC");
         snprintf(c->key_curve, sizeof(c->key_curve), "%s", ci != NULL ? ci->name : "unknown");
@@ -344,8 +378,9 @@ static void eku_other_add(struct tls_cert *c, const mbedtls_x509_buf *oid)
     };
     char *dst;
 
-    if (c->n_eku_other >= sizeof(c->eku_other) / sizeof(c->eku_other[0]))
+    if (c->n_eku_other >= sizeof(c->eku_other) / sizeof(c->eku_other[0])) {
         return;
+    }
     dst = c->eku_other[c->n_eku_other++];
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
         if (oid->len == known[i].len && memcmp(oid->p, known[i].oid, oid->len) == 0) {
@@ -353,20 +388,23 @@ static void eku_other_add(struct tls_cert *c, const mbedtls_x509_buf *oid)
             return;
         }
     }
-    if (mbedtls_oid_get_numeric_string(dst, sizeof(c->eku_other[0]), oid) < 0)
+    if (mbedtls_oid_get_numeric_string(dst, sizeof(c->eku_other[0]), oid) < 0) {
         snprintf(dst, sizeof(c->eku_other[0]), "unknown");
+    }
 }
 
 static void fill_eku(struct tls_cert *c, const mbedtls_x509_crt *crt)
 {
-    c->has_eku = (crt->ext_types & MBEDTLS_X509_EXT_EXTENDED_KEY_USAGE) != 0;
-    if (!c->has_eku)
+    c->has_eku = tls__crt_has_ext(crt, MBEDTLS_X509_EXT_EXTENDED_KEY_USAGE);
+    if (!c->has_eku) {
         return;
+    }
     for (const mbedtls_x509_sequence *s = &crt->ext_key_usage; s != NULL; s = s->next) {
         const mbedtls_x509_buf *oid = &s->buf;
 
-        if (oid->p == NULL)
+        if (oid->p == NULL) {
             continue;
+        }
         if (MBEDTLS_OID_CMP(MBEDTLS_OID_SERVER_AUTH, oid) == 0) {
             c->eku |= TLS_EKU_SERVER_AUTH;
         } else if (MBEDTLS_OID_CMP(MBEDTLS_OID_CLIENT_AUTH, oid) == 0) {
@@ -393,30 +431,38 @@ static void fill_key_usage(struct tls_cert *c, const mbedtls_x509_crt *crt)
         { MBEDTLS_X509_KU_ENCIPHER_ONLY, TLS_KU_ENCIPHER_ONLY },
         { MBEDTLS_X509_KU_DECIPHER_ONLY, TLS_KU_DECIPHER_ONLY },
     };
+    unsigned usage = tls__crt_key_usage(crt);
 
-    c->has_key_usage = (crt->ext_types & MBEDTLS_X509_EXT_KEY_USAGE) != 0;
-    if (!c->has_key_usage)
+    c->has_key_usage = tls__crt_has_ext(crt, MBEDTLS_X509_EXT_KEY_USAGE);
+    if (!c->has_key_usage) {
         return;
-    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-        if (crt->key_usage & map[i].mbed)
+    }
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        if (usage & map[i].mbed) {
             c->key_usage |= map[i].ours;
+        }
+    }
 }
 
 /* Self-signed means more than subject == issuer: the signature must verify with the
  * certificate's own key (a same-named certificate issued by another key is not a root). */
 static bool verifies_with_own_key(const mbedtls_x509_crt *crt)
 {
-    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(crt->sig_md);
+    struct tls__crt_sig sig;
+    const mbedtls_md_info_t *md;
     unsigned char hash[MBEDTLS_MD_MAX_SIZE];
 
     if (crt->subject_raw.len != crt->issuer_raw.len ||
-        memcmp(crt->subject_raw.p, crt->issuer_raw.p, crt->subject_raw.len) != 0)
+        memcmp(crt->subject_raw.p, crt->issuer_raw.p, crt->subject_raw.len) != 0) {
         return false;
-    if (md == NULL || mbedtls_md(md, crt->tbs.p, crt->tbs.len, hash) != 0)
+    }
+    tls__crt_signature(crt, &sig);
+    md = mbedtls_md_info_from_type(sig.md);
+    if (md == NULL || mbedtls_md(md, crt->tbs.p, crt->tbs.len, hash) != 0) {
         return false;
-    return mbedtls_pk_verify_ext(crt->sig_pk, crt->sig_opts, (mbedtls_pk_context *)&crt->pk,
-                                 crt->sig_md, hash, mbedtls_md_get_size(md), crt->sig.p,
-                                 crt->sig.len) == 0;
+    }
+    return mbedtls_pk_verify_ext(sig.pk, sig.opts, (mbedtls_pk_context *)&crt->pk, sig.md, hash,
+                                 mbedtls_md_get_size(md), sig.p, sig.len) == 0;
 }
 
 static int fill_from_crt(struct tls_cert *c, const mbedtls_x509_crt *crt)
@@ -431,7 +477,7 @@ static int fill_from_crt(struct tls_cert *c, const mbedtls_x509_crt *crt)
     fill_key(c, crt);
     fill_eku(c, crt);
     fill_key_usage(c, crt);
-    c->is_ca = (crt->ext_types & MBEDTLS_X509_EXT_BASIC_CONSTRAINTS) != 0 && crt->ca_istrue;
+    c->is_ca = tls__crt_has_ext(crt, MBEDTLS_X509_EXT_BASIC_CONSTRAINTS) && tls__crt_ca_istrue(crt);
     c->self_signed = verifies_with_own_key(crt);
     return fill_sans(c);
 }
@@ -444,28 +490,29 @@ int tls_cert_from_der(struct tls_cert *c, const uint8_t *der, size_t len)
 
     memset(c, 0, sizeof(*c));
     c->der = malloc(len > 0 ? len : 1);
-    if (c->der == NULL)
+    if (c->der == NULL) {
         return -1;
-    if (len > 0)
+    }
+    if (len > 0) {
         memcpy(c->der, der, len);
+    }
     c->der_len = len;
-    if (mbedtls_sha256_ret(c->der, len, digest, 0) == 0)
+    if (mbedtls_sha256_ret(c->der, len, digest, 0) == 0) {
         hex_into(c->sha256, sizeof(c->sha256), digest, sizeof(digest));
+    }
 
     mbedtls_x509_crt_init(&crt);
     rc = mbedtls_x509_crt_parse_der_nocopy(&crt, c->der, len); /* c->der outlives crt */
     if (rc == 0) {
         rc = fill_from_crt(c, &crt);
     } else {
-        char why[100];
-
-        mbedtls_strerror(rc, why, sizeof(why));
-        snprintf(c->parse_error, sizeof(c->parse_error), "%s (-0x%04X)", why, (unsigned)-rc);
+        tls__error_coded(c->parse_error, sizeof(c->parse_error), rc);
         rc = rc == MBEDTLS_ERR_X509_ALLOC_FAILED ? -1 : 0;
     }
     mbedtls_x509_crt_free(&crt);
-    if (rc != 0)
+    if (rc != 0) {
         tls_cert_clear(c);
+    }
     return rc;
 }
 
@@ -480,14 +527,18 @@ size_t tls_cert_eku_names(const struct tls_cert *c, const char **names, size_t m
 {
     size_t n = 0;
 
-    if (n < max && (c->eku & TLS_EKU_SERVER_AUTH))
+    if (n < max && (c->eku & TLS_EKU_SERVER_AUTH)) {
         names[n++] = "serverAuth";
-    if (n < max && (c->eku & TLS_EKU_CLIENT_AUTH))
+    }
+    if (n < max && (c->eku & TLS_EKU_CLIENT_AUTH)) {
         names[n++] = "clientAuth";
-    if (n < max && (c->eku & TLS_EKU_ANY))
+    }
+    if (n < max && (c->eku & TLS_EKU_ANY)) {
         names[n++] = "anyExtendedKeyUsage";
-    for (size_t i = 0; i < c->n_eku_other && n < max; i++)
+    }
+    for (size_t i = 0; i < c->n_eku_other && n < max; i++) {
         names[n++] = c->eku_other[i];
+    }
     return n;
 }
 
@@ -499,8 +550,10 @@ size_t tls_cert_key_usage_names(const struct tls_cert *c, const char **names, si
     };
     size_t n = 0;
 
-    for (size_t i = 0; i < sizeof(ku) / sizeof(ku[0]) && n < max; i++)
-        if (c->key_usage & (1u << i))
+    for (size_t i = 0; i < sizeof(ku) / sizeof(ku[0]) && n < max; i++) {
+        if (c->key_usage & (1u << i)) {
             names[n++] = ku[i];
+        }
+    }
     return n;
 }

@@ -63,7 +63,6 @@ struct tls_cert {
     char sha256[65];     /* lowercase hex of SHA-256 over the DER */
     uint8_t *der;        /* owned copy of the DER */
     size_t der_len;
-    /* Added after the first version of this header: */
     size_t n_san_total;  /* DNS + IP entries in the SAN extension (n_san keeps the first
                             TLS_MAX_SAN; name matching still sees them all through the DER) */
     size_t n_eku_other;  /* TLS_EKU_OTHER purposes, by name ("codeSigning") or dotted OID */

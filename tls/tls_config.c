@@ -1,9 +1,9 @@
 /* tls/tls_config.c: one shared mbedTLS client configuration per client profile.
  *
  * Built once, read-only afterwards: every session of the profile points at it, so thousands of
- * concurrent probes share one parsed trust store and one suite list; all profiles share one
- * DRBG (tls__shared_drbg). */
-#include "tls/tls_session.h"
+ * concurrent probes share one parsed trust store and one suite list. A config holds no random
+ * generator: sessions draw from their thread's DRBG (tls_rng.c). */
+#include "tls/tls_config.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,9 +12,10 @@
 #include <sys/stat.h>
 
 #include <mbedtls/error.h>
-#include <mbedtls/ssl_ciphersuites.h>
 
 #include "tls/tls_int.h"
+#include "tls/tls_suites.h"
+#include "tls/tls_version.h"
 
 /* Everything allowed, RSA down to 512 bits: a certificate signed with MD5 or SHA-1, or an
  * RSA-1024 key, must reach the policy (which names the problem) rather than fail in mbedTLS
@@ -33,86 +34,6 @@ static const int sig_hashes[] = {
     MBEDTLS_MD_NONE,
 };
 
-/* Suite classes in the order real clients (Schannel, OpenSSL) prefer them: forward-secret
- * ECDHE first, then DHE, then plain RSA key exchange, then static ECDH. PSK and EC J-PAKE need
- * secrets a probe does not have: never offered. */
-static int suite_rank(const mbedtls_ssl_ciphersuite_t *cs)
-{
-    if (cs->cipher == MBEDTLS_CIPHER_NULL)
-        return -1;
-    switch (cs->key_exchange) {
-    case MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA:
-    case MBEDTLS_KEY_EXCHANGE_ECDHE_RSA:
-        return 0;
-    case MBEDTLS_KEY_EXCHANGE_DHE_RSA:
-        return 1;
-    case MBEDTLS_KEY_EXCHANGE_RSA:
-        return 2;
-    case MBEDTLS_KEY_EXCHANGE_ECDH_RSA:
-    case MBEDTLS_KEY_EXCHANGE_ECDH_ECDSA:
-        return 3;
-    default:
-        return -1;
-    }
-}
-
-/* Within a class: AES-GCM, then ChaCha20-Poly1305, then AES-CBC, then the rest (CCM,
- * Camellia), as Schannel and OpenSSL order them. */
-static int cipher_rank(const mbedtls_ssl_ciphersuite_t *cs)
-{
-    switch (cs->cipher) {
-    case MBEDTLS_CIPHER_AES_128_GCM:
-    case MBEDTLS_CIPHER_AES_256_GCM:
-        return 0;
-    case MBEDTLS_CIPHER_CHACHA20_POLY1305:
-        return 1;
-    case MBEDTLS_CIPHER_AES_128_CBC:
-    case MBEDTLS_CIPHER_AES_256_CBC:
-        return 2;
-    default:
-        return 3;
-    }
-}
-
-/* mbedTLS 2.28 defines under 200 suites; a longer list is cut here rather than overflow. */
-#define MAX_LISTED_SUITES 512
-
-/* Writes at most cap ids, returns the count (see tls_session.h). */
-size_t tls_default_suites(uint16_t *out, size_t cap)
-{
-    const int *all = mbedtls_ssl_list_ciphersuites();
-    uint8_t key[MAX_LISTED_SUITES]; /* class * 4 + cipher rank, 0xFF = never offered */
-    size_t total = 0, n = 0;
-    bool listed_3des = false;
-
-    /* mbedtls_ssl_ciphersuite_from_id is a linear search: one call per suite, not per rank
-     * (that made a default config cost ~100 us). */
-    for (; all[total] != 0 && total < MAX_LISTED_SUITES; total++) {
-        const mbedtls_ssl_ciphersuite_t *cs = mbedtls_ssl_ciphersuite_from_id(all[total]);
-
-        key[total] = suite_rank(cs) < 0 ? 0xFF : (uint8_t)(suite_rank(cs) * 4 + cipher_rank(cs));
-        listed_3des = listed_3des || all[total] == 0x000A;
-    }
-    /* A stable selection by (class, cipher): mbedTLS's own strength order survives inside. */
-    for (int rank = 0; rank <= 3 * 4 + 3; rank++) {
-        for (size_t i = 0; i < total; i++) {
-            if (key[i] != rank)
-                continue;
-            if (n < cap)
-                out[n] = (uint16_t)all[i];
-            n++;
-        }
-    }
-    /* Schannel still offers RSA 3DES, and 2008-era servers may accept nothing else; this
-     * mbedTLS build leaves 3DES out of its default list. */
-    if (!listed_3des && mbedtls_ssl_ciphersuite_from_id(0x000A) != NULL) {
-        if (n < cap)
-            out[n] = 0x000A;
-        n++;
-    }
-    return n;
-}
-
 static int default_suites(struct tls_config *cfg)
 {
     size_t n = tls_default_suites(NULL, 0);
@@ -124,8 +45,9 @@ static int default_suites(struct tls_config *cfg)
         return -1;
     }
     n = tls_default_suites(ids, n);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         cfg->suites[i] = ids[i];
+    }
     free(ids);
     return 0;
 }
@@ -134,8 +56,9 @@ static int given_suites(struct tls_config *cfg, const uint16_t *ids, char *err, 
 {
     size_t n = 0;
 
-    while (ids[n] != 0)
+    while (ids[n] != 0) {
         n++;
+    }
     if (n == 0) {
         snprintf(err, errlen, "the cipher suite list is empty");
         return -1;
@@ -158,11 +81,6 @@ static int given_suites(struct tls_config *cfg, const uint16_t *ids, char *err, 
     return 0;
 }
 
-bool tls_cipher_supported(uint16_t id)
-{
-    return id != 0 && mbedtls_ssl_ciphersuite_from_id(id) != NULL;
-}
-
 /* X25519, P-256 and P-384 first: what servers pick, and measured ~2.5x cheaper per handshake
  * than mbedTLS's default order (which starts with P-521). The rest stay offered, after them. */
 static void fill_curves(struct tls_config *cfg)
@@ -173,17 +91,21 @@ static void fill_curves(struct tls_config *cfg)
     const size_t cap = sizeof(cfg->curves) / sizeof(cfg->curves[0]) - 1;
     size_t n = 0;
 
-    for (size_t i = 0; i < sizeof(first) / sizeof(first[0]); i++)
-        if (mbedtls_ecp_curve_info_from_grp_id(first[i]) != NULL)
+    for (size_t i = 0; i < sizeof(first) / sizeof(first[0]); i++) {
+        if (mbedtls_ecp_curve_info_from_grp_id(first[i]) != NULL) {
             cfg->curves[n++] = first[i];
+        }
+    }
     for (const mbedtls_ecp_group_id *g = mbedtls_ecp_grp_id_list();
          *g != MBEDTLS_ECP_DP_NONE && n < cap; g++) {
         bool seen = false;
 
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             seen = seen || cfg->curves[i] == *g;
-        if (!seen)
+        }
+        if (!seen) {
             cfg->curves[n++] = *g;
+        }
     }
     cfg->curves[n] = MBEDTLS_ECP_DP_NONE;
 }
@@ -192,8 +114,9 @@ static size_t count_certs(const mbedtls_x509_crt *crt)
 {
     size_t n = 0;
 
-    for (; crt != NULL && crt->raw.len > 0; crt = crt->next)
+    for (; crt != NULL && crt->raw.len > 0; crt = crt->next) {
         n++;
+    }
     return n;
 }
 
@@ -232,11 +155,12 @@ static int load_ca_dir(struct tls_config *cfg, const char *path, char *err, size
 
     cfg->ca_count = count_certs(&cfg->ca);
     if (cfg->ca_count == 0) {
-        if (rc == MBEDTLS_ERR_X509_FILE_IO_ERROR)
+        if (rc == MBEDTLS_ERR_X509_FILE_IO_ERROR) {
             snprintf(err, errlen, "cannot read CA directory %s", path);
-        else
+        } else {
             snprintf(err, errlen, "CA directory %s holds no certificate that can be read",
                      path);
+        }
         return -1;
     }
     cfg->ca_failed = rc > 0 ? (size_t)rc : 0;
@@ -251,8 +175,9 @@ static int load_ca(struct tls_config *cfg, const char *path, char *err, size_t e
         snprintf(err, errlen, "cannot read CA file %s: %s", path, strerror(errno));
         return -1;
     }
-    if (S_ISDIR(st.st_mode))
+    if (S_ISDIR(st.st_mode)) {
         return load_ca_dir(cfg, path, err, errlen);
+    }
     return load_ca_file(cfg, path, &st, err, errlen);
 }
 
@@ -283,40 +208,16 @@ static void conf_common(struct tls_config *cfg)
     mbedtls_ssl_conf_authmode(c, MBEDTLS_SSL_VERIFY_OPTIONAL);
     mbedtls_ssl_conf_cert_profile(c, &tls__permissive_profile);
     mbedtls_ssl_conf_ca_chain(c, cfg->ca_count > 0 ? &cfg->ca : NULL, NULL);
-    mbedtls_ssl_conf_rng(c, mbedtls_ctr_drbg_random, cfg->rng);
+    mbedtls_ssl_conf_rng(c, tls__random, NULL); /* the calling thread's DRBG (tls_rng.c) */
     mbedtls_ssl_conf_ciphersuites(c, cfg->suites);
     mbedtls_ssl_conf_curves(c, cfg->curves);
     mbedtls_ssl_conf_sig_hashes(c, sig_hashes);
-    /* One TDS packet per record (tds-protocol.md 9.8): no 1/n-1 split. No renegotiation, no
+    /* No 1/n-1 record splitting (mbedTLS's TLS 1.0 CBC countermeasure): one write is one
+     * record, so each TDS packet the probe sends carries one whole record. No renegotiation, no
      * tickets: the probe stops after one handshake. */
     mbedtls_ssl_conf_cbc_record_splitting(c, MBEDTLS_SSL_CBC_RECORD_SPLITTING_DISABLED);
     mbedtls_ssl_conf_renegotiation(c, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
     mbedtls_ssl_conf_session_tickets(c, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
-}
-
-/* Every config and the TLS 1.3 probe draw from this one DRBG. A per-config entropy source cost
- * ~130 us (mbedtls_entropy_init alone: 100 configs took 13-22 ms, nearly all of it there), and
- * the cipher audit builds one config per (version, suite subset). Not locked: the probe creates
- * configs and runs sessions on one thread (its event loop). Never freed: it holds no heap
- * memory. */
-mbedtls_ctr_drbg_context *tls__shared_drbg(void)
-{
-    static const unsigned char pers[] = "tdsprobe";
-    static mbedtls_entropy_context entropy;
-    static mbedtls_ctr_drbg_context drbg;
-    static bool seeded;
-
-    if (!seeded) {
-        mbedtls_entropy_init(&entropy);
-        mbedtls_ctr_drbg_init(&drbg);
-        if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, pers,
-                                  sizeof(pers) - 1) != 0) {
-            mbedtls_ctr_drbg_free(&drbg);
-            return NULL; /* tried again next time */
-        }
-        seeded = true;
-    }
-    return &drbg;
 }
 
 /* RC4 suites are known to mbedTLS but withheld from a ClientHello unless enabled; an explicit
@@ -324,10 +225,11 @@ mbedtls_ctr_drbg_context *tls__shared_drbg(void)
 static bool lists_rc4(const int *suites)
 {
     for (size_t i = 0; suites[i] != 0; i++) {
-        const mbedtls_ssl_ciphersuite_t *cs = mbedtls_ssl_ciphersuite_from_id(suites[i]);
+        struct tls_suite_info si;
 
-        if (cs != NULL && cs->cipher == MBEDTLS_CIPHER_ARC4_128)
+        if (tls_suite_info((uint16_t)suites[i], &si) && si.weak_rc4) {
             return true;
+        }
     }
     return false;
 }
@@ -337,36 +239,37 @@ static int config_build(struct tls_config *cfg, const struct tls_config_opts *o,
 {
     int rc = 0;
 
-    if (o->ca_file != NULL && load_ca(cfg, o->ca_file, err, errlen) != 0)
+    if (o->ca_file != NULL && load_ca(cfg, o->ca_file, err, errlen) != 0) {
         return -1;
+    }
     if (o->ciphersuites != NULL ? given_suites(cfg, o->ciphersuites, err, errlen) != 0
                                 : default_suites(cfg) != 0) {
-        if (err[0] == '\0')
+        if (err[0] == '\0') {
             snprintf(err, errlen, "out of memory");
+        }
         return -1;
     }
     fill_curves(cfg);
-    cfg->rng = tls__shared_drbg();
-    if (cfg->rng == NULL)
+    if (tls__thread_drbg() == NULL) { /* seeds this thread's DRBG, once */
         rc = MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
-    if (rc == 0)
+    }
+    if (rc == 0) {
         rc = mbedtls_ssl_config_defaults(&cfg->conf, MBEDTLS_SSL_IS_CLIENT,
                                          MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+    }
     if (rc == 0 && o->alpn != NULL) {
         snprintf(cfg->alpn, sizeof(cfg->alpn), "%s", o->alpn);
         cfg->alpn_list[0] = cfg->alpn;
         rc = mbedtls_ssl_conf_alpn_protocols(&cfg->conf, cfg->alpn_list);
     }
     if (rc != 0) {
-        char why[100];
-
-        mbedtls_strerror(rc, why, sizeof(why));
-        snprintf(err, errlen, "cannot set up mbedTLS: %s", why);
+        tls__error_because(err, errlen, "cannot set up mbedTLS", rc);
         return -1;
     }
     conf_common(cfg);
-    if (lists_rc4(cfg->suites))
+    if (lists_rc4(cfg->suites)) {
         mbedtls_ssl_conf_arc4_support(&cfg->conf, MBEDTLS_SSL_ARC4_ENABLED);
+    }
     return 0;
 }
 
@@ -376,10 +279,12 @@ int tls_config_new(struct tls_config **out, const struct tls_config_opts *o, cha
     struct tls_config *cfg;
 
     *out = NULL;
-    if (errlen > 0)
+    if (errlen > 0) {
         err[0] = '\0';
-    if (check_opts(o, err, errlen) != 0)
+    }
+    if (check_opts(o, err, errlen) != 0) {
         return -1;
+    }
     cfg = calloc(1, sizeof(*cfg));
     if (cfg == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -401,8 +306,9 @@ int tls_config_new(struct tls_config **out, const struct tls_config_opts *o, cha
 
 void tls_config_free(struct tls_config *cfg)
 {
-    if (cfg == NULL)
+    if (cfg == NULL) {
         return;
+    }
     mbedtls_ssl_config_free(&cfg->conf);
     mbedtls_x509_crt_free(&cfg->ca);
     free(cfg->suites);

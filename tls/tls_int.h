@@ -1,5 +1,6 @@
 /* tls/tls_int.h: internals shared by the sources of tls/ (never included outside tls/ and its
- * tests). Cross-file internals use the tls__ prefix. */
+ * tests). Cross-file internals use the tls__ prefix. The reads of mbedTLS fields that
+ * mbedTLS 3.x makes private are in tls/tls_mbedtls_compat.h, not here. */
 #ifndef TLS_TLS_INT_H
 #define TLS_TLS_INT_H
 
@@ -9,19 +10,47 @@
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecp.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
 #include "tds/tds_cursor.h"
-#include "tls/tls_cert.h"
-#include "tls/tls_session.h"
+#include "tls/tls_config.h"
+#include "tls/tls_info.h"
 
 /* Largest handshake message the sniffer reassembles. A real chain is a few KB; SQL Server
  * chains with many intermediates stay far below this. Bigger messages are skipped, not kept. */
 #define TLS_SNIFF_MAX_HS (64u * 1024u)
 /* RFC 5246 6.2.3: a TLSCiphertext fragment is at most 2^14 + 2048 bytes. */
 #define TLS_MAX_RECORD (16384u + 2048u)
+
+/* Record content types (RFC 5246 6.2.1, RFC 8446 5.1). */
+enum {
+    TLS_REC_CCS = 20,
+    TLS_REC_ALERT = 21,
+    TLS_REC_HANDSHAKE = 22,
+    TLS_REC_APPDATA = 23,
+};
+
+/* Handshake message types (RFC 5246 7.4, RFC 8446 4). */
+enum {
+    TLS_HS_CLIENT_HELLO = 1,
+    TLS_HS_SERVER_HELLO = 2,
+    TLS_HS_CERTIFICATE = 11,
+    TLS_HS_SERVER_KEY_EXCHANGE = 12,
+    TLS_HS_SERVER_HELLO_DONE = 14,
+};
+
+/* Extension types (IANA TLS ExtensionType registry; RFC 6066 3, RFC 8422 5.1.1, RFC 5246
+ * 7.4.1.4.1, RFC 7301 3.1, RFC 8446 4.2). */
+enum {
+    TLS_EXT_SERVER_NAME = 0,
+    TLS_EXT_SUPPORTED_GROUPS = 10,
+    TLS_EXT_SIGNATURE_ALGORITHMS = 13,
+    TLS_EXT_ALPN = 16,
+    TLS_EXT_SUPPORTED_VERSIONS = 43,
+    TLS_EXT_PSK_MODES = 45,
+    TLS_EXT_KEY_SHARE = 51,
+};
 
 /* The record sniffer: reads the server's plaintext records (everything before its
  * ChangeCipherSpec) as they are fed, independently of mbedTLS. */
@@ -38,7 +67,7 @@ struct tls_sniff {
     size_t hs_len;
     size_t hs_cap;
     size_t hs_skip;       /* bytes of an over-long handshake message still to drop */
-    bool hello_only;      /* added: stop after the ServerHello (hello mode parses no chain) */
+    bool hello_only;      /* stop after the ServerHello (hello mode parses no chain) */
 };
 
 void tls__sniff_init(struct tls_sniff *sn);
@@ -46,8 +75,28 @@ void tls__sniff_free(struct tls_sniff *sn);
 /* Feeds server bytes; fills info (stage, version, suite, ALPN, chain, alert). Returns -1 only on
  * allocation failure. */
 int tls__sniff_feed(struct tls_sniff *sn, struct tls_info *info, const uint8_t *p, size_t n);
+
+/* Appends n bytes at *len of a heap buffer that grows by doubling from 4 KiB, never past max
+ * bytes. Returns 0, or -1 when it would pass max or the allocation fails (nothing changed). */
+int tls__buf_append(uint8_t **buf, size_t *len, size_t *cap, const uint8_t *p, size_t n,
+                    size_t max);
+
+/* ---- struct tls_info, shared by its fillers (tls_info.c) ---- */
+
+/* Raises info->stage to st (a stage never goes back). */
+void tls__stage_at_least(struct tls_info *info, enum tls_stage st);
 /* Frees info's chain. */
 void tls__info_clear_chain(struct tls_info *info);
+/* Records the verify flags mbedTLS reported for one depth of the path it built. */
+void tls__info_note_depth(struct tls_info *info, int depth, uint32_t flags);
+
+/* "<what>: <mbedtls_strerror(rc)>", e.g. "cannot start a TLS session: SSL - ...". */
+void tls__error_because(char *out, size_t outlen, const char *what, int rc);
+/* "<mbedtls_strerror(rc)> (-0x7780)": the text with its code, for reports. */
+void tls__error_coded(char *out, size_t outlen, int rc);
+
+/* The suite's IANA name, or "0x%04X" when the catalogue does not know it. */
+void tls__cipher_label(uint16_t id, char *out, size_t outlen);
 
 /* DER: one TLV with a low tag number and a definite length (at most 4 length bytes). */
 bool tls__der_tlv(struct tds_rd *r, uint8_t *tag, struct tds_rd *content);
@@ -66,8 +115,6 @@ bool tls__san_walk(const uint8_t *der, size_t der_len, tls__san_fn fn, void *ctx
 /* The shared, read-only configuration (one per client profile). */
 struct tls_config {
     mbedtls_ssl_config conf;
-    mbedtls_ctr_drbg_context *rng; /* tls__shared_drbg(): not owned (was a per-config entropy
-                                      source and DRBG; see tls_config.c for why) */
     mbedtls_x509_crt ca;
     size_t ca_count;
     size_t ca_failed;              /* certificates in the CA source mbedTLS could not parse */
@@ -81,9 +128,17 @@ struct tls_config {
     int max_version;
 };
 
-/* The process-wide DRBG, seeded on first use; NULL if seeding failed. Single-threaded use only
- * (see tls_config.c). */
-mbedtls_ctr_drbg_context *tls__shared_drbg(void);
+/* ---- randomness (tls_rng.c) ---- */
+
+/* An mbedTLS f_rng: fills out from the calling thread's CTR_DRBG (p_rng is unused; pass NULL).
+ * Safe from any number of threads at once without a lock: no two threads share a DRBG. */
+int tls__random(void *p_rng, unsigned char *out, size_t len);
+/* The calling thread's DRBG, seeded on the thread's first use; NULL if seeding failed (tried
+ * again on the next call). */
+mbedtls_ctr_drbg_context *tls__thread_drbg(void);
+/* How many DRBGs have been seeded in this process (one per thread that drew random bytes): lets
+ * tests check that a config seeds none of its own. */
+size_t tls__drbg_seed_count(void);
 
 /* The X.509 profile of every session: allows what old servers still use, so weak
  * certificates are captured and judged by the policy instead of being refused. */

@@ -2,18 +2,21 @@
  *
  * Input: the chain and per-depth verify flags from a session (or from tls_policy_verify_chain),
  * the name the client checks, the client's rules. Output: every finding, in the order the
- * default client would report them, each with a contract code (design.md), a severity and a
- * sentence with the concrete values. */
+ * default client would report them, each with a contract code (docs/design.md, "The
+ * contract"), a severity and a sentence with the concrete values. */
 #ifndef TLS_TLS_POLICY_H
 #define TLS_TLS_POLICY_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
-#include "tls/tls_session.h"
+struct tls_cert;
+struct tls_config;
+struct tls_info;
 
-/* Contract codes (design.md) that the policy can produce. */
+/* Contract codes (docs/design.md, "The contract") that the policy can produce. */
 #define TLS_FINDINGS(X)                  \
     X(UNTRUSTED_CHAIN, "untrusted_chain") \
     X(NAME_MISMATCH, "name_mismatch")     \
@@ -47,11 +50,16 @@ struct tls_finding {
     char message[320];
 };
 
-/* How the client matches names (notes/clients.md §3). */
+/* How the client matches names. cn_fallback: the subject CN counts only when the certificate
+ * has no dNSName SAN (RFC 6125 6.4.4; OpenSSL's X509_check_host, .NET's certificate name check
+ * that SqlClient relies on). cn_always: mssql-jdbc's
+ * SQLServerCertificateUtils.validateServerNameInCertificate compares the subject CN first and
+ * only then the DNS SANs. ip_needs_ip_san: Go's crypto/x509 Certificate.VerifyHostname and
+ * Node's tls.checkServerIdentity compare an IP address only with iPAddress SANs, as .NET does. */
 struct tls_name_rules {
-    bool cn_fallback;       /* use the CN when there is no DNS SAN (SqlClient/.NET, OpenSSL) */
-    bool cn_always;         /* JDBC: CN checked first even with SANs */
-    bool ip_needs_ip_san;   /* an IP target matches only an IP SAN (Go, Node, .NET) */
+    bool cn_fallback;       /* use the CN when there is no DNS SAN */
+    bool cn_always;         /* the CN is checked first even with SANs */
+    bool ip_needs_ip_san;   /* an IP target matches only an IP SAN */
 };
 
 struct tls_policy_opts {
@@ -87,7 +95,7 @@ bool tls_name_matches(const struct tls_cert *leaf, const char *name,
 /* True for SQL Server's self-made certificate (CN=SSL_Self_Signed_Fallback). */
 bool tls_cert_is_sql_fallback(const struct tls_cert *c);
 
-/* Added: verifies info->chain (leaf first) against cfg's trust store with the permissive
+/* Verifies info->chain (leaf first) against cfg's trust store with the permissive
  * profile a session uses, for chains that did not come from a handshake (a certificate file,
  * a saved report). Fills verify_flags, verified_len, verify_result and verified_path. Returns 0,
  * or -1 when the chain is empty or a certificate in it cannot be parsed. */

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/error.h>
-
 #include "tls/tls_int.h"
+#include "tls/tls_mbedtls_compat.h"
+#include "tls/tls_version.h"
 
 #define TLS_IN_MAX (64u * 1024u)
 #define TLS_OUT_MAX (64u * 1024u)
@@ -48,33 +48,45 @@ static void queue_free(struct queue *q)
     memset(q, 0, sizeof(*q));
 }
 
+int tls__buf_append(uint8_t **buf, size_t *len, size_t *cap, const uint8_t *p, size_t n,
+                    size_t max)
+{
+    if (n > max - *len) {
+        return -1;
+    }
+    if (n > *cap - *len) {
+        size_t grown = *cap ? *cap : 4096;
+        uint8_t *nb;
+
+        while (grown - *len < n) {
+            grown *= 2;
+        }
+        grown = grown < max ? grown : max;
+        nb = realloc(*buf, grown);
+        if (nb == NULL) {
+            return -1;
+        }
+        *buf = nb;
+        *cap = grown;
+    }
+    memcpy(*buf + *len, p, n);
+    *len += n;
+    return 0;
+}
+
 static int queue_push(struct queue *q, const uint8_t *p, size_t n, size_t max)
 {
     size_t used = queue_used(q);
 
-    if (n > max - used)
+    if (n > max - used) {
         return -1;
+    }
     if (q->off > 0) {
         memmove(q->buf, q->buf + q->off, used);
         q->off = 0;
         q->len = used;
     }
-    if (n > q->cap - q->len) {
-        size_t cap = q->cap ? q->cap : 4096;
-        uint8_t *nb;
-
-        while (cap - q->len < n)
-            cap *= 2;
-        cap = cap < max ? cap : max;
-        nb = realloc(q->buf, cap);
-        if (nb == NULL)
-            return -1;
-        q->buf = nb;
-        q->cap = cap;
-    }
-    memcpy(q->buf + q->len, p, n);
-    q->len += n;
-    return 0;
+    return tls__buf_append(&q->buf, &q->len, &q->cap, p, n, max);
 }
 
 /* ---- mbedTLS callbacks ---- */
@@ -83,8 +95,9 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
     struct tls_session *s = ctx;
 
-    if (len > INT32_MAX || queue_push(&s->out, buf, len, TLS_OUT_MAX) != 0)
+    if (len > INT32_MAX || queue_push(&s->out, buf, len, TLS_OUT_MAX) != 0) {
         return MBEDTLS_ERR_SSL_WANT_WRITE;
+    }
     return (int)len;
 }
 
@@ -93,8 +106,9 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     struct tls_session *s = ctx;
     size_t n = queue_used(&s->in);
 
-    if (n == 0)
+    if (n == 0) {
         return s->closed ? 0 : MBEDTLS_ERR_SSL_WANT_READ; /* 0 is EOF to mbedTLS */
+    }
     n = n < len ? n : len;
     memcpy(buf, s->in.buf + s->in.off, n);
     s->in.off += n;
@@ -108,13 +122,10 @@ static int on_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
     struct tls_session *s = ctx;
 
     (void)crt;
-    if (depth == 0)
+    if (depth == 0) {
         *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
-    if (depth >= 0 && depth < TLS_MAX_CHAIN) {
-        s->info.verify_flags[depth] = *flags;
-        if ((size_t)depth + 1 > s->info.verified_len)
-            s->info.verified_len = (size_t)depth + 1;
     }
+    tls__info_note_depth(&s->info, depth, *flags);
     s->info.verified_path = true;
     return 0;
 }
@@ -134,13 +145,11 @@ static int session_setup(struct tls_session *s, const char *sni, char *err, size
 {
     int rc = mbedtls_ssl_setup(&s->ssl, &s->cfg->conf);
 
-    if (rc == 0 && sni_allowed(sni))
+    if (rc == 0 && sni_allowed(sni)) {
         rc = mbedtls_ssl_set_hostname(&s->ssl, sni);
+    }
     if (rc != 0) {
-        char why[100];
-
-        mbedtls_strerror(rc, why, sizeof(why));
-        snprintf(err, errlen, "cannot start a TLS session: %s", why);
+        tls__error_because(err, errlen, "cannot start a TLS session", rc);
         return -1;
     }
     mbedtls_ssl_set_bio(&s->ssl, s, bio_send, bio_recv, NULL);
@@ -173,8 +182,9 @@ int tls_session_new(struct tls_session **out, const struct tls_config *cfg, cons
 
 void tls_session_free(struct tls_session *s)
 {
-    if (s == NULL)
+    if (s == NULL) {
         return;
+    }
     mbedtls_ssl_free(&s->ssl);
     tls__sniff_free(&s->sniff);
     tls__info_clear_chain(&s->info);
@@ -194,15 +204,19 @@ static bool app_data_ready(const struct tls_session *s)
 
 int tls_session_feed(struct tls_session *s, const uint8_t *p, size_t n)
 {
-    if (n > 0 && app_data_ready(s)) /* records for tls_session_read; the sniffer is done */
+    if (n > 0 && app_data_ready(s)) { /* records for tls_session_read; the sniffer is done */
         return queue_push(&s->in, p, n, TLS_IN_MAX);
-    if (n == 0 || s->finished)
+    }
+    if (n == 0 || s->finished) {
         return 0; /* the result is final: later bytes change nothing and are not kept */
-    if (queue_push(&s->in, p, n, TLS_IN_MAX) != 0)
+    }
+    if (queue_push(&s->in, p, n, TLS_IN_MAX) != 0) {
         return -1;
+    }
     /* Only an allocation failure stops the sniffer; mbedTLS still gets the bytes. */
-    if (tls__sniff_feed(&s->sniff, &s->info, p, n) != 0)
+    if (tls__sniff_feed(&s->sniff, &s->info, p, n) != 0) {
         tls__sniff_free(&s->sniff);
+    }
     return 0;
 }
 
@@ -224,8 +238,9 @@ void tls_session_out_ack(struct tls_session *s, size_t n)
     size_t used = queue_used(&s->out);
 
     s->out.off += n < used ? n : used;
-    if (queue_used(&s->out) == 0)
+    if (queue_used(&s->out) == 0) {
         queue_free(&s->out); /* between flights a session holds no output memory */
+    }
 }
 
 const struct tls_info *tls_session_info(const struct tls_session *s)
@@ -235,23 +250,20 @@ const struct tls_info *tls_session_info(const struct tls_session *s)
 
 /* ---- the handshake ---- */
 
-static void stage_at_least(struct tls_info *info, enum tls_stage st)
-{
-    if (info->stage < st)
-        info->stage = st;
-}
-
 static void note_progress(struct tls_session *s)
 {
-    int st = s->ssl.state;
+    int st = tls__ssl_state(&s->ssl);
 
-    if (st > MBEDTLS_SSL_CLIENT_HELLO)
-        stage_at_least(&s->info, TLS_STAGE_CLIENT_HELLO_SENT);
-    if (st >= MBEDTLS_SSL_SERVER_CHANGE_CIPHER_SPEC && st <= MBEDTLS_SSL_HANDSHAKE_OVER)
-        stage_at_least(&s->info, TLS_STAGE_CLIENT_FINISHED_SENT);
-    if (s->info.verified_path)
+    if (st > MBEDTLS_SSL_CLIENT_HELLO) {
+        tls__stage_at_least(&s->info, TLS_STAGE_CLIENT_HELLO_SENT);
+    }
+    if (st >= MBEDTLS_SSL_SERVER_CHANGE_CIPHER_SPEC && st <= MBEDTLS_SSL_HANDSHAKE_OVER) {
+        tls__stage_at_least(&s->info, TLS_STAGE_CLIENT_FINISHED_SENT);
+    }
+    if (s->info.verified_path) {
         s->info.verify_result =
             mbedtls_ssl_get_verify_result(&s->ssl) & ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    }
 }
 
 /* Certificate mode stops once ServerHelloDone is parsed: chain verified, ServerKeyExchange
@@ -261,12 +273,12 @@ static bool reached_goal(const struct tls_session *s)
 {
     switch (s->cfg->mode) {
     case TLS_HANDSHAKE_CERTIFICATE:
-        return s->ssl.state >= MBEDTLS_SSL_CLIENT_CERTIFICATE;
+        return tls__ssl_state(&s->ssl) >= MBEDTLS_SSL_CLIENT_CERTIFICATE;
     case TLS_HANDSHAKE_HELLO:
         /* mbedTLS leaves SERVER_HELLO only once it accepted the version and the suite */
-        return s->ssl.state > MBEDTLS_SSL_SERVER_HELLO;
+        return tls__ssl_state(&s->ssl) > MBEDTLS_SSL_SERVER_HELLO;
     default:
-        return s->ssl.state == MBEDTLS_SSL_HANDSHAKE_OVER;
+        return tls__ssl_state(&s->ssl) == MBEDTLS_SSL_HANDSHAKE_OVER;
     }
 }
 
@@ -275,19 +287,13 @@ static bool reached_goal(const struct tls_session *s)
 static void hello_done(struct tls_session *s)
 {
     struct tls_info *in = &s->info;
-    /* ssl->session is set only at wrapup: the suite being negotiated lives here until then */
-    int id = s->ssl.session_negotiate != NULL ? s->ssl.session_negotiate->ciphersuite : 0;
+    int id = tls__ssl_negotiating_suite(&s->ssl);
 
     in->stage = TLS_STAGE_SERVER_HELLO;
-    in->version = in->server_hello_version = s->ssl.minor_ver;
+    in->version = in->server_hello_version = tls__ssl_minor_version(&s->ssl);
     if (id > 0 && id <= 0xFFFF && in->cipher_id != (uint16_t)id) {
-        const char *name = tls_cipher_name((uint16_t)id);
-
         in->cipher_id = (uint16_t)id;
-        if (name != NULL)
-            snprintf(in->cipher, sizeof(in->cipher), "%s", name);
-        else
-            snprintf(in->cipher, sizeof(in->cipher), "0x%04X", (unsigned)id);
+        tls__cipher_label(in->cipher_id, in->cipher, sizeof(in->cipher));
     }
 }
 
@@ -295,10 +301,12 @@ static enum tls_step finish(struct tls_session *s, enum tls_step r)
 {
     s->finished = true;
     s->result = r;
-    if (r == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_FULL)
+    if (r == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_FULL) {
         s->info.stage = TLS_STAGE_DONE;
-    if (r == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_HELLO)
+    }
+    if (r == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_HELLO) {
         hello_done(s);
+    }
     tls__sniff_free(&s->sniff);
     /* A session that will carry no application data can never continue: give back mbedTLS's
      * record buffers and handshake state now (~40 KB) and keep only the report. A completed full
@@ -319,8 +327,7 @@ static void explain_alert(struct tls_session *s)
     if (!in->alert_received || in->alert_level != MBEDTLS_SSL_ALERT_LEVEL_FATAL) {
         /* After the server's ChangeCipherSpec the alert was encrypted: mbedTLS decrypted it. */
         in->alert_received = true;
-        in->alert_level = s->ssl.in_msg[0];
-        in->alert_description = s->ssl.in_msg[1];
+        tls__ssl_last_alert(&s->ssl, &in->alert_level, &in->alert_description);
     }
     snprintf(in->error_text, sizeof(in->error_text),
              "the server sent a fatal alert: %s (%u) after: %s",
@@ -340,7 +347,7 @@ static void explain_version(struct tls_info *in, const struct tls_config *cfg)
 static enum tls_step handshake_failed(struct tls_session *s, int ret)
 {
     struct tls_info *in = &s->info;
-    char why[100];
+    char why[128]; /* the error text (at most 99) and its code */
 
     in->error = ret;
     switch (ret) {
@@ -367,9 +374,9 @@ static enum tls_step handshake_failed(struct tls_session *s, int ret)
         break;
     default:
         in->local_reject = ret != MBEDTLS_ERR_SSL_ALLOC_FAILED;
-        mbedtls_strerror(ret, why, sizeof(why));
-        snprintf(in->error_text, sizeof(in->error_text), "%s (-0x%04X) after: %s", why,
-                 (unsigned)-ret, tls_stage_name(in->stage));
+        tls__error_coded(why, sizeof(why), ret);
+        snprintf(in->error_text, sizeof(in->error_text), "%s after: %s", why,
+                 tls_stage_name(in->stage));
         break;
     }
     return finish(s, TLS_STEP_FAILED);
@@ -377,19 +384,23 @@ static enum tls_step handshake_failed(struct tls_session *s, int ret)
 
 enum tls_step tls_session_step(struct tls_session *s)
 {
-    if (s->finished)
+    if (s->finished) {
         return s->result;
+    }
     for (;;) {
         int ret;
 
-        if (reached_goal(s))
+        if (reached_goal(s)) {
             return finish(s, TLS_STEP_DONE);
+        }
         ret = mbedtls_ssl_handshake_step(&s->ssl);
         note_progress(s);
-        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
             return TLS_STEP_WANT_INPUT;
-        if (ret != 0)
+        }
+        if (ret != 0) {
             return handshake_failed(s, ret);
+        }
     }
 }
 
@@ -398,10 +409,11 @@ enum tls_step tls_session_step(struct tls_session *s)
 static int app_not_ready(struct tls_session *s)
 {
     /* A failed session already says why in error_text: keep that diagnosis. */
-    if (!(s->finished && s->result == TLS_STEP_FAILED))
+    if (!(s->finished && s->result == TLS_STEP_FAILED)) {
         snprintf(s->info.error_text, sizeof(s->info.error_text),
                  "application data needs a completed full handshake (stage: %s)",
                  tls_stage_name(s->info.stage));
+    }
     return -1;
 }
 
@@ -412,8 +424,9 @@ static bool output_fits(const struct tls_session *s, size_t n)
     int expansion = mbedtls_ssl_get_record_expansion(&s->ssl);
     size_t room = TLS_OUT_MAX - queue_used(&s->out);
 
-    if (payload <= 0 || expansion < 0 || n > room)
+    if (payload <= 0 || expansion < 0 || n > room) {
         return false;
+    }
     return (n / (size_t)payload + 1) * (size_t)expansion <= room - n;
 }
 
@@ -421,8 +434,9 @@ int tls_session_write(struct tls_session *s, const uint8_t *p, size_t n)
 {
     size_t off = 0;
 
-    if (!app_data_ready(s))
+    if (!app_data_ready(s)) {
         return app_not_ready(s);
+    }
     /* Refuse up front rather than let bio_send fail halfway: mbedTLS would then hold a
      * half-written record that only a retry with the same arguments could finish. */
     if (!output_fits(s, n)) {
@@ -448,17 +462,20 @@ int tls_session_read(struct tls_session *s, uint8_t *buf, size_t cap, size_t *go
     int ret;
 
     *got = 0;
-    if (!app_data_ready(s))
+    if (!app_data_ready(s)) {
         return app_not_ready(s);
-    if (cap == 0)
+    }
+    if (cap == 0) {
         return 0;
+    }
     ret = mbedtls_ssl_read(&s->ssl, buf, cap);
     if (ret > 0) {
         *got = (size_t)ret;
         return 0;
     }
-    if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+    if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
         return 0;
+    }
     /* 0 is mbedTLS's "transport closed without close_notify" */
     handshake_failed(s, ret == 0 ? MBEDTLS_ERR_SSL_CONN_EOF : ret);
     return -1;

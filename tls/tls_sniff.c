@@ -12,20 +12,6 @@
 
 #include "tls/tls_int.h"
 
-enum {
-    REC_CCS = 20,
-    REC_ALERT = 21,
-    REC_HANDSHAKE = 22,
-    REC_APPDATA = 23,
-};
-
-enum {
-    HS_SERVER_HELLO = 2,
-    HS_CERTIFICATE = 11,
-    HS_SERVER_KEY_EXCHANGE = 12,
-    HS_SERVER_HELLO_DONE = 14,
-};
-
 void tls__sniff_init(struct tls_sniff *sn)
 {
     memset(sn, 0, sizeof(*sn));
@@ -38,26 +24,11 @@ void tls__sniff_free(struct tls_sniff *sn)
     sn->hs_len = sn->hs_cap = 0;
 }
 
-void tls__info_clear_chain(struct tls_info *info)
-{
-    for (size_t i = 0; i < info->chain_len; i++)
-        tls_cert_clear(&info->chain[i]);
-    free(info->chain);
-    info->chain = NULL;
-    info->chain_len = 0;
-}
-
-static void stage_at_least(struct tls_info *info, enum tls_stage st)
-{
-    if (info->stage < st)
-        info->stage = st;
-}
-
 /* ---- ServerHello (RFC 5246 7.4.1.3; RFC 8446 4.1.3 for supported_versions) ---- */
 
 static void server_hello_ext(struct tls_info *info, uint16_t type, struct tds_rd ext)
 {
-    if (type == 16) { /* ALPN: ProtocolNameList with exactly one name */
+    if (type == TLS_EXT_ALPN) { /* ProtocolNameList with exactly one name (RFC 7301 3.1) */
         uint16_t list_len;
         uint8_t name_len;
         const uint8_t *name;
@@ -67,11 +38,12 @@ static void server_hello_ext(struct tls_info *info, uint16_t type, struct tds_rd
             memcpy(info->alpn, name, name_len);
             info->alpn[name_len] = '\0';
         }
-    } else if (type == 43) { /* supported_versions: the version a TLS 1.3 server selected */
+    } else if (type == TLS_EXT_SUPPORTED_VERSIONS) { /* the version a TLS 1.3 server chose */
         uint16_t v;
 
-        if (tds_rd_u16be(&ext, &v) && (v >> 8) == 3)
+        if (tds_rd_u16be(&ext, &v) && (v >> 8) == 3) {
             info->version = info->server_hello_version = v & 0xFF;
+        }
     }
 }
 
@@ -82,26 +54,26 @@ static void on_server_hello(struct tls_info *info, struct tds_rd m)
     struct tds_rd exts;
 
     if (!tds_rd_u16be(&m, &version) || !tds_rd_skip(&m, 32) || !tds_rd_u8(&m, &sid_len) ||
-        !tds_rd_skip(&m, sid_len) || !tds_rd_u16be(&m, &suite) || !tds_rd_u8(&m, &compression))
+        !tds_rd_skip(&m, sid_len) || !tds_rd_u16be(&m, &suite) || !tds_rd_u8(&m, &compression)) {
         return;
-    stage_at_least(info, TLS_STAGE_SERVER_HELLO);
+    }
+    tls__stage_at_least(info, TLS_STAGE_SERVER_HELLO);
     /* Only major 3 is TLS; anything else is reported as "unknown" (-1). */
     info->server_hello_version = (version >> 8) == 3 ? (version & 0xFF) : -1;
     info->version = info->server_hello_version > 0 ? info->server_hello_version : 0;
     info->cipher_id = suite;
-    if (tls_cipher_name(suite) != NULL)
-        snprintf(info->cipher, sizeof(info->cipher), "%s", tls_cipher_name(suite));
-    else
-        snprintf(info->cipher, sizeof(info->cipher), "0x%04X", suite);
-    if (!tds_rd_u16be(&m, &ext_len) || !tds_rd_sub(&m, ext_len, &exts))
+    tls__cipher_label(suite, info->cipher, sizeof(info->cipher));
+    if (!tds_rd_u16be(&m, &ext_len) || !tds_rd_sub(&m, ext_len, &exts)) {
         return; /* extensions are optional (old servers send none) */
+    }
     while (tds_rd_left(&exts) >= 4) {
         uint16_t type, len;
         struct tds_rd ext;
 
         if (!tds_rd_u16be(&exts, &type) || !tds_rd_u16be(&exts, &len) ||
-            !tds_rd_sub(&exts, len, &ext))
+            !tds_rd_sub(&exts, len, &ext)) {
             return;
+        }
         server_hello_ext(info, type, ext);
     }
 }
@@ -114,29 +86,35 @@ static int on_certificate(struct tls_info *info, struct tds_rd m)
     struct tds_rd list, scan;
     size_t n = 0;
 
-    stage_at_least(info, TLS_STAGE_CERTIFICATE);
-    if (!tds_rd_u24be(&m, &list_len) || !tds_rd_sub(&m, list_len, &list))
+    tls__stage_at_least(info, TLS_STAGE_CERTIFICATE);
+    if (!tds_rd_u24be(&m, &list_len) || !tds_rd_sub(&m, list_len, &list)) {
         return 0;
+    }
     for (scan = list; tds_rd_left(&scan) > 0 && n < TLS_MAX_CHAIN; n++) {
         uint32_t len;
 
-        if (!tds_rd_u24be(&scan, &len) || !tds_rd_skip(&scan, len))
+        if (!tds_rd_u24be(&scan, &len) || !tds_rd_skip(&scan, len)) {
             break;
+        }
     }
     tls__info_clear_chain(info);
-    if (n == 0)
+    if (n == 0) {
         return 0;
+    }
     info->chain = calloc(n, sizeof(*info->chain));
-    if (info->chain == NULL)
+    if (info->chain == NULL) {
         return -1;
+    }
     for (size_t i = 0; i < n; i++) {
         uint32_t len;
         const uint8_t *der;
 
-        if (!tds_rd_u24be(&list, &len) || !tds_rd_bytes(&list, len, &der))
+        if (!tds_rd_u24be(&list, &len) || !tds_rd_bytes(&list, len, &der)) {
             break;
-        if (tls_cert_from_der(&info->chain[i], der, len) != 0)
+        }
+        if (tls_cert_from_der(&info->chain[i], der, len) != 0) {
             return -1;
+        }
         info->chain_len = i + 1;
     }
     return 0;
@@ -145,16 +123,16 @@ static int on_certificate(struct tls_info *info, struct tds_rd m)
 static int on_handshake_msg(struct tls_info *info, uint8_t type, struct tds_rd body)
 {
     switch (type) {
-    case HS_SERVER_HELLO:
+    case TLS_HS_SERVER_HELLO:
         on_server_hello(info, body);
         return 0;
-    case HS_CERTIFICATE:
+    case TLS_HS_CERTIFICATE:
         return on_certificate(info, body);
-    case HS_SERVER_KEY_EXCHANGE:
-        stage_at_least(info, TLS_STAGE_SERVER_KEY_EXCHANGE);
+    case TLS_HS_SERVER_KEY_EXCHANGE:
+        tls__stage_at_least(info, TLS_STAGE_SERVER_KEY_EXCHANGE);
         return 0;
-    case HS_SERVER_HELLO_DONE:
-        stage_at_least(info, TLS_STAGE_SERVER_HELLO_DONE);
+    case TLS_HS_SERVER_HELLO_DONE:
+        tls__stage_at_least(info, TLS_STAGE_SERVER_HELLO_DONE);
         return 0;
     default:
         return 0; /* HelloRequest, CertificateRequest, ... : nothing to report */
@@ -162,25 +140,6 @@ static int on_handshake_msg(struct tls_info *info, uint8_t type, struct tds_rd b
 }
 
 /* ---- handshake reassembly ---- */
-
-static int hs_append(struct tls_sniff *sn, const uint8_t *p, size_t n)
-{
-    if (n > sn->hs_cap - sn->hs_len) {
-        size_t cap = sn->hs_cap ? sn->hs_cap : 4096;
-        uint8_t *nb;
-
-        while (cap - sn->hs_len < n)
-            cap *= 2;
-        nb = realloc(sn->hs, cap);
-        if (nb == NULL)
-            return -1;
-        sn->hs = nb;
-        sn->hs_cap = cap;
-    }
-    memcpy(sn->hs + sn->hs_len, p, n);
-    sn->hs_len += n;
-    return 0;
-}
 
 /* Handles every complete message in the buffer; keeps a partial tail. */
 static int hs_drain(struct tls_sniff *sn, struct tls_info *info)
@@ -193,32 +152,37 @@ static int hs_drain(struct tls_sniff *sn, struct tls_info *info)
         uint8_t type;
         uint32_t len;
 
-        if (!tds_rd_u8(&at, &type) || !tds_rd_u24be(&at, &len))
+        if (!tds_rd_u8(&at, &type) || !tds_rd_u24be(&at, &len)) {
             break;
+        }
         if (len > TLS_SNIFF_MAX_HS) { /* not kept: drop it as it streams past */
             size_t here = tds_rd_left(&at) < len ? tds_rd_left(&at) : len;
 
-            if (!tds_rd_skip(&at, here)) /* cannot fail: here <= left */
+            if (!tds_rd_skip(&at, here)) { /* cannot fail: here <= left */
                 break;
+            }
             sn->hs_skip = len - here;
             r = at;
-            if (sn->hs_skip > 0)
+            if (sn->hs_skip > 0) {
                 break;
+            }
             continue;
         }
-        if (!tds_rd_sub(&at, len, &body))
+        if (!tds_rd_sub(&at, len, &body)) {
             break;
+        }
         r = at;
         rc = on_handshake_msg(info, type, body);
-        if (sn->hello_only && type == HS_SERVER_HELLO) {
+        if (sn->hello_only && type == TLS_HS_SERVER_HELLO) {
             sn->stopped = true; /* hello mode: the chain is neither needed nor parsed */
             break;
         }
     }
     memmove(sn->hs, sn->hs + r.pos, r.len - r.pos);
     sn->hs_len = r.len - r.pos;
-    if (sn->hs_len == 0 || rc != 0)
+    if (sn->hs_len == 0 || rc != 0) {
         tls__sniff_free(sn);
+    }
     return rc;
 }
 
@@ -232,10 +196,12 @@ static int on_handshake_bytes(struct tls_sniff *sn, struct tls_info *info, const
         p += k;
         n -= k;
     }
-    if (n == 0)
+    if (n == 0) {
         return 0;
-    if (hs_append(sn, p, n) != 0)
+    }
+    if (tls__buf_append(&sn->hs, &sn->hs_len, &sn->hs_cap, p, n, SIZE_MAX) != 0) {
         return -1;
+    }
     return hs_drain(sn, info);
 }
 
@@ -255,8 +221,9 @@ static void on_alert_bytes(struct tls_sniff *sn, struct tls_info *info, const ui
             info->alert_level = sn->alert[0];
             info->alert_description = sn->alert[1];
         }
-        if (sn->alert_have == 2)
+        if (sn->alert_have == 2) {
             sn->alert_have = 0;
+        }
     }
 }
 
@@ -264,9 +231,9 @@ static int on_record_bytes(struct tls_sniff *sn, struct tls_info *info, const ui
                            size_t n)
 {
     switch (sn->rec_type) {
-    case REC_HANDSHAKE:
+    case TLS_REC_HANDSHAKE:
         return on_handshake_bytes(sn, info, p, n);
-    case REC_ALERT:
+    case TLS_REC_ALERT:
         on_alert_bytes(sn, info, p, n);
         return 0;
     default:
@@ -282,15 +249,16 @@ static void on_header(struct tls_sniff *sn)
     uint16_t len;
 
     if (!tds_rd_u8(&r, &type) || !tds_rd_u8(&r, &major) || !tds_rd_u8(&r, &minor) ||
-        !tds_rd_u16be(&r, &len) || type < REC_CCS || type > REC_APPDATA || major != 3 ||
+        !tds_rd_u16be(&r, &len) || type < TLS_REC_CCS || type > TLS_REC_APPDATA || major != 3 ||
         len > TLS_MAX_RECORD) {
         sn->not_tls = sn->stopped = true; /* mbedTLS will say what it thinks of it */
         return;
     }
     sn->rec_type = type;
     sn->rec_left = len;
-    if (type == REC_CCS || type == REC_APPDATA)
+    if (type == TLS_REC_CCS || type == TLS_REC_APPDATA) {
         sn->stopped = true; /* from here on the server's records are encrypted */
+    }
 }
 
 int tls__sniff_feed(struct tls_sniff *sn, struct tls_info *info, const uint8_t *p, size_t n)
@@ -304,21 +272,25 @@ int tls__sniff_feed(struct tls_sniff *sn, struct tls_info *info, const uint8_t *
             sn->hdr_have += k;
             p += k;
             n -= k;
-            if (sn->hdr_have == sizeof(sn->hdr))
+            if (sn->hdr_have == sizeof(sn->hdr)) {
                 on_header(sn);
+            }
         } else {
             size_t k = n < sn->rec_left ? n : sn->rec_left;
 
-            if (on_record_bytes(sn, info, p, k) != 0)
+            if (on_record_bytes(sn, info, p, k) != 0) {
                 return -1;
+            }
             sn->rec_left -= k;
             p += k;
             n -= k;
         }
-        if (sn->hdr_have == sizeof(sn->hdr) && sn->rec_left == 0)
+        if (sn->hdr_have == sizeof(sn->hdr) && sn->rec_left == 0) {
             sn->hdr_have = 0;
+        }
     }
-    if (sn->stopped)
+    if (sn->stopped) {
         tls__sniff_free(sn);
+    }
     return 0;
 }

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "tls/tls_info.h"
 #include "tls/tls_int.h"
 
 static int record_depth(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
@@ -10,11 +11,7 @@ static int record_depth(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *f
     struct tls_info *info = ctx;
 
     (void)crt;
-    if (depth >= 0 && depth < TLS_MAX_CHAIN) {
-        info->verify_flags[depth] = *flags;
-        if ((size_t)depth + 1 > info->verified_len)
-            info->verified_len = (size_t)depth + 1;
-    }
+    tls__info_note_depth(info, depth, *flags);
     return 0;
 }
 
@@ -24,11 +21,13 @@ int tls_policy_verify_chain(struct tls_info *info, const struct tls_config *cfg)
     uint32_t flags = 0;
     int rc = 0;
 
-    if (info->chain_len == 0)
+    if (info->chain_len == 0) {
         return -1;
+    }
     mbedtls_x509_crt_init(&chain);
-    for (size_t i = 0; i < info->chain_len && rc == 0; i++)
+    for (size_t i = 0; i < info->chain_len && rc == 0; i++) {
         rc = mbedtls_x509_crt_parse_der(&chain, info->chain[i].der, info->chain[i].der_len);
+    }
     if (rc == 0) {
         memset(info->verify_flags, 0, sizeof(info->verify_flags));
         info->verified_len = 0;

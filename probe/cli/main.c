@@ -17,6 +17,8 @@
 #include "probe/output/probe_summary.h"
 #include "probe/drivers/probe_target.h"
 #include "probe/drivers/probe_targetlist.h"
+#include "tls/tls_suites.h"
+#include "tls/tls_version.h"
 
 #define PROG "tdsprobe"
 

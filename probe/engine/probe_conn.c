@@ -13,6 +13,8 @@
 #include "probe/drivers/probe_client.h"
 #include "probe/drivers/probe_target.h"
 #include "tds/tds_packet.h"
+#include "tls/tls_info.h"
+#include "tls/tls_session.h"
 
 /* Bound on buffered server bytes: the PRELOGIN reply, or during the handshake one packet's
  * payload (at most 32,760) at a time. */

@@ -11,6 +11,7 @@
 
 #include "probe/model/probe.h"
 #include "tls/tls13_probe.h"
+#include "tls/tls_policy.h"
 
 struct probe_conn_opts {
     const struct probe_client *client;

@@ -11,8 +11,10 @@
 
 struct probe_audit;
 #include "tds/tds_prelogin.h"
+#include "tls/tls_config.h"
+#include "tls/tls_info.h"
 #include "tls/tls_policy.h"
-#include "tls/tls_session.h"
+#include "tls/tls_version.h"
 
 enum probe_encrypt { PROBE_ENCRYPT_OPTIONAL, PROBE_ENCRYPT_MANDATORY, PROBE_ENCRYPT_STRICT };
 const char *probe_encrypt_name(enum probe_encrypt e); /* "optional","mandatory","strict" */

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tls/tls_suites.h"
+
 enum { STAGE_VERSIONS, STAGE_SUITES, STAGE_ORDER, STAGE_DONE, STAGE_TLS13 };
 
 const char *probe_proto_state_name(enum probe_proto_state s)

@@ -15,7 +15,8 @@
 #include <stdint.h>
 
 #include "tls/tls13_probe.h"
-#include "tls/tls_session.h"
+#include "tls/tls_info.h"
+#include "tls/tls_version.h"
 
 #define PROBE_AUDIT_MAX_SUITES 128
 

@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "probe/output/probe_emit.h"
+#include "tls/tls_policy.h"
+#include "tls/tls_suites.h"
+#include "tls/tls_version.h"
 
 /* ---- verdict ---- */
 

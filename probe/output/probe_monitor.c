@@ -10,6 +10,8 @@
 #include "probe/output/probe_emit.h"
 #include "probe/output/probe_report.h"
 #include "tls/tls_cert.h"
+#include "tls/tls_suites.h"
+#include "tls/tls_version.h"
 
 /* ---- escaping ---------------------------------------------------------------------------- */
 

@@ -7,7 +7,10 @@
 
 #include "probe/output/probe_audit_report.h"
 #include "tds/tds_prelogin.h"
-#include "tls/tls_session.h"
+#include "tls/tls_cert.h"
+#include "tls/tls_config.h"
+#include "tls/tls_info.h"
+#include "tls/tls_version.h"
 
 /* Copies src into dst (cap > 0), cutting on a UTF-8 character boundary so a cut string is
  * never made invalid by the cut itself. */

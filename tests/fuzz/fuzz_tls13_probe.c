@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "tls/tls13_probe.h"
+#include "tls/tls_version.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

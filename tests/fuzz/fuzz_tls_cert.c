@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tls/tls_cert.h"
+#include "tls/tls_info.h"
 #include "tls/tls_policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

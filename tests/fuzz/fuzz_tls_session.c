@@ -11,8 +11,11 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "tls/tls_config.h"
+#include "tls/tls_info.h"
 #include "tls/tls_policy.h"
 #include "tls/tls_session.h"
+#include "tls/tls_version.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

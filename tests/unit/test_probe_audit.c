@@ -13,6 +13,9 @@
 #include <cmocka.h>
 
 #include "probe/model/probe_audit.h"
+#include "tls/tls_info.h"
+#include "tls/tls_suites.h"
+#include "tls/tls_version.h"
 
 enum fake_mode {
     FAKE_NORMAL,

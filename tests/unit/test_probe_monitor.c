@@ -22,7 +22,9 @@
 #include "probe/output/probe_monitor.h"
 #include "probe/output/probe_summary.h"
 #include "tls/tls_cert.h"
-#include "tls/tls_session.h"
+#include "tls/tls_config.h"
+#include "tls/tls_info.h"
+#include "tls/tls_version.h"
 
 #define DAY 86400
 #define T_2027_01_01 ((time_t)1798761600) /* 2027-01-01T00:00:00Z */

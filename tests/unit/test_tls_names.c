@@ -13,8 +13,12 @@
 #include <mbedtls/ssl_ciphersuites.h>
 
 #include "test_tls_server.h"
+#include "tls/tls_config.h"
+#include "tls/tls_info.h"
 #include "tls/tls_int.h"
-#include "tls/tls_session.h"
+#include "tls/tls_mbedtls_compat.h"
+#include "tls/tls_suites.h"
+#include "tls/tls_version.h"
 
 /* Every suite mbedTLS knows has its IANA name in our table (mbedTLS spells them with '-'). */
 static void test_cipher_table_matches_mbedtls(void **state)
@@ -24,11 +28,13 @@ static void test_cipher_table_matches_mbedtls(void **state)
     (void)state;
     for (unsigned id = 1; id <= 0xFFFF; id++) {
         const mbedtls_ssl_ciphersuite_t *cs = mbedtls_ssl_ciphersuite_from_id((int)id);
+        struct tls__suite_fields f;
         char want[80];
 
         if (cs == NULL)
             continue;
-        snprintf(want, sizeof(want), "%s", cs->name);
+        tls__suite_fields(cs, &f);
+        snprintf(want, sizeof(want), "%s", f.name);
         for (char *p = want; *p; p++)
             if (*p == '-')
                 *p = '_';
@@ -195,9 +201,10 @@ static void test_option_errors(void **state)
 
 static int rank(int id)
 {
-    const mbedtls_ssl_ciphersuite_t *cs = mbedtls_ssl_ciphersuite_from_id(id);
+    struct tls__suite_fields f;
 
-    switch (cs->key_exchange) {
+    tls__suite_fields(mbedtls_ssl_ciphersuite_from_id(id), &f);
+    switch (f.key_exchange) {
     case MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA:
     case MBEDTLS_KEY_EXCHANGE_ECDHE_RSA: return 0;
     case MBEDTLS_KEY_EXCHANGE_DHE_RSA: return 1;

@@ -10,6 +10,9 @@
 #include <cmocka.h>
 
 #include "test_tls_server.h"
+#include "tls/tls_cert.h"
+#include "tls/tls_config.h"
+#include "tls/tls_info.h"
 #include "tls/tls_policy.h"
 
 #define NOT_TRUSTED 0x08u /* MBEDTLS_X509_BADCERT_NOT_TRUSTED */

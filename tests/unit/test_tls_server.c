@@ -19,6 +19,8 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
+#include "tls/tls_version.h"
+
 struct buf {
     uint8_t *p;
     size_t len;
@@ -49,11 +51,13 @@ struct srv {
     char sni[256];
 };
 
+/* One per thread, like the client's (tls/tls_rng.c), so test_tls_threads can run servers on
+ * two threads at once. */
 static mbedtls_ctr_drbg_context *server_rng(void)
 {
-    static mbedtls_entropy_context entropy;
-    static mbedtls_ctr_drbg_context drbg;
-    static bool ready;
+    static _Thread_local mbedtls_entropy_context entropy;
+    static _Thread_local mbedtls_ctr_drbg_context drbg;
+    static _Thread_local bool ready;
 
     if (!ready) {
         mbedtls_entropy_init(&entropy);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tls/tls_config.h"
 #include "tls/tls_policy.h"
 #include "tls/tls_session.h"
 

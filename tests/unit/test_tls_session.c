@@ -11,8 +11,13 @@
 #include <cmocka.h>
 
 #include "test_tls_server.h"
+#include "tls/tls_cert.h"
+#include "tls/tls_config.h"
+#include "tls/tls_info.h"
 #include "tls/tls_policy.h"
 #include "tls/tls_session.h"
+#include "tls/tls_suites.h"
+#include "tls/tls_version.h"
 
 static struct tls_config *trusting_kit(void)
 {

@@ -10,7 +10,10 @@
 #include <cmocka.h>
 
 #include "test_tls_server.h"
+#include "tls/tls_cert.h"
+#include "tls/tls_info.h"
 #include "tls/tls_int.h"
+#include "tls/tls_version.h"
 
 struct bytes {
     uint8_t p[200000];

@@ -15,3 +15,9 @@ tdsprobe_unit_test(test_tls13_probe
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_tls13_probe.c ${TLS_TEST_HARNESS}
     LIBS tlsx)
 set_tests_properties(test_tls13_probe PROPERTIES FIXTURES_REQUIRED certs)
+# The TLS layer from two threads at once (tdsprobe --threads runs one event loop per thread).
+find_package(Threads REQUIRED)
+tdsprobe_unit_test(test_tls_threads
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_tls_threads.c ${TLS_TEST_HARNESS}
+    LIBS tlsx Threads::Threads)
+set_tests_properties(test_tls_threads PROPERTIES FIXTURES_REQUIRED certs)
