@@ -172,9 +172,16 @@ static int hs_drain(struct tls_sniff *sn, struct tls_info *info)
             break;
         }
         r = at;
+        /* Hello mode reads the ServerHello and nothing after it, nor anything in its place: a
+         * server that sends its Certificate first (or its ServerHello in a record of another
+         * type) must not leave a chain behind that the audit never asked for. */
+        if (sn->hello_only && type != TLS_HS_SERVER_HELLO) {
+            sn->stopped = true;
+            break;
+        }
         rc = on_handshake_msg(info, type, body);
-        if (sn->hello_only && type == TLS_HS_SERVER_HELLO) {
-            sn->stopped = true; /* hello mode: the chain is neither needed nor parsed */
+        if (sn->hello_only) {
+            sn->stopped = true; /* the chain is neither needed nor parsed */
             break;
         }
     }

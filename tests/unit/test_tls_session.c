@@ -636,6 +636,62 @@ static void test_hello_mode_old_version(void **state)
     tls_config_free(cfg);
 }
 
+/* Two inputs a clean-machine fuzz run found (tests/data/findings): hello mode fed a server
+ * flight whose ServerHello sits in an alert record, followed by handshake records with a chain,
+ * in chunks of 4,096 and 16,389 bytes; then the transport closes. The session must end (a
+ * closed transport ends the handshake) and, in hello mode, never hold a chain nor report a
+ * stage past the ServerHello. */
+static void run_finding(const char *name)
+{
+    static const size_t chunks[] = { 1, 5, 64, 517, 4096, 16389, 65536 };
+    char path[512];
+    uint8_t buf[65536];
+    FILE *f;
+    size_t size;
+
+    snprintf(path, sizeof(path), "%s/findings/%s", TDSPROBE_TEST_DATA, name);
+    f = fopen(path, "rb");
+    assert_non_null(f);
+    size = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    assert_true(size > 1);
+    assert_true((buf[0] & 0x80) != 0); /* the fuzz target's hello-mode bit */
+
+    struct tls_config *cfg = hello_config(TLS_V10, TLS_V12, NULL);
+    struct tls_session *s;
+    char err[200];
+    size_t chunk = chunks[(buf[0] >> 1) % (sizeof(chunks) / sizeof(chunks[0]))], off = 1, n;
+
+    assert_int_equal(0, tls_session_new(&s, cfg, "db1.contoso.com", err, sizeof(err)));
+    enum tls_step st = tls_session_step(s);
+    while (st == TLS_STEP_WANT_INPUT && off < size) {
+        size_t k = size - off < chunk ? size - off : chunk;
+        if (tls_session_feed(s, buf + off, k) != 0) {
+            break;
+        }
+        off += k;
+        st = tls_session_step(s);
+        (void)tls_session_out(s, &n);
+        tls_session_out_ack(s, n);
+    }
+    if (st == TLS_STEP_WANT_INPUT) {
+        tls_session_peer_closed(s, false);
+        st = tls_session_step(s);
+    }
+    assert_int_not_equal(TLS_STEP_WANT_INPUT, st);
+    assert_int_equal(0, tls_session_info(s)->chain_len);
+    assert_true(tls_session_info(s)->stage <= TLS_STAGE_SERVER_HELLO);
+    tls_session_free(s);
+    tls_config_free(cfg);
+}
+
+static void test_finding_closed_transport(void **state)
+{
+    (void)state;
+    run_finding("fuzz_tls_session-closed-transport-1.bin");
+    run_finding("fuzz_tls_session-closed-transport-2.bin");
+}
+
 /* One config per suite, as the audit does: each lands on exactly the suite offered, including
  * the ones mbedTLS withholds by default (3DES, and RC4, which must be switched on to be sent). */
 static void test_hello_mode_per_suite(void **state)
@@ -962,6 +1018,7 @@ int main(void)
         cmocka_unit_test(test_feed_bound),
         cmocka_unit_test(test_hello_mode_done_at_server_hello),
         cmocka_unit_test(test_hello_mode_old_version),
+        cmocka_unit_test(test_finding_closed_transport),
         cmocka_unit_test(test_hello_mode_per_suite),
         cmocka_unit_test(test_hello_mode_no_shared_suite),
         cmocka_unit_test(test_hello_mode_version_refused),
