@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/model/probe_audit.h"
+#include "probe/engine/probe_audit_plan.h"
 #include "probe/engine/probe_browser.h"
 #include "probe/engine/probe_conn.h"
 #include "probe/engine/probe_neterr.h"
@@ -61,7 +61,7 @@ struct job {
     struct probe_conn *fconn;
     struct probe_facts res;
     struct probe_facts *fres;     /* facts of the current side connection */
-    struct probe_audit *audit;    /* --protocols / --ciphers, NULL when not asked */
+    struct probe_audit_plan *audit; /* --protocols / --ciphers, NULL when not asked */
     struct probe_audit_step step;
     struct tls_config *acfg;      /* the config of the current audit step */
     uv_timer_t pause;             /* --audit-pause between audit connections */
@@ -538,7 +538,7 @@ static void audit_connect(uv_timer_t *t)
     tls_config_free(j->acfg);
     j->acfg = NULL;
     if (tls_config_new(&j->acfg, &o, err, sizeof(err)) != 0) {
-        probe_audit_record(j->audit, &j->step, NULL, false, false, false);
+        probe_audit_plan_record(j->audit, &j->step, NULL, false, false, false);
         audit_step_done(j);
         return;
     }
@@ -551,7 +551,7 @@ static void audit_next(struct job *j)
 {
     if (j->finished)
         return;
-    if (!probe_audit_next(j->audit, &j->step)) {
+    if (!probe_audit_plan_next(j->audit, &j->step)) {
         j->in_audit = false;
         job_finish(j);
         return;
@@ -570,7 +570,7 @@ static void audit_begin(struct job *j)
         return;
     }
     j->in_audit = true;
-    j->res.audit = j->audit;
+    j->res.audit = &j->audit->audit;
     audit_next(j);
 }
 
@@ -583,13 +583,13 @@ static void audit_step_done(struct job *j)
     uv_timer_stop(&j->timer);
     if (j->step.version == TLS_V13) {
         const struct tls13_probe_result *r = j->fconn ? probe_conn_tls13(j->fconn) : NULL;
-        probe_audit_record_tls13(j->audit, r, f && !f->timed_out, f && f->server_reset,
+        probe_audit_plan_record_tls13(j->audit, r, f && !f->timed_out, f && f->server_reset,
                                  f && f->timed_out);
     } else if (f && j->fconn) {
-        probe_audit_record(j->audit, &j->step, f->tls, probe_conn_handshake_ok(j->fconn),
+        probe_audit_plan_record(j->audit, &j->step, f->tls, probe_conn_handshake_ok(j->fconn),
                            f->timed_out, f->server_reset || f->net.kind == PROBE_NET_RESET);
     } else {
-        probe_audit_record(j->audit, &j->step, NULL, false, false, false);
+        probe_audit_plan_record(j->audit, &j->step, NULL, false, false, false);
     }
     audit_next(j);
 }
@@ -648,9 +648,9 @@ static void job_start(struct job *j)
     if (e->o.audit_protocols || e->o.audit_ciphers) {
         j->audit = malloc(sizeof(*j->audit));
         if (j->audit) {
-            probe_audit_init(j->audit, e->o.audit_protocols, e->o.audit_ciphers,
+            probe_audit_plan_init(j->audit, e->o.audit_protocols, e->o.audit_ciphers,
                              e->o.audit_max_connections);
-            probe_audit_enable_tls13(j->audit);
+            probe_audit_plan_enable_tls13(j->audit);
             uv_timer_init(e->loop, &j->pause);
             j->pause.data = j;
             j->open_handles++;
