@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "probe/drivers/probe_client.h"
@@ -30,7 +29,6 @@ struct probe_conn {
     uint8_t *out;
     size_t out_len;
     size_t out_cap;
-    char name[256];      /* the name the client checks */
     bool strict;         /* TDS 8.0: TLS first on the raw socket, PRELOGIN inside TLS */
     uint8_t *t13;        /* tls13_probe mode: every byte the server sent so far */
     size_t t13_len;
@@ -75,26 +73,6 @@ static void finish(struct probe_conn *c)
     c->phase = PROBE_CONN_DONE;
     if (c->tls)
         c->res->tls = tls_session_info(c->tls);
-}
-
-void probe_conn_judge(const struct probe_conn *c, struct tls_verdict *out)
-{
-    struct tls_policy_opts po = {
-        .name = c->name,
-        .alt_name = probe_client_alt_name(c->o.client, c->o.host),
-        .rules = probe_client_name_rules(c->o.client),
-        .check_trust = c->res->validates,
-        .now = time(NULL),
-        .pin_der = c->o.pin_der,
-        .pin_len = c->o.pin_len,
-        .min_rsa_bits = 2048,
-        .min_signature_bits = 112,
-    };
-
-    memset(out, 0, sizeof(*out));
-    out->pass = true;
-    if (c->tls)
-        tls_policy_judge(tls_session_info(c->tls), &po, out);
 }
 
 /* Runs the TLS session as far as it goes and wraps whatever it wrote into 0x12 packets. */
@@ -466,7 +444,6 @@ int probe_conn_new(struct probe_conn **out, const struct probe_conn_opts *o,
     c->res = res;
     c->phase = PROBE_CONN_PRELOGIN;
     tds_reasm_init(&c->rx, RX_MESSAGE_MAX);
-    probe_client_check_name(o->client, o->host, c->name, sizeof(c->name));
     c->strict = o->client->encrypt == PROBE_ENCRYPT_STRICT;
     *out = c;
     return 0;

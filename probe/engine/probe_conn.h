@@ -17,8 +17,6 @@ struct probe_conn_opts {
     const struct tls_config *tls;  /* shared config for this attempt */
     const char *host;              /* the target's host: SNI (unless an IP) and the name check */
     const char *instance;          /* INSTOPT, "" for the default instance */
-    const uint8_t *pin_der;        /* ServerCertificate pin, or NULL */
-    size_t pin_len;
     size_t max_packet;             /* TDS packet size for our handshake packets (4096) */
     bool tls13_probe;              /* only send a TLS-first ClientHello offering TLS 1.3 and
                                       read the ServerHello (tls/tls13_probe.h) */
@@ -45,9 +43,6 @@ void probe_conn_closed(struct probe_conn *c, bool reset);
 /* The engine gives up (deadline): records what the handshake got as far as (the chain may
  * already be there). */
 void probe_conn_abort(struct probe_conn *c);
-/* Judges the chain the server showed (if any) as this client would: the name it checks, its
- * name rules, whether it validates, the pin. Leaves out->n = 0 when no handshake ran. */
-void probe_conn_judge(const struct probe_conn *c, struct tls_verdict *out);
 
 /* Bytes to send; valid until the next call into c. */
 const uint8_t *probe_conn_out(const struct probe_conn *c, size_t *len);

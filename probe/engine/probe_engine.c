@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "probe/engine/probe_audit_plan.h"
 #include "probe/engine/probe_browser.h"
 #include "probe/engine/probe_conn.h"
 #include "probe/engine/probe_neterr.h"
 #include "probe/diagnose/probe_diagnose.h"
+#include "probe/diagnose/probe_judge.h"
 #include "probe/drivers/probe_target.h"
 #include "probe/engine/probe_truststore.h"
 
@@ -603,8 +605,13 @@ static void deliver(struct job *j)
     memset(r, 0, sizeof(*r));
     r->target = &j->t;
     r->facts = j->res;
-    if (j->conn)
-        probe_conn_judge(j->conn, &r->verdict);
+    if (j->conn) {
+        struct probe_judge_input in = {
+            .client = &j->t.client, .host = j->t.host, .tls = r->facts.tls,
+            .validates = r->facts.validates, .now = time(NULL),
+        };
+        probe_judge(&in, &r->verdict);
+    }
     probe_diagnose(r);
     j->e->o.on_result(r, j->e->o.arg);
 }
