@@ -1,7 +1,13 @@
-/* probe/engine/probe_conn.h: one connection's protocol, sans I/O: PRELOGIN out, PRELOGIN reply in,
- * then the TLS handshake with every record carried in TDS 0x12 packets (TDS 7.x), then stop.
- * It never sends LOGIN7. The engine moves bytes between this and a socket; the fuzz target
- * moves arbitrary server bytes into it. */
+/* probe/engine/probe_conn.h: one connection's protocol, sans I/O. It never sends LOGIN7. Three
+ * modes, chosen when the connection is made:
+ *   TDS 7.x (the default): PRELOGIN out, the reply in, then the TLS handshake with every record
+ *     carried in TDS 0x12 packets, then stop;
+ *   TDS 8.0 strict (client encrypt = strict): the TLS handshake first, raw, with ALPN tds/8.0
+ *     (from the TLS config), then PRELOGIN and its reply inside TLS;
+ *   TLS 1.3 detection (opts.tls13_probe): one hand-built ClientHello offering only TLS 1.3,
+ *     read up to the ServerHello (tls/tls13_probe.h).
+ * The engine moves bytes between this and a socket; the unit tests and the fuzz target move
+ * scripted or arbitrary server bytes into it. */
 #ifndef PROBE_PROBE_CONN_H
 #define PROBE_PROBE_CONN_H
 
@@ -16,27 +22,28 @@
 struct probe_conn_opts {
     const struct probe_client *client;
     const struct tls_config *tls;  /* shared config for this attempt */
-    const char *host;              /* the target's host: SNI (unless an IP) and the name check */
+    const char *host;              /* the target's host: SNI, unless it is an IP address */
     const char *instance;          /* INSTOPT, "" for the default instance */
-    const uint8_t *pin_der;        /* ServerCertificate pin, or NULL */
-    size_t pin_len;
     size_t max_packet;             /* TDS packet size for our handshake packets (4096) */
     bool tls13_probe;              /* only send a TLS-first ClientHello offering TLS 1.3 and
                                       read the ServerHello (tls/tls13_probe.h) */
 };
 
+/* What the connection waits for. TDS 7.x: PRELOGIN (the reply), HANDSHAKE, DONE; strict:
+ * HANDSHAKE, PRELOGIN (the reply inside TLS), DONE; TLS 1.3 detection: HANDSHAKE, DONE. */
 enum probe_conn_phase { PROBE_CONN_PRELOGIN, PROBE_CONN_HANDSHAKE, PROBE_CONN_DONE };
 
 struct probe_conn;
 
 /* Facts are written into res: got_prelogin, prelogin, tds_err, not_tds, sent_encryption,
- * scope, validates, server_closed_after_prelogin, server_reset, tls, server_version/product.
+ * scope, validates, server_closed_after_prelogin, server_reset, strict_refused, tls,
+ * server_version/product.
  * Views and res->tls stay valid until probe_conn_free(). Returns 0 or -1 (allocation). */
 int probe_conn_new(struct probe_conn **out, const struct probe_conn_opts *o,
                    struct probe_facts *res);
 void probe_conn_free(struct probe_conn *c);
 
-/* Queues the PRELOGIN request. */
+/* Queues the first flight: the PRELOGIN request (TDS 7.x) or the ClientHello. */
 void probe_conn_start(struct probe_conn *c);
 /* Bytes from the server. */
 void probe_conn_feed(struct probe_conn *c, const uint8_t *p, size_t n);
@@ -46,9 +53,6 @@ void probe_conn_closed(struct probe_conn *c, bool reset);
 /* The engine gives up (deadline): records what the handshake got as far as (the chain may
  * already be there). */
 void probe_conn_abort(struct probe_conn *c);
-/* Judges the chain the server showed (if any) as this client would: the name it checks, its
- * name rules, whether it validates, the pin. Leaves out->n = 0 when no handshake ran. */
-void probe_conn_judge(const struct probe_conn *c, struct tls_verdict *out);
 
 /* Bytes to send; valid until the next call into c. */
 const uint8_t *probe_conn_out(const struct probe_conn *c, size_t *len);

@@ -29,8 +29,8 @@ struct probe_engine;
 int probe_engine_new(struct probe_engine **out, uv_loop_t *loop,
                      const struct probe_engine_opts *o);
 /* Queues a copy of t and starts it when a slot is free. Fails (-1, sentence in err) when the
- * target's client profile cannot be set up: unreadable CA file, bad pin file. Profiles are
- * shared: one parsed CA set and one TLS config per distinct profile. */
+ * target's client profile cannot be set up (an unreadable CA file) or memory runs out.
+ * Profiles are shared: one parsed CA set and one TLS config per distinct profile. */
 int probe_engine_add(struct probe_engine *e, const struct probe_target *t, char *err,
                      size_t errlen);
 /* Targets queued or in flight. */

@@ -6,11 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "probe/drivers/probe_client.h"
 #include "probe/engine/probe_conn.h"
 #include "probe/diagnose/probe_diagnose.h"
+#include "probe/diagnose/probe_judge.h"
 #include "probe/output/probe_report.h"
+#include "tls/tls_config.h"
+#include "tls/tls_version.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -71,7 +75,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         probe_conn_closed(c, data[0] & 0x80);
     res.target = &t;
     res.facts = facts;
-    probe_conn_judge(c, &res.verdict);
+    struct probe_judge_input in = { .client = &t.client, .host = t.host, .tls = facts.tls,
+                                    .validates = facts.validates, .now = time(NULL) };
+    probe_judge(&in, &res.verdict);
     probe_diagnose(&res);
     probe_report_json(sink, &res);
     probe_report_text(sink, &res, true);

@@ -1,4 +1,4 @@
-# The TLS policy audit: the planner (probe/model/probe_audit.c, pure) and what the writers make of
+# The TLS policy audit: the planner (probe/engine/probe_audit_plan.c, pure) and what the writers make of
 # it (probe/output/probe_audit_report.c, probe_report.c, probe_summary.c, probe_monitor.c).
 # test_probe_audit_report feeds every Prometheus exposition to `promtool check metrics`, as
 # monitor.cmake does: promtool is required, and its absence fails the test rather than

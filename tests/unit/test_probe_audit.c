@@ -1,4 +1,4 @@
-/* tests/unit/test_probe_audit.c: the audit planner (probe/model/probe_audit.h), driven by a fake
+/* tests/unit/test_probe_audit.c: the audit planner (probe/engine/probe_audit_plan.h), driven by a fake
  * server that answers each planned step the way a real one would: a version it does not speak
  * gets an alert, otherwise it picks a suite from the offer by its own preference (or by the
  * client's order), or refuses when nothing it likes is offered. Every test counts the exact
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "probe/model/probe_audit.h"
+#include "probe/engine/probe_audit_plan.h"
 #include "tls/tls_info.h"
 #include "tls/tls_suites.h"
 #include "tls/tls_version.h"
@@ -87,19 +87,20 @@ struct run {
 };
 
 /* One connection: what the server does with the step, recorded into the planner. */
-static void answer(struct probe_audit *a, const struct fake *fs, const struct probe_audit_step *st)
+static void answer(struct probe_audit_plan *p, const struct fake *fs,
+                   const struct probe_audit_step *st)
 {
     struct tls_info ti;
     bool version_ok = (fs->versions & (1u << st->version)) != 0;
 
     memset(&ti, 0, sizeof(ti));
     if (fs->mode == FAKE_TIMEOUT_NO_TLS) {
-        probe_audit_record(a, st, NULL, false, true, false);
+        probe_audit_plan_record(p, st, NULL, false, true, false);
         return;
     }
     if (fs->mode == FAKE_TIMEOUT_AFTER_CH || (fs->timeout_versions & (1u << st->version))) {
         ti.stage = TLS_STAGE_CLIENT_HELLO_SENT;
-        probe_audit_record(a, st, &ti, false, true, false);
+        probe_audit_plan_record(p, st, &ti, false, true, false);
         return;
     }
     uint16_t id = version_ok ? pick(fs, st) : 0;
@@ -114,16 +115,16 @@ static void answer(struct probe_audit *a, const struct fake *fs, const struct pr
         snprintf(ti.cipher, sizeof(ti.cipher), "%s",
                  tls_cipher_name(id) != NULL ? tls_cipher_name(id) : "?");
     }
-    probe_audit_record(a, st, &ti, id != 0, false, false);
+    probe_audit_plan_record(p, st, &ti, id != 0, false, false);
 }
 
 /* Runs the audit to its end (at most 500 steps: a planner that loops fails here). */
-static void drive(struct probe_audit *a, const struct fake *fs, struct run *r)
+static void drive(struct probe_audit_plan *p, const struct fake *fs, struct run *r)
 {
     struct probe_audit_step st;
 
     memset(r, 0, sizeof(*r));
-    while (probe_audit_next(a, &st)) {
+    while (probe_audit_plan_next(p, &st)) {
         assert_true(r->steps < 500);
         assert_int_equal(st.suites[st.n], 0); /* 0-terminated for tls_config_opts */
         if (r->steps < 64) {
@@ -131,9 +132,9 @@ static void drive(struct probe_audit *a, const struct fake *fs, struct run *r)
             r->offered[r->steps] = st.n;
         }
         r->steps++;
-        answer(a, fs, &st);
+        answer(p, fs, &st);
     }
-    assert_false(probe_audit_next(a, &st)); /* stays done */
+    assert_false(probe_audit_plan_next(p, &st)); /* stays done */
 }
 
 /* The suites the planner offers for TLS 1.2 (its own rule: min_version <= 1.2), in order. */
@@ -182,14 +183,15 @@ static void assert_tls12_only_versions(const struct probe_audit *a, const struct
 static void test_tls12_server_order(void **state)
 {
     struct tls12_fixture x;
-    struct probe_audit a;
+    struct probe_audit_plan plan;
     struct run r;
 
     (void)state;
     tls12_fixture(&x);
     struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3};
-    probe_audit_init(&a, true, true, 100);
-    drive(&a, &fs, &r);
+    probe_audit_plan_init(&plan, true, true, 100);
+    drive(&plan, &fs, &r);
+    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
 
     /* 3 versions + 3 picks + 1 refusal + 1 order check */
     assert_int_equal(r.steps, 8);
@@ -214,15 +216,16 @@ static void test_tls12_server_order(void **state)
 static void test_tls12_client_order(void **state)
 {
     struct tls12_fixture x;
-    struct probe_audit a;
+    struct probe_audit_plan plan;
     struct run r;
 
     (void)state;
     tls12_fixture(&x);
     struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3,
                       .client_order = true};
-    probe_audit_init(&a, true, true, 100);
-    drive(&a, &fs, &r);
+    probe_audit_plan_init(&plan, true, true, 100);
+    drive(&plan, &fs, &r);
+    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
 
     assert_int_equal(r.steps, 8);
     assert_tls12_only_versions(&a, &r);
@@ -237,14 +240,15 @@ static void test_tls12_client_order(void **state)
 static void test_one_suite_no_order_check(void **state)
 {
     struct tls12_fixture x;
-    struct probe_audit a;
+    struct probe_audit_plan plan;
     struct run r;
 
     (void)state;
     tls12_fixture(&x);
     struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 1};
-    probe_audit_init(&a, true, true, 100);
-    drive(&a, &fs, &r);
+    probe_audit_plan_init(&plan, true, true, 100);
+    drive(&plan, &fs, &r);
+    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
 
     /* 3 versions + 1 pick + 1 refusal; one suite has no order to check */
     assert_int_equal(r.steps, 5);
@@ -255,14 +259,15 @@ static void test_one_suite_no_order_check(void **state)
 static void test_protocols_only(void **state)
 {
     struct tls12_fixture x;
-    struct probe_audit a;
+    struct probe_audit_plan plan;
     struct run r;
 
     (void)state;
     tls12_fixture(&x);
     struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3};
-    probe_audit_init(&a, true, false, 100);
-    drive(&a, &fs, &r);
+    probe_audit_plan_init(&plan, true, false, 100);
+    drive(&plan, &fs, &r);
+    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
 
     assert_int_equal(r.steps, 3);
     assert_tls12_only_versions(&a, &r);
@@ -272,7 +277,7 @@ static void test_protocols_only(void **state)
 static void test_every_version_walked(void **state)
 {
     struct tls12_fixture x;
-    struct probe_audit a;
+    struct probe_audit_plan plan;
     struct run r;
 
     (void)state;
@@ -282,8 +287,9 @@ static void test_every_version_walked(void **state)
     assert_true(tls_cipher_supported(0xc014) && tls_cipher_supported(0x002f));
     struct fake fs = {.versions = (1u << TLS_V10) | (1u << TLS_V11) | (1u << TLS_V12),
                       .prefs = legacy, .n_prefs = 2};
-    probe_audit_init(&a, false, true, 100); /* --ciphers alone implies the versions */
-    drive(&a, &fs, &r);
+    probe_audit_plan_init(&plan, false, true, 100); /* --ciphers alone implies the versions */
+    drive(&plan, &fs, &r);
+    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
 
     /* 3 versions, then per version 2 picks + 1 refusal + 1 order check */
     assert_int_equal(r.steps, 3 + 3 * 4);
@@ -299,14 +305,15 @@ static void test_every_version_walked(void **state)
 
 static void test_rejects_everything(void **state)
 {
-    struct probe_audit a;
+    struct probe_audit_plan plan;
     struct run r;
     uint16_t none[1] = {0};
 
     (void)state;
     struct fake fs = {.versions = 0, .prefs = none, .n_prefs = 0};
-    probe_audit_init(&a, true, true, 100);
-    drive(&a, &fs, &r);
+    probe_audit_plan_init(&plan, true, true, 100);
+    drive(&plan, &fs, &r);
+    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
 
     assert_int_equal(r.steps, 3); /* nothing accepted: no suite walk at all */
     for (int v = TLS_V10; v <= TLS_V12; v++) {
@@ -320,14 +327,15 @@ static void test_rejects_everything(void **state)
 static void test_budget_during_walk(void **state)
 {
     struct tls12_fixture x;
-    struct probe_audit a;
+    struct probe_audit_plan plan;
     struct run r;
 
     (void)state;
     tls12_fixture(&x);
     struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3};
-    probe_audit_init(&a, true, true, 5);
-    drive(&a, &fs, &r);
+    probe_audit_plan_init(&plan, true, true, 5);
+    drive(&plan, &fs, &r);
+    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
 
     assert_int_equal(r.steps, 5); /* 3 versions + 2 picks, then the budget */
     assert_true(a.budget_hit);
@@ -340,14 +348,15 @@ static void test_budget_during_walk(void **state)
 static void test_budget_during_versions(void **state)
 {
     struct tls12_fixture x;
-    struct probe_audit a;
+    struct probe_audit_plan plan;
     struct run r;
 
     (void)state;
     tls12_fixture(&x);
     struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3};
-    probe_audit_init(&a, true, true, 2);
-    drive(&a, &fs, &r);
+    probe_audit_plan_init(&plan, true, true, 2);
+    drive(&plan, &fs, &r);
+    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
 
     assert_int_equal(r.steps, 2);
     assert_true(a.budget_hit);
@@ -357,7 +366,7 @@ static void test_budget_during_versions(void **state)
 
 static void test_rogue_pick_not_offered(void **state)
 {
-    struct probe_audit a;
+    struct probe_audit_plan plan;
     struct run r;
     uint16_t none[1] = {0};
 
@@ -370,8 +379,9 @@ static void test_rogue_pick_not_offered(void **state)
     }
     struct fake fs = {.versions = 1u << TLS_V12, .prefs = none, .n_prefs = 0,
                       .mode = FAKE_ROGUE, .rogue = 0x0004};
-    probe_audit_init(&a, true, true, 100);
-    drive(&a, &fs, &r);
+    probe_audit_plan_init(&plan, true, true, 100);
+    drive(&plan, &fs, &r);
+    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
 
     assert_int_equal(r.steps, 4); /* 3 versions + 1 walk step that stops the walk */
     assert_int_equal(a.ciphers[TLS_V12].n, 0);
@@ -381,7 +391,7 @@ static void test_rogue_pick_not_offered(void **state)
 static void test_rogue_repeats_first_pick(void **state)
 {
     struct tls12_fixture x;
-    struct probe_audit a;
+    struct probe_audit_plan plan;
     struct run r;
 
     (void)state;
@@ -389,8 +399,9 @@ static void test_rogue_repeats_first_pick(void **state)
     /* the same suite every time, even once it is no longer offered */
     struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3,
                       .mode = FAKE_ROGUE, .rogue = x.prefs[0]};
-    probe_audit_init(&a, true, true, 100);
-    drive(&a, &fs, &r);
+    probe_audit_plan_init(&plan, true, true, 100);
+    drive(&plan, &fs, &r);
+    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
 
     assert_int_equal(r.steps, 5); /* 3 versions + the pick + the repeat that ends the walk */
     assert_int_equal(a.ciphers[TLS_V12].n, 1);
@@ -399,13 +410,14 @@ static void test_rogue_repeats_first_pick(void **state)
 
 static void test_timeout_before_tls_is_error(void **state)
 {
-    struct probe_audit a;
+    struct probe_audit_plan plan;
     struct run r;
 
     (void)state;
     struct fake fs = {.versions = 1u << TLS_V12, .mode = FAKE_TIMEOUT_NO_TLS};
-    probe_audit_init(&a, true, true, 100);
-    drive(&a, &fs, &r);
+    probe_audit_plan_init(&plan, true, true, 100);
+    drive(&plan, &fs, &r);
+    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
 
     assert_int_equal(r.steps, 3);
     for (int v = TLS_V10; v <= TLS_V12; v++) {
@@ -418,15 +430,16 @@ static void test_timeout_before_tls_is_error(void **state)
  * session's info (stage client_hello_sent) with timed_out, and that is still "could not tell". */
 static void test_timeout_after_client_hello_is_error(void **state)
 {
-    struct probe_audit a;
+    struct probe_audit_plan plan;
     struct run r;
     uint16_t legacy[2] = {0xc014, 0x002f};
 
     (void)state;
     struct fake fs = {.versions = (1u << TLS_V11) | (1u << TLS_V12), .prefs = legacy,
                       .n_prefs = 2, .timeout_versions = 1u << TLS_V10};
-    probe_audit_init(&a, true, false, 100);
-    drive(&a, &fs, &r);
+    probe_audit_plan_init(&plan, true, false, 100);
+    drive(&plan, &fs, &r);
+    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
 
     assert_int_equal(r.steps, 3);
     assert_int_equal(a.proto[TLS_V10].state, PROBE_PROTO_ERROR);

@@ -1,0 +1,31 @@
+/* probe/diagnose/probe_judge.c: the client's view of the chain (see probe_judge.h). */
+#include "probe/diagnose/probe_judge.h"
+
+#include <string.h>
+
+#include "probe/drivers/probe_client.h"
+
+void probe_judge(const struct probe_judge_input *in, struct tls_verdict *out)
+{
+    char name[256];
+
+    memset(out, 0, sizeof(*out));
+    out->pass = true;
+    if (!in->tls)
+        return;
+    probe_client_check_name(in->client, in->host, name, sizeof(name));
+    /* The limits of OpenSSL security level 2, the default since Ubuntu 20.04: RSA keys of at
+     * least 2048 bits, signatures of at least 112 bits of security (SHA-1 falls short). */
+    struct tls_policy_opts po = {
+        .name = name,
+        .alt_name = probe_client_alt_name(in->client, in->host),
+        .rules = probe_client_name_rules(in->client),
+        .check_trust = in->validates,
+        .now = in->now,
+        .pin_der = in->pin_der,
+        .pin_len = in->pin_len,
+        .min_rsa_bits = 2048,
+        .min_signature_bits = 112,
+    };
+    tls_policy_judge(in->tls, &po, out);
+}

@@ -1,0 +1,55 @@
+/* probe/engine/probe_audit_run.h: the TLS policy audit (--protocols, --ciphers) as the engine
+ * runs it for one target, after the verdict: the planner's steps (probe_audit_plan.h), one
+ * connection each, in sequence, with an optional pause before each (--audit-pause, for fragile
+ * servers) and a deadline for each. This module times the steps, makes each step's TLS config
+ * and records what each step's connection showed; the job opens and closes the connections,
+ * through the hooks. */
+#ifndef PROBE_PROBE_AUDIT_RUN_H
+#define PROBE_PROBE_AUDIT_RUN_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "probe/engine/probe_conn.h"
+#include "probe/model/probe_audit.h"
+
+struct probe_audit_run;
+
+struct probe_audit_hooks {
+    /* Open the step's connection: a client that asks for encryption and offers only `version`,
+     * with config tls (NULL for TLS_V13: the hand-built ClientHello of tls/tls13_probe.h). When
+     * it ends (or fails to connect) the job calls probe_audit_run_record, then
+     * probe_audit_run_next. */
+    void (*connect)(void *arg, int version, const struct tls_config *tls);
+    /* The step's deadline passed: the job abandons the connection (its facts say timed_out),
+     * then records it and goes on as when it ends. */
+    void (*expired)(void *arg);
+    /* Every step ran, or the connection budget is spent. */
+    void (*over)(void *arg);
+    /* After probe_audit_run_close: the run's timer closed and the run is freed. */
+    void (*closed)(void *arg);
+    void *arg;
+};
+
+struct probe_audit_run_opts {
+    bool protocols;           /* one handshake per TLS version */
+    bool ciphers;             /* the accepted suites per version, in the server's order */
+    unsigned max_connections; /* 0 = 100 */
+    unsigned pause_ms;        /* before each connection; 0 = none */
+    double timeout_s;         /* each step's deadline */
+};
+
+/* Returns 0, or -1 (allocation). */
+int probe_audit_run_new(struct probe_audit_run **out, uv_loop_t *loop,
+                        const struct probe_audit_run_opts *o, const struct probe_audit_hooks *h);
+/* What the audit found so far; valid until the run is freed. */
+const struct probe_audit *probe_audit_run_results(const struct probe_audit_run *r);
+/* Plans the next step and starts it (after the pause), or calls over. */
+void probe_audit_run_next(struct probe_audit_run *r);
+/* The step's connection ended: f its facts, c the connection (the TLS 1.3 answer). */
+void probe_audit_run_record(struct probe_audit_run *r, const struct probe_facts *f,
+                            const struct probe_conn *c);
+/* Stops the run: no hook is called any more but closed. */
+void probe_audit_run_close(struct probe_audit_run *r);
+
+#endif

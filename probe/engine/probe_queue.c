@@ -1,0 +1,169 @@
+/* probe/engine/probe_queue.c: waiting targets, interned clients, shared TLS configs (see
+ * probe_queue.h). */
+#include "probe/engine/probe_queue.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe/engine/probe_truststore.h"
+#include "tls/tls_config.h"
+#include "tls/tls_version.h"
+
+struct probe_profile {
+    struct probe_profile *next;
+    char ca[1024];
+    bool alpn;      /* ALPN tds/8.0 (strict) */
+    int min, max;
+    enum tls_handshake_mode mode;
+    struct tls_config *cfg;
+};
+
+struct probe_client_node {
+    struct probe_client_node *next;
+    uint64_t hash;
+    struct probe_client c;
+};
+
+static const struct tls_config *profile_get(struct probe_queue *q, const char *ca, bool alpn,
+                                            int min, int max, enum tls_handshake_mode mode,
+                                            char *err, size_t errlen)
+{
+    struct probe_profile *p;
+
+    for (p = q->profiles; p; p = p->next) {
+        if (strcmp(p->ca, ca ? ca : "") == 0 && p->alpn == alpn && p->min == min &&
+            p->max == max && p->mode == mode)
+            return p->cfg;
+    }
+    p = calloc(1, sizeof(*p));
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    struct tls_config_opts o = { .min_version = min, .max_version = max, .ca_file = ca,
+                                 .alpn = alpn ? "tds/8.0" : NULL, .mode = mode,
+                                 .app_data = alpn /* strict: PRELOGIN travels inside TLS */ };
+    if (tls_config_new(&p->cfg, &o, err, errlen) != 0) {
+        free(p);
+        return NULL;
+    }
+    snprintf(p->ca, sizeof(p->ca), "%s", ca ? ca : "");
+    p->alpn = alpn;
+    p->min = min;
+    p->max = max;
+    p->mode = mode;
+    p->next = q->profiles;
+    q->profiles = p;
+    return p->cfg;
+}
+
+/* One shared copy per distinct client profile (callers zero their targets, so equal profiles
+ * are equal bytes). */
+static const struct probe_client *client_intern(struct probe_queue *q,
+                                                const struct probe_client *c)
+{
+    const unsigned char *b = (const unsigned char *)c;
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    size_t nb = sizeof(q->clients) / sizeof(q->clients[0]);
+
+    for (size_t i = 0; i < sizeof(*c); i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    for (struct probe_client_node *n = q->clients[h % nb]; n; n = n->next) {
+        if (n->hash == h && memcmp(&n->c, c, sizeof(*c)) == 0)
+            return &n->c;
+    }
+    struct probe_client_node *n = malloc(sizeof(*n));
+    if (!n)
+        return NULL;
+    n->hash = h;
+    n->c = *c;
+    n->next = q->clients[h % nb];
+    q->clients[h % nb] = n;
+    return &n->c;
+}
+
+static int push(struct probe_queue *q, const struct probe_queued *item)
+{
+    if (q->len == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 64;
+        struct probe_queued *p = realloc(q->items, cap * sizeof(*p));
+        if (!p)
+            return -1;
+        q->items = p;
+        q->cap = cap;
+    }
+    q->items[q->len++] = *item;
+    return 0;
+}
+
+void probe_queued_clear(struct probe_queued *it)
+{
+    free(it->text);
+    free(it->host);
+    it->text = it->host = NULL;
+}
+
+int probe_queue_add(struct probe_queue *q, const struct probe_target *t, char *err,
+                    size_t errlen)
+{
+    const struct probe_client *c = &t->client;
+    const char *ca = c->ca_file[0] ? c->ca_file : probe_truststore_find();
+    bool strict = c->encrypt == PROBE_ENCRYPT_STRICT;
+    struct probe_queued it = { .port = t->port, .user = t->user };
+
+    /* mbedTLS 2.28 speaks TLS 1.2 at most, also in strict mode (TLS 1.3: --protocols). Configs
+     * are made here, not at start, so a bad CA file is a usage error before any probe runs. */
+    it.cfg = profile_get(q, ca, strict, c->tls_min, c->tls_max > TLS_V12 ? TLS_V12 : c->tls_max,
+                         c->handshake, err, errlen);
+    it.wide = it.cfg ? profile_get(q, ca, false, TLS_V10, TLS_V12, TLS_HANDSHAKE_CERTIFICATE, err,
+                                   errlen) : NULL;
+    if (!it.cfg || !it.wide)
+        return -1;
+    memcpy(it.instance, t->instance, sizeof(it.instance));
+    it.client = client_intern(q, c);
+    it.text = strdup(t->text);
+    it.host = strdup(t->host);
+    if (!it.client || !it.text || !it.host || push(q, &it) != 0) {
+        probe_queued_clear(&it);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+struct probe_queued *probe_queue_pop(struct probe_queue *q)
+{
+    if (q->next == q->len)
+        return NULL;
+    struct probe_queued *it = &q->items[q->next++];
+    if (q->next == q->len) /* a long-running exporter must not grow the queue forever */
+        q->next = q->len = 0;
+    return it;
+}
+
+size_t probe_queue_waiting(const struct probe_queue *q)
+{
+    return q->len - q->next;
+}
+
+void probe_queue_free(struct probe_queue *q)
+{
+    while (q->profiles) {
+        struct probe_profile *p = q->profiles;
+        q->profiles = p->next;
+        tls_config_free(p->cfg);
+        free(p);
+    }
+    for (size_t i = q->next; i < q->len; i++)
+        probe_queued_clear(&q->items[i]);
+    free(q->items);
+    for (size_t i = 0; i < sizeof(q->clients) / sizeof(q->clients[0]); i++) {
+        while (q->clients[i]) {
+            struct probe_client_node *n = q->clients[i];
+            q->clients[i] = n->next;
+            free(n);
+        }
+    }
+    memset(q, 0, sizeof(*q));
+}

@@ -1,0 +1,7 @@
+# probe/engine/ unit tests. test_probe_conn drives one connection in each of its modes with the
+# byte scripts in tests/data/conn/ (no socket); its TLS servers are the in-memory mbedTLS
+# harness of the tls/ tests (test_tls_server.c), with the certificate kit.
+tdsprobe_unit_test(test_probe_conn
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_probe_conn.c ${CMAKE_CURRENT_LIST_DIR}/test_tls_server.c
+    LIBS probe_core)
+set_tests_properties(test_probe_conn PROPERTIES FIXTURES_REQUIRED certs)
