@@ -55,57 +55,13 @@ __attribute__((format(printf, 2, 3))) static void sb_add(struct sb *b, const cha
     }
 }
 
-/* ---- what the connection-string keywords are called in each driver ---- */
-
-struct driver_kw {
-    const char *driver;
-    const char *tsc;       /* turns validation off */
-    const char *hnic_pre;  /* the expected-name override, around the name; NULL = none */
-    const char *hnic_post;
-    const char *pin;       /* pins one certificate; NULL = none */
-    const char *optional;  /* sends OFF: login-only TLS when the server does not force it */
-    const char *mandatory; /* sends ON: full TLS, validated */
-    const char *strict;    /* TDS 8.0: TLS first, always validated */
-};
-
-static const struct driver_kw driver_kws[] = {
-    {"sqlclient", "TrustServerCertificate=True", "HostNameInCertificate=", "",
-     "ServerCertificate=/path/to/mssql.pem (SqlClient 5.1+)", "Encrypt=Optional",
-     "Encrypt=Mandatory", "Encrypt=Strict"},
-    {"odbc18", "TrustServerCertificate=yes", "HostNameInCertificate=", "",
-     "ServerCertificate=/path/to/mssql.pem (ODBC 18.1+, with Encrypt=strict)", "Encrypt=no",
-     "Encrypt=yes", "Encrypt=strict"},
-    {"odbc17", "TrustServerCertificate=yes", NULL, NULL, NULL, "Encrypt=no", "Encrypt=yes",
-     "Encrypt=strict (needs ODBC 18.1.2.1+)"},
-    {"jdbc", "trustServerCertificate=true", "hostNameInCertificate=", "",
-     "serverCertificate=/path/to/mssql.pem (with encrypt=strict only)", "encrypt=false",
-     "encrypt=true", "encrypt=strict"},
-    {"go-mssqldb", "TrustServerCertificate=true", "hostnameincertificate=", "",
-     "serverCertificate=/path/to/mssql.pem", "encrypt=false", "encrypt=true", "encrypt=strict"},
-    {"tedious", "options.trustServerCertificate: true", "options.serverName: '", "'", NULL,
-     "options.encrypt: false", "options.encrypt: true", "options.encrypt: 'strict'"},
-    {"freetds", "no \"ca file\" in freetds.conf (FreeTDS validates only when one is set)",
-     "certificate hostname = ", "", NULL, "encryption = request", "encryption = require",
-     "encryption = strict"},
-};
-
-static const struct driver_kw *kw_for(const char *driver)
-{
-    for (size_t i = 0; i < sizeof(driver_kws) / sizeof(driver_kws[0]); i++) {
-        if (strcmp(driver_kws[i].driver, driver) == 0) {
-            return &driver_kws[i];
-        }
-    }
-    return &driver_kws[0];
-}
-
 /* ---- the diagnosis context ---- */
 
 struct dctx {
     struct probe_result *r;
     const struct probe_client *cl;
-    const struct driver_kw *kw;
-    const char *driver;
+    const struct probe_driver *drv; /* the client's driver row */
+    const struct probe_driver_keywords *kw; /* = drv->kw */
     const char *host;          /* as the user wrote it */
     char name[256];            /* the name the client checks in the certificate */
     const struct tls_info *tls;
@@ -117,7 +73,7 @@ struct dctx {
 };
 
 static const struct probe_client default_client = {
-    .driver = "sqlclient", .encrypt = PROBE_ENCRYPT_MANDATORY, .tls_min = TLS_V12,
+    .driver = PROBE_DRIVER_DEFAULT, .encrypt = PROBE_ENCRYPT_MANDATORY, .tls_min = TLS_V12,
     .tls_max = TLS_V12};
 
 static bool is_ip_literal(const char *s)
@@ -250,7 +206,7 @@ static void fix_last_resort(struct dctx *c)
     sb_add(&c->fix,
            "Last resort: %s disables every certificate check (chain, name, dates); the "
            "connection stays encrypted but anyone on the path can impersonate the server.\n",
-           c->kw->tsc);
+           c->kw->trust);
 }
 
 /* ---- causes and fixes per diagnosis ---- */
@@ -910,14 +866,11 @@ static const struct tls_finding *date_error(const struct tls_verdict *v)
     return NULL;
 }
 
-/* Node (tedious) reports OpenSSL's last verification error, and OpenSSL checks the dates
- * after the chain: an expired certificate from an unknown CA is "certificate has expired"
- * there (seen with tedious 19.2 against fakesql), while Schannel names the chain first. */
+/* A driver that reports an expired certificate before an untrusted chain (tedious: Node's
+ * OpenSSL checks the dates after the chain and reports the last error). */
 static bool date_error_first(const struct dctx *c)
 {
-    const struct probe_target *t = c->r->target;
-
-    return t != NULL && strcmp(t->client.driver, "tedious") == 0 &&
+    return c->drv->dates_before_chain &&
            date_error(&c->r->verdict) != NULL;
 }
 
@@ -1137,7 +1090,7 @@ static void explain_ok(struct dctx *c)
     } else {
         sb_add(&c->cause, "The client does not validate the certificate.");
         sb_add(&c->fix, "To check the server's identity, drop %s once the client trusts the "
-                        "certificate.\n", c->kw->tsc);
+                        "certificate.\n", c->kw->trust);
     }
 }
 
@@ -1373,7 +1326,7 @@ static void scope_findings(const struct dctx *c)
         add_finding(r, "no_validation", TLS_SEV_WARNING, -1,
                     "the client does not validate the certificate (%s or the driver's "
                     "default): the connection is encrypted, but anyone on the path can "
-                    "impersonate the server.", c->kw->tsc);
+                    "impersonate the server.", c->kw->trust);
     }
 }
 
@@ -1396,8 +1349,8 @@ static void init_ctx(struct dctx *c, struct probe_result *r)
     memset(c, 0, sizeof(*c));
     c->r = r;
     c->cl = r->target != NULL ? &r->target->client : &default_client;
-    c->driver = c->cl->driver[0] != '\0' ? c->cl->driver : "sqlclient";
-    c->kw = kw_for(c->driver);
+    c->drv = probe_driver_of(c->cl);
+    c->kw = c->drv->kw;
     c->host = r->target != NULL ? r->target->host : "";
     probe_client_check_name(c->cl, c->host, c->name, sizeof(c->name));
     c->tls = r->facts.tls;
@@ -1434,7 +1387,7 @@ void probe_diagnose(struct probe_result *r)
     }
     r->diag = c.diag;
     r->status = status_of(c.diag);
-    expand(&c, probe_client_text(c.driver, c.diag, pick_variant(&c)), r->message,
+    expand(&c, probe_driver_text(c.drv, c.diag, pick_variant(&c)), r->message,
            sizeof(r->message));
     collect_findings(&c);
 }

@@ -17,7 +17,8 @@ struct probe_audit;
 enum probe_encrypt { PROBE_ENCRYPT_OPTIONAL, PROBE_ENCRYPT_MANDATORY, PROBE_ENCRYPT_STRICT };
 const char *probe_encrypt_name(enum probe_encrypt e); /* "optional","mandatory","strict" */
 
-/* What the emulated client is and does (connection-string keywords; notes/clients.md). */
+/* What the emulated client is and does: its driver (a row of probe/drivers/probe_driver.h) and
+ * the connection-string keywords that change what the driver does by default. */
 struct probe_client {
     char driver[24];                  /* "sqlclient" */
     enum probe_encrypt encrypt;
