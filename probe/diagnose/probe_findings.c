@@ -7,6 +7,14 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "probe/diagnose/probe_audit_verdict.h"
+
+/* Room for all of them: the policy's findings, the diagnosis's own (the diagnosis or what an
+ * OK connection leaves open, the fallback certificate, an old TLS version, the follow-up
+ * handshake) and the audit's. */
+_Static_assert(TLS_MAX_FINDINGS + 4 + PROBE_AUDIT_MAX_FINDINGS <= PROBE_MAX_FINDINGS,
+               "probe_result.findings holds every finding");
+
 
 __attribute__((format(printf, 5, 6))) static void add_finding(struct probe_result *r,
                                                               const char *code,
@@ -126,4 +134,5 @@ void probe_findings_collect(struct dctx *c)
     copy_verdict(c);
     tls_findings(c);
     scope_findings(c);
+    probe_audit_add_findings(r);
 }

@@ -1,13 +1,16 @@
 /* probe/diagnose/probe_remedy.c: what to do next, for failures before the certificate: names
  * and addresses, ports, timeouts, what answers on the port, ENCRYPTION negotiation, TLS
- * versions and cipher suites (mssql-conf for SQL Server on Linux, Schannel on Windows), and
- * what an OK connection leaves open. The keywords are the client's driver's (c->kw).
+ * versions and cipher suites (mssql-conf for SQL Server on Linux, Schannel on Windows), what
+ * an OK connection leaves open, and how to enforce TLS 1.2 after a policy audit. The keywords
+ * are the client's driver's (c->kw).
  *
  * Names pasted into commands pass probe_remedy_safe_name(): they come from the user or the
  * server, and a fix is something users paste into a root shell. */
 #include "probe/diagnose/probe_diagnose_int.h"
 
 #include <string.h>
+
+#include "probe/diagnose/probe_audit_verdict.h"
 
 
 bool probe_remedy_safe_name(const char *s)
@@ -227,4 +230,54 @@ void probe_remedy_ok(struct dctx *c, enum probe_ok_gap gap)
                               "certificate.\n", c->kw->trust);
         break;
     }
+}
+
+/* ---- the TLS policy audit: enforcing TLS 1.2 ---- */
+
+#define SCHANNEL "HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols"
+
+static void reg_version(struct probe_sb *b, const char *ver, int enabled)
+{
+    probe_sb_add(b, "  reg add \"" SCHANNEL "\\%s\\Server\" /v Enabled /t REG_DWORD /d %d /f\n",
+                 ver, enabled);
+    probe_sb_add(b, "  reg add \"" SCHANNEL "\\%s\\Server\" /v DisabledByDefault /t REG_DWORD "
+                    "/d %d /f\n", ver, !enabled);
+}
+
+/* TLS 1.2 refused as well: nothing to restrict to until it is turned on. */
+static void fix_enable_tls12(struct probe_sb *b, bool tls13)
+{
+    probe_sb_add(b, "%s Enable TLS 1.2 first:",
+                 tls13 ? "TLS 1.2 is rejected: only TDS 8.0 (strict) clients can connect, over "
+                         "TLS 1.3."
+                       : "TLS 1.2 is rejected too: the server accepts nothing modern.");
+    probe_sb_add(b, " SQL Server 2016 and later support it, 2008 to 2014 need the TLS 1.2 update "
+                    "(KB3135244); on Windows turn it on in Schannel:\n");
+    reg_version(b, "TLS 1.2", 1);
+}
+
+void probe_audit_fix(const enum probe_proto_state st[TLS_V13 + 1], char *out, size_t cap)
+{
+    struct probe_sb b;
+
+    if (cap == 0) {
+        return;
+    }
+    probe_sb_init(&b, out, cap);
+    if (probe_audit_tls12(st) != PROBE_TLS12_NOT_ENFORCED) {
+        return;
+    }
+    if (st[TLS_V12] == PROBE_PROTO_REJECTED) {
+        fix_enable_tls12(&b, st[TLS_V13] == PROBE_PROTO_ACCEPTED);
+    }
+    probe_sb_add(&b, "Linux: allow only TLS 1.2 in mssql.conf, then restart SQL Server:\n"
+                     "  sudo /opt/mssql/bin/mssql-conf set network.tlsprotocols 1.2\n"
+                     "  sudo systemctl restart mssql-server\n"
+                     "Windows: disable the old versions for servers in Schannel:\n");
+    reg_version(&b, "TLS 1.0", 0);
+    reg_version(&b, "TLS 1.1", 0);
+    probe_sb_add(&b, "then restart SQL Server (MSSQLSERVER or MSSQL$<instance>; Schannel reads "
+                     "these keys at start, so reboot if other services share them). First make "
+                     "sure every client supports TLS 1.2: one that does not will fail with \"An "
+                     "existing connection was forcibly closed by the remote host.\"\n");
 }

@@ -61,7 +61,9 @@ enum probe_phase {
 };
 const char *probe_phase_name(enum probe_phase p);
 
-#define PROBE_MAX_FINDINGS 40
+/* Every finding of one result: the TLS policy's (TLS_MAX_FINDINGS), the diagnosis's own and
+ * the TLS policy audit's (probe/diagnose/probe_findings.c checks the sum). */
+#define PROBE_MAX_FINDINGS 48
 
 struct probe_finding {
     char code[32];       /* contract code, or an extra finding name (fallback_certificate...) */
