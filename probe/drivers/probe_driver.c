@@ -175,7 +175,8 @@ static const struct probe_driver drivers[] = {
         .names = { .cn_fallback = true, .ip_needs_ip_san = true },
         .local_names_as_localhost = true,
         .kw = &kw_freetds, .texts = &probe_texts_freetds,
-        .sqlclient_words = DIAG_BIT(PROBE_DIAG_UNTRUSTED_CHAIN) | DIAG_BIT(PROBE_DIAG_NAME_MISMATCH),
+        .sqlclient_words =
+            DIAG_BIT(PROBE_DIAG_UNTRUSTED_CHAIN) | DIAG_BIT(PROBE_DIAG_NAME_MISMATCH),
     },
 };
 
