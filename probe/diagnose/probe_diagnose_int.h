@@ -2,10 +2,12 @@
  * probe_diagnose() call works on, and the pieces its files share:
  *   probe_diagnose.c       the decision in connection order, and the causes
  *   probe_diagnose_cert.c  the certificate verdict (which policy finding stops the client)
- *   probe_remedy.c         the fixes for connection, negotiation and TLS failures
+ *   probe_remedy.c         the fixes for connection, negotiation and TLS failures (and the
+ *                          audit's enforce-TLS-1.2 text, probe_audit_verdict.h)
  *   probe_remedy_cert.c    the certificate fixes (openssl recipe, mssql-conf, trust stores)
  *   probe_template.c       the client's words: picking the text and filling its {placeholders}
  *   probe_findings.c       findings[]: everything noticed, the diagnosis first
+ *   probe_audit_verdict.c  what the TLS policy audit means, and the findings it adds
  * Causes and fixes go to separate buffers; the branch that decides a cause calls the fix. */
 #ifndef PROBE_PROBE_DIAGNOSE_INT_H
 #define PROBE_PROBE_DIAGNOSE_INT_H
