@@ -1,9 +1,9 @@
-/* probe/drivers/probe_connstr.h: a connection string, parsed the way its driver parses it
- * (notes/clients.md §1), into a target and the client profile that driver would use (§2.1).
+/* probe/drivers/probe_connstr.h: a connection string, parsed the way its driver parses it, into
+ * a target and the client profile that driver would use.
  *
  * Syntaxes: ADO.NET (Microsoft.Data.SqlClient >= 4.0), ODBC Driver 17/18, the JDBC URL, the
  * go-mssqldb URL, and an ODBC sqlcmd command line. A string the driver would reject is rejected
- * here with the driver's own words where notes/clients.md records them (exit code 64). */
+ * here, in the driver's own words where they are known (exit code 64). */
 #ifndef PROBE_PROBE_CONNSTR_H
 #define PROBE_PROBE_CONNSTR_H
 
@@ -24,9 +24,9 @@ enum probe_connstr_kind {
  * without '=' that is not a URL or a sqlcmd command line is PROBE_CS_NONE. */
 enum probe_connstr_kind probe_connstr_detect(const char *text);
 
-/* Parses text into t. t is reset first; the client starts from the driver's defaults
- * (notes/clients.md §2.1) and the string's keywords apply on top: t->host (as written, "tcp:"
- * and IPv6 brackets stripped), t->port (0 = none), t->instance, t->client (driver, encrypt,
+/* Parses text into t. t is reset first; the client starts from the driver's Encrypt and
+ * TrustServerCertificate defaults (probe_driver.h) and the string's keywords apply on top:
+ * t->host (as written, "tcp:" and IPv6 brackets stripped), t->port (0 = none), t->instance, t->client (driver, encrypt,
  * trust_server_certificate, host_name_in_certificate, server_certificate, ca_file, tls_min,
  * tls_max, encrypt_disable). t->text is the string with every password value replaced by "***";
  * no password is stored anywhere else in t. A PROBE_CS_NONE text is not a connection string:

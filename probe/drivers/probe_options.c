@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "probe/drivers/probe_client.h"
+#include "probe/drivers/probe_driver.h"
+#include "tls/tls_version.h"
 
 #define HELP_COLUMN 33 /* where the help text starts in every help line */
 
@@ -72,10 +74,11 @@ static int set_ca(struct probe_client *c, const char *v, char *err, size_t errle
 static int set_driver(struct probe_client *c, const char *v, char *err, size_t errlen)
 {
     struct probe_client check;
+    char names[200];
 
     if (probe_client_set_driver(&check, v) != 0) {
-        snprintf(err, errlen, "driver takes one of %s, not '%.100s'", probe_client_driver_list(),
-                 v);
+        probe_driver_list(names, sizeof(names));
+        snprintf(err, errlen, "driver takes one of %s, not '%.100s'", names, v);
         return -1;
     }
     snprintf(c->driver, sizeof(c->driver), "%s", check.driver);

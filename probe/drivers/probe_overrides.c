@@ -7,6 +7,7 @@
 #include "probe/drivers/probe_client.h"
 #include "probe/drivers/probe_connstr.h"
 #include "probe/drivers/probe_target.h"
+#include "tls/tls_version.h"
 
 void probe_overrides_init(struct probe_overrides *o)
 {

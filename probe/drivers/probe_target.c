@@ -1,5 +1,5 @@
 /* probe/drivers/probe_target.c: TARGET syntax. The forms follow what SQL Server clients accept in
- * Data Source / -S (notes/clients.md §1.1): [tcp:]host[\instance][,port], plus host:port and
+ * Data Source / -S: [tcp:]host[\instance][,port], plus host:port and
  * [v6]:port which users paste from other tools. */
 #include "probe/drivers/probe_target.h"
 

@@ -1,5 +1,5 @@
-/* probe/drivers/probe_target.h: a TARGET as users write it (design.md): host, host:port, host,port,
- * tcp:host,port, host\instance, [v6addr]:port, bare IPv6. */
+/* probe/drivers/probe_target.h: a TARGET as users write it (docs/design.md): host, host:port,
+ * host,port, tcp:host,port, host\instance, [v6addr]:port, bare IPv6. */
 #ifndef PROBE_PROBE_TARGET_H
 #define PROBE_PROBE_TARGET_H
 

@@ -1,5 +1,5 @@
-/* probe/drivers/probe_targetlist.h: the targets of one run, from arguments, files and stdin, in order,
- * each probed once (design.md: -f FILE / --targets FILE, "-" for stdin; blank lines and
+/* probe/drivers/probe_targetlist.h: the targets of one run, from arguments, files and stdin, in
+ * order, each probed once (docs/design.md: -f FILE / --targets FILE, "-" for stdin; blank lines and
  * '#' comments ignored; a line may be a connection string). */
 #ifndef PROBE_PROBE_TARGETLIST_H
 #define PROBE_PROBE_TARGETLIST_H

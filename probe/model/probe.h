@@ -19,7 +19,8 @@ struct probe_audit;
 enum probe_encrypt { PROBE_ENCRYPT_OPTIONAL, PROBE_ENCRYPT_MANDATORY, PROBE_ENCRYPT_STRICT };
 const char *probe_encrypt_name(enum probe_encrypt e); /* "optional","mandatory","strict" */
 
-/* What the emulated client is and does (connection-string keywords; notes/clients.md). */
+/* What the emulated client is and does: its driver (a row of probe/drivers/probe_driver.h) and
+ * the connection-string keywords that change what the driver does by default. */
 struct probe_client {
     char driver[24];                  /* "sqlclient" */
     enum probe_encrypt encrypt;
@@ -62,7 +63,9 @@ enum probe_phase {
 };
 const char *probe_phase_name(enum probe_phase p);
 
-#define PROBE_MAX_FINDINGS 40
+/* Every finding of one result: the TLS policy's (TLS_MAX_FINDINGS), the diagnosis's own and
+ * the TLS policy audit's (probe/diagnose/probe_findings.c checks the sum). */
+#define PROBE_MAX_FINDINGS 48
 
 struct probe_finding {
     char code[32];       /* contract code, or an extra finding name (fallback_certificate...) */

@@ -1,5 +1,5 @@
-/* probe/model/probe_diag.h: the contract's diagnosis codes (design.md; a closed set: add new ones
- * there first) and their exit-code classes. */
+/* probe/model/probe_diag.h: the contract's diagnosis codes (docs/design.md; a closed set: add new
+ * ones there first) and their exit-code classes. */
 #ifndef PROBE_PROBE_DIAG_H
 #define PROBE_PROBE_DIAG_H
 

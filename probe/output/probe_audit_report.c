@@ -1,8 +1,8 @@
-/* probe/output/probe_audit_report.c: the TLS policy audit's verdict, findings and writers (see
- * probe_audit_report.h). */
+/* probe/output/probe_audit_report.c: the TLS policy audit's writers (see probe_audit_report.h):
+ * the tables and JSON members. What the audit means (the TLS 1.2 verdict, weak classes, the
+ * findings, the fix) is decided in probe/diagnose/probe_audit_verdict.h. */
 #include "probe/output/probe_audit_report.h"
 
-#include <stdarg.h>
 #include <string.h>
 
 #include "probe/output/probe_emit.h"
@@ -10,277 +10,11 @@
 #include "tls/tls_suites.h"
 #include "tls/tls_version.h"
 
-/* ---- verdict ---- */
-
-enum probe_tls12 probe_audit_tls12(const enum probe_proto_state st[TLS_V13 + 1])
-{
-    if (st[TLS_V10] == PROBE_PROTO_ACCEPTED || st[TLS_V11] == PROBE_PROTO_ACCEPTED ||
-        st[TLS_V12] == PROBE_PROTO_REJECTED) {
-        return PROBE_TLS12_NOT_ENFORCED;
-    }
-    if (st[TLS_V10] == PROBE_PROTO_REJECTED && st[TLS_V11] == PROBE_PROTO_REJECTED &&
-        st[TLS_V12] == PROBE_PROTO_ACCEPTED) {
-        return PROBE_TLS12_ENFORCED;
-    }
-    return PROBE_TLS12_UNKNOWN; /* an error or an untested version leaves the question open */
-}
-
-const char *probe_tls12_name(enum probe_tls12 v)
-{
-    switch (v) {
-    case PROBE_TLS12_ENFORCED:
-        return "yes";
-    case PROBE_TLS12_NOT_ENFORCED:
-        return "no";
-    default:
-        return "unknown";
-    }
-}
-
 static void audit_states(const struct probe_audit *a, enum probe_proto_state st[TLS_V13 + 1])
 {
     for (int v = 0; v <= TLS_V13; v++) {
         st[v] = a->proto[v].state;
     }
-}
-
-/* ---- weak suites ---- */
-
-static const char *const weak_reasons[PROBE_WEAK_COUNT] = {
-    [PROBE_WEAK_3DES] = "SWEET32 (3DES)",
-    [PROBE_WEAK_RC4] = "RC4",
-    [PROBE_WEAK_CBC_SHA1] = "CBC with SHA-1 MAC",
-    [PROBE_WEAK_NO_FS] = "no forward secrecy",
-    [PROBE_WEAK_NULL] = "NULL cipher",
-};
-
-/* Why each class matters, for the finding (one sentence, then the suites). */
-static const char *const weak_why[PROBE_WEAK_COUNT] = {
-    [PROBE_WEAK_3DES] = "3DES suites accepted (64-bit blocks: SWEET32, CVE-2016-2183)",
-    [PROBE_WEAK_RC4] = "RC4 suites accepted (RFC 7465 forbids RC4)",
-    [PROBE_WEAK_CBC_SHA1] = "CBC suites with SHA-1 MACs accepted (Lucky13 family; prefer AEAD)",
-    [PROBE_WEAK_NO_FS] = ("Suites without forward secrecy accepted (static RSA/ECDH key "
-                          "exchange: a stolen key decrypts recorded traffic)"),
-    [PROBE_WEAK_NULL] = "NULL suites accepted (no encryption at all)",
-};
-
-const char *probe_weak_reason(enum probe_weak w)
-{
-    return w < PROBE_WEAK_COUNT ? weak_reasons[w] : "weak";
-}
-
-unsigned probe_suite_weak_mask(uint16_t id)
-{
-    struct tls_suite_info si;
-    unsigned m = 0;
-
-    if (!tls_suite_info(id, &si)) {
-        return 0;
-    }
-    m |= si.weak_3des ? 1u << PROBE_WEAK_3DES : 0;
-    m |= si.weak_rc4 ? 1u << PROBE_WEAK_RC4 : 0;
-    m |= si.cbc_sha1 ? 1u << PROBE_WEAK_CBC_SHA1 : 0;
-    m |= si.no_forward_secrecy ? 1u << PROBE_WEAK_NO_FS : 0;
-    m |= si.null_cipher ? 1u << PROBE_WEAK_NULL : 0;
-    return m;
-}
-
-/* IANA name, or "0xNNNN" for an id this build does not know. */
-static const char *suite_name(uint16_t id, char buf[8])
-{
-    const char *n = tls_cipher_name(id);
-    struct tls_suite_info si;
-
-    if (n != NULL) {
-        return n;
-    }
-    if (tls_suite_info(id, &si) && si.name != NULL) {
-        return si.name; /* the TLS 1.3 suites */
-    }
-    snprintf(buf, 8, "0x%04x", (unsigned)id);
-    return buf;
-}
-
-/* ---- findings ---- */
-
-static void add_finding(struct probe_finding *f, const char *code, const char *msg)
-{
-    memset(f, 0, sizeof(*f));
-    snprintf(f->code, sizeof(f->code), "%s", code);
-    f->severity = TLS_SEV_WARNING;
-    f->cert = -1;
-    snprintf(f->message, sizeof(f->message), "%s", msg);
-}
-
-static bool old_tls_finding(const struct probe_audit *a, struct probe_finding *f)
-{
-    bool v10 = a->proto[TLS_V10].state == PROBE_PROTO_ACCEPTED;
-    bool v11 = a->proto[TLS_V11].state == PROBE_PROTO_ACCEPTED;
-    char msg[400];
-
-    if (!v10 && !v11) {
-        return false;
-    }
-    snprintf(msg, sizeof(msg),
-             "The server accepts %s (deprecated, RFC 8996). Allow only TLS 1.2: on Linux "
-             "'mssql-conf set network.tlsprotocols 1.2', on Windows disable %s in Schannel "
-             "(Enabled=0, DisabledByDefault=1); then restart SQL Server.",
-             v10 && v11 ? "TLS 1.0 and TLS 1.1" : v10 ? "TLS 1.0" : "TLS 1.1",
-             v10 && v11 ? "TLS 1.0 and 1.1" : v10 ? "TLS 1.0" : "TLS 1.1");
-    add_finding(f, "old_tls_accepted", msg);
-    return true;
-}
-
-static bool has_class(uint16_t id, enum probe_weak w)
-{
-    return (probe_suite_weak_mask(id) & (1u << w)) != 0;
-}
-
-static bool seen_before(const struct probe_audit *a, int v, size_t i)
-{
-    for (int u = TLS_V10; u <= v; u++) {
-        size_t end = u < v ? a->ciphers[u].n : i;
-        for (size_t k = 0; k < end && k < PROBE_AUDIT_MAX_SUITES; k++) {
-            if (a->ciphers[u].ids[k] == a->ciphers[v].ids[i]) {
-                return true;
-            }
-        }
-    }
-    return false;
-}
-
-/* Appends ": NAME, NAME" for the suites of class w (each once, over all versions) while they
- * fit in out, then " and N more" for the rest. */
-static void weak_list(const struct probe_audit *a, enum probe_weak w, char *out, size_t cap)
-{
-    size_t used = strlen(out), listed = 0, more = 0;
-
-    for (int v = TLS_V10; v <= TLS_V12; v++) {
-        for (size_t i = 0; i < a->ciphers[v].n && i < PROBE_AUDIT_MAX_SUITES; i++) {
-            uint16_t id = a->ciphers[v].ids[i];
-            char nb[8], item[80];
-            if (!has_class(id, w) || seen_before(a, v, i)) {
-                continue;
-            }
-            int k = snprintf(item, sizeof(item), "%s%s", listed > 0 ? ", " : ": ",
-                             suite_name(id, nb));
-            if (k < 0 || used + (size_t)k + 24 >= cap) { /* keep room for " and N more" */
-                more++;
-                continue;
-            }
-            memcpy(out + used, item, (size_t)k + 1);
-            used += (size_t)k;
-            listed++;
-        }
-    }
-    if (more > 0) {
-        snprintf(out + used, cap - used, " and %zu more", more);
-    }
-}
-
-static bool weak_finding(const struct probe_audit *a, enum probe_weak w, struct probe_finding *f)
-{
-    char msg[400];
-    bool any = false;
-
-    for (int v = TLS_V10; v <= TLS_V12 && !any; v++) {
-        for (size_t i = 0; i < a->ciphers[v].n && i < PROBE_AUDIT_MAX_SUITES; i++) {
-            any = any || has_class(a->ciphers[v].ids[i], w);
-        }
-    }
-    if (!any) {
-        return false;
-    }
-    static const char remove[] = ". Remove them: mssql-conf network.tlsciphers (Linux), "
-                                 "Disable-TlsCipherSuite (Windows).";
-
-    snprintf(msg, sizeof(msg), "%s", weak_why[w]);
-    weak_list(a, w, msg, sizeof(msg) - sizeof(remove)); /* the advice always fits */
-    size_t used = strlen(msg);
-    snprintf(msg + used, sizeof(msg) - used, "%s", remove);
-    add_finding(f, "weak_cipher_accepted", msg);
-    return true;
-}
-
-size_t probe_audit_findings(const struct probe_audit *a, struct probe_finding *out, size_t cap)
-{
-    size_t n = 0;
-
-    if (a == NULL || !a->want_protocols) {
-        return 0;
-    }
-    if (n < cap && old_tls_finding(a, &out[n])) {
-        n++;
-    }
-    for (int w = 0; w < PROBE_WEAK_COUNT && a->want_ciphers; w++) {
-        if (n < cap && weak_finding(a, (enum probe_weak)w, &out[n])) {
-            n++;
-        }
-    }
-    return n;
-}
-
-/* ---- the fix ---- */
-
-#define SCHANNEL "HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols"
-
-/* Appends formatted text to out (cap > 0), never past the end. */
-static void put(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void put(char *out, size_t cap, const char *fmt, ...)
-{
-    size_t used = strlen(out);
-    va_list ap;
-
-    if (used + 1 >= cap) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(out + used, cap - used, fmt, ap);
-    va_end(ap);
-}
-
-static void reg_version(char *out, size_t cap, const char *ver, int enabled)
-{
-    put(out, cap, "  reg add \"" SCHANNEL "\\%s\\Server\" /v Enabled /t REG_DWORD /d %d /f\n",
-        ver, enabled);
-    put(out, cap, "  reg add \"" SCHANNEL "\\%s\\Server\" /v DisabledByDefault /t REG_DWORD "
-        "/d %d /f\n", ver, !enabled);
-}
-
-/* TLS 1.2 refused as well: nothing to restrict to until it is turned on. */
-static void fix_enable_tls12(char *out, size_t cap, bool tls13)
-{
-    put(out, cap, "%s Enable TLS 1.2 first:",
-        tls13 ? "TLS 1.2 is rejected: only TDS 8.0 (strict) clients can connect, over TLS 1.3."
-              : "TLS 1.2 is rejected too: the server accepts nothing modern.");
-    put(out, cap, " SQL Server 2016 and later support it, 2008 to 2014 need the TLS 1.2 update "
-        "(KB3135244); on Windows turn it on in Schannel:\n");
-    reg_version(out, cap, "TLS 1.2", 1);
-}
-
-void probe_audit_fix(const enum probe_proto_state st[TLS_V13 + 1], char *out, size_t cap)
-{
-    if (cap == 0) {
-        return;
-    }
-    out[0] = '\0';
-    if (probe_audit_tls12(st) != PROBE_TLS12_NOT_ENFORCED) {
-        return;
-    }
-    if (st[TLS_V12] == PROBE_PROTO_REJECTED) {
-        fix_enable_tls12(out, cap, st[TLS_V13] == PROBE_PROTO_ACCEPTED);
-    }
-    put(out, cap, "Linux: allow only TLS 1.2 in mssql.conf, then restart SQL Server:\n"
-        "  sudo /opt/mssql/bin/mssql-conf set network.tlsprotocols 1.2\n"
-        "  sudo systemctl restart mssql-server\n"
-        "Windows: disable the old versions for servers in Schannel:\n");
-    reg_version(out, cap, "TLS 1.0", 0);
-    reg_version(out, cap, "TLS 1.1", 0);
-    put(out, cap, "then restart SQL Server (MSSQLSERVER or MSSQL$<instance>; Schannel reads "
-        "these keys at start, so reboot if other services share them). First make sure every "
-        "client supports TLS 1.2: one that does not will fail with \"An existing connection "
-        "was forcibly closed by the remote host.\"\n");
 }
 
 /* ---- JSON ---- */
@@ -319,7 +53,7 @@ static void json_detail(FILE *f, const struct probe_audit *a)
         }
         fputs(",\"cipher\":", f);
         bool named = p->state == PROBE_PROTO_ACCEPTED && p->cipher != 0;
-        probe_json_string(f, named ? suite_name(p->cipher, nb) : NULL);
+        probe_json_string(f, named ? probe_suite_name(p->cipher, nb) : NULL);
         fputc('}', f);
     }
     fputc('}', f);
@@ -333,7 +67,7 @@ static void json_suite(FILE *f, uint16_t id)
     char nb[8];
 
     fputs("{\"name\":", f);
-    probe_json_string(f, suite_name(id, nb));
+    probe_json_string(f, probe_suite_name(id, nb));
     fprintf(f, ",\"id\":\"0x%04x\",\"kx\":", (unsigned)id);
     probe_json_string(f, known ? si.kx : NULL);
     fputs(",\"auth\":", f);
@@ -346,7 +80,7 @@ static void json_suite(FILE *f, uint16_t id)
     for (int w = 0, k = 0; w < PROBE_WEAK_COUNT; w++) {
         if (m & (1u << w)) {
             fputs(k++ > 0 ? "," : "", f);
-            probe_json_string(f, weak_reasons[w]);
+            probe_json_string(f, probe_weak_reason((enum probe_weak)w));
         }
     }
     fputs("]}", f);
@@ -460,7 +194,7 @@ static void text_suite(const struct probe_text_out *o, uint16_t id, size_t name_
 {
     unsigned m = probe_suite_weak_mask(id);
     char nb[8];
-    const char *name = suite_name(id, nb);
+    const char *name = probe_suite_name(id, nb);
 
     fprintf(o->f, "%*s  %s", PROBE_LABEL_W, "", name);
     if (m == 0) {
@@ -472,7 +206,7 @@ static void text_suite(const struct probe_text_out *o, uint16_t id, size_t name_
     fputs("! ", o->f);
     for (int w = 0, k = 0; w < PROBE_WEAK_COUNT; w++) {
         if (m & (1u << w)) {
-            fprintf(o->f, "%s%s", k++ > 0 ? ", " : "", weak_reasons[w]);
+            fprintf(o->f, "%s%s", k++ > 0 ? ", " : "", probe_weak_reason((enum probe_weak)w));
         }
     }
     probe_emit_color_off(o);
@@ -493,7 +227,7 @@ static void text_cipher_list(const struct probe_text_out *o, const struct probe_
                                                                   : "client order");
     fputs(list_incomplete(a, v) ? "; incomplete: connection budget reached\n" : "\n", o->f);
     for (size_t i = 0; i < cl->n && i < PROBE_AUDIT_MAX_SUITES; i++) {
-        size_t w = strlen(suite_name(cl->ids[i], nb));
+        size_t w = strlen(probe_suite_name(cl->ids[i], nb));
         name_w = w > name_w ? w : name_w;
     }
     for (size_t i = 0; i < cl->n && i < PROBE_AUDIT_MAX_SUITES; i++) {

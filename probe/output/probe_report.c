@@ -83,29 +83,6 @@ static void json_client(FILE *f, const struct probe_result *r)
     fputc('}', f);
 }
 
-static bool has_finding(const struct probe_result *r, const char *code)
-{
-    for (size_t i = 0; i < r->n_findings && i < PROBE_MAX_FINDINGS; i++) {
-        if (strcmp(r->findings[i].code, code) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* The audit's findings (probe_audit_report.h) that the result does not already carry. */
-static size_t audit_findings(const struct probe_result *r, struct probe_finding *out)
-{
-    size_t n = probe_audit_findings(r->facts.audit, out, PROBE_AUDIT_MAX_FINDINGS), k = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        if (!has_finding(r, out[i].code)) {
-            out[k++] = out[i];
-        }
-    }
-    return k;
-}
-
 static void json_finding(FILE *f, const struct probe_finding *x, bool first)
 {
     fputs(first ? "{\"code\":" : ",{\"code\":", f);
@@ -121,17 +98,12 @@ static void json_finding(FILE *f, const struct probe_finding *x, bool first)
     }
 }
 
+/* Everything probe_diagnose() found, the TLS policy audit's findings included. */
 static void json_findings(FILE *f, const struct probe_result *r)
 {
-    struct probe_finding extra[PROBE_AUDIT_MAX_FINDINGS];
-    size_t n_extra = audit_findings(r, extra), i = 0;
-
     fputc('[', f);
-    for (; i < r->n_findings && i < PROBE_MAX_FINDINGS; i++) {
+    for (size_t i = 0; i < r->n_findings && i < PROBE_MAX_FINDINGS; i++) {
         json_finding(f, &r->findings[i], i == 0);
-    }
-    for (size_t k = 0; k < n_extra; k++, i++) {
-        json_finding(f, &extra[k], i == 0);
     }
     fputc(']', f);
 }
@@ -756,8 +728,6 @@ static void text_finding(const struct probe_text_out *o, const struct probe_find
 
 static void text_findings(const struct probe_text_out *o, const struct probe_result *r)
 {
-    struct probe_finding extra[PROBE_AUDIT_MAX_FINDINGS];
-    size_t n_extra = audit_findings(r, extra);
     bool first = true;
 
     for (size_t i = 0; i < r->n_findings && i < PROBE_MAX_FINDINGS; i++) {
@@ -768,9 +738,6 @@ static void text_findings(const struct probe_text_out *o, const struct probe_res
             continue;
         }
         text_finding(o, f, &first);
-    }
-    for (size_t k = 0; k < n_extra; k++) {
-        text_finding(o, &extra[k], &first);
     }
 }
 

@@ -31,7 +31,8 @@ optional, which tdsprobe's tedious profile turns into NOT_SUP):
 Without a CA, tedious uses Node's bundled roots and tdsprobe the system store: neither knows the
 kit's CA. FreeTDS without "ca file" does not validate, which the freetds profile models.
 
-Cases whose agreement needs a correction of probe/drivers/probe_client.c are listed in
+Cases whose agreement needs a correction of a driver's row (probe/drivers/probe_driver.c) are
+listed in
 PROFILE_CORRECTIONS: they assert what the real client did (the client wins) and pass once the
 profile is fixed. A disagreement prints the case, the client's JSON and tdsprobe's JSON.
 
@@ -96,14 +97,15 @@ FREETDS_SETTINGS = {
 # (the client wins). They assert what the client did, so they fail until the rule named here is
 # corrected, and pass from then on. Each entry: (where, the rule and the evidence, cases).
 CORRECTIONS = [
-    ("probe/drivers/probe_client.c, drivers[]: the freetds entry's tls_min",
+    ("probe/drivers/probe_driver.c, drivers[]: the freetds row's tls_min",
      "Debian's FreeTDS (tsql 1.3.17, built with GnuTLS) negotiates TLS 1.0 and TLS 1.1: "
      "'enable tls v1' defaults to yes and GnuTLS's NORMAL priority keeps TLS 1.0/1.1 "
      "(fakesql logged tls=TLSv1 / TLSv1.1, scope full or login_only, outcome login_failed). "
      "The profile's TLS_V12 minimum must be TLS_V10",
      ["freetds/%s/%s" % (scen, s) for scen in ("tls10_only", "tls11_only")
       for s in ("require_ca", "require", "request_ca", "request")]),
-    ("probe/drivers/probe_client.c, scope_sent_off_on(): the tedious early return",
+    ("probe/drivers/probe_driver.c, drivers[]: the tedious row's on_answered_off (and the "
+     "MS-TDS table, tds_enc_client_action, for the other cells)",
      "tedious encrypt=true (sends ON) against a server answering NOT_SUP: tedious itself goes "
      "on and sends LOGIN7 in cleartext, but the server ends the connection (MS-TDS 2.2.6.5: "
      "client ON x server NOT_SUP terminates; fakesql logs outcome=terminated), so tedious "
@@ -111,7 +113,8 @@ CORRECTIONS = [
      "TDS_TLS_TERMINATE (fail, encryption_not_supported), as for the other drivers; keep "
      "TDS_TLS_NONE only for an OFF answer",
      ["tedious/not_supported/%s" % s for s in ("encrypt_ca", "encrypt_noca", "trust")]),
-    ("probe/diagnose/probe_diagnose.c: which certificate failure tedious reports first",
+    ("probe/drivers/probe_driver.c, drivers[]: the tedious row's dates_before_chain "
+     "(read by probe/diagnose/probe_diagnose_cert.c)",
      "an expired leaf whose CA the client does not trust: Node (OpenSSL) reports "
      "CERT_HAS_EXPIRED 'certificate has expired', not the untrusted chain (OpenSSL keeps the "
      "last verification error, and validity is checked after the chain is built); tdsprobe "

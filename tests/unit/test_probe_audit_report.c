@@ -20,6 +20,8 @@
 
 #include "tests/unit/promtool_check.h"
 
+#include "probe/diagnose/probe_audit_verdict.h"
+#include "probe/diagnose/probe_diagnose.h"
 #include "probe/model/probe.h"
 #include "probe/model/probe_audit.h"
 #include "probe/output/probe_audit_report.h"
@@ -147,24 +149,41 @@ static struct fx *fx_budget(const char *target)
 }
 
 #include "tests/unit/capture.h"
+#include "tls/tls_version.h"
+
+/* The result as probe_diagnose() leaves it: the audit's findings after the result's own (on
+ * a copy, so a fixture can be written again after a change to its audit). */
+static struct probe_result *diagnosed(const struct fx *x)
+{
+    struct probe_result *r = malloc(sizeof(*r));
+
+    assert_non_null(r);
+    *r = x->r;
+    probe_audit_add_findings(r);
+    return r;
+}
 
 static char *json_of(const struct fx *x)
 {
+    struct probe_result *r = diagnosed(x);
     struct cap c;
     FILE *f = cap_open(&c);
 
-    probe_report_json(f, &x->r);
+    probe_report_json(f, r);
     cap_close(f);
+    free(r);
     return c.buf;
 }
 
 static char *text_of(const struct fx *x)
 {
+    struct probe_result *r = diagnosed(x);
     struct cap c;
     FILE *f = cap_open(&c);
 
-    probe_report_text(f, &x->r, false);
+    probe_report_text(f, r, false);
     cap_close(f);
+    free(r);
     return c.buf;
 }
 
@@ -473,6 +492,30 @@ static void test_json_finding_not_doubled(void **state)
     free(x);
 }
 
+/* probe_diagnose() puts the audit's findings into the result itself, after its own, so every
+ * consumer of r->findings sees them; the verdict stays the client's. */
+static void test_diagnose_adds_audit_findings(void **state)
+{
+    struct fx *x = fx_legacy("old3");
+    size_t n;
+
+    (void)state;
+    probe_diagnose(&x->r);
+    n = x->r.n_findings;
+    assert_int_equal(x->r.diag, PROBE_DIAG_OK);
+    assert_true(n >= 5);
+    assert_string_equal(x->r.findings[n - 5].code, "old_tls_accepted");
+    for (size_t i = n - 4; i < n; i++) {
+        assert_string_equal(x->r.findings[i].code, "weak_cipher_accepted");
+        assert_int_equal(x->r.findings[i].severity, TLS_SEV_WARNING);
+        assert_int_equal(x->r.findings[i].cert, -1);
+    }
+    /* diagnosing again starts over: nothing doubled */
+    probe_diagnose(&x->r);
+    assert_int_equal(x->r.n_findings, n);
+    free(x);
+}
+
 /* ---- text ---- */
 
 static void test_text_enforced(void **state)
@@ -778,6 +821,7 @@ int main(void)
         cmocka_unit_test(test_json_legacy),
         cmocka_unit_test(test_json_nothing_and_budget),
         cmocka_unit_test(test_json_finding_not_doubled),
+        cmocka_unit_test(test_diagnose_adds_audit_findings),
         cmocka_unit_test(test_finding_bounded),
         cmocka_unit_test(test_text_enforced),
         cmocka_unit_test(test_text_legacy),

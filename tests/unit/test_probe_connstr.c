@@ -1,4 +1,5 @@
-/* tests/unit/test_probe_connstr.c: connection strings per driver (notes/clients.md §1, §2.1).
+/* tests/unit/test_probe_connstr.c: connection strings per driver (probe/drivers/probe_connstr*.c),
+ * read as each driver reads them, and the driver defaults they start from.
  *
  * Tables: strings each driver accepts, with the target and profile it would use; strings it
  * rejects, with the exact error text; shapes for probe_connstr_detect. Every string with a
@@ -18,6 +19,7 @@
 
 #include "probe/drivers/probe_connstr.h"
 #include "probe/drivers/probe_target.h"
+#include "tls/tls_version.h"
 
 #define M PROBE_ENCRYPT_MANDATORY
 #define O PROBE_ENCRYPT_OPTIONAL
@@ -44,7 +46,7 @@ struct ok_case {
     bool disable;
 };
 
-/* ---- ADO.NET / Microsoft.Data.SqlClient >= 4.0 (notes/clients.md §1.1) ---- */
+/* ---- ADO.NET / Microsoft.Data.SqlClient >= 4.0 (DbConnectionOptions) ---- */
 static const struct ok_case ado_ok[] = {
     /* the seed's string */
     { .text = "Server=db1;Encrypt=True; TrustServerCertificate=False;", .host = "db1",
@@ -99,7 +101,7 @@ static const struct ok_case ado_ok[] = {
       .host = "db1", .encrypt = M },
 };
 
-/* ---- ODBC Driver 17/18 (notes/clients.md §1.2) ---- */
+/* ---- ODBC Driver 17/18 (SQLDriverConnect) ---- */
 static const struct ok_case odbc_ok[] = {
     /* the seed's string */
     { .text = "Driver={ODBC Driver 18 for SQL Server};Server=db1;Encrypt=Yes; "
@@ -159,7 +161,7 @@ static const struct ok_case odbc_ok[] = {
       .host = "db1", .encrypt = M },
 };
 
-/* ---- JDBC (notes/clients.md §1.3) ---- */
+/* ---- JDBC (mssql-jdbc Util.parseUrl) ---- */
 static const struct ok_case jdbc_ok[] = {
     /* the seed's string */
     { .text = "jdbc:sqlserver://db1:1433;encrypt=true; trustServerCertificate=false;",
@@ -217,7 +219,7 @@ static const struct ok_case jdbc_ok[] = {
     { .text = "  jdbc:sqlserver:// db1 ;encrypt = strict ", .host = "db1", .encrypt = S },
 };
 
-/* ---- go-mssqldb URL (notes/clients.md §1.4): no encrypt key = Off + trust ---- */
+/* ---- go-mssqldb URL (msdsn): no encrypt key = Off + trust ---- */
 static const struct ok_case go_ok[] = {
     { .text = "sqlserver://sa:Secr3tPw@db1:1433/INST?encrypt=true&TrustServerCertificate=false",
       .host = "db1", .port = 1433, .instance = "INST", .encrypt = M,

@@ -17,6 +17,8 @@
 #include "probe/diagnose/probe_diagnose.h"
 #include "probe/drivers/probe_client.h"
 #include "probe/engine/probe_neterr.h"
+#include "tls/tls_info.h"
+#include "tls/tls_version.h"
 
 #define SEED_UNTRUSTED "The certificate chain was issued by an authority that is not trusted."
 #define SEED_NAME "The target principal name is incorrect."
@@ -1119,6 +1121,40 @@ static void test_findings_bounded(void **state)
     free(x);
 }
 
+/* Every driver's fix speaks its own row's keywords, and its words are filled in: the same
+ * untrusted chain and wrong name for each driver (SqlClient 2.x-3.x and FreeTDS included). */
+static void test_every_driver_uses_its_row(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < probe_driver_count(); i++) {
+        const struct probe_driver *d = probe_driver_at(i);
+        struct fx *x = fx_new();
+
+        snprintf(x->t.client.driver, sizeof(x->t.client.driver), "%s", d->name);
+        fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_ERROR, 1, "root not trusted");
+        probe_diagnose(&x->r);
+        assert_int_equal(x->r.diag, PROBE_DIAG_UNTRUSTED_CHAIN);
+        assert_contains(x->r.fix, d->kw->trust);
+        if (d->kw->pin != NULL) {
+            assert_contains(x->r.fix, d->kw->pin);
+        }
+        assert_true(x->r.message[0] != '\0' && strchr(x->r.message, '{') == NULL);
+
+        x->r.verdict.n = 0;
+        fx_finding(x, TLS_F_NAME_MISMATCH, TLS_SEV_ERROR, 0, "wrong name");
+        snprintf(x->certs[0].san[0].value, sizeof(x->certs[0].san[0].value), "db2.contoso.com");
+        probe_diagnose(&x->r);
+        assert_int_equal(x->r.diag, PROBE_DIAG_NAME_MISMATCH);
+        if (d->kw->hnic_pre != NULL) {
+            assert_contains(x->r.fix, d->kw->hnic_pre);
+        } else {
+            assert_not_contains(x->r.fix, "tell the client which name to expect");
+        }
+        assert_true(x->r.message[0] != '\0' && strchr(x->r.message, '{') == NULL);
+        free(x);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1132,6 +1168,7 @@ int main(void)
         cmocka_unit_test(test_untrusted_self_signed),
         cmocka_unit_test(test_untrusted_fallback),
         cmocka_unit_test(test_untrusted_ca),
+        cmocka_unit_test(test_every_driver_uses_its_row),
         cmocka_unit_test(test_untrusted_incomplete_chain),
         cmocka_unit_test(test_unparsable_maps_to_untrusted),
         cmocka_unit_test(test_name_mismatch),

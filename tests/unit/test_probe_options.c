@@ -18,6 +18,7 @@
 #include "probe/drivers/probe_options.h"
 #include "probe/drivers/probe_overrides.h"
 #include "probe/serve/probe_modules.h"
+#include "tls/tls_version.h"
 
 static void test_table_shape(void **state)
 {

@@ -28,6 +28,8 @@
 #define DAY 86400
 
 #include "tests/unit/capture.h"
+#include "tls/tls_info.h"
+#include "tls/tls_version.h"
 
 static void json_of(const struct probe_result *r, struct cap *c)
 {

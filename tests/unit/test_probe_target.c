@@ -1,5 +1,6 @@
-/* TARGET syntax (design.md), target lists (-f FILE), and the SqlClient decision table
- * (notes/clients.md §2.3) as implemented by probe_client. */
+/* TARGET syntax (docs/design.md), target lists (-f FILE), and the drivers' decisions (MS-TDS
+ * 2.2.6.5 and each driver's departures from it, probe/drivers/probe_driver.c) as implemented by
+ * probe_client. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include "probe/drivers/probe_client.h"
 #include "probe/drivers/probe_target.h"
 #include "probe/drivers/probe_targetlist.h"
+#include "tls/tls_version.h"
 
 struct target_case {
     const char *text;
@@ -148,7 +150,8 @@ static void test_targetlist_rejects_nul(void **state)
     probe_targetlist_free(&l);
 }
 
-/* SqlClient >= 2.0 column of notes/clients.md §2.3. */
+/* Microsoft.Data.SqlClient >= 2.0: Encrypt x TrustServerCertificate x the server's reply
+ * (TdsParser.cs ConsumePreLoginHandshake). */
 struct scope_case {
     enum probe_encrypt enc;
     bool tsc;
@@ -183,8 +186,8 @@ static void test_sqlclient_decisions(void **state)
     }
 }
 
-/* notes/clients.md §2.3, one row per cell: driver, Encrypt, TrustServerCertificate, NOT_SUP
- * sender, CA file given, server reply -> TLS scope and validation. */
+/* One row per cell: driver, Encrypt, TrustServerCertificate, NOT_SUP sender, CA file given,
+ * server reply -> TLS scope and validation. */
 struct driver_case {
     const char *driver;
     enum probe_encrypt enc;
@@ -214,18 +217,18 @@ static const struct driver_case driver_cases[] = {
     { "odbc17", MAND, false, false, false, TDS_ENC_NOT_SUP, TERM, false },
     { "jdbc", OPT, false, false, false, TDS_ENC_OFF, LOGIN, false },
     { "jdbc", OPT, false, false, false, TDS_ENC_REQ, FULL, true },
-    { "jdbc", MAND, false, false, false, TDS_ENC_OFF, TERM, false }, /* note 0 */
+    { "jdbc", MAND, false, false, false, TDS_ENC_OFF, TERM, false }, /* ON met OFF: gives up */
     { "jdbc", MAND, false, false, false, TDS_ENC_NOT_SUP, TERM, false },
     { "go-mssqldb", OPT, true, false, false, TDS_ENC_OFF, LOGIN, false },
     { "go-mssqldb", OPT, true, false, false, TDS_ENC_REQ, FULL, false },
-    { "go-mssqldb", OPT, false, false, false, TDS_ENC_OFF, LOGIN, true }, /* note 1 */
+    { "go-mssqldb", OPT, false, false, false, TDS_ENC_OFF, LOGIN, true }, /* validates login-only */
     { "go-mssqldb", MAND, false, false, false, TDS_ENC_OFF, TERM, false },
     { "go-mssqldb", OPT, false, true, false, TDS_ENC_NOT_SUP, NONE, false },
     { "go-mssqldb", OPT, false, true, false, TDS_ENC_REQ, TERM, false }, /* server closes */
     { "tedious", MAND, false, false, false, TDS_ENC_ON, FULL, true },
     { "tedious", MAND, false, false, false, TDS_ENC_NOT_SUP, TERM, false }, /* agreement */
     { "tedious", MAND, false, false, false, TDS_ENC_OFF, NONE, false },
-    { "tedious", OPT, false, false, false, TDS_ENC_NOT_SUP, NONE, false }, /* note 4 */
+    { "tedious", OPT, false, false, false, TDS_ENC_NOT_SUP, NONE, false }, /* encrypt=false */
     { "tedious", OPT, false, false, false, TDS_ENC_REQ, TERM, false },
     { "freetds", OPT, false, false, false, TDS_ENC_OFF, LOGIN, false },
     { "freetds", OPT, false, false, true, TDS_ENC_OFF, LOGIN, true },
@@ -301,6 +304,72 @@ static void test_check_name(void **state)
     assert_int_equal(probe_client_encryption_byte(&c), TDS_ENC_ON);
 }
 
+/* Every driver is one complete row: a name, the keywords a fix prints, a TLS range, a byte
+ * for each Encrypt value, and words for the seed's three errors (its own, or SqlClient's where
+ * the row says its own are not recorded). */
+static void test_driver_rows_complete(void **state)
+{
+    static const enum probe_diag seed[] = { PROBE_DIAG_UNTRUSTED_CHAIN, PROBE_DIAG_NAME_MISMATCH,
+                                            PROBE_DIAG_FORCIBLY_CLOSED };
+    char list[256];
+
+    (void)state;
+    assert_true(probe_driver_count() >= 8);
+    assert_null(probe_driver_at(probe_driver_count()));
+    probe_driver_list(list, sizeof(list));
+    for (size_t i = 0; i < probe_driver_count(); i++) {
+        const struct probe_driver *d = probe_driver_at(i);
+        const struct probe_driver_keywords *kw = d->kw;
+
+        assert_non_null(d->name);
+        assert_non_null(d->what);
+        assert_ptr_equal(probe_driver_find(d->name), d);
+        assert_non_null(strstr(list, d->name));
+        assert_non_null(kw);
+        assert_non_null(kw->trust);
+        assert_non_null(kw->optional);
+        assert_non_null(kw->mandatory);
+        assert_non_null(kw->strict);
+        assert_true((kw->hnic_pre == NULL) == (kw->hnic_post == NULL));
+        assert_true(d->tls_min >= TLS_V10 && d->tls_min <= d->tls_max && d->tls_max <= TLS_V12);
+        for (int e = PROBE_ENCRYPT_OPTIONAL; e <= PROBE_ENCRYPT_STRICT; e++) {
+            assert_true(d->encryption[e] <= TDS_ENC_NOT_SUP);
+        }
+        assert_int_equal(d->encryption[PROBE_ENCRYPT_STRICT], TDS_ENC_NOT_SUP);
+        assert_non_null(d->texts);
+        for (size_t k = 0; k < sizeof(seed) / sizeof(seed[0]); k++) {
+            bool borrowed = (d->sqlclient_words & (1u << seed[k])) != 0;
+            if (probe_driver_has_text(d, seed[k]) == borrowed) {
+                fail_msg("%s: %s must have its own text or say it borrows SqlClient's, not both",
+                         d->name, probe_diag_name(seed[k]));
+            }
+            assert_true(strlen(probe_driver_text(d, seed[k], NULL)) > 0);
+        }
+    }
+}
+
+/* The default driver is a real row, and the deliberate stand-in for a name that is none. */
+static void test_driver_default(void **state)
+{
+    struct probe_client c;
+
+    (void)state;
+    assert_non_null(probe_driver_default());
+    assert_string_equal(probe_driver_default()->name, PROBE_DRIVER_DEFAULT);
+    assert_null(probe_driver_find("nosuchdriver"));
+    assert_null(probe_driver_find(NULL));
+    assert_ptr_equal(probe_driver_find("TEDIOUS"), probe_driver_find("tedious"));
+    memset(&c, 0, sizeof(c));
+    assert_ptr_equal(probe_driver_of(&c), probe_driver_default());
+    snprintf(c.driver, sizeof(c.driver), "nosuchdriver");
+    assert_ptr_equal(probe_driver_of(&c), probe_driver_default());
+    probe_client_default(&c);
+    assert_string_equal(c.driver, PROBE_DRIVER_DEFAULT);
+    /* SqlClient 2.x-3.x is the same library: the same keywords and words */
+    assert_ptr_equal(probe_driver_find("sqlclient-legacy")->kw, probe_driver_default()->kw);
+    assert_ptr_equal(probe_driver_find("sqlclient-legacy")->texts, probe_driver_default()->texts);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +383,8 @@ int main(void)
         cmocka_unit_test(test_check_name),
         cmocka_unit_test(test_driver_decision_table),
         cmocka_unit_test(test_driver_bytes_and_names),
+        cmocka_unit_test(test_driver_rows_complete),
+        cmocka_unit_test(test_driver_default),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

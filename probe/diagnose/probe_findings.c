@@ -1,0 +1,140 @@
+/* probe/diagnose/probe_findings.c: findings[], every problem seen: the diagnosis first
+ * (unless it is itself a policy finding), the TLS policy's findings on the chain, what the
+ * probe noticed on the way (the fallback certificate, an old TLS version, the follow-up
+ * handshake, what an OK connection leaves open), then the TLS policy audit's. */
+#include "probe/diagnose/probe_diagnose_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "probe/diagnose/probe_audit_verdict.h"
+#include "tls/tls_info.h"
+#include "tls/tls_version.h"
+
+/* Room for all of them: the policy's findings, the diagnosis's own (the diagnosis or what an
+ * OK connection leaves open, the fallback certificate, an old TLS version, the follow-up
+ * handshake) and the audit's. */
+_Static_assert(TLS_MAX_FINDINGS + 4 + PROBE_AUDIT_MAX_FINDINGS <= PROBE_MAX_FINDINGS,
+               "probe_result.findings holds every finding");
+
+
+__attribute__((format(printf, 5, 6))) static void add_finding(struct probe_result *r,
+                                                              const char *code,
+                                                              enum tls_severity sev, int cert,
+                                                              const char *fmt, ...)
+{
+    struct probe_finding *f;
+    va_list ap;
+
+    if (r->n_findings >= PROBE_MAX_FINDINGS) {
+        return;
+    }
+    f = &r->findings[r->n_findings++];
+    snprintf(f->code, sizeof(f->code), "%s", code);
+    f->severity = sev;
+    f->cert = cert;
+    va_start(ap, fmt);
+    vsnprintf(f->message, sizeof(f->message), fmt, ap);
+    va_end(ap);
+}
+
+static bool verdict_has(const struct tls_verdict *v, enum tls_finding_code code)
+{
+    for (size_t i = 0; i < v->n && i < TLS_MAX_FINDINGS; i++) {
+        if (v->f[i].code == code) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void copy_verdict(const struct dctx *c)
+{
+    struct probe_result *r = c->r;
+
+    /* a handshake that died before the Certificate message has no chain to judge: the
+     * policy's "no certificate" would only be noise next to the real cause */
+    if (c->leaf == NULL && (c->tls == NULL || !probe_dctx_handshake_completed(c))) {
+        return;
+    }
+    for (size_t i = 0; i < r->verdict.n && i < TLS_MAX_FINDINGS; i++) {
+        const struct tls_finding *f = &r->verdict.f[i];
+        char m[330];
+        probe_text_clean(m, sizeof(m), f->message);
+        add_finding(r, tls_finding_name(f->code), f->severity, f->cert, "%s", m);
+    }
+}
+
+static void tls_findings(const struct dctx *c)
+{
+    struct probe_result *r = c->r;
+    const struct tls_info *t = c->tls;
+
+    if (c->leaf != NULL && tls_cert_is_sql_fallback(c->leaf) &&
+        !verdict_has(&r->verdict, TLS_F_FALLBACK_CERTIFICATE)) {
+        add_finding(r, "fallback_certificate", TLS_SEV_INFO, 0,
+                    "The server presents SQL Server's self-generated certificate "
+                    "(CN=SSL_Self_Signed_Fallback): no certificate is configured "
+                    "(network.tlscert).");
+    }
+    if (t != NULL && t->version >= TLS_V10 && t->version < TLS_V12 && !t->local_reject) {
+        add_finding(r, "old_tls_version", TLS_SEV_WARNING, -1,
+                    "The server negotiated %s, deprecated by RFC 8996 and refused by current "
+                    "clients: enable TLS 1.2 (mssql-conf set network.tlsprotocols 1.2).",
+                    tls_version_name(t->version));
+    }
+    if (r->facts.followup_ran) {
+        char cipher[64];
+        probe_text_clean(cipher, sizeof(cipher), r->facts.followup_cipher);
+        if (r->facts.followup_ok) {
+            add_finding(r, "followup_handshake", TLS_SEV_INFO, -1,
+                        "A follow-up handshake offering TLS 1.0 to 1.2 and every cipher suite "
+                        "succeeded with %s / %s.", tls_version_name(r->facts.followup_version),
+                        cipher);
+        } else {
+            add_finding(r, "followup_handshake", TLS_SEV_INFO, -1,
+                        "A follow-up handshake offering TLS 1.0 to 1.2 and every cipher suite "
+                        "failed too.");
+        }
+    }
+}
+
+static void scope_findings(const struct dctx *c)
+{
+    struct probe_result *r = c->r;
+
+    if (!r->facts.got_prelogin || r->facts.tds8 || c->diag != PROBE_DIAG_OK) {
+        return;
+    }
+    if (r->facts.scope == TDS_TLS_NONE) {
+        add_finding(r, "no_encryption", TLS_SEV_WARNING, -1,
+                    "Nothing is encrypted, not even the login: the client sent ENCRYPTION=%s "
+                    "and the server answered %s; anyone on the path can read the password and "
+                    "the data.", tds_enc_name(r->facts.sent_encryption),
+                    tds_enc_name(r->facts.prelogin.encryption));
+    } else if (r->facts.scope == TDS_TLS_LOGIN_ONLY) {
+        add_finding(r, "login_only_tls", TLS_SEV_WARNING, -1,
+                    "%s%s gives login-only TLS; anyone on the path can read everything after "
+                    "login.",
+                    r->facts.validates ? "" : "the client does not validate the certificate: ",
+                    c->kw->optional);
+    } else if (r->facts.scope == TDS_TLS_FULL && !r->facts.validates) {
+        add_finding(r, "no_validation", TLS_SEV_WARNING, -1,
+                    "the client does not validate the certificate (%s or the driver's "
+                    "default): the connection is encrypted, but anyone on the path can "
+                    "impersonate the server.", c->kw->trust);
+    }
+}
+
+void probe_findings_collect(struct dctx *c)
+{
+    struct probe_result *r = c->r;
+
+    if (c->diag != PROBE_DIAG_OK && !c->from_verdict) {
+        add_finding(r, probe_diag_name(c->diag), TLS_SEV_ERROR, -1, "%s", r->cause);
+    }
+    copy_verdict(c);
+    tls_findings(c);
+    scope_findings(c);
+    probe_audit_add_findings(r);
+}

@@ -1,0 +1,113 @@
+/* probe/drivers/probe_connstr_int.h: private to the connection-string readers
+ * (probe_connstr*.c): one parse's state, and the pieces every syntax shares.
+ *   probe_connstr.c         shared pieces (errors, the decoded-string buffer, password masks,
+ *                           the {braced} value, the Data Source form), detection, the entry
+ *   probe_connstr_adonet.c  ADO.NET (Microsoft.Data.SqlClient)
+ *   probe_connstr_odbc.c    ODBC Driver 17/18
+ *   probe_connstr_jdbc.c    the JDBC URL (mssql-jdbc)
+ *   probe_connstr_go.c      the go-mssqldb URL
+ *   probe_connstr_sqlcmd.c  an ODBC sqlcmd command line
+ * Every syntax is split into (key, value) pairs first, then the pairs are applied through the
+ * driver's keyword table. Keys and decoded values live in one buffer inside struct cs, so
+ * nothing is allocated. Password values are never copied into the target: their spans in the
+ * original text are recorded and replaced by "***" when t->text is written. */
+#ifndef PROBE_PROBE_CONNSTR_INT_H
+#define PROBE_PROBE_CONNSTR_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe/model/probe.h"
+
+#define CS_MAX_PAIRS 256
+#define CS_MAX_MASKS 32
+#define CS_TEXT_MAX sizeof(((struct probe_target *)0)->text)
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define NOT_SET SIZE_MAX
+
+/* One keyword=value as the driver split it. */
+struct cs_pair {
+    const char *key;  /* decoded, in c->buf */
+    const char *val;  /* decoded, in c->buf; NULL when the key had no value */
+    size_t raw_from;  /* the value as written: text[raw_from, raw_to) */
+    size_t raw_to;
+};
+
+/* A password as written, text[from, to), shown as "***" ("-P***" when flag is 'P': an
+ * attached sqlcmd value is masked with its whole word, so no quote is left unbalanced;
+ * "***;" when tail is ';': a go query pair that url.ParseQuery drops must stay dropped). */
+struct cs_mask {
+    size_t from;
+    size_t to;
+    char flag;
+    char tail;
+};
+
+/* One parse. */
+struct cs {
+    const char *text;
+    struct probe_target *t;
+    char *err;
+    size_t errlen;
+    struct cs_mask mask[CS_MAX_MASKS];
+    size_t n_mask;
+    char buf[2 * CS_TEXT_MAX + 2 * CS_MAX_PAIRS + 64]; /* decoded keys and values */
+    size_t used;
+    struct cs_pair pairs[CS_MAX_PAIRS];
+    size_t n_pairs;
+};
+
+/* ---- errors and words ---- */
+
+/* Writes the sentence into c->err; returns -1. */
+__attribute__((format(printf, 2, 3))) int probe_cs_fail(struct cs *c, const char *fmt, ...);
+bool probe_cs_is_ws(unsigned char ch);
+bool probe_cs_starts_ci(const char *s, const char *prefix);
+bool probe_cs_eq_ci(const char *a, const char *b);
+/* True when name is one of the '|'-separated words of list (case-insensitive). */
+bool probe_cs_in_list_ci(const char *name, const char *list);
+/* Keys whose value is a secret, in every syntax. */
+bool probe_cs_is_secret_key(const char *key);
+
+/* ---- decoded strings, appended to c->buf ---- */
+
+char *probe_cs_sb_begin(struct cs *c);
+void probe_cs_sb_putc(struct cs *c, char ch);
+void probe_cs_sb_putn(struct cs *c, const char *s, size_t n);
+const char *probe_cs_sb_end(struct cs *c, char *start);
+/* text[from, to) trimmed of whitespace, copied into c->buf. */
+const char *probe_cs_sb_trimmed(struct cs *c, size_t from, size_t to);
+/* A "{...}" value (ODBC and JDBC): "}}" is a literal '}'. Returns the index after the closing
+ * '}', or 0 when the value never closes. */
+size_t probe_cs_braced_value(struct cs *c, size_t open, const char **val);
+
+/* ---- pairs and password masks ---- */
+
+int probe_cs_push_mask(struct cs *c, struct cs_mask m);
+int probe_cs_add_flag_mask(struct cs *c, size_t from, size_t to, char flag);
+int probe_cs_add_mask(struct cs *c, size_t from, size_t to);
+/* A pair; a secret key's value (text[from, to)) is masked. */
+int probe_cs_add_pair(struct cs *c, const char *key, const char *val, size_t from, size_t to);
+/* t->text = the input with every recorded password span replaced by "***". */
+void probe_cs_write_masked_text(struct cs *c);
+
+/* ---- the target ---- */
+
+int probe_cs_set_field(struct cs *c, const char *kw, char *dst, size_t cap, const char *s);
+/* A decimal TCP port, 1-65535, surrounding blanks allowed. */
+bool probe_cs_parse_port(const char *s, size_t n, uint16_t *port);
+/* The host part as written; "[v6]" loses its brackets; empty means "localhost". */
+int probe_cs_set_host(struct cs *c, const char *kw, const char *h, size_t n);
+/* [tcp:|admin:]host[\instance][,port] */
+int probe_cs_parse_data_source(struct cs *c, const char *kw, const char *v);
+
+/* ---- the syntaxes: each sets t->client.driver and applies its keywords ---- */
+
+int probe_cs_parse_adonet(struct cs *c);
+int probe_cs_parse_odbc(struct cs *c);
+int probe_cs_parse_jdbc(struct cs *c);
+int probe_cs_parse_go_url(struct cs *c);
+int probe_cs_parse_sqlcmd(struct cs *c);
+
+#endif

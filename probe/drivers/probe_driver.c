@@ -1,0 +1,233 @@
+/* probe/drivers/probe_driver.c: the driver table, one row per driver (see probe_driver.h), and
+ * the lookups. The texts each row points to are in probe_driver_text.c. */
+#include "probe/drivers/probe_driver.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <strings.h>
+
+#include "probe/drivers/probe_driver_int.h"
+#include "tls/tls_version.h"
+
+/* Strict (TDS 8.0) sends PRELOGIN inside TLS that is already up, with ENCRYPTION=NOT_SUP there
+ * (Microsoft.Data.SqlClient TdsParser.cs: "encryption has already been negotiated"). */
+#define SENDS_OFF_ON                                                                         \
+    {                                                                                        \
+        [PROBE_ENCRYPT_OPTIONAL] = TDS_ENC_OFF, [PROBE_ENCRYPT_MANDATORY] = TDS_ENC_ON,      \
+        [PROBE_ENCRYPT_STRICT] = TDS_ENC_NOT_SUP                                             \
+    }
+
+#define DIAG_BIT(d) (1u << (d))
+_Static_assert(PROBE_DIAG_COUNT <= sizeof(unsigned) * CHAR_BIT,
+               "sqlclient_words holds one bit per diagnosis");
+
+/* ---- the keywords each driver's users write ---- */
+
+static const struct probe_driver_keywords kw_sqlclient = {
+    "TrustServerCertificate=True", "HostNameInCertificate=", "",
+    "ServerCertificate=/path/to/mssql.pem (SqlClient 5.1+)", "Encrypt=Optional",
+    "Encrypt=Mandatory", "Encrypt=Strict",
+};
+
+static const struct probe_driver_keywords kw_odbc18 = {
+    "TrustServerCertificate=yes", "HostNameInCertificate=", "",
+    "ServerCertificate=/path/to/mssql.pem (ODBC 18.1+, with Encrypt=strict)", "Encrypt=no",
+    "Encrypt=yes", "Encrypt=strict",
+};
+
+/* ODBC 17 has neither HostNameInCertificate (18.0) nor ServerCertificate (18.1). */
+static const struct probe_driver_keywords kw_odbc17 = {
+    "TrustServerCertificate=yes", NULL, NULL, NULL, "Encrypt=no", "Encrypt=yes",
+    "Encrypt=strict (needs ODBC 18.1.2.1+)",
+};
+
+static const struct probe_driver_keywords kw_jdbc = {
+    "trustServerCertificate=true", "hostNameInCertificate=", "",
+    "serverCertificate=/path/to/mssql.pem (with encrypt=strict only)", "encrypt=false",
+    "encrypt=true", "encrypt=strict",
+};
+
+static const struct probe_driver_keywords kw_go = {
+    "TrustServerCertificate=true", "hostnameincertificate=", "",
+    "serverCertificate=/path/to/mssql.pem", "encrypt=false", "encrypt=true", "encrypt=strict",
+};
+
+static const struct probe_driver_keywords kw_tedious = {
+    "options.trustServerCertificate: true", "options.serverName: '", "'", NULL,
+    "options.encrypt: false", "options.encrypt: true", "options.encrypt: 'strict'",
+};
+
+static const struct probe_driver_keywords kw_freetds = {
+    "no \"ca file\" in freetds.conf (FreeTDS validates only when one is set)",
+    "certificate hostname = ", "", NULL, "encryption = request", "encryption = require",
+    "encryption = strict",
+};
+
+/* ---- the drivers ----
+ *
+ * TLS ranges: OpenSSL 3 (ODBC on Linux), JDK 17, Go and Node disable TLS 1.0/1.1 by default;
+ * SqlClient on Windows follows Schannel, which still offers TLS 1.0-1.2. TDS 7.x carries at most
+ * TLS 1.2 (MS-TDS 2.1).
+ *
+ * Sent ON, answered OFF (MS-TDS 2.2.6.5 says the client terminates): Microsoft.Data.SqlClient
+ * (TdsParser.cs ConsumePreLoginHandshake) keeps ON and encrypts everything, and so do the ODBC
+ * drivers and FreeTDS; mssql-jdbc and go-mssqldb give up; tedious starts TLS only when the
+ * server answers ON or REQ (src/connection.ts, the PRELOGIN response handler), so it goes on
+ * in cleartext. */
+static const struct probe_driver drivers[] = {
+    {
+        .name = "sqlclient",
+        .what = "Microsoft.Data.SqlClient 4.0+ (.NET): Encrypt=Mandatory by default",
+        .encrypt = PROBE_ENCRYPT_MANDATORY, .trust = false, .tls_min = TLS_V10,
+        .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_FULL,
+        .validates_login_only = false, .validates_forced = true,
+        .names = { .cn_fallback = true, .ip_needs_ip_san = true },
+        .local_names_as_localhost = true,
+        .kw = &kw_sqlclient, .texts = &probe_texts_sqlclient,
+    },
+    {
+        /* Forced encryption is validated since 2.0 (SqlClient PR #391); System.Data.SqlClient
+         * and Microsoft.Data.SqlClient 1.x did not: not modelled. */
+        .name = "sqlclient-legacy",
+        .what = "Microsoft.Data.SqlClient 2.x-3.x: Encrypt=False by default; forced encryption "
+                "is validated",
+        .encrypt = PROBE_ENCRYPT_OPTIONAL, .trust = false, .tls_min = TLS_V10,
+        .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_FULL,
+        .validates_login_only = false, .validates_forced = true,
+        .names = { .cn_fallback = true, .ip_needs_ip_san = true },
+        .local_names_as_localhost = true,
+        .kw = &kw_sqlclient, .texts = &probe_texts_sqlclient,
+    },
+    {
+        /* The certificate may match the server name or HostnameInCertificate. */
+        .name = "odbc18",
+        .what = "ODBC Driver 18 for SQL Server (Linux, OpenSSL 3): Encrypt=yes by default",
+        .encrypt = PROBE_ENCRYPT_MANDATORY, .trust = false, .tls_min = TLS_V12,
+        .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_FULL,
+        .validates_login_only = false, .validates_forced = true,
+        .names = { .cn_fallback = true, .ip_needs_ip_san = true },
+        .local_names_as_localhost = true, .hnic_or_server_name = true,
+        .kw = &kw_odbc18, .texts = &probe_texts_odbc18,
+    },
+    {
+        /* ODBC 17 never validates forced encryption when Encrypt=no. */
+        .name = "odbc17",
+        .what = "ODBC Driver 17 for SQL Server: Encrypt=no by default",
+        .encrypt = PROBE_ENCRYPT_OPTIONAL, .trust = false, .tls_min = TLS_V10,
+        .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_FULL,
+        .validates_login_only = false, .validates_forced = false,
+        .names = { .cn_fallback = true, .ip_needs_ip_san = true },
+        .local_names_as_localhost = true,
+        .kw = &kw_odbc17, .texts = &probe_texts_odbc17,
+    },
+    {
+        /* JDBC checks the CN even when there are SANs, and keeps a literal "(local)". */
+        .name = "jdbc",
+        .what = "Microsoft JDBC Driver 10.2+ (JDK 17): encrypt=true by default",
+        .encrypt = PROBE_ENCRYPT_MANDATORY, .trust = false, .tls_min = TLS_V12,
+        .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_TERMINATE,
+        .validates_login_only = false, .validates_forced = true,
+        .names = { .cn_fallback = true, .cn_always = true, .ip_needs_ip_san = false },
+        .local_names_as_localhost = false,
+        .kw = &kw_jdbc, .texts = &probe_texts_jdbc,
+    },
+    {
+        /* go-mssqldb (msdsn/conn_str.go parseTLS): no encrypt key = OFF with
+         * TrustServerCertificate=true; with trust off it validates even login-only TLS. Go's
+         * crypto/tls ignores the CN. */
+        .name = "go-mssqldb",
+        .what = "go-mssqldb: no encrypt key = login-only TLS and TrustServerCertificate=true",
+        .encrypt = PROBE_ENCRYPT_OPTIONAL, .trust = true, .tls_min = TLS_V12,
+        .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_TERMINATE,
+        .validates_login_only = true, .validates_forced = true,
+        .names = { .cn_fallback = false, .ip_needs_ip_san = true },
+        .local_names_as_localhost = true,
+        .kw = &kw_go, .texts = &probe_texts_go,
+    },
+    {
+        /* tedious encrypt=false sends NOT_SUP: no TLS at all. Node reports OpenSSL's last
+         * verification error, and OpenSSL checks the dates after the chain: an expired
+         * certificate from an unknown CA is "certificate has expired" there (tedious 19.2
+         * against fakesql), where Schannel names the chain first. */
+        .name = "tedious",
+        .what = "tedious (Node.js): encrypt=true by default; encrypt=false sends no TLS at all",
+        .encrypt = PROBE_ENCRYPT_MANDATORY, .trust = false, .tls_min = TLS_V12,
+        .tls_max = TLS_V12,
+        .encryption = { [PROBE_ENCRYPT_OPTIONAL] = TDS_ENC_NOT_SUP,
+                        [PROBE_ENCRYPT_MANDATORY] = TDS_ENC_ON,
+                        [PROBE_ENCRYPT_STRICT] = TDS_ENC_NOT_SUP },
+        .on_answered_off = TDS_TLS_NONE,
+        .validates_login_only = false, .validates_forced = true,
+        .names = { .cn_fallback = true, .ip_needs_ip_san = true },
+        .local_names_as_localhost = true, .dates_before_chain = true,
+        .kw = &kw_tedious, .texts = &probe_texts_tedious,
+    },
+    {
+        /* Debian's FreeTDS uses GnuTLS and its "enable tls v1" defaults to yes: tsql 1.3.17
+         * logs in over TLS 1.0 and 1.1 (agreement test), unlike OpenSSL 3 builds. It validates
+         * only with a "ca file"; its wording for a rejected chain or name is not recorded. */
+        .name = "freetds",
+        .what = "FreeTDS (GnuTLS build): encryption = request by default; validates only with a "
+                "CA file",
+        .encrypt = PROBE_ENCRYPT_OPTIONAL, .trust = false, .tls_min = TLS_V10,
+        .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_FULL,
+        .validates_only_with_ca_file = true, .validates_login_only = false,
+        .validates_forced = true,
+        .names = { .cn_fallback = true, .ip_needs_ip_san = true },
+        .local_names_as_localhost = true,
+        .kw = &kw_freetds, .texts = &probe_texts_freetds,
+        .sqlclient_words =
+            DIAG_BIT(PROBE_DIAG_UNTRUSTED_CHAIN) | DIAG_BIT(PROBE_DIAG_NAME_MISMATCH),
+    },
+};
+
+#define N_DRIVERS (sizeof(drivers) / sizeof(drivers[0]))
+
+const struct probe_driver *probe_driver_find(const char *name)
+{
+    for (size_t i = 0; name != NULL && i < N_DRIVERS; i++) {
+        if (strcasecmp(drivers[i].name, name) == 0) {
+            return &drivers[i];
+        }
+    }
+    return NULL;
+}
+
+const struct probe_driver *probe_driver_default(void)
+{
+    return probe_driver_find(PROBE_DRIVER_DEFAULT); /* a unit test checks that it exists */
+}
+
+const struct probe_driver *probe_driver_of(const struct probe_client *c)
+{
+    const struct probe_driver *d = probe_driver_find(c->driver);
+
+    return d != NULL ? d : probe_driver_default();
+}
+
+size_t probe_driver_count(void)
+{
+    return N_DRIVERS;
+}
+
+const struct probe_driver *probe_driver_at(size_t i)
+{
+    return i < N_DRIVERS ? &drivers[i] : NULL;
+}
+
+void probe_driver_list(char *out, size_t cap)
+{
+    size_t used = 0;
+
+    if (cap == 0) {
+        return;
+    }
+    out[0] = '\0';
+    for (size_t i = 0; i < N_DRIVERS && used < cap; i++) {
+        int n = snprintf(out + used, cap - used, "%s%s", i > 0 ? ", " : "", drivers[i].name);
+        if (n < 0) {
+            return;
+        }
+        used += (size_t)n;
+    }
+}
