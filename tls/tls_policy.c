@@ -1,4 +1,5 @@
-/* tls/tls_policy.c: judge a captured chain the way a client does (notes/clients.md 3).
+/* tls/tls_policy.c: judge a captured chain the way a client does (SqlClient on
+ * Schannel first: SNICommon.ValidateSslServerCertificate).
  *
  * Findings are produced in the order SqlClient/Schannel would report them (trust, validity,
  * name, EKU, key usage, signature, key size, then the rest), so findings[0] is the diagnosis. */
@@ -204,7 +205,8 @@ struct judge {
 };
 
 /* A pin that matches vouches for the certificate itself, so chain, name and date problems no
- * longer stop SqlClient (notes/clients.md 3.1): they stay visible as info. */
+ * longer stop SqlClient (SNICommon.ValidateSslServerCertificate compares the pinned
+ * certificate and returns before the chain checks): they stay visible as info. */
 static bool pin_covers(enum tls_finding_code code)
 {
     return code == TLS_F_UNTRUSTED_CHAIN || code == TLS_F_NAME_MISMATCH ||

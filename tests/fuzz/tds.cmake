@@ -6,7 +6,7 @@
 # Seeds (corpus/fuzz_tds_<t>/) come from tests/data/*.hex (provenance in tests/data/README.md):
 #   prelogin: the payload of every packet in every fixture (F6's TLS flight, F4's ClientHello);
 #   reasm:    3 control bytes (cap selector, chunking seed) + each fixture file as a stream, and a
-#             3-packet message followed by F3; ssrp: SVR_RESP datagrams shaped like notes §6.
+#             3-packet message followed by F3; ssrp: SVR_RESP datagrams (MC-SQLR 2.2.5).
 # A crash found by a fuzzer becomes a regression test in tests/unit/test_tds_*.c.
 target_compile_options(tds PRIVATE -fsanitize=fuzzer-no-link,address,undefined)
 target_link_options(tds INTERFACE -fsanitize=address,undefined)

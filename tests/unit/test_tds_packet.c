@@ -1,4 +1,5 @@
-/* tests/unit/test_tds_packet.c: the 8-byte header (MS-TDS 2.2.3) and packetizing (notes §1.1). */
+/* tests/unit/test_tds_packet.c: the 8-byte header (MS-TDS 2.2.3) and packetizing (EOM on the last
+ * packet only, as SqlClient SslOverTdsStream writes them). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

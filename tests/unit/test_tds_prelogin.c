@@ -1,4 +1,4 @@
-/* tests/unit/test_tds_prelogin.c: PRELOGIN parse and build (MS-TDS 2.2.6.5, notes §2).
+/* tests/unit/test_tds_prelogin.c: PRELOGIN parse and build (MS-TDS 2.2.6.5).
  * Every parse runs on a guard-page copy, so reading one byte too far crashes the test. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -193,7 +193,7 @@ static void test_f5_sql2014_reply(void **state)
     assert_int_equal(pl.encryption, TDS_ENC_OFF);
     assert_int_equal(pl.instopt[0], 0);
     assert_int_equal(pl.threadid_len, 0);
-    assert_false(pl.has_mars); /* not asked for, not answered (notes §2.1) */
+    assert_false(pl.has_mars); /* not asked for, not answered (captured replies) */
     free(f);
 }
 

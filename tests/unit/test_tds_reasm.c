@@ -1,4 +1,4 @@
-/* tests/unit/test_tds_reasm.c: stream reassembly under every chunking (notes §1, §1.2). */
+/* tests/unit/test_tds_reasm.c: stream reassembly under every chunking (MS-TDS 2.2.3). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -222,7 +222,7 @@ static void test_every_prefix_incomplete(void **state)
 
 static void test_type_change_is_accepted(void **state)
 {
-    /* 0x12 then 0x04 inside one message: servers differ (notes §4.1), not an error. */
+    /* 0x12 then 0x04 inside one message: servers differ (SQL Server 0x12, the Dataverse endpoint 0x04), not an error. */
     const uint8_t p[] = { 0x12, 0x00, 0x00, 0x0A, 0, 0, 0, 0, 'a', 'b',
                           0x04, 0x01, 0x00, 0x09, 0, 0, 1, 0, 'c' };
     struct tds_reasm r;
@@ -331,7 +331,7 @@ static void test_feed_while_ready_consumes_nothing(void **state)
 }
 
 /* The TLS-in-TDS reader: take each packet's payload, discard, so the buffer never grows even
- * though EOM never comes (Babelfish-style servers, notes §1.2). */
+ * though EOM never comes (older Babelfish set EOM on every handshake packet). */
 static void test_discard_keeps_buffer_small(void **state)
 {
     uint8_t pkt[108];

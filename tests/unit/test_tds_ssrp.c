@@ -1,5 +1,5 @@
-/* tests/unit/test_tds_ssrp.c: SQL Server Browser requests and SVR_RESP parsing (MC-SQLR,
- * notes §6). Parses run on guard-page copies. */
+/* tests/unit/test_tds_ssrp.c: SQL Server Browser requests and SVR_RESP parsing (MC-SQLR
+ * 2.2.5). Parses run on guard-page copies. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,6 @@
 /* tests/unit/test_tds_version.c: VERSION decoding, product names, ENCRYPTION names, and the
- * negotiation tables of MS-TDS 2.2.6.5 (notes §2.2, §3.2, §3.3), every cell. */
+ * negotiation tables of MS-TDS 2.2.6.5 (VERSION as captured servers send it; what the server answers and what
+ * the client does), every cell. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +13,7 @@
 
 static void test_version_decode_encode(void **state)
 {
-    /* notes §2.2: 15.0.2000 -> 0F 00 07 D0 00 00; 16.0.1000; 14.0.3015. */
+    /* captured replies: 15.0.2000 -> 0F 00 07 D0 00 00; 16.0.1000; 14.0.3015. */
     const struct {
         uint8_t b[6];
         const char *text;
@@ -90,7 +91,7 @@ static void test_enc_names(void **state)
     assert_false(tds_enc_has_client_cert(0x7F));
 }
 
-/* notes §3.2, row by row: client byte, then the answer for server OFF, FORCED, NOT_SUP. */
+/* MS-TDS 2.2.6.5's server table, row by row: client byte, then the answer for server OFF, FORCED, NOT_SUP. */
 struct answer_row {
     uint8_t client;
     struct tds_enc_answer a[3];
@@ -128,7 +129,7 @@ static void test_server_answer_every_cell(void **state)
     }
 }
 
-/* notes §3.3: rows = sent OFF, ON, NOT_SUP, REQ; columns = reply OFF, ON, NOT_SUP, REQ. */
+/* MS-TDS 2.2.6.5's client table: rows = sent OFF, ON, NOT_SUP, REQ; columns = reply OFF, ON, NOT_SUP, REQ. */
 static const enum tds_tls_scope action_rows[4][4] = {
     { TDS_TLS_LOGIN_ONLY, TDS_TLS_FULL, TDS_TLS_NONE, TDS_TLS_FULL },
     { TDS_TLS_TERMINATE, TDS_TLS_FULL, TDS_TLS_TERMINATE, TDS_TLS_FULL },
@@ -155,7 +156,8 @@ static void test_client_action_every_cell(void **state)
 
 static void test_negotiation_end_to_end(void **state)
 {
-    /* The security-relevant paths of notes §3.3 and §9 item 13. */
+    /* The security-relevant paths: a client that asked for encryption must not carry on in
+     * cleartext, and OFF answered with OFF encrypts the login packet only. */
     struct tds_enc_answer a = tds_enc_server_answer(TDS_ENC_OFF, TDS_SRV_ENC_OFF);
     assert_int_equal(tds_enc_client_action(TDS_ENC_OFF, a.reply), TDS_TLS_LOGIN_ONLY);
     a = tds_enc_server_answer(TDS_ENC_OFF, TDS_SRV_ENC_FORCED);
