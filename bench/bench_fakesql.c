@@ -83,8 +83,9 @@ static int write_config(const struct opts *o, const char *path)
 {
     FILE *f = fopen(path, "w");
 
-    if (f == NULL)
+    if (f == NULL) {
         return -1;
+    }
     fprintf(f, "[network]\ntlscert = %s/%s.crt\ntlskey = %s/%s.key\ntcpport = 0\n"
                "ipaddress = 127.0.0.1\n[fakesql]\nquiet = %d\n",
             o->certs, o->cert, o->certs, o->cert, getenv("BENCH_FAKESQL_LOG") == NULL);
@@ -100,8 +101,9 @@ static pid_t spawn_fakesql(const struct opts *o, const char *conf, const char *r
     pid = fork();
     if (pid == 0) {
         int null = open("/dev/null", O_WRONLY);
-        if (null >= 0)
+        if (null >= 0) {
             dup2(null, STDOUT_FILENO); /* its "listening" lines: we read the ready file */
+        }
         /* taskset execs fakesql, so this pid is fakesql's */
         execlp("taskset", "taskset", "-c", cpu, o->fakesql, "--config", conf, "--ready-file",
                ready, (char *)NULL);
@@ -122,13 +124,15 @@ static int wait_ready(pid_t pid, const char *ready, uint16_t *port)
             char *got = fgets(line, sizeof(line), f);
             fclose(f);
             char *colon = got ? strrchr(line, ':') : NULL;
-            if (colon == NULL)
+            if (colon == NULL) {
                 return -1;
+            }
             *port = (uint16_t)strtoul(colon + 1, NULL, 10);
             return 0;
         }
-        if (waitpid(pid, NULL, WNOHANG) == pid)
+        if (waitpid(pid, NULL, WNOHANG) == pid) {
             return -1;
+        }
         usleep(10000);
     }
     return -1;
@@ -143,8 +147,9 @@ static double cpu_seconds(pid_t pid)
 
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
     f = fopen(path, "r");
-    if (f == NULL)
+    if (f == NULL) {
         return -1;
+    }
     n = fread(buf, 1, sizeof(buf) - 1, f);
     fclose(f);
     buf[n] = '\0';
@@ -153,10 +158,12 @@ static double cpu_seconds(pid_t pid)
     unsigned long long ut = 0, st = 0;
     for (int field = 2; p != NULL && field < 15; field++) {
         p = strchr(p + 1, ' ');
-        if (p != NULL && field == 13)
+        if (p != NULL && field == 13) {
             ut = strtoull(p + 1, NULL, 10);
-        if (p != NULL && field == 14)
+        }
+        if (p != NULL && field == 14) {
             st = strtoull(p + 1, NULL, 10);
+        }
     }
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -172,19 +179,22 @@ static void on_closed(uv_handle_t *h)
     lite_free(s->lite);
     s->lite = NULL;
     tds_reasm_free(&s->reasm);
-    if (s->b->running)
+    if (s->b->running) {
         slot_start(s);
+    }
 }
 
 static void slot_end(struct slot *s, bool ok)
 {
-    if (uv_is_closing((uv_handle_t *)&s->tcp))
+    if (uv_is_closing((uv_handle_t *)&s->tcp)) {
         return;
+    }
     if (s->b->counting) {
-        if (ok)
+        if (ok) {
             s->b->handshakes++;
-        else
+        } else {
             s->b->errors++;
+        }
     }
     uv_close((uv_handle_t *)&s->tcp, on_closed);
 }
@@ -218,12 +228,14 @@ static void drive(struct slot *s)
     int r = SSL_do_handshake(s->ssl);
     int pending;
 
-    while ((pending = BIO_read(s->wbio, out, sizeof(out))) > 0)
+    while ((pending = BIO_read(s->wbio, out, sizeof(out))) > 0) {
         send_bytes(s, TDS_PKT_PRELOGIN, out, (size_t)pending);
-    if (r == 1)
+    }
+    if (r == 1) {
         slot_end(s, true);
-    else if (SSL_get_error(s->ssl, r) != SSL_ERROR_WANT_READ)
+    } else if (SSL_get_error(s->ssl, r) != SSL_ERROR_WANT_READ) {
         slot_end(s, false);
+    }
 }
 
 static void on_prelogin_reply(struct slot *s, const uint8_t *p, size_t n)
@@ -243,10 +255,11 @@ static void on_prelogin_reply(struct slot *s, const uint8_t *p, size_t n)
         size_t len;
         s->lite = lite_new();
         len = s->lite ? lite_client_hello(s->lite, hello, sizeof(hello)) : 0;
-        if (len == 0)
+        if (len == 0) {
             slot_end(s, false);
-        else
+        } else {
             send_bytes(s, TDS_PKT_PRELOGIN, hello, len);
+        }
         return;
     }
     s->ssl = SSL_new(s->b->ctx);
@@ -269,10 +282,11 @@ static void on_packet(struct slot *s)
         enum lite_step st = lite_feed(s->lite, payload, len, out, sizeof(out), &out_len);
         tds_reasm_discard(&s->reasm);
         tds_reasm_next(&s->reasm);
-        if (st == LITE_SEND)
+        if (st == LITE_SEND) {
             send_bytes(s, TDS_PKT_PRELOGIN, out, out_len);
-        else if (st != LITE_MORE)
+        } else if (st != LITE_MORE) {
             slot_end(s, st == LITE_DONE);
+        }
         return;
     }
     if (s->phase == PH_TLS) {
@@ -313,8 +327,9 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
         }
         p += used;
         n -= used;
-        if (tds_reasm_packet_ready(&s->reasm))
+        if (tds_reasm_packet_ready(&s->reasm)) {
             on_packet(s);
+        }
     }
 }
 
@@ -329,8 +344,9 @@ static void on_connect(uv_connect_t *c, int status)
     size_t n;
 
     if (status != 0) {
-        if (!uv_is_closing((uv_handle_t *)&s->tcp))
+        if (!uv_is_closing((uv_handle_t *)&s->tcp)) {
             slot_end(s, false);
+        }
         return;
     }
     uv_tcp_nodelay(&s->tcp, 1);
@@ -347,9 +363,10 @@ static void slot_start(struct slot *s)
     tds_reasm_init(&s->reasm, 64 * 1024);
     uv_tcp_init(s->b->loop, &s->tcp);
     s->tcp.data = s->connect.data = s;
-    if (uv_tcp_connect(&s->connect, &s->tcp, (const struct sockaddr *)&s->b->addr,
-                       on_connect) != 0)
+    if (uv_tcp_connect(&s->connect, &s->tcp, (const struct sockaddr *)&s->b->addr, on_connect) !=
+        0) {
         slot_end(s, false);
+    }
 }
 
 /* ---- the run ---- */
@@ -392,8 +409,9 @@ static SSL_CTX *client_ctx(void)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 
-    if (ctx == NULL)
+    if (ctx == NULL) {
         return NULL;
+    }
     /* TDS 7.x: TLS 1.2 at most; no resumption, so every handshake is a full one */
     SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
@@ -423,8 +441,9 @@ static void report(const struct bench *b, const struct phase_timer *pt)
            rate, b->errors);
     printf("fakesql CPU: %.2f s user+sys = %.0f%% of one core, %.3f ms per handshake\n", pt->cpu,
            100.0 * pt->cpu / pt->elapsed, per * 1000);
-    if (per > 0)
+    if (per > 0) {
         printf("one fully busy core would serve about %.0f handshakes/s\n", 1.0 / per);
+    }
 }
 
 static int usage(void)
@@ -441,34 +460,36 @@ static int parse_opts(int argc, char **argv, struct opts *o)
                         .server_cpu = 0, .client_cpu = 1 };
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
-        if (strcmp(k, "--fakesql") == 0)
+        if (strcmp(k, "--fakesql") == 0) {
             o->fakesql = v;
-        else if (strcmp(k, "--certs") == 0)
+        } else if (strcmp(k, "--certs") == 0) {
             o->certs = v;
-        else if (strcmp(k, "--cert") == 0)
+        } else if (strcmp(k, "--cert") == 0) {
             o->cert = v;
-        else if (strcmp(k, "--seconds") == 0)
+        } else if (strcmp(k, "--seconds") == 0) {
             o->seconds = strtod(v, NULL);
-        else if (strcmp(k, "--warmup") == 0)
+        } else if (strcmp(k, "--warmup") == 0) {
             o->warmup = strtod(v, NULL);
-        else if (strcmp(k, "--clients") == 0)
+        } else if (strcmp(k, "--clients") == 0) {
             o->clients = (unsigned)strtoul(v, NULL, 10);
-        else if (strcmp(k, "--server-cpu") == 0)
+        } else if (strcmp(k, "--server-cpu") == 0) {
             o->server_cpu = (int)strtol(v, NULL, 10);
-        else if (strcmp(k, "--client-cpu") == 0)
+        } else if (strcmp(k, "--client-cpu") == 0) {
             o->client_cpu = (int)strtol(v, NULL, 10);
-        else if (strcmp(k, "--min-rate") == 0)
+        } else if (strcmp(k, "--min-rate") == 0) {
             o->min_rate = strtod(v, NULL);
-        else if (strcmp(k, "--client") == 0 && strcmp(v, "lite") == 0)
+        } else if (strcmp(k, "--client") == 0 && strcmp(v, "lite") == 0) {
             o->openssl_client = false;
-        else if (strcmp(k, "--client") == 0 && strcmp(v, "openssl") == 0)
+        } else if (strcmp(k, "--client") == 0 && strcmp(v, "openssl") == 0) {
             o->openssl_client = true;
-        else
+        } else {
             return -1;
+        }
     }
     if (argc % 2 == 0 || o->fakesql == NULL || o->certs == NULL || o->clients == 0 ||
-        o->seconds <= 0)
+        o->seconds <= 0) {
         return -1;
+    }
     return 0;
 }
 
@@ -476,12 +497,14 @@ static void pin_self(int cpu)
 {
     cpu_set_t set;
 
-    if (cpu < 0)
+    if (cpu < 0) {
         return;
+    }
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof(set), &set) != 0)
+    if (sched_setaffinity(0, sizeof(set), &set) != 0) {
         fprintf(stderr, "bench_fakesql: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
+    }
 }
 
 static int run(struct bench *b, const struct opts *o)
@@ -489,8 +512,9 @@ static int run(struct bench *b, const struct opts *o)
     struct slot *slots = calloc(o->clients, sizeof(*slots));
     struct phase_timer pt = { .b = b };
 
-    if (slots == NULL)
+    if (slots == NULL) {
         return 1;
+    }
     b->running = true;
     for (unsigned i = 0; i < o->clients; i++) {
         slots[i].b = b;
@@ -516,15 +540,18 @@ int main(int argc, char **argv)
     uint16_t port;
     int rc = 1;
 
-    if (parse_opts(argc, argv, &o) != 0)
+    if (parse_opts(argc, argv, &o) != 0) {
         return usage();
-    if (mkdtemp(dir) == NULL)
+    }
+    if (mkdtemp(dir) == NULL) {
         return 1;
+    }
     snprintf(conf, sizeof(conf), "%s/mssql.conf", dir);
     snprintf(ready, sizeof(ready), "%s/ready", dir);
     b.o = &o;
-    if (write_config(&o, conf) != 0 || (b.pid = spawn_fakesql(&o, conf, ready)) < 0)
+    if (write_config(&o, conf) != 0 || (b.pid = spawn_fakesql(&o, conf, ready)) < 0) {
         goto out;
+    }
     if (wait_ready(b.pid, ready, &port) != 0) {
         fprintf(stderr, "bench_fakesql: fakesql did not start\n");
         goto out_kill;

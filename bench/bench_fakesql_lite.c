@@ -49,8 +49,9 @@ struct lite_tls *lite_new(void)
 {
     struct lite_tls *l = calloc(1, sizeof(*l));
 
-    if (l == NULL)
+    if (l == NULL) {
         return NULL;
+    }
     l->transcript = EVP_MD_CTX_new();
     if (l->transcript == NULL || EVP_DigestInit_ex(l->transcript, EVP_sha256(), NULL) != 1) {
         lite_free(l);
@@ -61,8 +62,9 @@ struct lite_tls *lite_new(void)
 
 void lite_free(struct lite_tls *l)
 {
-    if (l == NULL)
+    if (l == NULL) {
         return;
+    }
     EVP_MD_CTX_free(l->transcript);
     free(l);
 }
@@ -81,8 +83,9 @@ size_t lite_client_hello(struct lite_tls *l, uint8_t *out, size_t cap)
     size_t total = 5 + 4 + body;
     uint8_t *h = out + 5;
 
-    if (cap < total || RAND_bytes(l->client_random, 32) != 1)
+    if (cap < total || RAND_bytes(l->client_random, 32) != 1) {
         return 0;
+    }
     out[0] = REC_HANDSHAKE, out[1] = 3, out[2] = 1; /* record version 1.0, as clients send */
     put16(out + 3, 4 + body);
     h[0] = 1; /* ClientHello */
@@ -106,21 +109,26 @@ static int prf(const uint8_t *secret, size_t slen, const char *label, const uint
     size_t llen = strlen(label), seedlen = llen + n1 + n2;
     unsigned len;
 
-    if (seedlen > sizeof(seed))
+    if (seedlen > sizeof(seed)) {
         return -1;
+    }
     memcpy(seed, label, llen);
     memcpy(seed + llen, s1, n1);
-    if (n2 > 0)
+    if (n2 > 0) {
         memcpy(seed + llen + n1, s2, n2);
-    if (!HMAC(EVP_sha256(), secret, (int)slen, seed, seedlen, a, &len)) /* A(1) */
+    }
+    if (!HMAC(EVP_sha256(), secret, (int)slen, seed, seedlen, a, &len)) { /* A(1) */
         return -1;
+    }
     for (size_t done = 0; done < olen; done += 32) {
         memcpy(a + 32, seed, seedlen);
-        if (!HMAC(EVP_sha256(), secret, (int)slen, a, 32 + seedlen, block, &len))
+        if (!HMAC(EVP_sha256(), secret, (int)slen, a, 32 + seedlen, block, &len)) {
             return -1;
+        }
         memcpy(out + done, block, olen - done < 32 ? olen - done : 32);
-        if (!HMAC(EVP_sha256(), secret, (int)slen, a, 32, a, &len)) /* A(i+1) */
+        if (!HMAC(EVP_sha256(), secret, (int)slen, a, 32, a, &len)) { /* A(i+1) */
             return -1;
+        }
     }
     return 0;
 }
@@ -133,14 +141,16 @@ static int x25519(struct lite_tls *l, uint8_t pub[32], uint8_t shared[32])
     size_t plen = 32, slen = 32;
     int rc = -1;
 
-    if (kctx == NULL || EVP_PKEY_keygen_init(kctx) != 1 || EVP_PKEY_keygen(kctx, &mine) != 1)
+    if (kctx == NULL || EVP_PKEY_keygen_init(kctx) != 1 || EVP_PKEY_keygen(kctx, &mine) != 1) {
         goto out;
+    }
     peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, l->server_pub, 32);
     dctx = peer ? EVP_PKEY_CTX_new(mine, NULL) : NULL;
     if (dctx != NULL && EVP_PKEY_get_raw_public_key(mine, pub, &plen) == 1 &&
         EVP_PKEY_derive_init(dctx) == 1 && EVP_PKEY_derive_set_peer(dctx, peer) == 1 &&
-        EVP_PKEY_derive(dctx, shared, &slen) == 1)
+        EVP_PKEY_derive(dctx, shared, &slen) == 1) {
         rc = 0;
+    }
 out:
     EVP_PKEY_CTX_free(dctx);
     EVP_PKEY_CTX_free(kctx);
@@ -209,13 +219,15 @@ static int on_message(struct lite_tls *l, const uint8_t *m, size_t len)
 {
     EVP_DigestUpdate(l->transcript, m, len);
     if (m[0] == HS_SERVER_HELLO) {
-        if (len < 4 + 2 + 32)
+        if (len < 4 + 2 + 32) {
             return -1;
+        }
         memcpy(l->server_random, m + 6, 32);
     } else if (m[0] == HS_SERVER_KEY_EXCHANGE) {
         /* ECParameters: named_curve(3), x25519, then a 32-byte point */
-        if (len < 4 + 4 + 32 || m[4] != 3 || m[5] != 0 || m[6] != GROUP_X25519 || m[7] != 32)
+        if (len < 4 + 4 + 32 || m[4] != 3 || m[5] != 0 || m[6] != GROUP_X25519 || m[7] != 32) {
             return -1;
+        }
         memcpy(l->server_pub, m + 8, 32);
         l->have_pub = 1;
     } else if (m[0] == HS_SERVER_HELLO_DONE) {
@@ -232,8 +244,9 @@ static int on_handshake_bytes(struct lite_tls *l)
 
     while (rc == 0 && l->hs_len - at >= 4) {
         size_t len = (size_t)l->hs[at + 1] << 16 | (size_t)l->hs[at + 2] << 8 | l->hs[at + 3];
-        if (l->hs_len - at - 4 < len)
+        if (l->hs_len - at - 4 < len) {
             break;
+        }
         rc = on_message(l, l->hs + at, 4 + len);
         at += 4 + len;
     }
@@ -245,24 +258,29 @@ static int on_handshake_bytes(struct lite_tls *l)
 static enum lite_step on_record(struct lite_tls *l, uint8_t type, const uint8_t *p, size_t n,
                                 uint8_t *out, size_t cap, size_t *out_len)
 {
-    if (type == REC_ALERT)
+    if (type == REC_ALERT) {
         return LITE_FAIL;
+    }
     if (l->sent_finished) {
-        if (type == REC_CCS)
+        if (type == REC_CCS) {
             l->got_ccs = 1;
-        else if (type == REC_HANDSHAKE && l->got_ccs && n == 8 + 16 + 16)
+        } else if (type == REC_HANDSHAKE && l->got_ccs && n == 8 + 16 + 16) {
             return LITE_DONE; /* the server's encrypted Finished */
+        }
         return LITE_MORE;
     }
-    if (type != REC_HANDSHAKE || n > sizeof(l->hs) - l->hs_len)
+    if (type != REC_HANDSHAKE || n > sizeof(l->hs) - l->hs_len) {
         return LITE_FAIL;
+    }
     memcpy(l->hs + l->hs_len, p, n);
     l->hs_len += n;
     int rc = on_handshake_bytes(l);
-    if (rc < 0 || cap < 512)
+    if (rc < 0 || cap < 512) {
         return LITE_FAIL;
-    if (rc == 0)
+    }
+    if (rc == 0) {
         return LITE_MORE;
+    }
     *out_len = client_flight(l, out);
     l->sent_finished = 1;
     return *out_len ? LITE_SEND : LITE_FAIL;
@@ -275,14 +293,16 @@ enum lite_step lite_feed(struct lite_tls *l, const uint8_t *p, size_t n, uint8_t
     size_t at = 0;
 
     *out_len = 0;
-    if (n > sizeof(l->rec) - l->rec_len)
+    if (n > sizeof(l->rec) - l->rec_len) {
         return LITE_FAIL;
+    }
     memcpy(l->rec + l->rec_len, p, n);
     l->rec_len += n;
     while (step == LITE_MORE && l->rec_len - at >= 5) {
         size_t len = (size_t)l->rec[at + 3] << 8 | l->rec[at + 4];
-        if (l->rec_len - at - 5 < len)
+        if (l->rec_len - at - 5 < len) {
             break;
+        }
         step = on_record(l, l->rec[at], l->rec + at + 5, len, out, cap, out_len);
         at += 5 + len;
     }

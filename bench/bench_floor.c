@@ -84,12 +84,15 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
     struct pipe *p = ((struct end *)ctx)->tx;
 
-    if (p->off == p->len)
+    if (p->off == p->len) {
         p->off = p->len = 0;
-    if (len > PIPE_CAP - p->len)
+    }
+    if (len > PIPE_CAP - p->len) {
         len = PIPE_CAP - p->len;
-    if (len == 0)
+    }
+    if (len == 0) {
         return MBEDTLS_ERR_SSL_WANT_WRITE;
+    }
     memcpy(p->buf + p->len, buf, len);
     p->len += len;
     return (int)len;
@@ -100,8 +103,9 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     struct pipe *p = ((struct end *)ctx)->rx;
     size_t n = p->len - p->off;
 
-    if (n == 0)
+    if (n == 0) {
         return MBEDTLS_ERR_SSL_WANT_READ;
+    }
     n = n < len ? n : len;
     memcpy(buf, p->buf + p->off, n);
     p->off += n;
@@ -138,14 +142,17 @@ static int load_files(struct floor_env *e, const char *dir)
     int rc;
 
     snprintf(path, sizeof(path), "%s/ca.pem", dir);
-    if ((rc = mbedtls_x509_crt_parse_file(&e->ca, path)) != 0)
+    if ((rc = mbedtls_x509_crt_parse_file(&e->ca, path)) != 0) {
         return fail(path, rc);
+    }
     snprintf(path, sizeof(path), "%s/good.pem", dir);
-    if ((rc = mbedtls_x509_crt_parse_file(&e->chain, path)) != 0)
+    if ((rc = mbedtls_x509_crt_parse_file(&e->chain, path)) != 0) {
         return fail(path, rc);
+    }
     snprintf(path, sizeof(path), "%s/good.key", dir);
-    if ((rc = mbedtls_pk_parse_keyfile(&e->key, path, NULL)) != 0)
+    if ((rc = mbedtls_pk_parse_keyfile(&e->key, path, NULL)) != 0) {
         return fail(path, rc);
+    }
     return 0;
 }
 
@@ -168,26 +175,32 @@ static int env_setup(struct floor_env *e, const char *dir)
 
     rc = mbedtls_ctr_drbg_seed(&e->drbg, mbedtls_entropy_func, &e->entropy,
                                (const unsigned char *)pers, sizeof(pers) - 1);
-    if (rc != 0)
+    if (rc != 0) {
         return fail("ctr_drbg_seed", rc);
-    if (load_files(e, dir) != 0)
+    }
+    if (load_files(e, dir) != 0) {
         return -1;
+    }
     rc = mbedtls_ssl_config_defaults(&e->ccfg, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
                                      MBEDTLS_SSL_PRESET_DEFAULT);
-    if (rc == 0)
+    if (rc == 0) {
         rc = mbedtls_ssl_config_defaults(&e->scfg, MBEDTLS_SSL_IS_SERVER,
                                          MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
-    if (rc != 0)
+    }
+    if (rc != 0) {
         return fail("ssl_config_defaults", rc);
+    }
     conf_common(e, &e->ccfg);
     conf_common(e, &e->scfg);
     mbedtls_ssl_conf_authmode(&e->ccfg, MBEDTLS_SSL_VERIFY_REQUIRED);
     mbedtls_ssl_conf_ca_chain(&e->ccfg, &e->ca, NULL);
     mbedtls_ssl_conf_authmode(&e->scfg, MBEDTLS_SSL_VERIFY_NONE);
-    if ((rc = mbedtls_ssl_conf_own_cert(&e->scfg, &e->chain, &e->key)) != 0)
+    if ((rc = mbedtls_ssl_conf_own_cert(&e->scfg, &e->chain, &e->key)) != 0) {
         return fail("ssl_conf_own_cert", rc);
-    if ((rc = mbedtls_ssl_setup(&e->server, &e->scfg)) != 0)
+    }
+    if ((rc = mbedtls_ssl_setup(&e->server, &e->scfg)) != 0) {
         return fail("ssl_setup (server)", rc);
+    }
     e->cend = (struct end){ .rx = &e->s2c, .tx = &e->c2s };
     e->send_ = (struct end){ .rx = &e->c2s, .tx = &e->s2c };
     mbedtls_ssl_set_bio(&e->server, &e->send_, bio_send, bio_recv, NULL);
@@ -208,8 +221,9 @@ static void env_free(struct floor_env *e)
 
 static bool client_done(const mbedtls_ssl_context *c, enum mode m)
 {
-    if (m == MODE_CERTIFICATE)
+    if (m == MODE_CERTIFICATE) {
         return c->state >= MBEDTLS_SSL_CLIENT_CERTIFICATE;
+    }
     return c->state == MBEDTLS_SSL_HANDSHAKE_OVER;
 }
 
@@ -224,8 +238,9 @@ static void meter_add(struct meter *m, double t0, long long h0)
 {
     m->ms += now_ms() - t0;
     m->heap += heap_in_use() - h0;
-    if (m->heap > m->heap_peak)
+    if (m->heap > m->heap_peak) {
         m->heap_peak = m->heap;
+    }
 }
 
 /* The client moves one call: a step in certificate mode, as far as it can go in full mode. */
@@ -236,8 +251,9 @@ static int client_move(mbedtls_ssl_context *c, enum mode m, struct meter *cm)
     int rc = 0;
 
     if (m == MODE_CERTIFICATE) {
-        while (rc == 0 && !client_done(c, m))
+        while (rc == 0 && !client_done(c, m)) {
             rc = mbedtls_ssl_handshake_step(c);
+        }
     } else {
         rc = mbedtls_ssl_handshake(c);
     }
@@ -250,8 +266,9 @@ static int server_move(struct floor_env *e, double *ms)
     double t0 = now_ms();
     int rc = 0;
 
-    if (e->server.state != MBEDTLS_SSL_HANDSHAKE_OVER)
+    if (e->server.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
         rc = mbedtls_ssl_handshake(&e->server);
+    }
     *ms += now_ms() - t0;
     return rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE ? 0 : rc;
 }
@@ -286,12 +303,15 @@ static int handshake_loop(struct floor_env *e, mbedtls_ssl_context *c, enum mode
             fprintf(stderr, "bench_floor: handshake makes no progress\n");
             return -1;
         }
-        if ((rc = client_move(c, m, cm)) != 0)
+        if ((rc = client_move(c, m, cm)) != 0) {
             return fail("client handshake", rc);
-        if (client_done(c, m))
+        }
+        if (client_done(c, m)) {
             break;
-        if ((rc = server_move(e, server_ms)) != 0)
+        }
+        if ((rc = server_move(e, server_ms)) != 0) {
             return fail("server handshake", rc);
+        }
     }
     if (mbedtls_ssl_get_verify_result(c) != 0) {
         fprintf(stderr, "bench_floor: the chain did not verify (flags 0x%x)\n",
@@ -314,8 +334,9 @@ static int one_handshake(struct floor_env *e, enum mode m, struct sample *out)
     mbedtls_ssl_session_reset(&e->server);
     mbedtls_ssl_init(&c);
     rc = mbedtls_ssl_setup(&c, &e->ccfg);
-    if (rc == 0)
+    if (rc == 0) {
         rc = mbedtls_ssl_set_hostname(&c, "localhost");
+    }
     mbedtls_ssl_set_bio(&c, &e->cend, bio_send, bio_recv, NULL);
     meter_add(&cm, t0, h0);
     if (rc != 0) {
@@ -348,15 +369,17 @@ static int run_mode(struct floor_env *e, enum mode m, int iterations, int warmup
     long long heap = 0;
     struct sample s;
 
-    if (ms == NULL)
+    if (ms == NULL) {
         return -1;
+    }
     for (int i = -warmup; i < iterations; i++) {
         if (one_handshake(e, m, &s) != 0) {
             free(ms);
             return -1;
         }
-        if (i < 0)
+        if (i < 0) {
             continue;
+        }
         ms[i] = s.client_ms;
         sum += s.client_ms;
         server_sum += s.server_ms;
@@ -377,8 +400,9 @@ static int parse_count(const char *s, int *out)
 
     errno = 0;
     v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 10000000)
+    if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 10000000) {
         return -1;
+    }
     *out = (int)v;
     return 0;
 }
@@ -402,20 +426,24 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--certs") == 0 && more) {
             dir = argv[++i];
         } else if (strcmp(argv[i], "--iterations") == 0 && more) {
-            if (parse_count(argv[++i], &iterations) != 0)
+            if (parse_count(argv[++i], &iterations) != 0) {
                 return usage();
+            }
         } else if (strcmp(argv[i], "--warmup") == 0 && more) {
-            if (parse_count(argv[++i], &warmup) != 0)
+            if (parse_count(argv[++i], &warmup) != 0) {
                 return usage();
+            }
         } else {
             return usage();
         }
     }
-    if (dir == NULL)
+    if (dir == NULL) {
         return usage();
+    }
     e = calloc(1, sizeof(*e));
-    if (e == NULL)
+    if (e == NULL) {
         return 1;
+    }
     mbedtls_entropy_init(&e->entropy);
     mbedtls_ctr_drbg_init(&e->drbg);
     mbedtls_x509_crt_init(&e->ca);
@@ -431,8 +459,9 @@ int main(int argc, char **argv)
         printf("%-12s %6s %10s %10s %10s %12s %12s\n", "mode", "n", "client ms", "median",
                "p90", "server ms", "client KiB");
         if (run_mode(e, MODE_FULL, iterations, warmup) == 0 &&
-            run_mode(e, MODE_CERTIFICATE, iterations, warmup) == 0)
+            run_mode(e, MODE_CERTIFICATE, iterations, warmup) == 0) {
             rc = 0;
+        }
     }
     env_free(e);
     free(e);

@@ -27,8 +27,9 @@ static void setup(void)
     struct tls_config_opts o = { .min_version = TLS_V10, .max_version = TLS_V12,
                                  .mode = TLS_HANDSHAKE_FULL };
 
-    if (tls_config_new(&cfg, &o, err, sizeof(err)) != 0)
+    if (tls_config_new(&cfg, &o, err, sizeof(err)) != 0) {
         abort();
+    }
     sink = fopen("/dev/null", "w");
 }
 
@@ -47,22 +48,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct probe_result res;
     struct probe_conn *c;
 
-    if (!cfg)
+    if (!cfg) {
         setup();
-    if (size < 1)
+    }
+    if (size < 1) {
         return 0;
+    }
     memset(&t, 0, sizeof(t));
     memset(&facts, 0, sizeof(facts));
     memset(&res, 0, sizeof(res));
     snprintf(t.host, sizeof(t.host), "db1.contoso.com");
     probe_client_default(&t.client);
     t.client.encrypt = (data[0] & 0x40) ? PROBE_ENCRYPT_OPTIONAL : PROBE_ENCRYPT_MANDATORY;
-    if ((data[0] & 0x60) == 0x60)
+    if ((data[0] & 0x60) == 0x60) {
         t.client.encrypt = PROBE_ENCRYPT_STRICT; /* TDS 8.0: raw TLS, PRELOGIN inside */
+    }
     struct probe_conn_opts o = { .client = &t.client, .tls = cfg, .host = t.host,
                                  .instance = "", .max_packet = 4096 };
-    if (probe_conn_new(&c, &o, &facts) != 0)
+    if (probe_conn_new(&c, &o, &facts) != 0) {
         return 0;
+    }
     probe_conn_start(c);
     drain(c);
     size_t chunk = (size_t)(data[0] & 0x3f) + 1;
@@ -71,8 +76,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         probe_conn_feed(c, data + off, n);
         drain(c);
     }
-    if (probe_conn_phase(c) != PROBE_CONN_DONE)
+    if (probe_conn_phase(c) != PROBE_CONN_DONE) {
         probe_conn_closed(c, data[0] & 0x80);
+    }
     res.target = &t;
     res.facts = facts;
     struct probe_judge_input in = { .client = &t.client, .host = t.host, .tls = facts.tls,

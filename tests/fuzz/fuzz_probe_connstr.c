@@ -13,8 +13,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_terminated(const char *s, size_t cap)
 {
-    if (memchr(s, '\0', cap) == NULL)
+    if (memchr(s, '\0', cap) == NULL) {
         abort();
+    }
 }
 
 static void check_same(const struct probe_target *a, const struct probe_target *b)
@@ -27,8 +28,9 @@ static void check_same(const struct probe_target *a, const struct probe_target *
         strcmp(x->host_name_in_certificate, y->host_name_in_certificate) ||
         strcmp(x->ca_file, y->ca_file) || strcmp(x->server_certificate, y->server_certificate) ||
         x->tls_min != y->tls_min || x->tls_max != y->tls_max ||
-        x->encrypt_disable != y->encrypt_disable)
+        x->encrypt_disable != y->encrypt_disable) {
         abort();
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -37,26 +39,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static char text[1200];
     char err[256];
 
-    if (size >= sizeof(text))
+    if (size >= sizeof(text)) {
         size = sizeof(text) - 1;
+    }
     memcpy(text, data, size);
     text[size] = '\0';
     (void)probe_connstr_kind_name(probe_connstr_detect(text));
     if (probe_connstr_parse(text, &t, err, sizeof(err)) != 0) {
-        if (err[0] == '\0' || t.text[0] != '\0')
+        if (err[0] == '\0' || t.text[0] != '\0') {
             abort();
+        }
         return 0;
     }
     check_terminated(t.text, sizeof(t.text));
     check_terminated(t.host, sizeof(t.host));
     check_terminated(t.instance, sizeof(t.instance));
     check_terminated(t.client.driver, sizeof(t.client.driver));
-    if (t.host[0] == '\0')
+    if (t.host[0] == '\0') {
         abort();
+    }
     if (strlen(t.text) + 1 < sizeof(t.text) &&
         probe_connstr_detect(t.text) == probe_connstr_detect(text)) {
-        if (probe_connstr_parse(t.text, &again, err, sizeof(err)) != 0)
+        if (probe_connstr_parse(t.text, &again, err, sizeof(err)) != 0) {
             abort();
+        }
         check_same(&t, &again);
     }
     return 0;

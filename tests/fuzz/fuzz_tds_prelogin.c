@@ -20,27 +20,34 @@ static void same_fields(const struct tds_prelogin *a, const struct tds_prelogin 
         a->threadid != b->threadid || a->threadid_len != b->threadid_len ||
         a->has_mars != b->has_mars || a->mars != b->mars || a->has_traceid != b->has_traceid ||
         a->has_fedauth != b->has_fedauth || a->fedauth != b->fedauth ||
-        a->has_nonce != b->has_nonce)
+        a->has_nonce != b->has_nonce) {
         abort();
+    }
     if (a->has_instopt && a->instopt_len > 0 &&
-        memcmp(a->instopt, b->instopt, a->instopt_len) != 0)
+        memcmp(a->instopt, b->instopt, a->instopt_len) != 0) {
         abort();
-    if (a->has_traceid && memcmp(a->traceid, b->traceid, 36) != 0)
+    }
+    if (a->has_traceid && memcmp(a->traceid, b->traceid, 36) != 0) {
         abort();
-    if (a->has_nonce && memcmp(a->nonce, b->nonce, 32) != 0)
+    }
+    if (a->has_nonce && memcmp(a->nonce, b->nonce, 32) != 0) {
         abort();
+    }
 }
 
 static void same_options(const struct tds_prelogin *a, const struct tds_prelogin *b)
 {
-    if (a->n_options != b->n_options)
+    if (a->n_options != b->n_options) {
         abort();
+    }
     for (size_t i = 0; i < a->n_options; i++) {
         const struct tds_pl_option *x = &a->options[i], *y = &b->options[i];
-        if (x->token != y->token || x->length != y->length)
+        if (x->token != y->token || x->length != y->length) {
             abort();
-        if (x->length > 0 && memcmp(x->data, y->data, x->length) != 0)
+        }
+        if (x->length > 0 && memcmp(x->data, y->data, x->length) != 0) {
             abort();
+        }
     }
 }
 
@@ -57,14 +64,16 @@ static void roundtrip(const struct tds_prelogin *pl)
     uint8_t *out = malloc(total);
     size_t n = tds_prelogin_encode(items, pl->n_options, out, total);
     /* Only a data area past the u16 offsets may refuse to encode. */
-    if (n == 0 && total <= UINT16_MAX)
+    if (n == 0 && total <= UINT16_MAX) {
         abort();
+    }
     if (n != 0) {
         struct tds_prelogin again;
         struct tds_error e;
         tds_error_clear(&e);
-        if (n != total || tds_prelogin_parse(out, n, &again, &e) != TDS_ERR_OK)
+        if (n != total || tds_prelogin_parse(out, n, &again, &e) != TDS_ERR_OK) {
             abort();
+        }
         same_options(pl, &again);
         same_fields(pl, &again);
     }
@@ -77,8 +86,9 @@ static void describe(const struct tds_prelogin *pl)
     tds_version_format(&pl->version, buf, sizeof(buf));
     tds_product_name(&pl->version, buf, sizeof(buf));
     (void)tds_enc_name(pl->encryption);
-    for (size_t i = 0; i < pl->n_options; i++)
+    for (size_t i = 0; i < pl->n_options; i++) {
         (void)tds_pl_token_name(pl->options[i].token);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -91,12 +101,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != TDS_ERR_OK) {
         /* A failure always says what and where, and names a real code. */
         if ((int)e.code != rc || rc <= TDS_ERR_OK || rc >= TDS_ERR_COUNT || e.detail[0] == '\0' ||
-            pl.n_options != 0)
+            pl.n_options != 0) {
             abort();
+        }
         return 0;
     }
-    if (!pl.has_version || pl.options[0].token != TDS_PL_VERSION || pl.table_len > size)
+    if (!pl.has_version || pl.options[0].token != TDS_PL_VERSION || pl.table_len > size) {
         abort();
+    }
     describe(&pl);
     roundtrip(&pl);
     return 0;

@@ -23,8 +23,9 @@ struct trace {
 
 static void mix(struct trace *t, const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         t->hash = (t->hash ^ p[i]) * 0x100000001b3ULL;
+    }
 }
 
 static void take(struct tds_reasm *r, struct trace *t)
@@ -32,23 +33,26 @@ static void take(struct tds_reasm *r, struct trace *t)
     struct tds_header h;
     size_t n;
     const uint8_t *p = tds_reasm_packet(r, &h, &n);
-    if (p == NULL || n != (size_t)h.length - TDS_HEADER_LEN || h.length < TDS_HEADER_LEN)
+    if (p == NULL || n != (size_t)h.length - TDS_HEADER_LEN || h.length < TDS_HEADER_LEN) {
         abort();
+    }
     mix(t, p, n);
     t->packets++;
     if (tds_reasm_message_ready(r)) {
         uint8_t type;
         size_t m;
         const uint8_t *msg = tds_reasm_message(r, &type, &m);
-        if (msg == NULL || m > r->max_message)
+        if (msg == NULL || m > r->max_message) {
             abort();
+        }
         mix(t, msg, m);
         mix(t, &type, 1);
         t->messages++;
     }
     /* Every third packet, act like the TLS reader and drop the accumulated bytes. */
-    if (t->packets % 3 == 0)
+    if (t->packets % 3 == 0) {
         tds_reasm_discard(r);
+    }
     tds_reasm_next(r);
 }
 
@@ -59,15 +63,18 @@ static int feed_all(struct tds_reasm *r, const uint8_t *p, size_t n, struct trac
     while (off < n) {
         size_t used;
         int rc = tds_reasm_feed(r, p + off, n - off, &used);
-        if (used > n - off)
+        if (used > n - off) {
             abort();
+        }
         off += used;
-        if (rc != TDS_ERR_OK)
+        if (rc != TDS_ERR_OK) {
             return rc;
-        if (tds_reasm_packet_ready(r))
+        }
+        if (tds_reasm_packet_ready(r)) {
             take(r, t);
-        else if (off != n)
+        } else if (off != n) {
             abort(); /* feed may stop early only for a packet or an error */
+        }
     }
     return TDS_ERR_OK;
 }
@@ -90,8 +97,9 @@ static void run(const uint8_t *p, size_t n, size_t cap, uint32_t seed, struct tr
     t->hash = 0xcbf29ce484222325ULL;
     while (at < n && t->rc == TDS_ERR_OK) {
         size_t k = seed == 0 ? n : 1 + next_rand(&seed) % 600;
-        if (k > n - at)
+        if (k > n - at) {
             k = n - at;
+        }
         uint8_t *chunk = malloc(k);
         memcpy(chunk, p + at, k);
         t->rc = feed_all(&r, chunk, k, t);
@@ -99,8 +107,9 @@ static void run(const uint8_t *p, size_t n, size_t cap, uint32_t seed, struct tr
         at += k;
     }
     t->err_offset = r.err.offset;
-    if (t->rc != TDS_ERR_OK && ((int)r.err.code != t->rc || r.err.detail[0] == '\0'))
+    if (t->rc != TDS_ERR_OK && ((int)r.err.code != t->rc || r.err.detail[0] == '\0')) {
         abort();
+    }
     tds_reasm_free(&r);
 }
 
@@ -109,15 +118,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const size_t caps[] = { 0, 1, 64, 512, 4096, TDS_DEFAULT_MAX_MESSAGE };
     struct trace whole, chunked;
 
-    if (size < 3)
+    if (size < 3) {
         return 0;
+    }
     size_t cap = caps[data[0] % (sizeof(caps) / sizeof(caps[0]))];
     uint32_t seed = (uint32_t)data[1] << 8 | data[2] | 0x10000u; /* never 0 */
     run(data + 3, size - 3, cap, 0, &whole);
     run(data + 3, size - 3, cap, seed, &chunked);
     if (whole.hash != chunked.hash || whole.packets != chunked.packets ||
         whole.messages != chunked.messages || whole.rc != chunked.rc ||
-        whole.err_offset != chunked.err_offset)
+        whole.err_offset != chunked.err_offset) {
         abort();
+    }
     return 0;
 }

@@ -16,18 +16,21 @@ static void check_strings(const struct tds_ssrp_instance *in)
     if (memchr(in->server, 0, sizeof(in->server)) == NULL ||
         memchr(in->instance, 0, sizeof(in->instance)) == NULL ||
         memchr(in->version, 0, sizeof(in->version)) == NULL ||
-        memchr(in->pipe, 0, sizeof(in->pipe)) == NULL)
+        memchr(in->pipe, 0, sizeof(in->pipe)) == NULL) {
         abort();
-    if (in->tcp_port != -1 && (in->tcp_port < 1 || in->tcp_port > 65535))
+    }
+    if (in->tcp_port != -1 && (in->tcp_port < 1 || in->tcp_port > 65535)) {
         abort();
+    }
 }
 
 static void same(const struct tds_ssrp_instance *a, const struct tds_ssrp_instance *b)
 {
     if (strcmp(a->server, b->server) != 0 || strcmp(a->instance, b->instance) != 0 ||
         strcmp(a->version, b->version) != 0 || strcmp(a->pipe, b->pipe) != 0 ||
-        a->clustered != b->clustered || a->tcp_port != b->tcp_port)
+        a->clustered != b->clustered || a->tcp_port != b->tcp_port) {
         abort();
+    }
 }
 
 static void roundtrip(const struct tds_ssrp_instance *in, size_t count, size_t size)
@@ -37,8 +40,9 @@ static void roundtrip(const struct tds_ssrp_instance *in, size_t count, size_t s
     size_t n = tds_ssrp_build_resp(in, count, out, cap);
     if (n == 0) {
         /* Only a rebuilt text past RESP_SIZE's u16 may refuse; inputs are far smaller. */
-        if (size < 60000)
+        if (size < 60000) {
             abort();
+        }
         free(out);
         return;
     }
@@ -46,10 +50,12 @@ static void roundtrip(const struct tds_ssrp_instance *in, size_t count, size_t s
     size_t c2, t2;
     struct tds_error e;
     tds_error_clear(&e);
-    if (tds_ssrp_parse(out, n, back, MAX_INST, &c2, &t2, &e) != TDS_ERR_OK || c2 != count)
+    if (tds_ssrp_parse(out, n, back, MAX_INST, &c2, &t2, &e) != TDS_ERR_OK || c2 != count) {
         abort();
-    for (size_t i = 0; i < count; i++)
+    }
+    for (size_t i = 0; i < count; i++) {
         same(&in[i], &back[i]);
+    }
     free(out);
 }
 
@@ -62,14 +68,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tds_error_clear(&e);
     int rc = tds_ssrp_parse(data, size, in, MAX_INST, &count, &total, &e);
     if (rc != TDS_ERR_OK) {
-        if ((int)e.code != rc || e.detail[0] == '\0' || e.offset > size)
+        if ((int)e.code != rc || e.detail[0] == '\0' || e.offset > size) {
             abort();
+        }
         return 0;
     }
-    if (count > MAX_INST || count > total || (total <= MAX_INST && count != total))
+    if (count > MAX_INST || count > total || (total <= MAX_INST && count != total)) {
         abort();
-    for (size_t i = 0; i < count; i++)
+    }
+    for (size_t i = 0; i < count; i++) {
         check_strings(&in[i]);
+    }
     roundtrip(in, count, size);
     return 0;
 }

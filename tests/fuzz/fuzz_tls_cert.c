@@ -24,9 +24,11 @@ static void match_all(const struct tls_cert *c)
         { .ip_needs_ip_san = true },
     };
 
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++)
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
             (void)tls_name_matches(c, names[i], &rules[r]);
+        }
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -40,10 +42,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     };
     const char *names[16];
 
-    if (tls_cert_from_der(&c, data, size) != 0)
+    if (tls_cert_from_der(&c, data, size) != 0) {
         return 0;
-    if (c.n_san > TLS_MAX_SAN || c.n_san > c.n_san_total || strlen(c.sha256) != 64)
+    }
+    if (c.n_san > TLS_MAX_SAN || c.n_san > c.n_san_total || strlen(c.sha256) != 64) {
         abort();
+    }
     (void)tls_cert_eku_names(&c, names, 16);
     (void)tls_cert_key_usage_names(&c, names, 16);
     match_all(&c);

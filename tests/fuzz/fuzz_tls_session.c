@@ -30,8 +30,9 @@ static struct tls_config *config_for(enum tls_handshake_mode mode)
         };
         char err[200];
 
-        if (tls_config_new(&cfg[i], &o, err, sizeof(err)) != 0)
+        if (tls_config_new(&cfg[i], &o, err, sizeof(err)) != 0) {
             abort();
+        }
     }
     return cfg[i];
 }
@@ -46,8 +47,9 @@ static void judge(const struct tls_info *in)
     struct tls_verdict v;
 
     tls_policy_judge(in, &po, &v);
-    if (v.n > TLS_MAX_FINDINGS)
+    if (v.n > TLS_MAX_FINDINGS) {
         abort();
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -59,21 +61,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t chunk, off = 1, n;
     char err[200];
 
-    if (size < 1)
+    if (size < 1) {
         return 0;
+    }
     chunk = chunks[(data[0] >> 1) % (sizeof(chunks) / sizeof(chunks[0]))];
-    if (data[0] & 0x80)
+    if (data[0] & 0x80) {
         mode = TLS_HANDSHAKE_HELLO;
-    else
+    } else {
         mode = data[0] & 1 ? TLS_HANDSHAKE_CERTIFICATE : TLS_HANDSHAKE_FULL;
-    if (tls_session_new(&s, config_for(mode), "db1.contoso.com", err, sizeof(err)) != 0)
+    }
+    if (tls_session_new(&s, config_for(mode), "db1.contoso.com", err, sizeof(err)) != 0) {
         abort();
+    }
     st = tls_session_step(s);
     while (st == TLS_STEP_WANT_INPUT && off < size) {
         size_t k = size - off < chunk ? size - off : chunk;
 
-        if (tls_session_feed(s, data + off, k) != 0)
+        if (tls_session_feed(s, data + off, k) != 0) {
             break;
+        }
         off += k;
         st = tls_session_step(s);
         (void)tls_session_out(s, &n);
@@ -82,13 +88,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (st == TLS_STEP_WANT_INPUT) {
         tls_session_peer_closed(s, false);
         st = tls_session_step(s);
-        if (st == TLS_STEP_WANT_INPUT)
+        if (st == TLS_STEP_WANT_INPUT) {
             abort(); /* a closed transport must end the handshake */
+        }
     }
     /* hello mode stops at the ServerHello: never a chain, never a stage past it when DONE */
-    if (mode == TLS_HANDSHAKE_HELLO && (tls_session_info(s)->chain_len != 0 ||
-        (st == TLS_STEP_DONE && tls_session_info(s)->stage != TLS_STAGE_SERVER_HELLO)))
+    if (mode == TLS_HANDSHAKE_HELLO &&
+        (tls_session_info(s)->chain_len != 0 ||
+         (st == TLS_STEP_DONE && tls_session_info(s)->stage != TLS_STAGE_SERVER_HELLO))) {
         abort();
+    }
     judge(tls_session_info(s));
     tls_session_free(s);
     return 0;

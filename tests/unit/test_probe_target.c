@@ -49,8 +49,9 @@ static void test_target_forms(void **state)
         char err[256] = "";
         memset(&t, 0, sizeof(t));
         int rc = probe_target_parse(good[i].text, &t, err, sizeof(err));
-        if (rc != 0)
+        if (rc != 0) {
             fail_msg("'%s' rejected: %s", good[i].text, err);
+        }
         assert_string_equal(t.host, good[i].host);
         assert_int_equal(t.port, good[i].port);
         assert_string_equal(t.instance, good[i].instance);
@@ -83,8 +84,9 @@ static void test_target_rejections(void **state)
         char err[256] = "";
         memset(&t, 0, sizeof(t));
         assert_int_equal(probe_target_parse(bad[i].text, &t, err, sizeof(err)), -1);
-        if (!strstr(err, bad[i].says))
+        if (!strstr(err, bad[i].says)) {
             fail_msg("'%s': error '%s' lacks '%s'", bad[i].text, err, bad[i].says);
+        }
     }
 }
 
@@ -248,12 +250,14 @@ static void test_driver_decision_table(void **state)
         c.encrypt = k->enc;
         c.trust_server_certificate = k->tsc;
         c.encrypt_disable = k->disable;
-        if (k->ca)
+        if (k->ca) {
             snprintf(c.ca_file, sizeof(c.ca_file), "/etc/ssl/ca.pem");
+        }
         enum tds_tls_scope got = probe_client_scope(&c, k->reply, &v);
-        if (got != k->scope || v != k->validates)
+        if (got != k->scope || v != k->validates) {
             fail_msg("row %zu (%s): scope %s validates %d, want %s %d", i, k->driver,
                      tds_tls_scope_name(got), v, tds_tls_scope_name(k->scope), k->validates);
+        }
     }
 }
 

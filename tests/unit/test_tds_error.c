@@ -14,8 +14,9 @@ static void test_every_code_named(void **state)
     for (int c = 0; c < TDS_ERR_COUNT; c++) {
         assert_true(strlen(tds_err_name((enum tds_err)c)) > 0);
         assert_true(strlen(tds_err_text((enum tds_err)c)) > 0);
-        for (int d = 0; d < c; d++)
+        for (int d = 0; d < c; d++) {
             assert_string_not_equal(tds_err_name((enum tds_err)c), tds_err_name((enum tds_err)d));
+        }
     }
     assert_string_equal(tds_err_name(TDS_ERR_OK), "OK");
     assert_string_equal(tds_err_name(TDS_ERR_OPTION_OVERLAP), "OPTION_OVERLAP");

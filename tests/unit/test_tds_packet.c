@@ -92,8 +92,9 @@ static void expect_header_error(const uint8_t *p, size_t n, enum tds_err code, c
     guarded_free(g, n);
     assert_int_equal(e.code, code);
     assert_int_equal(h.type, 0x55); /* untouched on failure */
-    if (strstr(e.detail, needle) == NULL)
+    if (strstr(e.detail, needle) == NULL) {
         fail_msg("detail \"%s\" lacks \"%s\"", e.detail, needle);
+    }
 }
 
 static void test_header_errors(void **state)
@@ -107,8 +108,9 @@ static void test_header_errors(void **state)
     expect_header_error(zero, 8, TDS_ERR_BAD_PACKET_LENGTH, "length 0 is shorter");
     expect_header_error(too_long, 8, TDS_ERR_BAD_PACKET_LENGTH,
                         "length 32769 exceeds the maximum of 32768");
-    for (size_t n = 0; n < TDS_HEADER_LEN; n++)
+    for (size_t n = 0; n < TDS_HEADER_LEN; n++) {
         expect_header_error(max, n, TDS_ERR_TRUNCATED, "needs 8 bytes");
+    }
 
     struct tds_header h;
     assert_int_equal(tds_header_decode(max, 8, &h, NULL), TDS_ERR_OK);
@@ -137,8 +139,9 @@ static void test_packetize_splits_with_eom_last(void **state)
 {
     size_t len = 10000;
     uint8_t *payload = malloc(len);
-    for (size_t i = 0; i < len; i++)
+    for (size_t i = 0; i < len; i++) {
         payload[i] = (uint8_t)(i * 7);
+    }
     size_t cap = tds_packetized_size(len, 4096);
     uint8_t *out = malloc(cap);
     uint8_t id = 254;

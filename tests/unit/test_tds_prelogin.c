@@ -54,12 +54,14 @@ static void expect_error(const char *hex, enum tds_err code, int option, const c
     struct tds_error e;
 
     int rc = parse_guarded(buf, n, &pl, &e);
-    if (rc != (int)code)
+    if (rc != (int)code) {
         fail_msg("expected %s, got %s (%s)", tds_err_name(code), tds_err_name(rc), e.detail);
+    }
     assert_int_equal(e.code, code);
     assert_int_equal(e.option, option);
-    if (needle != NULL && strstr(e.detail, needle) == NULL)
+    if (needle != NULL && strstr(e.detail, needle) == NULL) {
         fail_msg("detail \"%s\" lacks \"%s\"", e.detail, needle);
+    }
     assert_int_equal(pl.n_options, 0); /* a failed parse leaves no half-valid views */
 }
 
@@ -259,8 +261,9 @@ static void test_build_client_optional_options(void **state)
         .instance = "", .threadid = 42, .send_mars = true, .mars = 0,
         .send_traceid = true, .send_fedauth = true,
     };
-    for (size_t i = 0; i < sizeof(c.traceid); i++)
+    for (size_t i = 0; i < sizeof(c.traceid); i++) {
         c.traceid[i] = (uint8_t)i;
+    }
     uint8_t out[256];
     size_t n = tds_prelogin_build_client(&c, out, sizeof(out));
     /* 7 entries + terminator = 36; data 6+1+1+4+1+36+1 = 50. */
@@ -336,8 +339,9 @@ static void test_nonce_option(void **state)
 {
     /* NONCEOPT (32 bytes, federated auth) is decoded into its own field. */
     uint8_t nonce[32], ver[6] = { 16, 0, 0x03, 0xE8, 0, 0 };
-    for (size_t i = 0; i < sizeof(nonce); i++)
+    for (size_t i = 0; i < sizeof(nonce); i++) {
         nonce[i] = (uint8_t)(0xA0 + i);
+    }
     struct tds_pl_item items[] = { { TDS_PL_VERSION, ver, 6 }, { TDS_PL_NONCEOPT, nonce, 32 } };
     uint8_t out[64];
     size_t n = tds_prelogin_encode(items, 2, out, sizeof(out));
@@ -515,8 +519,9 @@ static void sweep_prefixes(const uint8_t *p, size_t n)
 
     for (size_t k = 0; k < n; k++) {
         int rc = parse_guarded(p, k, &pl, &e);
-        if (rc == TDS_ERR_OK)
+        if (rc == TDS_ERR_OK) {
             fail_msg("prefix of %zu/%zu bytes parsed", k, n);
+        }
         assert_int_equal(e.code, rc);
         assert_true(e.detail[0] != '\0');
     }

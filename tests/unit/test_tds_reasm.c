@@ -38,8 +38,9 @@ static void drain(struct tds_reasm *r, struct sink *s)
             s->msg_lens[s->messages] = m;
             s->msg_types[s->messages++] = type;
             s->data = realloc(s->data, s->len + m + 1);
-            if (m > 0)
+            if (m > 0) {
                 memcpy(s->data + s->len, msg, m);
+            }
             s->len += m;
         }
         tds_reasm_next(r);
@@ -53,8 +54,9 @@ static int feed_chunks(struct tds_reasm *r, struct sink *s, const uint8_t *p, si
     size_t at = 0;
     while (at < n) {
         size_t k = max_chunk == 1 ? 1 : 1 + (size_t)(test_rand(seed) % max_chunk);
-        if (k > n - at)
+        if (k > n - at) {
             k = n - at;
+        }
         uint8_t *g = guarded_copy(p + at, k);
         size_t off = 0;
         while (off < k) {
@@ -84,8 +86,9 @@ static uint8_t *make_stream(size_t *n, uint8_t **payloads, size_t *plen)
     uint8_t id = 0;
     for (int m = 0; m < 3; m++) {
         uint8_t *p = pl + ptotal;
-        for (size_t i = 0; i < sizes[m]; i++)
+        for (size_t i = 0; i < sizes[m]; i++) {
             p[i] = (uint8_t)(i * 31 + (size_t)m);
+        }
         size_t w = tds_packetize(0x12, p, sizes[m], maxp[m], &id, out + total, 20000 - total);
         assert_true(w > 0);
         total += w;
@@ -136,8 +139,9 @@ static void test_random_chunks(void **state)
 {
     const size_t maxima[] = { 2, 3, 7, 9, 64, 4095, 4097, 9000, 30000 };
     for (size_t i = 0; i < sizeof(maxima) / sizeof(maxima[0]); i++) {
-        for (uint64_t seed = 1; seed <= 20; seed++)
+        for (uint64_t seed = 1; seed <= 20; seed++) {
             run_chunked(maxima[i], seed * 0x9E3779B97F4A7C15ULL);
+        }
     }
 }
 
@@ -348,8 +352,9 @@ static void test_discard_keeps_buffer_small(void **state)
             size_t used;
             assert_int_equal(tds_reasm_feed(&r, pkt + off, sizeof(pkt) - off, &used), 0);
             off += used;
-            if (!tds_reasm_packet_ready(&r))
+            if (!tds_reasm_packet_ready(&r)) {
                 continue;
+            }
             size_t n;
             const uint8_t *p = tds_reasm_packet(&r, NULL, &n);
             assert_int_equal(n, 100);

@@ -131,11 +131,13 @@ static void expect_ssrp_error(const uint8_t *p, size_t n, enum tds_err code, siz
     size_t count, total;
     struct tds_error e;
     int rc = parse_guarded(p, n, in, 2, &count, &total, &e);
-    if (rc != (int)code)
+    if (rc != (int)code) {
         fail_msg("expected %s, got %s (%s)", tds_err_name(code), tds_err_name(rc), e.detail);
+    }
     assert_int_equal(e.offset, offset);
-    if (strstr(e.detail, needle) == NULL)
+    if (strstr(e.detail, needle) == NULL) {
         fail_msg("detail \"%s\" lacks \"%s\"", e.detail, needle);
+    }
 }
 
 static void expect_text_error(const char *text, enum tds_err code, size_t offset,
@@ -296,8 +298,9 @@ static void test_every_prefix_rejected(void **state)
         size_t count, total;
         struct tds_error e;
         int rc = parse_guarded(dg, k, in, 2, &count, &total, &e);
-        if (rc == TDS_ERR_OK)
+        if (rc == TDS_ERR_OK) {
             fail_msg("prefix of %zu/%zu bytes parsed", k, n);
+        }
         assert_int_equal(e.code, rc);
         /* with RESP_SIZE patched to the prefix, the text itself is cut short */
         if (k > 3) {
@@ -311,10 +314,11 @@ static void test_every_prefix_rejected(void **state)
             guarded_free(gg, k);
             free(g);
             /* the one prefix that ends right after the first ";;" is a whole reply */
-            if (rc == TDS_ERR_OK)
+            if (rc == TDS_ERR_OK) {
                 assert_int_equal(total, 1);
-            else
+            } else {
                 assert_true(rc == TDS_ERR_SSRP_BAD_SYNTAX || rc == TDS_ERR_SSRP_FIELD_TOO_LONG);
+            }
         }
     }
 }

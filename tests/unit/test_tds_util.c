@@ -13,12 +13,15 @@
 
 static int hex_digit(int c)
 {
-    if (c >= '0' && c <= '9')
+    if (c >= '0' && c <= '9') {
         return c - '0';
-    if (c >= 'a' && c <= 'f')
+    }
+    if (c >= 'a' && c <= 'f') {
         return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
+    }
+    if (c >= 'A' && c <= 'F') {
         return c - 'A' + 10;
+    }
     return -1;
 }
 
@@ -55,8 +58,9 @@ static char *read_text(const char *name)
     assert_non_null(text);
     char line[4096];
     while (fgets(line, sizeof(line), f) != NULL) {
-        if (line[0] == '#')
+        if (line[0] == '#') {
             continue;
+        }
         size_t k = strlen(line);
         assert_true(k < cap - len);
         memcpy(text + len, line, k);
@@ -98,8 +102,9 @@ uint8_t *guarded_copy(const uint8_t *src, size_t n)
     uint8_t *guard = base + span - page_size();
     assert_int_equal(mprotect(guard, page_size(), PROT_NONE), 0);
     uint8_t *p = guard - n;
-    if (n > 0)
+    if (n > 0) {
         memcpy(p, src, n);
+    }
     return p;
 }
 

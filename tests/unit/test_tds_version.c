@@ -121,10 +121,11 @@ static void test_server_answer_every_cell(void **state)
             struct tds_enc_answer got = tds_enc_server_answer(answer_rows[i].client,
                                                               settings[s]);
             if (got.reply != answer_rows[i].a[s].reply ||
-                got.terminate != answer_rows[i].a[s].terminate)
+                got.terminate != answer_rows[i].a[s].terminate) {
                 fail_msg("client 0x%02X server %d: got 0x%02X/%d, want 0x%02X/%d",
                          answer_rows[i].client, s, got.reply, got.terminate,
                          answer_rows[i].a[s].reply, answer_rows[i].a[s].terminate);
+            }
         }
     }
 }

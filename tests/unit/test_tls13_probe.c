@@ -47,8 +47,9 @@ static struct guarded guarded_copy(const uint8_t *src, size_t n)
     assert_true(g.map != MAP_FAILED);
     assert_int_equal(0, mprotect(g.map + data_pages * page, page, PROT_NONE));
     g.p = g.map + data_pages * page - n;
-    if (n > 0)
+    if (n > 0) {
         memcpy(g.p, src, n);
+    }
     return g;
 }
 
@@ -69,8 +70,9 @@ static int parse_all_prefixes(const uint8_t *p, size_t n, struct tls13_probe_res
         g = guarded_copy(p, k);
         rc = tls13_probe_parse(g.p, k, r);
         guarded_free(&g);
-        if (rc != TLS13_NEED_MORE)
+        if (rc != TLS13_NEED_MORE) {
             fail_msg("prefix %zu of %zu: %d (%s)", k, n, rc, r->detail);
+        }
         assert_memory_equal(&zero, r, sizeof(*r));
     }
     g = guarded_copy(p, n);
@@ -160,8 +162,9 @@ static size_t hello_msg(uint8_t *out, size_t cap, const struct hello *h)
     tds_wr_bytes(&w, sid, sizeof(sid));
     tds_wr_u16be(&w, h->suite);
     tds_wr_u8(&w, 0);
-    if (!h->no_extensions)
+    if (!h->no_extensions) {
         hello_exts(&w, h);
+    }
     assert_false(w.overflow);
     out[2] = (uint8_t)((w.len - 4) >> 8);
     out[3] = (uint8_t)(w.len - 4);
@@ -181,8 +184,9 @@ static size_t records(uint8_t *out, size_t cap, uint8_t type, const uint8_t *p, 
         tds_wr_u16be(&w, 0x0303);
         tds_wr_u16be(&w, (uint16_t)k);
         tds_wr_bytes(&w, p + off, k);
-        if (n == 0)
+        if (n == 0) {
             break;
+        }
     }
     assert_false(w.overflow);
     return w.len;
@@ -416,11 +420,13 @@ static void expect_error(const struct bad *b)
     int rc = tls13_probe_parse(g.p, b->n, &r);
 
     guarded_free(&g);
-    if (rc != TLS13_ERROR)
+    if (rc != TLS13_ERROR) {
         fail_msg("%s: %d, want ERROR", b->what, rc);
+    }
     assert_false(r.accepted);
-    if (strstr(r.detail, b->detail) == NULL)
+    if (strstr(r.detail, b->detail) == NULL) {
         fail_msg("%s: detail \"%s\" lacks \"%s\"", b->what, r.detail, b->detail);
+    }
     /* an ERROR carries its sentence and nothing else */
     assert_false(r.hello_retry);
     assert_int_equal(0, r.cipher_id);
@@ -456,8 +462,9 @@ static void test_garbage(void **state)
     };
 
     (void)state;
-    for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++)
+    for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
         expect_error(&bads[i]);
+    }
 }
 
 /* Malformed ServerHellos: each built valid, then broken in one field. */
@@ -560,8 +567,9 @@ static void parse_client_hello(const uint8_t *p, size_t n, struct parsed_hello *
     assert_true(tds_rd_bytes(&body, 32, &b));
     memcpy(h->sid, b, 32);
     assert_true(tds_rd_u16be(&body, &suites_len) && tds_rd_sub(&body, suites_len, &list));
-    while (tds_rd_left(&list) > 0 && h->n_suites < 8)
+    while (tds_rd_left(&list) > 0 && h->n_suites < 8) {
         assert_true(tds_rd_u16be(&list, &h->suites[h->n_suites++]));
+    }
     assert_true(tds_rd_u8(&body, &ncomp) && ncomp == 1 && tds_rd_u8(&body, &comp) && comp == 0);
     assert_true(tds_rd_u16be(&body, &exts_len) && tds_rd_sub(&body, exts_len, &exts));
     assert_int_equal(0, tds_rd_left(&body));
@@ -669,8 +677,9 @@ static void test_client_hello_limits(void **state)
     for (size_t cap = 0; cap < n; cap++) {
         memset(small, 0xEE, sizeof(small));
         assert_int_equal(0, tls13_probe_client_hello(small, cap, name, name, random, pub));
-        for (size_t i = cap; i < sizeof(small); i++)
+        for (size_t i = cap; i < sizeof(small); i++) {
             assert_int_equal(0xEE, small[i]);
+        }
     }
     name[255] = 'a';
     name[256] = '\0';

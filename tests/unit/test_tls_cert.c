@@ -264,14 +264,17 @@ static void test_ip_text(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-        if (!tls__ip_parse(ok[i].in, ip, &len))
+        if (!tls__ip_parse(ok[i].in, ip, &len)) {
             fail_msg("should parse: %s", ok[i].in);
+        }
         tls__ip_format(ip, len, text, sizeof(text));
         assert_string_equal(ok[i].out, text);
     }
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        if (tls__ip_parse(bad[i], ip, &len))
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (tls__ip_parse(bad[i], ip, &len)) {
             fail_msg("should not parse: \"%s\"", bad[i]);
+        }
+    }
 }
 
 int main(void)

@@ -31,15 +31,19 @@ static void test_cipher_table_matches_mbedtls(void **state)
         struct tls__suite_fields f;
         char want[80];
 
-        if (cs == NULL)
+        if (cs == NULL) {
             continue;
+        }
         tls__suite_fields(cs, &f);
         snprintf(want, sizeof(want), "%s", f.name);
-        for (char *p = want; *p; p++)
-            if (*p == '-')
+        for (char *p = want; *p; p++) {
+            if (*p == '-') {
                 *p = '_';
-        if (tls_cipher_name((uint16_t)id) == NULL)
+            }
+        }
+        if (tls_cipher_name((uint16_t)id) == NULL) {
             fail_msg("0x%04X %s missing from the table", id, want);
+        }
         assert_string_equal(want, tls_cipher_name((uint16_t)id));
         assert_true(tls_cipher_supported((uint16_t)id));
         known++;
@@ -69,8 +73,9 @@ static void test_small_names(void **state)
     assert_string_equal("decode_error", tls_alert_name(50));
     assert_string_equal("unknown_ca", tls_alert_name(48));
     assert_string_equal("unknown", tls_alert_name(255));
-    for (int st = TLS_STAGE_START; st <= TLS_STAGE_DONE; st++)
+    for (int st = TLS_STAGE_START; st <= TLS_STAGE_DONE; st++) {
         assert_string_not_equal("unknown", tls_stage_name((enum tls_stage)st));
+    }
     assert_string_equal("ClientHello sent", tls_stage_name(TLS_STAGE_CLIENT_HELLO_SENT));
     assert_string_equal("unknown", tls_stage_name((enum tls_stage)99));
 }
@@ -229,8 +234,9 @@ static void test_default_offer(void **state)
 
         assert_true(r <= 3);
         /* ranks never go down, except the 3DES suite appended last */
-        if (cfg->suites[n + 1] != 0)
+        if (cfg->suites[n + 1] != 0) {
             assert_true(r >= prev);
+        }
         prev = r;
         assert_null(strstr(name, "_NULL_"));
         gcm = gcm || (r == 0 && strstr(name, "_GCM_") != NULL);

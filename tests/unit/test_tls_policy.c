@@ -30,8 +30,9 @@ static struct tls_cert mk(const char *cn, const char *const *sans)
     snprintf(c.subject_cn, sizeof(c.subject_cn), "%s", cn);
     snprintf(c.subject, sizeof(c.subject), "CN=%s", cn);
     snprintf(c.issuer, sizeof(c.issuer), "CN=Some CA");
-    while (sans != NULL && sans[n] != NULL)
+    while (sans != NULL && sans[n] != NULL) {
         n++;
+    }
     c.san = calloc(n ? n : 1, sizeof(*c.san));
     assert_non_null(c.san);
     for (size_t i = 0; i < n; i++) {
@@ -117,10 +118,11 @@ static void test_name_table(void **state)
         struct tls_cert c = mk(k->cn, k->sans);
         struct tls_name_rules r = rules_of(k->rules);
 
-        if (tls_name_matches(&c, k->name, &r) != k->match)
+        if (tls_name_matches(&c, k->name, &r) != k->match) {
             fail_msg("case %zu: CN=%s SAN %s vs \"%s\" (rules %d): want %s", i, k->cn,
                      k->sans[0] ? k->sans[0] : "-", k->name, k->rules,
                      k->match ? "match" : "no match");
+        }
         free(c.san);
     }
 }
@@ -140,8 +142,9 @@ static struct tls_info info_of(struct tls_cert *chain, size_t n, uint32_t verify
 
 static void free_chain(struct tls_cert *chain, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(chain[i].san);
+    }
 }
 
 /* A leaf with everything wrong, in the order SqlClient reports it. */
@@ -174,9 +177,10 @@ static void test_order_of_findings(void **state)
     assert_false(v.pass);
     assert_int_equal(sizeof(want) / sizeof(want[0]), v.n);
     for (size_t i = 0; i < v.n; i++) {
-        if (v.f[i].code != want[i])
+        if (v.f[i].code != want[i]) {
             fail_msg("finding %zu is %s, want %s", i, tls_finding_name(v.f[i].code),
                      tls_finding_name(want[i]));
+        }
         assert_true(strlen(v.f[i].message) > 20);
     }
     assert_int_equal(TLS_SEV_ERROR, v.f[4].severity);   /* no digitalSignature */
@@ -195,8 +199,9 @@ static void test_order_of_findings(void **state)
     po.check_trust = false;
     tls_policy_judge(&in, &po, &v);
     assert_true(v.pass);
-    for (size_t i = 0; i < v.n; i++)
+    for (size_t i = 0; i < v.n; i++) {
         assert_int_not_equal(TLS_SEV_ERROR, v.f[i].severity);
+    }
     free_chain(&c, 1);
 }
 
@@ -255,8 +260,9 @@ static void test_pin(void **state)
     tls_policy_judge(&in, &po, &v);
     assert_true(v.pass); /* SqlClient: a byte match passes chain, name and expiry */
     assert_int_equal(TLS_F_UNTRUSTED_CHAIN, v.f[0].code);
-    for (size_t i = 0; i < v.n; i++)
+    for (size_t i = 0; i < v.n; i++) {
         assert_int_equal(TLS_SEV_INFO, v.f[i].severity);
+    }
     assert_int_equal(-1, finding_index(&v, TLS_F_PIN_MISMATCH));
 
     po.pin_der = other;

@@ -81,8 +81,9 @@ static int srv_recv(void *ctx, unsigned char *p, size_t n)
 {
     struct srv *s = ctx;
 
-    if (s->in.len == 0)
+    if (s->in.len == 0) {
         return MBEDTLS_ERR_SSL_WANT_READ;
+    }
     n = n < s->in.len ? n : s->in.len;
     memcpy(p, s->in.p, n);
     buf_take(&s->in, n);
@@ -94,8 +95,9 @@ static int srv_sni(void *ctx, mbedtls_ssl_context *ssl, const unsigned char *nam
     struct srv *s = ctx;
 
     (void)ssl;
-    if (len >= sizeof(s->sni))
+    if (len >= sizeof(s->sni)) {
         len = sizeof(s->sni) - 1;
+    }
     memcpy(s->sni, name, len);
     s->sni[len] = '\0';
     return 0;
@@ -124,10 +126,12 @@ static void srv_init(struct srv *s, const struct srv_opts *so)
     mbedtls_ssl_conf_sni(&s->conf, srv_sni, s);
     mbedtls_ssl_conf_authmode(&s->conf, so->ask_client_cert ? MBEDTLS_SSL_VERIFY_OPTIONAL
                                                             : MBEDTLS_SSL_VERIFY_NONE);
-    if (so->suites != NULL)
+    if (so->suites != NULL) {
         mbedtls_ssl_conf_ciphersuites(&s->conf, so->suites);
-    if (so->arc4)
+    }
+    if (so->arc4) {
         mbedtls_ssl_conf_arc4_support(&s->conf, MBEDTLS_SSL_ARC4_ENABLED);
+    }
     if (so->alpn != NULL) {
         s->alpn[0] = so->alpn;
         assert_int_equal(0, mbedtls_ssl_conf_alpn_protocols(&s->conf, s->alpn));
@@ -153,13 +157,15 @@ static void client_to_server(struct tls_session *cli, struct srv *s, struct pair
     size_t n;
     const uint8_t *p = tls_session_out(cli, &n);
 
-    if (n == 0)
+    if (n == 0) {
         return;
+    }
     buf_add(&s->in, p, n);
     tls_session_out_ack(cli, n);
     res->client_bytes += n;
-    if (after_flight)
+    if (after_flight) {
         res->client_bytes_after_flight += n;
+    }
 }
 
 /* Delivers the server's output to the client, in chunks, stepping after each. */
@@ -194,10 +200,11 @@ struct pair {
 static bool server_handshake(struct pair *p, const struct srv_opts *so, struct pair_result *res)
 {
     res->server_ret = mbedtls_ssl_handshake(&p->s.ssl);
-    if (res->server_ret == 0 && so->greeting != NULL)
+    if (res->server_ret == 0 && so->greeting != NULL) {
         assert_int_equal((int)strlen(so->greeting),
                          mbedtls_ssl_write(&p->s.ssl, (const unsigned char *)so->greeting,
                                            strlen(so->greeting)));
+    }
     return res->server_ret != MBEDTLS_ERR_SSL_WANT_READ;
 }
 
@@ -221,8 +228,9 @@ struct pair *pair_open(const struct tls_config *cfg, const char *sni, const stru
             res->step = tls_session_step(p->cli);
             break;
         }
-        if (!server_over)
+        if (!server_over) {
             server_over = server_handshake(p, so, res);
+        }
         if (p->s.out.len > 0) {
             res->step = server_to_client(p->cli, &p->s, chunk, res);
             flight = true;
@@ -264,10 +272,12 @@ size_t pair_server_read(struct pair *p, uint8_t *buf, size_t cap)
 
     client_to_server(p->cli, &p->s, &ignored, false);
     ret = mbedtls_ssl_read(&p->s.ssl, buf, cap);
-    if (ret == MBEDTLS_ERR_SSL_WANT_READ)
+    if (ret == MBEDTLS_ERR_SSL_WANT_READ) {
         return 0;
-    if (ret < 0)
+    }
+    if (ret < 0) {
         fail_msg("server read: -0x%04X", (unsigned)-ret);
+    }
     return (size_t)ret;
 }
 
@@ -276,8 +286,9 @@ void pair_server_write(struct pair *p, const uint8_t *data, size_t n)
     for (size_t off = 0; off < n;) {
         int ret = mbedtls_ssl_write(&p->s.ssl, data + off, n - off);
 
-        if (ret <= 0)
+        if (ret <= 0) {
             fail_msg("server write: -0x%04X", (unsigned)-ret);
+        }
         off += (size_t)ret;
     }
 }
@@ -313,12 +324,14 @@ size_t srv_reply(const struct srv_opts *so, const uint8_t *in, size_t n, uint8_t
     buf_add(&s.in, in, n);
     for (int i = 0; i < 64; i++) { /* until it waits (WANT_READ) or fails */
         ret = mbedtls_ssl_handshake_step(&s.ssl);
-        if (ret != 0)
+        if (ret != 0) {
             break;
+        }
     }
     len = s.out.len < cap ? s.out.len : cap;
-    if (len > 0)
+    if (len > 0) {
         memcpy(out, s.out.p, len);
+    }
     snprintf(sni, 256, "%s", s.sni);
     srv_free(&s);
     return len;
@@ -338,8 +351,9 @@ struct tls_config *client_config(const char *ca, int min, int max, enum tls_hand
     struct tls_config *cfg = NULL;
     char err[256];
 
-    if (tls_config_new(&cfg, &o, err, sizeof(err)) != 0)
+    if (tls_config_new(&cfg, &o, err, sizeof(err)) != 0) {
         fail_msg("tls_config_new: %s", err);
+    }
     return cfg;
 }
 
@@ -349,8 +363,9 @@ uint8_t *read_file(const char *path, size_t *len)
     uint8_t *p = NULL;
     long n;
 
-    if (f == NULL)
+    if (f == NULL) {
         return NULL;
+    }
     if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
         p = malloc((size_t)n + 1);
         if (p != NULL && fread(p, 1, (size_t)n, f) != (size_t)n) {
@@ -383,12 +398,15 @@ uint8_t *pem_first_der(const char *path, size_t *len)
 
 static int hexdigit(int c)
 {
-    if (c >= '0' && c <= '9')
+    if (c >= '0' && c <= '9') {
         return c - '0';
-    if (c >= 'a' && c <= 'f')
+    }
+    if (c >= 'a' && c <= 'f') {
         return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
+    }
+    if (c >= 'A' && c <= 'F') {
         return c - 'A' + 10;
+    }
     return -1;
 }
 
@@ -400,19 +418,23 @@ uint8_t *read_hex(const char *path, size_t *len)
     int hi = -1;
     bool comment = false;
 
-    if (text == NULL)
+    if (text == NULL) {
         return NULL;
+    }
     out = malloc(n / 2 + 1);
     assert_non_null(out);
     for (size_t i = 0; i < n; i++) {
         int d = hexdigit(text[i]);
 
-        if (text[i] == '#')
+        if (text[i] == '#') {
             comment = true;
-        if (text[i] == '\n')
+        }
+        if (text[i] == '\n') {
             comment = false;
-        if (comment || d < 0)
+        }
+        if (comment || d < 0) {
             continue;
+        }
         if (hi < 0) {
             hi = d;
         } else {
@@ -441,8 +463,10 @@ struct tls_policy_opts policy_defaults(const char *name)
 
 int finding_index(const struct tls_verdict *v, enum tls_finding_code code)
 {
-    for (size_t i = 0; i < v->n; i++)
-        if (v->f[i].code == code)
+    for (size_t i = 0; i < v->n; i++) {
+        if (v->f[i].code == code) {
             return (int)i;
+        }
+    }
     return -1;
 }

@@ -60,8 +60,9 @@ static void test_good_chain(void **state)
     assert_true(in->verified_path);
     assert_int_equal(0, in->verify_result);
     assert_int_equal(3, in->verified_len); /* leaf, intermediate, root from ca.pem */
-    for (size_t i = 0; i < in->verified_len; i++)
+    for (size_t i = 0; i < in->verified_len; i++) {
         assert_int_equal(0, in->verify_flags[i]);
+    }
     assert_false(in->alert_received);
     assert_int_equal(0, in->error);
     assert_string_equal("localhost", res.server_sni);
@@ -112,15 +113,17 @@ static void test_kit_cases(void **state)
         struct tls_verdict v;
 
         /* VERIFY_OPTIONAL + permissive profile: every case completes and is judged later */
-        if (res.step != TLS_STEP_DONE)
+        if (res.step != TLS_STEP_DONE) {
             fail_msg("%s: handshake %d: %s", k->cert, res.step, in->error_text);
+        }
         assert_int_equal(0, in->verify_result & 0x04); /* BADCERT_CN_MISMATCH is masked */
         tls_policy_judge(in, &po, &v);
-        if (v.n == 0 || v.f[0].code != k->code || v.f[0].severity != k->sev)
+        if (v.n == 0 || v.f[0].code != k->code || v.f[0].severity != k->sev) {
             fail_msg("%s as %s: first finding %s/%s, want %s/%s", k->cert, k->name,
                      v.n ? tls_finding_name(v.f[0].code) : "none",
                      v.n ? tls_severity_name(v.f[0].severity) : "-", tls_finding_name(k->code),
                      tls_severity_name(k->sev));
+        }
         assert_int_equal(k->pass, v.pass);
         tls_session_free(s);
     }
@@ -577,8 +580,9 @@ static struct tls_config *hello_config(int min, int max, const uint16_t *suites)
     struct tls_config *cfg = NULL;
     char err[200];
 
-    if (tls_config_new(&cfg, &o, err, sizeof(err)) != 0)
+    if (tls_config_new(&cfg, &o, err, sizeof(err)) != 0) {
         fail_msg("tls_config_new: %s", err);
+    }
     return cfg;
 }
 
@@ -710,8 +714,9 @@ static void test_hello_mode_per_suite(void **state)
         struct pair_result res;
 
         pair_run(cfg, "localhost", &so, 0, &s, &res);
-        if (res.step != TLS_STEP_DONE)
+        if (res.step != TLS_STEP_DONE) {
             fail_msg("0x%04X: %s", probe[i], tls_session_info(s)->error_text);
+        }
         check_hello_done(s, &res, TLS_V12);
         assert_int_equal(probe[i], tls_session_info(s)->cipher_id);
         tls_session_free(s);
@@ -874,8 +879,9 @@ static void test_app_data_large_and_split(void **state)
     (void)state;
     assert_non_null(msg);
     assert_non_null(back);
-    for (size_t i = 0; i < big; i++)
+    for (size_t i = 0; i < big; i++) {
         msg[i] = (uint8_t)(i * 7 + 3);
+    }
     assert_int_equal(0, tls_session_write(s, msg, big));
     while (have < big) {
         size_t got = pair_server_read(p, back + have, big - have);

@@ -22,8 +22,9 @@ struct bytes {
 
 static void put(struct bytes *b, const void *p, size_t n)
 {
-    if (n == 0)
+    if (n == 0) {
         return;
+    }
     assert_true(n <= sizeof(b->p) - b->n);
     memcpy(b->p + b->n, p, n);
     b->n += n;

@@ -36,8 +36,9 @@ static void test_default_list(void **state)
         assert_string_not_equal("PSK", si.auth); /* a probe has no pre-shared key */
         assert_string_not_equal("ECJPAKE", si.kx);
         assert_false(si.null_cipher);
-        for (size_t j = 0; j < i; j++)
+        for (size_t j = 0; j < i; j++) {
             assert_int_not_equal(ids[i], ids[j]);
+        }
     }
     /* forward-secret ECDHE first, as Schannel and OpenSSL order them; RSA 3DES last */
     assert_true(tls_suite_info(ids[0], &si));
@@ -96,8 +97,9 @@ static void test_suite_info_known(void **state)
         const struct want *w = &wants[i];
         struct tls_suite_info si;
 
-        if (!tls_suite_info(w->id, &si))
+        if (!tls_suite_info(w->id, &si)) {
             fail_msg("0x%04X unknown", w->id);
+        }
         assert_string_equal(tls_cipher_name(w->id), si.name);
         assert_string_equal(w->kx, si.kx);
         assert_string_equal(w->auth, si.auth);
@@ -135,16 +137,18 @@ static void test_suite_info_every_mbedtls_suite(void **state)
         struct tls_suite_info si;
 
         if (mbedtls_ssl_ciphersuite_from_id((int)id) == NULL) {
-            if ((id >> 8) != 0x13)
+            if ((id >> 8) != 0x13) {
                 assert_false(tls_suite_info((uint16_t)id, &si));
+            }
             continue;
         }
         assert_true(tls_suite_info((uint16_t)id, &si));
         assert_true(si.mbedtls_known);
         assert_string_equal(tls_cipher_name((uint16_t)id), si.name);
         if (strcmp(si.kx, "unknown") == 0 || strcmp(si.cipher, "unknown") == 0 ||
-            strcmp(si.mac, "unknown") == 0)
+            strcmp(si.mac, "unknown") == 0) {
             fail_msg("0x%04X %s: %s/%s/%s", id, si.name, si.kx, si.cipher, si.mac);
+        }
         assert_true(si.min_version >= TLS_V10 && si.min_version <= si.max_version);
         assert_int_equal(TLS_V12, si.max_version);
         /* the flags agree with the IANA name */
@@ -186,8 +190,9 @@ static void test_config_cheap(void **state)
     tls_config_free(cfg[0]);
     seeded = tls__drbg_seed_count();
     t0 = seconds();
-    for (size_t i = 0; i < 100; i++)
+    for (size_t i = 0; i < 100; i++) {
         assert_int_equal(0, tls_config_new(&cfg[i], &o, err, sizeof(err)));
+    }
     spent = seconds() - t0;
     print_message("100 configs (no CA, explicit suites, TLS 1.2 only): %.3f ms\n", spent * 1e3);
     assert_true(spent < 0.005);
@@ -195,8 +200,9 @@ static void test_config_cheap(void **state)
     /* one DRBG for all: no config seeded one of its own, they use the thread's */
     assert_int_equal(seeded, tls__drbg_seed_count());
     assert_non_null(tls__thread_drbg());
-    for (size_t i = 0; i < 100; i++)
+    for (size_t i = 0; i < 100; i++) {
         tls_config_free(cfg[i]);
+    }
 }
 
 int main(void)
