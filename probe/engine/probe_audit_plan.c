@@ -57,12 +57,14 @@ static void offer(struct probe_audit_step *st, int v, const uint16_t *ids, size_
 
 void probe_audit_plan_stop(struct probe_audit_plan *p, enum probe_audit_limit limit)
 {
-    if (p->stage == PROBE_AUDIT_DONE)
+    if (p->stage == PROBE_AUDIT_DONE) {
         return;
+    }
     p->audit.budget_hit = true;
     p->audit.limit = limit;
-    if (p->stage == PROBE_AUDIT_SUITES || p->stage == PROBE_AUDIT_ORDER)
+    if (p->stage == PROBE_AUDIT_SUITES || p->stage == PROBE_AUDIT_ORDER) {
         p->audit.ciphers[p->version].incomplete = true;
+    }
     p->stage = PROBE_AUDIT_DONE;
 }
 

@@ -84,8 +84,9 @@ static void on_timer(uv_timer_t *t)
         connect_step(r);
         break;
     case RUN_STEP:
-        if (budget_left_ms(r) == 0) /* the budget, not the step's own deadline */
+        if (budget_left_ms(r) == 0) { /* the budget, not the step's own deadline */
             probe_audit_plan_stop(&r->plan, PROBE_AUDIT_LIMIT_TIME);
+        }
         r->h.expired(r->h.arg);
         break;
     default:
@@ -98,8 +99,9 @@ void probe_audit_run_next(struct probe_audit_run *r)
 {
     if (r->state != RUN_IDLE)
         return;
-    if (budget_left_ms(r) == 0)
+    if (budget_left_ms(r) == 0) {
         probe_audit_plan_stop(&r->plan, PROBE_AUDIT_LIMIT_TIME);
+    }
     if (!probe_audit_plan_next(&r->plan, &r->step)) {
         r->state = RUN_OVER;
         r->h.over(r->h.arg);

@@ -161,8 +161,9 @@ static bool job_ended(const struct job *j)
 
 static void job_maybe_free(struct job *j)
 {
-    if (!job_ended(j) || j->open > 0)
+    if (!job_ended(j) || j->open > 0) {
         return;
+    }
     if (j->ai)
         uv_freeaddrinfo(j->ai);
     probe_conn_free(j->conn);
@@ -688,19 +689,22 @@ static void running_link(struct job *j)
 
     j->prev = NULL;
     j->next = e->running;
-    if (e->running)
+    if (e->running) {
         e->running->prev = j;
+    }
     e->running = j;
 }
 
 static void running_unlink(struct job *j)
 {
-    if (j->prev)
+    if (j->prev) {
         j->prev->next = j->next;
-    else
+    } else {
         j->e->running = j->next;
-    if (j->next)
+    }
+    if (j->next) {
         j->next->prev = j->prev;
+    }
     j->prev = j->next = NULL;
 }
 
@@ -712,8 +716,9 @@ static void job_end(struct job *j, enum job_state end)
     struct probe_engine *e = j->e;
     enum job_state was = j->state;
 
-    if (job_ended(j))
+    if (job_ended(j)) {
         return;
+    }
     job_enter(j, end);
     running_unlink(j);
     if (end == JOB_DONE) {
@@ -807,8 +812,9 @@ static void engine_pump(struct probe_engine *e)
 {
     struct probe_queued *q;
 
-    if (e->busy > 0)
+    if (e->busy > 0) {
         return; /* the one that is busy pumps when it is done */
+    }
     while (e->in_flight < e->o.concurrency && (q = probe_queue_pop(&e->queue)) != NULL) {
         struct job *j = job_make(e, q);
         if (j)

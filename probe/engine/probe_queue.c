@@ -160,8 +160,9 @@ size_t probe_queue_remove(struct probe_queue *q, const void *user)
         }
     }
     q->len = kept;
-    if (q->next == q->len)
+    if (q->next == q->len) {
         q->next = q->len = 0;
+    }
     return dropped;
 }
 
