@@ -78,8 +78,9 @@ struct fx {
     enum cancel_at at;
     int at_peer;
     bool cancelled;
-    int results_first, results_second;
-    uint64_t t_cancel, t_second;
+    int results_first, results_second, results_third;
+    bool cancel_in_result; /* the second target's on_result cancels the first */
+    uint64_t t_cancel, t_next; /* the cancel; the last result of a target after the first */
     char second_text[64];
 };
 
@@ -110,8 +111,9 @@ static void cancel_first(struct fx *fx)
     fx->cancelled = true;
     fx->t_cancel = uv_hrtime();
     assert_int_equal(probe_engine_cancel(fx->e, &tag_first), 1);
-    /* the slot went to the second target at once: it is in flight, nothing waits */
-    assert_int_equal(probe_engine_pending(fx->e), 1);
+    /* the slot went to the next target at once: it is in flight, nothing waits (inside the
+     * second target's on_result, that one still holds its slot until on_result returns) */
+    assert_int_equal(probe_engine_pending(fx->e), 1 + fx->cancel_in_result);
     assert_int_equal(probe_engine_cancel(fx->e, &tag_first), 0); /* twice: a no-op */
 }
 
@@ -280,11 +282,21 @@ static void on_result(const struct probe_result *r, void *arg)
         fx->results_first++;
         return;
     }
+    if (r->target->user == &tag_third) {
+        fx->results_third++;
+        fx->t_next = uv_hrtime();
+        servers_stop(fx);
+        return;
+    }
     assert_ptr_equal(r->target->user, &tag_second);
     fx->results_second++;
-    fx->t_second = uv_hrtime();
+    fx->t_next = uv_hrtime();
     /* delivered: cancelling it now (from its own callback) is a no-op */
     assert_int_equal(probe_engine_cancel(fx->e, &tag_second), 0);
+    if (fx->cancel_in_result) {
+        cancel_first(fx);
+        return; /* the third target, queued, ends the test */
+    }
     servers_stop(fx);
 }
 
@@ -313,7 +325,7 @@ static void fx_init(struct fx *fx, const struct probe_engine_opts *extra)
     memset(fx, 0, sizeof(*fx));
     assert_int_equal(uv_loop_init(&fx->loop), 0);
     servers_start(fx);
-    o.concurrency = 1;
+    o.concurrency = o.concurrency ? o.concurrency : 1;
     o.timeout_s = DEADLINE_S;
     o.browser_port = fx->browser_port;
     o.on_result = on_result;
@@ -333,8 +345,8 @@ static void fx_finish(struct fx *fx)
     assert_true(fx->cancelled);
     assert_int_equal(fx->results_first, 0);
     assert_int_equal(fx->results_second, 1);
-    assert_true(fx->t_second >= fx->t_cancel);
-    assert_true((fx->t_second - fx->t_cancel) / 1000000u < SOON_MS);
+    assert_true(fx->t_next >= fx->t_cancel);
+    assert_true((fx->t_next - fx->t_cancel) / 1000000u < SOON_MS);
     assert_int_equal(probe_engine_pending(fx->e), 0);
     probe_engine_free(fx->e);
     close(fx->refused_fd);
@@ -479,6 +491,28 @@ static void test_cancel_queued(void **state)
     assert_int_equal(fx.accepted, 1); /* the third target never connected */
 }
 
+/* probe_engine_cancel from inside on_result (the front end reacts to one result by dropping
+ * another target): the cancelled target gets no result, the queued one starts once on_result
+ * has returned and gets its own. */
+static void test_cancel_from_on_result(void **state)
+{
+    static const struct probe_engine_opts two = { .concurrency = 2 };
+    struct fx fx;
+    char first[64];
+
+    (void)state;
+    fx_init(&fx, &two);
+    fx.script[0] = PEER_SILENT;
+    fx.cancel_in_result = true;
+    snprintf(first, sizeof(first), "127.0.0.1,%u", (unsigned)fx.port);
+    add(&fx, first, &tag_first);
+    add(&fx, fx.second_text, &tag_second);
+    add(&fx, fx.second_text, &tag_third);
+    assert_int_equal(probe_engine_pending(fx.e), 3);
+    fx_finish(&fx);
+    assert_int_equal(fx.results_third, 1);
+}
+
 /* A target whose result was delivered: cancelling it is a no-op (0). */
 static void test_cancel_after_result(void **state)
 {
@@ -510,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_cancel_audit_step),
         cmocka_unit_test(test_cancel_audit_pause),
         cmocka_unit_test(test_cancel_after_result),
+        cmocka_unit_test(test_cancel_from_on_result),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
