@@ -2,7 +2,9 @@
  * -> [SQL Server Browser, for a named instance without a port] -> connect (next address on
  * failure) -> probe_conn (PRELOGIN, TLS in TDS) -> [a follow-up handshake when the server
  * rejected ours, to rank the causes] -> [the TLS policy audit] -> verdict -> callback.
- * One deadline per target. Owns every socket, timer and buffer lifetime. */
+ * One deadline per target (and one for its audit). A front end may cancel a target at any
+ * point (probe_engine_cancel: the job ends in JOB_CANCELLED, without a result). Owns every
+ * socket, timer and buffer lifetime. */
 #include "probe/engine/probe_engine.h"
 
 #include <stdio.h>
