@@ -85,6 +85,18 @@ static int set_driver(struct probe_client *c, const char *v, char *err, size_t e
     return 0;
 }
 
+static int set_audit_timeout(struct probe_client *c, const char *v, char *err, size_t errlen)
+{
+    double s;
+
+    if (probe_parse_seconds(v, &s) != 0) {
+        snprintf(err, errlen, "audit_timeout takes seconds (0 < s <= 3600), not '%.100s'", v);
+        return -1;
+    }
+    c->audit_timeout_s = s;
+    return 0;
+}
+
 static const char *const encrypt_choices[] = { "optional", "mandatory", "strict", "disable",
                                                NULL };
 static const char *const tls_choices[] = { "1.0", "1.1", "1.2", NULL };
@@ -128,6 +140,12 @@ const struct probe_option probe_options[] = {
       .help = "full handshake, or stop once the server's certificate\n"
               "flight has been read and checked (cheaper)",
       .bit = PROBE_SET_HANDSHAKE, .store = store_handshake },
+    { .name = "audit-timeout", .key = "audit_timeout", .kind = PROBE_OPTION_TEXT,
+      .metavar = "SECONDS", .group = PROBE_OPTION_PROBE,
+      .help = "--protocols/--ciphers: the whole audit's time per\n"
+              "target, pauses not counted (default 3 x --timeout);\n"
+              "steps left: \"not tested (audit time budget reached)\"",
+      .bit = PROBE_SET_AUDIT_TIMEOUT, .set_text = set_audit_timeout },
 };
 
 const size_t probe_options_count = sizeof(probe_options) / sizeof(probe_options[0]);

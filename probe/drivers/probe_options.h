@@ -26,6 +26,7 @@ enum {
     PROBE_SET_TLS_MAX = 1 << 5,
     PROBE_SET_HANDSHAKE = 1 << 6,
     PROBE_SET_DRIVER = 1 << 7,
+    PROBE_SET_AUDIT_TIMEOUT = 1 << 8,
 };
 
 enum probe_option_kind {

@@ -116,6 +116,9 @@ static void apply_overrides(const struct probe_overrides *o, struct probe_client
     if (o->set & PROBE_SET_HANDSHAKE) {
         dst->handshake = src->handshake;
     }
+    if (o->set & PROBE_SET_AUDIT_TIMEOUT) {
+        dst->audit_timeout_s = src->audit_timeout_s;
+    }
 }
 
 static int connstr_target(const struct probe_overrides *o, const char *text, unsigned flags,

@@ -55,6 +55,19 @@ static void offer(struct probe_audit_step *st, int v, const uint16_t *ids, size_
     st->suites[n] = 0;
 }
 
+void probe_audit_plan_stop(struct probe_audit_plan *p, enum probe_audit_limit limit)
+{
+    if (p->stage == PROBE_AUDIT_DONE) {
+        return;
+    }
+    p->audit.budget_hit = true;
+    p->audit.limit = limit;
+    if (p->stage == PROBE_AUDIT_SUITES || p->stage == PROBE_AUDIT_ORDER) {
+        p->audit.ciphers[p->version].incomplete = true;
+    }
+    p->stage = PROBE_AUDIT_DONE;
+}
+
 bool probe_audit_plan_next(struct probe_audit_plan *p, struct probe_audit_step *step)
 {
     uint16_t ids[PROBE_AUDIT_MAX_SUITES];
@@ -62,10 +75,7 @@ bool probe_audit_plan_next(struct probe_audit_plan *p, struct probe_audit_step *
     if (p->stage == PROBE_AUDIT_DONE)
         return false;
     if (p->audit.connections >= p->audit.max_connections) {
-        p->audit.budget_hit = true;
-        if (p->stage == PROBE_AUDIT_SUITES || p->stage == PROBE_AUDIT_ORDER)
-            p->audit.ciphers[p->version].incomplete = true;
-        p->stage = PROBE_AUDIT_DONE;
+        probe_audit_plan_stop(p, PROBE_AUDIT_LIMIT_CONNECTIONS);
         return false;
     }
     switch (p->stage) {

@@ -52,6 +52,11 @@ void probe_audit_plan_enable_tls13(struct probe_audit_plan *p);
 /* False when the audit is complete (or the budget is spent). A step with version TLS_V13 is
  * the TLS 1.3 probe (no suites): record it with probe_audit_plan_record_tls13. */
 bool probe_audit_plan_next(struct probe_audit_plan *p, struct probe_audit_step *step);
+/* Ends the audit before it is complete: the budget named by limit ran out. The version whose
+ * suite walk was under way is incomplete; the steps not run stay not tested, and the step under
+ * way, if any, is recorded as nothing (the probe_audit_plan_record* calls that follow do
+ * nothing). A no-op once the audit is complete. */
+void probe_audit_plan_stop(struct probe_audit_plan *p, enum probe_audit_limit limit);
 /* What the step's connection showed: ti NULL when no TLS happened (refused, timeout, no
  * PRELOGIN reply); hello_ok when the ServerHello arrived with step->version. */
 void probe_audit_plan_record(struct probe_audit_plan *p, const struct probe_audit_step *step,

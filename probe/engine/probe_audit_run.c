@@ -1,6 +1,7 @@
 /* probe/engine/probe_audit_run.c: the audit's steps in time (see probe_audit_run.h). */
 #include "probe/engine/probe_audit_run.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -23,14 +24,26 @@ struct probe_audit_run {
     struct probe_audit_hooks h;
     enum run_state state;
     uv_timer_t timer;
+    uint64_t end;           /* loop time (ms) when the time budget runs out; UINT64_MAX: none */
     struct tls_config *cfg; /* the current step's config (TLS 1.0-1.2) */
 };
 
 static void on_timer(uv_timer_t *t);
 
-static uint64_t timeout_ms(const struct probe_audit_run *r)
+/* What is left of the time budget (ms). */
+static uint64_t budget_left_ms(const struct probe_audit_run *r)
 {
-    return (uint64_t)(r->o.timeout_s * 1000.0);
+    uint64_t now = uv_now(r->timer.loop);
+
+    return now >= r->end ? 0 : r->end - now;
+}
+
+/* The step's deadline: its own, or the budget's end when that comes first. */
+static uint64_t step_ms(const struct probe_audit_run *r)
+{
+    uint64_t own = (uint64_t)(r->o.timeout_s * 1000.0), left = budget_left_ms(r);
+
+    return own < left ? own : left;
 }
 
 /* The step's config offers only its version and its suites, and stops at the ServerHello. */
@@ -58,7 +71,7 @@ static void connect_step(struct probe_audit_run *r)
         return;
     }
     r->state = RUN_STEP;
-    uv_timer_start(&r->timer, on_timer, timeout_ms(r), 0);
+    uv_timer_start(&r->timer, on_timer, step_ms(r), 0);
     r->h.connect(r->h.arg, r->step.version, r->cfg);
 }
 
@@ -71,6 +84,9 @@ static void on_timer(uv_timer_t *t)
         connect_step(r);
         break;
     case RUN_STEP:
+        if (budget_left_ms(r) == 0) { /* the budget, not the step's own deadline */
+            probe_audit_plan_stop(&r->plan, PROBE_AUDIT_LIMIT_TIME);
+        }
         r->h.expired(r->h.arg);
         break;
     default:
@@ -83,6 +99,9 @@ void probe_audit_run_next(struct probe_audit_run *r)
 {
     if (r->state != RUN_IDLE)
         return;
+    if (budget_left_ms(r) == 0) {
+        probe_audit_plan_stop(&r->plan, PROBE_AUDIT_LIMIT_TIME);
+    }
     if (!probe_audit_plan_next(&r->plan, &r->step)) {
         r->state = RUN_OVER;
         r->h.over(r->h.arg);
@@ -90,6 +109,7 @@ void probe_audit_run_next(struct probe_audit_run *r)
     }
     if (r->o.pause_ms) {
         r->state = RUN_PAUSED;
+        r->end = r->end > UINT64_MAX - r->o.pause_ms ? UINT64_MAX : r->end + r->o.pause_ms;
         uv_timer_start(&r->timer, on_timer, r->o.pause_ms, 0);
     } else {
         connect_step(r);
@@ -130,6 +150,7 @@ int probe_audit_run_new(struct probe_audit_run **out, uv_loop_t *loop,
     r->cfg = NULL;
     uv_timer_init(loop, &r->timer);
     r->timer.data = r;
+    r->end = o->budget_s > 0 ? uv_now(loop) + (uint64_t)(o->budget_s * 1000.0) : UINT64_MAX;
     *out = r;
     return 0;
 }

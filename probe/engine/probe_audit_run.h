@@ -1,7 +1,9 @@
 /* probe/engine/probe_audit_run.h: the TLS policy audit (--protocols, --ciphers) as the engine
  * runs it for one target, after the verdict: the planner's steps (probe_audit_plan.h), one
  * connection each, in sequence, with an optional pause before each (--audit-pause, for fragile
- * servers) and a deadline for each. This module times the steps, makes each step's TLS config
+ * servers), a deadline for each (--timeout) and one for the whole audit (--audit-timeout: a
+ * fleet audit ends in a known time even when every step of a slow target runs to its own
+ * deadline). This module times the steps, makes each step's TLS config
  * and records what each step's connection showed; the job opens and closes the connections,
  * through the hooks. */
 #ifndef PROBE_PROBE_AUDIT_RUN_H
@@ -24,7 +26,7 @@ struct probe_audit_hooks {
     /* The step's deadline passed: the job abandons the connection (its facts say timed_out),
      * then records it and goes on as when it ends. */
     void (*expired)(void *arg);
-    /* Every step ran, or the connection budget is spent. */
+    /* Every step ran, or a budget (connections, time) is spent. */
     void (*over)(void *arg);
     /* After probe_audit_run_close: the run's timer closed and the run is freed. */
     void (*closed)(void *arg);
@@ -37,6 +39,11 @@ struct probe_audit_run_opts {
     unsigned max_connections; /* 0 = 100 */
     unsigned pause_ms;        /* before each connection; 0 = none */
     double timeout_s;         /* each step's deadline */
+    /* The whole audit's deadline, counted from probe_audit_run_new; the pauses do not count
+     * (each one moves the deadline back by its length). When it passes, the step under way is
+     * abandoned (expired) and it and every step left are marked not tested with
+     * PROBE_AUDIT_LIMIT_TIME. 0 = none. */
+    double budget_s;
 };
 
 /* Returns 0, or -1 (allocation). */

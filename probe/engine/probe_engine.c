@@ -2,7 +2,9 @@
  * -> [SQL Server Browser, for a named instance without a port] -> connect (next address on
  * failure) -> probe_conn (PRELOGIN, TLS in TDS) -> [a follow-up handshake when the server
  * rejected ours, to rank the causes] -> [the TLS policy audit] -> verdict -> callback.
- * One deadline per target. Owns every socket, timer and buffer lifetime. */
+ * One deadline per target (and one for its audit). A front end may cancel a target at any
+ * point (probe_engine_cancel: the job ends in JOB_CANCELLED, without a result). Owns every
+ * socket, timer and buffer lifetime. */
 #include "probe/engine/probe_engine.h"
 
 #include <stdio.h>
@@ -37,6 +39,7 @@ enum job_state {
     JOB_FOLLOWUP,       /* the follow-up handshake, after the server rejected the client's */
     JOB_AUDITING,       /* the TLS policy audit (probe_audit_run): its steps' connections */
     JOB_DONE,           /* the result was delivered; handles are closing */
+    JOB_CANCELLED,      /* probe_engine_cancel: no result; handles are closing */
     JOB_STATE_COUNT
 };
 
@@ -49,11 +52,14 @@ static const char *const job_state_names[] = {
     [JOB_FOLLOWUP] = "followup",
     [JOB_AUDITING] = "auditing",
     [JOB_DONE] = "done",
+    [JOB_CANCELLED] = "cancelled",
 };
 _Static_assert(sizeof(job_state_names) / sizeof(job_state_names[0]) == JOB_STATE_COUNT,
                "one name per job state");
 
 #define FROM(s) (1u << (s))
+/* Every state a job is in between its start and its end. */
+#define RUNNING ((FROM(JOB_STATE_COUNT) - 1) & ~FROM(JOB_DONE) & ~FROM(JOB_CANCELLED))
 /* The states each state may be entered from. */
 static const unsigned job_entered_from[JOB_STATE_COUNT] = {
     [JOB_QUEUED] = 0,
@@ -63,8 +69,10 @@ static const unsigned job_entered_from[JOB_STATE_COUNT] = {
     [JOB_EXCHANGING] = FROM(JOB_CONNECTING),
     [JOB_FOLLOWUP] = FROM(JOB_EXCHANGING),
     [JOB_AUDITING] = FROM(JOB_EXCHANGING) | FROM(JOB_FOLLOWUP),
-    [JOB_DONE] = (FROM(JOB_STATE_COUNT) - 1) & ~FROM(JOB_DONE),
+    [JOB_DONE] = RUNNING,
+    [JOB_CANCELLED] = RUNNING,
 };
+#undef RUNNING
 #undef FROM
 
 struct job;
@@ -81,6 +89,7 @@ struct attempt {
 
 struct job {
     struct probe_engine *e;
+    struct job *prev, *next;      /* the engine's running jobs, until the job ends */
     enum job_state state;
     struct probe_target t;
     struct probe_client *wide_client; /* the side connections' client, made on first use */
@@ -106,7 +115,11 @@ struct probe_engine {
     uv_loop_t *loop;
     struct probe_engine_opts o;
     struct probe_queue queue; /* targets not started yet */
+    struct job *running;      /* started, not ended: what probe_engine_cancel looks through */
     size_t in_flight;
+    /* Inside on_result or probe_engine_cancel: jobs start only when it is over, so a job that
+     * ends at once (a refused connect) never delivers into the result being delivered. */
+    unsigned busy;
     struct probe_result *scratch; /* the one full result, built when a probe ends */
     char rbuf[READ_BUF];
 };
@@ -142,10 +155,17 @@ static void mark(struct job *j, double *slot, enum probe_phase next)
     j->res.phase = next;
 }
 
+/* Delivered or cancelled: every callback still to come only closes. */
+static bool job_ended(const struct job *j)
+{
+    return j->state == JOB_DONE || j->state == JOB_CANCELLED;
+}
+
 static void job_maybe_free(struct job *j)
 {
-    if (j->state != JOB_DONE || j->open > 0)
+    if (!job_ended(j) || j->open > 0) {
         return;
+    }
     if (j->ai)
         uv_freeaddrinfo(j->ai);
     probe_conn_free(j->conn);
@@ -526,7 +546,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
     struct job *j = req->data;
 
     j->open--;
-    if (j->state == JOB_DONE) { /* finished (deadline) while resolving */
+    if (job_ended(j)) { /* finished (deadline) or cancelled while resolving */
         if (ai)
             uv_freeaddrinfo(ai);
         job_maybe_free(j);
@@ -610,6 +630,16 @@ static void audit_closed(void *arg)
     job_maybe_free(j);
 }
 
+/* The audit's whole time (--audit-timeout), pauses not counted: by default three connections
+ * that run to their own deadline, so a slow target's audit ends in a known time rather than
+ * after up to --audit-max-connections deadlines. */
+static double audit_budget_s(const struct job *j)
+{
+    double set = j->t.client.audit_timeout_s;
+
+    return set > 0 ? set : PROBE_AUDIT_BUDGET_TIMEOUTS * j->e->o.timeout_s;
+}
+
 /* Audits only a server that answered PRELOGIN (so TLS can be reached). */
 static void audit_begin(struct job *j)
 {
@@ -617,7 +647,7 @@ static void audit_begin(struct job *j)
     struct probe_audit_run_opts ro = {
         .protocols = o->audit_protocols, .ciphers = o->audit_ciphers,
         .max_connections = o->audit_max_connections, .pause_ms = o->audit_pause_ms,
-        .timeout_s = o->timeout_s,
+        .timeout_s = o->timeout_s, .budget_s = audit_budget_s(j),
     };
     struct probe_audit_hooks h = { audit_connect, audit_expired, audit_over, audit_closed, j };
 
@@ -655,16 +685,50 @@ static void deliver(struct job *j)
     j->e->o.on_result(r, j->e->o.arg);
 }
 
-static void job_finish(struct job *j)
+static void running_link(struct job *j)
+{
+    struct probe_engine *e = j->e;
+
+    j->prev = NULL;
+    j->next = e->running;
+    if (e->running) {
+        e->running->prev = j;
+    }
+    e->running = j;
+}
+
+static void running_unlink(struct job *j)
+{
+    if (j->prev) {
+        j->prev->next = j->next;
+    } else {
+        j->e->running = j->next;
+    }
+    if (j->next) {
+        j->next->prev = j->prev;
+    }
+    j->prev = j->next = NULL;
+}
+
+/* Ends a started job in `end`: JOB_DONE delivers its result first, JOB_CANCELLED delivers
+ * nothing. Either way its connection, timer, Browser lookup, getaddrinfo and audit are closed
+ * or cancelled (their callbacks only close from now on) and its slot goes to the next target. */
+static void job_end(struct job *j, enum job_state end)
 {
     struct probe_engine *e = j->e;
     enum job_state was = j->state;
 
-    if (was == JOB_DONE)
+    if (job_ended(j)) {
         return;
-    job_enter(j, JOB_DONE);
-    j->res.t_total = ms_since(j->t_start);
-    deliver(j);
+    }
+    job_enter(j, end);
+    running_unlink(j);
+    if (end == JOB_DONE) {
+        j->res.t_total = ms_since(j->t_start);
+        e->busy++;
+        deliver(j);
+        e->busy--;
+    }
     if (j->cur)
         attempt_close(j->cur);
     if (was == JOB_RESOLVING)
@@ -680,6 +744,11 @@ static void job_finish(struct job *j)
     engine_pump(e);
 }
 
+static void job_finish(struct job *j)
+{
+    job_end(j, JOB_DONE);
+}
+
 static void job_start(struct job *j)
 {
     struct probe_engine *e = j->e;
@@ -687,6 +756,7 @@ static void job_start(struct job *j)
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
 
     e->in_flight++;
+    running_link(j);
     j->t_start = j->t_mark = uv_hrtime();
     uv_timer_init(e->loop, &j->timer);
     j->timer.data = j;
@@ -744,6 +814,9 @@ static void engine_pump(struct probe_engine *e)
 {
     struct probe_queued *q;
 
+    if (e->busy > 0) {
+        return; /* the one that is busy pumps when it is done */
+    }
     while (e->in_flight < e->o.concurrency && (q = probe_queue_pop(&e->queue)) != NULL) {
         struct job *j = job_make(e, q);
         if (j)
@@ -780,6 +853,25 @@ int probe_engine_new(struct probe_engine **out, uv_loop_t *loop,
         e->o.timeout_s = 10;
     *out = e;
     return 0;
+}
+
+size_t probe_engine_cancel(struct probe_engine *e, const void *user)
+{
+    size_t n = probe_queue_remove(&e->queue, user);
+    struct job *j = e->running;
+
+    e->busy++;
+    while (j) {
+        struct job *next = j->next;
+        if (j->t.user == user) {
+            job_end(j, JOB_CANCELLED);
+            n++;
+        }
+        j = next;
+    }
+    e->busy--;
+    engine_pump(e);
+    return n;
 }
 
 size_t probe_engine_pending(const struct probe_engine *e)

@@ -147,6 +147,25 @@ size_t probe_queue_waiting(const struct probe_queue *q)
     return q->len - q->next;
 }
 
+size_t probe_queue_remove(struct probe_queue *q, const void *user)
+{
+    size_t kept = q->next, dropped = 0;
+
+    for (size_t i = q->next; i < q->len; i++) {
+        if (q->items[i].user == user) {
+            probe_queued_clear(&q->items[i]);
+            dropped++;
+        } else {
+            q->items[kept++] = q->items[i];
+        }
+    }
+    q->len = kept;
+    if (q->next == q->len) {
+        q->next = q->len = 0;
+    }
+    return dropped;
+}
+
 void probe_queue_free(struct probe_queue *q)
 {
     while (q->profiles) {

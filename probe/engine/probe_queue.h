@@ -42,6 +42,9 @@ int probe_queue_add(struct probe_queue *q, const struct probe_target *t, char *e
 struct probe_queued *probe_queue_pop(struct probe_queue *q);
 void probe_queued_clear(struct probe_queued *it);
 size_t probe_queue_waiting(const struct probe_queue *q);
+/* Drops every waiting target whose user is `user`, keeping the others in order. Returns how
+ * many were dropped. */
+size_t probe_queue_remove(struct probe_queue *q, const void *user);
 /* Frees the waiting targets, the interned clients and the TLS configs. */
 void probe_queue_free(struct probe_queue *q);
 

@@ -32,6 +32,8 @@ struct probe_client {
     int tls_max;
     enum tls_handshake_mode handshake;
     bool encrypt_disable; /* go-mssqldb encrypt=disable, tedious encrypt=false: sends NOT_SUP */
+    double audit_timeout_s; /* --audit-timeout: the TLS policy audit's whole time (0: the
+                               engine's default, 3 x its timeout) */
 };
 
 /* One target as the user wrote it, resolved into parts. */

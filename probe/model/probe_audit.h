@@ -21,6 +21,15 @@ enum probe_proto_state {
 };
 const char *probe_proto_state_name(enum probe_proto_state s); /* "accepted", "rejected", ... */
 
+/* The budget that cut an audit short (struct probe_audit.limit, when budget_hit). */
+enum probe_audit_limit {
+    PROBE_AUDIT_LIMIT_CONNECTIONS, /* --audit-max-connections: that many connections made */
+    PROBE_AUDIT_LIMIT_TIME,        /* --audit-timeout: the audit's whole time ran out */
+};
+/* What the reports say of a step left untested: "connection budget reached", "audit time
+ * budget reached". */
+const char *probe_audit_limit_text(enum probe_audit_limit l);
+
 struct probe_proto_result {
     enum probe_proto_state state;
     char how[96];   /* "alert protocol_version", "connection reset", "server chose TLSv1.2" */
@@ -32,7 +41,8 @@ struct probe_cipher_list {
     uint16_t ids[PROBE_AUDIT_MAX_SUITES]; /* accepted suites, in the server's pick order */
     bool order_known;
     bool server_order;   /* the server's preference wins over the client's */
-    bool incomplete;     /* the connection budget ran out before the server refused */
+    bool incomplete;     /* a budget ran out (or a step went unanswered) before the server
+                            refused */
 };
 
 struct probe_audit {
@@ -40,7 +50,8 @@ struct probe_audit {
     bool want_tls13;  /* one TLS-first ClientHello offering only TLS 1.3 (TDS 8.0 strict) */
     unsigned max_connections; /* the budget: at most this many audit connections */
     unsigned connections; /* audit connections made */
-    bool budget_hit;      /* the connection budget ran out before the audit was complete */
+    bool budget_hit;      /* a budget ran out before the audit was complete; limit says which */
+    enum probe_audit_limit limit;
     struct probe_proto_result proto[TLS_V13 + 1]; /* indexed by TLS_V10..TLS_V13 */
     struct probe_cipher_list ciphers[TLS_V12 + 1];
 };

@@ -47,7 +47,7 @@ static void json_detail(FILE *f, const struct probe_audit *a)
         if (v13_untested) {
             probe_json_string(f, "needs TDS 8.0 strict");
         } else if (p->how[0] == '\0' && p->state == PROBE_PROTO_NOT_TESTED && a->budget_hit) {
-            probe_json_string(f, "connection budget reached");
+            probe_json_string(f, probe_audit_limit_text(a->limit));
         } else {
             probe_json_string(f, p->how[0] != '\0' ? p->how : NULL);
         }
@@ -91,7 +91,7 @@ static const char *order_name(const struct probe_cipher_list *cl)
     return !cl->order_known ? "unknown" : cl->server_order ? "server" : "client";
 }
 
-/* A version accepted but never walked because the budget ran out is incomplete too. */
+/* A version accepted but never walked because a budget ran out is incomplete too. */
 static bool list_incomplete(const struct probe_audit *a, int v)
 {
     return a->ciphers[v].incomplete || (a->budget_hit && a->ciphers[v].n == 0);
@@ -178,8 +178,11 @@ static void text_version(const struct probe_text_out *o, const struct probe_audi
     fprintf(o->f, "%s  ", tls_version_name(v));
     if (p->state == PROBE_PROTO_NOT_TESTED) {
         bool cut = a->budget_hit && (v < TLS_V13 || a->want_tls13);
-        fputs(cut ? "not tested (connection budget reached)\n"
-              : v == TLS_V13 ? "not tested (needs TDS 8.0 strict)\n" : "not tested\n", o->f);
+        if (cut) {
+            fprintf(o->f, "not tested (%s)\n", probe_audit_limit_text(a->limit));
+        } else {
+            fputs(v == TLS_V13 ? "not tested (needs TDS 8.0 strict)\n" : "not tested\n", o->f);
+        }
         return;
     }
     probe_emit_color_on(o, state_color(v, p->state));
@@ -225,7 +228,11 @@ static void text_cipher_list(const struct probe_text_out *o, const struct probe_
     fprintf(o->f, "%s  %zu accepted, %s", tls_version_name(v), cl->n,
             !cl->order_known ? "order unknown" : cl->server_order ? "server order"
                                                                   : "client order");
-    fputs(list_incomplete(a, v) ? "; incomplete: connection budget reached\n" : "\n", o->f);
+    if (list_incomplete(a, v) && a->budget_hit) {
+        fprintf(o->f, "; incomplete: %s\n", probe_audit_limit_text(a->limit));
+    } else {
+        fputs(list_incomplete(a, v) ? "; incomplete\n" : "\n", o->f);
+    }
     for (size_t i = 0; i < cl->n && i < PROBE_AUDIT_MAX_SUITES; i++) {
         size_t w = strlen(probe_suite_name(cl->ids[i], nb));
         name_w = w > name_w ? w : name_w;
@@ -292,7 +299,7 @@ void probe_audit_report_text(FILE *f, const struct probe_audit *a, bool color)
     }
     if (a->budget_hit && first && a->want_ciphers) {
         probe_emit_label(&o, "Ciphers");
-        fputs("incomplete: connection budget reached\n", o.f);
+        fprintf(o.f, "incomplete: %s\n", probe_audit_limit_text(a->limit));
     }
     text_verdict_line(&o, a);
     text_fix(&o, a);

@@ -22,12 +22,14 @@
  *   "ciphers": {"TLSv1.2": {"order": "server"|"client"|"unknown", "incomplete": bool,
  *       "suites": [{"name", "id": "0xc02f", "kx", "auth", "cipher", "mac", "weak": [...]}]}}
  *       for each accepted version, in the server's pick order; null when --ciphers did not run.
- * "not_tested" in "protocols" means the connection budget ran out before that version. */
+ * "not_tested" in "protocols" means a budget ran out before that version: its "how" in
+ * "protocols_detail" says which ("connection budget reached", "audit time budget reached"). */
 void probe_audit_report_json(FILE *f, const struct probe_audit *a);
 
 /* The text sections: "Protocols" (one row per version: state and how), "Ciphers" (per
  * accepted version, the suites in pick order with weak reasons, the order, "incomplete:
- * connection budget reached"), the "TLS 1.2 enforced: yes/no" line and, when no, the fix.
+ * connection budget reached" or "incomplete: audit time budget reached"), the "TLS 1.2
+ * enforced: yes/no" line and, when no, the fix.
  * Nothing when a is NULL. */
 void probe_audit_report_text(FILE *f, const struct probe_audit *a, bool color);
 

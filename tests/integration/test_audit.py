@@ -8,13 +8,21 @@ offers what mbedTLS has: `tdsprobe --list-suites`; nmap knows every IANA suite).
 
 Configurations (the issue's three): tlsprotocols = 1.2; 1.0,1.1,1.2 at security level 0; and a
 restricted network.tlsciphers list.
+
+AuditBudget: the audit's whole-target time budget (--audit-timeout) against a fakesql that
+stalls every TLS handshake (stall = clienthello), and against a slow one (every answer of a
+healthy fakesql held back a quarter of a second by a relay in this test): the audit ends when
+the budget is spent and names what it left untested "audit time budget reached".
 Environment: TDSPROBE, FAKESQL, TDSPROBE_CERTS (set by CTest). Runs as root (CI) or where user
 namespaces are allowed.
 """
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
+import time
 import unittest
 import xml.etree.ElementTree as ET
 
@@ -94,6 +102,135 @@ class Audit(unittest.TestCase):
         weak = {s["name"]: s["weak"] for s in r["ciphers"]["TLSv1.2"]["suites"]}
         self.assertTrue(weak["TLS_RSA_WITH_AES_256_CBC_SHA"])  # no FS, CBC-SHA1
         self.assertEqual(weak["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"], [])
+
+
+class SlowRelay:
+    """A TCP relay to 127.0.0.1:port that holds back every chunk the server sends by `delay`
+    seconds: a slow server (a long round trip) that answers everything."""
+
+    def __init__(self, port, delay):
+        self.port, self.delay = port, delay
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.local_port = self.sock.getsockname()[1]
+        self.conns = []
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.port))
+            self.conns += [client, server]
+            threading.Thread(target=self.pump, args=(client, server, 0), daemon=True).start()
+            threading.Thread(target=self.pump, args=(server, client, self.delay),
+                             daemon=True).start()
+
+    @staticmethod
+    def pump(src, dst, delay):
+        try:
+            while True:
+                data = src.recv(65536)
+                time.sleep(delay)
+                if not data:
+                    dst.shutdown(socket.SHUT_WR)
+                    return
+                dst.sendall(data)
+        except OSError:
+            return  # the other side reset, or close() below
+
+    def close(self):
+        self.sock.close()
+        for s in self.conns:
+            s.close()
+
+
+class AuditBudget(unittest.TestCase):
+    """The client's own connection asks for no encryption (--encrypt disable), so it ends after
+    PRELOGIN without TLS and the audit runs; every audit step asks for TLS and its ClientHello is
+    never answered, so each step would run to its own --timeout."""
+
+    def audit(self, port, *extra):
+        cmd = [TDSPROBE, "--ciphers", "--encrypt", "disable", "--timeout", "2"] + list(extra)
+        cmd.append("127.0.0.1,%d" % port)
+        start = time.monotonic()
+        js = subprocess.run(cmd[:1] + ["--json"] + cmd[1:], capture_output=True, text=True,
+                            timeout=120)
+        took = time.monotonic() - start
+        text = subprocess.run(cmd + ["--no-color"], capture_output=True, text=True, timeout=120)
+        self.assertEqual(js.returncode, 0, js.stderr)
+        return json.loads(js.stdout.splitlines()[0]), text.stdout, took
+
+    def test_stalling_target_ends_within_the_budget(self):
+        conf = {"cert": "good", "stall": "clienthello", "quiet": 1}
+        with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
+            d, text, took = self.audit(srv.port, "--audit-timeout", "1")
+        # one step (TLS 1.0) started and was cut at 1 s, before its own 2 s deadline
+        detail = d["protocols_detail"]
+        for v in ("TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"):
+            self.assertEqual(detail[v], {"state": "not_tested", "cipher": None,
+                                         "how": "audit time budget reached"}, v)
+        self.assertEqual(d["protocols"], {"TLSv1.0": "not_tested", "TLSv1.1": "not_tested",
+                                          "TLSv1.2": "not_tested"})
+        self.assertIsNone(d["tls12_enforced"])
+        self.assertEqual(d["ciphers"], {})
+        self.assertEqual(d["diagnosis"]["code"], "ok")  # the client's own (unencrypted) verdict
+        self.assertIn("TLSv1.2  not tested (audit time budget reached)", text)
+        self.assertIn("Ciphers    incomplete: audit time budget reached", text)
+        self.assertIn("TLS 1.2 enforced: unknown", text)
+        # unbounded, the four steps would take 3 x 2 s (TLS 1.3 is refused at once); the
+        # bound only proves the budget ended it, not how fast the machine is
+        self.assertLess(took, 5.5)
+
+    def test_default_budget_is_three_timeouts(self):
+        conf = {"cert": "good", "stall": "clienthello", "quiet": 1}
+        with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
+            d, text, _ = self.audit(srv.port, "--timeout", "1")
+        detail = d["protocols_detail"]
+        # TLS 1.0 and 1.1 each ran to their own 1 s deadline; TLS 1.2's step met the 3 s budget
+        self.assertEqual(detail["TLSv1.0"], {"state": "error", "how": "timeout", "cipher": None})
+        self.assertEqual(detail["TLSv1.1"], {"state": "error", "how": "timeout", "cipher": None})
+        self.assertEqual(detail["TLSv1.2"]["how"], "audit time budget reached")
+        self.assertEqual(detail["TLSv1.3"]["how"], "audit time budget reached")
+        self.assertIn("TLSv1.0  error     timeout", text)
+
+    def test_slow_target_suite_walk_cut(self):
+        # a TLS 1.2-only server taking 13 of our suites: 19 audit connections of about half a
+        # second each through the relay (about 10 s) without a budget
+        conf = {"cert": "good", "tlsprotocols": "1.2", "quiet": 1}
+        with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
+            relay = SlowRelay(srv.port, 0.25)
+            cmd = [TDSPROBE, "--ciphers", "--ca-file", CA, "--host-name-in-certificate",
+                   "localhost", "--handshake", "certificate", "--timeout", "5",
+                   "--audit-timeout", "4", "127.0.0.1,%d" % relay.local_port]
+            start = time.monotonic()
+            js = subprocess.run(cmd[:1] + ["--json"] + cmd[1:], capture_output=True, text=True,
+                                timeout=120)
+            took = time.monotonic() - start
+            text = subprocess.run(cmd + ["--no-color"], capture_output=True, text=True,
+                                  timeout=120).stdout
+            relay.close()
+        d = json.loads(js.stdout.splitlines()[0])
+        self.assertEqual(d["diagnosis"]["code"], "ok", js.stdout)
+        self.assertEqual(d["protocols"]["TLSv1.2"], "accepted", json.dumps(d["protocols"]))
+        walk = d["ciphers"]["TLSv1.2"]
+        self.assertTrue(walk["incomplete"])
+        self.assertLess(len(walk["suites"]), 13)
+        self.assertEqual(walk["order"], "unknown")  # the order check never ran
+        self.assertTrue(d["tls12_enforced"])  # the versions were all tested in time
+        self.assertRegex(text, r"TLSv1\.2  \d+ accepted, order unknown; incomplete: audit time "
+                               r"budget reached")
+        self.assertLess(took, 8.5)  # the main connection, 4 s of audit, a little slack
+
+    def test_budget_option_refuses_nonsense(self):
+        for bad in ("0", "nan", "-1", "2x"):
+            p = subprocess.run([TDSPROBE, "--ciphers", "--audit-timeout", bad, "127.0.0.1,1"],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(p.returncode, 64, bad)
+            self.assertIn("--audit-timeout: audit_timeout takes seconds", p.stderr)
 
 
 def main():

@@ -448,6 +448,81 @@ static void test_timeout_after_client_hello_is_error(void **state)
     assert_int_equal(a.proto[TLS_V12].state, PROBE_PROTO_ACCEPTED);
 }
 
+/* The time budget runs out during the suite walk, with a step under way: that step's outcome
+ * is dropped (the record that follows does nothing), the walk is incomplete, no more steps. */
+static void test_time_budget_during_walk(void **state)
+{
+    struct tls12_fixture x;
+    struct probe_audit_plan plan;
+    struct probe_audit_step st;
+    struct run r;
+
+    (void)state;
+    tls12_fixture(&x);
+    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3};
+    probe_audit_plan_init(&plan, true, true, 100);
+    memset(&r, 0, sizeof(r));
+    for (int i = 0; i < 4; i++) { /* 3 versions and the first pick */
+        assert_true(probe_audit_plan_next(&plan, &st));
+        answer(&plan, &fs, &st);
+    }
+    assert_true(probe_audit_plan_next(&plan, &st)); /* the second pick, under way */
+    probe_audit_plan_stop(&plan, PROBE_AUDIT_LIMIT_TIME);
+    answer(&plan, &fs, &st);
+    assert_false(probe_audit_plan_next(&plan, &st));
+    const struct probe_audit a = plan.audit;
+
+    assert_true(a.budget_hit);
+    assert_int_equal(a.limit, PROBE_AUDIT_LIMIT_TIME);
+    assert_int_equal(a.connections, 5);
+    assert_int_equal(a.proto[TLS_V12].state, PROBE_PROTO_ACCEPTED);
+    assert_true(a.ciphers[TLS_V12].incomplete);
+    assert_int_equal(a.ciphers[TLS_V12].n, 1); /* the step under way counted for nothing */
+    assert_int_equal(a.ciphers[TLS_V12].ids[0], x.prefs[0]);
+    assert_false(a.ciphers[TLS_V12].order_known);
+}
+
+/* The time budget runs out while a version step is under way: that version and the ones after
+ * it stay not tested; stopping a complete audit changes nothing. */
+static void test_time_budget_during_versions(void **state)
+{
+    struct tls12_fixture x;
+    struct probe_audit_plan plan;
+    struct probe_audit_step st;
+    struct run r;
+
+    (void)state;
+    tls12_fixture(&x);
+    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3,
+                      .timeout_versions = 1u << TLS_V10};
+    probe_audit_plan_init(&plan, true, false, 100);
+    probe_audit_plan_enable_tls13(&plan);
+    assert_true(probe_audit_plan_next(&plan, &st));
+    answer(&plan, &fs, &st); /* TLS 1.0 ran to its own deadline: could not tell */
+    assert_true(probe_audit_plan_next(&plan, &st));
+    assert_int_equal(st.version, TLS_V11);
+    probe_audit_plan_stop(&plan, PROBE_AUDIT_LIMIT_TIME);
+    answer(&plan, &fs, &st);
+    assert_false(probe_audit_plan_next(&plan, &st));
+    assert_true(plan.audit.budget_hit);
+    assert_int_equal(plan.audit.limit, PROBE_AUDIT_LIMIT_TIME);
+    assert_int_equal(plan.audit.proto[TLS_V10].state, PROBE_PROTO_ERROR);
+    assert_string_equal(plan.audit.proto[TLS_V10].how, "timeout");
+    for (int v = TLS_V11; v <= TLS_V13; v++) {
+        assert_int_equal(plan.audit.proto[v].state, PROBE_PROTO_NOT_TESTED);
+        assert_string_equal(plan.audit.proto[v].how, "");
+    }
+
+    probe_audit_plan_init(&plan, true, false, 100);
+    drive(&plan, &fs, &r);
+    probe_audit_plan_stop(&plan, PROBE_AUDIT_LIMIT_TIME);
+    assert_false(plan.audit.budget_hit);
+    assert_string_equal(probe_audit_limit_text(PROBE_AUDIT_LIMIT_TIME),
+                        "audit time budget reached");
+    assert_string_equal(probe_audit_limit_text(PROBE_AUDIT_LIMIT_CONNECTIONS),
+                        "connection budget reached");
+}
+
 static void test_state_names(void **state)
 {
     (void)state;
@@ -468,6 +543,8 @@ int main(void)
         cmocka_unit_test(test_rejects_everything),
         cmocka_unit_test(test_budget_during_walk),
         cmocka_unit_test(test_budget_during_versions),
+        cmocka_unit_test(test_time_budget_during_walk),
+        cmocka_unit_test(test_time_budget_during_versions),
         cmocka_unit_test(test_rogue_pick_not_offered),
         cmocka_unit_test(test_rogue_repeats_first_pick),
         cmocka_unit_test(test_timeout_before_tls_is_error),

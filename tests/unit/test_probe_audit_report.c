@@ -443,6 +443,42 @@ static void test_json_nothing_and_budget(void **state)
     free(x);
 }
 
+/* The audit's time budget (--audit-timeout) ran out: the same places say "audit time budget
+ * reached", in JSON and text. */
+static void test_time_budget(void **state)
+{
+    struct fx *x = fx_budget("slow1");
+    struct jv v;
+    char *j, *t;
+
+    (void)state;
+    x->a.limit = PROBE_AUDIT_LIMIT_TIME;
+    t = text_of(x);
+    assert_contains(t, "Ciphers    TLSv1.2  2 accepted, order unknown; incomplete: audit time "
+                       "budget reached\n");
+    assert_not_contains(t, "connection budget");
+    free(t);
+    x->a.proto[TLS_V12].state = PROBE_PROTO_NOT_TESTED;
+    x->a.proto[TLS_V12].how[0] = '\0';
+    x->a.ciphers[TLS_V12].n = 0;
+    x->a.want_tls13 = true;
+    j = json_of(x);
+    assert_valid_json(j, &v);
+    assert_contains(j, "\"TLSv1.2\":{\"state\":\"not_tested\",\"how\":\"audit time budget "
+                       "reached\",\"cipher\":null}");
+    assert_contains(j, "\"TLSv1.3\":{\"state\":\"not_tested\",\"how\":\"audit time budget "
+                       "reached\",\"cipher\":null}");
+    assert_contains(j, "\"tls12_enforced\":null");
+    free(j);
+    t = text_of(x);
+    assert_contains(t, "           TLSv1.2  not tested (audit time budget reached)\n");
+    assert_contains(t, "           TLSv1.3  not tested (audit time budget reached)\n");
+    assert_contains(t, "Ciphers    incomplete: audit time budget reached\n");
+    assert_not_contains(t, "connection budget");
+    free(t);
+    free(x);
+}
+
 /* Many suites of one class: as many named as fit, "and N more", and the advice kept whole. */
 static void test_finding_bounded(void **state)
 {
@@ -828,6 +864,7 @@ int main(void)
         cmocka_unit_test(test_text_nothing_and_budget),
         cmocka_unit_test(test_text_hostile_how_and_none),
         cmocka_unit_test(test_tls13_tested),
+        cmocka_unit_test(test_time_budget),
         cmocka_unit_test(test_summary_copy),
         cmocka_unit_test(test_matrix),
         cmocka_unit_test(test_prometheus),

@@ -25,7 +25,7 @@ static void test_table_shape(void **state)
     unsigned bits = 0;
 
     (void)state;
-    assert_int_equal(probe_options_count, 8);
+    assert_int_equal(probe_options_count, 9);
     for (size_t i = 0; i < probe_options_count; i++) {
         const struct probe_option *o = &probe_options[i];
         char want[40], got[40];
@@ -110,7 +110,29 @@ static void test_settings(void **state)
     assert_int_equal(o.client.handshake, TLS_HANDSHAKE_CERTIFICATE);
     assert_int_equal(probe_overrides_set(&o, "driver", "odbc18", err, sizeof(err)), 0);
     assert_string_equal(o.client.driver, "odbc18");
-    assert_int_equal(o.set, 0xff);
+    assert_int_equal(probe_overrides_set(&o, "audit_timeout", "2.5", err, sizeof(err)), 0);
+    assert_true(o.client.audit_timeout_s == 2.5);
+    assert_int_equal(o.set, 0x1ff);
+}
+
+/* --audit-timeout reaches the target's client on both kinds of TARGET, and a target without
+ * it keeps 0 (the engine's default: 3 x --timeout). */
+static void test_audit_timeout_target(void **state)
+{
+    struct probe_overrides o;
+    struct probe_target t;
+    char err[300];
+
+    (void)state;
+    probe_overrides_init(&o);
+    assert_int_equal(probe_make_target(&o, "db1,1433", 0, &t, err, sizeof(err)), 0);
+    assert_true(t.client.audit_timeout_s == 0);
+    assert_int_equal(probe_overrides_set(&o, "audit_timeout", "7", err, sizeof(err)), 0);
+    assert_int_equal(probe_make_target(&o, "db1,1433", 0, &t, err, sizeof(err)), 0);
+    assert_true(t.client.audit_timeout_s == 7);
+    assert_int_equal(probe_make_target(&o, "Server=db1;Encrypt=True", 0, &t, err, sizeof(err)),
+                     0);
+    assert_true(t.client.audit_timeout_s == 7);
 }
 
 static void test_refusals(void **state)
@@ -122,6 +144,9 @@ static void test_refusals(void **state)
         { "tls_min", "1.3", "tls_min takes 1.0, 1.1 or 1.2, not '1.3'" },
         { "tls_max", "", "tls_max takes 1.0, 1.1 or 1.2, not ''" },
         { "handshake", "FULL", "handshake takes full or certificate, not 'FULL'" },
+        { "audit_timeout", "0", "audit_timeout takes seconds (0 < s <= 3600), not '0'" },
+        { "audit_timeout", "nan", "audit_timeout takes seconds (0 < s <= 3600), not 'nan'" },
+        { "audit_timeout", "5s", "audit_timeout takes seconds (0 < s <= 3600), not '5s'" },
         { "trust_server_certificate", "maybe",
           "trust_server_certificate takes true or false, not 'maybe'" },
         { "nosuch", "1", "unknown setting 'nosuch'" },
@@ -274,7 +299,10 @@ static void test_help_lines(void **state)
         "                                 tedious, freetds (inferred from a connection string)\n";
     static const char probe[] =
         "  --handshake full|certificate   full handshake, or stop once the server's certificate\n"
-        "                                 flight has been read and checked (cheaper)\n";
+        "                                 flight has been read and checked (cheaper)\n"
+        "  --audit-timeout SECONDS        --protocols/--ciphers: the whole audit's time per\n"
+        "                                 target, pauses not counted (default 3 x --timeout);\n"
+        "                                 steps left: \"not tested (audit time budget reached)\"\n";
     struct cap c;
     FILE *f;
 
@@ -302,14 +330,16 @@ static void test_lists(void **state)
     cap_close(f);
     assert_string_equal(c.buf,
                         "  --encrypt, --trust-server-certificate, --host-name-in-certificate, "
-                        "--ca-file,\n  --tls-min, --tls-max, --driver, --handshake\n");
+                        "--ca-file,\n  --tls-min, --tls-max, --driver, --handshake, "
+                        "--audit-timeout\n");
     free(c.buf);
     f = cap_open(&c);
     probe_options_list(f, PROBE_SPELL_KEY, 4, 40);
     cap_close(f);
     assert_string_equal(c.buf, "    encrypt, trust_server_certificate,\n"
                                "    host_name_in_certificate, ca_file,\n"
-                               "    tls_min, tls_max, driver, handshake\n");
+                               "    tls_min, tls_max, driver, handshake,\n"
+                               "    audit_timeout\n");
     free(c.buf);
 }
 
@@ -458,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_table_shape),
         cmocka_unit_test(test_getopt_entries),
         cmocka_unit_test(test_settings),
+        cmocka_unit_test(test_audit_timeout_target),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_tls_range_rule),
         cmocka_unit_test(test_command_line),
