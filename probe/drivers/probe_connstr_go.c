@@ -11,6 +11,20 @@
 
 /* ---- go-mssqldb URL ---- */
 
+/* Secret keys, as msdsn and the azuread package read them (lower-cased query keys):
+ *   password         msdsn.Password: the userinfo's password (splitConnectionStringURL) or the
+ *                    query's; also the client secret or certificate password of azuread's
+ *                    ActiveDirectoryServicePrincipal and ActiveDirectoryPassword
+ *   change password  msdsn.ChangePassword, the login's new password
+ *   systemtoken      azuread ActiveDirectoryAzurePipelines: the pipeline's access token
+ *   clientassertion, userassertion
+ *                    azuread ActiveDirectoryClientAssertion / OnBehalfOf: signed JWTs
+ * Not secrets: user id and applicationclientid (identifiers), clientcertpath, tokenfilepath
+ * and the krb5-* files (paths). */
+static const struct cs_secret go_secrets[] = {
+    { "password|change password", CS_SECRET_WHOLE },
+    { "systemtoken|clientassertion|userassertion", CS_SECRET_WHOLE },
+};
 
 /* Percent-decodes text[from, to) into c->buf ('+' is a space in a query). NULL when an
  * escape is malformed (url.QueryUnescape fails; Query() then drops the pair). */
@@ -68,7 +82,8 @@ static int go_userinfo(struct cs *c, size_t from, size_t at)
         return -1;
     if (!colon)
         return 0;
-    return probe_cs_add_mask(c, user_end + 1, at); /* the password itself is not kept */
+    /* the password itself is not kept */
+    return probe_cs_mask_secret(c, "password", (struct cs_mask){ user_end + 1, at, '\0', '\0' });
 }
 
 /* ":port" after the host; url.Parse lets only digits through, and an empty port is none. */
@@ -240,8 +255,8 @@ static int go_mask_query(struct cs *c, size_t from, size_t to)
         end = go_segment_end(c->text, i, to);
         go_qpair_read(c, i, end, &p);
         key = p.key ? p.key : probe_cs_sb_trimmed(c, i, p.eq); /* "password%zz=..." as written */
-        if (probe_cs_is_secret_key(key) && p.val_from < end &&
-            probe_cs_push_mask(c, (struct cs_mask){ p.val_from, end, '\0', p.kept ? '\0' : ';' }))
+        if (probe_cs_mask_secret(c, key, (struct cs_mask){ p.val_from, end, '\0',
+                                                           p.kept ? '\0' : ';' }))
             return -1;
     }
     return 0;
@@ -262,7 +277,8 @@ static int go_mask_secrets(struct cs *c, size_t pos)
         const char *colon = memchr(s + pos, ':', i - 1 - pos);
 
         if (s[i - 1] == '@' && colon)
-            rc = probe_cs_add_mask(c, (size_t)(colon - s) + 1, i - 1);
+            rc = probe_cs_mask_secret(c, "password", (struct cs_mask){ (size_t)(colon - s) + 1,
+                                                                      i - 1, '\0', '\0' });
         if (s[i - 1] == '@')
             break;
     }
@@ -412,6 +428,8 @@ int probe_cs_parse_go_url(struct cs *c)
     struct probe_client *cl = &c->t->client;
     size_t pos = 0;
 
+    c->secrets = go_secrets;
+    c->n_secrets = ARRAY_LEN(go_secrets);
     snprintf(cl->driver, sizeof(cl->driver), "go-mssqldb");
     cl->encrypt = PROBE_ENCRYPT_OPTIONAL;
     cl->trust_server_certificate = true;

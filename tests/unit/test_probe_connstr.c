@@ -658,7 +658,7 @@ static void test_go_mask_limit(void **state)
     }
     memcpy(text + n, "pwd=Qz8Leak;", 13);
     assert_int_equal(-1, probe_connstr_parse(text, &t, err, sizeof(err)));
-    assert_string_equal("more than 32 password values", err);
+    assert_string_equal("more than 32 secret values", err);
     check_secret(&t, "Qz8Leak");
     text[n] = '\0'; /* 32 are fine, and all stay dropped */
     assert_int_equal(0, probe_connstr_parse(text, &t, err, sizeof(err)));
