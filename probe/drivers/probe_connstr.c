@@ -134,19 +134,23 @@ static const struct cs_secret *secret_row(const struct cs *c, const char *key)
 /* "file:PATH[,password:SECRET]" (ODBC ClientCertificate and ClientKey): the secret is what
  * follows the first ','. The documentation escapes commas in the password (",,") but not in
  * the path, so a path with a ',' loses its tail to the mask rather than show part of the
- * password. A {braced} value keeps its closing '}'. */
-static void after_comma(const char *text, struct cs_mask *m)
+ * password. The other forms (sha1:HASH, subject:NAME) hold no secret. A {braced} value keeps
+ * its closing '}'. */
+static void file_password(const char *text, struct cs_mask *m)
 {
-    static const char label[] = "password:";
+    static const char file[] = "file:", label[] = "password:";
     size_t from = m->from, to = m->to;
 
     if (to - from >= 2 && text[from] == '{' && text[to - 1] == '}') {
         from++;
         to--;
     }
+    while (from < to && probe_cs_is_ws((unsigned char)text[from]))
+        from++;
     const char *comma = memchr(text + from, ',', to - from);
-    if (comma == NULL) { /* a path or a thumbprint alone */
-        m->from = m->to;
+    if (to - from < sizeof(file) - 1 || strncasecmp(text + from, file, sizeof(file) - 1) != 0 ||
+        comma == NULL) {
+        m->from = m->to; /* a path alone, or not a file */
         return;
     }
     from = (size_t)(comma - text) + 1;
@@ -175,8 +179,8 @@ int probe_cs_mask_secret(struct cs *c, const char *key, struct cs_mask m)
 
     if (row == NULL)
         return 0;
-    if (row->part == CS_SECRET_AFTER_COMMA)
-        after_comma(c->text, &m);
+    if (row->part == CS_SECRET_FILE_PASSWORD)
+        file_password(c->text, &m);
     return m.from < m.to ? push_mask(c, m) : 0;
 }
 

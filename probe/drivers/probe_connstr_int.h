@@ -48,8 +48,8 @@ struct cs_mask {
 /* Where a secret keyword's secret sits in its value. */
 enum cs_secret_part {
     CS_SECRET_WHOLE,       /* the whole value */
-    CS_SECRET_AFTER_COMMA, /* "file:PATH,password:SECRET": what follows the first ','; the path
-                            * and the "password:" label stay readable */
+    CS_SECRET_FILE_PASSWORD, /* "file:PATH,password:SECRET": what follows the first ','; the
+                              * path and the "password:" label stay readable */
 };
 
 /* One row of a syntax's table of secret keywords (each probe_connstr_<syntax>.c has one). */

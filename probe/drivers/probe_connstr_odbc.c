@@ -20,7 +20,7 @@
 static const struct cs_secret odbc_secrets[] = {
     { "pwd", CS_SECRET_WHOLE },
     { "keystoresecret", CS_SECRET_WHOLE },
-    { "clientcertificate|clientkey", CS_SECRET_AFTER_COMMA },
+    { "clientcertificate|clientkey", CS_SECRET_FILE_PASSWORD },
 };
 
 /* The key up to '=' or ';', trimmed. */
