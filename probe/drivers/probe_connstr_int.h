@@ -47,7 +47,7 @@ struct cs_mask {
 
 /* Where a secret keyword's secret sits in its value. */
 enum cs_secret_part {
-    CS_SECRET_WHOLE,       /* the whole value */
+    CS_SECRET_WHOLE,         /* the whole value */
     CS_SECRET_FILE_PASSWORD, /* "file:PATH,password:SECRET": what follows the first ','; the
                               * path and the "password:" label stay readable */
 };
