@@ -149,7 +149,10 @@ class Secrets(unittest.TestCase):
         cls.good.__exit__(None, None, None)
 
     def assertNoSecret(self, out, what):
+        """No marker in any byte of out; nor a sanitizer report (the ASan+UBSan build)."""
         self.assertIsInstance(out, bytes)
+        self.assertNotIn(b"Sanitizer", out, what)
+        self.assertNotIn(b"runtime error:", out, what)
         for m in self.mk.all:
             self.assertNotIn(m.encode(), out, "%s printed the secret %s:\n%s"
                              % (what, m, out.decode(errors="replace")))
