@@ -228,6 +228,24 @@ class Secrets(unittest.TestCase):
                 self.assertNoSecret(out, "%s usage error after a good target" % syntax)
                 self.assertEqual(rc, 64, out.decode(errors="replace"))
 
+    def test_password_cut_short(self):
+        # a go URL password with an unescaped '/' ends the authority early: url.Parse fails on
+        # its "port", and the error must not quote it (CLI and serve)
+        s = "sqlserver://sa:QzCut1/QzCut2@127.0.0.1:%d?encrypt=true" % self.good.port
+        for args in (("--ca-file", CA, s), ("--dry-run", s)):
+            rc, out = run(*args)
+            self.assertEqual(rc, 64, out)
+            self.assertNotIn(b"QzCut", out)
+            self.assertIn(b"sa:***@127.0.0.1", out)
+        srv = Serve("--ca-file", CA)
+        try:
+            code, body = srv.get("/probe?" + urllib.parse.urlencode({"target": s}))
+        finally:
+            rc, err = srv.stop()
+        self.assertEqual(code, 400, body)
+        self.assertNotIn(b"QzCut", body + err)
+        self.assertIn(b"sa:***@127.0.0.1", body)
+
     def test_serve(self):
         srv = Serve("--ca-file", CA, "--timeout", "10")
         try:

@@ -336,6 +336,9 @@ static const struct ok_case go_ok[] = {
       .host = "db1", .encrypt = O, .tsc = true,
       .masked = "sqlserver://sa:***@db1?change+password=***&clientcertpath=/c.pem",
       .secret = "0ld9", .secret2 = "New8" },
+    /* an '@' after a numeric port belongs to the query: nothing is masked */
+    { .text = "sqlserver://db1:1433?user+id=a@b.com&encrypt=true", .host = "db1", .port = 1433,
+      .encrypt = M },
     /* an empty key is a key ("=a"); an empty segment is not */
     { .text = "sqlserver://db1?=a&&encrypt=true&", .host = "db1", .encrypt = M },
 };
@@ -574,6 +577,14 @@ static const struct bad_case bad[] = {
     { "sqlserver://sa:Hu7nter2@db1:abc?password=Pq1Rs2",
       "parse \"sqlserver://sa:***@db1:abc?password=***\": invalid port \":abc\" after host",
       "Hu7nter2" },
+    /* a password with an unescaped '/', '?' or '#' ends the authority early and url.Parse
+     * fails on its "port": the error masks it from the ':' to the last '@' */
+    { "sqlserver://sa:Pa5/ss9@db1?encrypt=true",
+      "parse \"sqlserver://sa:***@db1?encrypt=true\": invalid port \":***\" after host", "Pa5" },
+    { "sqlserver://sa:Pa5?ss9@db1", "parse \"sqlserver://sa:***@db1\": invalid port \":***\" "
+      "after host", "ss9" },
+    { "sqlserver://sa:Pa5#x@y@db1", "parse \"sqlserver://sa:***@db1\": invalid port \":***\" "
+      "after host", "Pa5" },
     { "sqlserver://db1?port=99999",
       "invalid tcp port '99999': strconv.ParseUint: parsing \"99999\": value out of range", NULL },
     { "sqlserver://db1?port=x1",
