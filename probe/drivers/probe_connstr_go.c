@@ -317,7 +317,7 @@ static int go_mask_secrets(struct cs *c, size_t pos)
 
     while (auth < len && !strchr("/?#", s[auth]))
         auth++;
-    const char *at = pos < auth ? go_last_at(s + pos, auth - pos) : NULL;
+    const char *at = go_last_at(s + pos, auth - pos);
     const char *colon = at ? memchr(s + pos, ':', (size_t)(at - s) - pos) : NULL;
 
     if (colon)
