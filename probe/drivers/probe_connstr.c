@@ -72,13 +72,6 @@ bool probe_cs_in_list_ci(const char *name, const char *list)
     return false;
 }
 
-/* Keys whose value is a secret, in every syntax: Password/PWD (ADO.NET, ODBC), password,
- * trustStorePassword, keyStoreSecret (JDBC), password= in a go URL query. */
-bool probe_cs_is_secret_key(const char *key)
-{
-    return probe_cs_eq_ci(key, "pwd") || contains_ci(key, "password") || contains_ci(key, "secret");
-}
-
 /* Decoded strings are appended to c->buf. The buffer holds the whole text plus a NUL per
  * string and CS_MAX_PAIRS bounds the strings, so it cannot fill; the checks are a backstop. */
 char *probe_cs_sb_begin(struct cs *c)
@@ -119,27 +112,76 @@ const char *probe_cs_sb_trimmed(struct cs *c, size_t from, size_t to)
     return probe_cs_sb_end(c, start);
 }
 
+/* The rule every syntax shares, beside its own table: "pwd" (ODBC's generic password key,
+ * MS-ODBCSTR "generic keys") and any name containing "password" or "secret". mssql-jdbc
+ * treats every name ending in "password" or "secret" as sensitive so that future properties
+ * are covered (SQLServerDataSource.isSensitiveReferenceProperty); "containing" also covers
+ * misspelt and unknown keys, which ODBC and JDBC pass over without a word. */
+static const struct cs_secret shared_secret = { "pwd", CS_SECRET_WHOLE };
+
+static const struct cs_secret *secret_row(const struct cs *c, const char *key)
+{
+    for (size_t i = 0; i < c->n_secrets; i++) {
+        if (probe_cs_in_list_ci(key, c->secrets[i].names))
+            return &c->secrets[i];
+    }
+    if (probe_cs_in_list_ci(key, shared_secret.names) || contains_ci(key, "password") ||
+        contains_ci(key, "secret"))
+        return &shared_secret;
+    return NULL;
+}
+
+/* "file:PATH[,password:SECRET]" (ODBC ClientCertificate and ClientKey): the secret is what
+ * follows the first ','. The documentation escapes commas in the password (",,") but not in
+ * the path, so a path with a ',' loses its tail to the mask rather than show part of the
+ * password. The other forms (sha1:HASH, subject:NAME) hold no secret. A {braced} value keeps
+ * its closing '}'. */
+static void file_password(const char *text, struct cs_mask *m)
+{
+    static const char file[] = "file:", label[] = "password:";
+    size_t from = m->from, to = m->to;
+
+    if (to - from >= 2 && text[from] == '{' && text[to - 1] == '}') {
+        from++;
+        to--;
+    }
+    while (from < to && probe_cs_is_ws((unsigned char)text[from]))
+        from++;
+    const char *comma = memchr(text + from, ',', to - from);
+    if (to - from < sizeof(file) - 1 || strncasecmp(text + from, file, sizeof(file) - 1) != 0 ||
+        comma == NULL) {
+        m->from = m->to; /* a path alone, or not a file */
+        return;
+    }
+    from = (size_t)(comma - text) + 1;
+    if (to - from >= sizeof(label) - 1 && strncasecmp(text + from, label, sizeof(label) - 1) == 0)
+        from += sizeof(label) - 1;
+    m->from = from;
+    m->to = to;
+}
+
 /* A span recorded twice (the go URL is masked by a first pass, then split) counts once. */
-int probe_cs_push_mask(struct cs *c, struct cs_mask m)
+static int push_mask(struct cs *c, struct cs_mask m)
 {
     for (size_t i = 0; i < c->n_mask; i++) {
         if (c->mask[i].from == m.from && c->mask[i].to == m.to)
             return 0;
     }
     if (c->n_mask == CS_MAX_MASKS)
-        return probe_cs_fail(c, "more than %d password values", CS_MAX_MASKS);
+        return probe_cs_fail(c, "more than %d secret values", CS_MAX_MASKS);
     c->mask[c->n_mask++] = m;
     return 0;
 }
 
-int probe_cs_add_flag_mask(struct cs *c, size_t from, size_t to, char flag)
+int probe_cs_mask_secret(struct cs *c, const char *key, struct cs_mask m)
 {
-    return probe_cs_push_mask(c, (struct cs_mask){ from, to, flag, '\0' });
-}
+    const struct cs_secret *row = secret_row(c, key);
 
-int probe_cs_add_mask(struct cs *c, size_t from, size_t to)
-{
-    return probe_cs_add_flag_mask(c, from, to, '\0');
+    if (row == NULL)
+        return 0;
+    if (row->part == CS_SECRET_FILE_PASSWORD)
+        file_password(c->text, &m);
+    return m.from < m.to ? push_mask(c, m) : 0;
 }
 
 int probe_cs_add_pair(struct cs *c, const char *key, const char *val, size_t from, size_t to)
@@ -148,12 +190,12 @@ int probe_cs_add_pair(struct cs *c, const char *key, const char *val, size_t fro
         return probe_cs_fail(c, "more than %d keywords", CS_MAX_PAIRS);
     c->pairs[c->n_pairs++] = (struct cs_pair){ key, val, from, to };
     /* A secret with no value ("PWD;", "Password=;") has nothing to hide. */
-    if (probe_cs_is_secret_key(key) && val != NULL && from < to)
-        return probe_cs_add_mask(c, from, to);
-    return 0;
+    if (val == NULL)
+        return 0;
+    return probe_cs_mask_secret(c, key, (struct cs_mask){ from, to, '\0', '\0' });
 }
 
-/* t->text = the input with every recorded password span replaced by "***". */
+/* t->text = the input with every recorded secret span replaced by "***". */
 void probe_cs_write_masked_text(struct cs *c)
 {
     char *out = c->t->text;
@@ -431,7 +473,7 @@ int probe_connstr_parse(const char *text, struct probe_target *t, char *err, siz
         return probe_cs_fail(&c, "the connection string is longer than %zu characters",
                     sizeof(t->text) - 1);
     if (parse_kind(&c, probe_connstr_detect(text)) != 0) {
-        memset(t, 0, sizeof(*t)); /* nothing half-parsed, and surely no password */
+        memset(t, 0, sizeof(*t)); /* nothing half-parsed, and surely no secret */
         return -1;
     }
     probe_cs_write_masked_text(&c);

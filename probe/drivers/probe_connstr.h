@@ -26,10 +26,15 @@ enum probe_connstr_kind probe_connstr_detect(const char *text);
 
 /* Parses text into t. t is reset first; the client starts from the driver's Encrypt and
  * TrustServerCertificate defaults (probe_driver.h) and the string's keywords apply on top:
- * t->host (as written, "tcp:" and IPv6 brackets stripped), t->port (0 = none), t->instance, t->client (driver, encrypt,
- * trust_server_certificate, host_name_in_certificate, server_certificate, ca_file, tls_min,
- * tls_max, encrypt_disable). t->text is the string with every password value replaced by "***";
- * no password is stored anywhere else in t. A PROBE_CS_NONE text is not a connection string:
+ * t->host (as written, "tcp:" and IPv6 brackets stripped), t->port (0 = none), t->instance,
+ * t->client (driver, encrypt, trust_server_certificate, host_name_in_certificate,
+ * server_certificate, ca_file, tls_min, tls_max, encrypt_disable). t->text is the string with
+ * every secret replaced by "***": each syntax's secret keywords (passwords, access tokens,
+ * client secrets, key-store secrets, the password part of ODBC's ClientCertificate and
+ * ClientKey; the tables in probe_connstr_<syntax>.c) and any key named "pwd" or containing
+ * "password" or "secret". No secret is stored anywhere else in t, and every writer of the
+ * target (reports, Nagios, Prometheus labels, serve) prints t->text only.
+ * A PROBE_CS_NONE text is not a connection string:
  * use probe_target_parse for it (this function then fails).
  * Returns 0, or -1 with a sentence in err (always NUL-terminated when errlen > 0) that names
  * the offending keyword, in the driver's own words where they are known; t->text is then "". */

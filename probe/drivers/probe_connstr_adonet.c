@@ -71,6 +71,15 @@ static const struct ado_kw ado_keywords[] = {
     { "Network Library", "net|network", KW_STRING },
 };
 
+/* Secret keywords: Password and its synonym PWD (DbConnectionStringKeywords.Password,
+ * DbConnectionStringSynonyms.Pwd), the only keywords SqlClient hides when it gives the string
+ * back without Persist Security Info (DbConnectionOptions.UsersConnectionString). Service
+ * principal and Entra password authentication carry their secret in Password too; any other
+ * keyword is rejected above, so nothing else can hold one. */
+static const struct cs_secret ado_secrets[] = {
+    { "password|pwd", CS_SECRET_WHOLE },
+};
+
 static const struct ado_kw *ado_lookup(const char *key)
 {
     for (size_t i = 0; i < ARRAY_LEN(ado_keywords); i++) {
@@ -313,6 +322,8 @@ int probe_cs_parse_adonet(struct cs *c)
 {
     size_t last[ARRAY_LEN(ado_keywords)];
 
+    c->secrets = ado_secrets;
+    c->n_secrets = ARRAY_LEN(ado_secrets);
     snprintf(c->t->client.driver, sizeof(c->t->client.driver), "sqlclient");
     if (ado_split(c))
         return -1;

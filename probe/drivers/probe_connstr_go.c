@@ -11,6 +11,20 @@
 
 /* ---- go-mssqldb URL ---- */
 
+/* Secret keys, as msdsn and the azuread package read them (lower-cased query keys):
+ *   password         msdsn.Password: the userinfo's password (splitConnectionStringURL) or the
+ *                    query's; also the client secret or certificate password of azuread's
+ *                    ActiveDirectoryServicePrincipal and ActiveDirectoryPassword
+ *   change password  msdsn.ChangePassword, the login's new password
+ *   systemtoken      azuread ActiveDirectoryAzurePipelines: the pipeline's access token
+ *   clientassertion, userassertion
+ *                    azuread ActiveDirectoryClientAssertion / OnBehalfOf: signed JWTs
+ * Not secrets: user id and applicationclientid (identifiers), clientcertpath, tokenfilepath
+ * and the krb5-* files (paths). */
+static const struct cs_secret go_secrets[] = {
+    { "password|change password", CS_SECRET_WHOLE },
+    { "systemtoken|clientassertion|userassertion", CS_SECRET_WHOLE },
+};
 
 /* Percent-decodes text[from, to) into c->buf ('+' is a space in a query). NULL when an
  * escape is malformed (url.QueryUnescape fails; Query() then drops the pair). */
@@ -68,15 +82,40 @@ static int go_userinfo(struct cs *c, size_t from, size_t at)
         return -1;
     if (!colon)
         return 0;
-    return probe_cs_add_mask(c, user_end + 1, at); /* the password itself is not kept */
+    /* the password itself is not kept */
+    return probe_cs_mask_secret(c, "password", (struct cs_mask){ user_end + 1, at, '\0', '\0' });
 }
 
-/* ":port" after the host; url.Parse lets only digits through, and an empty port is none. */
+/* The last '@' of s[0, n), the end of the userinfo in an authority; NULL when none. */
+static const char *go_last_at(const char *s, size_t n)
+{
+    while (n-- > 0) {
+        if (s[n] == '@')
+            return s + n;
+    }
+    return NULL;
+}
+
+/* text[i] is inside a masked span. */
+static bool go_masked_at(const struct cs *c, size_t i)
+{
+    for (size_t k = 0; k < c->n_mask; k++) {
+        if (c->mask[k].from <= i && i < c->mask[k].to)
+            return true;
+    }
+    return false;
+}
+
+/* ":port" after the host; url.Parse lets only digits through, and an empty port is none. A
+ * port that is the start of a password (go_mask_cut_password) is quoted masked. */
 static int go_port_pair(struct cs *c, size_t colon, size_t to)
 {
     const char *s = c->text;
 
     for (size_t i = colon + 1; i < to; i++) {
+        if (!isdigit((unsigned char)s[i]) && go_masked_at(c, colon + 1))
+            return probe_cs_fail(c, "parse \"%s\": invalid port \":***\" after host",
+                                    c->t->text);
         if (!isdigit((unsigned char)s[i]))
             return probe_cs_fail(c, "parse \"%s\": invalid port \"%.*s\" after host",
                                     c->t->text, (int)(to - colon), s + colon);
@@ -209,13 +248,11 @@ static int go_split(struct cs *c, size_t pos)
     }
     while (auth_end < len && !strchr("/?#", s[auth_end]))
         auth_end++;
-    for (size_t i = auth_end; i > pos; i--) {
-        if (s[i - 1] == '@') {
-            if (go_userinfo(c, pos, i - 1))
-                return -1;
-            pos = i;
-            break;
-        }
+    const char *at = go_last_at(s + pos, auth_end - pos);
+    if (at) {
+        if (go_userinfo(c, pos, (size_t)(at - s)))
+            return -1;
+        pos = (size_t)(at - s) + 1;
     }
     if (go_hostport(c, pos, auth_end))
         return -1;
@@ -240,11 +277,33 @@ static int go_mask_query(struct cs *c, size_t from, size_t to)
         end = go_segment_end(c->text, i, to);
         go_qpair_read(c, i, end, &p);
         key = p.key ? p.key : probe_cs_sb_trimmed(c, i, p.eq); /* "password%zz=..." as written */
-        if (probe_cs_is_secret_key(key) && p.val_from < end &&
-            probe_cs_push_mask(c, (struct cs_mask){ p.val_from, end, '\0', p.kept ? '\0' : ';' }))
+        if (probe_cs_mask_secret(c, key, (struct cs_mask){ p.val_from, end, '\0',
+                                                           p.kept ? '\0' : ';' }))
             return -1;
     }
     return 0;
+}
+
+/* A password with an unescaped '/', '?' or '#' ends the authority early ("sa:Pa/ss@db1"):
+ * url.Parse reads "sa:Pa" as host:port, fails on the port, and its error would quote the
+ * password. So when the authority (text[pos, auth), no '@' in it) is host:port with one ':'
+ * and a port that is not a number, which go_hostport rejects for certain, and an '@' comes
+ * later, the text from the ':' to the last '@' is masked in that error. go-mssqldb itself no
+ * longer quotes the URL, as it may contain credentials (msdsn splitConnectionStringURL). */
+static int go_mask_cut_password(struct cs *c, size_t pos, size_t auth)
+{
+    const char *s = c->text;
+    const char *colon = memchr(s + pos, ':', auth - pos);
+    const char *at = strrchr(s + auth, '@');
+
+    if (s[pos] == '[' || colon == NULL || at == NULL ||
+        memchr(colon + 1, ':', auth - (size_t)(colon - s) - 1))
+        return 0;
+    size_t from = (size_t)(colon - s) + 1;
+    if (strspn(s + from, "0123456789") >= auth - from)
+        return 0; /* a port: the '@' is the query's or the path's */
+    return probe_cs_mask_secret(c, "password", (struct cs_mask){ from, (size_t)(at - s), '\0',
+                                                                '\0' });
 }
 
 /* Finds the password spans before anything is judged, so that errors quoting the URL (as
@@ -258,14 +317,14 @@ static int go_mask_secrets(struct cs *c, size_t pos)
 
     while (auth < len && !strchr("/?#", s[auth]))
         auth++;
-    for (size_t i = auth; i > pos; i--) {
-        const char *colon = memchr(s + pos, ':', i - 1 - pos);
+    const char *at = go_last_at(s + pos, auth - pos);
+    const char *colon = at ? memchr(s + pos, ':', (size_t)(at - s) - pos) : NULL;
 
-        if (s[i - 1] == '@' && colon)
-            rc = probe_cs_add_mask(c, (size_t)(colon - s) + 1, i - 1);
-        if (s[i - 1] == '@')
-            break;
-    }
+    if (colon)
+        rc = probe_cs_mask_secret(c, "password", (struct cs_mask){ (size_t)(colon - s) + 1,
+                                                                  (size_t)(at - s), '\0', '\0' });
+    else if (!at)
+        rc = go_mask_cut_password(c, pos, auth);
     q = auth + strcspn(s + auth, "?#");
     q_end = q + strcspn(s + q, "#");
     if (rc == 0 && q < q_end)
@@ -412,6 +471,8 @@ int probe_cs_parse_go_url(struct cs *c)
     struct probe_client *cl = &c->t->client;
     size_t pos = 0;
 
+    c->secrets = go_secrets;
+    c->n_secrets = ARRAY_LEN(go_secrets);
     snprintf(cl->driver, sizeof(cl->driver), "go-mssqldb");
     cl->encrypt = PROBE_ENCRYPT_OPTIONAL;
     cl->trust_server_certificate = true;

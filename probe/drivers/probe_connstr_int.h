@@ -1,6 +1,6 @@
 /* probe/drivers/probe_connstr_int.h: private to the connection-string readers
  * (probe_connstr*.c): one parse's state, and the pieces every syntax shares.
- *   probe_connstr.c         shared pieces (errors, the decoded-string buffer, password masks,
+ *   probe_connstr.c         shared pieces (errors, the decoded-string buffer, secret masks,
  *                           the {braced} value, the Data Source form), detection, the entry
  *   probe_connstr_adonet.c  ADO.NET (Microsoft.Data.SqlClient)
  *   probe_connstr_odbc.c    ODBC Driver 17/18
@@ -9,7 +9,8 @@
  *   probe_connstr_sqlcmd.c  an ODBC sqlcmd command line
  * Every syntax is split into (key, value) pairs first, then the pairs are applied through the
  * driver's keyword table. Keys and decoded values live in one buffer inside struct cs, so
- * nothing is allocated. Password values are never copied into the target: their spans in the
+ * nothing is allocated. Secret values (passwords, tokens, client secrets: each syntax's table
+ * of secret keywords, struct cs_secret) are never copied into the target: their spans in the
  * original text are recorded and replaced by "***" when t->text is written. */
 #ifndef PROBE_PROBE_CONNSTR_INT_H
 #define PROBE_PROBE_CONNSTR_INT_H
@@ -34,7 +35,7 @@ struct cs_pair {
     size_t raw_to;
 };
 
-/* A password as written, text[from, to), shown as "***" ("-P***" when flag is 'P': an
+/* A secret as written, text[from, to), shown as "***" ("-P***" when flag is 'P': an
  * attached sqlcmd value is masked with its whole word, so no quote is left unbalanced;
  * "***;" when tail is ';': a go query pair that url.ParseQuery drops must stay dropped). */
 struct cs_mask {
@@ -44,9 +45,24 @@ struct cs_mask {
     char tail;
 };
 
+/* Where a secret keyword's secret sits in its value. */
+enum cs_secret_part {
+    CS_SECRET_WHOLE,         /* the whole value */
+    CS_SECRET_FILE_PASSWORD, /* "file:PATH,password:SECRET": what follows the first ','; the
+                              * path and the "password:" label stay readable */
+};
+
+/* One row of a syntax's table of secret keywords (each probe_connstr_<syntax>.c has one). */
+struct cs_secret {
+    const char *names; /* '|'-separated, compared case-insensitively */
+    enum cs_secret_part part;
+};
+
 /* One parse. */
 struct cs {
     const char *text;
+    const struct cs_secret *secrets; /* the syntax's table, set by its reader first thing */
+    size_t n_secrets;
     struct probe_target *t;
     char *err;
     size_t errlen;
@@ -67,8 +83,6 @@ bool probe_cs_starts_ci(const char *s, const char *prefix);
 bool probe_cs_eq_ci(const char *a, const char *b);
 /* True when name is one of the '|'-separated words of list (case-insensitive). */
 bool probe_cs_in_list_ci(const char *name, const char *list);
-/* Keys whose value is a secret, in every syntax. */
-bool probe_cs_is_secret_key(const char *key);
 
 /* ---- decoded strings, appended to c->buf ---- */
 
@@ -82,14 +96,17 @@ const char *probe_cs_sb_trimmed(struct cs *c, size_t from, size_t to);
  * '}', or 0 when the value never closes. */
 size_t probe_cs_braced_value(struct cs *c, size_t open, const char **val);
 
-/* ---- pairs and password masks ---- */
+/* ---- pairs and secret masks ---- */
 
-int probe_cs_push_mask(struct cs *c, struct cs_mask m);
-int probe_cs_add_flag_mask(struct cs *c, size_t from, size_t to, char flag);
-int probe_cs_add_mask(struct cs *c, size_t from, size_t to);
-/* A pair; a secret key's value (text[from, to)) is masked. */
+/* The one masking rule: when key is a secret keyword (the syntax's table, c->secrets, or the
+ * rule every syntax shares: "pwd", or a name containing "password" or "secret"), records the
+ * secret part of its value, m = text[m.from, m.to) as written, to be shown as "***". A key
+ * that is no secret, or an empty secret, records nothing. Returns 0, or -1 with c->err set
+ * when there are more than CS_MAX_MASKS secrets. */
+int probe_cs_mask_secret(struct cs *c, const char *key, struct cs_mask m);
+/* A pair; a secret key's value (text[from, to)) is masked (probe_cs_mask_secret). */
 int probe_cs_add_pair(struct cs *c, const char *key, const char *val, size_t from, size_t to);
-/* t->text = the input with every recorded password span replaced by "***". */
+/* t->text = the input with every recorded secret span replaced by "***". */
 void probe_cs_write_masked_text(struct cs *c);
 
 /* ---- the target ---- */

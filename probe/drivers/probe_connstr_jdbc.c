@@ -9,6 +9,20 @@
 
 /* ---- JDBC (microsoft/mssql-jdbc) ---- */
 
+/* Secret properties: those mssql-jdbc keeps out of a DataSource's JNDI Reference
+ * (SQLServerDataSource.SENSITIVE_REFERENCE_PROPERTIES: password, accessToken, keyStoreSecret,
+ * keyVaultProviderClientKey, clientKeyPassword, AADSecurePrincipalSecret) and
+ * trustStorePassword, which it strips on its own (names from SQLServerDriverStringProperty in
+ * SQLServerDriver.java). Identifiers are not secrets: user, msiClientId,
+ * keyVaultProviderClientId, keyStorePrincipalId, AADSecurePrincipalId; nor are file paths and
+ * class names: clientKey, clientCertificate, keyStoreLocation, trustStore,
+ * accessTokenCallbackClass. */
+static const struct cs_secret jdbc_secrets[] = {
+    { "password|trustStorePassword|clientKeyPassword", CS_SECRET_WHOLE },
+    { "accessToken", CS_SECRET_WHOLE },
+    { "keyStoreSecret|keyVaultProviderClientKey|AADSecurePrincipalSecret", CS_SECRET_WHOLE },
+};
+
 static int jdbc_bad(struct cs *c)
 {
     return probe_cs_fail(c, "The connection string contains a badly formed name or value.");
@@ -262,6 +276,8 @@ int probe_cs_parse_jdbc(struct cs *c)
     size_t pos = 0;
     int rc;
 
+    c->secrets = jdbc_secrets;
+    c->n_secrets = ARRAY_LEN(jdbc_secrets);
     snprintf(c->t->client.driver, sizeof(c->t->client.driver), "jdbc");
     while (probe_cs_is_ws((unsigned char)c->text[pos]))
         pos++;

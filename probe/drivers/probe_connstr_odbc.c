@@ -10,6 +10,19 @@
 
 /* ---- ODBC (Driver 17/18 for SQL Server) ---- */
 
+/* Secret keywords (the ODBC driver's "DSN and connection string keywords and attributes"):
+ *   PWD             the password; also the client secret of
+ *                   Authentication=ActiveDirectoryServicePrincipal
+ *   KeystoreSecret  Always Encrypted's Azure Key Vault secret or client secret
+ *   ClientCertificate, ClientKey
+ *                   "file:<path>[,password:<password>]": only the password part is secret
+ * KeystorePrincipalId and UID are identifiers, not secrets. */
+static const struct cs_secret odbc_secrets[] = {
+    { "pwd", CS_SECRET_WHOLE },
+    { "keystoresecret", CS_SECRET_WHOLE },
+    { "clientcertificate|clientkey", CS_SECRET_FILE_PASSWORD },
+};
+
 /* The key up to '=' or ';', trimmed. */
 static const char *odbc_key(struct cs *c, size_t *pos)
 {
@@ -174,6 +187,8 @@ int probe_cs_parse_odbc(struct cs *c)
     const char *val[OF_COUNT] = { 0 };
     char label[64];
 
+    c->secrets = odbc_secrets;
+    c->n_secrets = ARRAY_LEN(odbc_secrets);
     if (odbc_split(c))
         return -1;
     for (size_t i = 0; i < c->n_pairs; i++) {

@@ -45,6 +45,12 @@ static const char sqlcmd_with_arg[] = "acdfFhHiKlmoPqQsStUvVwyYzZ";
 static const char sqlcmd_no_arg[] = "AbCeEgGIjMRuWx?";
 static const char sqlcmd_opt_attached[] = "kLprX";
 
+/* Secret options (sqlcmd-utility.md): -P the password, -z and -Z the new password. Compared
+ * without case like every table's names: -p takes no value, so it never gets here. */
+static const struct cs_secret sqlcmd_secrets[] = {
+    { "-P|-z|-Z", CS_SECRET_WHOLE },
+};
+
 static int sqlcmd_unknown(struct cs *c, const char *w)
 {
     return probe_cs_fail(c, "Sqlcmd: '%s': Unknown Option. Enter '-?' for help.", w);
@@ -71,19 +77,19 @@ static int sqlcmd_value(struct cs *c, char flag, const char *v, size_t from, siz
                         bool attached)
 {
     struct probe_client *cl = &c->t->client;
+    const char key[] = { '-', flag, '\0' };
 
+    /* an attached secret is masked with its option, as "-P***" */
+    if (probe_cs_mask_secret(c, key, (struct cs_mask){ from, to, attached ? flag : '\0', '\0' }))
+        return -1;
     switch (flag) {
     case 'S':
         return probe_cs_parse_data_source(c, "-S", v);
     case 'F':
         return probe_cs_set_field(c, "-F", cl->host_name_in_certificate,
                          sizeof(cl->host_name_in_certificate), v);
-    case 'P': /* passwords: -P, and the new password of -z/-Z */
-    case 'z':
-    case 'Z':
-        return probe_cs_add_flag_mask(c, from, to, attached ? flag : '\0');
     default:
-        return 0; /* -U, -d and the rest do not change the TLS outcome */
+        return 0; /* -U, -d, the secrets and the rest do not change the TLS outcome */
     }
 }
 
@@ -125,6 +131,8 @@ int probe_cs_parse_sqlcmd(struct cs *c)
     const char *w;
     int rc;
 
+    c->secrets = sqlcmd_secrets;
+    c->n_secrets = ARRAY_LEN(sqlcmd_secrets);
     snprintf(c->t->client.driver, sizeof(c->t->client.driver), "odbc18");
     if (sqlcmd_word(c, &pos, &w, &from) != 0)
         return -1; /* detect() saw the program name, so it is there */

@@ -3,9 +3,10 @@
  *
  * Tables: strings each driver accepts, with the target and profile it would use; strings it
  * rejects, with the exact error text; shapes for probe_connstr_detect. Every string with a
- * password is also checked for the password anywhere in the target's bytes (memmem over the
- * whole struct), and every accepted string is re-parsed at every prefix length (nothing may
- * crash or read past the end under ASan). */
+ * secret (password, token, client secret) is also checked for it anywhere in the target's
+ * bytes (memmem over the whole struct), and every accepted string is re-parsed at every
+ * prefix length (nothing may crash or read past the end under ASan). Every secret keyword of
+ * every syntax, in every quoting: test_probe_connstr_secrets.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,6 +20,7 @@
 
 #include "probe/drivers/probe_connstr.h"
 #include "probe/drivers/probe_target.h"
+#include "tests/unit/connstr_check.h"
 #include "tls/tls_version.h"
 
 #define M PROBE_ENCRYPT_MANDATORY
@@ -79,6 +81,10 @@ static const struct ok_case ado_ok[] = {
     { .text = "Server=db1;Password=;Encrypt=no", .host = "db1", .encrypt = O },
     { .text = "Server=db1;Password='';Encrypt=no", .host = "db1", .encrypt = O,
       .masked = "Server=db1;Password=***;Encrypt=no" },
+    { .text = "Server=db1;pWd='Ab3;''c';Authentication=ActiveDirectoryServicePrincipal",
+      .host = "db1", .encrypt = M,
+      .masked = "Server=db1;pWd=***;Authentication=ActiveDirectoryServicePrincipal",
+      .secret = "Ab3;'c", .secret2 = "Ab3;''c" },
     { .text = "Server=db1;HostNameInCertificate=db1.contoso.com;ServerCertificate=/etc/pin.cer",
       .host = "db1", .encrypt = M, .hnic = "db1.contoso.com", .scert = "/etc/pin.cer" },
     { .text = "Server=db1;Host Name In Certificate=x.y;Server Certificate=c:\\p.cer",
@@ -139,6 +145,25 @@ static const struct ok_case odbc_ok[] = {
       .driver = "odbc18", .host = "db1", .encrypt = M,
       .masked = "Driver={ODBC Driver 18 for SQL Server};Server=db1;Password=***;",
       .secret = "Hu7nter2" },
+    /* KeystoreSecret is secret whole; ClientCertificate and ClientKey keep their path
+     * ("file:<path>[,password:<password>]", a comma in the password written ",,") */
+    { .text = "Driver={ODBC Driver 18 for SQL Server};Server=db1;ClientCertificate=file:/c.pem;"
+              "ClientKey=file:/k.pem,password:Kp9,,x;KeystoreSecret=Vs4cret",
+      .driver = "odbc18", .host = "db1", .encrypt = M,
+      .masked = "Driver={ODBC Driver 18 for SQL Server};Server=db1;ClientCertificate=file:/c.pem;"
+                "ClientKey=file:/k.pem,password:***;KeystoreSecret=***",
+      .secret = "Kp9", .secret2 = "Vs4cret" },
+    { .text = "Driver={ODBC Driver 18 for SQL Server};Server=db1;KeystorePrincipalId=app-1;"
+              "clientcertificate={file:/c.pfx,PASSWORD:Pf7;x}}y};keystoresecret={Ks;2}",
+      .driver = "odbc18", .host = "db1", .encrypt = M,
+      .masked = "Driver={ODBC Driver 18 for SQL Server};Server=db1;KeystorePrincipalId=app-1;"
+                "clientcertificate={file:/c.pfx,PASSWORD:***};keystoresecret=***",
+      .secret = "Pf7", .secret2 = "Ks;2" },
+    /* a password without its label, and a ClientCertificate with none */
+    { .text = "Driver={ODBC Driver 18 for SQL Server};Server=db1;CLIENTKEY=file:/k.der,Bare5;"
+              "ClientCertificate=sha1:0a1b", .driver = "odbc18", .host = "db1", .encrypt = M,
+      .masked = "Driver={ODBC Driver 18 for SQL Server};Server=db1;CLIENTKEY=file:/k.der,***;"
+                "ClientCertificate=sha1:0a1b", .secret = "Bare5" },
     { .text = "Driver=ODBC Driver 18 for SQL Server;Server=db1", .driver = "odbc18",
       .host = "db1", .encrypt = M },
     { .text = "Driver={FreeTDS};Server=db1", .driver = "odbc18", .host = "db1", .encrypt = M },
@@ -192,6 +217,22 @@ static const struct ok_case jdbc_ok[] = {
     { .text = "jdbc:sqlserver://db1;user=sa;password={p;a}}ss} ;encrypt=false", .host = "db1",
       .encrypt = O, .masked = "jdbc:sqlserver://db1;user=sa;password=*** ;encrypt=false",
       .secret = "p;a}ss", .secret2 = "p;a}}ss" },
+    /* secrets beyond passwords (SQLServerDataSource's sensitive properties); identifiers stay */
+    { .text = "jdbc:sqlserver://db1;accessToken={eyJ0;x}}y};msiClientId=mi-42;"
+              "keyVaultProviderClientId=kv-id;keyVaultProviderClientKey=Kv8Key", .host = "db1",
+      .encrypt = M, .masked = "jdbc:sqlserver://db1;accessToken=***;msiClientId=mi-42;"
+                              "keyVaultProviderClientId=kv-id;keyVaultProviderClientKey=***",
+      .secret = "eyJ0", .secret2 = "Kv8Key" },
+    { .text = "jdbc:sqlserver://db1;clientCertificate=/c.pem;clientKey=/k.pem;"
+              "CLIENTKEYPASSWORD=Ck5;AADSecurePrincipalId=app;aadsecureprincipalsecret=As6",
+      .host = "db1", .encrypt = M,
+      .masked = "jdbc:sqlserver://db1;clientCertificate=/c.pem;clientKey=/k.pem;"
+                "CLIENTKEYPASSWORD=***;AADSecurePrincipalId=app;aadsecureprincipalsecret=***",
+      .secret = "Ck5", .secret2 = "As6" },
+    { .text = "jdbc:sqlserver://db1;keyStoreAuthentication=JavaKeyStorePassword;"
+              "keyStoreLocation=/ks.jks;KeyStoreSecret= Js7 ", .host = "db1", .encrypt = M,
+      .masked = "jdbc:sqlserver://db1;keyStoreAuthentication=JavaKeyStorePassword;"
+                "keyStoreLocation=/ks.jks;KeyStoreSecret= *** ", .secret = "Js7" },
     { .text = "jdbc:sqlserver://db1;sslProtocol=TLSv1.2", .host = "db1", .encrypt = M,
       .tls_min = TLS_V10, .tls_max = TLS_V12 },
     { .text = "jdbc:sqlserver://db1;sslProtocol=TLSv1", .host = "db1", .encrypt = M,
@@ -282,6 +323,22 @@ static const struct ok_case go_ok[] = {
     /* a key with a bad escape is dropped; its value is masked all the same */
     { .text = "sqlserver://db1?password%zz=Hi9dDen&encrypt=true", .host = "db1", .encrypt = M,
       .masked = "sqlserver://db1?password%zz=***;&encrypt=true", .secret = "Hi9dDen" },
+    /* secrets beyond passwords (msdsn, azuread); identifiers and paths stay */
+    { .text = "sqlserver://db1?fedauth=ActiveDirectoryAzurePipelines&systemtoken=St9&"
+              "serviceconnectionid=sc-1", .host = "db1", .encrypt = O, .tsc = true,
+      .masked = "sqlserver://db1?fedauth=ActiveDirectoryAzurePipelines&systemtoken=***&"
+                "serviceconnectionid=sc-1", .secret = "St9" },
+    { .text = "sqlserver://db1?clientAssertion=eyCa1&applicationclientid=app&UserAssertion=eyUa2",
+      .host = "db1", .encrypt = O, .tsc = true,
+      .masked = "sqlserver://db1?clientAssertion=***&applicationclientid=app&UserAssertion=***",
+      .secret = "eyCa1", .secret2 = "eyUa2" },
+    { .text = "sqlserver://sa:0ld9@db1?change+password=N%65w8&clientcertpath=/c.pem",
+      .host = "db1", .encrypt = O, .tsc = true,
+      .masked = "sqlserver://sa:***@db1?change+password=***&clientcertpath=/c.pem",
+      .secret = "0ld9", .secret2 = "New8" },
+    /* an '@' after a numeric port belongs to the query: nothing is masked */
+    { .text = "sqlserver://db1:1433?user+id=a@b.com&encrypt=true", .host = "db1", .port = 1433,
+      .encrypt = M },
     /* an empty key is a key ("=a"); an empty segment is not */
     { .text = "sqlserver://db1?=a&&encrypt=true&", .host = "db1", .encrypt = M },
 };
@@ -319,52 +376,6 @@ static const struct ok_case sqlcmd_ok[] = {
     { .text = "sqlcmd -S [::1],1433 -No", .host = "::1", .port = 1433, .encrypt = O },
     { .text = "sqlcmd -S db0 -S db2", .host = "db2", .encrypt = M },
 };
-
-/* memmem without _GNU_SOURCE */
-static bool find_bytes(const void *hay, size_t n, const char *needle)
-{
-    const unsigned char *h = hay;
-    size_t m = strlen(needle);
-
-    for (size_t i = 0; m > 0 && m <= n && i <= n - m; i++) {
-        if (memcmp(h + i, needle, m) == 0)
-            return true;
-    }
-    return false;
-}
-
-static void check_secret(const struct probe_target *t, const char *secret)
-{
-    if (secret == NULL)
-        return;
-    if (find_bytes(t, sizeof(*t), secret))
-        fail_msg("password '%s' found in the parsed target (text '%s')", secret, t->text);
-}
-
-/* The masked text means the same target (the fuzz oracle): masking never changes a parse. */
-static void check_reparse(const struct probe_target *t)
-{
-    struct probe_target again;
-    char err[512] = "";
-
-    if (probe_connstr_parse(t->text, &again, err, sizeof(err)) != 0)
-        fail_msg("masked '%s' rejected: %s", t->text, err);
-    assert_string_equal(t->text, again.text);
-    assert_string_equal(t->host, again.host);
-    assert_int_equal(t->port, again.port);
-    assert_string_equal(t->instance, again.instance);
-    assert_string_equal(t->client.driver, again.client.driver);
-    assert_int_equal(t->client.encrypt, again.client.encrypt);
-    assert_int_equal(t->client.trust_server_certificate,
-                     again.client.trust_server_certificate);
-    assert_string_equal(t->client.host_name_in_certificate,
-                        again.client.host_name_in_certificate);
-    assert_string_equal(t->client.server_certificate, again.client.server_certificate);
-    assert_string_equal(t->client.ca_file, again.client.ca_file);
-    assert_int_equal(t->client.tls_min, again.client.tls_min);
-    assert_int_equal(t->client.tls_max, again.client.tls_max);
-    assert_int_equal(t->client.encrypt_disable, again.client.encrypt_disable);
-}
 
 static void check_ok(const struct ok_case *k, enum probe_connstr_kind kind, const char *driver)
 {
@@ -566,6 +577,14 @@ static const struct bad_case bad[] = {
     { "sqlserver://sa:Hu7nter2@db1:abc?password=Pq1Rs2",
       "parse \"sqlserver://sa:***@db1:abc?password=***\": invalid port \":abc\" after host",
       "Hu7nter2" },
+    /* a password with an unescaped '/', '?' or '#' ends the authority early and url.Parse
+     * fails on its "port": the error masks it from the ':' to the last '@' */
+    { "sqlserver://sa:Pa5/ss9@db1?encrypt=true",
+      "parse \"sqlserver://sa:***@db1?encrypt=true\": invalid port \":***\" after host", "Pa5" },
+    { "sqlserver://sa:Pa5?ss9@db1", "parse \"sqlserver://sa:***@db1\": invalid port \":***\" "
+      "after host", "ss9" },
+    { "sqlserver://sa:Pa5#x@y@db1", "parse \"sqlserver://sa:***@db1\": invalid port \":***\" "
+      "after host", "Pa5" },
     { "sqlserver://db1?port=99999",
       "invalid tcp port '99999': strconv.ParseUint: parsing \"99999\": value out of range", NULL },
     { "sqlserver://db1?port=x1",
@@ -658,7 +677,7 @@ static void test_go_mask_limit(void **state)
     }
     memcpy(text + n, "pwd=Qz8Leak;", 13);
     assert_int_equal(-1, probe_connstr_parse(text, &t, err, sizeof(err)));
-    assert_string_equal("more than 32 password values", err);
+    assert_string_equal("more than 32 secret values", err);
     check_secret(&t, "Qz8Leak");
     text[n] = '\0'; /* 32 are fine, and all stay dropped */
     assert_int_equal(0, probe_connstr_parse(text, &t, err, sizeof(err)));
