@@ -69,12 +69,18 @@ int probe_report_nagios(FILE *f, const struct probe_summary *s, size_t n, int wa
  *   tdsprobe_handshake_info{mode,tds8} (when a handshake ran),
  *   tdsprobe_ssl_earliest_cert_expiry (unix seconds), tdsprobe_ssl_chain_length,
  *   tdsprobe_ssl_chain_expiry_seconds{element,cn} (each element's NotAfter as unix seconds,
- *   elements numbered from 1), tdsprobe_duration_seconds{phase} (phases that ran);
+ *   elements numbered from 1), tdsprobe_ssl_chain_not_before_seconds{element,cn} (NotBefore),
+ *   tdsprobe_ssl_chain_info{element,fingerprint_sha256,subject,issuer,serialnumber} 1 (every
+ *   kept element, also one that did not parse), tdsprobe_finding_info{code,severity} 1 (one per
+ *   finding code, at its worst severity), tdsprobe_duration_seconds{phase} (phases that ran);
  *   with --protocols: tdsprobe_tls_protocol_accepted{version} 1/0 for each version with a
- *   yes/no answer (an error or an untested version has no sample); with --ciphers:
+ *   yes/no answer (an error or an untested version has no sample), tdsprobe_tls12_enforced
+ *   1/0 (no sample when the audit could not tell); with --ciphers:
  *   tdsprobe_tls_cipher_accepted{version,cipher} 1 per accepted suite (at most
  *   PROBE_SUMMARY_MAX_SUITES per version).
- * All are gauges. Families without samples are left out. Targets should be unique: the same
+ * All are gauges. Series per target are bounded: one per chain element (at most
+ * PROBE_SUMMARY_MAX_CHAIN), finding code, TLS version and accepted suite. Families without
+ * samples are left out. Targets should be unique: the same
  * target twice gives duplicate series. */
 void probe_report_prometheus(FILE *f, const struct probe_summary *s, size_t n);
 

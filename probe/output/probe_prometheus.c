@@ -179,6 +179,63 @@ static void emit_chain_expiry(struct prom *p, const struct probe_summary *s)
     }
 }
 
+/* Every kept element (a certificate that did not parse still has its fingerprint): one series
+ * per element, labelled as blackbox_exporter's probe_ssl_last_chain_info is. */
+static void emit_chain_info(struct prom *p, const struct probe_summary *s)
+{
+    char element[24];
+
+    for (size_t i = 0; i < s->n_chain; i++) {
+        const struct probe_summary_cert *c = &s->chain[i];
+
+        snprintf(element, sizeof(element), "%zu", i + 1);
+        prom_begin(p, s);
+        prom_label(p, "element", element);
+        prom_label(p, "fingerprint_sha256", c->sha256);
+        prom_label(p, "subject", c->subject);
+        prom_label(p, "issuer", c->issuer);
+        prom_label(p, "serialnumber", c->serial);
+        prom_end(p, 1);
+    }
+}
+
+static void emit_chain_not_before(struct prom *p, const struct probe_summary *s)
+{
+    char element[24];
+
+    for (size_t i = 0; i < s->n_chain; i++) {
+        if (!s->chain[i].parsed) {
+            continue;
+        }
+        snprintf(element, sizeof(element), "%zu", i + 1);
+        prom_begin(p, s);
+        prom_label(p, "element", element);
+        prom_label(p, "cn", s->chain[i].cn);
+        prom_end(p, (double)s->chain[i].not_before);
+    }
+}
+
+/* Only a yes/no answer has a sample (an audit that could not test a version says neither). */
+static void emit_tls12_enforced(struct prom *p, const struct probe_summary *s)
+{
+    enum probe_tls12 v = s->audit.ran ? probe_audit_tls12(s->audit.proto) : PROBE_TLS12_UNKNOWN;
+
+    if (v != PROBE_TLS12_UNKNOWN) {
+        prom_begin(p, s);
+        prom_end(p, v == PROBE_TLS12_ENFORCED ? 1 : 0);
+    }
+}
+
+static void emit_findings(struct prom *p, const struct probe_summary *s)
+{
+    for (size_t i = 0; i < s->n_findings && i < PROBE_MAX_FINDINGS; i++) {
+        prom_begin(p, s);
+        prom_label(p, "code", s->findings[i].code);
+        prom_label(p, "severity", tls_severity_name(s->findings[i].severity));
+        prom_end(p, 1);
+    }
+}
+
 static void emit_durations(struct prom *p, const struct probe_summary *s)
 {
     const struct {
@@ -203,6 +260,8 @@ static const struct prom_family prom_families[] = {
                              "not probe).", emit_status},
     {"tdsprobe_diagnosis_info", "The diagnosis code the client would report first.",
      emit_diagnosis},
+    {"tdsprobe_finding_info", "Each finding code of the result, at its worst severity (error, "
+                              "warning or info).", emit_findings},
     {"tdsprobe_probe_info", "How the target was probed: TDS 7.x PRELOGIN or TDS 8.0 strict, "
                             "full handshake or certificate only.", emit_probe_info},
     {"tdsprobe_server_info", "What the server's PRELOGIN reply said.", emit_server},
@@ -213,11 +272,18 @@ static const struct prom_family prom_families[] = {
      emit_protocols},
     {"tdsprobe_tls_cipher_accepted", "1 for each cipher suite (IANA name) the server accepted "
                                      "at this TLS version (--ciphers).", emit_cipher_accepted},
+    {"tdsprobe_tls12_enforced", "1 when TLS 1.0 and 1.1 were refused and TLS 1.2 accepted, 0 "
+                                "when not (--protocols).", emit_tls12_enforced},
     {"tdsprobe_ssl_earliest_cert_expiry", "Earliest NotAfter of the certificates the server "
                                           "sent, as Unix time in seconds.", emit_earliest},
     {"tdsprobe_ssl_chain_length", "Number of certificates the server sent.", emit_chain_length},
     {"tdsprobe_ssl_chain_expiry_seconds", "NotAfter of each chain element (1 = leaf), as Unix "
                                           "time in seconds.", emit_chain_expiry},
+    {"tdsprobe_ssl_chain_not_before_seconds", "NotBefore of each chain element (1 = leaf), as "
+                                              "Unix time in seconds.", emit_chain_not_before},
+    {"tdsprobe_ssl_chain_info", "Identity of each chain element (1 = leaf): SHA-256 "
+                                "fingerprint, subject, issuer and serial number.",
+     emit_chain_info},
     {"tdsprobe_duration_seconds", "Duration of each probe phase that ran.", emit_durations},
 };
 

@@ -60,6 +60,16 @@ static size_t count_char(const char *s, char c)
     return n;
 }
 
+static size_t count_of(const char *s, const char *needle)
+{
+    size_t n = 0;
+
+    for (const char *p = strstr(s, needle); p != NULL; p = strstr(p + 1, needle)) {
+        n++;
+    }
+    return n;
+}
+
 static void assert_prefix(const char *s, const char *prefix)
 {
     if (strncmp(s, prefix, strlen(prefix)) != 0) {
@@ -100,11 +110,16 @@ static void mk(struct probe_summary *s, const char *target, enum probe_status st
     s->tls_version = TLS_V12;
     snprintf(s->cipher, sizeof(s->cipher), "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
     s->chain_len = s->n_chain = 2;
-    s->chain[0] = (struct probe_summary_cert){.parsed = true, .not_after = T_2027_01_01,
-                                              .days_left = days, .cn = "leaf"};
-    s->chain[1] = (struct probe_summary_cert){.parsed = true,
-                                              .not_after = T_2027_01_01 + 1000 * DAY,
-                                              .days_left = days + 1000, .cn = "Test CA"};
+    s->chain[0] = (struct probe_summary_cert){
+        .parsed = true, .not_before = T_2027_01_01 - 365 * DAY, .not_after = T_2027_01_01,
+        .days_left = days, .cn = "leaf", .subject = "CN=leaf, O=Contoso",
+        .issuer = "CN=Test CA", .serial = "01ab",
+        .sha256 = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"};
+    s->chain[1] = (struct probe_summary_cert){
+        .parsed = true, .not_before = T_2027_01_01 - 3650 * DAY,
+        .not_after = T_2027_01_01 + 1000 * DAY, .days_left = days + 1000, .cn = "Test CA",
+        .subject = "CN=Test CA", .issuer = "CN=Test CA", .serial = "7f",
+        .sha256 = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"};
     s->has_expiry = true;
     s->earliest_not_after = T_2027_01_01;
     s->earliest_days = days;
@@ -433,6 +448,17 @@ static void build_result(struct probe_target *t, struct probe_result *r, struct 
     set_cert(&ti->chain[0], true, "db1.contoso.com", T_2027_01_01 + 200 * DAY);
     set_cert(&ti->chain[1], true, "Contoso Issuing CA", T_2027_01_01); /* the earliest */
     set_cert(&ti->chain[2], false, "", 0); /* unparsable: no date, never the earliest */
+    snprintf(ti->chain[0].subject, sizeof(ti->chain[0].subject), "CN=db1.contoso.com, O=Contoso");
+    snprintf(ti->chain[0].issuer, sizeof(ti->chain[0].issuer), "CN=Contoso Issuing CA");
+    snprintf(ti->chain[0].serial, sizeof(ti->chain[0].serial), "5a0c");
+    snprintf(ti->chain[0].sha256, sizeof(ti->chain[0].sha256), "%064d", 7);
+    ti->chain[0].not_before = T_2027_01_01 - 165 * DAY;
+    snprintf(ti->chain[2].sha256, sizeof(ti->chain[2].sha256), "%064d", 9);
+    /* one code twice at two severities, and another */
+    r->findings[0] = (struct probe_finding){.code = "expired", .severity = TLS_SEV_WARNING};
+    r->findings[1] = (struct probe_finding){.code = "self_signed", .severity = TLS_SEV_INFO};
+    r->findings[2] = (struct probe_finding){.code = "expired", .severity = TLS_SEV_ERROR};
+    r->n_findings = 3;
     r->facts.tls = ti;
 }
 
@@ -466,6 +492,18 @@ static void test_summary_from_result(void **state)
     assert_int_equal(s->chain[0].days_left, 300);
     assert_int_equal(s->chain[1].days_left, 100); /* 100 days and an hour: rounded down */
     assert_false(s->chain[2].parsed);
+    assert_string_equal(s->chain[0].subject, "CN=db1.contoso.com, O=Contoso");
+    assert_string_equal(s->chain[0].issuer, "CN=Contoso Issuing CA");
+    assert_string_equal(s->chain[0].serial, "5a0c");
+    assert_int_equal(strlen(s->chain[0].sha256), 64);
+    assert_int_equal(s->chain[0].not_before, T_2027_01_01 - 165 * DAY);
+    assert_string_equal(s->chain[2].sha256 + 62, "09"); /* kept for an unparsable one */
+    assert_string_equal(s->chain[2].subject, "");
+    assert_int_equal(s->n_findings, 2); /* one per code, at its worst severity */
+    assert_string_equal(s->findings[0].code, "expired");
+    assert_int_equal(s->findings[0].severity, TLS_SEV_ERROR);
+    assert_string_equal(s->findings[1].code, "self_signed");
+    assert_int_equal(s->findings[1].severity, TLS_SEV_INFO);
     assert_true(s->has_expiry);
     assert_int_equal(s->earliest_not_after, T_2027_01_01);
     assert_int_equal(s->earliest_days, 100);
@@ -551,9 +589,24 @@ static size_t hostile_run(struct probe_summary *s)
     mk_ok(&s[3], "q\"uote\\back\nnew\x01line", 5);
     snprintf(s[3].chain[0].cn, sizeof(s[3].chain[0].cn), "cn \"x\"\\\n\xff\xfe end");
     snprintf(s[3].server_product, sizeof(s[3].server_product), "bad \xc3\x28 utf8");
+    snprintf(s[3].chain[0].subject, sizeof(s[3].chain[0].subject), "CN=\"evil\"\\\n\xff");
     mk_ok(&s[4], "Server=tcp:db5,1433;Encrypt=strict", 30);
     s[4].tds8 = true;
     snprintf(s[4].mode, sizeof(s[4].mode), "certificate");
+    /* db1 was audited: TLS 1.0 accepted, so TLS 1.2 is not enforced; two findings */
+    s[0].audit.ran = true;
+    s[0].audit.proto[TLS_V10] = PROBE_PROTO_ACCEPTED;
+    s[0].audit.proto[TLS_V11] = PROBE_PROTO_REJECTED;
+    s[0].audit.proto[TLS_V12] = PROBE_PROTO_ACCEPTED;
+    s[0].findings[0] = (struct probe_summary_finding){"old_tls_accepted", TLS_SEV_WARNING};
+    s[0].findings[1] = (struct probe_summary_finding){"self_signed", TLS_SEV_INFO};
+    s[0].n_findings = 2;
+    s[1].findings[0] = (struct probe_summary_finding){"untrusted_chain", TLS_SEV_ERROR};
+    s[1].n_findings = 1;
+    /* db5: audited, TLS 1.0 and 1.1 refused: enforced */
+    s[4].audit.ran = true;
+    s[4].audit.proto[TLS_V10] = s[4].audit.proto[TLS_V11] = PROBE_PROTO_REJECTED;
+    s[4].audit.proto[TLS_V12] = PROBE_PROTO_ACCEPTED;
     return 5;
 }
 
@@ -622,6 +675,29 @@ static void test_prometheus_format(void **state)
     assert_null(strstr(out, "tdsprobe_ssl_chain_length{target=\"db3\""));
     assert_null(strstr(out, "tdsprobe_server_info{target=\"db3\""));
     assert_non_null(strstr(out, "tdsprobe_duration_seconds{target=\"db3\",phase=\"total\"}"));
+    /* certificate identity: one series per element, NotBefore beside NotAfter */
+    assert_non_null(strstr(out, "tdsprobe_ssl_chain_info{target=\"db1.contoso.com\",element="
+                                "\"1\",fingerprint_sha256=\"0011223344556677"));
+    assert_non_null(strstr(out, "aabbccddeeff\",subject=\"CN=leaf, O=Contoso\",issuer=\"CN=Test "
+                                "CA\",serialnumber=\"01ab\"} 1\n"));
+    assert_non_null(strstr(out, "tdsprobe_ssl_chain_info{target=\"db1.contoso.com\",element="
+                                "\"2\",fingerprint_sha256=\"ffeeddcc"));
+    assert_non_null(strstr(out, "subject=\"CN=\\\"evil\\\"\\\\\\n\xEF\xBF\xBD\",issuer="));
+    assert_int_equal(count_of(out, "tdsprobe_ssl_chain_info{"), 8); /* 4 targets x 2 */
+    assert_non_null(strstr(out, "tdsprobe_ssl_chain_not_before_seconds{target=\"db1.contoso.com\""
+                                ",element=\"1\",cn=\"leaf\"} 1767225600\n"));
+    /* policy: TLS 1.2 enforcement where the audit said yes or no, one series per finding */
+    assert_non_null(strstr(out, "tdsprobe_tls12_enforced{target=\"db1.contoso.com\"} 0\n"));
+    assert_non_null(strstr(out, "tdsprobe_tls12_enforced{target=\"Server=tcp:db5,1433;"
+                                "Encrypt=strict\"} 1\n"));
+    assert_int_equal(count_of(out, "tdsprobe_tls12_enforced{"), 2);
+    assert_non_null(strstr(out, "tdsprobe_finding_info{target=\"db1.contoso.com\",code="
+                                "\"old_tls_accepted\",severity=\"warning\"} 1\n"));
+    assert_non_null(strstr(out, "tdsprobe_finding_info{target=\"db1.contoso.com\",code="
+                                "\"self_signed\",severity=\"info\"} 1\n"));
+    assert_non_null(strstr(out, "tdsprobe_finding_info{target=\"db2\\\\SQLEXPRESS\",code="
+                                "\"untrusted_chain\",severity=\"error\"} 1\n"));
+    assert_int_equal(count_of(out, "tdsprobe_finding_info{"), 3);
     free(out);
 
     out = prometheus(s, 0);
