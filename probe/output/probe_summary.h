@@ -11,7 +11,7 @@
  *         probe_summary_from_result(&run->sums[run->n++], r);    (inside the callback)
  *     }
  *     ...after the loop has run:
- *     rc = probe_report_nagios(stdout, run->sums, run->n, warn_days, crit_days);
+ *     rc = probe_report_nagios(stdout, run->sums, run->n, &policy);
  *
  * Each summary is about 10 KiB of fixed arrays (no pointers, nothing to free); strings longer than
  * their field are cut on a UTF-8 character boundary. Strings are copied raw: the writers escape

@@ -6,7 +6,7 @@ with --json, and checks the contract: exit code, status, diagnosis code, the cli
 (the seed's three texts word for word), and the facts behind it (chain, TLS version, timing).
 
 Run one group: test_probe.py basics
-(groups: basics certificates encryption handshake network drivers)
+(groups: basics certificates encryption handshake network drivers nagios)
 Environment: TDSPROBE, FAKESQL, TDSPROBE_CERTS (set by CTest).
 
 Targets are written as 127.0.0.1 (the kit's good leaf carries IP:127.0.0.1), so the tests do not
@@ -486,8 +486,83 @@ class Drivers(ProbeCase):
                                         r["diagnosis"]["message"])
 
 
+def run_nagios(*args, timeout=60):
+    """Runs tdsprobe --format nagios ARGS; returns (exit code, stdout lines, stderr)."""
+    p = subprocess.run([TDSPROBE, "--format", "nagios", *args], capture_output=True, text=True,
+                       timeout=timeout)
+    return p.returncode, p.stdout.splitlines(), p.stderr
+
+
+# A server that still accepts TLS 1.0 and 1.1 (OpenSSL 3 speaks them only at seclevel 0).
+OLD_TLS = {"cert": "good", "tlsprotocols": "1.0,1.1,1.2", "seclevel": 0}
+
+
+class Nagios(unittest.TestCase):
+    """--format nagios as Nagios and Icinga run it: exit code 0-3, the first line of stdout."""
+
+    def check(self, config, *args):
+        with FakeSQL(config, certs_dir=CERTS, binary=FAKESQL) as srv:
+            rc, lines, err = run_nagios("--ca-file", CA, *args, "127.0.0.1,%d" % srv.port)
+        self.assertTrue(lines, err)
+        return rc, lines[0]
+
+    def test_usage_errors_are_unknown(self):
+        # Nagios reads any exit code above 3 as "out of bounds": a usage error or no target is
+        # UNKNOWN, with its reason on one line of stdout; stderr still says it.
+        cases = [(["--bogus", "db1"], "'--bogus'"),
+                 ([], "no TARGET given"),
+                 (["Server=db1;Encrypt=maybe"], "'Encrypt'"),
+                 (["--ignore", "Not-A-Code", "db1"], "--ignore takes a finding code")]
+        for args, reason in cases:
+            with self.subTest(args=args):
+                rc, lines, err = run_nagios(*args)
+                self.assertEqual(rc, 3, lines)
+                self.assertEqual(len(lines), 1, lines)
+                self.assertTrue(lines[0].startswith("TDSPROBE UNKNOWN - "), lines[0])
+                self.assertIn(reason, lines[0])
+                self.assertIn(reason, err)
+        # an error before --format is seen, and --format=nagios, are caught too
+        rc, lines, _ = subprocess_lines([TDSPROBE, "--warn-days", "x", "--format=nagios", "db1"])
+        self.assertEqual((rc, lines[0][:19]), (3, "TDSPROBE UNKNOWN - "))
+        # other formats keep the usage exit code 64
+        rc, _, _ = subprocess_lines([TDSPROBE, "--bogus", "db1"])
+        self.assertEqual(rc, 64)
+
+    def test_old_tls_accepted_is_warning(self):
+        rc, line = self.check(OLD_TLS, "--protocols")
+        self.assertEqual(rc, 1, line)
+        self.assertTrue(line.startswith("TDSPROBE WARNING - "), line)
+        self.assertIn("; policy: old_tls_accepted (warning) |", line)
+        self.assertRegex(line, r"\| '127\.0\.0\.1,\d+_days_chain_elem1'=\d+;20;15;; ")
+
+    def test_require_tls12_only(self):
+        # implies --protocols; TLS 1.0/1.1 accepted is CRITICAL, a TLS 1.2-only server is OK
+        rc, line = self.check(OLD_TLS, "--require-tls12-only")
+        self.assertEqual(rc, 2, line)
+        self.assertIn("TLS 1.2 not enforced", line)
+        rc, line = self.check({"cert": "good", "tlsprotocols": "1.2"}, "--require-tls12-only")
+        self.assertEqual(rc, 0, line)
+        self.assertTrue(line.startswith("TDSPROBE OK - "), line)
+
+    def test_ignore_a_finding(self):
+        rc, line = self.check(OLD_TLS, "--protocols", "--ignore", "old_tls_accepted")
+        self.assertEqual(rc, 0, line)
+        self.assertNotIn("policy:", line)
+
+    def test_trust_server_certificate_is_warning(self):
+        # the client connects, but only because it does not check the name: a warning finding
+        rc, line = self.check({"cert": "wrongcn"}, "--trust-server-certificate")
+        self.assertEqual(rc, 1, line)
+        self.assertIn("name_mismatch (warning)", line)
+
+
+def subprocess_lines(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    return p.returncode, p.stdout.splitlines(), p.stderr
+
+
 GROUPS = {"basics": Basics, "certificates": Certificates, "encryption": Encryption,
-          "handshake": Handshake, "network": Network, "drivers": Drivers}
+          "handshake": Handshake, "network": Network, "drivers": Drivers, "nagios": Nagios}
 
 if __name__ == "__main__":
     argv = [a for a in sys.argv[1:] if a in GROUPS]

@@ -156,13 +156,21 @@ static void mk_error(struct probe_summary *s, const char *target)
     s->t_prelogin = s->t_handshake = -1;
 }
 
-static int nagios(const struct probe_summary *s, size_t n, int warn, int crit, struct cap *c)
+static int nagios_policy(const struct probe_summary *s, size_t n,
+                         const struct probe_nagios_policy *p, struct cap *c)
 {
     FILE *f = cap_open(c);
-    int rc = probe_report_nagios(f, s, n, warn, crit);
+    int rc = probe_report_nagios(f, s, n, p);
 
     cap_close(f);
     return rc;
+}
+
+static int nagios(const struct probe_summary *s, size_t n, int warn, int crit, struct cap *c)
+{
+    struct probe_nagios_policy p = {.warn_days = warn, .crit_days = crit};
+
+    return nagios_policy(s, n, &p, c);
 }
 
 /* ---- Nagios: states ---- */
@@ -250,7 +258,7 @@ static void test_nagios_fail_is_critical(void **state)
     assert_prefix(line, "TDSPROBE CRITICAL - db2: untrusted_chain: The certificate chain "
                              "was issued by an authority that is not trusted. TLSv1.2, expires "
                              "in 300 days (2027-01-01) | ");
-    assert_int_equal(probe_nagios_state(&s, 20, 15), PROBE_NAGIOS_CRITICAL);
+    assert_int_equal(probe_nagios_state(&s, NULL), PROBE_NAGIOS_CRITICAL);
     free(c.buf);
 }
 
@@ -410,6 +418,142 @@ static void test_nagios_hostile_text(void **state)
     free(c.buf);
 }
 
+/* ---- Nagios: the TLS policy (findings, --require-tls12-only, --ignore) ---- */
+
+static void add_finding(struct probe_summary *s, const char *code, enum tls_severity sev)
+{
+    s->findings[s->n_findings] = (struct probe_summary_finding){.severity = sev};
+    snprintf(s->findings[s->n_findings].code, sizeof(s->findings[0].code), "%s", code);
+    s->n_findings++;
+}
+
+/* An OK target whose audit saw TLS 1.0 accepted (the finding the diagnosis adds for it). */
+static void mk_old_tls(struct probe_summary *s, const char *target)
+{
+    mk_ok(s, target, 300);
+    s->audit.ran = true;
+    s->audit.proto[TLS_V10] = PROBE_PROTO_ACCEPTED;
+    s->audit.proto[TLS_V11] = PROBE_PROTO_REJECTED;
+    s->audit.proto[TLS_V12] = PROBE_PROTO_ACCEPTED;
+    add_finding(s, "old_tls_accepted", TLS_SEV_WARNING);
+}
+
+static void test_nagios_findings_make_the_state(void **state)
+{
+    struct probe_summary s[3];
+    struct cap c;
+    char line[2048];
+
+    mk_ok(&s[0], "db1", 300);
+    add_finding(&s[0], "self_signed", TLS_SEV_INFO); /* info: no change */
+    assert_int_equal(nagios(s, 1, -1, -1, &c), 0);
+    assert_null(strstr(c.buf, "policy:"));
+    free(c.buf);
+
+    mk_old_tls(&s[0], "db1"); /* the case: TLS 1.0 accepted was "TDSPROBE OK" */
+    assert_int_equal(nagios(s, 1, -1, -1, &c), 1);
+    line_of(c.buf, 0, line, sizeof(line));
+    assert_prefix(line, "TDSPROBE WARNING - db1: A client with these settings would connect. "
+                        "TLSv1.2, expires in 300 days (2027-01-01); policy: old_tls_accepted "
+                        "(warning) | 'db1_days_chain_elem1'=300;20;15;; ");
+    line_of(c.buf, 1, line, sizeof(line));
+    assert_prefix(line, "WARNING: db1: A client");
+    free(c.buf);
+
+    add_finding(&s[0], "name_mismatch", TLS_SEV_ERROR); /* error: CRITICAL */
+    assert_int_equal(probe_nagios_state(&s[0], NULL), PROBE_NAGIOS_CRITICAL);
+
+    /* many targets: each non-OK one named with its reasons */
+    mk_old_tls(&s[0], "db1");
+    mk_ok(&s[1], "db2", 10);
+    add_finding(&s[1], "no_validation", TLS_SEV_WARNING);
+    mk_ok(&s[2], "db3", 300);
+    assert_int_equal(nagios(s, 3, -1, -1, &c), 2);
+    line_of(c.buf, 0, line, sizeof(line));
+    assert_prefix(line, "TDSPROBE CRITICAL - 1 OK, 1 WARNING, 1 CRITICAL: db2 (expires in 10 "
+                        "days, no_validation (warning)), db1 (old_tls_accepted (warning)) | ");
+    free(c.buf);
+}
+
+static void test_nagios_require_tls12_only(void **state)
+{
+    struct probe_nagios_policy p = {.warn_days = -1, .crit_days = -1, .require_tls12_only = true};
+    struct probe_summary s;
+    struct cap c;
+    char line[2048];
+
+    mk_old_tls(&s, "db1");
+    assert_int_equal(nagios_policy(&s, 1, &p, &c), 2);
+    line_of(c.buf, 0, line, sizeof(line));
+    assert_non_null(strstr(line, "; policy: old_tls_accepted (warning), TLS 1.2 not enforced |"));
+    free(c.buf);
+
+    s.audit.proto[TLS_V10] = PROBE_PROTO_REJECTED; /* enforced */
+    s.n_findings = 0;
+    assert_int_equal(nagios_policy(&s, 1, &p, &c), 0);
+    assert_prefix(c.buf, "TDSPROBE OK - db1: ");
+    free(c.buf);
+
+    s.audit.proto[TLS_V11] = PROBE_PROTO_ERROR; /* the audit cannot tell */
+    assert_int_equal(probe_nagios_state(&s, &p), PROBE_NAGIOS_UNKNOWN);
+    s.audit.ran = false; /* no audit at all */
+    assert_int_equal(nagios_policy(&s, 1, &p, &c), 3);
+    assert_non_null(strstr(c.buf, "TLS 1.2 enforcement not known"));
+    free(c.buf);
+
+    s.audit.ran = true;
+    s.audit.proto[TLS_V11] = PROBE_PROTO_REJECTED;
+    s.audit.proto[TLS_V12] = PROBE_PROTO_REJECTED; /* TLS 1.2 refused: not "TLS 1.2 only" */
+    assert_int_equal(probe_nagios_state(&s, &p), PROBE_NAGIOS_CRITICAL);
+    mk_fail(&s, "db2"); /* the client's failure stays CRITICAL whatever the policy */
+    assert_int_equal(probe_nagios_state(&s, &p), PROBE_NAGIOS_CRITICAL);
+}
+
+static void test_nagios_ignore(void **state)
+{
+    struct probe_nagios_policy p = {.warn_days = -1, .crit_days = -1};
+    struct probe_summary s;
+    struct cap c;
+    char err[200];
+
+    mk_old_tls(&s, "db1");
+    add_finding(&s, "fallback_certificate", TLS_SEV_WARNING);
+    assert_int_equal(probe_nagios_ignore(&p, "old_tls_accepted", err, sizeof(err)), 0);
+    assert_int_equal(probe_nagios_state(&s, &p), PROBE_NAGIOS_WARNING);
+    assert_int_equal(probe_nagios_ignore(&p, "fallback_certificate", err, sizeof(err)), 0);
+    assert_int_equal(nagios_policy(&s, 1, &p, &c), 0);
+    assert_prefix(c.buf, "TDSPROBE OK - db1: ");
+    assert_null(strstr(c.buf, "policy:"));
+    free(c.buf);
+    mk_fail(&s, "db2"); /* ignoring a code never hides the client's own failure */
+    add_finding(&s, "untrusted_chain", TLS_SEV_ERROR);
+    assert_int_equal(probe_nagios_ignore(&p, "untrusted_chain", err, sizeof(err)), 0);
+    assert_int_equal(probe_nagios_state(&s, &p), PROBE_NAGIOS_CRITICAL);
+
+    /* not a finding code's shape, or too many */
+    assert_int_equal(probe_nagios_ignore(&p, "Old-TLS", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "--ignore takes a finding code"));
+    assert_int_equal(probe_nagios_ignore(&p, "", err, sizeof(err)), -1);
+    assert_int_equal(probe_nagios_ignore(&p, "a_code_that_is_longer_than_31_bytes", err,
+                                         sizeof(err)), -1);
+    while (p.n_ignore < PROBE_NAGIOS_MAX_IGNORE) {
+        assert_int_equal(probe_nagios_ignore(&p, "x", err, sizeof(err)), 0);
+    }
+    assert_int_equal(probe_nagios_ignore(&p, "x", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "more than"));
+}
+
+static void test_nagios_unknown_line(void **state)
+{
+    struct cap c;
+    FILE *f = cap_open(&c);
+
+    probe_report_nagios_unknown(f, "bad target: 'a|b\nc'");
+    cap_close(f);
+    assert_string_equal(c.buf, "TDSPROBE UNKNOWN - bad target: 'a\\x7cb\\x0ac'\n");
+    free(c.buf);
+}
+
 /* ---- probe_summary_from_result ---- */
 
 static void set_cert(struct tls_cert *c, bool parsed, const char *cn, time_t not_after)
@@ -510,10 +654,18 @@ static void test_summary_from_result(void **state)
     assert_true(s->t_browser < 0);
     assert_true(s->t_total > 10.4 && s->t_total < 10.6);
 
-    /* through a writer: WARNING at warn 120, and perfdata only for the parsed elements */
+    /* through a writer: the "expired" finding (severity error) is CRITICAL... */
     struct cap c;
-    assert_int_equal(nagios(s, 1, 120, 15, &c), 1);
+    assert_int_equal(nagios(s, 1, 120, 15, &c), 2);
+    assert_non_null(strstr(c.buf, "; policy: expired (error) |"));
+    free(c.buf);
+    /* ...and, ignored, leaves WARNING at warn 120, and perfdata only for the parsed elements */
+    struct probe_nagios_policy p = {.warn_days = 120, .crit_days = 15};
+    char err[200];
+    assert_int_equal(probe_nagios_ignore(&p, "expired", err, sizeof(err)), 0);
+    assert_int_equal(nagios_policy(s, 1, &p, &c), 1);
     assert_non_null(strstr(c.buf, "TDSPROBE WARNING - tcp:db1.contoso.com,1533: A client"));
+    assert_null(strstr(c.buf, "policy:"));
     assert_non_null(strstr(c.buf, "'tcp:db1.contoso.com,1533_days_chain_elem2'=100;120;15;;"));
     assert_null(strstr(c.buf, "_days_chain_elem3"));
     free(c.buf);
@@ -864,6 +1016,10 @@ int main(void)
         cmocka_unit_test(test_nagios_many_named_bounded),
         cmocka_unit_test(test_nagios_perfdata_syntax),
         cmocka_unit_test(test_nagios_hostile_text),
+        cmocka_unit_test(test_nagios_findings_make_the_state),
+        cmocka_unit_test(test_nagios_require_tls12_only),
+        cmocka_unit_test(test_nagios_ignore),
+        cmocka_unit_test(test_nagios_unknown_line),
         cmocka_unit_test(test_summary_from_result),
         cmocka_unit_test(test_summary_bounds),
         cmocka_unit_test(test_prometheus_format),
