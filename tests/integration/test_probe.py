@@ -20,6 +20,7 @@ import sys
 import unittest
 
 from fakesql import FakeSQL
+import tdsprobe_schema
 
 TDSPROBE = os.environ.get("TDSPROBE", "build/probe/tdsprobe")
 FAKESQL = os.environ.get("FAKESQL", "build/tests/fakesql/fakesql")
@@ -30,7 +31,7 @@ UNTRUSTED = "The certificate chain was issued by an authority that is not truste
 NAME = "The target principal name is incorrect."
 CLOSED = "An existing connection was forcibly closed by the remote host."
 
-CONTRACT_KEYS = {"target", "host", "port", "instance", "address", "mode", "client", "status",
+CONTRACT_KEYS = {"schema_version", "tdsprobe_version", "probed_at", "target", "host", "port", "instance", "address", "mode", "client", "status",
                  "diagnosis", "findings", "server", "tls", "protocols", "timing_ms"}
 CLIENT_KEYS = {"driver", "encrypt", "trust_server_certificate", "host_name_in_certificate",
                "validates", "sent_encryption"}
@@ -45,6 +46,8 @@ def run_probe(*args, timeout=60):
     p = subprocess.run([TDSPROBE, "--json", *args], capture_output=True, text=True,
                        timeout=timeout)
     objs = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    if tdsprobe_schema.available():  # every record the suite sees follows the published schema
+        tdsprobe_schema.check_records(objs)
     return p.returncode, objs, p.stdout, p.stderr
 
 
