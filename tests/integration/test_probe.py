@@ -6,7 +6,7 @@ with --json, and checks the contract: exit code, status, diagnosis code, the cli
 (the seed's three texts word for word), and the facts behind it (chain, TLS version, timing).
 
 Run one group: test_probe.py basics
-(groups: basics certificates encryption handshake network drivers nagios)
+(groups: basics certificates encryption handshake network drivers nagios prometheus)
 Environment: TDSPROBE, FAKESQL, TDSPROBE_CERTS (set by CTest).
 
 Targets are written as 127.0.0.1 (the kit's good leaf carries IP:127.0.0.1), so the tests do not
@@ -14,6 +14,7 @@ depend on /etc/hosts resolving "localhost" (a bare debootstrap has none).
 """
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -559,13 +560,43 @@ class Nagios(unittest.TestCase):
         self.assertIn("name_mismatch (warning)", line)
 
 
+class Prometheus(unittest.TestCase):
+    """--format prometheus (the writer tdsprobe serve's /probe uses too) through promtool."""
+
+    def test_identity_and_policy_series(self):
+        promtool = shutil.which("promtool") or "/usr/bin/promtool"
+        with FakeSQL(OLD_TLS, certs_dir=CERTS, binary=FAKESQL) as srv:
+            target = "127.0.0.1,%d" % srv.port
+            _, objs, _, _ = run_probe("--ca-file", CA, target)
+            p = subprocess.run([TDSPROBE, "--format", "prometheus", "--ca-file", CA,
+                                "--protocols", target], capture_output=True, text=True,
+                               timeout=60)
+        body = p.stdout
+        check = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True,
+                               text=True, timeout=30)
+        self.assertEqual((check.returncode, check.stdout + check.stderr), (0, ""), body)
+        chain = objs[0]["tls"]["chain"]
+        for i, cert in enumerate(chain):
+            line = ('tdsprobe_ssl_chain_info{target="%s",element="%d",fingerprint_sha256="%s",'
+                    'subject="%s",issuer="%s",serialnumber="%s"} 1'
+                    % (target, i + 1, cert["sha256"], cert["subject"], cert["issuer"],
+                       cert["serial"]))
+            self.assertIn(line, body.splitlines())
+        self.assertEqual(body.count("tdsprobe_ssl_chain_info{"), len(chain))
+        self.assertEqual(body.count("tdsprobe_ssl_chain_not_before_seconds{"), len(chain))
+        self.assertIn('tdsprobe_tls12_enforced{target="%s"} 0' % target, body)
+        self.assertIn('tdsprobe_finding_info{target="%s",code="old_tls_accepted",'
+                      'severity="warning"} 1' % target, body)
+
+
 def subprocess_lines(cmd):
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
     return p.returncode, p.stdout.splitlines(), p.stderr
 
 
 GROUPS = {"basics": Basics, "certificates": Certificates, "encryption": Encryption,
-          "handshake": Handshake, "network": Network, "drivers": Drivers, "nagios": Nagios}
+          "handshake": Handshake, "network": Network, "drivers": Drivers, "nagios": Nagios,
+          "prometheus": Prometheus}
 
 if __name__ == "__main__":
     argv = [a for a in sys.argv[1:] if a in GROUPS]
