@@ -163,55 +163,52 @@ static void emit_chain_length(struct prom *p, const struct probe_summary *s)
     }
 }
 
-static void emit_chain_expiry(struct prom *p, const struct probe_summary *s)
+/* Opens a sample of chain element i, numbered from 1 (1 = leaf, as check_ssl_cert numbers). */
+static void prom_begin_element(struct prom *p, const struct probe_summary *s, size_t i)
 {
     char element[24];
 
+    snprintf(element, sizeof(element), "%zu", i + 1);
+    prom_begin(p, s);
+    prom_label(p, "element", element);
+}
+
+/* NotAfter (or NotBefore) of each element that parsed, labelled with its subject CN. */
+static void emit_chain_dates(struct prom *p, const struct probe_summary *s, bool not_before)
+{
     for (size_t i = 0; i < s->n_chain; i++) {
         if (!s->chain[i].parsed) {
             continue;
         }
-        snprintf(element, sizeof(element), "%zu", i + 1);
-        prom_begin(p, s);
-        prom_label(p, "element", element);
+        prom_begin_element(p, s, i);
         prom_label(p, "cn", s->chain[i].cn);
-        prom_end(p, (double)s->chain[i].not_after);
+        prom_end(p, (double)(not_before ? s->chain[i].not_before : s->chain[i].not_after));
     }
+}
+
+static void emit_chain_expiry(struct prom *p, const struct probe_summary *s)
+{
+    emit_chain_dates(p, s, false);
+}
+
+static void emit_chain_not_before(struct prom *p, const struct probe_summary *s)
+{
+    emit_chain_dates(p, s, true);
 }
 
 /* Every kept element (a certificate that did not parse still has its fingerprint): one series
  * per element, labelled as blackbox_exporter's probe_ssl_last_chain_info is. */
 static void emit_chain_info(struct prom *p, const struct probe_summary *s)
 {
-    char element[24];
-
     for (size_t i = 0; i < s->n_chain; i++) {
         const struct probe_summary_cert *c = &s->chain[i];
 
-        snprintf(element, sizeof(element), "%zu", i + 1);
-        prom_begin(p, s);
-        prom_label(p, "element", element);
+        prom_begin_element(p, s, i);
         prom_label(p, "fingerprint_sha256", c->sha256);
         prom_label(p, "subject", c->subject);
         prom_label(p, "issuer", c->issuer);
         prom_label(p, "serialnumber", c->serial);
         prom_end(p, 1);
-    }
-}
-
-static void emit_chain_not_before(struct prom *p, const struct probe_summary *s)
-{
-    char element[24];
-
-    for (size_t i = 0; i < s->n_chain; i++) {
-        if (!s->chain[i].parsed) {
-            continue;
-        }
-        snprintf(element, sizeof(element), "%zu", i + 1);
-        prom_begin(p, s);
-        prom_label(p, "element", element);
-        prom_label(p, "cn", s->chain[i].cn);
-        prom_end(p, (double)s->chain[i].not_before);
     }
 }
 
