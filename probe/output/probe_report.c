@@ -1,6 +1,6 @@
 /* probe/output/probe_report.c: JSON Lines and text reports for one probe_result.
  *
- * Field names are the contract's (design.md); extras are added, never renamed. Everything that
+ * Field names are the contract's (docs/design.md); extras are added, never renamed. Everything that
  * came from the server goes through one UTF-8 decoder, so a certificate subject cannot break
  * the JSON or drive the terminal. */
 #include "probe/output/probe_report.h"

@@ -15,7 +15,7 @@
  * changes meaning or goes away; new fields keep it. */
 #define PROBE_JSON_SCHEMA_VERSION 1
 
-/* One JSON Lines record (design.md's object plus extra fields: "schema_version",
+/* One JSON Lines record (docs/design.md's object plus extra fields: "schema_version",
  * "tdsprobe_version", "probed_at" first, then "phase", "tls_scope",
  * "handshake", "followup", the audit's "protocols_detail", "tls12_enforced" and
  * "ciphers" (probe_audit_report.h; all null when no audit ran),
