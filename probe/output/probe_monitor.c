@@ -212,8 +212,9 @@ static size_t nagios_policy(FILE *f, const struct probe_summary *s,
     enum probe_nagios_state t = tls12_state(p, s);
     if (t != PROBE_NAGIOS_OK) {
         fprintf(f, "%s%s", n++ == 0 ? sep : ", ",
-                t == PROBE_NAGIOS_CRITICAL ? "TLS 1.2 not enforced"
-                                           : "TLS 1.2 enforcement not known (no --protocols answer)");
+                t == PROBE_NAGIOS_CRITICAL
+                    ? "TLS 1.2 not enforced"
+                    : "TLS 1.2 enforcement not known (no --protocols answer)");
     }
     return n;
 }

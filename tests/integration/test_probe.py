@@ -32,8 +32,9 @@ UNTRUSTED = "The certificate chain was issued by an authority that is not truste
 NAME = "The target principal name is incorrect."
 CLOSED = "An existing connection was forcibly closed by the remote host."
 
-CONTRACT_KEYS = {"schema_version", "tdsprobe_version", "probed_at", "target", "host", "port", "instance", "address", "mode", "client", "status",
-                 "diagnosis", "findings", "server", "tls", "protocols", "timing_ms"}
+CONTRACT_KEYS = {"schema_version", "tdsprobe_version", "probed_at", "target", "host", "port",
+                 "instance", "address", "mode", "client", "status", "diagnosis", "findings",
+                 "server", "tls", "protocols", "timing_ms"}
 CLIENT_KEYS = {"driver", "encrypt", "trust_server_certificate", "host_name_in_certificate",
                "validates", "sent_encryption"}
 SERVER_KEYS = {"version", "product", "encryption", "instance", "mars", "fedauth_required"}
