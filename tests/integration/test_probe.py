@@ -14,6 +14,7 @@ depend on /etc/hosts resolving "localhost" (a bare debootstrap has none).
 """
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -498,6 +499,8 @@ def run_nagios(*args, timeout=60):
     return p.returncode, p.stdout.splitlines(), p.stderr
 
 
+CHECK_SSL_CERT_DIR = os.environ.get("CHECK_SSL_CERT_DIR", "/usr/lib/nagios/plugins")
+
 # A server that still accepts TLS 1.0 and 1.1 (OpenSSL 3 speaks them only at seclevel 0).
 OLD_TLS = {"cert": "good", "tlsprotocols": "1.0,1.1,1.2", "seclevel": 0}
 
@@ -553,6 +556,36 @@ class Nagios(unittest.TestCase):
         rc, line = self.check(OLD_TLS, "--protocols", "--ignore", "old_tls_accepted")
         self.assertEqual(rc, 0, line)
         self.assertNotIn("policy:", line)
+
+    def test_agrees_with_check_ssl_cert(self):
+        # check_ssl_cert (Debian monitoring-plugins-contrib) speaks TLS first, as a TDS 8.0
+        # strict server does: the same fakesql, judged by both plugins, gives the same state
+        # and the same days per chain element.
+        plugin = os.path.join(CHECK_SSL_CERT_DIR, "check_ssl_cert")
+        self.assertTrue(os.access(plugin, os.X_OK),
+                        "check_ssl_cert not found: apt-get install monitoring-plugins-contrib")
+        cases = [("1.0,1.1,1.2", [], 2), ("1.1,1.2", [], 2), ("1.2", [], 0),
+                 ("1.2", ["900", "15"], 1)]
+        for versions, days, want in cases:
+            conf = {"cert": "good", "strict": 1, "tlsprotocols": versions, "seclevel": 0}
+            theirs_days = ["-w", days[0], "-c", days[1]] if days else []
+            ours_days = ["--warn-days", days[0], "--crit-days", days[1]] if days else []
+            with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
+                theirs = subprocess.run(
+                    [plugin, "-H", "127.0.0.1", "-p", str(srv.port), "--rootcert-file", CA,
+                     "-m", "localhost", "--ignore-sct", "--ignore-ocsp",
+                     "--ignore-maximum-validity", "--require-no-tls1", "--require-no-tls1_1",
+                     *theirs_days], capture_output=True, text=True, timeout=120)
+                rc, lines, err = run_nagios("--encrypt", "strict", "--ca-file", CA,
+                                            "--require-tls12-only", *ours_days,
+                                            "127.0.0.1,%d" % srv.port)
+            with self.subTest(versions=versions, days=days):
+                self.assertEqual(theirs.returncode, want, theirs.stdout)
+                self.assertEqual(rc, want, lines)
+                perf = re.findall(r"days_chain_elem(\d)=(-?\d+);", theirs.stdout)
+                ours = re.findall(r"_days_chain_elem(\d)'=(-?\d+);", lines[0])
+                self.assertTrue(perf)
+                self.assertEqual(ours, perf)
 
     def test_trust_server_certificate_is_warning(self):
         # the client connects, but only because it does not check the name: a warning finding
