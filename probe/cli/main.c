@@ -113,7 +113,7 @@ static const char usage_tail[] =
     "Exit codes: 0 every target would connect; 1 at least one would fail for a TLS or\n"
     "certificate reason; 2 at least one could not be probed (DNS, refused, timeout, not TDS);\n"
     "64 usage error. When targets both fail and error, 2 wins. --format nagios exits with the\n"
-    "plugin codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
+    "plugin codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also a usage error).\n"
     "\n"
     "Examples:\n"
     "  tdsprobe db1.contoso.com                       what SqlClient 4+ would make of db1:1433\n"
