@@ -13,7 +13,7 @@
  *     ...after the loop has run:
  *     rc = probe_report_nagios(stdout, run->sums, run->n, &policy);
  *
- * Each summary is about 10 KiB of fixed arrays (no pointers, nothing to free); strings longer than
+ * Each summary is about 12 KiB of fixed arrays (no pointers, nothing to free); strings longer than
  * their field are cut on a UTF-8 character boundary. Strings are copied raw: the writers escape
  * them for their own format.
  */
