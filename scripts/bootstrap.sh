@@ -8,7 +8,7 @@ what=${1:-test}
 build_pkgs="cmake make gcc libc6-dev pkg-config libuv1-dev libmbedtls-dev libssl-dev libcmocka-dev openssl ca-certificates
             python3"
 test_pkgs="$build_pkgs clang libclang-rt-14-dev llvm freetds-bin nmap prometheus
-           monitoring-plugins-contrib bind9-host python3 iproute2 procps time"
+           monitoring-plugins-contrib bind9-host python3 python3-jsonschema iproute2 procps time"
 case "$what" in
 build) want=$build_pkgs ;;
 test) want=$test_pkgs ;;

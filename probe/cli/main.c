@@ -34,6 +34,7 @@ struct cli {
     bool dry_run;
     long audit_max, audit_pause_ms;
     long warn_days, crit_days;
+    struct probe_nagios_policy nagios; /* --require-tls12-only, --ignore (days set at the end) */
     bool color;
     bool progress;           /* a progress line on stderr (a terminal) */
     uv_timer_t progress_timer;
@@ -96,7 +97,12 @@ static const char usage_tail[] =
     "                                 output format (default text; text ends with a summary\n"
     "                                 table when there are several targets)\n"
     "  --warn-days N, --crit-days N   Nagios: WARNING/CRITICAL when the earliest certificate\n"
-    "                                 expiry in the chain is N days away (default 20 / 15)\n"
+    "                                 expiry in the chain is N days away (default 20 / 15);\n"
+    "                                 findings of severity warning make WARNING, error CRITICAL\n"
+    "  --require-tls12-only           Nagios: CRITICAL when TLS 1.0 or 1.1 is accepted or TLS\n"
+    "                                 1.2 refused (implies --protocols)\n"
+    "  --ignore FINDING               Nagios: finding code FINDING does not change the state\n"
+    "                                 (repeatable; e.g. --ignore fallback_certificate)\n"
     "  --no-color                     no ANSI colours in text output\n"
     "  -h, --help                     this help;   --version   the version\n"
     "\n"
@@ -107,7 +113,7 @@ static const char usage_tail[] =
     "Exit codes: 0 every target would connect; 1 at least one would fail for a TLS or\n"
     "certificate reason; 2 at least one could not be probed (DNS, refused, timeout, not TDS);\n"
     "64 usage error. When targets both fail and error, 2 wins. --format nagios exits with the\n"
-    "plugin codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
+    "plugin codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also a usage error).\n"
     "\n"
     "Examples:\n"
     "  tdsprobe db1.contoso.com                       what SqlClient 4+ would make of db1:1433\n"
@@ -131,7 +137,7 @@ static void print_usage(void)
 enum opt_id {
     OPT_JSON = 256, OPT_FORMAT, OPT_TIMEOUT, OPT_CONC, OPT_NO_COLOR, OPT_VERSION, OPT_WARN,
     OPT_CRIT, OPT_BROWSER_PORT, OPT_PROTOCOLS, OPT_CIPHERS, OPT_AUDIT_MAX, OPT_AUDIT_PAUSE,
-    OPT_LIST_SUITES, OPT_DRY_RUN, OPT_THREADS,
+    OPT_LIST_SUITES, OPT_DRY_RUN, OPT_THREADS, OPT_REQUIRE_TLS12, OPT_IGNORE,
 };
 
 /* The options of this front end; the client options come from probe_options[]. */
@@ -152,6 +158,8 @@ static const struct option cli_opts[] = {
     { "list-suites", no_argument, NULL, OPT_LIST_SUITES },
     { "dry-run", no_argument, NULL, OPT_DRY_RUN },
     { "threads", required_argument, NULL, OPT_THREADS },
+    { "require-tls12-only", no_argument, NULL, OPT_REQUIRE_TLS12 },
+    { "ignore", required_argument, NULL, OPT_IGNORE },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 },
@@ -245,6 +253,14 @@ static int list_suites(void)
     return 0;
 }
 
+static int apply_ignore(struct cli *c, const char *code)
+{
+    char err[200];
+
+    return probe_nagios_ignore(&c->nagios, code, err, sizeof(err)) == 0
+               ? 0 : probe_usage_error(PROG, "%s", err);
+}
+
 /* Every option but the client options (probe_overrides_getopt takes those). */
 static int apply_option(void *arg, int id, const char *val)
 {
@@ -259,7 +275,7 @@ static int apply_option(void *arg, int id, const char *val)
         print_usage();
         exit(0);
     case OPT_VERSION:
-        printf("tdsprobe 0.1.0\n");
+        printf("tdsprobe %s\n", probe_version());
         exit(0);
     case OPT_LIST_SUITES:
         exit(list_suites());
@@ -284,6 +300,12 @@ static int apply_option(void *arg, int id, const char *val)
     case OPT_NO_COLOR:
         c->color = false;
         return 0;
+    case OPT_REQUIRE_TLS12:
+        c->nagios.require_tls12_only = true;
+        c->protocols = true;
+        return 0;
+    case OPT_IGNORE:
+        return apply_ignore(c, val);
     }
     return probe_usage_error(PROG, "%s", "unknown option");
 }
@@ -428,12 +450,85 @@ static int finish_output(struct cli *c)
         fputc('\n', stdout);
         probe_report_summary_table(stdout, c->sums, c->n_sums, c->color);
     } else if (c->format == FORMAT_NAGIOS) {
-        rc = probe_report_nagios(stdout, c->sums, c->n_sums, (int)c->warn_days,
-                                 (int)c->crit_days);
+        c->nagios.warn_days = (int)c->warn_days;
+        c->nagios.crit_days = (int)c->crit_days;
+        rc = probe_report_nagios(stdout, c->sums, c->n_sums, &c->nagios);
     } else if (c->format == FORMAT_PROMETHEUS) {
         probe_report_prometheus(stdout, c->sums, c->n_sums);
     }
     return rc;
+}
+
+/* ---- --format nagios: a usage error is UNKNOWN ---- */
+
+/* Whether the arguments ask for --format nagios, read before they are parsed (a usage error
+ * may come before --format). The last --format or --json wins, as in apply_option. */
+static bool wants_nagios(int argc, char **argv)
+{
+    bool nagios = false;
+
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            nagios = false;
+        } else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+            nagios = strcmp(argv[++i], "nagios") == 0;
+        } else if (strncmp(argv[i], "--format=", 9) == 0) {
+            nagios = strcmp(argv[i] + 9, "nagios") == 0;
+        }
+    }
+    return nagios;
+}
+
+/* Nagios shows only a plugin's stdout and reads an exit code above 3 as "out of bounds"
+ * (Monitoring Plugins development guidelines, plugin return codes). So while the arguments and
+ * targets are read, stderr (getopt's and the option parsers' messages) goes to a file; on a
+ * usage error its first line becomes one "TDSPROBE UNKNOWN - ..." line and the exit code 3. */
+struct capture {
+    int saved; /* the real stderr, -1 when nothing is captured */
+    FILE *tmp;
+};
+
+static void capture_begin(struct capture *cp, bool on)
+{
+    cp->saved = -1;
+    cp->tmp = on ? tmpfile() : NULL;
+    if (cp->tmp != NULL) {
+        fflush(stderr);
+        cp->saved = dup(STDERR_FILENO);
+        if (cp->saved < 0 || dup2(fileno(cp->tmp), STDERR_FILENO) < 0) {
+            fclose(cp->tmp);
+            cp->tmp = NULL;
+        }
+    }
+}
+
+/* Puts stderr back, passes on what it kept, and turns a usage error into UNKNOWN. */
+static int capture_end(struct capture *cp, int rc)
+{
+    char reason[512] = "usage error", line[512];
+    const char *prefix = PROG ": ";
+
+    if (cp->tmp == NULL) {
+        return rc;
+    }
+    fflush(stderr);
+    dup2(cp->saved, STDERR_FILENO);
+    close(cp->saved);
+    rewind(cp->tmp);
+    for (bool first = true; fgets(line, sizeof(line), cp->tmp) != NULL; first = false) {
+        fputs(line, stderr);
+        if (first) {
+            bool named = strncmp(line, prefix, strlen(prefix)) == 0;
+            snprintf(reason, sizeof(reason), "%s", line + (named ? strlen(prefix) : 0));
+            reason[strcspn(reason, "\n")] = '\0';
+        }
+    }
+    fclose(cp->tmp);
+    if (rc != PROBE_EXIT_USAGE) {
+        return rc;
+    }
+    probe_report_nagios_unknown(stdout, reason);
+    return PROBE_NAGIOS_UNKNOWN;
 }
 
 /* How many loops: one per core for big runs (the client's TLS work is the bottleneck, and one
@@ -494,7 +589,10 @@ int main(int argc, char **argv)
     probe_overrides_init(&c.ov);
     pthread_mutex_init(&c.lock, NULL);
     c.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
-    int rc = parse_args(&c, argc, argv);
+    bool nagios = wants_nagios(argc, argv);
+    struct capture cp;
+    capture_begin(&cp, nagios);
+    int rc = capture_end(&cp, parse_args(&c, argc, argv));
     if (rc) {
         return rc;
     }
@@ -516,7 +614,8 @@ int main(int argc, char **argv)
         }
     }
     /* Targets are queued (and the first ones started) before any thread runs a loop. */
-    rc = add_targets(&c, engines, n);
+    capture_begin(&cp, nagios);
+    rc = capture_end(&cp, add_targets(&c, engines, n));
     c.progress = rc == 0 && !c.dry_run && c.targets.n > 1 && isatty(STDERR_FILENO);
     if (c.progress) {
         uv_timer_init(&loops[0], &c.progress_timer);

@@ -2,6 +2,15 @@
  * reports. Every name table is generated from its X-macro, so a new value cannot lack a name. */
 #include "probe/model/probe.h"
 
+#ifndef TDSPROBE_VERSION
+#error "TDSPROBE_VERSION comes from project(VERSION) in CMakeLists.txt (probe/CMakeLists.txt)"
+#endif
+
+const char *probe_version(void)
+{
+    return TDSPROBE_VERSION;
+}
+
 uint16_t probe_target_port(const struct probe_target *t)
 {
     return t->port != 0 ? t->port : PROBE_DEFAULT_PORT;

@@ -49,6 +49,10 @@ struct probe_target {
 enum probe_status { PROBE_STATUS_OK, PROBE_STATUS_FAIL, PROBE_STATUS_ERROR };
 const char *probe_status_name(enum probe_status s); /* "ok","fail","error" */
 
+/* tdsprobe's version, "0.1.0": the project version in CMakeLists.txt (one home; the build
+ * passes it in). */
+const char *probe_version(void);
+
 /* The phase a probe is in; a timeout names it. */
 #define PROBE_PHASES(X)            \
     X(RESOLVE, "resolve")          \

@@ -1,11 +1,12 @@
-/* probe/output/probe_monitor.c: Nagios plugin output, Prometheus exposition and the end-of-run
- * table, all over an array of probe_summary. */
+/* probe/output/probe_monitor.c: Nagios plugin output and the end-of-run table, over an array of
+ * probe_summary (the Prometheus exposition is in probe_prometheus.c). */
 #include "probe/output/probe_monitor.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "probe/diagnose/probe_audit_verdict.h"
 #include "probe/output/probe_audit_report.h"
 #include "probe/output/probe_emit.h"
 #include "probe/output/probe_report.h"
@@ -84,9 +85,86 @@ enum probe_nagios_state probe_nagios_worst(enum probe_nagios_state a, enum probe
     return state_rank(b) > state_rank(a) ? b : a;
 }
 
-enum probe_nagios_state probe_nagios_state(const struct probe_summary *s, int warn_days,
-                                           int crit_days)
+int probe_nagios_ignore(struct probe_nagios_policy *p, const char *code, char *err, size_t cap)
 {
+    size_t n = strlen(code);
+
+    if (n == 0 || n >= sizeof(p->ignore[0]) || strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789_")
+                                                   != n) {
+        snprintf(err, cap, "--ignore takes a finding code (lowercase letters, digits and '_', "
+                 "at most %zu), not '%.60s'", sizeof(p->ignore[0]) - 1, code);
+        return -1;
+    }
+    if (p->n_ignore >= PROBE_NAGIOS_MAX_IGNORE) {
+        snprintf(err, cap, "--ignore is given more than %d times", PROBE_NAGIOS_MAX_IGNORE);
+        return -1;
+    }
+    memcpy(p->ignore[p->n_ignore++], code, n + 1);
+    return 0;
+}
+
+static const struct probe_nagios_policy default_policy = {.warn_days = -1, .crit_days = -1};
+
+/* p with the defaults in place of negative thresholds (check_ssl_cert's 20 and 15 days). */
+static struct probe_nagios_policy resolved(const struct probe_nagios_policy *p)
+{
+    struct probe_nagios_policy r = p != NULL ? *p : default_policy;
+
+    r.warn_days = r.warn_days < 0 ? PROBE_NAGIOS_WARN_DAYS : r.warn_days;
+    r.crit_days = r.crit_days < 0 ? PROBE_NAGIOS_CRIT_DAYS : r.crit_days;
+    return r;
+}
+
+static bool ignored(const struct probe_nagios_policy *p, const char *code)
+{
+    for (size_t i = 0; i < p->n_ignore && i < PROBE_NAGIOS_MAX_IGNORE; i++) {
+        if (strcmp(p->ignore[i], code) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A finding's share of the state: error CRITICAL, warning WARNING, info none. */
+static enum probe_nagios_state finding_state(const struct probe_nagios_policy *p,
+                                             const struct probe_summary_finding *f)
+{
+    if (ignored(p, f->code) || f->severity == TLS_SEV_INFO) {
+        return PROBE_NAGIOS_OK;
+    }
+    return f->severity == TLS_SEV_ERROR ? PROBE_NAGIOS_CRITICAL : PROBE_NAGIOS_WARNING;
+}
+
+/* --require-tls12-only (check_ssl_cert's --require-no-tls1 and --require-no-tls1_1 in one):
+ * TLS 1.0 or 1.1 accepted, or TLS 1.2 refused, is CRITICAL; an audit that could not tell, or
+ * none, is UNKNOWN. */
+static enum probe_nagios_state tls12_state(const struct probe_nagios_policy *p,
+                                           const struct probe_summary *s)
+{
+    if (!p->require_tls12_only) {
+        return PROBE_NAGIOS_OK;
+    }
+    enum probe_tls12 v = s->audit.ran ? probe_audit_tls12(s->audit.proto) : PROBE_TLS12_UNKNOWN;
+    return v == PROBE_TLS12_ENFORCED       ? PROBE_NAGIOS_OK
+           : v == PROBE_TLS12_NOT_ENFORCED ? PROBE_NAGIOS_CRITICAL
+                                           : PROBE_NAGIOS_UNKNOWN;
+}
+
+static enum probe_nagios_state expiry_state(const struct probe_nagios_policy *p,
+                                            const struct probe_summary *s)
+{
+    if (s->has_expiry && s->earliest_days <= p->crit_days) {
+        return PROBE_NAGIOS_CRITICAL;
+    }
+    return s->has_expiry && s->earliest_days <= p->warn_days ? PROBE_NAGIOS_WARNING
+                                                              : PROBE_NAGIOS_OK;
+}
+
+enum probe_nagios_state probe_nagios_state(const struct probe_summary *s,
+                                           const struct probe_nagios_policy *policy)
+{
+    struct probe_nagios_policy p = resolved(policy);
+
     /* Could not probe (DNS, refused, timeout, not TDS) is CRITICAL too: the plugin guidelines
      * keep UNKNOWN for the plugin's own failures, and say name-resolution errors and socket
      * timeouts "should generally NOT be reported as UNKNOWN". A monitored server that does not
@@ -94,13 +172,11 @@ enum probe_nagios_state probe_nagios_state(const struct probe_summary *s, int wa
     if (s->status != PROBE_STATUS_OK) {
         return PROBE_NAGIOS_CRITICAL;
     }
-    if (s->has_expiry && s->earliest_days <= crit_days) {
-        return PROBE_NAGIOS_CRITICAL;
+    enum probe_nagios_state st = probe_nagios_worst(expiry_state(&p, s), tls12_state(&p, s));
+    for (size_t i = 0; i < s->n_findings && i < PROBE_MAX_FINDINGS; i++) {
+        st = probe_nagios_worst(st, finding_state(&p, &s->findings[i]));
     }
-    if (s->has_expiry && s->earliest_days <= warn_days) {
-        return PROBE_NAGIOS_WARNING;
-    }
-    return PROBE_NAGIOS_OK;
+    return st;
 }
 
 /* "expires in 300 days (2027-01-01)" / "expired 3 days ago (2025-12-29)" */
@@ -118,8 +194,35 @@ static void nagios_expiry(FILE *f, const struct probe_summary *s)
     }
 }
 
-/* One target in words: "db1: untrusted_chain: <client text> TLSv1.2, expires in ..." */
-static void nagios_verdict(FILE *f, const struct probe_summary *s)
+/* What the policy holds against an OK target: "old_tls_accepted (warning), TLS 1.2 not
+ * enforced", each item after sep. Returns how many were written. */
+static size_t nagios_policy(FILE *f, const struct probe_summary *s,
+                            const struct probe_nagios_policy *p, const char *sep)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < s->n_findings && i < PROBE_MAX_FINDINGS; i++) {
+        const struct probe_summary_finding *x = &s->findings[i];
+        if (finding_state(p, x) != PROBE_NAGIOS_OK) {
+            fprintf(f, "%s", n++ == 0 ? sep : ", ");
+            nagios_text(f, x->code);
+            fprintf(f, " (%s)", tls_severity_name(x->severity));
+        }
+    }
+    enum probe_nagios_state t = tls12_state(p, s);
+    if (t != PROBE_NAGIOS_OK) {
+        fprintf(f, "%s%s", n++ == 0 ? sep : ", ",
+                t == PROBE_NAGIOS_CRITICAL
+                    ? "TLS 1.2 not enforced"
+                    : "TLS 1.2 enforcement not known (no --protocols answer)");
+    }
+    return n;
+}
+
+/* One target in words: "db1: untrusted_chain: <client text> TLSv1.2, expires in ..." and,
+ * for a target the client would connect to, what the policy holds against it. */
+static void nagios_verdict(FILE *f, const struct probe_summary *s,
+                           const struct probe_nagios_policy *p)
 {
     char label[300];
 
@@ -137,24 +240,34 @@ static void nagios_verdict(FILE *f, const struct probe_summary *s)
         fputc(' ', f);
         nagios_expiry(f, s);
     }
+    if (s->status == PROBE_STATUS_OK) {
+        nagios_policy(f, s, p, "; policy: ");
+    }
 }
 
 /* Why a target is not OK, in a few words, for the many-target summary. */
-static void nagios_reason(FILE *f, const struct probe_summary *s)
+static void nagios_reason(FILE *f, const struct probe_summary *s,
+                          const struct probe_nagios_policy *p)
 {
+    bool expiry = expiry_state(p, s) != PROBE_NAGIOS_OK;
+
     if (s->status != PROBE_STATUS_OK) {
         fputs(probe_diag_name(s->diag), f);
-    } else if (s->earliest_days >= 0) {
+        return;
+    }
+    if (expiry && s->earliest_days >= 0) {
         fprintf(f, "expires in %ld days", s->earliest_days);
-    } else {
+    } else if (expiry) {
         fprintf(f, "expired %ld days ago", -s->earliest_days);
     }
+    nagios_policy(f, s, p, expiry ? ", " : "");
 }
 
 #define NAGIOS_NAMED_MAX 10
 
 /* "3 OK, 1 CRITICAL: db2 (untrusted_chain), ..." naming non-OK targets worst first. */
-static void nagios_many(FILE *f, const struct probe_summary *s, size_t n, int warn, int crit)
+static void nagios_many(FILE *f, const struct probe_summary *s, size_t n,
+                        const struct probe_nagios_policy *p)
 {
     static const enum probe_nagios_state order[] = {PROBE_NAGIOS_OK, PROBE_NAGIOS_WARNING,
                                                     PROBE_NAGIOS_CRITICAL, PROBE_NAGIOS_UNKNOWN};
@@ -164,7 +277,7 @@ static void nagios_many(FILE *f, const struct probe_summary *s, size_t n, int wa
     char label[300];
 
     for (size_t i = 0; i < n; i++) {
-        count[probe_nagios_state(&s[i], warn, crit)]++;
+        count[probe_nagios_state(&s[i], p)]++;
     }
     for (size_t k = 0; k < 4; k++) {
         if (count[order[k]] > 0) {
@@ -174,7 +287,7 @@ static void nagios_many(FILE *f, const struct probe_summary *s, size_t n, int wa
     }
     for (size_t k = 0; k < 3; k++) {
         for (size_t i = 0; i < n; i++) {
-            if (probe_nagios_state(&s[i], warn, crit) != worst_first[k]) {
+            if (probe_nagios_state(&s[i], p) != worst_first[k]) {
                 continue;
             }
             if (named++ >= NAGIOS_NAMED_MAX) {
@@ -183,7 +296,7 @@ static void nagios_many(FILE *f, const struct probe_summary *s, size_t n, int wa
             fputs(named == 1 ? ": " : ", ", f);
             nagios_text(f, probe_summary_label(&s[i], label, sizeof(label)));
             fputs(" (", f);
-            nagios_reason(f, &s[i]);
+            nagios_reason(f, &s[i], p);
             fputc(')', f);
         }
     }
@@ -192,7 +305,8 @@ static void nagios_many(FILE *f, const struct probe_summary *s, size_t n, int wa
     }
 }
 
-static void nagios_perfdata(FILE *f, const struct probe_summary *s, int warn, int crit)
+static void nagios_perfdata(FILE *f, const struct probe_summary *s,
+                            const struct probe_nagios_policy *p)
 {
     char label[300];
 
@@ -203,7 +317,8 @@ static void nagios_perfdata(FILE *f, const struct probe_summary *s, int warn, in
         }
         fputs(" '", f);
         nagios_label(f, label);
-        fprintf(f, "_days_chain_elem%zu'=%ld;%d;%d;;", i + 1, s->chain[i].days_left, warn, crit);
+        fprintf(f, "_days_chain_elem%zu'=%ld;%d;%d;;", i + 1, s->chain[i].days_left, p->warn_days,
+                p->crit_days);
     }
     if (s->handshake_ran && s->t_handshake >= 0 && isfinite(s->t_handshake)) {
         fputs(" '", f);
@@ -213,10 +328,11 @@ static void nagios_perfdata(FILE *f, const struct probe_summary *s, int warn, in
 }
 
 /* Long output: one line per target with what the first line had no room for. */
-static void nagios_long(FILE *f, const struct probe_summary *s, enum probe_nagios_state st)
+static void nagios_long(FILE *f, const struct probe_summary *s,
+                        const struct probe_nagios_policy *p)
 {
-    fprintf(f, "%s: ", probe_nagios_state_name(st));
-    nagios_verdict(f, s);
+    fprintf(f, "%s: ", probe_nagios_state_name(probe_nagios_state(s, p)));
+    nagios_verdict(f, s, p);
     if (s->cipher[0] != '\0') {
         fputs("; cipher ", f);
         nagios_text(f, s->cipher);
@@ -233,15 +349,14 @@ static void nagios_long(FILE *f, const struct probe_summary *s, enum probe_nagio
     fprintf(f, "; handshake %s%s\n", s->mode, s->tds8 ? " (TDS 8.0)" : "");
 }
 
-int probe_report_nagios(FILE *f, const struct probe_summary *s, size_t n, int warn_days,
-                        int crit_days)
+int probe_report_nagios(FILE *f, const struct probe_summary *s, size_t n,
+                        const struct probe_nagios_policy *policy)
 {
-    int warn = warn_days < 0 ? PROBE_NAGIOS_WARN_DAYS : warn_days;
-    int crit = crit_days < 0 ? PROBE_NAGIOS_CRIT_DAYS : crit_days;
+    struct probe_nagios_policy p = resolved(policy);
     enum probe_nagios_state worst = n == 0 ? PROBE_NAGIOS_UNKNOWN : PROBE_NAGIOS_OK;
 
     for (size_t i = 0; i < n; i++) {
-        worst = probe_nagios_worst(worst, probe_nagios_state(&s[i], warn, crit));
+        worst = probe_nagios_worst(worst, probe_nagios_state(&s[i], &p));
     }
     fprintf(f, "TDSPROBE %s - ", probe_nagios_state_name(worst));
     if (n == 0) {
@@ -249,241 +364,26 @@ int probe_report_nagios(FILE *f, const struct probe_summary *s, size_t n, int wa
         return (int)worst;
     }
     if (n == 1) {
-        nagios_verdict(f, &s[0]);
+        nagios_verdict(f, &s[0], &p);
     } else {
-        nagios_many(f, s, n, warn, crit);
+        nagios_many(f, s, n, &p);
     }
     fputs(" |", f);
     for (size_t i = 0; i < n; i++) {
-        nagios_perfdata(f, &s[i], warn, crit);
+        nagios_perfdata(f, &s[i], &p);
     }
     fputc('\n', f);
     for (size_t i = 0; i < n; i++) {
-        nagios_long(f, &s[i], probe_nagios_state(&s[i], warn, crit));
+        nagios_long(f, &s[i], &p);
     }
     return (int)worst;
 }
 
-/* ---- Prometheus -------------------------------------------------------------------------- */
-
-struct prom {
-    FILE *f;
-    const struct prom_family *fam;
-    bool started; /* # HELP / # TYPE written for fam */
-};
-
-struct prom_family {
-    const char *name;
-    const char *help;
-    void (*emit)(struct prom *p, const struct probe_summary *s);
-};
-
-/* Opens a sample "name{target=\"...\"", writing the family's header before its first one. */
-static void prom_begin(struct prom *p, const struct probe_summary *s)
+void probe_report_nagios_unknown(FILE *f, const char *reason)
 {
-    if (!p->started) {
-        fprintf(p->f, "# HELP %s %s\n# TYPE %s gauge\n", p->fam->name, p->fam->help,
-                p->fam->name);
-        p->started = true;
-    }
-    fprintf(p->f, "%s{target=\"", p->fam->name);
-    probe_quoted_body(p->f, s->target, PROBE_QUOTE_PROMETHEUS);
-    fputc('"', p->f);
-}
-
-static void prom_label(struct prom *p, const char *key, const char *value)
-{
-    fprintf(p->f, ",%s=\"", key);
-    probe_quoted_body(p->f, value, PROBE_QUOTE_PROMETHEUS);
-    fputc('"', p->f);
-}
-
-/* Timestamps and counts print as integers (%g would turn 1798761600 into 1.7987616e+09, which
- * parses but reads badly); fractions keep nine significant digits (nanoseconds of a second). */
-static void prom_end(struct prom *p, double v)
-{
-    if (v == floor(v) && fabs(v) < 1e15) {
-        fprintf(p->f, "} %.0f\n", v);
-    } else {
-        fprintf(p->f, "} %.9g\n", v);
-    }
-}
-
-/* A one-label info sample, value 1. */
-static void prom_info(struct prom *p, const struct probe_summary *s, const char *k,
-                      const char *v)
-{
-    prom_begin(p, s);
-    prom_label(p, k, v);
-    prom_end(p, 1);
-}
-
-static void emit_success(struct prom *p, const struct probe_summary *s)
-{
-    prom_begin(p, s);
-    prom_end(p, s->status == PROBE_STATUS_OK ? 1 : 0);
-}
-
-static void emit_status(struct prom *p, const struct probe_summary *s)
-{
-    prom_info(p, s, "status", probe_status_name(s->status));
-}
-
-static void emit_diagnosis(struct prom *p, const struct probe_summary *s)
-{
-    prom_info(p, s, "code", probe_diag_name(s->diag));
-}
-
-static void emit_probe_info(struct prom *p, const struct probe_summary *s)
-{
-    prom_begin(p, s);
-    prom_label(p, "mode", s->tds8 ? "tds8" : "tds7");
-    prom_label(p, "handshake", s->mode);
-    prom_end(p, 1);
-}
-
-static void emit_server(struct prom *p, const struct probe_summary *s)
-{
-    if (s->server_version[0] == '\0' && s->server_encryption[0] == '\0') {
-        return; /* no PRELOGIN reply was read */
-    }
-    prom_begin(p, s);
-    prom_label(p, "version", s->server_version);
-    prom_label(p, "product", s->server_product);
-    prom_label(p, "encryption", s->server_encryption);
-    prom_end(p, 1);
-}
-
-static void emit_tls_version(struct prom *p, const struct probe_summary *s)
-{
-    if (s->tls_version > 0) {
-        prom_info(p, s, "version", probe_summary_tls_name(s));
-    }
-}
-
-static void emit_cipher(struct prom *p, const struct probe_summary *s)
-{
-    if (s->cipher[0] != '\0') {
-        prom_info(p, s, "cipher", s->cipher);
-    }
-}
-
-/* Only versions with a yes/no answer: an error or an untested version has no sample, so 0
- * always means "refused". */
-static void emit_protocols(struct prom *p, const struct probe_summary *s)
-{
-    for (int v = TLS_V10; v <= TLS_V13 && s->audit.ran; v++) {
-        enum probe_proto_state st = s->audit.proto[v];
-        if (st == PROBE_PROTO_ACCEPTED || st == PROBE_PROTO_REJECTED) {
-            prom_begin(p, s);
-            prom_label(p, "version", tls_version_name(v));
-            prom_end(p, st == PROBE_PROTO_ACCEPTED ? 1 : 0);
-        }
-    }
-}
-
-static void emit_cipher_accepted(struct prom *p, const struct probe_summary *s)
-{
-    for (int v = TLS_V10; v <= TLS_V12 && s->audit.ciphers_ran; v++) {
-        for (size_t i = 0; i < s->audit.suites[v].n && i < PROBE_SUMMARY_MAX_SUITES; i++) {
-            uint16_t id = s->audit.suites[v].ids[i];
-            const char *name = tls_cipher_name(id);
-            char hex[8];
-            if (name == NULL) {
-                snprintf(hex, sizeof(hex), "0x%04x", (unsigned)id);
-                name = hex;
-            }
-            prom_begin(p, s);
-            prom_label(p, "version", tls_version_name(v));
-            prom_label(p, "cipher", name);
-            prom_end(p, 1);
-        }
-    }
-}
-
-static void emit_earliest(struct prom *p, const struct probe_summary *s)
-{
-    if (s->has_expiry) {
-        prom_begin(p, s);
-        prom_end(p, (double)s->earliest_not_after);
-    }
-}
-
-static void emit_chain_length(struct prom *p, const struct probe_summary *s)
-{
-    if (s->handshake_ran) {
-        prom_begin(p, s);
-        prom_end(p, (double)s->chain_len);
-    }
-}
-
-static void emit_chain_expiry(struct prom *p, const struct probe_summary *s)
-{
-    char element[24];
-
-    for (size_t i = 0; i < s->n_chain; i++) {
-        if (!s->chain[i].parsed) {
-            continue;
-        }
-        snprintf(element, sizeof(element), "%zu", i + 1);
-        prom_begin(p, s);
-        prom_label(p, "element", element);
-        prom_label(p, "cn", s->chain[i].cn);
-        prom_end(p, (double)s->chain[i].not_after);
-    }
-}
-
-static void emit_durations(struct prom *p, const struct probe_summary *s)
-{
-    const struct {
-        const char *phase;
-        double ms;
-    } t[] = {{"resolve", s->t_resolve},     {"browser", s->t_browser},
-             {"connect", s->t_connect},     {"prelogin", s->t_prelogin},
-             {"handshake", s->t_handshake}, {"total", s->t_total}};
-
-    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-        if (t[i].ms >= 0 && isfinite(t[i].ms)) {
-            prom_begin(p, s);
-            prom_label(p, "phase", t[i].phase);
-            prom_end(p, t[i].ms / 1000.0);
-        }
-    }
-}
-
-static const struct prom_family prom_families[] = {
-    {"tdsprobe_success", "1 when a client with these settings would connect.", emit_success},
-    {"tdsprobe_status_info", "The verdict: ok, fail (the client would fail) or error (could "
-                             "not probe).", emit_status},
-    {"tdsprobe_diagnosis_info", "The diagnosis code the client would report first.",
-     emit_diagnosis},
-    {"tdsprobe_probe_info", "How the target was probed: TDS 7.x PRELOGIN or TDS 8.0 strict, "
-                            "full handshake or certificate only.", emit_probe_info},
-    {"tdsprobe_server_info", "What the server's PRELOGIN reply said.", emit_server},
-    {"tdsprobe_tls_version_info", "The negotiated TLS version.", emit_tls_version},
-    {"tdsprobe_tls_cipher_info", "The negotiated cipher suite (IANA name).", emit_cipher},
-    {"tdsprobe_tls_protocol_accepted", "1 when the server accepted a handshake offering only "
-                                       "this TLS version, 0 when it refused it (--protocols).",
-     emit_protocols},
-    {"tdsprobe_tls_cipher_accepted", "1 for each cipher suite (IANA name) the server accepted "
-                                     "at this TLS version (--ciphers).", emit_cipher_accepted},
-    {"tdsprobe_ssl_earliest_cert_expiry", "Earliest NotAfter of the certificates the server "
-                                          "sent, as Unix time in seconds.", emit_earliest},
-    {"tdsprobe_ssl_chain_length", "Number of certificates the server sent.", emit_chain_length},
-    {"tdsprobe_ssl_chain_expiry_seconds", "NotAfter of each chain element (1 = leaf), as Unix "
-                                          "time in seconds.", emit_chain_expiry},
-    {"tdsprobe_duration_seconds", "Duration of each probe phase that ran.", emit_durations},
-};
-
-void probe_report_prometheus(FILE *f, const struct probe_summary *s, size_t n)
-{
-    for (size_t k = 0; k < sizeof(prom_families) / sizeof(prom_families[0]); k++) {
-        struct prom p = {.f = f, .fam = &prom_families[k], .started = false};
-
-        for (size_t i = 0; i < n; i++) {
-            p.fam->emit(&p, &s[i]);
-        }
-    }
+    fputs("TDSPROBE UNKNOWN - ", f);
+    nagios_text(f, reason);
+    fputc('\n', f);
 }
 
 /* ---- summary table ----------------------------------------------------------------------- */

@@ -1,6 +1,6 @@
 /* probe/output/probe_report.c: JSON Lines and text reports for one probe_result.
  *
- * Field names are the contract's (design.md); extras are added, never renamed. Everything that
+ * Field names are the contract's (docs/design.md); extras are added, never renamed. Everything that
  * came from the server goes through one UTF-8 decoder, so a certificate subject cannot break
  * the JSON or drive the terminal. */
 #include "probe/output/probe_report.h"
@@ -339,12 +339,29 @@ static void json_diagnosis(FILE *f, const struct probe_result *r)
     fputc('}', f);
 }
 
+/* What makes a record self-describing in an archive: the schema it follows
+ * (docs/tdsprobe.schema.json), the program that wrote it, and when (RFC 3339, UTC; the record
+ * is written as the probe of its target ends). */
+static void json_record_head(FILE *f, bool *first)
+{
+    char now[21];
+
+    tls_time_format(time(NULL), now);
+    json_key(f, "schema_version", first);
+    fprintf(f, "%d", PROBE_JSON_SCHEMA_VERSION);
+    json_key(f, "tdsprobe_version", first);
+    probe_json_string(f, probe_version());
+    json_key(f, "probed_at", first);
+    probe_json_string(f, now);
+}
+
 void probe_report_json(FILE *f, const struct probe_result *r)
 {
     const struct probe_client *cl = r->target != NULL ? &r->target->client : NULL;
     bool first = true;
 
     fputc('{', f);
+    json_record_head(f, &first);
     json_target(f, r, &first);
     json_key(f, "client", &first);
     json_client(f, r);

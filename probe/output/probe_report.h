@@ -11,7 +11,12 @@
 #include "probe/model/probe.h"
 #include "probe/output/probe_emit.h"
 
-/* One JSON Lines record (design.md's object plus extra fields: "phase", "tls_scope",
+/* The version of the JSON record's schema (docs/tdsprobe.schema.json): raised when a field
+ * changes meaning or goes away; new fields keep it. */
+#define PROBE_JSON_SCHEMA_VERSION 1
+
+/* One JSON Lines record (docs/design.md's object plus extra fields: "schema_version",
+ * "tdsprobe_version", "probed_at" first, then "phase", "tls_scope",
  * "handshake", "followup", the audit's "protocols_detail", "tls12_enforced" and
  * "ciphers" (probe_audit_report.h; all null when no audit ran),
  * client.name_checked/tls_min/tls_max, diagnosis.cause, tls.stage, tls.alert,

@@ -57,10 +57,15 @@ static void copy_chain(struct probe_summary *s, const struct tls_info *ti, time_
         struct probe_summary_cert *o = &s->chain[i];
 
         o->parsed = c->parsed;
-        copy_str(o->cn, sizeof(o->cn), c->subject_cn);
+        copy_str(o->sha256, sizeof(o->sha256), c->sha256);
         if (!c->parsed) {
-            continue; /* no dates: it cannot be the earliest expiry */
+            continue; /* no names and no dates: it cannot be the earliest expiry */
         }
+        copy_str(o->cn, sizeof(o->cn), c->subject_cn);
+        copy_str(o->subject, sizeof(o->subject), c->subject);
+        copy_str(o->issuer, sizeof(o->issuer), c->issuer);
+        copy_str(o->serial, sizeof(o->serial), c->serial);
+        o->not_before = c->not_before;
         o->not_after = c->not_after;
         o->days_left = probe_summary_days_left(c->not_after, now);
         if (!s->has_expiry || difftime(c->not_after, s->earliest_not_after) < 0) {
@@ -109,6 +114,26 @@ static void copy_audit(struct probe_summary_audit *o, const struct probe_audit *
     }
 }
 
+/* One entry per code, at the worst severity seen (the enum rises with severity). */
+static void copy_findings(struct probe_summary *s, const struct probe_result *r)
+{
+    for (size_t i = 0; i < r->n_findings && i < PROBE_MAX_FINDINGS; i++) {
+        const struct probe_finding *f = &r->findings[i];
+        size_t k = 0;
+
+        while (k < s->n_findings && strcmp(s->findings[k].code, f->code) != 0) {
+            k++;
+        }
+        if (k == s->n_findings) {
+            copy_str(s->findings[k].code, sizeof(s->findings[k].code), f->code);
+            s->findings[k].severity = f->severity;
+            s->n_findings++;
+        } else if (f->severity > s->findings[k].severity) {
+            s->findings[k].severity = f->severity;
+        }
+    }
+}
+
 void probe_summary_from_result_at(struct probe_summary *s, const struct probe_result *r,
                                   time_t now)
 {
@@ -133,6 +158,7 @@ void probe_summary_from_result_at(struct probe_summary *s, const struct probe_re
     s->t_handshake = r->facts.t_handshake;
     s->t_total = r->facts.t_total;
     copy_audit(&s->audit, r->facts.audit);
+    copy_findings(s, r);
 }
 
 void probe_summary_from_result(struct probe_summary *s, const struct probe_result *r)

@@ -11,9 +11,9 @@
  *         probe_summary_from_result(&run->sums[run->n++], r);    (inside the callback)
  *     }
  *     ...after the loop has run:
- *     rc = probe_report_nagios(stdout, run->sums, run->n, warn_days, crit_days);
+ *     rc = probe_report_nagios(stdout, run->sums, run->n, &policy);
  *
- * Each summary is a few KiB of fixed arrays (no pointers, nothing to free); strings longer than
+ * Each summary is about 12 KiB of fixed arrays (no pointers, nothing to free); strings longer than
  * their field are cut on a UTF-8 character boundary. Strings are copied raw: the writers escape
  * them for their own format.
  */
@@ -49,11 +49,25 @@ struct probe_summary_audit {
 /* Chain elements kept; the same bound as the TLS layer's (a longer chain is cut there). */
 #define PROBE_SUMMARY_MAX_CHAIN 10
 
+/* One chain element: its identity (what blackbox_exporter's probe_ssl_last_chain_info and
+ * ssl_exporter's certificate series label with) and its dates. */
 struct probe_summary_cert {
-    bool parsed;            /* false: the certificate could not be parsed, no dates */
+    bool parsed;            /* false: the certificate could not be parsed: no dates, no names */
+    time_t not_before;      /* UTC */
     time_t not_after;       /* UTC */
     long days_left;         /* floor((not_after - now) / 1 day); negative once expired */
     char cn[128];           /* subject CN, "" if none */
+    char subject[256];      /* subject DN as the JSON's "subject" ("CN=db1, O=Contoso") */
+    char issuer[256];       /* issuer DN */
+    char serial[130];       /* lowercase hex, as the JSON's "serial" */
+    char sha256[65];        /* lowercase hex of SHA-256 over the DER (also when not parsed) */
+};
+
+/* One finding code of the result, with the worst severity it was reported at (a code can
+ * occur more than once: "expired" per certificate, "weak_cipher_accepted" per class). */
+struct probe_summary_finding {
+    char code[32];
+    enum tls_severity severity;
 };
 
 struct probe_summary {
@@ -87,6 +101,9 @@ struct probe_summary {
     double t_resolve, t_browser, t_connect, t_prelogin, t_handshake, t_total;
 
     struct probe_summary_audit audit; /* all zero (ran false) when no audit ran */
+
+    size_t n_findings;      /* distinct codes of r->findings, in first-seen order */
+    struct probe_summary_finding findings[PROBE_MAX_FINDINGS];
 };
 
 /* Copies what the writers need out of r. Call it inside the engine's callback, after

@@ -49,6 +49,7 @@ import tempfile
 import time
 
 from fakesql import FakeSQL
+import tdsprobe_schema
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TDSPROBE = os.environ.get("TDSPROBE", "build/probe/tdsprobe")
@@ -228,6 +229,8 @@ def run_probe(port, args, driver):
     if len(objs) != 1:
         raise AssertionError("tdsprobe printed %d objects (exit %d):\n%s\n%s"
                              % (len(objs), p.returncode, p.stdout, p.stderr))
+    if tdsprobe_schema.available():  # docs/tdsprobe.schema.json
+        tdsprobe_schema.check_records(objs)
     return objs[0]
 
 

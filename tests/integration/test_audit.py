@@ -27,6 +27,7 @@ import unittest
 import xml.etree.ElementTree as ET
 
 from fakesql import FakeSQL
+import tdsprobe_schema
 
 TDSPROBE = os.environ.get("TDSPROBE", "build/probe/tdsprobe")
 FAKESQL = os.environ.get("FAKESQL", "build/tests/fakesql/fakesql")
@@ -61,7 +62,10 @@ def tdsprobe_audit(port):
     p = subprocess.run([TDSPROBE, "--json", "--ciphers", "--ca-file", CA,
                         "--host-name-in-certificate", "localhost", "127.0.0.1,%d" % port],
                        capture_output=True, text=True, timeout=120)
-    return json.loads(p.stdout.splitlines()[0])
+    r = json.loads(p.stdout.splitlines()[0])
+    if tdsprobe_schema.available():  # docs/tdsprobe.schema.json
+        tdsprobe_schema.check_records([r])
+    return r
 
 
 class Audit(unittest.TestCase):

@@ -6,7 +6,7 @@ with --json, and checks the contract: exit code, status, diagnosis code, the cli
 (the seed's three texts word for word), and the facts behind it (chain, TLS version, timing).
 
 Run one group: test_probe.py basics
-(groups: basics certificates encryption handshake network drivers)
+(groups: basics certificates encryption handshake network drivers nagios prometheus)
 Environment: TDSPROBE, FAKESQL, TDSPROBE_CERTS (set by CTest).
 
 Targets are written as 127.0.0.1 (the kit's good leaf carries IP:127.0.0.1), so the tests do not
@@ -14,12 +14,15 @@ depend on /etc/hosts resolving "localhost" (a bare debootstrap has none).
 """
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
 import unittest
 
 from fakesql import FakeSQL
+import tdsprobe_schema
 
 TDSPROBE = os.environ.get("TDSPROBE", "build/probe/tdsprobe")
 FAKESQL = os.environ.get("FAKESQL", "build/tests/fakesql/fakesql")
@@ -30,8 +33,9 @@ UNTRUSTED = "The certificate chain was issued by an authority that is not truste
 NAME = "The target principal name is incorrect."
 CLOSED = "An existing connection was forcibly closed by the remote host."
 
-CONTRACT_KEYS = {"target", "host", "port", "instance", "address", "mode", "client", "status",
-                 "diagnosis", "findings", "server", "tls", "protocols", "timing_ms"}
+CONTRACT_KEYS = {"schema_version", "tdsprobe_version", "probed_at", "target", "host", "port",
+                 "instance", "address", "mode", "client", "status", "diagnosis", "findings",
+                 "server", "tls", "protocols", "timing_ms"}
 CLIENT_KEYS = {"driver", "encrypt", "trust_server_certificate", "host_name_in_certificate",
                "validates", "sent_encryption"}
 SERVER_KEYS = {"version", "product", "encryption", "instance", "mars", "fedauth_required"}
@@ -45,6 +49,8 @@ def run_probe(*args, timeout=60):
     p = subprocess.run([TDSPROBE, "--json", *args], capture_output=True, text=True,
                        timeout=timeout)
     objs = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    if tdsprobe_schema.available():  # every record the suite sees follows the published schema
+        tdsprobe_schema.check_records(objs)
     return p.returncode, objs, p.stdout, p.stderr
 
 
@@ -486,8 +492,145 @@ class Drivers(ProbeCase):
                                         r["diagnosis"]["message"])
 
 
+def run_nagios(*args, timeout=60):
+    """Runs tdsprobe --format nagios ARGS; returns (exit code, stdout lines, stderr)."""
+    p = subprocess.run([TDSPROBE, "--format", "nagios", *args], capture_output=True, text=True,
+                       timeout=timeout)
+    return p.returncode, p.stdout.splitlines(), p.stderr
+
+
+CHECK_SSL_CERT_DIR = os.environ.get("CHECK_SSL_CERT_DIR", "/usr/lib/nagios/plugins")
+
+# A server that still accepts TLS 1.0 and 1.1 (OpenSSL 3 speaks them only at seclevel 0).
+OLD_TLS = {"cert": "good", "tlsprotocols": "1.0,1.1,1.2", "seclevel": 0}
+
+
+class Nagios(unittest.TestCase):
+    """--format nagios as Nagios and Icinga run it: exit code 0-3, the first line of stdout."""
+
+    def check(self, config, *args):
+        with FakeSQL(config, certs_dir=CERTS, binary=FAKESQL) as srv:
+            rc, lines, err = run_nagios("--ca-file", CA, *args, "127.0.0.1,%d" % srv.port)
+        self.assertTrue(lines, err)
+        return rc, lines[0]
+
+    def test_usage_errors_are_unknown(self):
+        # Nagios reads any exit code above 3 as "out of bounds": a usage error or no target is
+        # UNKNOWN, with its reason on one line of stdout; stderr still says it.
+        cases = [(["--bogus", "db1"], "'--bogus'"),
+                 ([], "no TARGET given"),
+                 (["Server=db1;Encrypt=maybe"], "'Encrypt'"),
+                 (["--ignore", "Not-A-Code", "db1"], "--ignore takes a finding code")]
+        for args, reason in cases:
+            with self.subTest(args=args):
+                rc, lines, err = run_nagios(*args)
+                self.assertEqual(rc, 3, lines)
+                self.assertEqual(len(lines), 1, lines)
+                self.assertTrue(lines[0].startswith("TDSPROBE UNKNOWN - "), lines[0])
+                self.assertIn(reason, lines[0])
+                self.assertIn(reason, err)
+        # an error before --format is seen, and --format=nagios, are caught too
+        rc, lines, _ = subprocess_lines([TDSPROBE, "--warn-days", "x", "--format=nagios", "db1"])
+        self.assertEqual((rc, lines[0][:19]), (3, "TDSPROBE UNKNOWN - "))
+        # other formats keep the usage exit code 64
+        rc, _, _ = subprocess_lines([TDSPROBE, "--bogus", "db1"])
+        self.assertEqual(rc, 64)
+
+    def test_old_tls_accepted_is_warning(self):
+        rc, line = self.check(OLD_TLS, "--protocols")
+        self.assertEqual(rc, 1, line)
+        self.assertTrue(line.startswith("TDSPROBE WARNING - "), line)
+        self.assertIn("; policy: old_tls_accepted (warning) |", line)
+        self.assertRegex(line, r"\| '127\.0\.0\.1,\d+_days_chain_elem1'=\d+;20;15;; ")
+
+    def test_require_tls12_only(self):
+        # implies --protocols; TLS 1.0/1.1 accepted is CRITICAL, a TLS 1.2-only server is OK
+        rc, line = self.check(OLD_TLS, "--require-tls12-only")
+        self.assertEqual(rc, 2, line)
+        self.assertIn("TLS 1.2 not enforced", line)
+        rc, line = self.check({"cert": "good", "tlsprotocols": "1.2"}, "--require-tls12-only")
+        self.assertEqual(rc, 0, line)
+        self.assertTrue(line.startswith("TDSPROBE OK - "), line)
+
+    def test_ignore_a_finding(self):
+        rc, line = self.check(OLD_TLS, "--protocols", "--ignore", "old_tls_accepted")
+        self.assertEqual(rc, 0, line)
+        self.assertNotIn("policy:", line)
+
+    def test_agrees_with_check_ssl_cert(self):
+        # check_ssl_cert (Debian monitoring-plugins-contrib) speaks TLS first, as a TDS 8.0
+        # strict server does: the same fakesql, judged by both plugins, gives the same state
+        # and the same days per chain element.
+        plugin = os.path.join(CHECK_SSL_CERT_DIR, "check_ssl_cert")
+        self.assertTrue(os.access(plugin, os.X_OK),
+                        "check_ssl_cert not found: apt-get install monitoring-plugins-contrib")
+        cases = [("1.0,1.1,1.2", [], 2), ("1.1,1.2", [], 2), ("1.2", [], 0),
+                 ("1.2", ["900", "15"], 1)]
+        for versions, days, want in cases:
+            conf = {"cert": "good", "strict": 1, "tlsprotocols": versions, "seclevel": 0}
+            theirs_days = ["-w", days[0], "-c", days[1]] if days else []
+            ours_days = ["--warn-days", days[0], "--crit-days", days[1]] if days else []
+            with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
+                theirs = subprocess.run(
+                    [plugin, "-H", "127.0.0.1", "-p", str(srv.port), "--rootcert-file", CA,
+                     "-m", "localhost", "--ignore-sct", "--ignore-ocsp",
+                     "--ignore-maximum-validity", "--require-no-tls1", "--require-no-tls1_1",
+                     *theirs_days], capture_output=True, text=True, timeout=120)
+                rc, lines, err = run_nagios("--encrypt", "strict", "--ca-file", CA,
+                                            "--require-tls12-only", *ours_days,
+                                            "127.0.0.1,%d" % srv.port)
+            with self.subTest(versions=versions, days=days):
+                self.assertEqual(theirs.returncode, want, theirs.stdout)
+                self.assertEqual(rc, want, lines)
+                perf = re.findall(r"days_chain_elem(\d)=(-?\d+);", theirs.stdout)
+                ours = re.findall(r"_days_chain_elem(\d)'=(-?\d+);", lines[0])
+                self.assertTrue(perf)
+                self.assertEqual(ours, perf)
+
+    def test_trust_server_certificate_is_warning(self):
+        # the client connects, but only because it does not check the name: a warning finding
+        rc, line = self.check({"cert": "wrongcn"}, "--trust-server-certificate")
+        self.assertEqual(rc, 1, line)
+        self.assertIn("name_mismatch (warning)", line)
+
+
+class Prometheus(unittest.TestCase):
+    """--format prometheus (the writer tdsprobe serve's /probe uses too) through promtool."""
+
+    def test_identity_and_policy_series(self):
+        promtool = shutil.which("promtool") or "/usr/bin/promtool"
+        with FakeSQL(OLD_TLS, certs_dir=CERTS, binary=FAKESQL) as srv:
+            target = "127.0.0.1,%d" % srv.port
+            _, objs, _, _ = run_probe("--ca-file", CA, target)
+            p = subprocess.run([TDSPROBE, "--format", "prometheus", "--ca-file", CA,
+                                "--protocols", target], capture_output=True, text=True,
+                               timeout=60)
+        body = p.stdout
+        check = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True,
+                               text=True, timeout=30)
+        self.assertEqual((check.returncode, check.stdout + check.stderr), (0, ""), body)
+        chain = objs[0]["tls"]["chain"]
+        for i, cert in enumerate(chain):
+            line = ('tdsprobe_ssl_chain_info{target="%s",element="%d",fingerprint_sha256="%s",'
+                    'subject="%s",issuer="%s",serialnumber="%s"} 1'
+                    % (target, i + 1, cert["sha256"], cert["subject"], cert["issuer"],
+                       cert["serial"]))
+            self.assertIn(line, body.splitlines())
+        self.assertEqual(body.count("tdsprobe_ssl_chain_info{"), len(chain))
+        self.assertEqual(body.count("tdsprobe_ssl_chain_not_before_seconds{"), len(chain))
+        self.assertIn('tdsprobe_tls12_enforced{target="%s"} 0' % target, body)
+        self.assertIn('tdsprobe_finding_info{target="%s",code="old_tls_accepted",'
+                      'severity="warning"} 1' % target, body)
+
+
+def subprocess_lines(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    return p.returncode, p.stdout.splitlines(), p.stderr
+
+
 GROUPS = {"basics": Basics, "certificates": Certificates, "encryption": Encryption,
-          "handshake": Handshake, "network": Network, "drivers": Drivers}
+          "handshake": Handshake, "network": Network, "drivers": Drivers, "nagios": Nagios,
+          "prometheus": Prometheus}
 
 if __name__ == "__main__":
     argv = [a for a in sys.argv[1:] if a in GROUPS]

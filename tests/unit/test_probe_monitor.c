@@ -60,6 +60,16 @@ static size_t count_char(const char *s, char c)
     return n;
 }
 
+static size_t count_of(const char *s, const char *needle)
+{
+    size_t n = 0;
+
+    for (const char *p = strstr(s, needle); p != NULL; p = strstr(p + 1, needle)) {
+        n++;
+    }
+    return n;
+}
+
 static void assert_prefix(const char *s, const char *prefix)
 {
     if (strncmp(s, prefix, strlen(prefix)) != 0) {
@@ -100,11 +110,16 @@ static void mk(struct probe_summary *s, const char *target, enum probe_status st
     s->tls_version = TLS_V12;
     snprintf(s->cipher, sizeof(s->cipher), "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
     s->chain_len = s->n_chain = 2;
-    s->chain[0] = (struct probe_summary_cert){.parsed = true, .not_after = T_2027_01_01,
-                                              .days_left = days, .cn = "leaf"};
-    s->chain[1] = (struct probe_summary_cert){.parsed = true,
-                                              .not_after = T_2027_01_01 + 1000 * DAY,
-                                              .days_left = days + 1000, .cn = "Test CA"};
+    s->chain[0] = (struct probe_summary_cert){
+        .parsed = true, .not_before = T_2027_01_01 - 365 * DAY, .not_after = T_2027_01_01,
+        .days_left = days, .cn = "leaf", .subject = "CN=leaf, O=Contoso",
+        .issuer = "CN=Test CA", .serial = "01ab",
+        .sha256 = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"};
+    s->chain[1] = (struct probe_summary_cert){
+        .parsed = true, .not_before = T_2027_01_01 - 3650 * DAY,
+        .not_after = T_2027_01_01 + 1000 * DAY, .days_left = days + 1000, .cn = "Test CA",
+        .subject = "CN=Test CA", .issuer = "CN=Test CA", .serial = "7f",
+        .sha256 = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"};
     s->has_expiry = true;
     s->earliest_not_after = T_2027_01_01;
     s->earliest_days = days;
@@ -141,13 +156,21 @@ static void mk_error(struct probe_summary *s, const char *target)
     s->t_prelogin = s->t_handshake = -1;
 }
 
-static int nagios(const struct probe_summary *s, size_t n, int warn, int crit, struct cap *c)
+static int nagios_policy(const struct probe_summary *s, size_t n,
+                         const struct probe_nagios_policy *p, struct cap *c)
 {
     FILE *f = cap_open(c);
-    int rc = probe_report_nagios(f, s, n, warn, crit);
+    int rc = probe_report_nagios(f, s, n, p);
 
     cap_close(f);
     return rc;
+}
+
+static int nagios(const struct probe_summary *s, size_t n, int warn, int crit, struct cap *c)
+{
+    struct probe_nagios_policy p = {.warn_days = warn, .crit_days = crit};
+
+    return nagios_policy(s, n, &p, c);
 }
 
 /* ---- Nagios: states ---- */
@@ -235,7 +258,7 @@ static void test_nagios_fail_is_critical(void **state)
     assert_prefix(line, "TDSPROBE CRITICAL - db2: untrusted_chain: The certificate chain "
                              "was issued by an authority that is not trusted. TLSv1.2, expires "
                              "in 300 days (2027-01-01) | ");
-    assert_int_equal(probe_nagios_state(&s, 20, 15), PROBE_NAGIOS_CRITICAL);
+    assert_int_equal(probe_nagios_state(&s, NULL), PROBE_NAGIOS_CRITICAL);
     free(c.buf);
 }
 
@@ -395,6 +418,142 @@ static void test_nagios_hostile_text(void **state)
     free(c.buf);
 }
 
+/* ---- Nagios: the TLS policy (findings, --require-tls12-only, --ignore) ---- */
+
+static void add_finding(struct probe_summary *s, const char *code, enum tls_severity sev)
+{
+    s->findings[s->n_findings] = (struct probe_summary_finding){.severity = sev};
+    snprintf(s->findings[s->n_findings].code, sizeof(s->findings[0].code), "%s", code);
+    s->n_findings++;
+}
+
+/* An OK target whose audit saw TLS 1.0 accepted (the finding the diagnosis adds for it). */
+static void mk_old_tls(struct probe_summary *s, const char *target)
+{
+    mk_ok(s, target, 300);
+    s->audit.ran = true;
+    s->audit.proto[TLS_V10] = PROBE_PROTO_ACCEPTED;
+    s->audit.proto[TLS_V11] = PROBE_PROTO_REJECTED;
+    s->audit.proto[TLS_V12] = PROBE_PROTO_ACCEPTED;
+    add_finding(s, "old_tls_accepted", TLS_SEV_WARNING);
+}
+
+static void test_nagios_findings_make_the_state(void **state)
+{
+    struct probe_summary s[3];
+    struct cap c;
+    char line[2048];
+
+    mk_ok(&s[0], "db1", 300);
+    add_finding(&s[0], "self_signed", TLS_SEV_INFO); /* info: no change */
+    assert_int_equal(nagios(s, 1, -1, -1, &c), 0);
+    assert_null(strstr(c.buf, "policy:"));
+    free(c.buf);
+
+    mk_old_tls(&s[0], "db1"); /* the issue's case: TLS 1.0 accepted was "TDSPROBE OK" */
+    assert_int_equal(nagios(s, 1, -1, -1, &c), 1);
+    line_of(c.buf, 0, line, sizeof(line));
+    assert_prefix(line, "TDSPROBE WARNING - db1: A client with these settings would connect. "
+                        "TLSv1.2, expires in 300 days (2027-01-01); policy: old_tls_accepted "
+                        "(warning) | 'db1_days_chain_elem1'=300;20;15;; ");
+    line_of(c.buf, 1, line, sizeof(line));
+    assert_prefix(line, "WARNING: db1: A client");
+    free(c.buf);
+
+    add_finding(&s[0], "name_mismatch", TLS_SEV_ERROR); /* error: CRITICAL */
+    assert_int_equal(probe_nagios_state(&s[0], NULL), PROBE_NAGIOS_CRITICAL);
+
+    /* many targets: each non-OK one named with its reasons */
+    mk_old_tls(&s[0], "db1");
+    mk_ok(&s[1], "db2", 10);
+    add_finding(&s[1], "no_validation", TLS_SEV_WARNING);
+    mk_ok(&s[2], "db3", 300);
+    assert_int_equal(nagios(s, 3, -1, -1, &c), 2);
+    line_of(c.buf, 0, line, sizeof(line));
+    assert_prefix(line, "TDSPROBE CRITICAL - 1 OK, 1 WARNING, 1 CRITICAL: db2 (expires in 10 "
+                        "days, no_validation (warning)), db1 (old_tls_accepted (warning)) | ");
+    free(c.buf);
+}
+
+static void test_nagios_require_tls12_only(void **state)
+{
+    struct probe_nagios_policy p = {.warn_days = -1, .crit_days = -1, .require_tls12_only = true};
+    struct probe_summary s;
+    struct cap c;
+    char line[2048];
+
+    mk_old_tls(&s, "db1");
+    assert_int_equal(nagios_policy(&s, 1, &p, &c), 2);
+    line_of(c.buf, 0, line, sizeof(line));
+    assert_non_null(strstr(line, "; policy: old_tls_accepted (warning), TLS 1.2 not enforced |"));
+    free(c.buf);
+
+    s.audit.proto[TLS_V10] = PROBE_PROTO_REJECTED; /* enforced */
+    s.n_findings = 0;
+    assert_int_equal(nagios_policy(&s, 1, &p, &c), 0);
+    assert_prefix(c.buf, "TDSPROBE OK - db1: ");
+    free(c.buf);
+
+    s.audit.proto[TLS_V11] = PROBE_PROTO_ERROR; /* the audit cannot tell */
+    assert_int_equal(probe_nagios_state(&s, &p), PROBE_NAGIOS_UNKNOWN);
+    s.audit.ran = false; /* no audit at all */
+    assert_int_equal(nagios_policy(&s, 1, &p, &c), 3);
+    assert_non_null(strstr(c.buf, "TLS 1.2 enforcement not known"));
+    free(c.buf);
+
+    s.audit.ran = true;
+    s.audit.proto[TLS_V11] = PROBE_PROTO_REJECTED;
+    s.audit.proto[TLS_V12] = PROBE_PROTO_REJECTED; /* TLS 1.2 refused: not "TLS 1.2 only" */
+    assert_int_equal(probe_nagios_state(&s, &p), PROBE_NAGIOS_CRITICAL);
+    mk_fail(&s, "db2"); /* the client's failure stays CRITICAL whatever the policy */
+    assert_int_equal(probe_nagios_state(&s, &p), PROBE_NAGIOS_CRITICAL);
+}
+
+static void test_nagios_ignore(void **state)
+{
+    struct probe_nagios_policy p = {.warn_days = -1, .crit_days = -1};
+    struct probe_summary s;
+    struct cap c;
+    char err[200];
+
+    mk_old_tls(&s, "db1");
+    add_finding(&s, "fallback_certificate", TLS_SEV_WARNING);
+    assert_int_equal(probe_nagios_ignore(&p, "old_tls_accepted", err, sizeof(err)), 0);
+    assert_int_equal(probe_nagios_state(&s, &p), PROBE_NAGIOS_WARNING);
+    assert_int_equal(probe_nagios_ignore(&p, "fallback_certificate", err, sizeof(err)), 0);
+    assert_int_equal(nagios_policy(&s, 1, &p, &c), 0);
+    assert_prefix(c.buf, "TDSPROBE OK - db1: ");
+    assert_null(strstr(c.buf, "policy:"));
+    free(c.buf);
+    mk_fail(&s, "db2"); /* ignoring a code never hides the client's own failure */
+    add_finding(&s, "untrusted_chain", TLS_SEV_ERROR);
+    assert_int_equal(probe_nagios_ignore(&p, "untrusted_chain", err, sizeof(err)), 0);
+    assert_int_equal(probe_nagios_state(&s, &p), PROBE_NAGIOS_CRITICAL);
+
+    /* not a finding code's shape, or too many */
+    assert_int_equal(probe_nagios_ignore(&p, "Old-TLS", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "--ignore takes a finding code"));
+    assert_int_equal(probe_nagios_ignore(&p, "", err, sizeof(err)), -1);
+    assert_int_equal(probe_nagios_ignore(&p, "a_code_that_is_longer_than_31_bytes", err,
+                                         sizeof(err)), -1);
+    while (p.n_ignore < PROBE_NAGIOS_MAX_IGNORE) {
+        assert_int_equal(probe_nagios_ignore(&p, "x", err, sizeof(err)), 0);
+    }
+    assert_int_equal(probe_nagios_ignore(&p, "x", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "more than"));
+}
+
+static void test_nagios_unknown_line(void **state)
+{
+    struct cap c;
+    FILE *f = cap_open(&c);
+
+    probe_report_nagios_unknown(f, "bad target: 'a|b\nc'");
+    cap_close(f);
+    assert_string_equal(c.buf, "TDSPROBE UNKNOWN - bad target: 'a\\x7cb\\x0ac'\n");
+    free(c.buf);
+}
+
 /* ---- probe_summary_from_result ---- */
 
 static void set_cert(struct tls_cert *c, bool parsed, const char *cn, time_t not_after)
@@ -433,6 +592,17 @@ static void build_result(struct probe_target *t, struct probe_result *r, struct 
     set_cert(&ti->chain[0], true, "db1.contoso.com", T_2027_01_01 + 200 * DAY);
     set_cert(&ti->chain[1], true, "Contoso Issuing CA", T_2027_01_01); /* the earliest */
     set_cert(&ti->chain[2], false, "", 0); /* unparsable: no date, never the earliest */
+    snprintf(ti->chain[0].subject, sizeof(ti->chain[0].subject), "CN=db1.contoso.com, O=Contoso");
+    snprintf(ti->chain[0].issuer, sizeof(ti->chain[0].issuer), "CN=Contoso Issuing CA");
+    snprintf(ti->chain[0].serial, sizeof(ti->chain[0].serial), "5a0c");
+    snprintf(ti->chain[0].sha256, sizeof(ti->chain[0].sha256), "%064d", 7);
+    ti->chain[0].not_before = T_2027_01_01 - 165 * DAY;
+    snprintf(ti->chain[2].sha256, sizeof(ti->chain[2].sha256), "%064d", 9);
+    /* one code twice at two severities, and another */
+    r->findings[0] = (struct probe_finding){.code = "expired", .severity = TLS_SEV_WARNING};
+    r->findings[1] = (struct probe_finding){.code = "self_signed", .severity = TLS_SEV_INFO};
+    r->findings[2] = (struct probe_finding){.code = "expired", .severity = TLS_SEV_ERROR};
+    r->n_findings = 3;
     r->facts.tls = ti;
 }
 
@@ -466,16 +636,36 @@ static void test_summary_from_result(void **state)
     assert_int_equal(s->chain[0].days_left, 300);
     assert_int_equal(s->chain[1].days_left, 100); /* 100 days and an hour: rounded down */
     assert_false(s->chain[2].parsed);
+    assert_string_equal(s->chain[0].subject, "CN=db1.contoso.com, O=Contoso");
+    assert_string_equal(s->chain[0].issuer, "CN=Contoso Issuing CA");
+    assert_string_equal(s->chain[0].serial, "5a0c");
+    assert_int_equal(strlen(s->chain[0].sha256), 64);
+    assert_int_equal(s->chain[0].not_before, T_2027_01_01 - 165 * DAY);
+    assert_string_equal(s->chain[2].sha256 + 62, "09"); /* kept for an unparsable one */
+    assert_string_equal(s->chain[2].subject, "");
+    assert_int_equal(s->n_findings, 2); /* one per code, at its worst severity */
+    assert_string_equal(s->findings[0].code, "expired");
+    assert_int_equal(s->findings[0].severity, TLS_SEV_ERROR);
+    assert_string_equal(s->findings[1].code, "self_signed");
+    assert_int_equal(s->findings[1].severity, TLS_SEV_INFO);
     assert_true(s->has_expiry);
     assert_int_equal(s->earliest_not_after, T_2027_01_01);
     assert_int_equal(s->earliest_days, 100);
     assert_true(s->t_browser < 0);
     assert_true(s->t_total > 10.4 && s->t_total < 10.6);
 
-    /* through a writer: WARNING at warn 120, and perfdata only for the parsed elements */
+    /* through a writer: the "expired" finding (severity error) is CRITICAL... */
     struct cap c;
-    assert_int_equal(nagios(s, 1, 120, 15, &c), 1);
+    assert_int_equal(nagios(s, 1, 120, 15, &c), 2);
+    assert_non_null(strstr(c.buf, "; policy: expired (error) |"));
+    free(c.buf);
+    /* ...and, ignored, leaves WARNING at warn 120, and perfdata only for the parsed elements */
+    struct probe_nagios_policy p = {.warn_days = 120, .crit_days = 15};
+    char err[200];
+    assert_int_equal(probe_nagios_ignore(&p, "expired", err, sizeof(err)), 0);
+    assert_int_equal(nagios_policy(s, 1, &p, &c), 1);
     assert_non_null(strstr(c.buf, "TDSPROBE WARNING - tcp:db1.contoso.com,1533: A client"));
+    assert_null(strstr(c.buf, "policy:"));
     assert_non_null(strstr(c.buf, "'tcp:db1.contoso.com,1533_days_chain_elem2'=100;120;15;;"));
     assert_null(strstr(c.buf, "_days_chain_elem3"));
     free(c.buf);
@@ -551,9 +741,24 @@ static size_t hostile_run(struct probe_summary *s)
     mk_ok(&s[3], "q\"uote\\back\nnew\x01line", 5);
     snprintf(s[3].chain[0].cn, sizeof(s[3].chain[0].cn), "cn \"x\"\\\n\xff\xfe end");
     snprintf(s[3].server_product, sizeof(s[3].server_product), "bad \xc3\x28 utf8");
+    snprintf(s[3].chain[0].subject, sizeof(s[3].chain[0].subject), "CN=\"evil\"\\\n\xff");
     mk_ok(&s[4], "Server=tcp:db5,1433;Encrypt=strict", 30);
     s[4].tds8 = true;
     snprintf(s[4].mode, sizeof(s[4].mode), "certificate");
+    /* db1 was audited: TLS 1.0 accepted, so TLS 1.2 is not enforced; two findings */
+    s[0].audit.ran = true;
+    s[0].audit.proto[TLS_V10] = PROBE_PROTO_ACCEPTED;
+    s[0].audit.proto[TLS_V11] = PROBE_PROTO_REJECTED;
+    s[0].audit.proto[TLS_V12] = PROBE_PROTO_ACCEPTED;
+    s[0].findings[0] = (struct probe_summary_finding){"old_tls_accepted", TLS_SEV_WARNING};
+    s[0].findings[1] = (struct probe_summary_finding){"self_signed", TLS_SEV_INFO};
+    s[0].n_findings = 2;
+    s[1].findings[0] = (struct probe_summary_finding){"untrusted_chain", TLS_SEV_ERROR};
+    s[1].n_findings = 1;
+    /* db5: audited, TLS 1.0 and 1.1 refused: enforced */
+    s[4].audit.ran = true;
+    s[4].audit.proto[TLS_V10] = s[4].audit.proto[TLS_V11] = PROBE_PROTO_REJECTED;
+    s[4].audit.proto[TLS_V12] = PROBE_PROTO_ACCEPTED;
     return 5;
 }
 
@@ -622,6 +827,29 @@ static void test_prometheus_format(void **state)
     assert_null(strstr(out, "tdsprobe_ssl_chain_length{target=\"db3\""));
     assert_null(strstr(out, "tdsprobe_server_info{target=\"db3\""));
     assert_non_null(strstr(out, "tdsprobe_duration_seconds{target=\"db3\",phase=\"total\"}"));
+    /* certificate identity: one series per element, NotBefore beside NotAfter */
+    assert_non_null(strstr(out, "tdsprobe_ssl_chain_info{target=\"db1.contoso.com\",element="
+                                "\"1\",fingerprint_sha256=\"0011223344556677"));
+    assert_non_null(strstr(out, "aabbccddeeff\",subject=\"CN=leaf, O=Contoso\",issuer=\"CN=Test "
+                                "CA\",serialnumber=\"01ab\"} 1\n"));
+    assert_non_null(strstr(out, "tdsprobe_ssl_chain_info{target=\"db1.contoso.com\",element="
+                                "\"2\",fingerprint_sha256=\"ffeeddcc"));
+    assert_non_null(strstr(out, "subject=\"CN=\\\"evil\\\"\\\\\\n\xEF\xBF\xBD\",issuer="));
+    assert_int_equal(count_of(out, "tdsprobe_ssl_chain_info{"), 8); /* 4 targets x 2 */
+    assert_non_null(strstr(out, "tdsprobe_ssl_chain_not_before_seconds{target=\"db1.contoso.com\""
+                                ",element=\"1\",cn=\"leaf\"} 1767225600\n"));
+    /* policy: TLS 1.2 enforcement where the audit said yes or no, one series per finding */
+    assert_non_null(strstr(out, "tdsprobe_tls12_enforced{target=\"db1.contoso.com\"} 0\n"));
+    assert_non_null(strstr(out, "tdsprobe_tls12_enforced{target=\"Server=tcp:db5,1433;"
+                                "Encrypt=strict\"} 1\n"));
+    assert_int_equal(count_of(out, "tdsprobe_tls12_enforced{"), 2);
+    assert_non_null(strstr(out, "tdsprobe_finding_info{target=\"db1.contoso.com\",code="
+                                "\"old_tls_accepted\",severity=\"warning\"} 1\n"));
+    assert_non_null(strstr(out, "tdsprobe_finding_info{target=\"db1.contoso.com\",code="
+                                "\"self_signed\",severity=\"info\"} 1\n"));
+    assert_non_null(strstr(out, "tdsprobe_finding_info{target=\"db2\\\\SQLEXPRESS\",code="
+                                "\"untrusted_chain\",severity=\"error\"} 1\n"));
+    assert_int_equal(count_of(out, "tdsprobe_finding_info{"), 3);
     free(out);
 
     out = prometheus(s, 0);
@@ -788,6 +1016,10 @@ int main(void)
         cmocka_unit_test(test_nagios_many_named_bounded),
         cmocka_unit_test(test_nagios_perfdata_syntax),
         cmocka_unit_test(test_nagios_hostile_text),
+        cmocka_unit_test(test_nagios_findings_make_the_state),
+        cmocka_unit_test(test_nagios_require_tls12_only),
+        cmocka_unit_test(test_nagios_ignore),
+        cmocka_unit_test(test_nagios_unknown_line),
         cmocka_unit_test(test_summary_from_result),
         cmocka_unit_test(test_summary_bounds),
         cmocka_unit_test(test_prometheus_format),

@@ -69,11 +69,13 @@ static void assert_valid_json(const struct cap *c, struct jv *v)
     }
 }
 
-/* Python's json module as a second, independent parser. */
+/* Python's json module as a second, independent parser; and the record checked against
+ * docs/tdsprobe.schema.json by tests/lib/tdsprobe_schema.py when python3-jsonschema is there
+ * (tests/integration/test_schema.py is the test that requires it). */
 static void assert_python_parses(const struct cap *c)
 {
     char path[] = "/tmp/tdsprobe-json-XXXXXX";
-    char cmd[256];
+    char cmd[1024];
     int fd = mkstemp(path);
     FILE *f;
 
@@ -85,6 +87,9 @@ static void assert_python_parses(const struct cap *c)
     snprintf(cmd, sizeof(cmd),
              "python3 -c 'import json,sys; json.loads(open(sys.argv[1],\"rb\").read()"
              ".decode(\"utf-8\"))' %s", path);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "python3 '%s/../lib/tdsprobe_schema.py' --if-available %s",
+             TDSPROBE_TEST_DATA, path);
     assert_int_equal(system(cmd), 0);
     unlink(path);
 }
@@ -189,8 +194,8 @@ static void fx_finding(struct fx *x, enum tls_finding_code code, enum tls_severi
 
 #define TOP_KEYS                                                                          \
     "address,ciphers,client,diagnosis,findings,followup,handshake,host,instance,mode,phase,"  \
-    "port,protocols,protocols_detail,server,status,target,timing_ms,tls,tls12_enforced,"      \
-    "tls_scope"
+    "port,probed_at,protocols,protocols_detail,schema_version,server,status,target,"          \
+    "tdsprobe_version,timing_ms,tls,tls12_enforced,tls_scope"
 
 static void test_json_fields_exact(void **state)
 {
@@ -250,6 +255,38 @@ static void test_json_fields_exact(void **state)
     assert_contains(c.buf, "\"handshake\":3.100");
     assert_contains(c.buf, "\"cert\":0}");
     assert_contains(c.buf, "\"cert\":null}"); /* the engine's findings have no certificate */
+    free(c.buf);
+    free(x);
+}
+
+/* Every record says which schema it follows, which tdsprobe wrote it and when (RFC 3339 UTC),
+ * first, so an archived line explains itself. */
+static void test_json_record_head(void **state)
+{
+    struct fx *x = fx_new();
+    struct cap c;
+    struct jv v;
+    char before[21], after[21], head[160], at[21];
+
+    probe_diagnose(&x->r);
+    tls_time_format(time(NULL), before);
+    json_of(&x->r, &c);
+    tls_time_format(time(NULL), after);
+    assert_valid_json(&c, &v);
+    assert_python_parses(&c);
+    snprintf(head, sizeof(head), "{\"schema_version\":%d,\"tdsprobe_version\":\"%s\","
+             "\"probed_at\":\"", PROBE_JSON_SCHEMA_VERSION, probe_version());
+    assert_int_equal(strncmp(c.buf, head, strlen(head)), 0);
+    assert_int_equal(PROBE_JSON_SCHEMA_VERSION, 1);
+    /* "N.N.N", as project(VERSION) in CMakeLists.txt gives it */
+    const char *ver = probe_version();
+    const char *dot1 = strchr(ver, '.'), *dot2 = dot1 != NULL ? strchr(dot1 + 1, '.') : NULL;
+    assert_true(strspn(ver, "0123456789.") == strlen(ver) && dot2 != NULL && ver[0] != '.');
+    assert_null(strchr(dot2 + 1, '.'));
+    memcpy(at, c.buf + strlen(head), 20);
+    at[20] = '\0';
+    assert_int_equal(c.buf[strlen(head) + 20], '"');
+    assert_true(strcmp(before, at) <= 0 && strcmp(at, after) <= 0); /* same format: same order */
     free(c.buf);
     free(x);
 }
@@ -555,6 +592,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_fields_exact),
+        cmocka_unit_test(test_json_record_head),
         cmocka_unit_test(test_json_dates_rfc3339),
         cmocka_unit_test(test_json_nulls_when_not_reached),
         cmocka_unit_test(test_json_string_escapes),
