@@ -174,7 +174,8 @@ static double seconds(void)
 
 /* The audit's pattern: no CA, one explicit suite, one version. Each config once seeded its own
  * entropy source (~130 us: 100 configs took 13-22 ms); now they all use the thread's DRBG, seeded
- * once. The bound is loose on purpose (sanitizers, a loaded machine) yet far below the old cost. */
+ * once. What made configs expensive is asserted (no new seeding); the time is printed, never
+ * asserted (speed is measured in bench/, not in tests). */
 static void test_config_cheap(void **state)
 {
     static const uint16_t suites[] = { 0xC02F, 0xC030, 0x009C, 0 };
@@ -195,7 +196,6 @@ static void test_config_cheap(void **state)
     }
     spent = seconds() - t0;
     print_message("100 configs (no CA, explicit suites, TLS 1.2 only): %.3f ms\n", spent * 1e3);
-    assert_true(spent < 0.005);
     assert_int_equal(0, tls_config_ca_count(cfg[0]));
     /* one DRBG for all: no config seeded one of its own, they use the thread's */
     assert_int_equal(seeded, tls__drbg_seed_count());
