@@ -191,35 +191,33 @@ static int read_targets(struct cli *c, const char *path)
     return rc ? probe_usage_error(PROG, "%s", err) : 0;
 }
 
-/* The numeric options. Returns 1 when id is one (set, or a usage error in *rc), else 0. */
+/* The numeric options (their ranges: probe_numbers[]). Returns 1 when id is one (set, or a
+ * usage error in *rc), else 0. */
 static int apply_number(struct cli *c, int id, const char *arg, int *rc)
 {
     const struct {
         int id;
         const char *name;
-        long lo, hi;
-        const char *takes; /* NULL: "LO..HI" */
         long *dst;
     } nums[] = {
-        { OPT_CONC, "concurrency", 1, 100000, NULL, &c->concurrency },
-        { OPT_THREADS, "threads", 1, MAX_THREADS, NULL, &c->threads },
-        { OPT_AUDIT_MAX, "audit-max-connections", 1, 100000, NULL, &c->audit_max },
-        { OPT_AUDIT_PAUSE, "audit-pause", 1, 60000, "milliseconds (1..60000)",
-          &c->audit_pause_ms },
-        { OPT_BROWSER_PORT, "browser-port", 1, 65535, "a UDP port", &c->browser_port },
-        { OPT_WARN, "warn-days", 0, 36500, "a number of days", &c->warn_days },
-        { OPT_CRIT, "crit-days", 0, 36500, "a number of days", &c->crit_days },
+        { OPT_CONC, "concurrency", &c->concurrency },
+        { OPT_THREADS, "threads", &c->threads },
+        { OPT_AUDIT_MAX, "audit-max-connections", &c->audit_max },
+        { OPT_AUDIT_PAUSE, "audit-pause", &c->audit_pause_ms },
+        { OPT_BROWSER_PORT, "browser-port", &c->browser_port },
+        { OPT_WARN, "warn-days", &c->warn_days },
+        { OPT_CRIT, "crit-days", &c->crit_days },
     };
 
     for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
         if (nums[i].id != id) {
             continue;
         }
-        char range[48];
-        snprintf(range, sizeof(range), "%ld..%ld", nums[i].lo, nums[i].hi);
-        *rc = probe_parse_int(arg, nums[i].lo, nums[i].hi, nums[i].dst) == 0
-                  ? 0 : probe_usage_error(PROG, "--%s takes %s, not '%s'", nums[i].name,
-                                          nums[i].takes ? nums[i].takes : range, arg);
+        double v;
+        *rc = probe_option_number(PROG, nums[i].name, arg, &v);
+        if (*rc == 0) {
+            *nums[i].dst = (long)v; /* an integer option's value is a whole number */
+        }
         return 1;
     }
     return 0;

@@ -554,7 +554,8 @@ struct serve_args {
 static int serve_option(void *arg, int id, const char *val)
 {
     struct serve_args *a = arg;
-    long n;
+    double n;
+    int rc;
 
     switch (id) {
     case 'h':
@@ -567,11 +568,9 @@ static int serve_option(void *arg, int id, const char *val)
         a->config = val;
         return 0;
     case OPT_MAXC:
-        if (probe_parse_int(val, 1, 100000, &n) != 0) {
-            return probe_usage_error(PROG, "--max-concurrency takes 1..100000, not '%s'", val);
-        }
-        a->srv->max_concurrency = (unsigned)n;
-        return 0;
+        rc = probe_option_number(PROG, "max-concurrency", val, &n);
+        a->srv->max_concurrency = rc == 0 ? (unsigned)n : a->srv->max_concurrency;
+        return rc;
     case OPT_TIMEOUT:
         return probe_option_timeout(PROG, val, &a->srv->timeout_s);
     default:
@@ -603,14 +602,13 @@ static int serve_parse_args(struct serve_args *a, int argc, char **argv)
 static int parse_listen(const char *s, struct sockaddr_storage *ss)
 {
     const char *colon = strrchr(s, ':');
-    char host[64], *end;
+    char host[64];
 
     if (!colon || (size_t)(colon - s) >= sizeof(host)) {
         return -1;
     }
-    errno = 0;
-    unsigned long port = strtoul(colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end != '\0' || errno || port > 65535) {
+    double port;
+    if (probe_number_parse(probe_number_by_name("listen"), colon + 1, &port) != 0) {
         return -1;
     }
     memcpy(host, s, (size_t)(colon - s));
@@ -650,7 +648,10 @@ static int server_listen(struct server *srv, const char *addr)
 
     memset(&ss, 0, sizeof(ss));
     if (parse_listen(addr, &ss) != 0) {
-        return probe_usage_error(PROG, "--listen takes ADDR:PORT (numeric), not '%s'", addr);
+        char takes[128];
+        return probe_usage_error(PROG, "--listen takes %s, not '%s'",
+                                 probe_number_takes(probe_number_by_name("listen"), takes,
+                                                    sizeof(takes)), addr);
     }
     uv_tcp_init(&srv->loop, &srv->listener);
     srv->listener.data = srv;

@@ -124,5 +124,40 @@ class BadTargetAfterGood(unittest.TestCase):
         self.assertNotIn("db2", out)
 
 
+class OptionValues(unittest.TestCase):
+    """Each front end refuses a bad value of each numeric option, naming it (the rules and every
+    refusal are unit-tested in test_probe_options; this checks each option goes through them)."""
+
+    CLI = ["timeout", "concurrency", "threads", "warn-days", "crit-days",
+           "audit-max-connections", "audit-pause", "browser-port"]
+    SERVE = ["timeout", "max-concurrency"]
+
+    def test_cli(self):
+        for name in self.CLI:
+            for bad in ("nan", "inf", "-1", "0x10", "5s", "99999999999999999999"):
+                with self.subTest(option=name, value=bad):
+                    rc, out, err = run("--" + name, bad, "--dry-run", "db1")
+                    self.assertEqual(rc, 64, err)
+                    self.assertIn("tdsprobe: --%s takes " % name, err)
+                    self.assertIn(", not '%s'" % bad, err)
+                    self.assertEqual(out, "")
+
+    def test_serve(self):
+        for name in self.SERVE:
+            for bad in ("nan", "inf", "-1", "0", "1e3"):
+                with self.subTest(option=name, value=bad):
+                    rc, out, err = run("serve", "--" + name, bad, "--listen", "127.0.0.1:0")
+                    self.assertEqual(rc, 64, err)
+                    self.assertIn("tdsprobe serve: --%s takes " % name, err)
+                    self.assertEqual(out, "", "it must not listen")
+        for bad in ("127.0.0.1:nan", "127.0.0.1:-1", "127.0.0.1:65536", "127.0.0.1:", "1.2.3:80",
+                    "127.0.0.1:+80", "127.0.0.1: 80"):
+            with self.subTest(listen=bad):
+                rc, out, err = run("serve", "--listen", bad)
+                self.assertEqual(rc, 64, err)
+                self.assertIn("tdsprobe serve: --listen takes ADDR:PORT", err)
+                self.assertEqual(out, "")
+
+
 if __name__ == "__main__":
     unittest.main()
