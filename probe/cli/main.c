@@ -429,33 +429,15 @@ static int make_target(struct cli *c, size_t i, struct probe_target *t)
     return 0;
 }
 
-/* Every target is made before any is probed: a typo on line 900 of a fleet file is a usage
- * error up front, with nothing sent to the 899 before it. probe_engine_add starts a probe at
- * once (a DNS lookup, a connect), and the engine has no cancel, so nothing may be added before
- * every target is known to be good. With --dry-run, each is shown as it is made. */
-static int check_targets(struct cli *c)
-{
-    struct probe_target *t = malloc(sizeof(*t));
-    int rc = 0;
-
-    if (!t) {
-        return probe_usage_error(PROG, "%s", "out of memory");
-    }
-    for (size_t i = 0; i < c->targets.n && rc == 0; i++) {
-        rc = make_target(c, i, t);
-        if (rc == 0 && c->dry_run) {
-            print_dry_run(t);
-        }
-    }
-    free(t);
-    return rc;
-}
-
-/* Hands every target (already checked) to the engines, round robin. A failure here (out of
- * memory, a CA file changed since it was checked) leaves the targets added so far running:
- * *added says how many, and the caller must let the loops run dry before freeing the engines. */
-static int start_targets(struct cli *c, struct probe_engine **engines, unsigned n_engines,
-                         size_t *added)
+/* Makes every target in order. With engines NULL, to check them (and with --dry-run show
+ * each): every target is made before any is probed, so a typo on line 900 of a fleet file is a
+ * usage error up front, with nothing sent to the 899 before it (probe_engine_add starts a probe
+ * at once, a DNS lookup or a connect, and the engine has no cancel). Else to hand each to an
+ * engine, round robin: a failure then (out of memory, a CA file changed since it was checked)
+ * leaves the *added targets before it running, and the caller must let the loops run dry
+ * before freeing the engines. */
+static int each_target(struct cli *c, struct probe_engine **engines, unsigned n_engines,
+                       size_t *added)
 {
     char err[600];
     struct probe_target *t = malloc(sizeof(*t));
@@ -467,7 +449,13 @@ static int start_targets(struct cli *c, struct probe_engine **engines, unsigned 
     }
     for (size_t i = 0; i < c->targets.n && rc == 0; i++) {
         rc = make_target(c, i, t);
-        if (rc == 0 && probe_engine_add(engines[i % n_engines], t, err, sizeof(err)) != 0) {
+        if (rc != 0 || engines == NULL) {
+            if (rc == 0 && c->dry_run) {
+                print_dry_run(t);
+            }
+            continue;
+        }
+        if (probe_engine_add(engines[i % n_engines], t, err, sizeof(err)) != 0) {
             rc = probe_usage_error(PROG, "%s: %s", probe_targetlist_where(&c->targets, i), err);
         }
         *added += rc == 0;
@@ -581,7 +569,7 @@ static int run_probes(struct cli *c)
         }
     }
     /* Targets are queued (and the first ones started) before any thread runs a loop. */
-    rc = rc ? rc : start_targets(c, engines, n, &added);
+    rc = rc ? rc : each_target(c, engines, n, &added);
     c->discard = rc != 0; /* probes started before a failure run dry, unreported */
     c->progress = rc == 0 && c->targets.n > 1 && isatty(STDERR_FILENO);
     if (c->progress) {
@@ -611,9 +599,10 @@ int main(int argc, char **argv)
     probe_overrides_init(&c.ov);
     pthread_mutex_init(&c.lock, NULL);
     c.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+    size_t none;
     int rc = parse_args(&c, argc, argv);
     if (rc == 0) {
-        rc = check_targets(&c);
+        rc = each_target(&c, NULL, 0, &none);
     }
     if (rc == 0 && !c.dry_run) {
         rc = run_probes(&c);
