@@ -241,8 +241,7 @@ static void fit_limits(struct server *srv)
 /* Says so on stderr when anyone beyond this host may reach an exporter that probes anything. */
 static void warn_if_open(const struct server *srv, const char *addr)
 {
-    bool loopback = strncmp(addr, "127.", 4) == 0 || strncmp(addr, "[::1]:", 6) == 0 ||
-                    strncmp(addr, "localhost:", 10) == 0;
+    bool loopback = strncmp(addr, "127.", 4) == 0 || strncmp(addr, "[::1]:", 6) == 0;
     bool limited = srv->modules.allow.on;
 
     for (size_t i = 0; i < srv->modules.n && limited; i++) {
