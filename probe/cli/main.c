@@ -19,6 +19,7 @@
 #include "probe/drivers/probe_targetlist.h"
 #include "tls/tls_suites.h"
 #include "tls/tls_version.h"
+#include "tls/tls_session.h"
 
 #define PROG "tdsprobe"
 
@@ -44,6 +45,9 @@ struct cli {
     size_t n_sums;
     long threads;            /* event loops, one engine each (0 = automatic) */
     pthread_mutex_t lock;    /* results arrive from every loop's thread */
+    bool discard;            /* a usage error came after some probes had started */
+    char **checked;          /* CA files already loaded once (check_ca_file) */
+    size_t n_checked;
 };
 
 #define MAX_THREADS 16
@@ -197,35 +201,33 @@ static int read_targets(struct cli *c, const char *path)
     return rc ? probe_usage_error(PROG, "%s", err) : 0;
 }
 
-/* The numeric options. Returns 1 when id is one (set, or a usage error in *rc), else 0. */
+/* The numeric options (their ranges: probe_numbers[]). Returns 1 when id is one (set, or a
+ * usage error in *rc), else 0. */
 static int apply_number(struct cli *c, int id, const char *arg, int *rc)
 {
     const struct {
         int id;
         const char *name;
-        long lo, hi;
-        const char *takes; /* NULL: "LO..HI" */
         long *dst;
     } nums[] = {
-        { OPT_CONC, "concurrency", 1, 100000, NULL, &c->concurrency },
-        { OPT_THREADS, "threads", 1, MAX_THREADS, NULL, &c->threads },
-        { OPT_AUDIT_MAX, "audit-max-connections", 1, 100000, NULL, &c->audit_max },
-        { OPT_AUDIT_PAUSE, "audit-pause", 1, 60000, "milliseconds (1..60000)",
-          &c->audit_pause_ms },
-        { OPT_BROWSER_PORT, "browser-port", 1, 65535, "a UDP port", &c->browser_port },
-        { OPT_WARN, "warn-days", 0, 36500, "a number of days", &c->warn_days },
-        { OPT_CRIT, "crit-days", 0, 36500, "a number of days", &c->crit_days },
+        { OPT_CONC, "concurrency", &c->concurrency },
+        { OPT_THREADS, "threads", &c->threads },
+        { OPT_AUDIT_MAX, "audit-max-connections", &c->audit_max },
+        { OPT_AUDIT_PAUSE, "audit-pause", &c->audit_pause_ms },
+        { OPT_BROWSER_PORT, "browser-port", &c->browser_port },
+        { OPT_WARN, "warn-days", &c->warn_days },
+        { OPT_CRIT, "crit-days", &c->crit_days },
     };
 
     for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
         if (nums[i].id != id) {
             continue;
         }
-        char range[48];
-        snprintf(range, sizeof(range), "%ld..%ld", nums[i].lo, nums[i].hi);
-        *rc = probe_parse_int(arg, nums[i].lo, nums[i].hi, nums[i].dst) == 0
-                  ? 0 : probe_usage_error(PROG, "--%s takes %s, not '%s'", nums[i].name,
-                                          nums[i].takes ? nums[i].takes : range, arg);
+        double v;
+        *rc = probe_option_number(PROG, nums[i].name, arg, &v);
+        if (*rc == 0) {
+            *nums[i].dst = (long)v; /* an integer option's value is a whole number */
+        }
         return 1;
     }
     return 0;
@@ -335,6 +337,10 @@ static void on_result(const struct probe_result *r, void *arg)
     struct cli *c = arg;
 
     pthread_mutex_lock(&c->lock);
+    if (c->discard) {
+        pthread_mutex_unlock(&c->lock);
+        return;
+    }
     clear_progress(c);
     if (c->format == FORMAT_JSON) {
         probe_report_json(stdout, r);
@@ -367,7 +373,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
         return rc;
     }
     for (int i = optind; i < argc; i++) {
-        if (probe_targetlist_add(&c->targets, argv[i]) < 0) {
+        char place[32];
+        snprintf(place, sizeof(place), "argument %d", i - optind + 1);
+        if (probe_targetlist_add_at(&c->targets, argv[i], place) < 0) {
             return probe_usage_error(PROG, "%s", "out of memory");
         }
     }
@@ -401,25 +409,80 @@ static void print_dry_run(const struct probe_target *t)
            cl->host_name_in_certificate);
 }
 
-/* Every target is parsed before any is probed, so a typo on line 900 of a fleet file is a
- * usage error up front rather than a surprise at the end. */
-static int add_targets(struct cli *c, struct probe_engine **engines, unsigned n_engines)
+/* A CA file is loaded the way the engine will load it, so that one which cannot be read as
+ * certificates is a usage error before anything is sent (tls_config_new parses it; the engine's
+ * probe_engine_add would refuse it only after earlier targets had started). Each distinct file
+ * is loaded once. */
+static int check_ca_file(struct cli *c, const char *ca, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < c->n_checked; i++) {
+        if (strcmp(c->checked[i], ca) == 0) {
+            return 0;
+        }
+    }
+    struct tls_config_opts o = { .min_version = TLS_V10, .max_version = TLS_V12, .ca_file = ca };
+    struct tls_config *cfg;
+    if (tls_config_new(&cfg, &o, err, errlen) != 0) {
+        return -1;
+    }
+    tls_config_free(cfg);
+    char **grown = realloc(c->checked, (c->n_checked + 1) * sizeof(*grown));
+    if (grown) { /* out of memory: it is only checked again */
+        c->checked = grown;
+        c->checked[c->n_checked] = strdup(ca);
+        c->n_checked += c->checked[c->n_checked] != NULL;
+    }
+    return 0;
+}
+
+/* Target i made into t, or a usage error naming where it came from (FILE:LINE or the
+ * argument). */
+static int make_target(struct cli *c, size_t i, struct probe_target *t)
+{
+    char err[600];
+    const char *where = probe_targetlist_where(&c->targets, i);
+
+    if (probe_make_target(&c->ov, c->targets.items[i], 0, t, err, sizeof(err)) != 0) {
+        return probe_usage_error(PROG, "%s: bad target: %s", where, err);
+    }
+    const char *ca = t->client.ca_file;
+    if (ca[0] && check_ca_file(c, ca, err, sizeof(err)) != 0) {
+        bool option = (c->ov.set & PROBE_SET_CA) && strcmp(ca, c->ov.client.ca_file) == 0;
+        return probe_usage_error(PROG, "%s: %s", option ? "--ca-file" : where, err);
+    }
+    return 0;
+}
+
+/* Makes every target in order. With engines NULL, to check them (and with --dry-run show
+ * each): every target is made before any is probed, so a typo on line 900 of a fleet file is a
+ * usage error up front, with nothing sent to the 899 before it (probe_engine_add starts a probe
+ * at once, a DNS lookup or a connect, and the engine has no cancel). Else to hand each to an
+ * engine, round robin: a failure then (out of memory, a CA file changed since it was checked)
+ * leaves the *added targets before it running, and the caller must let the loops run dry
+ * before freeing the engines. */
+static int each_target(struct cli *c, struct probe_engine **engines, unsigned n_engines,
+                       size_t *added)
 {
     char err[600];
     struct probe_target *t = malloc(sizeof(*t));
+    int rc = 0;
 
+    *added = 0;
     if (!t) {
         return probe_usage_error(PROG, "%s", "out of memory");
     }
-    int rc = 0;
     for (size_t i = 0; i < c->targets.n && rc == 0; i++) {
-        if (probe_make_target(&c->ov, c->targets.items[i], 0, t, err, sizeof(err)) != 0) {
-            rc = probe_usage_error(PROG, "bad target: %s", err);
-        } else if (c->dry_run) {
-            print_dry_run(t);
-        } else if (probe_engine_add(engines[i % n_engines], t, err, sizeof(err)) != 0) {
-            rc = probe_usage_error(PROG, "%s", err);
+        rc = make_target(c, i, t);
+        if (rc != 0 || engines == NULL) {
+            if (rc == 0 && c->dry_run) {
+                print_dry_run(t);
+            }
+            continue;
         }
+        if (probe_engine_add(engines[i % n_engines], t, err, sizeof(err)) != 0) {
+            rc = probe_usage_error(PROG, "%s: %s", probe_targetlist_where(&c->targets, i), err);
+        }
+        *added += rc == 0;
     }
     free(t);
     return rc;
@@ -577,11 +640,55 @@ static void run_loops(uv_loop_t *loops, unsigned n)
     }
 }
 
+/* Probes every target (all checked) on n loops, one engine each; returns the exit status. */
+static int run_probes(struct cli *c)
+{
+    struct probe_engine *engines[MAX_THREADS] = { 0 };
+    uv_loop_t loops[MAX_THREADS];
+    unsigned n = pick_threads(c);
+    struct probe_engine_opts eo = { .concurrency = (unsigned)((c->concurrency + n - 1) / n),
+                                    .timeout_s = c->timeout_s,
+                                    .browser_port = (uint16_t)c->browser_port,
+                                    .audit_protocols = c->protocols,
+                                    .audit_ciphers = c->ciphers,
+                                    .audit_max_connections = (unsigned)c->audit_max,
+                                    .audit_pause_ms = (unsigned)c->audit_pause_ms,
+                                    .on_result = on_result, .arg = c };
+    int rc = 0;
+    size_t added = 0;
+
+    /* getaddrinfo runs on libuv's thread pool: size it so resolution never starves. */
+    setenv("UV_THREADPOOL_SIZE", "64", 0);
+    for (unsigned i = 0; i < n; i++) {
+        uv_loop_init(&loops[i]);
+        if (rc == 0 && probe_engine_new(&engines[i], &loops[i], &eo) != 0) {
+            rc = probe_usage_error(PROG, "%s", "out of memory");
+        }
+    }
+    /* Targets are queued (and the first ones started) before any thread runs a loop. */
+    rc = rc ? rc : each_target(c, engines, n, &added);
+    c->discard = rc != 0; /* probes started before a failure run dry, unreported */
+    c->progress = rc == 0 && c->targets.n > 1 && isatty(STDERR_FILENO);
+    if (c->progress) {
+        uv_timer_init(&loops[0], &c->progress_timer);
+        c->progress_timer.data = c;
+        uv_timer_start(&c->progress_timer, on_progress, 250, 250);
+    }
+    if (added > 0) {
+        run_loops(loops, n);
+    }
+    clear_progress(c);
+    for (unsigned i = 0; i < n; i++) {
+        probe_engine_free(engines[i]);
+        uv_run(&loops[i], UV_RUN_DEFAULT);
+        uv_loop_close(&loops[i]);
+    }
+    return rc ? rc : finish_output(c);
+}
+
 int main(int argc, char **argv)
 {
     struct cli c = { .timeout_s = 10, .concurrency = 256, .warn_days = -1, .crit_days = -1 };
-    struct probe_engine *engines[MAX_THREADS] = { 0 };
-    uv_loop_t loops[MAX_THREADS];
 
     if (argc > 1 && strcmp(argv[1], "serve") == 0) {
         return probe_serve_main(argc - 1, argv + 1);
@@ -591,50 +698,21 @@ int main(int argc, char **argv)
     c.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
     bool nagios = wants_nagios(argc, argv);
     struct capture cp;
+    size_t none;
     capture_begin(&cp, nagios);
-    int rc = capture_end(&cp, parse_args(&c, argc, argv));
-    if (rc) {
-        return rc;
+    int rc = parse_args(&c, argc, argv);
+    if (rc == 0) {
+        rc = each_target(&c, NULL, 0, &none);
     }
-    /* getaddrinfo runs on libuv's thread pool: size it so resolution never starves. */
-    setenv("UV_THREADPOOL_SIZE", "64", 0);
-    unsigned n = pick_threads(&c);
-    struct probe_engine_opts eo = { .concurrency = (unsigned)((c.concurrency + n - 1) / n),
-                                    .timeout_s = c.timeout_s,
-                                    .browser_port = (uint16_t)c.browser_port,
-                                    .audit_protocols = c.protocols,
-                                    .audit_ciphers = c.ciphers,
-                                    .audit_max_connections = (unsigned)c.audit_max,
-                                    .audit_pause_ms = (unsigned)c.audit_pause_ms,
-                                    .on_result = on_result, .arg = &c };
-    for (unsigned i = 0; i < n; i++) {
-        uv_loop_init(&loops[i]);
-        if (probe_engine_new(&engines[i], &loops[i], &eo) != 0) {
-            return PROBE_EXIT_ERROR;
-        }
-    }
-    /* Targets are queued (and the first ones started) before any thread runs a loop. */
-    capture_begin(&cp, nagios);
-    rc = capture_end(&cp, add_targets(&c, engines, n));
-    c.progress = rc == 0 && !c.dry_run && c.targets.n > 1 && isatty(STDERR_FILENO);
-    if (c.progress) {
-        uv_timer_init(&loops[0], &c.progress_timer);
-        c.progress_timer.data = &c;
-        uv_timer_start(&c.progress_timer, on_progress, 250, 250);
-    }
+    rc = capture_end(&cp, rc);
     if (rc == 0 && !c.dry_run) {
-        run_loops(loops, n);
-    }
-    clear_progress(&c);
-    for (unsigned i = 0; i < n; i++) {
-        probe_engine_free(engines[i]);
-        uv_run(&loops[i], UV_RUN_DEFAULT);
-        uv_loop_close(&loops[i]);
-    }
-    if (rc == 0 && !c.dry_run) {
-        rc = finish_output(&c);
+        rc = run_probes(&c);
     }
     probe_targetlist_free(&c.targets);
+    for (size_t i = 0; i < c.n_checked; i++) {
+        free(c.checked[i]);
+    }
+    free(c.checked);
     free(c.sums);
     return rc;
 }

@@ -358,29 +358,112 @@ int probe_usage_error(const char *prog, const char *fmt, ...)
     return PROBE_EXIT_USAGE;
 }
 
-int probe_parse_seconds(const char *s, double *out)
+/* The ranges of the front ends' numbers. tdsprobe runs at most 16 event loops (MAX_THREADS in
+ * probe/cli/main.c); a timeout under a millisecond would be a zero libuv timer. */
+const struct probe_number probe_numbers[] = {
+    { "timeout", PROBE_NUMBER_SECONDS, 0.001, 3600, "seconds" },
+    { "concurrency", PROBE_NUMBER_INTEGER, 1, 100000, NULL },
+    { "threads", PROBE_NUMBER_INTEGER, 1, 16, NULL },
+    { "audit-max-connections", PROBE_NUMBER_INTEGER, 1, 100000, NULL },
+    { "audit-pause", PROBE_NUMBER_INTEGER, 1, 60000, "milliseconds" },
+    { "browser-port", PROBE_NUMBER_INTEGER, 1, 65535, "a UDP port" },
+    { "warn-days", PROBE_NUMBER_INTEGER, 0, 36500, "a number of days" },
+    { "crit-days", PROBE_NUMBER_INTEGER, 0, 36500, "a number of days" },
+    { "max-concurrency", PROBE_NUMBER_INTEGER, 1, 100000, NULL },
+    { "listen", PROBE_NUMBER_INTEGER, 0, 65535, "ADDR:PORT, a numeric address and a port" },
+};
+
+const size_t probe_numbers_count = sizeof(probe_numbers) / sizeof(probe_numbers[0]);
+
+const struct probe_number *probe_number_by_name(const char *name)
+{
+    for (size_t i = 0; i < probe_numbers_count; i++) {
+        if (strcmp(probe_numbers[i].name, name) == 0) {
+            return &probe_numbers[i];
+        }
+    }
+    return NULL;
+}
+
+/* Digits, and for seconds at most one '.' with a digit somewhere: everything strtod and
+ * strtol would take beyond that ("nan", "inf", "0x1p3", "1e3", " 5", "+5", "-5") is refused
+ * before they see it. */
+static bool plain_decimal(const char *s, bool fraction)
+{
+    size_t digits = strspn(s, "0123456789");
+    const char *rest = s + digits;
+
+    if (fraction && *rest == '.') {
+        size_t more = strspn(rest + 1, "0123456789");
+        digits += more;
+        rest += 1 + more;
+    }
+    return digits > 0 && *rest == '\0';
+}
+
+int probe_number_parse(const struct probe_number *n, const char *s, double *out)
 {
     char *end;
 
+    if (!plain_decimal(s, n->kind == PROBE_NUMBER_SECONDS)) {
+        return -1;
+    }
     errno = 0;
-    *out = strtod(s, &end);
-    /* !(x > 0) also refuses "nan", which strtod accepts */
-    return (*s == '\0' || *end != '\0' || errno || !(*out > 0) || *out > 3600) ? -1 : 0;
+    if (n->kind == PROBE_NUMBER_SECONDS) {
+        *out = strtod(s, &end);
+    } else {
+        *out = (double)strtol(s, &end, 10);
+    }
+    /* errno: out of range (ERANGE), also for a fraction too small to hold */
+    return (*end != '\0' || errno || !(*out >= n->lo && *out <= n->hi)) ? -1 : 0;
 }
 
-int probe_option_timeout(const char *prog, const char *val, double *out)
+const char *probe_number_takes(const struct probe_number *n, char *buf, size_t cap)
 {
-    if (probe_parse_seconds(val, out) != 0) {
-        return probe_usage_error(prog, "--timeout takes seconds (0 < s <= 3600), not '%s'", val);
+    char range[64];
+
+    snprintf(range, sizeof(range), "%g..%g", n->lo, n->hi);
+    if (n->unit) {
+        snprintf(buf, cap, "%s (%s)", n->unit, range);
+    } else {
+        snprintf(buf, cap, "%s", range);
+    }
+    return buf;
+}
+
+int probe_option_number(const char *prog, const char *name, const char *val, double *out)
+{
+    const struct probe_number *n = probe_number_by_name(name);
+    char takes[128];
+
+    if (n == NULL) {
+        return probe_usage_error(prog, "--%s is not a numeric option", name);
+    }
+    if (probe_number_parse(n, val, out) != 0) {
+        return probe_usage_error(prog, "--%s takes %s, not '%s'", name,
+                                 probe_number_takes(n, takes, sizeof(takes)), val);
     }
     return 0;
 }
 
+int probe_parse_seconds(const char *s, double *out)
+{
+    return probe_number_parse(probe_number_by_name("timeout"), s, out);
+}
+
+int probe_option_timeout(const char *prog, const char *val, double *out)
+{
+    return probe_option_number(prog, "timeout", val, out);
+}
+
 int probe_parse_int(const char *s, long lo, long hi, long *out)
 {
-    char *end;
+    struct probe_number n = { "", PROBE_NUMBER_INTEGER, (double)lo, (double)hi, NULL };
+    double v;
 
-    errno = 0;
-    *out = strtol(s, &end, 10);
-    return (*s == '\0' || *end != '\0' || errno || *out < lo || *out > hi) ? -1 : 0;
+    if (probe_number_parse(&n, s, &v) != 0) {
+        return -1;
+    }
+    *out = (long)v;
+    return 0;
 }

@@ -114,14 +114,46 @@ enum probe_exit probe_exit_for_class(enum probe_diag_class cls);
 __attribute__((format(printf, 2, 3))) int probe_usage_error(const char *prog, const char *fmt,
                                                             ...);
 
-/* A number of seconds, 0 < s <= 3600 (--timeout). Returns 0, or -1. */
+/* The numeric options of both front ends, one table: what each takes, and how a refusal says
+ * it. Every value is plain decimal digits (seconds may have a fraction): no sign, no space, no
+ * exponent, no hex, no "nan" or "inf"; it must fit its range, which leaves out zero where zero
+ * means nothing (a timeout, a concurrency). */
+enum probe_number_kind {
+    PROBE_NUMBER_INTEGER, /* digits */
+    PROBE_NUMBER_SECONDS, /* digits, optionally '.' and more digits */
+};
+
+struct probe_number {
+    const char *name; /* as on the command line, without the dashes ("listen": its port) */
+    enum probe_number_kind kind;
+    double lo, hi;    /* the range, both ends included */
+    const char *unit; /* what a refusal calls the values ("seconds"), or NULL */
+};
+
+extern const struct probe_number probe_numbers[];
+extern const size_t probe_numbers_count;
+
+/* The entry for --name, or NULL. */
+const struct probe_number *probe_number_by_name(const char *name);
+
+/* s as option n takes it. Returns 0 with the value in *out, or -1. */
+int probe_number_parse(const struct probe_number *n, const char *s, double *out);
+
+/* "seconds (0.001..3600)": the values n takes, for a refusal. */
+const char *probe_number_takes(const struct probe_number *n, char *buf, size_t cap);
+
+/* --name VALUE of either front end: probe_number_parse() on the entry for name, or a usage
+ * error naming the option ("PROG: --timeout takes seconds (0.001..3600), not 'nan'"). Returns 0
+ * with the value in *out, or PROBE_EXIT_USAGE (printed). */
+int probe_option_number(const char *prog, const char *name, const char *val, double *out);
+
+/* --timeout's rule (probe_number_parse on its entry). Returns 0, or -1. */
 int probe_parse_seconds(const char *s, double *out);
 
-/* --timeout of either front end: probe_parse_seconds(), or a usage error (printed; returns
- * PROBE_EXIT_USAGE). */
+/* --timeout of either front end: probe_option_number() for "timeout". */
 int probe_option_timeout(const char *prog, const char *val, double *out);
 
-/* A decimal integer in [lo, hi]. Returns 0, or -1. */
+/* Decimal digits only, in [lo, hi]. Returns 0, or -1. */
 int probe_parse_int(const char *s, long lo, long hi, long *out);
 
 #endif

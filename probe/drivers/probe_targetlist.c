@@ -1,5 +1,5 @@
-/* probe/drivers/probe_targetlist.c: an ordered list with a hash set beside it, so a fleet file with
- * 10,000 lines is de-duplicated in linear time. */
+/* probe/drivers/probe_targetlist.c: an ordered list with a hash set beside it, so a fleet file
+ * with 10,000 lines is de-duplicated in linear time. */
 #include "probe/drivers/probe_targetlist.h"
 
 #include <ctype.h>
@@ -14,8 +14,9 @@ static uint64_t hash(const char *s)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
 
-    for (; *s; s++)
+    for (; *s; s++) {
         h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    }
     return h;
 }
 
@@ -24,12 +25,14 @@ static int grow_set(struct probe_targetlist *l)
     size_t n = l->nslots ? l->nslots * 2 : 64;
     size_t *slots = calloc(n, sizeof(*slots));
 
-    if (!slots)
+    if (!slots) {
         return -1;
+    }
     for (size_t i = 0; i < l->n; i++) {
         size_t k = hash(l->items[i]) & (n - 1);
-        while (slots[k])
+        while (slots[k]) {
             k = (k + 1) & (n - 1);
+        }
         slots[k] = i + 1;
     }
     free(l->slots);
@@ -43,44 +46,77 @@ static size_t find_slot(const struct probe_targetlist *l, const char *text)
 {
     size_t k = hash(text) & (l->nslots - 1);
 
-    while (l->slots[k] && strcmp(l->items[l->slots[k] - 1], text) != 0)
+    while (l->slots[k] && strcmp(l->items[l->slots[k] - 1], text) != 0) {
         k = (k + 1) & (l->nslots - 1);
+    }
     return k;
 }
 
-int probe_targetlist_add(struct probe_targetlist *l, const char *text)
+/* Room for one more item in items and where. */
+static int grow_items(struct probe_targetlist *l)
 {
-    if ((l->n + 1) * 2 > l->nslots && grow_set(l) != 0)
+    size_t cap = l->cap ? l->cap * 2 : 64;
+    char **items = realloc(l->items, cap * sizeof(*items));
+
+    if (!items) {
         return -1;
+    }
+    l->items = items;
+    char **where = realloc(l->where, cap * sizeof(*where));
+    if (!where) {
+        return -1;
+    }
+    l->where = where;
+    l->cap = cap;
+    return 0;
+}
+
+int probe_targetlist_add_at(struct probe_targetlist *l, const char *text, const char *where)
+{
+    if ((l->n + 1) * 2 > l->nslots && grow_set(l) != 0) {
+        return -1;
+    }
     size_t k = find_slot(l, text);
     if (l->slots[k]) {
         l->duplicates++;
         return 0;
     }
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        char **items = realloc(l->items, cap * sizeof(*items));
-        if (!items)
-            return -1;
-        l->items = items;
-        l->cap = cap;
+    if (l->n == l->cap && grow_items(l) != 0) {
+        return -1;
     }
     char *copy = strdup(text);
-    if (!copy)
+    char *place = where ? strdup(where) : NULL;
+    if (!copy || (where && !place)) {
+        free(copy);
+        free(place);
         return -1;
-    l->items[l->n++] = copy;
+    }
+    l->items[l->n] = copy;
+    l->where[l->n++] = place;
     l->slots[k] = l->n;
     return 1;
+}
+
+int probe_targetlist_add(struct probe_targetlist *l, const char *text)
+{
+    return probe_targetlist_add_at(l, text, NULL);
+}
+
+const char *probe_targetlist_where(const struct probe_targetlist *l, size_t i)
+{
+    return i < l->n && l->where[i] ? l->where[i] : "";
 }
 
 static char *trim(char *s)
 {
     size_t n = strlen(s);
 
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
+    while (n > 0 && isspace((unsigned char)s[n - 1])) {
         s[--n] = '\0';
-    while (isspace((unsigned char)*s))
+    }
+    while (isspace((unsigned char)*s)) {
         s++;
+    }
     return s;
 }
 
@@ -102,9 +138,12 @@ int probe_targetlist_read(struct probe_targetlist *l, FILE *f, const char *name,
             break;
         }
         char *t = trim(line);
-        if (*t == '\0' || *t == '#')
+        if (*t == '\0' || *t == '#') {
             continue;
-        if (probe_targetlist_add(l, t) < 0) {
+        }
+        char place[300];
+        snprintf(place, sizeof(place), "%.280s:%u", name, lineno);
+        if (probe_targetlist_add_at(l, t, place) < 0) {
             snprintf(err, errlen, "%s:%u: out of memory", name, lineno);
             rc = -1;
         }
@@ -119,9 +158,12 @@ int probe_targetlist_read(struct probe_targetlist *l, FILE *f, const char *name,
 
 void probe_targetlist_free(struct probe_targetlist *l)
 {
-    for (size_t i = 0; i < l->n; i++)
+    for (size_t i = 0; i < l->n; i++) {
         free(l->items[i]);
+        free(l->where[i]);
+    }
     free(l->items);
+    free(l->where);
     free(l->slots);
     memset(l, 0, sizeof(*l));
 }

@@ -63,6 +63,7 @@ static int section(struct probe_modules *m, char *line, struct probe_module **cu
     *cur = &m->mods[m->n++];
     snprintf((*cur)->name, sizeof((*cur)->name), "%s", name);
     (*cur)->o = m->defaults;
+    (*cur)->allow = m->allow;
     return 0;
 }
 
@@ -82,6 +83,9 @@ static int line_of(struct probe_modules *m, char *line, struct probe_module **cu
         return -1;
     }
     *eq = '\0';
+    if (strcmp(trim(line), "allow_targets") == 0) {
+        return probe_allow_parse(&(*cur)->allow, trim(eq + 1), err, errlen);
+    }
     if (probe_overrides_set(&(*cur)->o, trim(line), trim(eq + 1), err, errlen) != 0) {
         return -1;
     }
@@ -121,16 +125,34 @@ int probe_modules_load(struct probe_modules *m, const char *path, char *err, siz
     return rc;
 }
 
-const struct probe_overrides *probe_modules_find(const struct probe_modules *m,
-                                                 const char *name)
+enum { MODULE_DEFAULT = -1, MODULE_NONE = -2 };
+
+/* The index of module name in m->mods, MODULE_DEFAULT (NULL or "default": the command line's)
+ * or MODULE_NONE. */
+static long module_index(const struct probe_modules *m, const char *name)
 {
     if (name == NULL || strcmp(name, "default") == 0) {
-        return &m->defaults;
+        return MODULE_DEFAULT;
     }
     for (size_t i = 0; i < m->n; i++) {
         if (strcmp(m->mods[i].name, name) == 0) {
-            return &m->mods[i].o;
+            return (long)i;
         }
     }
-    return NULL;
+    return MODULE_NONE;
+}
+
+const struct probe_overrides *probe_modules_find(const struct probe_modules *m,
+                                                 const char *name)
+{
+    long i = module_index(m, name);
+
+    return i == MODULE_DEFAULT ? &m->defaults : i == MODULE_NONE ? NULL : &m->mods[i].o;
+}
+
+const struct probe_allow *probe_modules_allow(const struct probe_modules *m, const char *name)
+{
+    long i = module_index(m, name);
+
+    return i == MODULE_DEFAULT ? &m->allow : i == MODULE_NONE ? NULL : &m->mods[i].allow;
 }

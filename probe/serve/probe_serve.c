@@ -1,4 +1,5 @@
-/* probe/serve/probe_serve.c: `tdsprobe serve`, the Prometheus exporter (probe/serve/probe_serve.h).
+/* probe/serve/probe_serve.c: `tdsprobe serve`, the Prometheus exporter (probe/serve/probe_serve.h):
+ * the server. Its command line and start-up are probe_serve_main.c.
  *
  * One uv loop, one engine shared by every request, one minimal HTTP/1.1 server: a request head
  * of at most PROBE_HTTP_HEAD_MAX bytes (parsed by probe_http.h), GET only, one request per
@@ -6,13 +7,18 @@
  * A /probe request queues its target on the engine and stays open until the result comes back
  * through the engine's callback; the callback finds the request again by an id (in t->user),
  * in the registry of open connections, so a scraper that went away in the meantime costs
- * nothing but a counter. */
+ * nothing but a counter. A target outside the module's allow list (probe_allow.h) is refused
+ * with 403 before anything is sent to it; a name the list does not allow by itself is resolved
+ * here first (not by the engine), and every address it resolves to must be inside.
+ *
+ * Hostile clients: a request head must arrive within SERVE_HEAD_TIMEOUT_MS of the connect; one
+ * peer (probe_peers.h) may hold peer_max connections and all together soft_conns; past either,
+ * connections still waiting for their heads are closed to make room, the largest peer's oldest
+ * first (one with a request in hand never is), so idle sockets cannot lock a scraper out
+ * (make_room). */
 #include "probe/serve/probe_serve.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
-#include <getopt.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,36 +26,46 @@
 #include <string.h>
 #include <uv.h>
 
-#include "probe/drivers/probe_options.h"
 #include "probe/drivers/probe_overrides.h"
-#include "probe/engine/probe_engine.h"
 #include "probe/output/probe_monitor.h"
 #include "probe/output/probe_summary.h"
-#include "probe/serve/probe_http.h"
-#include "probe/serve/probe_modules.h"
+#include "probe/serve/probe_allow.h"
+#include "probe/serve/probe_peers.h"
+#include "probe/serve/probe_serve_int.h"
 
-#define PROG "tdsprobe serve"
-#define SERVE_MAX_CONNS 1024      /* open HTTP connections; more are closed at accept */
-#define SERVE_READ_TIMEOUT_MS 10000  /* a whole request head, against idle or slow clients */
+#define SERVE_HEAD_TIMEOUT_MS 3000   /* a request head: a scraper sends its own at once */
 #define SERVE_WRITE_TIMEOUT_MS 10000 /* a client that never reads its answer */
 #define SERVE_PROBE_MARGIN_MS 5000   /* past --timeout: the engine should have answered */
 #define PROM_CTYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* ---- the server --------------------------------------------------------------------------- */
 
-enum conn_state { CONN_READING, CONN_PROBING, CONN_WRITING, CONN_CLOSING };
+enum conn_state {
+    CONN_READING,  /* the request head (the only state in which a connection may be evicted) */
+    CONN_CHECKING, /* the target's name being resolved against the allow list */
+    CONN_PROBING,  /* the engine probing the target */
+    CONN_WRITING,
+    CONN_CLOSING,
+};
 
 struct conn {
     uv_tcp_t tcp;
     uv_timer_t timer;        /* the deadline of the current state */
     uv_write_t wreq;
     uv_shutdown_t shut;
+    uv_getaddrinfo_t gai;    /* CONN_CHECKING */
     struct server *srv;
     struct conn *prev, *next; /* the registry: every connection not yet closing */
     enum conn_state state;
-    int open_handles;
+    int open_handles;        /* handles and requests whose callbacks are still to come */
+    struct probe_peer_key peer; /* the client (counted in srv->peers while peer_counted) */
+    bool peer_counted;
+    uint64_t tick;           /* the loop iteration it was accepted in */
+    struct probe_target *target;   /* CONN_CHECKING: the target waiting for its check, owned */
+    const struct probe_allow *allow; /* and the list it must pass */
+    char module[80];         /* the module asked for ("" = default), for messages */
     uint64_t probe_id;       /* the probe this request waits for (CONN_PROBING) */
-    uint64_t t_probe;        /* uv_hrtime() when it was queued */
+    uint64_t t_probe;        /* uv_hrtime() when it was asked for */
     size_t len;
     char *body;              /* the response body, owned */
     size_t body_len;
@@ -57,32 +73,15 @@ struct conn {
     char buf[PROBE_HTTP_HEAD_MAX]; /* the request head */
 };
 
-static const int status_codes[] = { 200, 400, 404, 405, 408, 413, 500, 503, 504 };
-static const char *const status_texts[] = { "OK", "Bad Request", "Not Found",
+static const int status_codes[] = { 200, 400, 403, 404, 405, 408, 413, 500, 503, 504 };
+static const char *const status_texts[] = { "OK", "Bad Request", "Forbidden", "Not Found",
                                             "Method Not Allowed", "Request Timeout",
                                             "Content Too Large", "Internal Server Error",
                                             "Service Unavailable", "Gateway Timeout" };
 #define N_STATUS (sizeof(status_codes) / sizeof(status_codes[0]))
 _Static_assert(sizeof(status_texts) / sizeof(status_texts[0]) == N_STATUS,
                "every status needs a reason phrase");
-
-struct server {
-    uv_loop_t loop;
-    uv_tcp_t listener;
-    uv_signal_t sig_term, sig_int;
-    struct probe_engine *engine;
-    struct probe_modules modules;  /* "default" and --config's */
-    unsigned max_concurrency;
-    double timeout_s;
-    struct conn *conns;
-    size_t n_conns;
-    uint64_t next_id;
-    uint64_t t_start;
-    uint64_t abandoned;            /* results whose request had gone */
-    uint64_t responses[N_STATUS];
-    bool stopping;
-    char drain[4096];              /* bytes read after a request head, thrown away */
-};
+_Static_assert(N_STATUS == SERVE_N_STATUS, "struct server counts every status");
 
 static size_t status_index(int code)
 {
@@ -91,17 +90,22 @@ static size_t status_index(int code)
             return i;
         }
     }
-    return 6; /* 500: only the codes above are ever sent */
+    return status_index(500); /* only the codes above are ever sent */
+}
+
+/* One of the connection's handles or requests has called back for the last time. */
+static void conn_release(struct conn *c)
+{
+    if (--c->open_handles == 0) {
+        free(c->target);
+        free(c->body);
+        free(c);
+    }
 }
 
 static void on_handle_closed(uv_handle_t *h)
 {
-    struct conn *c = h->data;
-
-    if (--c->open_handles == 0) {
-        free(c->body);
-        free(c);
-    }
+    conn_release(h->data);
 }
 
 static void conn_close(struct conn *c)
@@ -110,6 +114,9 @@ static void conn_close(struct conn *c)
 
     if (c->state == CONN_CLOSING) {
         return;
+    }
+    if (c->state == CONN_CHECKING) { /* a lookup not yet started is dropped (UV_EAI_CANCELED) */
+        uv_cancel((uv_req_t *)&c->gai);
     }
     c->state = CONN_CLOSING;
     if (c->prev) {
@@ -121,6 +128,9 @@ static void conn_close(struct conn *c)
         c->next->prev = c->prev;
     }
     srv->n_conns--;
+    if (c->peer_counted) {
+        probe_peers_remove(&srv->peers, &c->peer);
+    }
     uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
     uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 }
@@ -193,8 +203,8 @@ static void on_deadline(uv_timer_t *t)
 
     if (c->state == CONN_READING) {
         respond_text(c, 408, "the request head did not arrive within %d s",
-                     SERVE_READ_TIMEOUT_MS / 1000);
-    } else if (c->state == CONN_PROBING) {
+                     SERVE_HEAD_TIMEOUT_MS / 1000);
+    } else if (c->state == CONN_PROBING || c->state == CONN_CHECKING) {
         respond_text(c, 504, "the probe did not finish in time");
     } else {
         conn_close(c);
@@ -246,6 +256,12 @@ static void write_self_metrics(FILE *f, const struct server *srv)
     fprintf(f, "# HELP tdsprobe_exporter_connections_open Open HTTP connections.\n"
                "# TYPE tdsprobe_exporter_connections_open gauge\n"
                "tdsprobe_exporter_connections_open %zu\n", srv->n_conns);
+    fprintf(f, "# HELP tdsprobe_exporter_connections_dropped_total Connections closed without "
+               "an answer to make room: evicted (idle, for a newer one) or refused (no room).\n"
+               "# TYPE tdsprobe_exporter_connections_dropped_total counter\n"
+               "tdsprobe_exporter_connections_dropped_total{reason=\"evicted\"} %llu\n"
+               "tdsprobe_exporter_connections_dropped_total{reason=\"refused\"} %llu\n",
+            (unsigned long long)srv->evicted, (unsigned long long)srv->refused);
     fprintf(f, "# HELP tdsprobe_exporter_uptime_seconds Seconds since the exporter started.\n"
                "# TYPE tdsprobe_exporter_uptime_seconds gauge\n"
                "tdsprobe_exporter_uptime_seconds %.3f\n",
@@ -282,50 +298,156 @@ static void serve_metrics(struct conn *c)
 
 /* ---- /probe ------------------------------------------------------------------------------- */
 
-/* Queues the probe; the answer comes from on_result (or on_deadline). Returns 0, or an HTTP
- * status with a sentence in err. */
+/* Hands c->target to the engine; the answer comes from serve_on_result (or on_deadline).
+ * Returns 0, or an HTTP status with a sentence in err. */
+static int probe_queue(struct conn *c, char *err, size_t errlen)
+{
+    struct server *srv = c->srv;
+    char why[700];
+
+    if (probe_engine_pending(srv->engine) >= srv->max_concurrency) {
+        snprintf(err, errlen, "%u probes are in flight (--max-concurrency): try again later",
+                 srv->max_concurrency);
+        return 503;
+    }
+    c->target->user = (void *)(uintptr_t)++srv->next_id;
+    /* Set before the call: a target that fails at once is answered inside it. */
+    c->state = CONN_PROBING;
+    c->probe_id = srv->next_id;
+    int rc = probe_engine_add(srv->engine, c->target, why, sizeof(why));
+    free(c->target);
+    c->target = NULL;
+    if (rc != 0) {
+        c->probe_id = 0;
+        snprintf(err, errlen, "cannot probe: %s", why);
+        return 500;
+    }
+    return 0;
+}
+
+/* "--allow-targets" or "allow_targets of module 'odbc'": whose list refused a target. */
+static const char *allow_owner(const struct conn *c, char *buf, size_t cap)
+{
+    if (c->module[0] == '\0' || strcmp(c->module, "default") == 0) {
+        return "--allow-targets";
+    }
+    snprintf(buf, cap, "allow_targets of module '%s'", c->module);
+    return buf;
+}
+
+/* The first address in ai outside c->allow, as text into bad; false when there is none. */
+static bool address_outside(const struct conn *c, const struct addrinfo *ai, char *bad,
+                            size_t cap)
+{
+    for (; ai; ai = ai->ai_next) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)ai->ai_addr;
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)ai->ai_addr;
+        bool in = ai->ai_family == AF_INET
+                      ? probe_allow_address(c->allow, 4, (const uint8_t *)&v4->sin_addr)
+                  : ai->ai_family == AF_INET6
+                      ? probe_allow_address(c->allow, 6, v6->sin6_addr.s6_addr)
+                      : false;
+        if (!in) {
+            if (ai->ai_family == AF_INET) {
+                uv_ip4_name(v4, bad, cap);
+            } else if (ai->ai_family == AF_INET6) {
+                uv_ip6_name(v6, bad, cap);
+            } else {
+                snprintf(bad, cap, "an address of family %d", ai->ai_family);
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The lookup of a name the allow list does not allow by itself: every address must be inside
+ * its networks, else 403. */
+static void on_checked(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
+{
+    struct conn *c = req->data;
+    char err[1024], owner[120], bad[64];
+    int code = 0;
+
+    if (c->state == CONN_CHECKING) { /* else the client or the deadline came first */
+        const char *host = c->target->host;
+        if (status != 0 || ai == NULL) {
+            snprintf(err, sizeof(err), "target host %s could not be resolved to check it "
+                     "against %s: %s", host, allow_owner(c, owner, sizeof(owner)),
+                     status ? uv_strerror(status) : "no address");
+            code = 403;
+        } else if (address_outside(c, ai, bad, sizeof(bad))) {
+            snprintf(err, sizeof(err), "target host %s resolves to %s, outside %s", host, bad,
+                     allow_owner(c, owner, sizeof(owner)));
+            code = 403;
+        } else {
+            code = probe_queue(c, err, sizeof(err));
+        }
+        if (code != 0) {
+            respond_text(c, code, "%s", err);
+        }
+    }
+    uv_freeaddrinfo(ai);
+    conn_release(c);
+}
+
+/* Resolves c->target's host for the allow list (with the engine's hints: the same addresses).
+ * Returns 0, or an HTTP status with a sentence in err. */
+static int check_start(struct conn *c, char *err, size_t errlen)
+{
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+    char owner[120];
+
+    c->gai.data = c;
+    int rc = uv_getaddrinfo(&c->srv->loop, &c->gai, on_checked, c->target->host, NULL, &hints);
+    if (rc != 0) {
+        snprintf(err, errlen, "target host %s could not be resolved to check it against %s: %s",
+                 c->target->host, allow_owner(c, owner, sizeof(owner)), uv_strerror(rc));
+        return 403;
+    }
+    c->open_handles++;
+    c->state = CONN_CHECKING;
+    return 0;
+}
+
+/* Makes the target, checks it against the module's allow list and queues it (or starts the
+ * lookup the check needs); the answer comes from serve_on_result, on_checked or on_deadline.
+ * Returns 0, or an HTTP status with a sentence in err. */
 static int probe_start(struct conn *c, const char *text, const char *module, char *err,
                        size_t errlen)
 {
     struct server *srv = c->srv;
     const struct probe_overrides *o = probe_modules_find(&srv->modules, module);
-    struct probe_target *t;
+    char why[700], owner[120];
 
     if (!o) {
         snprintf(err, errlen, "unknown module '%.64s'", module);
         return 400;
     }
-    t = malloc(sizeof(*t));
-    if (!t) {
+    snprintf(c->module, sizeof(c->module), "%s", module ? module : "");
+    c->allow = probe_modules_allow(&srv->modules, module);
+    c->target = malloc(sizeof(*c->target));
+    if (!c->target) {
         snprintf(err, errlen, "out of memory");
         return 500;
     }
-    int code = 0;
-    char why[700];
-    if (probe_make_target(o, text, PROBE_TARGET_NO_FILES, t, why, sizeof(why)) != 0) {
+    if (probe_make_target(o, text, PROBE_TARGET_NO_FILES, c->target, why, sizeof(why)) != 0) {
         snprintf(err, errlen, "bad target: %s", why);
-        code = 400;
-    } else if (probe_engine_pending(srv->engine) >= srv->max_concurrency) {
-        snprintf(err, errlen, "%u probes are in flight (--max-concurrency): try again later",
-                 srv->max_concurrency);
-        code = 503;
+        return 400;
     }
-    t->user = (void *)(uintptr_t)++srv->next_id;
-    if (code == 0) {
-        /* Set before the call: a target that fails at once is answered inside it. */
-        c->state = CONN_PROBING;
-        c->probe_id = srv->next_id;
-        c->t_probe = uv_hrtime();
-        uv_timer_start(&c->timer, on_deadline,
-                       (uint64_t)(srv->timeout_s * 1000.0) + SERVE_PROBE_MARGIN_MS, 0);
-        if (probe_engine_add(srv->engine, t, why, sizeof(why)) != 0) {
-            c->probe_id = 0;
-            snprintf(err, errlen, "cannot probe: %s", why);
-            code = 500;
-        }
+    c->t_probe = uv_hrtime();
+    uv_timer_start(&c->timer, on_deadline,
+                   (uint64_t)(srv->timeout_s * 1000.0) + SERVE_PROBE_MARGIN_MS, 0);
+    switch (probe_allow_host(c->allow, c->target->host)) {
+    case PROBE_ALLOW_YES:
+        return probe_queue(c, err, errlen);
+    case PROBE_ALLOW_RESOLVE:
+        return check_start(c, err, errlen);
+    default:
+        snprintf(err, errlen, "target host %s is outside %s", c->target->host,
+                 allow_owner(c, owner, sizeof(owner)));
+        return 403;
     }
-    free(t);
-    return code;
 }
 
 static void serve_probe(struct conn *c, const struct probe_http_request *rq)
@@ -362,7 +484,7 @@ static struct conn *find_probe(struct server *srv, uint64_t id)
 
 /* The engine's callback: the exposition of one result, as --format prometheus writes it, plus
  * the probe's wall time (blackbox_exporter's probe_duration_seconds). */
-static void on_result(const struct probe_result *r, void *arg)
+void serve_on_result(const struct probe_result *r, void *arg)
 {
     struct server *srv = arg;
     struct conn *c = find_probe(srv, (uint64_t)(uintptr_t)r->target->user);
@@ -424,13 +546,24 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     }
 }
 
+/* The client closed its end or reset the connection. A request still waiting is given up: a
+ * lookup for the allow list that has not started is cancelled (conn_close), and a probe runs on
+ * to its end, its result then counted as abandoned. This is the one place a probe is abandoned
+ * by its client: once the engine can cancel a probe, probe_engine_cancel(c->srv->engine,
+ * c->probe_id) belongs here (for c->state == CONN_PROBING), so that the --max-concurrency slot
+ * is given back at once. */
+static void on_client_gone(struct conn *c)
+{
+    conn_close(c);
+}
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     struct conn *c = s->data;
 
     (void)buf;
     if (nread < 0) {
-        conn_close(c); /* EOF or reset: a probe still running is abandoned */
+        on_client_gone(c);
         return;
     }
     if (nread == 0 || c->state != CONN_READING) {
@@ -445,7 +578,84 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     }
 }
 
-static void on_connection(uv_stream_t *ls, int status)
+/* Counts c for its peer. Returns the peer's connections now, 0 when the table is full. */
+static uint32_t count_peer(struct conn *c)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    bool known = uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0;
+
+    probe_peer_key_of(known ? (struct sockaddr *)&ss : NULL, &c->peer);
+    uint32_t n = probe_peers_add(&c->srv->peers, &c->peer);
+    c->peer_counted = n > 0;
+    return n;
+}
+
+/* A connection that may be closed to make room: one still waiting for its request head after
+ * a whole poll of the loop in which it could have been read. The loop accepts a whole backlog
+ * before it reads, and epoll hands back a listener that stays ready ahead of a socket whose
+ * request came later, so a connection accepted in this iteration or the last may have its
+ * request sitting unread: closing it would push a scraper out in the very batch it came in. */
+static bool idle(const struct server *srv, const struct conn *c)
+{
+    return c->state == CONN_READING && srv->tick >= c->tick + 2;
+}
+
+/* The connection to close for room: an idle one of the peer holding the most connections (of
+ * newc's peer when mine), the oldest of them; NULL when none is idle. Taking from the largest
+ * peer first means a flood from a few addresses loses its own sockets, not a scraper's. */
+static struct conn *victim(struct server *srv, const struct conn *newc, bool mine)
+{
+    struct conn *found = NULL;
+    uint32_t most = 0;
+
+    for (struct conn *o = srv->conns; o; o = o->next) { /* newest first: ties go to the older */
+        if (!idle(srv, o) ||
+            (mine && memcmp(&o->peer, &newc->peer, sizeof(o->peer)) != 0)) {
+            continue;
+        }
+        uint32_t n = probe_peers_count(&srv->peers, &o->peer);
+        if (n >= most) {
+            most = n;
+            found = o;
+        }
+    }
+    return found;
+}
+
+static bool evict(struct server *srv, struct conn *victim)
+{
+    if (victim) {
+        srv->evicted++;
+        conn_close(victim);
+    }
+    return victim != NULL;
+}
+
+/* Room for the new connection c. Its peer may hold srv->peer_max connections: past that its
+ * own oldest idle ones are closed. Everyone together is kept under soft_conns the same way,
+ * taking from the largest peers, which leaves room for new connections (a scraper's among them)
+ * to arrive and be read. A connection with a request in hand, or one not yet given a chance to
+ * send it, is never closed for room: when that leaves more than max_conns open, c is refused
+ * (returns false). */
+static bool make_room(struct server *srv, struct conn *c)
+{
+    while (probe_peers_count(&srv->peers, &c->peer) > srv->peer_max &&
+           evict(srv, victim(srv, c, true))) {
+    }
+    while (srv->n_conns > srv->soft_conns && evict(srv, victim(srv, c, false))) {
+    }
+    return srv->n_conns <= srv->max_conns;
+}
+
+void serve_on_tick(uv_prepare_t *h)
+{
+    struct server *srv = h->data;
+
+    srv->tick++;
+}
+
+void serve_on_connection(uv_stream_t *ls, int status)
 {
     struct server *srv = ls->data;
     struct conn *c = status < 0 ? NULL : calloc(1, sizeof(*c));
@@ -464,19 +674,28 @@ static void on_connection(uv_stream_t *ls, int status)
     }
     srv->conns = c;
     srv->n_conns++;
-    /* Over the cap the connection is accepted and dropped: left pending in the backlog, it
+    /* Without room the connection is accepted and dropped: left pending in the backlog, it
      * would stop libuv from accepting anything else. */
-    if (uv_accept(ls, (uv_stream_t *)&c->tcp) != 0 || srv->n_conns > SERVE_MAX_CONNS ||
-        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
+    if (uv_accept(ls, (uv_stream_t *)&c->tcp) != 0) {
         conn_close(c);
         return;
     }
-    uv_timer_start(&c->timer, on_deadline, SERVE_READ_TIMEOUT_MS, 0);
+    c->tick = srv->tick;
+    if (count_peer(c) == 0 || !make_room(srv, c)) {
+        srv->refused++;
+        conn_close(c);
+        return;
+    }
+    if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
+        conn_close(c);
+        return;
+    }
+    uv_timer_start(&c->timer, on_deadline, SERVE_HEAD_TIMEOUT_MS, 0);
 }
 
 /* SIGTERM/SIGINT: stop listening and drop every connection. Probes in flight run to their end
  * (at most --timeout): the engine has no cancel, and frees only after the loop ran dry. */
-static void server_stop(struct server *srv)
+void serve_stop(struct server *srv)
 {
     if (srv->stopping) {
         return;
@@ -485,240 +704,8 @@ static void server_stop(struct server *srv)
     uv_close((uv_handle_t *)&srv->listener, NULL);
     uv_close((uv_handle_t *)&srv->sig_term, NULL);
     uv_close((uv_handle_t *)&srv->sig_int, NULL);
+    uv_close((uv_handle_t *)&srv->ticker, NULL);
     while (srv->conns) {
         conn_close(srv->conns);
     }
-}
-
-static void on_signal(uv_signal_t *h, int signum)
-{
-    (void)signum;
-    server_stop(h->data);
-}
-
-/* ---- options and main --------------------------------------------------------------------- */
-
-/* tdsprobe serve --help: the client options are listed from probe_options[]. */
-static const char usage_head[] =
-    "Usage: tdsprobe serve [OPTIONS]\n"
-    "\n"
-    "A Prometheus exporter: each scrape of /probe?target=TARGET[&module=NAME] probes one SQL\n"
-    "Server and answers with the metrics of tdsprobe --format prometheus. Let Prometheus do the\n"
-    "scheduling (multi-target exporter pattern; samples/monitoring/prometheus.yml).\n"
-    "\n"
-    "  --listen ADDR:PORT             where to listen (default 127.0.0.1:9717; [v6addr]:PORT;\n"
-    "                                 port 0 picks one); the address is printed on stdout\n"
-    "  --config FILE                  modules: [module NAME] sections of 'key = value' lines; a\n"
-    "                                 module starts from the command-line client options; keys:\n";
-
-static const char usage_limits[] =
-    "  --max-concurrency N            probes in flight at once; more scrapes get 503 (default 64)\n"
-    "  --timeout SECONDS              deadline per probe (default 10); keep it below the\n"
-    "                                 scrape_timeout\n";
-
-static const char usage_tail[] =
-    "                                 the client settings of module 'default', as in tdsprobe\n"
-    "  -h, --help                     this help\n"
-    "\n"
-    "Targets come from scrapers: they may not name files on this host (a connection string's\n"
-    "ServerCertificate=, trustStore=, certificate=). Stops on SIGTERM or SIGINT.\n";
-
-static void print_usage(void)
-{
-    fputs(usage_head, stdout);
-    probe_options_list(stdout, PROBE_SPELL_KEY, 33, 93);
-    fputs(usage_limits, stdout);
-    probe_options_list(stdout, PROBE_SPELL_OPTION, 2, 80);
-    fputs(usage_tail, stdout);
-}
-
-enum { OPT_LISTEN = 256, OPT_CONFIG, OPT_MAXC, OPT_TIMEOUT };
-
-/* The options of this front end; the client options come from probe_options[]. */
-static const struct option serve_opts[] = {
-    { "listen", required_argument, NULL, OPT_LISTEN },
-    { "config", required_argument, NULL, OPT_CONFIG },
-    { "max-concurrency", required_argument, NULL, OPT_MAXC },
-    { "timeout", required_argument, NULL, OPT_TIMEOUT },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
-};
-
-struct serve_args {
-    struct server *srv;
-    const char *listen;
-    const char *config;
-};
-
-/* Every option but the client options (probe_overrides_getopt takes those). */
-static int serve_option(void *arg, int id, const char *val)
-{
-    struct serve_args *a = arg;
-    long n;
-
-    switch (id) {
-    case 'h':
-        print_usage();
-        exit(0);
-    case OPT_LISTEN:
-        a->listen = val;
-        return 0;
-    case OPT_CONFIG:
-        a->config = val;
-        return 0;
-    case OPT_MAXC:
-        if (probe_parse_int(val, 1, 100000, &n) != 0) {
-            return probe_usage_error(PROG, "--max-concurrency takes 1..100000, not '%s'", val);
-        }
-        a->srv->max_concurrency = (unsigned)n;
-        return 0;
-    case OPT_TIMEOUT:
-        return probe_option_timeout(PROG, val, &a->srv->timeout_s);
-    default:
-        return probe_usage_error(PROG, "%s", "unknown option");
-    }
-}
-
-static int serve_parse_args(struct serve_args *a, int argc, char **argv)
-{
-    struct probe_modules *m = &a->srv->modules;
-    char err[800];
-    int rc = probe_overrides_getopt(&m->defaults, PROG, argc, argv, "h", serve_opts,
-                                    serve_option, a);
-
-    if (rc != 0) {
-        return rc;
-    }
-    if (optind < argc) {
-        return probe_usage_error(PROG, "unexpected argument '%s' (targets come from scrapers)",
-                                 argv[optind]);
-    }
-    if (a->config && probe_modules_load(m, a->config, err, sizeof(err)) != 0) {
-        return probe_usage_error(PROG, "%s", err);
-    }
-    return 0;
-}
-
-/* "127.0.0.1:9717", "[::1]:9717", ":9717" (every IPv4 address). */
-static int parse_listen(const char *s, struct sockaddr_storage *ss)
-{
-    const char *colon = strrchr(s, ':');
-    char host[64], *end;
-
-    if (!colon || (size_t)(colon - s) >= sizeof(host)) {
-        return -1;
-    }
-    errno = 0;
-    unsigned long port = strtoul(colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end != '\0' || errno || port > 65535) {
-        return -1;
-    }
-    memcpy(host, s, (size_t)(colon - s));
-    host[colon - s] = '\0';
-    size_t n = strlen(host);
-    if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
-        host[n - 1] = '\0';
-        return uv_ip6_addr(host + 1, (int)port, (struct sockaddr_in6 *)ss) ? -1 : 0;
-    }
-    return uv_ip4_addr(n ? host : "0.0.0.0", (int)port, (struct sockaddr_in *)ss) ? -1 : 0;
-}
-
-static void print_listening(uv_tcp_t *tcp)
-{
-    struct sockaddr_storage ss;
-    int len = sizeof(ss);
-    char name[64] = "?";
-    unsigned port = 0;
-
-    uv_tcp_getsockname(tcp, (struct sockaddr *)&ss, &len);
-    if (ss.ss_family == AF_INET6) {
-        uv_ip6_name((struct sockaddr_in6 *)&ss, name, sizeof(name));
-        port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-        printf("tdsprobe serve: listening on http://[%s]:%u/\n", name, port);
-    } else {
-        uv_ip4_name((struct sockaddr_in *)&ss, name, sizeof(name));
-        port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-        printf("tdsprobe serve: listening on http://%s:%u/\n", name, port);
-    }
-    fflush(stdout);
-}
-
-static int server_listen(struct server *srv, const char *addr)
-{
-    struct sockaddr_storage ss;
-    int rc;
-
-    memset(&ss, 0, sizeof(ss));
-    if (parse_listen(addr, &ss) != 0) {
-        return probe_usage_error(PROG, "--listen takes ADDR:PORT (numeric), not '%s'", addr);
-    }
-    uv_tcp_init(&srv->loop, &srv->listener);
-    srv->listener.data = srv;
-    rc = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&ss, 0);
-    if (rc == 0) {
-        rc = uv_listen((uv_stream_t *)&srv->listener, 128, on_connection);
-    }
-    if (rc != 0) {
-        fprintf(stderr, "tdsprobe serve: cannot listen on %s: %s\n", addr, uv_strerror(rc));
-        uv_close((uv_handle_t *)&srv->listener, NULL);
-        return PROBE_EXIT_SERVE_FAILED;
-    }
-    print_listening(&srv->listener);
-    return 0;
-}
-
-static int server_run(struct server *srv, const char *addr)
-{
-    struct probe_engine_opts eo = { .concurrency = srv->max_concurrency,
-                                    .timeout_s = srv->timeout_s,
-                                    .on_result = on_result, .arg = srv };
-    int rc;
-
-    if (probe_engine_new(&srv->engine, &srv->loop, &eo) != 0) {
-        fputs("tdsprobe serve: out of memory\n", stderr);
-        return PROBE_EXIT_SERVE_FAILED;
-    }
-    rc = server_listen(srv, addr);
-    if (rc == 0) {
-        uv_signal_init(&srv->loop, &srv->sig_term);
-        uv_signal_init(&srv->loop, &srv->sig_int);
-        srv->sig_term.data = srv->sig_int.data = srv;
-        uv_signal_start(&srv->sig_term, on_signal, SIGTERM);
-        uv_signal_start(&srv->sig_int, on_signal, SIGINT);
-        srv->t_start = uv_hrtime();
-    }
-    uv_run(&srv->loop, UV_RUN_DEFAULT);
-    probe_engine_free(srv->engine);
-    uv_run(&srv->loop, UV_RUN_DEFAULT);
-    return rc;
-}
-
-int probe_serve_main(int argc, char **argv)
-{
-    struct server *srv = calloc(1, sizeof(*srv));
-    struct serve_args a = { .srv = srv, .listen = "127.0.0.1:9717", .config = NULL };
-    struct sigaction ign = { .sa_handler = SIG_IGN };
-    int rc;
-
-    if (!srv) {
-        fputs("tdsprobe serve: out of memory\n", stderr);
-        return PROBE_EXIT_SERVE_FAILED;
-    }
-    probe_overrides_init(&srv->modules.defaults);
-    srv->max_concurrency = 64;
-    srv->timeout_s = 10;
-    rc = serve_parse_args(&a, argc, argv);
-    if (rc == 0) {
-        sigaction(SIGPIPE, &ign, NULL); /* a scraper gone mid-write is an error code, not death */
-        /* getaddrinfo runs on libuv's thread pool: size it so resolution never starves. */
-        setenv("UV_THREADPOOL_SIZE", "64", 0);
-        uv_loop_init(&srv->loop);
-        rc = server_run(srv, a.listen);
-        if (uv_loop_close(&srv->loop) != 0) {
-            fputs("tdsprobe serve: handles left open at exit\n", stderr);
-            rc = PROBE_EXIT_SERVE_FAILED;
-        }
-    }
-    free(srv);
-    return rc;
 }

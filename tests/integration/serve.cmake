@@ -15,15 +15,23 @@ if(TDSPROBE_PROMTOOL AND TDSPROBE_PROMETHEUS)
         "PROMTOOL=${TDSPROBE_PROMTOOL}"
         "PROMETHEUS=${TDSPROBE_PROMETHEUS}")
     add_test(NAME integration_serve
-             COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/test_serve.py -v)
+             COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/test_serve.py -v
+                     Exposition Lifecycle RealPrometheus)
     set_tests_properties(integration_serve PROPERTIES
         FIXTURES_REQUIRED certs TIMEOUT 120 ENVIRONMENT "${serve_env}")
+    # Hostile clients (idle floods, the per-peer limit, slow heads) and --allow-targets. Alone:
+    # its floods load the machine as much as they can.
+    add_test(NAME integration_serve_hostile
+             COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/test_serve.py -v
+                     HostileClients AllowTargets)
+    set_tests_properties(integration_serve_hostile PROPERTIES
+        FIXTURES_REQUIRED certs TIMEOUT 180 RUN_SERIAL TRUE ENVIRONMENT "${serve_env}")
     # The scrape configuration users copy.
     add_test(NAME samples_prometheus_config
              COMMAND ${TDSPROBE_PROMTOOL} check config
                      ${CMAKE_SOURCE_DIR}/samples/monitoring/prometheus.yml)
 else()
-    foreach(name integration_serve samples_prometheus_config)
+    foreach(name integration_serve integration_serve_hostile samples_prometheus_config)
         add_test(NAME ${name} COMMAND sh -c
             "echo 'promtool or prometheus missing: apt-get install prometheus'; exit 1")
     endforeach()

@@ -4,15 +4,22 @@
 Exposition: scrapes of /probe against fakesql (a good chain, SQL Server's self-signed fallback),
 a connection string, a module, every body through `promtool check metrics`; bad requests.
 Lifecycle: a scraper that disconnects mid-probe, 503 at --max-concurrency, SIGTERM with a probe
-in flight. Prometheus: a real Prometheus server scrapes the exporter with the multi-target
+in flight. Hostile clients: 1,030 idle sockets that reconnect when closed while real scrapes go
+on, the per-peer connection limit, a request head that never ends (408). --allow-targets: 403
+for an address outside the networks, a name no glob matches, a name resolving outside (and
+nothing sent to any of them), allowed targets probed, a module's own list. Prometheus: a real Prometheus server scrapes the exporter with the multi-target
 relabelling of samples/monitoring/prometheus.yml and its query API returns both targets.
 
 Environment: TDSPROBE, FAKESQL, TDSPROBE_CERTS, PYTHONPATH=tests/lib (set by CTest);
 PROMTOOL and PROMETHEUS default to the Debian prometheus package's binaries.
 """
+import http.client
 import json
+import multiprocessing
 import os
 import re
+import resource
+import selectors
 import shutil
 import signal
 import socket
@@ -127,6 +134,17 @@ class ServeCase(unittest.TestCase):
         p = subprocess.run([PROMTOOL, "check", "metrics"], input=body, capture_output=True,
                            text=True, timeout=30)
         self.assertEqual(p.returncode, 0, "promtool: %s%s\n%s" % (p.stdout, p.stderr, body))
+
+    def serve(self, *args):
+        """A Serve that is stopped, whatever happens, when the test ends."""
+        srv = Serve(*args)
+
+        def stop_if_running():
+            if srv.proc.poll() is None:
+                srv.stop()
+                srv.cleanup()
+        self.addCleanup(stop_if_running)
+        return srv
 
     def assertCleanExit(self, srv, max_seconds=None):
         code, took = srv.stop()
@@ -331,6 +349,345 @@ class Lifecycle(ServeCase):
         self.srv.proc.wait(10)
         self.assertLess(time.monotonic() - t0, 5)
         self.assertCleanExit(self.srv)
+
+
+class Flood:
+    """n idle sockets to (host, port), from the source addresses in turn; each one the server
+    closes is opened again at once. What an attacker (or a broken client) does to hold every
+    connection slot. It runs in a process of its own, so that it does not starve the test's
+    scrapes of the interpreter."""
+
+    def __init__(self, host, port, n, sources=("127.0.0.1",)):
+        self.args = ((host, port), n, tuple(sources))
+        self.stopping = multiprocessing.Event()
+        self.count = multiprocessing.Value("q", 0)
+        self.proc = multiprocessing.Process(target=Flood.run, daemon=True,
+                                            args=(*self.args, self.stopping, self.count))
+
+    def start(self):
+        self.proc.start()
+
+    def stop(self):
+        self.stopping.set()
+        self.proc.join(20)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+
+    @property
+    def reconnects(self):
+        return self.count.value
+
+    @staticmethod
+    def run(addr, n, sources, stopping, count):
+        sel = selectors.DefaultSelector()
+
+        def open_one(source):
+            s = socket.socket()
+            s.setblocking(False)
+            s.bind((source, 0))
+            s.connect_ex(addr)
+            sel.register(s, selectors.EVENT_READ, source)
+
+        for i in range(n):
+            open_one(sources[i % len(sources)])
+        while not stopping.is_set():
+            for key, _ in sel.select(timeout=0.1):
+                try:
+                    data = key.fileobj.recv(4096)
+                except OSError:
+                    data = b""
+                if data:
+                    continue  # a 408 on its way; the close follows
+                sel.unregister(key.fileobj)
+                key.fileobj.close()
+                with count.get_lock():
+                    count.value += 1
+                open_one(key.data)
+        for key in list(sel.get_map().values()):
+            key.fileobj.close()
+        sel.close()
+
+
+def raise_fd_limit(need):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < need:
+        if hard != resource.RLIM_INFINITY and hard < need:
+            raise AssertionError("this test needs %d file descriptors; the hard limit is %d "
+                                 "(ulimit -Hn)" % (need, hard))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+
+
+class HostileClients(ServeCase):
+    """Idle sockets, a flood from one peer, slow heads: real scrapes keep being answered."""
+
+    def setUp(self):
+        self.good = FakeSQL({"cert": "good"}, certs_dir=CERTS, binary=FAKESQL).__enter__()
+
+    def tearDown(self):
+        self.good.__exit__(None, None, None)
+
+    def metric(self, srv, name, **labels):
+        return sample(srv.get("/metrics")[2], name, **labels)
+
+    def scrape(self, srv, path):
+        """The status of GET path, or the error that ended it."""
+        try:
+            code, _, body = srv.get(path, timeout=30)
+        except (OSError, http.client.HTTPException) as e:
+            return repr(e)
+        if path.startswith("/probe") and sample(body, "tdsprobe_success") != 1:
+            return body
+        return code
+
+    def scrapes_under_flood(self, sources):
+        """Scrapes /metrics and a /probe for 8 s (past the 3 s head timeout, more than once)
+        while 1,030 reconnecting idle sockets from sources hold the exporter; returns the
+        scrapes' results (200, or what went wrong) and the exporter's metrics afterwards."""
+        raise_fd_limit(2200)
+        srv = self.serve("--ca-file", CA, "--timeout", "5")
+        flood = Flood(srv.host, srv.port, 1030, sources)
+        flood.start()
+        results = []
+        try:
+            time.sleep(1)  # every socket connected, the exporter over its limits
+            deadline = time.monotonic() + 8
+            while time.monotonic() < deadline:
+                results.append(self.scrape(srv, "/metrics"))
+                results.append(self.scrape(srv, "/probe?target=127.0.0.1,%d" % self.good.port))
+                time.sleep(0.2)
+        finally:
+            flood.stop()
+        answered = results.count(200)
+        print("\n%d scrapes under 1,030 reconnecting idle sockets from %d address(es): %d "
+              "answered; the flood reconnected %d times" % (len(results), len(sources),
+                                                           answered, flood.reconnects))
+        self.assertGreater(flood.reconnects, 0, "the exporter never made room")
+        metrics = srv.get("/metrics")[2]
+        self.assertGreater(sample(metrics, "tdsprobe_exporter_connections_dropped_total",
+                                  reason="evicted"), 0)
+        deadline = time.monotonic() + 10  # the flood's sockets are closed: the server's go too
+        while self.metric(srv, "tdsprobe_exporter_connections_open") > 1:
+            self.assertLess(time.monotonic(), deadline, "connections left open")
+            time.sleep(0.2)
+        self.assertCleanExit(srv)
+        return results
+
+    def test_idle_sockets_do_not_lock_out_scrapes(self):
+        # From ten other addresses (103 sockets each, under the per-peer limit, over the total
+        # room together): the largest peers lose their idle sockets, the scraper never.
+        sources = ["127.0.0.%d" % i for i in range(10, 20)]
+        results = self.scrapes_under_flood(sources)
+        self.assertEqual(results, [200] * len(results))
+
+    def test_idle_sockets_from_the_scrapers_own_address(self):
+        # The same address as the scraper: the flood is held to its per-peer limit and its
+        # oldest idle sockets make room. A scrape is lost only when the scraper stalls between
+        # its connect and its request for as long as the flood takes to cycle through that
+        # limit (milliseconds, on a loaded machine); before, every scrape failed.
+        results = self.scrapes_under_flood(["127.0.0.1"])
+        self.assertGreaterEqual(results.count(200), 0.9 * len(results), results)
+
+    def test_per_peer_limit(self):
+        # --max-concurrency 4: a peer may hold 4 + 64 connections. Past that its oldest idle
+        # ones are closed for new ones, once they have had a turn of the loop to be read in;
+        # other peers are not touched. (Everything here happens well within the 3 s head
+        # timeout.)
+        srv = self.serve("--timeout", "5", "--max-concurrency", "4")
+        limit = 4 + 64
+
+        def connect(source):
+            return socket.create_connection((srv.host, srv.port), source_address=(source, 0))
+
+        others = [connect("127.0.0.3") for _ in range(5)]
+        mine = [connect("127.0.0.2") for _ in range(limit + 10)]
+        # A scrape from elsewhere turns the loop over: the peer's connections are settled (a
+        # connection is not closed for room before the loop has had a whole poll to read it).
+        self.assertEqual(srv.get("/metrics")[0], 200)
+        mine.append(connect("127.0.0.2"))  # the peer is brought back to its limit
+        time.sleep(0.3)
+        body = srv.get("/metrics")[2]
+        self.assertEqual(sample(body, "tdsprobe_exporter_connections_open"), limit + 5 + 1)
+        self.assertEqual(sample(body, "tdsprobe_exporter_connections_dropped_total",
+                                reason="evicted"), 11)
+        self.assertEqual([i for i, s in enumerate(mine) if self.evicted(s)], list(range(11)),
+                         "the peer's 11 oldest, and only them")
+        self.assertEqual([s for s in others if self.evicted(s)], [])
+        # the peer at its limit still gets its scrape answered: an idle socket makes room
+        s = connect("127.0.0.2")
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.settimeout(10)
+        self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 200 OK"))
+        s.close()
+        self.assertEqual(self.metric(srv, "tdsprobe_exporter_connections_dropped_total",
+                                     reason="evicted"), 12)
+        for s in others + mine:
+            s.close()
+        self.assertCleanExit(srv)
+
+    def evicted(self, s):
+        """Closed by the server without an answer (a 408 would be an answer)."""
+        s.setblocking(False)
+        try:
+            return s.recv(4096) == b""
+        except BlockingIOError:
+            return False
+        except ConnectionResetError:
+            return True
+        finally:
+            s.setblocking(True)
+
+    def test_slow_head_gets_408(self):
+        srv = self.serve("--timeout", "5")
+        try:
+            s = socket.create_connection((srv.host, srv.port))
+            s.sendall(b"GET /metrics HTTP/1.1\r\n")  # and nothing more
+            s.settimeout(15)
+            t0 = time.monotonic()
+            answer = s.recv(4096)
+            self.assertTrue(answer.startswith(b"HTTP/1.1 408 Request Timeout"), answer)
+            self.assertLess(time.monotonic() - t0, 10, "the head timeout is a few seconds")
+            s.close()
+        finally:
+            self.assertCleanExit(srv)
+
+
+class AllowTargets(ServeCase):
+    """--allow-targets and a module's allow_targets: 403 before any packet, or the probe."""
+
+    def setUp(self):
+        self.hole = socket.socket()  # a target that counts connection attempts
+        self.hole.bind(("127.0.0.1", 0))
+        self.hole.listen(16)
+        self.hole.setblocking(False)
+        self.hole_port = self.hole.getsockname()[1]
+        self.good = FakeSQL({"cert": "good"}, certs_dir=CERTS, binary=FAKESQL).__enter__()
+        self.tmp = tempfile.mkdtemp(prefix="serve-allow-")
+
+    def tearDown(self):
+        self.good.__exit__(None, None, None)
+        self.hole.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def hole_connections(self):
+        n = 0
+        while True:
+            try:
+                conn, _ = self.hole.accept()
+            except BlockingIOError:
+                return n
+            conn.close()
+            n += 1
+
+    def assertForbidden(self, srv, target, *words, **params):
+        code, ctype, body = srv.probe(target, **params)
+        self.assertEqual(code, 403, body)
+        self.assertTrue(ctype.startswith("text/plain"))
+        for w in words:
+            self.assertIn(w, body)
+        self.assertEqual(body.count("\n"), 1)
+        return body
+
+    def test_refusals_send_nothing(self):
+        srv = self.serve("--ca-file", CA, "--allow-targets",
+                         "10.0.0.0/8, 2001:db8::/32, *.example.com")
+        try:
+            hole = "127.0.0.1,%d" % self.hole_port
+            self.assertForbidden(srv, hole, "target host 127.0.0.1 is outside --allow-targets")
+            self.assertForbidden(srv, "[::1]:%d" % self.hole_port, "::1 is outside")
+            # a name no glob matches, resolving outside: 127.1 is 127.0.0.1 to getaddrinfo
+            self.assertForbidden(srv, "127.1,%d" % self.hole_port,
+                                 "target host 127.1 resolves to 127.0.0.1, outside "
+                                 "--allow-targets")
+            body = self.assertForbidden(srv, "localhost,%d" % self.hole_port, "localhost")
+            self.assertTrue("resolves to" in body or "could not be resolved" in body, body)
+            cs = "Server=tcp:127.0.0.1,%d;Encrypt=True;Password=x" % self.hole_port
+            self.assertForbidden(srv, cs, "127.0.0.1 is outside")
+            self.assertForbidden(srv, "nosuch.invalid,%d" % self.hole_port, "nosuch.invalid")
+            time.sleep(0.5)
+            self.assertEqual(self.hole_connections(), 0, "a refused target was connected to")
+            self.assertEqual(sample(srv.get("/metrics")[2], "tdsprobe_exporter_requests_total",
+                                    code="403"), 6)
+        finally:
+            self.assertCleanExit(srv)
+
+    def test_glob_only_list(self):
+        srv = self.serve("--allow-targets", "*.example.com,db?.corp")
+        try:
+            # no networks: a name no glob matches is refused without a lookup
+            self.assertForbidden(srv, "db1.example.org,%d" % self.hole_port,
+                                 "db1.example.org is outside --allow-targets")
+            self.assertForbidden(srv, "db10.corp", "db10.corp is outside")
+            self.assertForbidden(srv, "127.0.0.1,%d" % self.hole_port, "127.0.0.1 is outside")
+            self.assertEqual(self.hole_connections(), 0)
+        finally:
+            self.assertCleanExit(srv)
+
+    def test_allowed_targets_are_probed(self):
+        conf = os.path.join(self.tmp, "modules.conf")
+        with open(conf, "w") as f:
+            f.write("[module lab]\nallow_targets = 127.0.0.0/8\n")
+        srv = self.serve("--ca-file", CA, "--allow-targets", "127.0.0.0/8,::1,*.example.com",
+                    "--config", conf)
+        port = self.good.port
+        try:
+            code, _, body = srv.probe("127.0.0.1,%d" % port)  # an address inside
+            self.assertEqual((code, sample(body, "tdsprobe_success")), (200, 1), body)
+            # a name no glob matches, every address inside: probed (the name does not match the
+            # certificate, which is beside the point)
+            code, _, body = srv.probe("127.1,%d" % port)
+            self.assertEqual(code, 200, body)
+            self.assertEqual(sample(body, "tdsprobe_diagnosis_info", code="name_mismatch"), 1)
+            self.good.wait_outcome(2)
+            code, _, body = srv.probe("127.0.0.1,%d" % port, module="lab")
+            self.assertEqual((code, sample(body, "tdsprobe_success")), (200, 1), body)
+        finally:
+            self.assertCleanExit(srv)
+
+    def test_module_list_replaces_the_command_line(self):
+        conf = os.path.join(self.tmp, "modules.conf")
+        with open(conf, "w") as f:
+            f.write("[module lab]\nallow_targets = 127.0.0.0/8\n[module other]\ndriver = jdbc\n")
+        srv = self.serve("--ca-file", CA, "--allow-targets", "10.0.0.0/8", "--config", conf)
+        target = "127.0.0.1,%d" % self.good.port
+        try:
+            self.assertForbidden(srv, target, "outside --allow-targets")
+            self.assertForbidden(srv, target, "outside allow_targets of module 'other'",
+                                 module="other")
+            code, _, body = srv.probe(target, module="lab")
+            self.assertEqual((code, sample(body, "tdsprobe_success")), (200, 1), body)
+        finally:
+            self.assertCleanExit(srv)
+
+    def test_warns_when_open_to_all(self):
+        srv = self.serve("--listen", "0.0.0.0:0")
+        time.sleep(0.2)
+        self.assertIn("warning: listening on 0.0.0.0:0 with no --allow-targets", srv.stderr())
+        self.assertCleanExit(srv)
+        srv = self.serve("--listen", "0.0.0.0:0", "--allow-targets", "10.0.0.0/8")
+        time.sleep(0.2)
+        self.assertNotIn("warning", srv.stderr())
+        self.assertCleanExit(srv)
+        srv = self.serve()  # loopback: nobody else can reach it
+        time.sleep(0.2)
+        self.assertNotIn("warning", srv.stderr())
+        self.assertCleanExit(srv)
+
+    def test_bad_lists_are_usage_errors(self):
+        for bad in ("", "10.0.0.1/8", "10.0.0.0/33", "db 1", "a,,b"):
+            with self.subTest(list=bad):
+                p = subprocess.run([TDSPROBE, "serve", "--allow-targets", bad],
+                                   capture_output=True, text=True, timeout=30)
+                self.assertEqual(p.returncode, 64, p.stderr)
+                self.assertIn("tdsprobe serve: --allow-targets: allow list '%s': " % bad,
+                              p.stderr)
+        conf = os.path.join(self.tmp, "bad.conf")
+        with open(conf, "w") as f:
+            f.write("[module m]\nallow_targets = 300.0.0.0/8\n")
+        p = subprocess.run([TDSPROBE, "serve", "--config", conf], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(p.returncode, 64, p.stderr)
+        self.assertIn("%s:2: allow list '300.0.0.0/8'" % conf, p.stderr)
 
 
 PROM_CONFIG = """global:

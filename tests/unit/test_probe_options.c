@@ -2,7 +2,8 @@
  * the options meet), and probe/serve/probe_modules (the exporter's modules file): the table's
  * shape, the getopt entries and help lines made from it, every setting and every refusal in
  * words, the tls_min/tls_max rule in both spellings, a front end's command line, exit codes,
- * number parsing, and the modules file with each error and its line number. */
+ * number parsing (every numeric option of both front ends and each refusal), and the modules
+ * file with each error and its line number. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -384,6 +385,118 @@ static void test_numbers(void **state)
     }
 }
 
+/* Runs probe_option_number(prog "p") with stderr in err. */
+static int run_number(const char *name, const char *val, double *out, char *err, size_t cap)
+{
+    FILE *tmp = tmpfile();
+    int saved = dup(STDERR_FILENO);
+
+    assert_non_null(tmp);
+    fflush(stderr);
+    dup2(fileno(tmp), STDERR_FILENO);
+    int rc = probe_option_number("p", name, val, out);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    rewind(tmp);
+    size_t n = fread(err, 1, cap - 1, tmp);
+    err[n] = '\0';
+    fclose(tmp);
+    return rc;
+}
+
+/* Every numeric option of tdsprobe and tdsprobe serve, with the range it takes. */
+static void test_number_table(void **state)
+{
+    static const struct {
+        const char *name;
+        double lo, hi;
+    } want[] = { { "timeout", 0.001, 3600 }, { "concurrency", 1, 100000 }, { "threads", 1, 16 },
+                 { "audit-max-connections", 1, 100000 }, { "audit-pause", 1, 60000 },
+                 { "browser-port", 1, 65535 }, { "warn-days", 0, 36500 },
+                 { "crit-days", 0, 36500 }, { "max-concurrency", 1, 100000 },
+                 { "listen", 0, 65535 } };
+
+    (void)state;
+    assert_int_equal(probe_numbers_count, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < probe_numbers_count; i++) {
+        const struct probe_number *n = probe_number_by_name(want[i].name);
+        assert_non_null(n);
+        assert_true(n->lo == want[i].lo && n->hi == want[i].hi);
+        assert_int_equal(n->kind, strcmp(n->name, "timeout") == 0 ? PROBE_NUMBER_SECONDS
+                                                                  : PROBE_NUMBER_INTEGER);
+    }
+    assert_null(probe_number_by_name("--timeout"));
+    assert_null(probe_number_by_name("tls-min"));
+}
+
+/* Each option takes its two ends and refuses every malformed or out-of-range value, naming
+ * itself. */
+static void test_number_refusals(void **state)
+{
+    static const char *const always_bad[] = {
+        "nan", "NaN", "-nan", "inf", "-inf", "Infinity", "-1", "-0", "+1", "", " 1", "1 ",
+        "1x", "x1", "0x10", "1e3", "1e-3", "1,5", "--1", "99999999999999999999",
+        "1000000000000000000000000000000000000000000000000000000000000000000000000000000",
+    };
+    char err[300], text[64], expect[200];
+    double v;
+
+    (void)state;
+    for (size_t i = 0; i < probe_numbers_count; i++) {
+        const struct probe_number *n = &probe_numbers[i];
+        bool secs = n->kind == PROBE_NUMBER_SECONDS;
+        snprintf(text, sizeof(text), "%g", n->lo);
+        assert_int_equal(run_number(n->name, text, &v, err, sizeof(err)), 0);
+        assert_true(v == n->lo);
+        snprintf(text, sizeof(text), "%g", n->hi);
+        assert_int_equal(run_number(n->name, text, &v, err, sizeof(err)), 0);
+        assert_true(v == n->hi);
+        assert_string_equal(err, "");
+        /* past each end, and a fraction where none is taken (or a zero seconds) */
+        char above[64];
+        snprintf(above, sizeof(above), "%.0f", n->hi + 1);
+        const char *edges[] = { above, secs ? "0" : "1.5", secs ? "0.0009" : "1.",
+                                n->lo > 0 ? "0" : "-5" };
+        const char *const *lists[] = { always_bad, edges };
+        size_t sizes[] = { sizeof(always_bad) / sizeof(always_bad[0]),
+                           sizeof(edges) / sizeof(edges[0]) };
+        for (size_t l = 0; l < 2; l++) {
+            for (size_t k = 0; k < sizes[l]; k++) {
+                const char *bad = lists[l][k];
+                if (run_number(n->name, bad, &v, err, sizeof(err)) != PROBE_EXIT_USAGE) {
+                    fail_msg("--%s took '%s'", n->name, bad);
+                }
+                snprintf(expect, sizeof(expect), "p: --%s takes ", n->name);
+                assert_memory_equal(err, expect, strlen(expect));
+                snprintf(expect, sizeof(expect),
+                         ", not '%s'\nTry 'p --help' for the options.\n", bad);
+                assert_non_null(strstr(err, expect));
+            }
+        }
+    }
+    /* a fraction too small to hold is out of range, not zero */
+    char tiny[400] = "0.";
+    memset(tiny + 2, '0', 350);
+    tiny[352] = '1';
+    assert_int_equal(run_number("timeout", tiny, &v, err, sizeof(err)), PROBE_EXIT_USAGE);
+    assert_int_equal(run_number("timeout", "0.5", &v, err, sizeof(err)), 0);
+    assert_true(v == 0.5);
+    assert_int_equal(run_number("timeout", ".5", &v, err, sizeof(err)), 0);
+    assert_int_equal(run_number("timeout", "7.", &v, err, sizeof(err)), 0);
+    assert_int_equal(run_number("timeout", ".", &v, err, sizeof(err)), PROBE_EXIT_USAGE);
+    assert_int_equal(run_number("timeout", "nan", &v, err, sizeof(err)), PROBE_EXIT_USAGE);
+    assert_string_equal(err, "p: --timeout takes seconds (0.001..3600), not 'nan'\n"
+                             "Try 'p --help' for the options.\n");
+    assert_int_equal(run_number("browser-port", "0", &v, err, sizeof(err)), PROBE_EXIT_USAGE);
+    assert_string_equal(err, "p: --browser-port takes a UDP port (1..65535), not '0'\n"
+                             "Try 'p --help' for the options.\n");
+    assert_int_equal(run_number("max-concurrency", "64", &v, err, sizeof(err)), 0);
+    assert_true(v == 64);
+    assert_int_equal(run_number("json", "1", &v, err, sizeof(err)), PROBE_EXIT_USAGE);
+    assert_non_null(strstr(err, "--json is not a numeric option"));
+}
+
 /* Reads text as a modules file named "m.conf" on top of defaults with TrustServerCertificate. */
 static int read_modules(struct probe_modules *m, const char *text, char *err, size_t cap)
 {
@@ -496,6 +609,8 @@ int main(void)
         cmocka_unit_test(test_lists),
         cmocka_unit_test(test_exit_codes),
         cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_number_table),
+        cmocka_unit_test(test_number_refusals),
         cmocka_unit_test(test_modules_file),
         cmocka_unit_test(test_modules_file_errors),
         cmocka_unit_test(test_modules_limits),
