@@ -108,6 +108,20 @@ static void on_handle_closed(uv_handle_t *h)
     conn_release(h->data);
 }
 
+/* A probe nobody will read any more (its scrape went away, got its 504, or the exporter is
+ * stopping) is cancelled, so its --max-concurrency slot is free at once; its result callback
+ * never comes. Counted as abandoned. */
+static void abandon_probe(struct conn *c)
+{
+    if (c->state != CONN_PROBING || c->probe_id == 0) {
+        return;
+    }
+    if (probe_engine_cancel(c->srv->engine, (const void *)(uintptr_t)c->probe_id) > 0) {
+        c->srv->abandoned++;
+    }
+    c->probe_id = 0;
+}
+
 static void conn_close(struct conn *c)
 {
     struct server *srv = c->srv;
@@ -115,6 +129,7 @@ static void conn_close(struct conn *c)
     if (c->state == CONN_CLOSING) {
         return;
     }
+    abandon_probe(c);
     if (c->state == CONN_CHECKING) { /* a lookup not yet started is dropped (UV_EAI_CANCELED) */
         uv_cancel((uv_req_t *)&c->gai);
     }
@@ -205,6 +220,7 @@ static void on_deadline(uv_timer_t *t)
         respond_text(c, 408, "the request head did not arrive within %d s",
                      SERVE_HEAD_TIMEOUT_MS / 1000);
     } else if (c->state == CONN_PROBING || c->state == CONN_CHECKING) {
+        abandon_probe(c);
         respond_text(c, 504, "the probe did not finish in time");
     } else {
         conn_close(c);
@@ -249,8 +265,8 @@ static void write_self_metrics(FILE *f, const struct server *srv)
     fprintf(f, "# HELP tdsprobe_exporter_probes_in_flight Probes queued or running, including "
                "those whose scrape has gone.\n# TYPE tdsprobe_exporter_probes_in_flight gauge\n"
                "tdsprobe_exporter_probes_in_flight %zu\n", probe_engine_pending(srv->engine));
-    fprintf(f, "# HELP tdsprobe_exporter_probes_abandoned_total Probe results that arrived "
-               "after their scrape had gone.\n# TYPE tdsprobe_exporter_probes_abandoned_total "
+    fprintf(f, "# HELP tdsprobe_exporter_probes_abandoned_total Probes cancelled because their "
+               "scrape had gone or timed out.\n# TYPE tdsprobe_exporter_probes_abandoned_total "
                "counter\ntdsprobe_exporter_probes_abandoned_total %llu\n",
             (unsigned long long)srv->abandoned);
     fprintf(f, "# HELP tdsprobe_exporter_connections_open Open HTTP connections.\n"
@@ -489,8 +505,8 @@ void serve_on_result(const struct probe_result *r, void *arg)
     struct server *srv = arg;
     struct conn *c = find_probe(srv, (uint64_t)(uintptr_t)r->target->user);
 
-    if (!c) {
-        srv->abandoned++; /* the scraper disconnected, or we gave up on it (504) */
+    if (!c) { /* cannot happen: a probe whose request was given up is cancelled */
+        srv->abandoned++;
         return;
     }
     struct probe_summary *s = malloc(sizeof(*s));
@@ -546,12 +562,8 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     }
 }
 
-/* The client closed its end or reset the connection. A request still waiting is given up: a
- * lookup for the allow list that has not started is cancelled (conn_close), and a probe runs on
- * to its end, its result then counted as abandoned. This is the one place a probe is abandoned
- * by its client: once the engine can cancel a probe, probe_engine_cancel(c->srv->engine,
- * c->probe_id) belongs here (for c->state == CONN_PROBING), so that the --max-concurrency slot
- * is given back at once. */
+/* The client closed its end or reset the connection: a request still waiting is given up (a
+ * lookup for the allow list is cancelled, a probe is cancelled: conn_close). */
 static void on_client_gone(struct conn *c)
 {
     conn_close(c);
@@ -693,8 +705,8 @@ void serve_on_connection(uv_stream_t *ls, int status)
     uv_timer_start(&c->timer, on_deadline, SERVE_HEAD_TIMEOUT_MS, 0);
 }
 
-/* SIGTERM/SIGINT: stop listening and drop every connection. Probes in flight run to their end
- * (at most --timeout): the engine has no cancel, and frees only after the loop ran dry. */
+/* SIGTERM/SIGINT: stop listening and drop every connection; their probes are cancelled, and the
+ * engine frees everything once the loop has run dry. */
 void serve_stop(struct server *srv)
 {
     if (srv->stopping) {

@@ -311,19 +311,30 @@ class Lifecycle(ServeCase):
     def metric(self, name):
         return sample(self.srv.get("/metrics")[2], name)
 
-    def test_disconnect_busy_then_recover(self):
-        self.start_scrape(self.hole_target).close()  # the scraper goes away mid-probe
-        self.assertEqual(self.metric("tdsprobe_exporter_probes_in_flight"), 1)
-        code, _, body = self.srv.probe("127.0.0.1,%d" % self.good.port)
-        self.assertEqual(code, 503, body)  # the abandoned probe still holds the only slot
-        self.assertIn("--max-concurrency", body)
-        deadline = time.monotonic() + 6
+    def test_disconnect_cancels_the_probe(self):
+        # issue 11: a scraper that goes away mid-probe must not hold its --max-concurrency slot
+        # until --timeout; the exporter cancels the probe (probe_engine_cancel) at once.
+        self.start_scrape(self.hole_target).close()
+        deadline = time.monotonic() + 1.5  # well inside the probe's 2 s --timeout
         while self.metric("tdsprobe_exporter_probes_abandoned_total") != 1:
-            self.assertLess(time.monotonic(), deadline, "the abandoned result never came")
-            time.sleep(0.2)
+            self.assertLess(time.monotonic(), deadline, "the abandoned probe was not cancelled")
+            time.sleep(0.05)
         self.assertEqual(self.metric("tdsprobe_exporter_probes_in_flight"), 0)
         code, _, body = self.srv.probe("127.0.0.1,%d" % self.good.port)
-        self.assertEqual((code, sample(body, "tdsprobe_success")), (200, 1))
+        self.assertEqual((code, sample(body, "tdsprobe_success")), (200, 1), body)
+        self.assertCleanExit(self.srv)
+
+    def test_many_abandoned_scrapes_leave_room(self):
+        # 8 scrapes abandoned one after another on the only slot: each is cancelled, so a real
+        # scrape right after them gets its answer, not 503.
+        for _ in range(8):
+            self.start_scrape(self.hole_target).close()
+        deadline = time.monotonic() + 1.5
+        while self.metric("tdsprobe_exporter_probes_abandoned_total") != 8:
+            self.assertLess(time.monotonic(), deadline, "abandoned probes were not cancelled")
+            time.sleep(0.05)
+        code, _, body = self.srv.probe("127.0.0.1,%d" % self.good.port)
+        self.assertEqual((code, sample(body, "tdsprobe_success")), (200, 1), body)
         self.assertCleanExit(self.srv)
 
     def test_timeout_is_an_error_exposition(self):
