@@ -44,6 +44,21 @@ const char *probe_dctx_range_text(const struct dctx *c, char *buf, size_t cap)
     return buf;
 }
 
+bool probe_dctx_reply_known(uint8_t reply)
+{
+    return (reply & (uint8_t)~TDS_ENC_CLIENT_CERT) <= TDS_ENC_REQ;
+}
+
+const char *probe_dctx_reply_text(uint8_t reply, char *buf, size_t cap)
+{
+    if (probe_dctx_reply_known(reply)) {
+        snprintf(buf, cap, "%s", tds_enc_name(reply));
+    } else {
+        snprintf(buf, cap, "0x%02X (a value MS-TDS 2.2.6.5 does not define)", (unsigned)reply);
+    }
+    return buf;
+}
+
 bool probe_dctx_handshake_completed(const struct dctx *c)
 {
     const struct tls_info *t = c->tls;
@@ -382,6 +397,17 @@ static void diag_encryption(struct dctx *c)
         return;
     }
     c->diag = PROBE_DIAG_ENCRYPTION_NOT_SUPPORTED;
+    if (!probe_dctx_reply_known(reply)) {
+        char shown[64];
+        probe_dctx_reply_text(reply, shown, sizeof(shown));
+        probe_sb_add(&c->cause, "The client sent ENCRYPTION=%s and the server answered %s: "
+                                "this driver rejects the reply and gives up (mssql-jdbc: \"The "
+                                "TDS protocol stream is not valid.\"). The server, or something "
+                                "on the path, does not speak TDS as MS-TDS defines it.",
+                                tds_enc_name(sent), shown);
+        probe_remedy_encryption(c, false);
+        return;
+    }
     probe_sb_add(&c->cause, "The client sent ENCRYPTION=%s (Encrypt=%s needs encryption) and the "
                             "server answered %s: it will not encrypt. A current Microsoft SQL "
                             "Server always has at least its self-generated certificate, so this "
@@ -390,6 +416,33 @@ static void diag_encryption(struct dctx *c)
                             tds_enc_name(sent), probe_encrypt_name(c->cl->encrypt),
                             tds_enc_name(reply));
     probe_remedy_encryption(c, false);
+}
+
+/* ON or REQ: the client wants TLS (MS-TDS 2.2.6.5); OFF and NOT_SUP do not insist on it. */
+static bool asked_for_encryption(const struct probe_result *r)
+{
+    uint8_t sent = r->facts.sent_encryption & TDS_ENC_MASK;
+
+    return !r->facts.tds8 && (sent == TDS_ENC_ON || sent == TDS_ENC_REQ);
+}
+
+static void diag_cleartext_login(struct dctx *c)
+{
+    const struct probe_result *r = c->r;
+    char shown[64];
+
+    c->diag = PROBE_DIAG_CLEARTEXT_LOGIN;
+    probe_dctx_reply_text(r->facts.prelogin.encryption, shown, sizeof(shown));
+    probe_sb_add(&c->cause, "The login is sent in cleartext although encryption was asked for: "
+                            "the client sent ENCRYPTION=%s (Encrypt=%s) and the server answered "
+                            "%s; this driver does not stop there: it sends LOGIN7, the password "
+                            "included, unencrypted. A server that "
+                            "follows MS-TDS closes the connection after such an answer, but the "
+                            "password has already left; a non-Microsoft TDS endpoint, or anyone on "
+                            "the path who rewrote the PRELOGIN reply, reads it.",
+                            tds_enc_name(r->facts.sent_encryption),
+                            probe_encrypt_name(c->cl->encrypt), shown);
+    probe_remedy_cleartext_login(c);
 }
 
 static void diag_tds8(struct dctx *c)
@@ -459,6 +512,8 @@ static bool decide_prelogin(struct dctx *c)
         }
     } else if (r->facts.scope == TDS_TLS_TERMINATE) {
         diag_encryption(c);
+    } else if (r->facts.scope == TDS_TLS_NONE && asked_for_encryption(r)) {
+        diag_cleartext_login(c);
     } else if (r->facts.scope == TDS_TLS_NONE) {
         c->diag = PROBE_DIAG_OK; /* plaintext: it connects (findings say what it costs) */
     } else if (r->facts.tls == NULL && closed_facts(r)) {

@@ -203,6 +203,16 @@ void probe_remedy_encryption(struct dctx *c, bool required)
                           "the password included).\n", c->kw->optional);
 }
 
+void probe_remedy_cleartext_login(struct dctx *c)
+{
+    probe_sb_add(&c->fix, "Treat the password as exposed and change it. Give the server a "
+                          "certificate so that it answers ENCRYPTION=ON:\n");
+    probe_remedy_reissue(c, "");
+    probe_sb_add(&c->fix, "And use %s: TLS comes first and the client refuses to go on without "
+                          "it, so a server (or a machine in the middle) that refuses encryption "
+                          "can no longer get the login in cleartext.\n", c->kw->strict);
+}
+
 void probe_remedy_tds8(struct dctx *c)
 {
     probe_sb_add(&c->fix, "Use %s instead: TDS 7.x with full TLS and the same certificate checks. "

@@ -80,6 +80,9 @@ static const struct probe_driver_text sqlclient_rows[] = {
      "The instance of SQL Server you attempted to connect to requires encryption but this "
      "machine does not support it."},
     {PROBE_DIAG_TDS8_NOT_SUPPORTED, NULL, SNIX_PRELOGIN},
+    /* no driver reports this (the one that does it goes on without an error): the probe's words */
+    {PROBE_DIAG_CLEARTEXT_LOGIN, NULL,
+     "The login, password included, is sent in cleartext although encryption was asked for."},
     {PROBE_DIAG_INSTANCE_NOT_FOUND, NULL,
      SNIX_CONNECT " (provider: SQL Network Interfaces, error: 26 - Error Locating "
                   "Server/Instance Specified)"},

@@ -433,8 +433,8 @@ DRIVER_TABLE = {
     # go-mssqldb without an encrypt key: login-only and TrustServerCertificate=true.
     "go-mssqldb": [OK, OK, OK, OK, OK],
     # tedious encrypt=true validates; against a server that cannot encrypt it sends LOGIN7 in
-    # cleartext and the server hangs up (tests/agreement: the real client).
-    "tedious": [OK, UNTR, NAME_, UNTR, NOSUP],
+    # cleartext anyway (tests/agreement: the real client, against both server behaviours).
+    "tedious": [OK, UNTR, NAME_, UNTR, ("fail", "cleartext_login")],
     # FreeTDS (encryption = request) validates only when given a CA file.
     "freetds": [OK, OK, NAME_, OK, OK],
 }
@@ -486,8 +486,85 @@ class Drivers(ProbeCase):
                                         r["diagnosis"]["message"])
 
 
+def run_nagios(config, *args):
+    """tdsprobe --format nagios against a fakesql: (exit code, first line of stdout)."""
+    with FakeSQL(config, certs_dir=CERTS, binary=FAKESQL) as srv:
+        p = subprocess.run([TDSPROBE, "--format", "nagios", *args, "127.0.0.1,%d" % srv.port],
+                           capture_output=True, text=True, timeout=60)
+    return p.returncode, (p.stdout.splitlines() or [""])[0]
+
+
+def prelogin_reply(encryption):
+    """A PRELOGIN reply (TDS header included) with VERSION 16.0.1000 and ENCRYPTION=byte."""
+    payload = "00000b0006" "0100110001" "ff" "100003e80000" + "%02x" % encryption
+    return "040100%02x00000100" % (8 + len(payload) // 2) + payload
+
+
+CLEARTEXT = "The login, password included, is sent in cleartext although encryption was asked for."
+
+
+class Verdicts(ProbeCase):
+    """Issue 10: verdicts that never mislead (cleartext fallback, strict edge cases, the
+    smaller inaccuracies)."""
+
+    def assertCleartext(self, r):
+        self.assertDiag(r, "fail", "cleartext_login", CLEARTEXT)
+        self.assertEqual(r["client"]["sent_encryption"], "on")
+        self.assertEqual(r["tls_scope"], "none")
+        self.assertIsNone(r["tls"])
+        first = r["findings"][0]
+        self.assertEqual((first["code"], first["severity"]), ("cleartext_login", "error"))
+        self.assertIn("password", first["message"])
+        fix = r["diagnosis"]["fix"]
+        self.assertIn("options.encrypt: 'strict'", fix)
+        self.assertIn("certificate", fix)
+        self.assertIn("mssql-conf set network.tlscert", fix)
+
+    def test_tedious_not_sup_server_closes(self):
+        # MS-TDS 2.2.6.5: client ON x server NOT_SUP terminates; tedious has already sent LOGIN7
+        r = self.probe({"encryption": "not_supported"}, "--driver", "tedious", expect_exit=1)
+        self.assertCleartext(r)
+        self.assertIn("answered not_supported", r["diagnosis"]["cause"])
+
+    def test_tedious_not_sup_server_reads_login(self):
+        r = self.probe({"encryption": "not_supported", "encryption_mismatch": "read_login"},
+                       "--driver", "tedious", expect_exit=1)
+        self.assertCleartext(r)
+
+    def test_tedious_off_answer_is_cleartext_too(self):
+        # tedious starts TLS only on ON or REQ (connection.ts performTlsNegotiation)
+        r = self.probe({"cert": "good", "prelogin_hex": prelogin_reply(0x00)},
+                       "--driver", "tedious", expect_exit=1)
+        self.assertCleartext(r)
+        self.assertIn("answered off", r["diagnosis"]["cause"])
+
+    def test_cleartext_login_is_nagios_critical(self):
+        rc, line = run_nagios({"encryption": "not_supported"}, "--driver", "tedious")
+        self.assertEqual(rc, 2, line)
+        self.assertTrue(line.startswith("TDSPROBE CRITICAL"), line)
+        self.assertIn("cleartext_login", line)
+
+    def test_terminating_drivers_keep_encryption_not_supported(self):
+        for driver, extra in (("sqlclient", ()), ("odbc18", ()), ("jdbc", ()),
+                              ("go-mssqldb", ("--encrypt", "mandatory")),
+                              ("freetds", ("--encrypt", "mandatory"))):
+            with self.subTest(driver=driver):
+                r = self.probe({"encryption": "not_supported"}, "--driver", driver, *extra,
+                               expect_exit=1)
+                self.assertDiag(r, "fail", "encryption_not_supported")
+                self.assertEqual(r["tls_scope"], "terminate")
+
+    def test_tedious_encrypt_false_is_not_a_leak_verdict(self):
+        # encrypt=false sends NOT_SUP: the client never asked for encryption
+        r = self.probe({"encryption": "not_supported"}, "--driver", "tedious",
+                       "--encrypt", "optional", expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+        self.assertIn("no_encryption", self.finding_codes(r))
+
+
 GROUPS = {"basics": Basics, "certificates": Certificates, "encryption": Encryption,
-          "handshake": Handshake, "network": Network, "drivers": Drivers}
+          "handshake": Handshake, "network": Network, "drivers": Drivers,
+          "verdicts": Verdicts}
 
 if __name__ == "__main__":
     argv = [a for a in sys.argv[1:] if a in GROUPS]
