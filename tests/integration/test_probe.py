@@ -554,6 +554,30 @@ class Verdicts(ProbeCase):
                 self.assertDiag(r, "fail", "encryption_not_supported")
                 self.assertEqual(r["tls_scope"], "terminate")
 
+    def test_unknown_encryption_byte_per_driver(self):
+        # 0x05 and 0xFF are not in MS-TDS 2.2.6.5: SqlClient (anything but NOT_SUP = supports
+        # encryption) goes on with TLS and says so; mssql-jdbc rejects the reply; tedious finds
+        # no name for it and sends LOGIN7 in cleartext
+        for byte in (0x05, 0xFF):
+            config = {"cert": "good", "prelogin_hex": prelogin_reply(byte)}
+            with self.subTest(byte=byte, driver="sqlclient"):
+                r = self.probe(config, "--ca-file", CA, expect_exit=0)
+                self.assertDiag(r, "ok", "ok")
+                self.assertEqual(r["tls_scope"], "full")
+                f = [f for f in r["findings"] if f["code"] == "unknown_encryption_reply"]
+                self.assertEqual(len(f), 1, r["findings"])
+                self.assertIn("0x%02X" % byte, f[0]["message"])
+                self.assertIn("full TLS", f[0]["message"])
+            with self.subTest(byte=byte, driver="jdbc"):
+                r = self.probe(config, "--driver", "jdbc", "--ca-file", CA, expect_exit=1)
+                self.assertDiag(r, "fail", "encryption_not_supported")
+                self.assertIn("0x%02X (a value MS-TDS 2.2.6.5 does not define)" % byte,
+                              r["diagnosis"]["cause"])
+            with self.subTest(byte=byte, driver="tedious"):
+                r = self.probe(config, "--driver", "tedious", "--ca-file", CA, expect_exit=1)
+                self.assertCleartext(r)
+                self.assertIn("0x%02X" % byte, r["diagnosis"]["cause"])
+
     def test_tedious_encrypt_false_is_not_a_leak_verdict(self):
         # encrypt=false sends NOT_SUP: the client never asked for encryption
         r = self.probe({"encryption": "not_supported"}, "--driver", "tedious",

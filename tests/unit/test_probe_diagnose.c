@@ -799,6 +799,67 @@ static void test_encryption_not_supported(void **state)
     free(x);
 }
 
+/* tedious sent ON, heard NOT_SUP (or a byte MS-TDS does not define) and goes on without TLS */
+static void test_cleartext_login(void **state)
+{
+    static const uint8_t replies[] = {TDS_ENC_NOT_SUP, TDS_ENC_OFF, 0x05, 0xFF};
+
+    for (size_t i = 0; i < sizeof(replies); i++) {
+        struct fx *x = fx_new();
+        fx_no_tls(x, PROBE_PHASE_DONE);
+        snprintf(x->t.client.driver, sizeof(x->t.client.driver), "tedious");
+        x->r.facts.sent_encryption = TDS_ENC_ON;
+        x->r.facts.prelogin.encryption = replies[i];
+        x->r.facts.scope = TDS_TLS_NONE;
+        probe_diagnose(&x->r);
+        assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_CLEARTEXT_LOGIN,
+                       "The login, password included, is sent in cleartext although "
+                       "encryption was asked for.");
+        assert_int_equal(probe_diag_class(x->r.diag), PROBE_CLASS_FAIL);
+        assert_string_equal(x->r.findings[0].code, "cleartext_login");
+        assert_int_equal(x->r.findings[0].severity, TLS_SEV_ERROR);
+        assert_contains(x->r.cause, replies[i] > TDS_ENC_REQ ? "does not define" : "answered");
+        assert_contains(x->r.fix, "options.encrypt: 'strict'");
+        assert_reissue_fix(x->r.fix);
+        free(x);
+    }
+}
+
+/* The same cleartext scope without asking for encryption (tedious encrypt=false) is OK with a
+ * warning, not a leak verdict. */
+static void test_cleartext_not_asked_is_ok(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_no_tls(x, PROBE_PHASE_DONE);
+    snprintf(x->t.client.driver, sizeof(x->t.client.driver), "tedious");
+    x->t.client.encrypt = PROBE_ENCRYPT_OPTIONAL;
+    x->r.facts.sent_encryption = TDS_ENC_NOT_SUP;
+    x->r.facts.prelogin.encryption = TDS_ENC_NOT_SUP;
+    x->r.facts.scope = TDS_TLS_NONE;
+    probe_diagnose(&x->r);
+    assert_int_equal(x->r.diag, PROBE_DIAG_OK);
+    assert_non_null(find(&x->r, "no_encryption"));
+    free(x);
+}
+
+/* JDBC rejects a reply byte outside MS-TDS: the cause names the byte, not "will not encrypt" */
+static void test_unknown_reply_rejected(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_no_tls(x, PROBE_PHASE_DONE);
+    snprintf(x->t.client.driver, sizeof(x->t.client.driver), "jdbc");
+    x->r.facts.sent_encryption = TDS_ENC_ON;
+    x->r.facts.prelogin.encryption = 0x05;
+    x->r.facts.scope = TDS_TLS_TERMINATE;
+    probe_diagnose(&x->r);
+    assert_int_equal(x->r.diag, PROBE_DIAG_ENCRYPTION_NOT_SUPPORTED);
+    assert_contains(x->r.cause, "0x05 (a value MS-TDS 2.2.6.5 does not define)");
+    assert_contains(x->r.cause, "TDS protocol stream is not valid");
+    free(x);
+}
+
 static void test_encryption_required(void **state)
 {
     struct fx *x = fx_new();
@@ -1206,6 +1267,9 @@ int main(void)
         cmocka_unit_test(test_no_chain_no_policy_noise),
         cmocka_unit_test(test_driver_texts),
         cmocka_unit_test(test_findings_bounded),
+        cmocka_unit_test(test_cleartext_login),
+        cmocka_unit_test(test_cleartext_not_asked_is_ok),
+        cmocka_unit_test(test_unknown_reply_rejected),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
