@@ -166,6 +166,48 @@ static void diag_refused(struct dctx *c)
     probe_remedy_refused(c, port);
 }
 
+/* "only 10 bytes of it (its TDS header announces 26)" */
+static void partial_reply_text(struct dctx *c)
+{
+    const struct probe_result *r = c->r;
+
+    probe_sb_add(&c->cause, "only %zu bytes of it", r->facts.prelogin_have);
+    if (r->facts.prelogin_want > 0) {
+        probe_sb_add(&c->cause, " (its TDS header announces %zu)", r->facts.prelogin_want);
+    } else {
+        probe_sb_add(&c->cause, " (not even the 8-byte TDS header)");
+    }
+}
+
+/* What a server sent instead of its handshake messages (probe_conn_tds7.c counts them). */
+static void noise_text(struct dctx *c)
+{
+    const struct probe_result *r = c->r;
+    unsigned alerts = r->facts.noise_alerts, empty = r->facts.noise_packets - alerts;
+
+    probe_sb_add(&c->cause, "The server answered the ClientHello with %u TDS packets that carry "
+                            "nothing for the handshake (%u empty 0x12 packets, %u TLS warning "
+                            "alerts", r->facts.noise_packets, empty, alerts);
+    if (alerts > 0) {
+        probe_sb_add(&c->cause, ", the last one %s (%u)", tls_alert_name(r->facts.noise_alert),
+                                (unsigned)r->facts.noise_alert);
+    }
+    probe_sb_add(&c->cause, ") and no ServerHello.");
+    if (r->facts.noise_stopped) {
+        probe_sb_add(&c->cause, " The probe stopped reading after %u of them; a client keeps "
+                                "reading until its own timeout.", PROBE_NOISE_MAX);
+    }
+}
+
+static void diag_noise(struct dctx *c)
+{
+    c->diag = PROBE_DIAG_PROTOCOL_ERROR;
+    noise_text(c);
+    probe_sb_add(&c->cause, " This is not SQL Server's TLS: something on the path, or a "
+                            "broken TDS endpoint, answers in its place.");
+    probe_remedy_protocol_error(c, false);
+}
+
 static void cause_timeout_phase(struct dctx *c)
 {
     const struct probe_result *r = c->r;
@@ -182,11 +224,19 @@ static void cause_timeout_phase(struct dctx *c)
                                 "packets, the address is wrong, or the host is down.");
         break;
     case PROBE_PHASE_PRELOGIN:
+        if (r->facts.prelogin_have > 0) {
+            probe_sb_add(&c->cause, "The server began a PRELOGIN reply and stopped: ");
+            partial_reply_text(c);
+            probe_sb_add(&c->cause, " came, then nothing more.");
+            break;
+        }
         probe_sb_add(&c->cause, "The TCP connection opened but no PRELOGIN reply came back: the "
                                 "port is not SQL Server's, or the server is too busy to answer.");
         break;
     case PROBE_PHASE_HANDSHAKE:
-        if (probe_dctx_mid_handshake(c)) {
+        if (r->facts.noise_packets > 0) {
+            noise_text(c);
+        } else if (probe_dctx_mid_handshake(c)) {
             probe_sb_add(&c->cause, "The server stopped answering in the middle of the TLS "
                                     "handshake (last step: %s).", tls_stage_name(c->tls->stage));
         } else if (r->facts.tds8) {
@@ -264,6 +314,12 @@ static void diag_tls_error(struct dctx *c)
     probe_sb_add(&c->cause, "The TLS handshake failed at stage %s: %s (mbedTLS -0x%04X).",
                             tls_stage_name(t->stage), d,
                             (unsigned)(t->error < 0 ? -t->error : t->error));
+    if (c->r->facts.noise_alerts > 0) {
+        probe_sb_add(&c->cause, " What the server sent: a TLS warning alert, %s (%u), where a "
+                                "handshake message belongs.",
+                                tls_alert_name(c->r->facts.noise_alert),
+                                (unsigned)c->r->facts.noise_alert);
+    }
     probe_remedy_tls_error(c);
 }
 
@@ -339,6 +395,13 @@ static void diag_closed(struct dctx *c, enum close_when when)
     char range[48];
 
     c->diag = PROBE_DIAG_FORCIBLY_CLOSED;
+    if (when == CLOSED_BEFORE_REPLY && r->facts.prelogin_have > 0) {
+        probe_sb_add(&c->cause, "The server began its PRELOGIN reply, sent ");
+        partial_reply_text(c);
+        probe_sb_add(&c->cause, ", and %s: the reply is cut short.", close_kind(c));
+        probe_remedy_closed_before_reply(c);
+        return;
+    }
     if (when == CLOSED_BEFORE_REPLY) {
         probe_sb_add(&c->cause, "The server %s after receiving PRELOGIN, without answering it. A "
                                 "SQL Server that accepts only strict (TDS 8.0) connections does "
@@ -538,6 +601,8 @@ static bool decide_tls(struct dctx *c)
 
     if (r->facts.tds8 && r->facts.strict_refused) {
         diag_tds8(c);
+    } else if (r->facts.noise_stopped) {
+        diag_noise(c);
     } else if (t == NULL) {
         if (r->facts.phase != PROBE_PHASE_HANDSHAKE) {
             return false;

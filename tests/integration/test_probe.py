@@ -500,6 +500,14 @@ def prelogin_reply(encryption):
     return "040100%02x00000100" % (8 + len(payload) // 2) + payload
 
 
+EMPTY_0x12 = "1201000800000100"  # a TDS 0x12 packet, EOM, no payload
+
+
+def WARNING_ALERT(description):
+    """A TLS 1.2 warning alert record (RFC 5246 7.2) in a TDS 0x12 packet."""
+    return "1201000f00000100" "1503030002" "01%02x" % description
+
+
 CLEARTEXT = "The login, password included, is sent in cleartext although encryption was asked for."
 
 
@@ -577,6 +585,61 @@ class Verdicts(ProbeCase):
                 r = self.probe(config, "--driver", "tedious", "--ca-file", CA, expect_exit=1)
                 self.assertCleartext(r)
                 self.assertIn("0x%02X" % byte, r["diagnosis"]["cause"])
+
+    # ---- section 7: a hostile or broken server's reply is named, and the work is bounded ----
+
+    def test_flood_of_empty_handshake_packets(self):
+        r = self.probe({"cert": "good", "prelogin_hex": prelogin_reply(1) + EMPTY_0x12 * 200},
+                       "--timeout", "20", expect_exit=2)
+        self.assertDiag(r, "error", "protocol_error")
+        cause = r["diagnosis"]["cause"]
+        self.assertIn("64 empty 0x12 packets, 0 TLS warning alerts", cause)
+        self.assertIn("stopped reading after 64", cause)
+        self.assertLess(r["timing_ms"]["total"], 5000)
+
+    def test_flood_of_tls_warning_alerts(self):
+        r = self.probe({"cert": "good",
+                        "prelogin_hex": prelogin_reply(1) + WARNING_ALERT(90) * 200},
+                       "--timeout", "20", expect_exit=2)
+        self.assertDiag(r, "error", "protocol_error")
+        self.assertIn("64 TLS warning alerts, the last one user_canceled (90)",
+                      r["diagnosis"]["cause"])
+        self.assertLess(r["timing_ms"]["total"], 5000)
+
+    def test_warning_alert_mbedtls_refuses_is_named(self):
+        # mbedTLS ends the handshake on a no_renegotiation warning: the cause says what came
+        r = self.probe({"cert": "good", "prelogin_hex": prelogin_reply(1) + WARNING_ALERT(100)},
+                       expect_exit=2)
+        self.assertDiag(r, "error", "protocol_error")
+        self.assertIn("a TLS warning alert, no_renegotiation (100)", r["diagnosis"]["cause"])
+
+    def test_partial_prelogin_reply_then_silence(self):
+        r = self.probe({"prelogin_hex": prelogin_reply(1)[:20]}, "--timeout", "2",
+                       expect_exit=2)
+        self.assertDiag(r, "error", "timeout")
+        cause = r["diagnosis"]["cause"]
+        self.assertIn("only 10 bytes of it (its TDS header announces 26)", cause)
+        self.assertNotIn("no PRELOGIN reply came back", cause)
+
+    def test_partial_prelogin_reply_then_close(self):
+        text = "".join("\\x" + prelogin_reply(1)[i:i + 2] for i in range(0, 20, 2))
+        r = self.probe({"nontds_reply": text}, expect_exit=1)
+        self.assertDiag(r, "fail", "forcibly_closed")
+        cause = r["diagnosis"]["cause"]
+        self.assertIn("only 10 bytes of it (its TDS header announces 26)", cause)
+        self.assertIn("cut short", cause)
+        self.assertNotIn("without answering", cause)
+
+    def test_empty_prelogin_reply_is_protocol_error(self):
+        # 04 01 00 08: a whole packet (EOM) with no payload, with and without a FIN after it
+        empty = "0401000800000100"
+        for config in ({"prelogin_hex": empty},
+                       {"nontds_reply": "".join("\\x" + empty[i:i + 2]
+                                                for i in range(0, 16, 2))}):
+            with self.subTest(config=config):
+                r = self.probe(config, "--timeout", "5", expect_exit=2)
+                self.assertDiag(r, "error", "protocol_error")
+                self.assertIn("PRELOGIN reply is malformed", r["diagnosis"]["cause"])
 
     def test_tedious_encrypt_false_is_not_a_leak_verdict(self):
         # encrypt=false sends NOT_SUP: the client never asked for encryption

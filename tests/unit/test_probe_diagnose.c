@@ -1099,6 +1099,58 @@ static void test_timeout_mid_handshake_not_blamed_on_chain(void **state)
     free(x);
 }
 
+/* A reply cut short: named as one, whether the server then went silent or closed. */
+static void test_partial_prelogin_reply(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_no_tls(x, PROBE_PHASE_PRELOGIN);
+    x->r.facts.timed_out = true;
+    x->r.facts.prelogin_have = 10;
+    x->r.facts.prelogin_want = 26;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_TIMEOUT, NULL);
+    assert_contains(x->r.cause, "only 10 bytes of it (its TDS header announces 26)");
+    assert_null(strstr(x->r.cause, "no PRELOGIN reply came back"));
+
+    x->r.facts.timed_out = false;
+    x->r.facts.server_closed_after_prelogin = true;
+    x->r.facts.prelogin_want = 0;
+    x->r.facts.prelogin_have = 3;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, NULL);
+    assert_contains(x->r.cause, "only 3 bytes of it (not even the 8-byte TDS header)");
+    assert_contains(x->r.cause, "cut short");
+    free(x);
+}
+
+/* Packets that carry nothing for the handshake: the probe stopped, the cause counts them. */
+static void test_handshake_noise(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_no_tls(x, PROBE_PHASE_HANDSHAKE);
+    x->r.facts.noise_packets = PROBE_NOISE_MAX;
+    x->r.facts.noise_alerts = 4;
+    x->r.facts.noise_alert = 90;
+    x->r.facts.noise_stopped = true;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_PROTOCOL_ERROR, NULL);
+    assert_contains(x->r.cause, "60 empty 0x12 packets, 4 TLS warning alerts, the last one "
+                                "user_canceled (90)");
+    assert_contains(x->r.cause, "stopped reading after 64");
+    /* fewer, then silence: the timeout says what came instead of "never answered" */
+    x->r.facts.noise_stopped = false;
+    x->r.facts.noise_packets = 5;
+    x->r.facts.noise_alerts = 0;
+    x->r.facts.timed_out = true;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_TIMEOUT, NULL);
+    assert_contains(x->r.cause, "5 empty 0x12 packets");
+    assert_null(strstr(x->r.cause, "never answered"));
+    free(x);
+}
+
 static void test_no_chain_no_policy_noise(void **state)
 {
     struct fx *x = fx_new();
@@ -1265,6 +1317,8 @@ int main(void)
         cmocka_unit_test(test_protocol_error_in_handshake_packets),
         cmocka_unit_test(test_timeout_mid_handshake_not_blamed_on_chain),
         cmocka_unit_test(test_no_chain_no_policy_noise),
+        cmocka_unit_test(test_partial_prelogin_reply),
+        cmocka_unit_test(test_handshake_noise),
         cmocka_unit_test(test_driver_texts),
         cmocka_unit_test(test_findings_bounded),
         cmocka_unit_test(test_cleartext_login),
