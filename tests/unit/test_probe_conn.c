@@ -426,6 +426,14 @@ static const char *facts_fact(const struct run *r, const char *fact)
     if (strcmp(fact, "strict_refused") == 0) {
         return yes_no(f->strict_refused);
     }
+    if (strcmp(fact, "noise_stopped") == 0) {
+        return yes_no(f->noise_stopped);
+    }
+    if (strcmp(fact, "prelogin_have") == 0) {
+        static char have[48];
+        snprintf(have, sizeof(have), "%zu of %zu", f->prelogin_have, f->prelogin_want);
+        return have;
+    }
     if (strcmp(fact, "validates") == 0) {
         return yes_no(f->validates);
     }
@@ -628,6 +636,8 @@ int main(void)
         SCRIPT("tds7_tls_flight_judged"),
         SCRIPT("tds7_tls_flight_untrusted"),
         SCRIPT("tds7_tls_alert"),
+        SCRIPT("tds7_noise_empty_packets"),
+        SCRIPT("tds7_partial_prelogin"),
         SCRIPT("strict_prelogin_reply"),
         SCRIPT("strict_close"),
         SCRIPT("strict_reset"),
