@@ -13,6 +13,7 @@
 
 #include "probe/diagnose/probe_diagnose_int.h"
 #include "probe/drivers/probe_client.h"
+#include "tds/tds_ssrp.h"
 #include "tls/tls_info.h"
 #include "tls/tls_version.h"
 
@@ -107,6 +108,12 @@ static const char *net_name(const struct probe_net_error *n)
 
 /* ---- causes per diagnosis ---- */
 
+/* The UDP port the Browser was asked on (--browser-port, else 1434). */
+static unsigned browser_port(const struct probe_result *r)
+{
+    return r->facts.browser_port != 0 ? r->facts.browser_port : TDS_SSRP_PORT;
+}
+
 static void diag_dns(struct dctx *c)
 {
     char h[256];
@@ -129,16 +136,16 @@ static void diag_instance(struct dctx *c)
     probe_text_clean(in, sizeof(in), inst);
     c->diag = PROBE_DIAG_INSTANCE_NOT_FOUND;
     if (is_timeout(r)) {
-        probe_sb_add(&c->cause, "SQL Server Browser (UDP 1434 on %s) did not answer the query for "
-                                "instance '%s' within the timeout.", h, in);
+        probe_sb_add(&c->cause, "SQL Server Browser (UDP %u on %s) did not answer the query for "
+                                "instance '%s' within the timeout.", browser_port(r), h, in);
     } else if (r->facts.tds_err.code != TDS_ERR_OK) {
         char d[200];
         probe_text_clean(d, sizeof(d), r->facts.tds_err.detail);
         probe_sb_add(&c->cause, "The SQL Server Browser reply for instance '%s' was malformed: "
                                 "%s.", in, d);
     } else if (r->facts.net.kind != PROBE_NET_NONE) {
-        probe_sb_add(&c->cause, "Querying SQL Server Browser (UDP 1434 on %s) failed: %s.",
-                                h, net_text(&r->facts.net));
+        probe_sb_add(&c->cause, "Querying SQL Server Browser (UDP %u on %s) failed: %s.",
+                                browser_port(r), h, net_text(&r->facts.net));
     } else {
         probe_sb_add(&c->cause, "SQL Server Browser on %s does not list an instance named '%s' "
                                 "(or lists it without a TCP port).", h, in);
@@ -217,7 +224,8 @@ static void cause_timeout_phase(struct dctx *c)
         probe_sb_add(&c->cause, "No DNS answer arrived in time.");
         break;
     case PROBE_PHASE_BROWSER:
-        probe_sb_add(&c->cause, "SQL Server Browser (UDP 1434) did not answer in time.");
+        probe_sb_add(&c->cause, "SQL Server Browser (UDP %u) did not answer in time.",
+                                browser_port(r));
         break;
     case PROBE_PHASE_CONNECT:
         probe_sb_add(&c->cause, "The TCP connection was never answered: a firewall drops the "

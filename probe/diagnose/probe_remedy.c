@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "probe/diagnose/probe_audit_verdict.h"
+#include "tds/tds_ssrp.h"
 #include "tls/tls_version.h"
 
 
@@ -44,8 +45,10 @@ void probe_remedy_instance(struct dctx *c)
             "Connect to the instance's port directly (Server=%s,<port>; the port is in the "
             "ERRORLOG line \"Server is listening on\", or network.tcpport in "
             "/var/opt/mssql/mssql.conf). SQL Server on Linux has no Browser service; on "
-            "Windows start SQL Server Browser and allow UDP 1434 through the firewall.\n",
-            probe_remedy_safe_name(c->host) ? c->host : "<host>");
+            "Windows start SQL Server Browser and allow UDP %u through the firewall.\n",
+            probe_remedy_safe_name(c->host) ? c->host : "<host>",
+            c->r->facts.browser_port != 0 ? (unsigned)c->r->facts.browser_port
+                                          : (unsigned)TDS_SSRP_PORT);
 }
 
 void probe_remedy_refused(struct dctx *c, unsigned port)

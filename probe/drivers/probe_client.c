@@ -111,6 +111,15 @@ enum tds_tls_scope probe_client_scope(const struct probe_client *c, uint8_t repl
     return scope;
 }
 
+bool probe_client_expected_validates(const struct probe_client *c)
+{
+    uint8_t sent = probe_client_encryption_byte(c);
+    bool v = false;
+
+    (void)probe_client_scope(c, tds_enc_server_answer(sent, TDS_SRV_ENC_OFF).reply, &v);
+    return v;
+}
+
 void probe_client_check_name(const struct probe_client *c, const char *host, char *out, size_t cap)
 {
     const struct probe_driver *d = probe_driver_of(c);

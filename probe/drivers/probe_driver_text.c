@@ -13,7 +13,7 @@
  *
  * ODBC rows follow the Linux driver (OpenSSL 3 for ODBC 18, OpenSSL 1.x for ODBC 17), since the
  * seed is about SQL Server on Linux and its clients; the Windows ODBC driver prints SqlClient's
- * Schannel texts after "SSL Provider: ". Placeholders: {host} {port} {name} (the name the client
+ * Schannel texts after "SSL Provider: ". Placeholders: {host} {port} {port_or_instance} {name} (the name the client
  * checks) {encrypt} {tsc} (JDBC property values) {cert_names} (Go's "a, b") {cert_name} (JDBC:
  * the last name seen in the certificate) {cert_altnames} (Node's "DNS:a, DNS:b") {now}
  * {not_before} {not_after} (RFC 3339) {go_version} (hex wire version, "301"). */
@@ -44,7 +44,8 @@
     "\"encrypt\" property is set to \"{encrypt}\" and \"trustServerCertificate\" property " \
     "is set to \"{tsc}\" but the driver could not establish a secure connection to SQL "    \
     "Server by using Secure Sockets Layer (SSL) encryption: Error: "
-#define TEDIOUS_FAIL "Failed to connect to {host}:{port} - "
+/* tedious names the instance, not the port it found (connection.ts wrapSocketError) */
+#define TEDIOUS_FAIL "Failed to connect to {host}{port_or_instance} - "
 #define GO_TLS "TLS Handshake failed: "
 
 /* ---- the texts, one list per driver ---- */

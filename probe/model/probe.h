@@ -101,6 +101,7 @@ struct probe_facts {
     uint16_t port;            /* the TCP port connected to (after SQL Browser), 0 = unknown:
                                  the report then falls back to target->port, else 1433 */
     bool tds8;                /* "mode": "tds8" when strict */
+    uint16_t browser_port;    /* UDP port the SQL Server Browser was asked on, 0 = not asked */
 
     /* what the client does, derived from the profile and the server's answer */
     uint8_t sent_encryption;  /* PRELOGIN ENCRYPTION byte sent */

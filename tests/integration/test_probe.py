@@ -641,6 +641,57 @@ class Verdicts(ProbeCase):
                 self.assertDiag(r, "error", "protocol_error")
                 self.assertIn("PRELOGIN reply is malformed", r["diagnosis"]["cause"])
 
+    def test_validates_before_any_reply(self):
+        # no server answer yet: the client's own rule (strict always validates; mandatory
+        # without TrustServerCertificate validates), not "false" by default
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        for args, want in (((), True), (("--encrypt", "strict"), True),
+                           (("--trust-server-certificate",), False),
+                           (("--encrypt", "optional"), False)):
+            with self.subTest(args=args):
+                rc, objs, _, _ = run_probe(*args, "127.0.0.1,%d" % port)
+                self.assertDiag(objs[0], "error", "connection_refused")
+                self.assertIs(objs[0]["client"]["validates"], want)
+        rc, objs, _, _ = run_probe("--timeout", "5", "nonexistent.invalid")
+        self.assertDiag(objs[0], "error", "dns_failure")
+        self.assertIs(objs[0]["client"]["validates"], True)
+
+    def test_strict_client_line_validates_without_handshake(self):
+        with FakeSQL({"cert": "good"}, certs_dir=CERTS, binary=FAKESQL) as srv:
+            p = subprocess.run([TDSPROBE, "--encrypt", "strict", "127.0.0.1,%d" % srv.port],
+                               capture_output=True, text=True, timeout=60)
+        line = [ln for ln in p.stdout.splitlines() if ln.startswith("Client")][0]
+        self.assertIn("validates the certificate", line)
+        self.assertNotIn("does not validate", line)
+
+    def test_browser_silence_names_the_browser_port(self):
+        conf = {"cert": "good", "instances": "SQLEXPRESS", "browserport": 0}
+        with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
+            rc, objs, _, _ = run_probe("--timeout", "2", "--browser-port", str(srv.udp_port),
+                                       "127.0.0.1\\NOPE")
+            udp = srv.udp_port
+        self.assertDiag(objs[0], "error", "instance_not_found")
+        cause = objs[0]["diagnosis"]["cause"]
+        self.assertIn("UDP %d" % udp, cause)
+        self.assertNotIn("1434", cause)
+        self.assertIn("UDP %d" % udp, objs[0]["diagnosis"]["fix"])
+
+    def test_tedious_names_the_instance_not_the_port(self):
+        # tedious 19 (connection.ts wrapSocketError): "Failed to connect to host\\INST - ..."
+        conf = {"cert": "good", "tcpport": "0", "instances": "DEV", "browserport": 0}
+        with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
+            rc, objs, out, err = run_probe("--driver", "tedious", "--browser-port",
+                                           str(srv.udp_port), "127.0.0.1\\DEV")
+            port = srv.ports[0]
+        r = objs[0]
+        self.assertDiag(r, "fail", "untrusted_chain",
+                        "Failed to connect to 127.0.0.1\\DEV - unable to get local issuer "
+                        "certificate")
+        self.assertEqual(r["port"], port)
+
     def test_tedious_encrypt_false_is_not_a_leak_verdict(self):
         # encrypt=false sends NOT_SUP: the client never asked for encryption
         r = self.probe({"encryption": "not_supported"}, "--driver", "tedious",

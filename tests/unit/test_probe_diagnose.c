@@ -1189,6 +1189,17 @@ static void test_driver_texts(void **state)
     assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_UNTRUSTED_CHAIN,
                    "Failed to connect to db1.contoso.com:1433 - self-signed certificate");
     assert_contains(x->r.fix, "options.trustServerCertificate: true");
+    /* a named instance: tedious names the instance, not the port the Browser gave
+     * (connection.ts wrapSocketError) */
+    snprintf(x->t.instance, sizeof(x->t.instance), "SQLEXPRESS");
+    x->t.port = 0;
+    x->r.facts.port = 50123;
+    probe_diagnose(&x->r);
+    assert_string_equal(x->r.message, "Failed to connect to db1.contoso.com\\SQLEXPRESS - "
+                                      "self-signed certificate");
+    x->t.instance[0] = '\0';
+    x->t.port = 1433;
+    x->r.facts.port = 0;
 
     /* JDBC name mismatch names both sides (and keeps the original's missing space) */
     snprintf(x->t.client.driver, sizeof(x->t.client.driver), "jdbc");
