@@ -281,8 +281,11 @@ static void diag_not_tds(struct dctx *c)
 
     c->diag = PROBE_DIAG_NOT_TDS;
     probe_text_clean(d, sizeof(d), c->r->facts.tds_err.detail);
-    probe_sb_add(&c->cause, "The reply to PRELOGIN is not TDS: the service on this port is not "
-                            "SQL Server%s%s.", d[0] != '\0' ? ": " : "", d);
+    probe_sb_add(&c->cause, "The reply to %s: the service on this port is not SQL Server%s%s.",
+                            c->r->facts.tds8 ? "the TLS ClientHello (TDS 8.0 strict) is neither "
+                                               "TLS nor TDS"
+                                             : "PRELOGIN is not TDS",
+                            d[0] != '\0' ? ": " : "", d);
     probe_remedy_not_tds(c);
 }
 
@@ -434,6 +437,10 @@ static void diag_closed(struct dctx *c, enum close_when when)
     }
     probe_sb_add(&c->cause, " at TLS stage: %s.",
                             c->tls != NULL ? tls_stage_name(c->tls->stage) : "ClientHello sent");
+    if (r->facts.tds8 && c->tls != NULL && c->tls->alert_received) {
+        probe_sb_add(&c->cause, " The alert is TLS, so the server speaks TLS first (TDS 8.0): it "
+                                "is not a server without TDS 8.0, it refused this ClientHello.");
+    }
     rank_closed_in_handshake(c);
 }
 
@@ -521,7 +528,9 @@ static void diag_tds8(struct dctx *c)
     const struct probe_result *r = c->r;
     bool closed = closed_facts(r) ||
                   (c->tls != NULL && (c->tls->peer_closed || c->tls->peer_reset));
+    bool reset = r->facts.server_reset || (c->tls != NULL && c->tls->peer_reset);
     const char *answer = r->facts.got_prelogin ? "a TDS PRELOGIN reply"
+                         : closed && reset ? "a reset (TCP RST)"
                          : closed        ? "a close"
                                          : "bytes that are not TLS";
 

@@ -227,8 +227,9 @@ static const struct probe_driver_text tedious_rows[] = {
     {PROBE_DIAG_FORCIBLY_CLOSED, NULL, "Connection lost - read ECONNRESET"},
     {PROBE_DIAG_PROTOCOL_MISMATCH, NULL,
      TEDIOUS_FAIL "error:0A000102:SSL routines:ssl_choose_client_version:unsupported protocol"},
-    /* it sent LOGIN7 in cleartext, then the server hung up (agreement test) */
-    {PROBE_DIAG_ENCRYPTION_NOT_SUPPORTED, NULL, "Connection lost - socket hang up"},
+    /* strict against a pre-2022 server, which resets after reading the ClientHello as a TDS
+     * packet (tedious 19.2.2 against fakesql strict = 0, agreement test) */
+    {PROBE_DIAG_TDS8_NOT_SUPPORTED, NULL, TEDIOUS_FAIL "read ECONNRESET"},
     {PROBE_DIAG_ENCRYPTION_REQUIRED, NULL,
      "Server requires encryption, set 'encrypt' config option to true."},
 

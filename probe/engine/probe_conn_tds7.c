@@ -46,20 +46,6 @@ static void tls_pump(struct probe_conn *c)
         probe_conn_finish(c);
 }
 
-static void describe_not_tds(struct probe_conn *c, const uint8_t *p, size_t n)
-{
-    char hex[3 * 8 + 1] = "";
-    size_t k = n < 8 ? n : 8;
-
-    for (size_t i = 0; i < k; i++)
-        snprintf(hex + 3 * i, sizeof(hex) - 3 * i, "%02x ", p[i]);
-    c->res->not_tds = true;
-    tds_error_set(&c->res->tds_err, TDS_ERR_TRUNCATED, 0, -1,
-                  "the reply starts with %s- %s", hex,
-                  p[0] == 0x16 ? "a TLS record: the server wants TLS first (TDS 8.0 strict)"
-                               : "not a TDS packet header (type 0x04)");
-}
-
 /* The reply decides: no TLS at all, a refusal, or the handshake (login-only or full). */
 static void on_reply(struct probe_conn *c, const uint8_t *msg, size_t len)
 {
@@ -159,7 +145,7 @@ static void note_partial_reply(struct probe_conn *c)
 static void tds7_feed(struct probe_conn *c, const uint8_t *p, size_t n)
 {
     if (not_tds_start(c, p, n)) {
-        describe_not_tds(c, p, n);
+        probe_conn_not_tds(c, p, n);
         probe_conn_finish(c);
         return;
     }
@@ -167,7 +153,7 @@ static void tds7_feed(struct probe_conn *c, const uint8_t *p, size_t n)
         size_t used = 0;
         if (tds_reasm_feed(&c->rx, p, n, &used) != TDS_ERR_OK) {
             if (!c->saw_packet)
-                describe_not_tds(c, p, n);
+                probe_conn_not_tds(c, p, n);
             else
                 c->res->tds_err = c->rx.err;
             if (c->tls)

@@ -80,6 +80,7 @@ SCENARIOS = {
     "tls12_only": ({"cert": "good", "tlsprotocols": "1.2"}, None),
     "tls11_only": ({"cert": "good", "tlsprotocols": "1.1", "seclevel": 0}, None),
     "tls10_only": ({"cert": "good", "tlsprotocols": "1.0", "seclevel": 0}, None),
+    "strict_server": ({"cert": "good", "strict": 1}, None),  # SQL Server 2022: TDS 8.0 too
 }
 
 # ---- client settings ----
@@ -91,6 +92,10 @@ TEDIOUS_SETTINGS = {
     "encrypt_false": (["--encrypt", "false"], ["--encrypt", "optional"], False),
     "trust": (["--encrypt", "true", "--trust-server-certificate"],
               ["--encrypt", "mandatory", "--trust-server-certificate"], False),
+    # TDS 8.0: against every scenario above (all pre-2022 servers: fakesql strict = 0 reads the
+    # ClientHello as a TDS header) and against strict_server
+    "strict": (["--encrypt", "strict", "--ca", CA], ["--encrypt", "strict", "--ca-file", CA],
+               True),
 }
 FREETDS_SETTINGS = {
     "require_ca": ({"encryption": "require", "ca file": CA},
@@ -228,6 +233,8 @@ def observed_scope(conn):
             and not conn.get("user")):
         # the client read the PRELOGIN answer and gave up without TLS or login
         return "terminate"
+    if conn.get("scope") == "strict":
+        return "full"  # TDS 8.0: everything inside TLS
     if conn.get("scope"):
         return conn["scope"]
     tls_started = (conn.get("outcome") == "handshake_failed" or
@@ -255,6 +262,9 @@ def expected_classes(code, client):
         return {("encryption_error", "encryption_error")}
     if code == "encryption_not_supported":
         return {("encryption_error", "encryption_error")}
+    if code == "tds8_not_supported":
+        # the pre-2022 server resets the connection after the ClientHello
+        return {("socket_error", "socket_error"), ("tls_error", "protocol")}
     if code in ("forcibly_closed", "protocol_mismatch"):
         return {("socket_error", "socket_error"), ("tls_error", "protocol")}
     return set()
@@ -301,16 +311,21 @@ def check_case(client, scen, setting, bad_cert, has_ca, real, probe, conn_client
     elif status not in ("ok", "fail"):
         errs.append("tdsprobe could not reach a verdict: status %s (%s)" % (status, code))
 
-    # 2. the ENCRYPTION byte sent, and the server's answer to it
+    # 2. the ENCRYPTION byte sent, and the server's answer to it (TDS 8.0: the PRELOGIN is
+    # inside TLS, where fakesql logs no byte; both connections must be TDS 8.0)
     sent = probe["client"]["sent_encryption"]
-    if conn_client.get("client_enc") != sent:
+    if probe["mode"] == "tds8":
+        for who, conn in (("the client", conn_client), ("tdsprobe", conn_probe)):
+            if conn.get("mode") != "tds8":
+                errs.append("%s's connection was not TDS 8.0 (%s)" % (who, conn.get("mode")))
+    elif conn_client.get("client_enc") != sent:
         errs.append("the client sent ENCRYPTION=%s, tdsprobe's profile sends %s"
                     % (conn_client.get("client_enc"), sent))
-    if conn_probe.get("client_enc") != sent:
+    if probe["mode"] != "tds8" and conn_probe.get("client_enc") != sent:
         errs.append("fakesql saw tdsprobe send %s, its JSON says %s"
                     % (conn_probe.get("client_enc"), sent))
     server_enc = (probe.get("server") or {}).get("encryption")
-    if conn_client.get("reply_enc") != server_enc:
+    if probe["mode"] != "tds8" and conn_client.get("reply_enc") != server_enc:
         errs.append("fakesql answered the client %s, tdsprobe %s"
                     % (conn_client.get("reply_enc"), server_enc))
 

@@ -586,6 +586,45 @@ class Verdicts(ProbeCase):
                 self.assertCleartext(r)
                 self.assertIn("0x%02X" % byte, r["diagnosis"]["cause"])
 
+    # ---- section 4: TDS 8.0 strict edge cases ----
+
+    def test_strict_against_other_services_is_not_tds(self):
+        for config, text in (({"banner": "SSH-2.0-OpenSSH_9.2p1\\r\\n"}, "SSH-2.0"),
+                             ({"nontds_reply": "HTTP/1.1 400 Bad Request\\r\\n\\r\\n"},
+                              "HTTP/1.1 400"),
+                             ({"banner": "220 mail.example.com ESMTP\\r\\n"}, "220 mail")):
+            with self.subTest(text=text):
+                r = self.probe(config, "--encrypt", "strict", expect_exit=2)
+                self.assertDiag(r, "error", "not_tds")
+                cause = r["diagnosis"]["cause"]
+                self.assertIn("neither TLS nor TDS", cause)
+                self.assertIn(text, cause)
+                self.assertNotIn("2022", cause + r["diagnosis"]["fix"])
+
+    def test_strict_tls_alert_is_named_not_tds8_not_supported(self):
+        # a TLS 1.3-only TDS 8.0 server answers a TLS 1.2 ClientHello with protocol_version
+        r = self.probe({"cert": "good", "strict": "force", "tlsprotocols": "1.3"},
+                       "--encrypt", "strict", "--ca-file", CA, expect_exit=1)
+        self.assertNotEqual(r["diagnosis"]["code"], "tds8_not_supported")
+        self.assertDiag(r, "fail", "forcibly_closed")
+        cause = r["diagnosis"]["cause"]
+        self.assertIn("alert protocol_version, 70", cause)
+        self.assertIn("speaks TLS first", cause)
+
+    def test_strict_pre_2022_resets_at_once_for_every_driver(self):
+        # a pre-2022 server reads the ClientHello's bytes 2-3 as a TDS length: with record
+        # version 0x0301 (OpenSSL, Schannel) that is ~257, a whole bogus packet, reset at once;
+        # tedious's TLS 1.2 minimum must not turn it into 0x0303 and a timeout
+        for driver in ("tedious", "sqlclient", "odbc18", "jdbc", "go-mssqldb"):
+            with self.subTest(driver=driver):
+                r = self.probe({"cert": "good"}, "--encrypt", "strict", "--driver", driver,
+                               "--timeout", "10", expect_exit=1)
+                self.assertDiag(r, "fail", "tds8_not_supported")
+                self.assertIn("a reset (TCP RST)", r["diagnosis"]["cause"])
+                self.assertLess(r["timing_ms"]["total"], 3000)
+                self.assertIn("read as a TDS packet of 2", self.srv_log)
+                self.assertTrue(r["client"]["validates"])
+
     # ---- section 7: a hostile or broken server's reply is named, and the work is bounded ----
 
     def test_flood_of_empty_handshake_packets(self):

@@ -8,10 +8,11 @@
  *                 the client: Encrypt optional, mandatory, strict or disable; tls13 is the
  *                 TLS 1.3 detection; TDS 7.x handshakes stop after the server's first flight
  *                 (certificate mode) unless `full`; strict always runs a full handshake
- *   C prelogin ENC | C tls | C tls-in-tds | C none
+ *   C prelogin ENC | C tls | C tls-hello-record-1.0 | C tls-in-tds | C none
  *                 what the client sent since it opened or since the server last sent: a
  *                 PRELOGIN request whose ENCRYPTION is ENC (off, on, not_supported), raw TLS
- *                 records, TLS records inside TDS 0x12 packets, or nothing
+ *                 records (the first with record version 0x0301), TLS records inside TDS 0x12
+ *                 packets, or nothing
  *   S HEX...      the server sends these bytes
  *   S file NAME   the server sends tests/data/NAME (hex text, '#' comment lines)
  *   S server CASE the client's TLS bytes go to an in-memory mbedTLS server with the kit's
@@ -234,6 +235,10 @@ static void cmd_client(struct run *r, char **w, int n)
     } else if (strcmp(what, "tls") == 0) {
         if (!tls_records(r->sent, r->sent_len)) {
             fail_at(r, "the client did not send TLS records (%zu bytes)", r->sent_len);
+        }
+    } else if (strcmp(what, "tls-hello-record-1.0") == 0) {
+        if (!tls_records(r->sent, r->sent_len) || r->sent[2] != 0x01) {
+            fail_at(r, "the ClientHello's record header is not 16 03 01");
         }
     } else if (strcmp(what, "tls-in-tds") == 0) {
         uint8_t *tls = tds_payloads(r->sent, r->sent_len, TDS_PKT_PRELOGIN, &len);
@@ -642,6 +647,8 @@ int main(void)
         SCRIPT("strict_close"),
         SCRIPT("strict_reset"),
         SCRIPT("strict_tls_then_close"),
+        SCRIPT("strict_not_tds_banner"),
+        SCRIPT("strict_tls_alert"),
         SCRIPT("tls13_accepted"),
         SCRIPT("tls13_alert"),
         SCRIPT("tls13_tls12_server"),
