@@ -71,17 +71,19 @@ static const struct probe_driver_keywords kw_freetds = {
  *
  * Sent ON, answered OFF (MS-TDS 2.2.6.5 says the client terminates): Microsoft.Data.SqlClient
  * (TdsParser.cs ConsumePreLoginHandshake) keeps ON and encrypts everything, and so do the ODBC
- * drivers and FreeTDS; mssql-jdbc and go-mssqldb give up; tedious starts TLS only when the
- * server answers ON or REQ (src/connection.ts performTlsNegotiation), so it goes on in
- * cleartext.
+ * drivers; FreeTDS encrypts the login only (login.c: crypt_flag 0, "after login server continue
+ * not encrypted"; tsql 1.3.17 against a canned OFF reply: handshake, then cleartext);
+ * mssql-jdbc and go-mssqldb give up; tedious starts TLS only when the server answers ON or REQ
+ * (src/connection.ts performTlsNegotiation), so it goes on in cleartext.
  *
  * Sent ON, answered NOT_SUP (the table: "connection terminated"): SqlClient throws
  * EncryptionNotSupportedByServer (ConsumePreLoginHandshake, the default: branch of the client
  * option switch); mssql-jdbc terminates with R_sslRequiredNoServerSupport
  * (SQLServerConnection.prelogin); go-mssqldb returns "server does not support encryption"
  * (tds.go, after readPrelogin); FreeTDS returns TDS_FAIL when "encryption = require" meets
- * crypt_flag 2 (login.c tds71_do_login); the ODBC drivers report "encryption not supported on
- * the server" (Microsoft's documentation of Encrypt=yes). tedious alone goes on: the same
+ * crypt_flag 2 (login.c tds71_do_login); the ODBC drivers fail with "Encryption not supported
+ * on SQL Server." (msodbcsql is closed source: its words, not its code, were seen). tedious
+ * alone goes on: the same
  * performTlsNegotiation skips TLS and LOGIN7 leaves in cleartext (tedious 19.2.2 against
  * fakesql encryption_mismatch = read_login: "Login failed for user 'sa'.", encrypted false).
  *
@@ -170,7 +172,10 @@ static const struct probe_driver drivers[] = {
         .kw = &kw_go, .texts = &probe_texts_go,
     },
     {
-        /* tedious encrypt=false sends NOT_SUP: no TLS at all. Node reports OpenSSL's last
+        /* tedious encrypt=true starts TLS only on an ON or REQ answer: after OFF, NOT_SUP or a
+         * byte outside MS-TDS it sends LOGIN7 in cleartext (cleartext_login; agreement test
+         * against fakesql encryption_mismatch = close and read_login). tedious
+         * encrypt=false sends NOT_SUP: no TLS at all. Node reports OpenSSL's last
          * verification error, and OpenSSL checks the dates after the chain: an expired
          * certificate from an unknown CA is "certificate has expired" there (tedious 19.2
          * against fakesql), where Schannel names the chain first. */
@@ -196,7 +201,7 @@ static const struct probe_driver drivers[] = {
         .what = "FreeTDS (GnuTLS build): encryption = request by default; validates only with a "
                 "CA file",
         .encrypt = PROBE_ENCRYPT_OPTIONAL, .trust = false, .tls_min = TLS_V10,
-        .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_FULL,
+        .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_LOGIN_ONLY,
         .on_answered_not_sup = TDS_TLS_TERMINATE, .on_answered_unknown = TDS_TLS_FULL,
         .validates_only_with_ca_file = true, .validates_login_only = false,
         .validates_forced = true,

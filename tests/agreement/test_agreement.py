@@ -60,6 +60,12 @@ CA = os.path.join(CERTS, "ca.pem")
 NODE = os.environ.get("NODE", "node")
 HOST = "127.0.0.1"  # the kit's good leaf carries IP:127.0.0.1; no dependence on /etc/hosts
 
+def prelogin_reply(encryption):
+    """A canned PRELOGIN reply (TDS header included): VERSION 16.0.1000, ENCRYPTION=byte."""
+    payload = "00000b0006" "0100110001" "ff" "100003e80000" + "%02x" % encryption
+    return "040100%02x00000100" % (8 + len(payload) // 2) + payload
+
+
 # ---- scenarios: fakesql configurations ----
 # "bad_cert": the certificate a validating client must refuse even with the kit CA
 # (None: the certificate is fine given the CA).
@@ -77,6 +83,11 @@ SCENARIOS = {
     "not_supported": ({"encryption": "not_supported"}, None),
     "not_supported_read_login": ({"encryption": "not_supported",
                                   "encryption_mismatch": "read_login"}, None),
+    # PRELOGIN replies a SQL Server never sends (MS-TDS 2.2.6.5 has ON -> ON for a server with
+    # a certificate): OFF to an ON client, as a machine in the middle may rewrite it, and a byte
+    # outside the table; fakesql follows the client afterwards (TLS or a cleartext LOGIN7)
+    "answers_off": ({"cert": "good", "prelogin_hex": prelogin_reply(0x00)}, None),
+    "answers_0x05": ({"cert": "good", "prelogin_hex": prelogin_reply(0x05)}, None),
     "tls12_only": ({"cert": "good", "tlsprotocols": "1.2"}, None),
     "tls11_only": ({"cert": "good", "tlsprotocols": "1.1", "seclevel": 0}, None),
     "tls10_only": ({"cert": "good", "tlsprotocols": "1.0", "seclevel": 0}, None),

@@ -428,9 +428,12 @@ static void send_canned(struct fsql_conn *c)
         pl.has_encryption) {
         c->reply_enc = pl.encryption;
     }
-    /* Whatever the canned bytes said, follow the client: TLS or a cleartext LOGIN7. */
+    /* Whatever the canned bytes said, follow the client: TLS or a cleartext LOGIN7. A canned
+     * OFF is a server that believes encryption is off: MS-TDS 2.2.6.5 gives it login-only TLS
+     * (its OFF answer goes with the client's OFF; to an ON client it is a rewritten reply, and
+     * the server side still thinks OFF). */
     c->allow_tls = c->allow_clear = true;
-    c->login_only = c->reply_enc == TDS_ENC_OFF && (c->client_enc & TDS_ENC_MASK) == TDS_ENC_OFF;
+    c->login_only = c->reply_enc == TDS_ENC_OFF;
     c->state = FSQL_ST_AFTER_PL;
 }
 

@@ -235,6 +235,7 @@ static const struct driver_case driver_cases[] = {
     { "sqlclient", MAND, false, false, false, 0xFF, FULL, true },
     { "go-mssqldb", MAND, false, false, false, 0x05, FULL, true },
     { "freetds", MAND, false, false, true, 0xFF, FULL, true },
+    { "freetds", MAND, false, false, true, TDS_ENC_OFF, LOGIN, true }, /* login.c crypt_flag 0 */
     { "jdbc", MAND, false, false, false, 0x05, TERM, false },
     { "jdbc", MAND, false, false, false, 0xFF, TERM, false },
     { "tedious", MAND, false, false, false, TDS_ENC_OFF, NONE, false },
