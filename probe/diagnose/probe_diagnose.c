@@ -13,6 +13,7 @@
 
 #include "probe/diagnose/probe_diagnose_int.h"
 #include "probe/drivers/probe_client.h"
+#include "tds/tds_ssrp.h"
 #include "tls/tls_info.h"
 #include "tls/tls_version.h"
 
@@ -40,6 +41,21 @@ const char *probe_dctx_range_text(const struct dctx *c, char *buf, size_t cap)
     } else {
         snprintf(buf, cap, "%s to %s", tls_version_name(probe_dctx_tls_lo(c)),
                  tls_version_name(probe_dctx_tls_hi(c)));
+    }
+    return buf;
+}
+
+bool probe_dctx_reply_known(uint8_t reply)
+{
+    return (reply & (uint8_t)~TDS_ENC_CLIENT_CERT) <= TDS_ENC_REQ;
+}
+
+const char *probe_dctx_reply_text(uint8_t reply, char *buf, size_t cap)
+{
+    if (probe_dctx_reply_known(reply)) {
+        snprintf(buf, cap, "%s", tds_enc_name(reply));
+    } else {
+        snprintf(buf, cap, "0x%02X (a value MS-TDS 2.2.6.5 does not define)", (unsigned)reply);
     }
     return buf;
 }
@@ -92,6 +108,12 @@ static const char *net_name(const struct probe_net_error *n)
 
 /* ---- causes per diagnosis ---- */
 
+/* The UDP port the Browser was asked on (--browser-port, else 1434). */
+static unsigned browser_port(const struct probe_result *r)
+{
+    return r->facts.browser_port != 0 ? r->facts.browser_port : TDS_SSRP_PORT;
+}
+
 static void diag_dns(struct dctx *c)
 {
     char h[256];
@@ -114,16 +136,16 @@ static void diag_instance(struct dctx *c)
     probe_text_clean(in, sizeof(in), inst);
     c->diag = PROBE_DIAG_INSTANCE_NOT_FOUND;
     if (is_timeout(r)) {
-        probe_sb_add(&c->cause, "SQL Server Browser (UDP 1434 on %s) did not answer the query for "
-                                "instance '%s' within the timeout.", h, in);
+        probe_sb_add(&c->cause, "SQL Server Browser (UDP %u on %s) did not answer the query for "
+                                "instance '%s' within the timeout.", browser_port(r), h, in);
     } else if (r->facts.tds_err.code != TDS_ERR_OK) {
         char d[200];
         probe_text_clean(d, sizeof(d), r->facts.tds_err.detail);
         probe_sb_add(&c->cause, "The SQL Server Browser reply for instance '%s' was malformed: "
                                 "%s.", in, d);
     } else if (r->facts.net.kind != PROBE_NET_NONE) {
-        probe_sb_add(&c->cause, "Querying SQL Server Browser (UDP 1434 on %s) failed: %s.",
-                                h, net_text(&r->facts.net));
+        probe_sb_add(&c->cause, "Querying SQL Server Browser (UDP %u on %s) failed: %s.",
+                                browser_port(r), h, net_text(&r->facts.net));
     } else {
         probe_sb_add(&c->cause, "SQL Server Browser on %s does not list an instance named '%s' "
                                 "(or lists it without a TCP port).", h, in);
@@ -151,6 +173,48 @@ static void diag_refused(struct dctx *c)
     probe_remedy_refused(c, port);
 }
 
+/* "only 10 bytes of it (its TDS header announces 26)" */
+static void partial_reply_text(struct dctx *c)
+{
+    const struct probe_result *r = c->r;
+
+    probe_sb_add(&c->cause, "only %zu bytes of it", r->facts.prelogin_have);
+    if (r->facts.prelogin_want > 0) {
+        probe_sb_add(&c->cause, " (its TDS header announces %zu)", r->facts.prelogin_want);
+    } else {
+        probe_sb_add(&c->cause, " (not even the 8-byte TDS header)");
+    }
+}
+
+/* What a server sent instead of its handshake messages (probe_conn_tds7.c counts them). */
+static void noise_text(struct dctx *c)
+{
+    const struct probe_result *r = c->r;
+    unsigned alerts = r->facts.noise_alerts, empty = r->facts.noise_packets - alerts;
+
+    probe_sb_add(&c->cause, "The server answered the ClientHello with %u TDS packets that carry "
+                            "nothing for the handshake (%u empty 0x12 packets, %u TLS warning "
+                            "alerts", r->facts.noise_packets, empty, alerts);
+    if (alerts > 0) {
+        probe_sb_add(&c->cause, ", the last one %s (%u)", tls_alert_name(r->facts.noise_alert),
+                                (unsigned)r->facts.noise_alert);
+    }
+    probe_sb_add(&c->cause, ") and no ServerHello.");
+    if (r->facts.noise_stopped) {
+        probe_sb_add(&c->cause, " The probe stopped reading after %u of them; a client keeps "
+                                "reading until its own timeout.", PROBE_NOISE_MAX);
+    }
+}
+
+static void diag_noise(struct dctx *c)
+{
+    c->diag = PROBE_DIAG_PROTOCOL_ERROR;
+    noise_text(c);
+    probe_sb_add(&c->cause, " This is not SQL Server's TLS: something on the path, or a "
+                            "broken TDS endpoint, answers in its place.");
+    probe_remedy_protocol_error(c, false);
+}
+
 static void cause_timeout_phase(struct dctx *c)
 {
     const struct probe_result *r = c->r;
@@ -160,18 +224,27 @@ static void cause_timeout_phase(struct dctx *c)
         probe_sb_add(&c->cause, "No DNS answer arrived in time.");
         break;
     case PROBE_PHASE_BROWSER:
-        probe_sb_add(&c->cause, "SQL Server Browser (UDP 1434) did not answer in time.");
+        probe_sb_add(&c->cause, "SQL Server Browser (UDP %u) did not answer in time.",
+                                browser_port(r));
         break;
     case PROBE_PHASE_CONNECT:
         probe_sb_add(&c->cause, "The TCP connection was never answered: a firewall drops the "
                                 "packets, the address is wrong, or the host is down.");
         break;
     case PROBE_PHASE_PRELOGIN:
+        if (r->facts.prelogin_have > 0) {
+            probe_sb_add(&c->cause, "The server began a PRELOGIN reply and stopped: ");
+            partial_reply_text(c);
+            probe_sb_add(&c->cause, " came, then nothing more.");
+            break;
+        }
         probe_sb_add(&c->cause, "The TCP connection opened but no PRELOGIN reply came back: the "
                                 "port is not SQL Server's, or the server is too busy to answer.");
         break;
     case PROBE_PHASE_HANDSHAKE:
-        if (probe_dctx_mid_handshake(c)) {
+        if (r->facts.noise_packets > 0) {
+            noise_text(c);
+        } else if (probe_dctx_mid_handshake(c)) {
             probe_sb_add(&c->cause, "The server stopped answering in the middle of the TLS "
                                     "handshake (last step: %s).", tls_stage_name(c->tls->stage));
         } else if (r->facts.tds8) {
@@ -208,8 +281,11 @@ static void diag_not_tds(struct dctx *c)
 
     c->diag = PROBE_DIAG_NOT_TDS;
     probe_text_clean(d, sizeof(d), c->r->facts.tds_err.detail);
-    probe_sb_add(&c->cause, "The reply to PRELOGIN is not TDS: the service on this port is not "
-                            "SQL Server%s%s.", d[0] != '\0' ? ": " : "", d);
+    probe_sb_add(&c->cause, "The reply to %s: the service on this port is not SQL Server%s%s.",
+                            c->r->facts.tds8 ? "the TLS ClientHello (TDS 8.0 strict) is neither "
+                                               "TLS nor TDS"
+                                             : "PRELOGIN is not TDS",
+                            d[0] != '\0' ? ": " : "", d);
     probe_remedy_not_tds(c);
 }
 
@@ -249,6 +325,12 @@ static void diag_tls_error(struct dctx *c)
     probe_sb_add(&c->cause, "The TLS handshake failed at stage %s: %s (mbedTLS -0x%04X).",
                             tls_stage_name(t->stage), d,
                             (unsigned)(t->error < 0 ? -t->error : t->error));
+    if (c->r->facts.noise_alerts > 0) {
+        probe_sb_add(&c->cause, " What the server sent: a TLS warning alert, %s (%u), where a "
+                                "handshake message belongs.",
+                                tls_alert_name(c->r->facts.noise_alert),
+                                (unsigned)c->r->facts.noise_alert);
+    }
     probe_remedy_tls_error(c);
 }
 
@@ -324,6 +406,13 @@ static void diag_closed(struct dctx *c, enum close_when when)
     char range[48];
 
     c->diag = PROBE_DIAG_FORCIBLY_CLOSED;
+    if (when == CLOSED_BEFORE_REPLY && r->facts.prelogin_have > 0) {
+        probe_sb_add(&c->cause, "The server began its PRELOGIN reply, sent ");
+        partial_reply_text(c);
+        probe_sb_add(&c->cause, ", and %s: the reply is cut short.", close_kind(c));
+        probe_remedy_closed_before_reply(c);
+        return;
+    }
     if (when == CLOSED_BEFORE_REPLY) {
         probe_sb_add(&c->cause, "The server %s after receiving PRELOGIN, without answering it. A "
                                 "SQL Server that accepts only strict (TDS 8.0) connections does "
@@ -348,6 +437,10 @@ static void diag_closed(struct dctx *c, enum close_when when)
     }
     probe_sb_add(&c->cause, " at TLS stage: %s.",
                             c->tls != NULL ? tls_stage_name(c->tls->stage) : "ClientHello sent");
+    if (r->facts.tds8 && c->tls != NULL && c->tls->alert_received) {
+        probe_sb_add(&c->cause, " The alert is TLS, so the server speaks TLS first (TDS 8.0): it "
+                                "is not a server without TDS 8.0, it refused this ClientHello.");
+    }
     rank_closed_in_handshake(c);
 }
 
@@ -382,6 +475,17 @@ static void diag_encryption(struct dctx *c)
         return;
     }
     c->diag = PROBE_DIAG_ENCRYPTION_NOT_SUPPORTED;
+    if (!probe_dctx_reply_known(reply)) {
+        char shown[64];
+        probe_dctx_reply_text(reply, shown, sizeof(shown));
+        probe_sb_add(&c->cause, "The client sent ENCRYPTION=%s and the server answered %s: "
+                                "this driver rejects the reply and gives up (mssql-jdbc: \"The "
+                                "TDS protocol stream is not valid.\"). The server, or something "
+                                "on the path, does not speak TDS as MS-TDS defines it.",
+                                tds_enc_name(sent), shown);
+        probe_remedy_encryption(c, false);
+        return;
+    }
     probe_sb_add(&c->cause, "The client sent ENCRYPTION=%s (Encrypt=%s needs encryption) and the "
                             "server answered %s: it will not encrypt. A current Microsoft SQL "
                             "Server always has at least its self-generated certificate, so this "
@@ -392,12 +496,41 @@ static void diag_encryption(struct dctx *c)
     probe_remedy_encryption(c, false);
 }
 
+/* ON or REQ: the client wants TLS (MS-TDS 2.2.6.5); OFF and NOT_SUP do not insist on it. */
+static bool asked_for_encryption(const struct probe_result *r)
+{
+    uint8_t sent = r->facts.sent_encryption & TDS_ENC_MASK;
+
+    return !r->facts.tds8 && (sent == TDS_ENC_ON || sent == TDS_ENC_REQ);
+}
+
+static void diag_cleartext_login(struct dctx *c)
+{
+    const struct probe_result *r = c->r;
+    char shown[64];
+
+    c->diag = PROBE_DIAG_CLEARTEXT_LOGIN;
+    probe_dctx_reply_text(r->facts.prelogin.encryption, shown, sizeof(shown));
+    probe_sb_add(&c->cause, "The login is sent in cleartext although encryption was asked for: "
+                            "the client sent ENCRYPTION=%s (Encrypt=%s) and the server answered "
+                            "%s; this driver does not stop there: it sends LOGIN7, the password "
+                            "included, unencrypted. A server that "
+                            "follows MS-TDS closes the connection after such an answer, but the "
+                            "password has already left; a non-Microsoft TDS endpoint, or anyone on "
+                            "the path who rewrote the PRELOGIN reply, reads it.",
+                            tds_enc_name(r->facts.sent_encryption),
+                            probe_encrypt_name(c->cl->encrypt), shown);
+    probe_remedy_cleartext_login(c);
+}
+
 static void diag_tds8(struct dctx *c)
 {
     const struct probe_result *r = c->r;
     bool closed = closed_facts(r) ||
                   (c->tls != NULL && (c->tls->peer_closed || c->tls->peer_reset));
+    bool reset = r->facts.server_reset || (c->tls != NULL && c->tls->peer_reset);
     const char *answer = r->facts.got_prelogin ? "a TDS PRELOGIN reply"
+                         : closed && reset ? "a reset (TCP RST)"
                          : closed        ? "a close"
                                          : "bytes that are not TLS";
 
@@ -459,6 +592,8 @@ static bool decide_prelogin(struct dctx *c)
         }
     } else if (r->facts.scope == TDS_TLS_TERMINATE) {
         diag_encryption(c);
+    } else if (r->facts.scope == TDS_TLS_NONE && asked_for_encryption(r)) {
+        diag_cleartext_login(c);
     } else if (r->facts.scope == TDS_TLS_NONE) {
         c->diag = PROBE_DIAG_OK; /* plaintext: it connects (findings say what it costs) */
     } else if (r->facts.tls == NULL && closed_facts(r)) {
@@ -483,6 +618,8 @@ static bool decide_tls(struct dctx *c)
 
     if (r->facts.tds8 && r->facts.strict_refused) {
         diag_tds8(c);
+    } else if (r->facts.noise_stopped) {
+        diag_noise(c);
     } else if (t == NULL) {
         if (r->facts.phase != PROBE_PHASE_HANDSHAKE) {
             return false;

@@ -45,6 +45,10 @@ const char *probe_dctx_range_text(const struct dctx *c, char *buf, size_t cap);
 /* The handshake got as far as the client needs (DONE, or the certificate in certificate mode),
  * with no alert, close or error. c->tls must be set. */
 bool probe_dctx_handshake_completed(const struct dctx *c);
+/* The PRELOGIN ENCRYPTION reply is one MS-TDS 2.2.6.5 defines (0..3, the 0x80 flag aside). */
+bool probe_dctx_reply_known(uint8_t reply);
+/* "not_supported", or "0x05 (a value MS-TDS 2.2.6.5 does not define)" */
+const char *probe_dctx_reply_text(uint8_t reply, char *buf, size_t cap);
 /* The server answered the ClientHello, then went silent. */
 bool probe_dctx_mid_handshake(const struct dctx *c);
 
@@ -80,6 +84,8 @@ void probe_remedy_seclevel(struct dctx *c);
 /* ENCRYPTION: the client will not encrypt and the server insists (required), or the other way
  * round. */
 void probe_remedy_encryption(struct dctx *c, bool required);
+/* The client sent ON, heard a refusal and sent its login in cleartext anyway. */
+void probe_remedy_cleartext_login(struct dctx *c);
 void probe_remedy_tds8(struct dctx *c);
 void probe_remedy_leftover(struct dctx *c);
 /* What an OK connection leaves open. */

@@ -13,8 +13,8 @@
 
 /* Room for all of them: the policy's findings, the diagnosis's own (the diagnosis or what an
  * OK connection leaves open, the fallback certificate, an old TLS version, the follow-up
- * handshake) and the audit's. */
-_Static_assert(TLS_MAX_FINDINGS + 4 + PROBE_AUDIT_MAX_FINDINGS <= PROBE_MAX_FINDINGS,
+ * handshake, a reply byte outside MS-TDS) and the audit's. */
+_Static_assert(TLS_MAX_FINDINGS + 5 + PROBE_AUDIT_MAX_FINDINGS <= PROBE_MAX_FINDINGS,
                "probe_result.findings holds every finding");
 
 
@@ -126,6 +126,28 @@ static void scope_findings(const struct dctx *c)
     }
 }
 
+/* A reply byte outside MS-TDS that the driver let through (the diagnoses that stop on it say
+ * so in their cause). */
+static void reply_findings(const struct dctx *c)
+{
+    struct probe_result *r = c->r;
+    char shown[64];
+
+    if (!r->facts.got_prelogin || r->facts.tds8 || probe_dctx_reply_known(
+            r->facts.prelogin.encryption) || c->diag == PROBE_DIAG_CLEARTEXT_LOGIN ||
+        c->diag == PROBE_DIAG_ENCRYPTION_NOT_SUPPORTED) {
+        return;
+    }
+    probe_dctx_reply_text(r->facts.prelogin.encryption, shown, sizeof(shown));
+    add_finding(r, "unknown_encryption_reply", TLS_SEV_WARNING, -1,
+                "The server answered ENCRYPTION=%s. This driver goes on with %s (SqlClient, "
+                "go-mssqldb and FreeTDS read anything but NOT_SUP as \"encryption supported\"; "
+                "mssql-jdbc rejects the reply; tedious sends the login in cleartext). The server, "
+                "or something on the path, does not speak TDS as MS-TDS defines it.",
+                shown, r->facts.scope == TDS_TLS_NONE ? "no TLS at all" :
+                       r->facts.scope == TDS_TLS_LOGIN_ONLY ? "login-only TLS" : "full TLS");
+}
+
 void probe_findings_collect(struct dctx *c)
 {
     struct probe_result *r = c->r;
@@ -136,5 +158,6 @@ void probe_findings_collect(struct dctx *c)
     copy_verdict(c);
     tls_findings(c);
     scope_findings(c);
+    reply_findings(c);
     probe_audit_add_findings(r);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "probe/diagnose/probe_audit_verdict.h"
+#include "tds/tds_ssrp.h"
 #include "tls/tls_version.h"
 
 
@@ -44,8 +45,10 @@ void probe_remedy_instance(struct dctx *c)
             "Connect to the instance's port directly (Server=%s,<port>; the port is in the "
             "ERRORLOG line \"Server is listening on\", or network.tcpport in "
             "/var/opt/mssql/mssql.conf). SQL Server on Linux has no Browser service; on "
-            "Windows start SQL Server Browser and allow UDP 1434 through the firewall.\n",
-            probe_remedy_safe_name(c->host) ? c->host : "<host>");
+            "Windows start SQL Server Browser and allow UDP %u through the firewall.\n",
+            probe_remedy_safe_name(c->host) ? c->host : "<host>",
+            c->r->facts.browser_port != 0 ? (unsigned)c->r->facts.browser_port
+                                          : (unsigned)TDS_SSRP_PORT);
 }
 
 void probe_remedy_refused(struct dctx *c, unsigned port)
@@ -201,6 +204,16 @@ void probe_remedy_encryption(struct dctx *c, bool required)
     probe_remedy_reissue(c, "");
     probe_sb_add(&c->fix, "Only if the data may travel in cleartext: %s (nothing is encrypted, "
                           "the password included).\n", c->kw->optional);
+}
+
+void probe_remedy_cleartext_login(struct dctx *c)
+{
+    probe_sb_add(&c->fix, "Treat the password as exposed and change it. Give the server a "
+                          "certificate so that it answers ENCRYPTION=ON:\n");
+    probe_remedy_reissue(c, "");
+    probe_sb_add(&c->fix, "And use %s: TLS comes first and the client refuses to go on without "
+                          "it, so a server (or a machine in the middle) that refuses encryption "
+                          "can no longer get the login in cleartext.\n", c->kw->strict);
 }
 
 void probe_remedy_tds8(struct dctx *c)

@@ -1,9 +1,9 @@
 /* probe/diagnose/probe_template.c: the client's own words for the diagnosis. The driver row
  * gives the text (probe_driver_text), narrowed by a variant where the driver words one failure
  * several ways; {placeholders} are filled with the values seen: {host} {port} (the port
- * connected to) {name} (the name the client checks) {encrypt} {tsc} {cert_names}
- * {cert_altnames} {cert_name} {now} {not_before} {not_after} {go_version}. An unknown
- * placeholder stays as written. */
+ * connected to) {port_or_instance} (":1433", or "\DEV" for a named instance) {name} (the name
+ * the client checks) {encrypt} {tsc} {cert_names} {cert_altnames} {cert_name} {now}
+ * {not_before} {not_after} {go_version}. An unknown placeholder stays as written. */
 #include "probe/diagnose/probe_diagnose_int.h"
 
 #include <stdio.h>
@@ -50,6 +50,23 @@ static bool var_cert(const struct dctx *c, const char *k, char *out, size_t cap)
     return true;
 }
 
+/* ":1433", or "\DEV" when the target names an instance: a client that looks the port up
+ * itself names the instance, not the port it found (tedious connection.ts wrapSocketError:
+ * options.port, else "\" + options.instanceName; the two are mutually exclusive there). */
+static void port_or_instance(const struct dctx *c, char *out, size_t cap)
+{
+    const struct probe_target *t = c->r->target;
+
+    if (t != NULL && t->instance[0] != '\0' && t->port == 0) {
+        char in[40];
+        probe_text_clean(in, sizeof(in), t->instance);
+        snprintf(out, cap, "\\%s", in);
+        return;
+    }
+    uint16_t port = probe_result_port(c->r);
+    snprintf(out, cap, ":%u", port != 0 ? (unsigned)port : PROBE_DEFAULT_PORT);
+}
+
 static bool var_value(const struct dctx *c, const char *k, char *out, size_t cap)
 {
     if (strcmp(k, "host") == 0) {
@@ -59,6 +76,8 @@ static bool var_value(const struct dctx *c, const char *k, char *out, size_t cap
          * that was never resolved keeps the default the text has always shown */
         uint16_t port = probe_result_port(c->r);
         snprintf(out, cap, "%u", port != 0 ? (unsigned)port : PROBE_DEFAULT_PORT);
+    } else if (strcmp(k, "port_or_instance") == 0) {
+        port_or_instance(c, out, cap);
     } else if (strcmp(k, "name") == 0) {
         probe_text_clean(out, cap, c->name);
     } else if (strcmp(k, "encrypt") == 0) {

@@ -68,6 +68,23 @@ static bool validates(const struct probe_client *c, const struct probe_driver *d
     return !forced || d->validates_forced;
 }
 
+/* What the driver does after sending ON (the row's departures from MS-TDS 2.2.6.5). */
+static enum tds_tls_scope on_answered(const struct probe_driver *d, uint8_t reply)
+{
+    uint8_t r = reply & (uint8_t)~TDS_ENC_CLIENT_CERT;
+
+    if (r > TDS_ENC_REQ) {
+        return d->on_answered_unknown;
+    }
+    if (r == TDS_ENC_OFF) {
+        return d->on_answered_off;
+    }
+    if (r == TDS_ENC_NOT_SUP) {
+        return d->on_answered_not_sup;
+    }
+    return TDS_TLS_FULL;
+}
+
 enum tds_tls_scope probe_client_scope(const struct probe_client *c, uint8_t reply, bool *valid)
 {
     const struct probe_driver *d = probe_driver_of(c);
@@ -85,13 +102,22 @@ enum tds_tls_scope probe_client_scope(const struct probe_client *c, uint8_t repl
          * closed connection and fail (tsql: "Unexpected EOF from the server", agreement test) -
          * either way the client cannot connect. */
         scope = r == TDS_ENC_REQ ? TDS_TLS_TERMINATE : TDS_TLS_NONE;
-    } else if (sent == TDS_ENC_ON && r == TDS_ENC_OFF) {
-        scope = d->on_answered_off;
+    } else if (sent == TDS_ENC_ON) {
+        scope = on_answered(d, reply);
     } else {
         scope = tds_enc_client_action(sent, r);
     }
     *valid = validates(c, d, scope, r);
     return scope;
+}
+
+bool probe_client_expected_validates(const struct probe_client *c)
+{
+    uint8_t sent = probe_client_encryption_byte(c);
+    bool v = false;
+
+    (void)probe_client_scope(c, tds_enc_server_answer(sent, TDS_SRV_ENC_OFF).reply, &v);
+    return v;
 }
 
 void probe_client_check_name(const struct probe_client *c, const char *host, char *out, size_t cap)

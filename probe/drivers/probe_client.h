@@ -27,6 +27,12 @@ const char *probe_client_alt_name(const struct probe_client *c, const char *host
 
 uint8_t probe_client_encryption_byte(const struct probe_client *c);
 
+/* Whether the client validates the certificate before any server answer is known (the probe
+ * stopped at DNS, the Browser or TCP): strict always; otherwise as against the usual SQL Server,
+ * one with a certificate that does not force encryption (MS-TDS 2.2.6.5's "server OFF"
+ * column). The PRELOGIN reply, when one comes, decides instead (probe_client_scope). */
+bool probe_client_expected_validates(const struct probe_client *c);
+
 /* The TLS scope after the server answered `reply`, and whether the certificate is validated. */
 enum tds_tls_scope probe_client_scope(const struct probe_client *c, uint8_t reply, bool *validates);
 

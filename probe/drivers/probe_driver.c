@@ -71,15 +71,37 @@ static const struct probe_driver_keywords kw_freetds = {
  *
  * Sent ON, answered OFF (MS-TDS 2.2.6.5 says the client terminates): Microsoft.Data.SqlClient
  * (TdsParser.cs ConsumePreLoginHandshake) keeps ON and encrypts everything, and so do the ODBC
- * drivers and FreeTDS; mssql-jdbc and go-mssqldb give up; tedious starts TLS only when the
- * server answers ON or REQ (src/connection.ts, the PRELOGIN response handler), so it goes on
- * in cleartext. */
+ * drivers; FreeTDS encrypts the login only (login.c: crypt_flag 0, "after login server continue
+ * not encrypted"; tsql 1.3.17 against a canned OFF reply: handshake, then cleartext);
+ * mssql-jdbc and go-mssqldb give up; tedious starts TLS only when the server answers ON or REQ
+ * (src/connection.ts performTlsNegotiation), so it goes on in cleartext.
+ *
+ * Sent ON, answered NOT_SUP (the table: "connection terminated"): SqlClient throws
+ * EncryptionNotSupportedByServer (ConsumePreLoginHandshake, the default: branch of the client
+ * option switch); mssql-jdbc terminates with R_sslRequiredNoServerSupport
+ * (SQLServerConnection.prelogin); go-mssqldb returns "server does not support encryption"
+ * (tds.go, after readPrelogin); FreeTDS returns TDS_FAIL when "encryption = require" meets
+ * crypt_flag 2 (login.c tds71_do_login); the ODBC drivers fail with "Encryption not supported
+ * on SQL Server." (msodbcsql is closed source: its words, not its code, were seen). tedious
+ * alone goes on: the same
+ * performTlsNegotiation skips TLS and LOGIN7 leaves in cleartext (tedious 19.2.2 against
+ * fakesql encryption_mismatch = read_login: "Login failed for user 'sa'.", encrypted false).
+ *
+ * Sent ON, answered a byte MS-TDS does not define (0x05, 0xFF): SqlClient reads anything but
+ * NOT_SUP as "server supports encryption" and does TLS (ConsumePreLoginHandshake:
+ * serverSupportsEncryption = serverOption != NOT_SUP); go-mssqldb starts TLS for anything but
+ * NOT_SUP (tds.go: if encrypt != encryptNotSup); FreeTDS for anything but 2 (login.c); mssql-jdbc
+ * throws "The TDS protocol stream is not valid." (SQLServerConnection.prelogin: "Server returned"
+ * an invalid encryption level, throwInvalidTDS); tedious finds no name for it
+ * (prelogin-payload.js encryptByValue) and so sends LOGIN7 in cleartext. The ODBC drivers'
+ * source is not public: taken to act as SqlClient. */
 static const struct probe_driver drivers[] = {
     {
         .name = "sqlclient",
         .what = "Microsoft.Data.SqlClient 4.0+ (.NET): Encrypt=Mandatory by default",
         .encrypt = PROBE_ENCRYPT_MANDATORY, .trust = false, .tls_min = TLS_V10,
         .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_FULL,
+        .on_answered_not_sup = TDS_TLS_TERMINATE, .on_answered_unknown = TDS_TLS_FULL,
         .validates_login_only = false, .validates_forced = true,
         .names = { .cn_fallback = true, .ip_needs_ip_san = true },
         .local_names_as_localhost = true,
@@ -93,6 +115,7 @@ static const struct probe_driver drivers[] = {
                 "is validated",
         .encrypt = PROBE_ENCRYPT_OPTIONAL, .trust = false, .tls_min = TLS_V10,
         .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_FULL,
+        .on_answered_not_sup = TDS_TLS_TERMINATE, .on_answered_unknown = TDS_TLS_FULL,
         .validates_login_only = false, .validates_forced = true,
         .names = { .cn_fallback = true, .ip_needs_ip_san = true },
         .local_names_as_localhost = true,
@@ -104,6 +127,7 @@ static const struct probe_driver drivers[] = {
         .what = "ODBC Driver 18 for SQL Server (Linux, OpenSSL 3): Encrypt=yes by default",
         .encrypt = PROBE_ENCRYPT_MANDATORY, .trust = false, .tls_min = TLS_V12,
         .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_FULL,
+        .on_answered_not_sup = TDS_TLS_TERMINATE, .on_answered_unknown = TDS_TLS_FULL,
         .validates_login_only = false, .validates_forced = true,
         .names = { .cn_fallback = true, .ip_needs_ip_san = true },
         .local_names_as_localhost = true, .hnic_or_server_name = true,
@@ -115,6 +139,7 @@ static const struct probe_driver drivers[] = {
         .what = "ODBC Driver 17 for SQL Server: Encrypt=no by default",
         .encrypt = PROBE_ENCRYPT_OPTIONAL, .trust = false, .tls_min = TLS_V10,
         .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_FULL,
+        .on_answered_not_sup = TDS_TLS_TERMINATE, .on_answered_unknown = TDS_TLS_FULL,
         .validates_login_only = false, .validates_forced = false,
         .names = { .cn_fallback = true, .ip_needs_ip_san = true },
         .local_names_as_localhost = true,
@@ -126,6 +151,7 @@ static const struct probe_driver drivers[] = {
         .what = "Microsoft JDBC Driver 10.2+ (JDK 17): encrypt=true by default",
         .encrypt = PROBE_ENCRYPT_MANDATORY, .trust = false, .tls_min = TLS_V12,
         .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_TERMINATE,
+        .on_answered_not_sup = TDS_TLS_TERMINATE, .on_answered_unknown = TDS_TLS_TERMINATE,
         .validates_login_only = false, .validates_forced = true,
         .names = { .cn_fallback = true, .cn_always = true, .ip_needs_ip_san = false },
         .local_names_as_localhost = false,
@@ -139,13 +165,17 @@ static const struct probe_driver drivers[] = {
         .what = "go-mssqldb: no encrypt key = login-only TLS and TrustServerCertificate=true",
         .encrypt = PROBE_ENCRYPT_OPTIONAL, .trust = true, .tls_min = TLS_V12,
         .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_TERMINATE,
+        .on_answered_not_sup = TDS_TLS_TERMINATE, .on_answered_unknown = TDS_TLS_FULL,
         .validates_login_only = true, .validates_forced = true,
         .names = { .cn_fallback = false, .ip_needs_ip_san = true },
         .local_names_as_localhost = true,
         .kw = &kw_go, .texts = &probe_texts_go,
     },
     {
-        /* tedious encrypt=false sends NOT_SUP: no TLS at all. Node reports OpenSSL's last
+        /* tedious encrypt=true starts TLS only on an ON or REQ answer: after OFF, NOT_SUP or a
+         * byte outside MS-TDS it sends LOGIN7 in cleartext (cleartext_login; agreement test
+         * against fakesql encryption_mismatch = close and read_login). tedious
+         * encrypt=false sends NOT_SUP: no TLS at all. Node reports OpenSSL's last
          * verification error, and OpenSSL checks the dates after the chain: an expired
          * certificate from an unknown CA is "certificate has expired" there (tedious 19.2
          * against fakesql), where Schannel names the chain first. */
@@ -156,7 +186,8 @@ static const struct probe_driver drivers[] = {
         .encryption = { [PROBE_ENCRYPT_OPTIONAL] = TDS_ENC_NOT_SUP,
                         [PROBE_ENCRYPT_MANDATORY] = TDS_ENC_ON,
                         [PROBE_ENCRYPT_STRICT] = TDS_ENC_NOT_SUP },
-        .on_answered_off = TDS_TLS_NONE,
+        .on_answered_off = TDS_TLS_NONE, .on_answered_not_sup = TDS_TLS_NONE,
+        .on_answered_unknown = TDS_TLS_NONE,
         .validates_login_only = false, .validates_forced = true,
         .names = { .cn_fallback = true, .ip_needs_ip_san = true },
         .local_names_as_localhost = true, .dates_before_chain = true,
@@ -170,7 +201,8 @@ static const struct probe_driver drivers[] = {
         .what = "FreeTDS (GnuTLS build): encryption = request by default; validates only with a "
                 "CA file",
         .encrypt = PROBE_ENCRYPT_OPTIONAL, .trust = false, .tls_min = TLS_V10,
-        .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_FULL,
+        .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_LOGIN_ONLY,
+        .on_answered_not_sup = TDS_TLS_TERMINATE, .on_answered_unknown = TDS_TLS_FULL,
         .validates_only_with_ca_file = true, .validates_login_only = false,
         .validates_forced = true,
         .names = { .cn_fallback = true, .ip_needs_ip_san = true },

@@ -56,10 +56,14 @@ struct probe_driver {
     int tls_min, tls_max; /* what the driver's TLS stack offers (TLS_V1x) */
 
     /* PRELOGIN: the ENCRYPTION byte sent for each Encrypt value (a NOT_SUP sender asks for no
-     * TLS at all), and the scope when it sent ON and the server answered OFF, the one cell of
-     * the MS-TDS client table (tds_enc_client_action) drivers disagree on */
+     * TLS at all), and what the driver does when it sent ON and the answer refuses encryption
+     * or is not in MS-TDS 2.2.6.5 at all: the cells of the client table (tds_enc_client_action)
+     * drivers disagree on. TDS_TLS_NONE there means it sends LOGIN7, the password included, in
+     * cleartext although it asked for encryption (diagnosis cleartext_login). */
     uint8_t encryption[PROBE_ENCRYPT_STRICT + 1];
     enum tds_tls_scope on_answered_off;
+    enum tds_tls_scope on_answered_not_sup;
+    enum tds_tls_scope on_answered_unknown; /* a byte other than 0..3 (0x80 flag aside) */
 
     /* validation, outside strict (which always validates) and TrustServerCertificate */
     bool validates_only_with_ca_file; /* no CA file configured = no validation at all */

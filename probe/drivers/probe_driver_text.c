@@ -13,7 +13,7 @@
  *
  * ODBC rows follow the Linux driver (OpenSSL 3 for ODBC 18, OpenSSL 1.x for ODBC 17), since the
  * seed is about SQL Server on Linux and its clients; the Windows ODBC driver prints SqlClient's
- * Schannel texts after "SSL Provider: ". Placeholders: {host} {port} {name} (the name the client
+ * Schannel texts after "SSL Provider: ". Placeholders: {host} {port} {port_or_instance} {name} (the name the client
  * checks) {encrypt} {tsc} (JDBC property values) {cert_names} (Go's "a, b") {cert_name} (JDBC:
  * the last name seen in the certificate) {cert_altnames} (Node's "DNS:a, DNS:b") {now}
  * {not_before} {not_after} (RFC 3339) {go_version} (hex wire version, "301"). */
@@ -44,7 +44,8 @@
     "\"encrypt\" property is set to \"{encrypt}\" and \"trustServerCertificate\" property " \
     "is set to \"{tsc}\" but the driver could not establish a secure connection to SQL "    \
     "Server by using Secure Sockets Layer (SSL) encryption: Error: "
-#define TEDIOUS_FAIL "Failed to connect to {host}:{port} - "
+/* tedious names the instance, not the port it found (connection.ts wrapSocketError) */
+#define TEDIOUS_FAIL "Failed to connect to {host}{port_or_instance} - "
 #define GO_TLS "TLS Handshake failed: "
 
 /* ---- the texts, one list per driver ---- */
@@ -80,6 +81,9 @@ static const struct probe_driver_text sqlclient_rows[] = {
      "The instance of SQL Server you attempted to connect to requires encryption but this "
      "machine does not support it."},
     {PROBE_DIAG_TDS8_NOT_SUPPORTED, NULL, SNIX_PRELOGIN},
+    /* no driver reports this (the one that does it goes on without an error): the probe's words */
+    {PROBE_DIAG_CLEARTEXT_LOGIN, NULL,
+     "The login, password included, is sent in cleartext although encryption was asked for."},
     {PROBE_DIAG_INSTANCE_NOT_FOUND, NULL,
      SNIX_CONNECT " (provider: SQL Network Interfaces, error: 26 - Error Locating "
                   "Server/Instance Specified)"},
@@ -223,8 +227,9 @@ static const struct probe_driver_text tedious_rows[] = {
     {PROBE_DIAG_FORCIBLY_CLOSED, NULL, "Connection lost - read ECONNRESET"},
     {PROBE_DIAG_PROTOCOL_MISMATCH, NULL,
      TEDIOUS_FAIL "error:0A000102:SSL routines:ssl_choose_client_version:unsupported protocol"},
-    /* it sent LOGIN7 in cleartext, then the server hung up (agreement test) */
-    {PROBE_DIAG_ENCRYPTION_NOT_SUPPORTED, NULL, "Connection lost - socket hang up"},
+    /* strict against a pre-2022 server, which resets after reading the ClientHello as a TDS
+     * packet (tedious 19.2.2 against fakesql strict = 0, agreement test) */
+    {PROBE_DIAG_TDS8_NOT_SUPPORTED, NULL, TEDIOUS_FAIL "read ECONNRESET"},
     {PROBE_DIAG_ENCRYPTION_REQUIRED, NULL,
      "Server requires encryption, set 'encrypt' config option to true."},
 

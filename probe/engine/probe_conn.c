@@ -68,6 +68,27 @@ size_t probe_conn_prelogin_request(struct probe_conn *c, uint8_t encryption, uin
     return n ? tds_packetize(TDS_PKT_PRELOGIN, payload, n, c->o.max_packet, &id, out, cap) : 0;
 }
 
+void probe_conn_not_tds(struct probe_conn *c, const uint8_t *p, size_t n)
+{
+    char hex[3 * 8 + 1] = "";
+    char text[8 * 4 + 1] = "";
+    size_t k = n < 8 ? n : 8, t = 0;
+
+    for (size_t i = 0; i < k; i++) {
+        snprintf(hex + 3 * i, sizeof(hex) - 3 * i, "%02x ", p[i]);
+    }
+    for (size_t i = 0; i < n && i < 24 && p[i] >= 0x20 && p[i] < 0x7f; i++) {
+        text[t++] = (char)p[i];
+    }
+    text[t] = '\0';
+    c->res->not_tds = true;
+    tds_error_set(&c->res->tds_err, TDS_ERR_TRUNCATED, 0, -1,
+                  "the reply starts with %s- %s%s%s%s", hex,
+                  p[0] == 0x16 ? "a TLS record: the server wants TLS first (TDS 8.0 strict)"
+                               : "not a TDS packet header (type 0x04)",
+                  t >= 3 ? " (text: \"" : "", t >= 3 ? text : "", t >= 3 ? "\")" : "");
+}
+
 bool probe_conn_tls_begin(struct probe_conn *c)
 {
     char err[160];

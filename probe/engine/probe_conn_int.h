@@ -33,7 +33,9 @@ struct probe_conn {
     struct tds_reasm rx;      /* TDS 7.x: the server's stream; strict: the decrypted stream */
     struct tls_session *tls;  /* NULL until the handshake starts */
     bool handshake_ok;
-    bool saw_packet;          /* TDS 7.x: at least one well-formed TDS header arrived */
+    bool saw_packet;          /* TDS 7.x: a well-formed TDS header arrived; strict: the
+                                 server's first bytes were looked at */
+    bool hello_out;           /* strict: the ClientHello's record is in the output */
     uint8_t *reply;           /* owned copy of the PRELOGIN reply payload (res->prelogin views) */
     uint8_t *out;
     size_t out_len;
@@ -54,6 +56,9 @@ void probe_conn_finish(struct probe_conn *c);
 #define PROBE_CONN_PRELOGIN_MAX 512
 size_t probe_conn_prelogin_request(struct probe_conn *c, uint8_t encryption, uint8_t *out,
                                    size_t cap);
+/* The server's first bytes are not what the mode expects and not TDS: not_tds, with the first
+ * bytes in hex (and as text when they are printable: a banner, an HTTP status line). */
+void probe_conn_not_tds(struct probe_conn *c, const uint8_t *p, size_t n);
 /* Starts the TLS session (SNI: the host, unless it is an IP address) and enters the handshake
  * phase. False when the session cannot be made: tds_err says why and the connection is over. */
 bool probe_conn_tls_begin(struct probe_conn *c);

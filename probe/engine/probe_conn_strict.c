@@ -6,24 +6,49 @@
 #include "tls/tls_info.h"
 #include "tls/tls_session.h"
 
-/* Moves what the session wrote to the socket's output, as it is. */
+/* The ClientHello's record header says TLS 1.0 (16 03 01), as OpenSSL (tedious, ODBC on Linux),
+ * Schannel, Go's crypto/tls (conn.go writeRecordLocked: "Some TLS servers fail if the record
+ * version is greater than TLS 1.0 for the initial ClientHello") and GnuTLS write it; RFC 5246
+ * E.1 and RFC 8446 5.1 allow it. mbedTLS 2.28 writes its minimum version there instead (03 03
+ * with TLS 1.2 as the minimum). It matters here: a server without TDS 8.0 reads bytes 2-3 as a
+ * TDS packet length (MS-TDS 2.2.3.1): 0x01LL (about 257) is shorter than the ClientHello, so it
+ * resets at once as it does for the real clients; 0x03LL (about 769) makes it wait until the
+ * timeout. The record header is outside the handshake transcript, so the handshake is
+ * unchanged. */
+static void record_version_tls10(uint8_t *rec, size_t n)
+{
+    if (n >= 3 && rec[0] == 0x16 && rec[1] == 0x03) {
+        rec[2] = 0x01;
+    }
+}
+
+/* Moves what the session wrote to the socket's output, as it is (but for the first record's
+ * version, see record_version_tls10). */
 static void raw_out(struct probe_conn *c)
 {
     size_t n;
     const uint8_t *p = tls_session_out(c->tls, &n);
+    size_t at = c->out_len;
 
-    if (n > 0 && probe_conn_out_append(c, p, n) == 0)
+    if (n > 0 && probe_conn_out_append(c, p, n) == 0) {
         tls_session_out_ack(c->tls, n);
+        if (!c->hello_out) {
+            record_version_tls10(c->out + at, n);
+            c->hello_out = true;
+        }
+    }
 }
 
 /* The server never got as far as a ServerHello: it closed, reset, or answered with something
  * that is not TLS. That is how a server without TDS 8.0 treats a ClientHello (and how SQL
- * Server 2022 without a usable certificate refuses it, error 17821). */
+ * Server 2022 without a usable certificate refuses it, error 17821). A TLS alert is not that:
+ * the server speaks TLS first and refused this ClientHello (a TLS 1.3-only server, no common
+ * suite), which the diagnosis names with the alert. */
 static bool refused(const struct probe_conn *c)
 {
     const struct tls_info *ti = tls_session_info(c->tls);
 
-    return ti->stage <= TLS_STAGE_CLIENT_HELLO_SENT;
+    return ti->stage <= TLS_STAGE_CLIENT_HELLO_SENT && !ti->alert_received;
 }
 
 /* The PRELOGIN request, encrypted. Its ENCRYPTION byte means nothing inside TLS; SqlClient
@@ -98,13 +123,33 @@ static void pump(struct probe_conn *c)
 
 static void strict_start(struct probe_conn *c)
 {
+    /* the byte the PRELOGIN inside TLS will carry, even when the handshake never gets there */
+    c->res->sent_encryption = TDS_ENC_NOT_SUP;
     if (probe_conn_tls_begin(c))
         pump(c);
 }
 
+/* The first bytes the server sends. TLS (a handshake record or an alert) and TDS (a pre-2022
+ * server answering in packets of type 0x04) are SQL Server's; anything else (an SSH or SMTP
+ * banner, an HTTP reply) is another service: not_tds, as without strict. */
+static bool first_bytes_not_tds(struct probe_conn *c, const uint8_t *p, size_t n)
+{
+    if (c->saw_packet || n == 0) {
+        return false;
+    }
+    c->saw_packet = true;
+    if (p[0] == 0x16 || p[0] == 0x15 || p[0] == TDS_PKT_REPLY) {
+        return false;
+    }
+    probe_conn_not_tds(c, p, n);
+    tls_session_peer_closed(c->tls, false);
+    probe_conn_finish(c);
+    return true;
+}
+
 static void strict_feed(struct probe_conn *c, const uint8_t *p, size_t n)
 {
-    if (c->phase == PROBE_CONN_DONE)
+    if (c->phase == PROBE_CONN_DONE || first_bytes_not_tds(c, p, n))
         return;
     if (tls_session_feed(c->tls, p, n) != 0)
         tls_session_peer_closed(c->tls, false);

@@ -46,20 +46,6 @@ static void tls_pump(struct probe_conn *c)
         probe_conn_finish(c);
 }
 
-static void describe_not_tds(struct probe_conn *c, const uint8_t *p, size_t n)
-{
-    char hex[3 * 8 + 1] = "";
-    size_t k = n < 8 ? n : 8;
-
-    for (size_t i = 0; i < k; i++)
-        snprintf(hex + 3 * i, sizeof(hex) - 3 * i, "%02x ", p[i]);
-    c->res->not_tds = true;
-    tds_error_set(&c->res->tds_err, TDS_ERR_TRUNCATED, 0, -1,
-                  "the reply starts with %s- %s", hex,
-                  p[0] == 0x16 ? "a TLS record: the server wants TLS first (TDS 8.0 strict)"
-                               : "not a TDS packet header (type 0x04)");
-}
-
 /* The reply decides: no TLS at all, a refusal, or the handshake (login-only or full). */
 static void on_reply(struct probe_conn *c, const uint8_t *msg, size_t len)
 {
@@ -71,6 +57,34 @@ static void on_reply(struct probe_conn *c, const uint8_t *msg, size_t len)
     }
     if (probe_conn_tls_begin(c))
         tls_pump(c);
+}
+
+/* A handshake packet that carries nothing the handshake needs: an empty one, or a TLS warning
+ * alert (content type 21, level 1: RFC 5246 7.2) that mbedTLS skips. A server that sends them
+ * without end would keep the probe busy until its timeout; after PROBE_NOISE_MAX in a row the
+ * probe stops and says what came. */
+static bool noise(struct probe_conn *c, const uint8_t *p, size_t len)
+{
+    struct probe_facts *r = c->res;
+    bool alert = len == 7 && p[0] == 0x15 && p[5] == 1;
+
+    if (len != 0 && !alert) {
+        r->noise_packets = 0;
+        r->noise_alerts = 0;
+        return false;
+    }
+    r->noise_packets++;
+    if (alert) {
+        r->noise_alerts++;
+        r->noise_alert = p[6];
+    }
+    if (r->noise_packets < PROBE_NOISE_MAX) {
+        return false;
+    }
+    r->noise_stopped = true;
+    tls_session_peer_closed(c->tls, false);
+    probe_conn_finish(c);
+    return true;
 }
 
 /* One whole packet: part of the PRELOGIN reply, or TLS bytes. False when the connection is
@@ -88,6 +102,8 @@ static bool take_packet(struct probe_conn *c)
         const uint8_t *msg = tds_reasm_message(&c->rx, &type, &mlen);
         if (msg)
             on_reply(c, msg, mlen);
+    } else if (c->phase == PROBE_CONN_HANDSHAKE && noise(c, payload, len)) {
+        tds_reasm_discard(&c->rx);
     } else if (c->phase == PROBE_CONN_HANDSHAKE) {
         if (tls_session_feed(c->tls, payload, len) != 0)
             tls_session_peer_closed(c->tls, false);
@@ -115,10 +131,21 @@ static bool not_tds_start(const struct probe_conn *c, const uint8_t *p, size_t n
            p[0] != TDS_PKT_REPLY && p[0] != TDS_PKT_PRELOGIN;
 }
 
+/* While the PRELOGIN reply is incomplete: how much of it came, and what its header announced
+ * (a reply cut short is then named as one, not as silence). */
+static void note_partial_reply(struct probe_conn *c)
+{
+    if (c->phase != PROBE_CONN_PRELOGIN) {
+        return;
+    }
+    c->res->prelogin_have = c->rx.consumed;
+    c->res->prelogin_want = c->rx.hdr_have == TDS_HEADER_LEN ? c->rx.pkt.length : 0;
+}
+
 static void tds7_feed(struct probe_conn *c, const uint8_t *p, size_t n)
 {
     if (not_tds_start(c, p, n)) {
-        describe_not_tds(c, p, n);
+        probe_conn_not_tds(c, p, n);
         probe_conn_finish(c);
         return;
     }
@@ -126,7 +153,7 @@ static void tds7_feed(struct probe_conn *c, const uint8_t *p, size_t n)
         size_t used = 0;
         if (tds_reasm_feed(&c->rx, p, n, &used) != TDS_ERR_OK) {
             if (!c->saw_packet)
-                describe_not_tds(c, p, n);
+                probe_conn_not_tds(c, p, n);
             else
                 c->res->tds_err = c->rx.err;
             if (c->tls)
@@ -139,6 +166,7 @@ static void tds7_feed(struct probe_conn *c, const uint8_t *p, size_t n)
         if (tds_reasm_packet_ready(&c->rx) && !take_packet(c))
             return;
     }
+    note_partial_reply(c);
 }
 
 static void tds7_closed(struct probe_conn *c, bool reset)

@@ -14,6 +14,7 @@
 
 #include "probe/diagnose/probe_diagnose.h"
 #include "probe/diagnose/probe_judge.h"
+#include "probe/drivers/probe_client.h"
 #include "probe/drivers/probe_target.h"
 #include "probe/engine/probe_audit_run.h"
 #include "probe/engine/probe_browser.h"
@@ -21,6 +22,7 @@
 #include "probe/engine/probe_neterr.h"
 #include "probe/engine/probe_queue.h"
 #include "tds/tds_packet.h"
+#include "tds/tds_ssrp.h"
 #include "tls/tls_info.h"
 #include "tls/tls_version.h"
 
@@ -527,9 +529,9 @@ static void browser_start(struct job *j)
     if (try_ms > 1000)
         try_ms = 1000; /* SqlClient waits about a second per SSRP try */
     job_enter(j, JOB_ASKING_BROWSER);
-    int rc = probe_browser_start(&j->browser, e->loop, j->ai_cur->ai_addr,
-                                 e->o.browser_port ? e->o.browser_port : 1434, j->t.instance,
-                                 try_ms, 2, on_browser, j);
+    j->res.browser_port = e->o.browser_port ? e->o.browser_port : TDS_SSRP_PORT;
+    int rc = probe_browser_start(&j->browser, e->loop, j->ai_cur->ai_addr, j->res.browser_port,
+                                 j->t.instance, try_ms, 2, on_browser, j);
     if (rc < 0) {
         j->browser = NULL;
         j->res.net = probe_net_error_from_uv(rc);
@@ -802,6 +804,7 @@ static struct job *job_make(struct probe_engine *e, struct probe_queued *q)
         j->cfg = q->cfg;
         j->wide = q->wide;
         j->res.tds8 = q->client->encrypt == PROBE_ENCRYPT_STRICT;
+        j->res.validates = probe_client_expected_validates(q->client);
         j->res.t_resolve = j->res.t_browser = j->res.t_connect = -1;
         j->res.t_prelogin = j->res.t_handshake = -1;
         j->res.phase = PROBE_PHASE_RESOLVE;

@@ -107,6 +107,7 @@ struct probe_facts {
     uint16_t port;            /* the TCP port connected to (after SQL Browser), 0 = unknown:
                                  the report then falls back to target->port, else 1433 */
     bool tds8;                /* "mode": "tds8" when strict */
+    uint16_t browser_port;    /* UDP port the SQL Server Browser was asked on, 0 = not asked */
 
     /* what the client does, derived from the profile and the server's answer */
     uint8_t sent_encryption;  /* PRELOGIN ENCRYPTION byte sent */
@@ -125,6 +126,12 @@ struct probe_facts {
     const struct tls_info *tls; /* NULL if no handshake ran; valid only during the callback */
     bool server_closed_after_prelogin; /* closed/reset before any TLS */
     bool server_reset;        /* the close was a TCP reset (Schannel style), not a FIN */
+    size_t prelogin_have;     /* bytes of a PRELOGIN reply that never completed (0 = none) */
+    size_t prelogin_want;     /* the length its TDS header announced (0 = no whole header) */
+    unsigned noise_packets;   /* handshake packets that carried nothing the handshake needs: */
+    unsigned noise_alerts;    /* empty ones, and TLS warning alerts (counted here) */
+    uint8_t noise_alert;      /* the last warning alert's description (RFC 5246 7.2) */
+    bool noise_stopped;       /* the probe stopped reading them (PROBE_NOISE_MAX) */
     bool strict_refused;      /* strict: the server answered the ClientHello with a PRELOGIN
                                  reply, garbage, or a close (it does not speak TDS 8.0) */
 
@@ -157,6 +164,10 @@ struct probe_result {
     size_t n_findings;
     struct probe_finding findings[PROBE_MAX_FINDINGS];
 };
+
+/* Handshake packets in a row that move nothing (empty 0x12 packets, TLS warning alerts) after
+ * which the probe stops instead of spinning until the timeout. A real server sends none. */
+#define PROBE_NOISE_MAX 64u
 
 /* SQL Server's default TCP port: a default instance listens there unless configured otherwise. */
 #define PROBE_DEFAULT_PORT 1433u

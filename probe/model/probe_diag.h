@@ -21,6 +21,7 @@
     X(ENCRYPTION_NOT_SUPPORTED, "encryption_not_supported", FAIL) \
     X(ENCRYPTION_REQUIRED, "encryption_required", FAIL)     \
     X(TDS8_NOT_SUPPORTED, "tds8_not_supported", FAIL)       \
+    X(CLEARTEXT_LOGIN, "cleartext_login", FAIL)             \
     X(INSTANCE_NOT_FOUND, "instance_not_found", ERROR)      \
     X(DNS_FAILURE, "dns_failure", ERROR)                    \
     X(CONNECTION_REFUSED, "connection_refused", ERROR)      \

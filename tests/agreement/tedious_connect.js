@@ -12,7 +12,8 @@
 // Output: {"outcome": "login_failed"|"tls_error"|"encryption_error"|"socket_error"|"timeout"|
 //          "connected", "code": err.code, "message": err.message, "cause_code": ...,
 //          "cause_message": ..., "encrypted": bool, "tls_version": ..., "states": [tedious states entered]}
-// "encrypted" is true when tedious finished a TLS handshake (its 'secure' event).
+// "encrypted" is true when tedious finished a TLS handshake (its 'secure' event, or for strict
+// its socket being a TLS socket with a negotiated protocol).
 // Node 18 syntax only (Debian bookworm ships nodejs 18). Exit status 0 whenever a line was
 // printed; 2 on a usage error.
 'use strict';
@@ -132,6 +133,14 @@ function main() {
   const origTransition = conn.transitionTo;
   conn.transitionTo = function (state) {
     if (state && state.name) result.states.push(state.name);
+    // strict (TDS 8.0) wraps the socket in TLS before PRELOGIN and emits no 'secure' event:
+    // the socket itself says whether TLS is up (connection.ts wrapWithTls)
+    const sock = this.socket;
+    if (!result.encrypted && sock && sock.encrypted && typeof sock.getProtocol === 'function' &&
+        sock.getProtocol()) {
+      result.encrypted = true;
+      result.tls_version = sock.getProtocol();
+    }
     return origTransition.apply(this, arguments);
   };
   conn.connect((err) => finish(err));

@@ -7,7 +7,9 @@ then `tdsprobe --json --driver tedious|freetds` with the equivalent options prob
 server. The test asserts that tdsprobe predicted what the client did:
 
   * status "ok"   <=> the client reached the login (fakesql's error 18456: "login_failed");
-  * status "fail" <=> the client failed before the login, with an error of the matching class
+  * status "fail" with cleartext_login <=> the client asked for encryption and sent LOGIN7 in
+    cleartext (tedious's states, no TLS), whether the server then read it or hung up;
+  * other "fail" <=> the client failed before the login, with an error of the matching class
     (certificate codes <-> the TLS library's certificate error, and the same kind of certificate
     error where the client says which; encryption_required / encryption_not_supported <-> the
     client's encryption error; forcibly_closed / protocol_mismatch <-> a socket or TLS-version
@@ -59,6 +61,12 @@ CA = os.path.join(CERTS, "ca.pem")
 NODE = os.environ.get("NODE", "node")
 HOST = "127.0.0.1"  # the kit's good leaf carries IP:127.0.0.1; no dependence on /etc/hosts
 
+def prelogin_reply(encryption):
+    """A canned PRELOGIN reply (TDS header included): VERSION 16.0.1000, ENCRYPTION=byte."""
+    payload = "00000b0006" "0100110001" "ff" "100003e80000" + "%02x" % encryption
+    return "040100%02x00000100" % (8 + len(payload) // 2) + payload
+
+
 # ---- scenarios: fakesql configurations ----
 # "bad_cert": the certificate a validating client must refuse even with the kit CA
 # (None: the certificate is fine given the CA).
@@ -69,10 +77,22 @@ SCENARIOS = {
     "expired": ({"cert": "expired"}, "expired"),
     "forced": ({"cert": "good", "forceencryption": 1}, None),
     "forced_fallback": ({"forceencryption": 1}, "untrusted"),
+    # a server without a certificate: after its NOT_SUP answer to a client that asked for
+    # encryption it closes (MS-TDS 2.2.6.5: "connection terminated"; SQL Server), or reads the
+    # cleartext LOGIN7 (a non-Microsoft TDS endpoint, or a machine in the middle that rewrote
+    # the reply): fakesql's encryption_mismatch, both covered
     "not_supported": ({"encryption": "not_supported"}, None),
+    "not_supported_read_login": ({"encryption": "not_supported",
+                                  "encryption_mismatch": "read_login"}, None),
+    # PRELOGIN replies a SQL Server never sends (MS-TDS 2.2.6.5 has ON -> ON for a server with
+    # a certificate): OFF to an ON client, as a machine in the middle may rewrite it, and a byte
+    # outside the table; fakesql follows the client afterwards (TLS or a cleartext LOGIN7)
+    "answers_off": ({"cert": "good", "prelogin_hex": prelogin_reply(0x00)}, None),
+    "answers_0x05": ({"cert": "good", "prelogin_hex": prelogin_reply(0x05)}, None),
     "tls12_only": ({"cert": "good", "tlsprotocols": "1.2"}, None),
     "tls11_only": ({"cert": "good", "tlsprotocols": "1.1", "seclevel": 0}, None),
     "tls10_only": ({"cert": "good", "tlsprotocols": "1.0", "seclevel": 0}, None),
+    "strict_server": ({"cert": "good", "strict": 1}, None),  # SQL Server 2022: TDS 8.0 too
 }
 
 # ---- client settings ----
@@ -84,6 +104,10 @@ TEDIOUS_SETTINGS = {
     "encrypt_false": (["--encrypt", "false"], ["--encrypt", "optional"], False),
     "trust": (["--encrypt", "true", "--trust-server-certificate"],
               ["--encrypt", "mandatory", "--trust-server-certificate"], False),
+    # TDS 8.0: against every scenario above (all pre-2022 servers: fakesql strict = 0 reads the
+    # ClientHello as a TDS header) and against strict_server
+    "strict": (["--encrypt", "strict", "--ca", CA], ["--encrypt", "strict", "--ca-file", CA],
+               True),
 }
 FREETDS_SETTINGS = {
     "require_ca": ({"encryption": "require", "ca file": CA},
@@ -98,29 +122,8 @@ FREETDS_SETTINGS = {
 # (the client wins). They assert what the client did, so they fail until the rule named here is
 # corrected, and pass from then on. Each entry: (where, the rule and the evidence, cases).
 CORRECTIONS = [
-    ("probe/drivers/probe_driver.c, drivers[]: the freetds row's tls_min",
-     "Debian's FreeTDS (tsql 1.3.17, built with GnuTLS) negotiates TLS 1.0 and TLS 1.1: "
-     "'enable tls v1' defaults to yes and GnuTLS's NORMAL priority keeps TLS 1.0/1.1 "
-     "(fakesql logged tls=TLSv1 / TLSv1.1, scope full or login_only, outcome login_failed). "
-     "The profile's TLS_V12 minimum must be TLS_V10",
-     ["freetds/%s/%s" % (scen, s) for scen in ("tls10_only", "tls11_only")
-      for s in ("require_ca", "require", "request_ca", "request")]),
-    ("probe/drivers/probe_driver.c, drivers[]: the tedious row's on_answered_off (and the "
-     "MS-TDS table, tds_enc_client_action, for the other cells)",
-     "tedious encrypt=true (sends ON) against a server answering NOT_SUP: tedious itself goes "
-     "on and sends LOGIN7 in cleartext, but the server ends the connection (MS-TDS 2.2.6.5: "
-     "client ON x server NOT_SUP terminates; fakesql logs outcome=terminated), so tedious "
-     "fails with ESOCKET 'Connection lost - socket hang up'. The scope must be "
-     "TDS_TLS_TERMINATE (fail, encryption_not_supported), as for the other drivers; keep "
-     "TDS_TLS_NONE only for an OFF answer",
-     ["tedious/not_supported/%s" % s for s in ("encrypt_ca", "encrypt_noca", "trust")]),
-    ("probe/drivers/probe_driver.c, drivers[]: the tedious row's dates_before_chain "
-     "(read by probe/diagnose/probe_diagnose_cert.c)",
-     "an expired leaf whose CA the client does not trust: Node (OpenSSL) reports "
-     "CERT_HAS_EXPIRED 'certificate has expired', not the untrusted chain (OpenSSL keeps the "
-     "last verification error, and validity is checked after the chain is built); tdsprobe "
-     "reports untrusted_chain first",
-     ["tedious/expired/encrypt_noca"]),
+    # none open: the freetds tls_min, tedious dates_before_chain and tedious NOT_SUP entries
+    # were corrected in the rows (the last one as on_answered_not_sup: cleartext_login)
 ]
 PROFILE_CORRECTIONS = {case: "%s: %s" % (where, rule)
                        for where, rule, cases_ in CORRECTIONS for case in cases_}
@@ -240,6 +243,12 @@ def observed_scope(conn):
     """The TLS scope of one connection as fakesql logged it."""
     if conn.get("outcome") == "terminated":
         return "terminate"
+    if (conn.get("outcome") == "client_closed" and "after_prelogin" in conn.get("detail", "")
+            and not conn.get("user")):
+        # the client read the PRELOGIN answer and gave up without TLS or login
+        return "terminate"
+    if conn.get("scope") == "strict":
+        return "full"  # TDS 8.0: everything inside TLS
     if conn.get("scope"):
         return conn["scope"]
     tls_started = (conn.get("outcome") == "handshake_failed" or
@@ -266,15 +275,27 @@ def expected_classes(code, client):
     if code == "encryption_required":
         return {("encryption_error", "encryption_error")}
     if code == "encryption_not_supported":
-        ok = {("encryption_error", "encryption_error")}
-        if client == "tedious":
-            # tedious has no check of its own: with encrypt=true and a NOT_SUP answer it sends
-            # LOGIN7 in cleartext and the server (which terminates per MS-TDS) hangs up
-            ok.add(("socket_error", "socket_error"))
-        return ok
+        return {("encryption_error", "encryption_error")}
+    if code == "tds8_not_supported":
+        # the pre-2022 server resets the connection after the ClientHello
+        return {("socket_error", "socket_error"), ("tls_error", "protocol")}
     if code in ("forcibly_closed", "protocol_mismatch"):
         return {("socket_error", "socket_error"), ("tls_error", "protocol")}
     return set()
+
+
+def sent_login_in_cleartext(client, real, conn_client):
+    """The client sent LOGIN7 without TLS after asking for encryption: tedious entered its
+    SentLogin7WithStandardLogin state with no TLS handshake, and then either the server read the
+    login (fakesql logged the user) or hung up after its answer (MS-TDS 2.2.6.5 terminates)."""
+    if client != "tedious" or real["encrypted"] or conn_client.get("client_enc") != "on":
+        return False
+    states = real.get("states") or []
+    if "SentLogin7WithStandardLogin" not in states or "SentTLSSSLNegotiation" in states:
+        return False
+    read = real["outcome"] == "login_failed" and conn_client.get("user") is not None
+    hung_up = real["kind"] == "socket_error" and conn_client.get("outcome") == "terminated"
+    return read or hung_up
 
 
 def check_case(client, scen, setting, bad_cert, has_ca, real, probe, conn_client, conn_probe):
@@ -283,9 +304,16 @@ def check_case(client, scen, setting, bad_cert, has_ca, real, probe, conn_client
     status = probe["status"]
     code = probe["diagnosis"]["code"]
     reached_login = real["outcome"] == "login_failed"
+    cleartext = sent_login_in_cleartext(client, real, conn_client)
 
-    # 1. the verdict
-    if status == "ok" and not reached_login:
+    # 1. the verdict (cleartext_login: the client asked for encryption and sent its login
+    # without it, whatever the server did with it next)
+    if code == "cleartext_login" or cleartext:
+        if code != "cleartext_login" or not cleartext:
+            errs.append("tdsprobe says %s %s; the client %s its LOGIN7 in cleartext (%s/%s)"
+                        % (status, code, "sent" if cleartext else "did not send",
+                           real["outcome"], real["kind"]))
+    elif status == "ok" and not reached_login:
         errs.append("tdsprobe says ok, the client failed before login (%s/%s)"
                     % (real["outcome"], real["kind"]))
     elif status == "fail":
@@ -297,21 +325,29 @@ def check_case(client, scen, setting, bad_cert, has_ca, real, probe, conn_client
     elif status not in ("ok", "fail"):
         errs.append("tdsprobe could not reach a verdict: status %s (%s)" % (status, code))
 
-    # 2. the ENCRYPTION byte sent, and the server's answer to it
+    # 2. the ENCRYPTION byte sent, and the server's answer to it (TDS 8.0: the PRELOGIN is
+    # inside TLS, where fakesql logs no byte; both connections must be TDS 8.0)
     sent = probe["client"]["sent_encryption"]
-    if conn_client.get("client_enc") != sent:
+    if probe["mode"] == "tds8":
+        for who, conn in (("the client", conn_client), ("tdsprobe", conn_probe)):
+            if conn.get("mode") != "tds8":
+                errs.append("%s's connection was not TDS 8.0 (%s)" % (who, conn.get("mode")))
+    elif conn_client.get("client_enc") != sent:
         errs.append("the client sent ENCRYPTION=%s, tdsprobe's profile sends %s"
                     % (conn_client.get("client_enc"), sent))
-    if conn_probe.get("client_enc") != sent:
+    if probe["mode"] != "tds8" and conn_probe.get("client_enc") != sent:
         errs.append("fakesql saw tdsprobe send %s, its JSON says %s"
                     % (conn_probe.get("client_enc"), sent))
     server_enc = (probe.get("server") or {}).get("encryption")
-    if conn_client.get("reply_enc") != server_enc:
+    if probe["mode"] != "tds8" and conn_client.get("reply_enc") != server_enc:
         errs.append("fakesql answered the client %s, tdsprobe %s"
                     % (conn_client.get("reply_enc"), server_enc))
 
-    # 3. the TLS scope
+    # 3. the TLS scope (a server that terminated after the client's cleartext LOGIN7 was sent
+    # logs "terminate": the client's own scope was none)
     scope = observed_scope(conn_client)
+    if cleartext:
+        scope = "none"
     if probe.get("tls_scope") != scope:
         errs.append("fakesql logged scope %s for the client, tdsprobe predicts %s"
                     % (scope, probe.get("tls_scope")))

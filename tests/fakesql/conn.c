@@ -17,7 +17,8 @@
 static const char *const state_names[] = {
     [FSQL_ST_FIRST] = "first_bytes",       [FSQL_ST_PRELOGIN] = "prelogin",
     [FSQL_ST_AFTER_PL] = "after_prelogin", [FSQL_ST_TLS_IN_TDS] = "tls_in_tds",
-    [FSQL_ST_TLS_RAW] = "tls_strict",      [FSQL_ST_SECURE] = "secure",
+    [FSQL_ST_TLS_RAW] = "tls_strict",      [FSQL_ST_PRE2022] = "clienthello_as_tds",
+    [FSQL_ST_SECURE] = "secure",
     [FSQL_ST_CLEAR] = "clear",             [FSQL_ST_STALLED] = "stalled",
     [FSQL_ST_DRAINING] = "draining",       [FSQL_ST_CLOSED] = "closed",
 };

@@ -193,6 +193,7 @@ enum fsql_state {
     FSQL_ST_AFTER_PL,   /* PRELOGIN answered: TLS packets or a cleartext LOGIN7 follow */
     FSQL_ST_TLS_IN_TDS, /* TDS 7.x handshake, TLS records inside 0x12 packets */
     FSQL_ST_TLS_RAW,    /* TDS 8.0 handshake on the raw socket */
+    FSQL_ST_PRE2022,    /* strict = 0 got a ClientHello: read as a TDS packet, to its "length" */
     FSQL_ST_SECURE,     /* TLS records on the raw socket, TDS packets inside */
     FSQL_ST_CLEAR,      /* cleartext TDS packets (no TLS, or after login-only) */
     FSQL_ST_STALLED,    /* read and discard, answer nothing */
@@ -231,6 +232,8 @@ struct fsql_conn {
     bool allow_tls;       /* after PRELOGIN: TLS may follow */
     bool allow_clear;     /* after PRELOGIN: a cleartext LOGIN7 may follow */
     bool got_prelogin;    /* strict: PRELOGIN already answered inside TLS */
+    uint8_t pre_len[2];   /* strict = 0: bytes 2-3 of a ClientHello, read as a TDS length */
+    size_t pre_have;      /* strict = 0: bytes of that bogus packet received */
     uint8_t rec_hdr[5];   /* raw TLS record header being read (post-handshake) */
     size_t rec_hdr_have;
     size_t rec_left;      /* body bytes of the current record still to come */

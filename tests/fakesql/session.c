@@ -366,8 +366,8 @@ static size_t on_first(struct fsql_conn *c, const uint8_t *p, size_t n)
     if (p[0] == 0x16) { /* a TLS handshake record: TDS 8.0 (MS-TDS 3.3.5.1) */
         c->strict = true;
         if (cfg->strict == FSQL_STRICT_OFF) {
-            fsql_conn_end(c, FSQL_END_FIN, "tds8_refused",
-                          "TLS ClientHello as first bytes; strict = 0 (pre-2022 server)");
+            c->state = FSQL_ST_PRE2022;
+            return 0;
         } else if (t->tds8 == NULL || t->fallback) {
             fprintf(stderr, "fakesql: Error: 17821, Severity: 20, State: 1. %s\n", msg_17821);
             fsql_conn_end(c, FSQL_END_FIN, "strict_refused", "error 17821: %s", msg_17821);
@@ -390,6 +390,30 @@ static size_t on_first(struct fsql_conn *c, const uint8_t *p, size_t n)
     return n;
 }
 
+/* A server without TDS 8.0 reads the ClientHello as a TDS packet header (MS-TDS 2.2.3.1: the
+ * length is bytes 2-3, big-endian), so what it does depends on the record header's version:
+ * 16 03 01 LL LL ("TDS length" 0x01LL, about 257, as OpenSSL, Schannel, Go and GnuTLS write
+ * it) is shorter than the 316-381-byte ClientHello, so a whole bogus packet of type 0x16 has
+ * arrived and the server resets the connection at once; 16 03 03 LL LL (0x03LL, about 769: an
+ * mbedTLS client with TLS 1.2 as its minimum) makes it wait for bytes that never come. Observed
+ * against SQL Server 2019: tedious (OpenSSL) gets ECONNRESET at once, an 0x0303 ClientHello
+ * waits for the client's timeout. */
+static size_t on_pre2022(struct fsql_conn *c, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++, c->pre_have++) {
+        if (c->pre_have == 2 || c->pre_have == 3) {
+            c->pre_len[c->pre_have - 2] = p[i];
+        }
+    }
+    size_t want = (size_t)c->pre_len[0] << 8 | c->pre_len[1];
+    if (c->pre_have >= 4 && c->pre_have >= want) {
+        fsql_conn_end(c, FSQL_END_RESET, "tds8_refused",
+                      "TLS ClientHello as first bytes, read as a TDS packet of %zu bytes; "
+                      "strict = 0 (pre-2022 server)", want);
+    }
+    return n;
+}
+
 static void send_canned(struct fsql_conn *c)
 {
     const struct fsql_config *cfg = c->srv->cfg;
@@ -404,9 +428,12 @@ static void send_canned(struct fsql_conn *c)
         pl.has_encryption) {
         c->reply_enc = pl.encryption;
     }
-    /* Whatever the canned bytes said, follow the client: TLS or a cleartext LOGIN7. */
+    /* Whatever the canned bytes said, follow the client: TLS or a cleartext LOGIN7. A canned
+     * OFF is a server that believes encryption is off: MS-TDS 2.2.6.5 gives it login-only TLS
+     * (its OFF answer goes with the client's OFF; to an ON client it is a rewritten reply, and
+     * the server side still thinks OFF). */
     c->allow_tls = c->allow_clear = true;
-    c->login_only = c->reply_enc == TDS_ENC_OFF && (c->client_enc & TDS_ENC_MASK) == TDS_ENC_OFF;
+    c->login_only = c->reply_enc == TDS_ENC_OFF;
     c->state = FSQL_ST_AFTER_PL;
 }
 
@@ -605,6 +632,8 @@ static size_t step(struct fsql_conn *c, const uint8_t *p, size_t n)
     case FSQL_ST_TLS_RAW:
     case FSQL_ST_SECURE:
         return c->state == FSQL_ST_SECURE ? on_secure(c, p, n) : on_tls_raw(c, p, n);
+    case FSQL_ST_PRE2022:
+        return on_pre2022(c, p, n);
     case FSQL_ST_CLEAR:
         return on_clear(c, p, n);
     default: /* stalled, draining, closed: read and discard */

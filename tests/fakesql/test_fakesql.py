@@ -561,11 +561,26 @@ def strict_refusals():
             pass
         srv.wait_log("Error: 17821.*A valid TLS certificate is not configured to accept strict")
         eq(srv.wait_outcome(1)[0]["outcome"], "strict_refused", "log")
-    with server({"cert": "good"}) as srv:  # strict = 0: a pre-2022 server just closes
+    # strict = 0: a pre-2022 server reads the ClientHello as a TDS header (length = bytes 2-3).
+    # OpenSSL's record version 0x0301 announces about 257 bytes, fewer than the ClientHello: a
+    # whole bogus packet, reset at once. 0x0303 (mbedTLS with TLS 1.2 as its minimum) announces
+    # about 769: the server waits for the rest.
+    hello = _client_hello(max_v=ssl.TLSVersion.TLSv1_3)  # 517 bytes, as Python pads it
+    eq(hello[:3], b"\x16\x03\x01", "OpenSSL's ClientHello record version")
+    eq(len(hello) >= 256 + hello[3], True, "a whole bogus packet")
+    with server({"cert": "good"}) as srv:
         s = t.connect(srv.host, srv.port)
-        s.sendall(_client_hello())
-        eq(expect_closed(s, "ClientHello to a 7.x server"), ("fin", b""), "closed")
-        eq(srv.wait_outcome(1)[0]["outcome"], "tds8_refused", "log")
+        s.sendall(hello)
+        eq(expect_closed(s, "ClientHello to a 7.x server"), ("rst", b""), "reset")
+        log = srv.wait_outcome(1)[0]
+        eq(log["outcome"], "tds8_refused", "log")
+        eq("TDS packet of %d bytes" % (256 + hello[3]) in log["detail"], True, "length read")
+        s = t.connect(srv.host, srv.port)
+        s.sendall(hello[:2] + b"\x03" + hello[3:])
+        expect_silence(s)
+        s.close()
+        eq(srv.wait_outcome(2)[1]["detail"], "client closed in state clienthello_as_tds",
+           "waited for the rest")
     with server({"cert": "good", "strict": "force"}) as srv:
         s = t.connect(srv.host, srv.port)
         s.sendall(t.packet(t.PRELOGIN, t.prelogin_payload()))

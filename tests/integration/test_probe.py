@@ -439,8 +439,8 @@ DRIVER_TABLE = {
     # go-mssqldb without an encrypt key: login-only and TrustServerCertificate=true.
     "go-mssqldb": [OK, OK, OK, OK, OK],
     # tedious encrypt=true validates; against a server that cannot encrypt it sends LOGIN7 in
-    # cleartext and the server hangs up (tests/agreement: the real client).
-    "tedious": [OK, UNTR, NAME_, UNTR, NOSUP],
+    # cleartext anyway (tests/agreement: the real client, against both server behaviours).
+    "tedious": [OK, UNTR, NAME_, UNTR, ("fail", "cleartext_login")],
     # FreeTDS (encryption = request) validates only when given a CA file.
     "freetds": [OK, OK, NAME_, OK, OK],
 }
@@ -628,9 +628,262 @@ def subprocess_lines(cmd):
     return p.returncode, p.stdout.splitlines(), p.stderr
 
 
+def nagios_first_line(config, *args):
+    """tdsprobe --format nagios against a fakesql: (exit code, first line of stdout)."""
+    with FakeSQL(config, certs_dir=CERTS, binary=FAKESQL) as srv:
+        p = subprocess.run([TDSPROBE, "--format", "nagios", *args, "127.0.0.1,%d" % srv.port],
+                           capture_output=True, text=True, timeout=60)
+    return p.returncode, (p.stdout.splitlines() or [""])[0]
+
+
+def prelogin_reply(encryption):
+    """A PRELOGIN reply (TDS header included) with VERSION 16.0.1000 and ENCRYPTION=byte."""
+    payload = "00000b0006" "0100110001" "ff" "100003e80000" + "%02x" % encryption
+    return "040100%02x00000100" % (8 + len(payload) // 2) + payload
+
+
+EMPTY_0x12 = "1201000800000100"  # a TDS 0x12 packet, EOM, no payload
+
+
+def WARNING_ALERT(description):
+    """A TLS 1.2 warning alert record (RFC 5246 7.2) in a TDS 0x12 packet."""
+    return "1201000f00000100" "1503030002" "01%02x" % description
+
+
+CLEARTEXT = "The login, password included, is sent in cleartext although encryption was asked for."
+
+
+class Verdicts(ProbeCase):
+    """Issue 10: verdicts that never mislead (cleartext fallback, strict edge cases, the
+    smaller inaccuracies)."""
+
+    def assertCleartext(self, r):
+        self.assertDiag(r, "fail", "cleartext_login", CLEARTEXT)
+        self.assertEqual(r["client"]["sent_encryption"], "on")
+        self.assertEqual(r["tls_scope"], "none")
+        self.assertIsNone(r["tls"])
+        first = r["findings"][0]
+        self.assertEqual((first["code"], first["severity"]), ("cleartext_login", "error"))
+        self.assertIn("password", first["message"])
+        fix = r["diagnosis"]["fix"]
+        self.assertIn("options.encrypt: 'strict'", fix)
+        self.assertIn("certificate", fix)
+        self.assertIn("mssql-conf set network.tlscert", fix)
+
+    def test_tedious_not_sup_server_closes(self):
+        # MS-TDS 2.2.6.5: client ON x server NOT_SUP terminates; tedious has already sent LOGIN7
+        r = self.probe({"encryption": "not_supported"}, "--driver", "tedious", expect_exit=1)
+        self.assertCleartext(r)
+        self.assertIn("answered not_supported", r["diagnosis"]["cause"])
+
+    def test_tedious_not_sup_server_reads_login(self):
+        r = self.probe({"encryption": "not_supported", "encryption_mismatch": "read_login"},
+                       "--driver", "tedious", expect_exit=1)
+        self.assertCleartext(r)
+
+    def test_tedious_off_answer_is_cleartext_too(self):
+        # tedious starts TLS only on ON or REQ (connection.ts performTlsNegotiation)
+        r = self.probe({"cert": "good", "prelogin_hex": prelogin_reply(0x00)},
+                       "--driver", "tedious", expect_exit=1)
+        self.assertCleartext(r)
+        self.assertIn("answered off", r["diagnosis"]["cause"])
+
+    def test_cleartext_login_is_nagios_critical(self):
+        rc, line = nagios_first_line({"encryption": "not_supported"}, "--driver", "tedious")
+        self.assertEqual(rc, 2, line)
+        self.assertTrue(line.startswith("TDSPROBE CRITICAL"), line)
+        self.assertIn("cleartext_login", line)
+
+    def test_terminating_drivers_keep_encryption_not_supported(self):
+        for driver, extra in (("sqlclient", ()), ("odbc18", ()), ("jdbc", ()),
+                              ("go-mssqldb", ("--encrypt", "mandatory")),
+                              ("freetds", ("--encrypt", "mandatory"))):
+            with self.subTest(driver=driver):
+                r = self.probe({"encryption": "not_supported"}, "--driver", driver, *extra,
+                               expect_exit=1)
+                self.assertDiag(r, "fail", "encryption_not_supported")
+                self.assertEqual(r["tls_scope"], "terminate")
+
+    def test_unknown_encryption_byte_per_driver(self):
+        # 0x05 and 0xFF are not in MS-TDS 2.2.6.5: SqlClient (anything but NOT_SUP = supports
+        # encryption) goes on with TLS and says so; mssql-jdbc rejects the reply; tedious finds
+        # no name for it and sends LOGIN7 in cleartext
+        for byte in (0x05, 0xFF):
+            config = {"cert": "good", "prelogin_hex": prelogin_reply(byte)}
+            with self.subTest(byte=byte, driver="sqlclient"):
+                r = self.probe(config, "--ca-file", CA, expect_exit=0)
+                self.assertDiag(r, "ok", "ok")
+                self.assertEqual(r["tls_scope"], "full")
+                f = [f for f in r["findings"] if f["code"] == "unknown_encryption_reply"]
+                self.assertEqual(len(f), 1, r["findings"])
+                self.assertIn("0x%02X" % byte, f[0]["message"])
+                self.assertIn("full TLS", f[0]["message"])
+            with self.subTest(byte=byte, driver="jdbc"):
+                r = self.probe(config, "--driver", "jdbc", "--ca-file", CA, expect_exit=1)
+                self.assertDiag(r, "fail", "encryption_not_supported")
+                self.assertIn("0x%02X (a value MS-TDS 2.2.6.5 does not define)" % byte,
+                              r["diagnosis"]["cause"])
+            with self.subTest(byte=byte, driver="tedious"):
+                r = self.probe(config, "--driver", "tedious", "--ca-file", CA, expect_exit=1)
+                self.assertCleartext(r)
+                self.assertIn("0x%02X" % byte, r["diagnosis"]["cause"])
+
+    # ---- section 4: TDS 8.0 strict edge cases ----
+
+    def test_strict_against_other_services_is_not_tds(self):
+        for config, text in (({"banner": "SSH-2.0-OpenSSH_9.2p1\\r\\n"}, "SSH-2.0"),
+                             ({"nontds_reply": "HTTP/1.1 400 Bad Request\\r\\n\\r\\n"},
+                              "HTTP/1.1 400"),
+                             ({"banner": "220 mail.example.com ESMTP\\r\\n"}, "220 mail")):
+            with self.subTest(text=text):
+                r = self.probe(config, "--encrypt", "strict", expect_exit=2)
+                self.assertDiag(r, "error", "not_tds")
+                cause = r["diagnosis"]["cause"]
+                self.assertIn("neither TLS nor TDS", cause)
+                self.assertIn(text, cause)
+                self.assertNotIn("2022", cause + r["diagnosis"]["fix"])
+
+    def test_strict_tls_alert_is_named_not_tds8_not_supported(self):
+        # a TLS 1.3-only TDS 8.0 server answers a TLS 1.2 ClientHello with protocol_version
+        r = self.probe({"cert": "good", "strict": "force", "tlsprotocols": "1.3"},
+                       "--encrypt", "strict", "--ca-file", CA, expect_exit=1)
+        self.assertNotEqual(r["diagnosis"]["code"], "tds8_not_supported")
+        self.assertDiag(r, "fail", "forcibly_closed")
+        cause = r["diagnosis"]["cause"]
+        self.assertIn("alert protocol_version, 70", cause)
+        self.assertIn("speaks TLS first", cause)
+
+    def test_strict_pre_2022_resets_at_once_for_every_driver(self):
+        # a pre-2022 server reads the ClientHello's bytes 2-3 as a TDS length: with record
+        # version 0x0301 (OpenSSL, Schannel) that is ~257, a whole bogus packet, reset at once;
+        # tedious's TLS 1.2 minimum must not turn it into 0x0303 and a timeout
+        for driver in ("tedious", "sqlclient", "odbc18", "jdbc", "go-mssqldb"):
+            with self.subTest(driver=driver):
+                r = self.probe({"cert": "good"}, "--encrypt", "strict", "--driver", driver,
+                               "--timeout", "10", expect_exit=1)
+                self.assertDiag(r, "fail", "tds8_not_supported")
+                self.assertIn("a reset (TCP RST)", r["diagnosis"]["cause"])
+                self.assertLess(r["timing_ms"]["total"], 3000)
+                self.assertIn("read as a TDS packet of 2", self.srv_log)
+                self.assertTrue(r["client"]["validates"])
+
+    # ---- section 7: a hostile or broken server's reply is named, and the work is bounded ----
+
+    def test_flood_of_empty_handshake_packets(self):
+        r = self.probe({"cert": "good", "prelogin_hex": prelogin_reply(1) + EMPTY_0x12 * 200},
+                       "--timeout", "20", expect_exit=2)
+        self.assertDiag(r, "error", "protocol_error")
+        cause = r["diagnosis"]["cause"]
+        self.assertIn("64 empty 0x12 packets, 0 TLS warning alerts", cause)
+        self.assertIn("stopped reading after 64", cause)
+        self.assertLess(r["timing_ms"]["total"], 5000)
+
+    def test_flood_of_tls_warning_alerts(self):
+        r = self.probe({"cert": "good",
+                        "prelogin_hex": prelogin_reply(1) + WARNING_ALERT(90) * 200},
+                       "--timeout", "20", expect_exit=2)
+        self.assertDiag(r, "error", "protocol_error")
+        self.assertIn("64 TLS warning alerts, the last one user_canceled (90)",
+                      r["diagnosis"]["cause"])
+        self.assertLess(r["timing_ms"]["total"], 5000)
+
+    def test_warning_alert_mbedtls_refuses_is_named(self):
+        # mbedTLS ends the handshake on a no_renegotiation warning: the cause says what came
+        r = self.probe({"cert": "good", "prelogin_hex": prelogin_reply(1) + WARNING_ALERT(100)},
+                       expect_exit=2)
+        self.assertDiag(r, "error", "protocol_error")
+        self.assertIn("a TLS warning alert, no_renegotiation (100)", r["diagnosis"]["cause"])
+
+    def test_partial_prelogin_reply_then_silence(self):
+        r = self.probe({"prelogin_hex": prelogin_reply(1)[:20]}, "--timeout", "2",
+                       expect_exit=2)
+        self.assertDiag(r, "error", "timeout")
+        cause = r["diagnosis"]["cause"]
+        self.assertIn("only 10 bytes of it (its TDS header announces 26)", cause)
+        self.assertNotIn("no PRELOGIN reply came back", cause)
+
+    def test_partial_prelogin_reply_then_close(self):
+        text = "".join("\\x" + prelogin_reply(1)[i:i + 2] for i in range(0, 20, 2))
+        r = self.probe({"nontds_reply": text}, expect_exit=1)
+        self.assertDiag(r, "fail", "forcibly_closed")
+        cause = r["diagnosis"]["cause"]
+        self.assertIn("only 10 bytes of it (its TDS header announces 26)", cause)
+        self.assertIn("cut short", cause)
+        self.assertNotIn("without answering", cause)
+
+    def test_empty_prelogin_reply_is_protocol_error(self):
+        # 04 01 00 08: a whole packet (EOM) with no payload, with and without a FIN after it
+        empty = "0401000800000100"
+        for config in ({"prelogin_hex": empty},
+                       {"nontds_reply": "".join("\\x" + empty[i:i + 2]
+                                                for i in range(0, 16, 2))}):
+            with self.subTest(config=config):
+                r = self.probe(config, "--timeout", "5", expect_exit=2)
+                self.assertDiag(r, "error", "protocol_error")
+                self.assertIn("PRELOGIN reply is malformed", r["diagnosis"]["cause"])
+
+    def test_validates_before_any_reply(self):
+        # no server answer yet: the client's own rule (strict always validates; mandatory
+        # without TrustServerCertificate validates), not "false" by default
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        for args, want in (((), True), (("--encrypt", "strict"), True),
+                           (("--trust-server-certificate",), False),
+                           (("--encrypt", "optional"), False)):
+            with self.subTest(args=args):
+                rc, objs, _, _ = run_probe(*args, "127.0.0.1,%d" % port)
+                self.assertDiag(objs[0], "error", "connection_refused")
+                self.assertIs(objs[0]["client"]["validates"], want)
+        rc, objs, _, _ = run_probe("--timeout", "5", "nonexistent.invalid")
+        self.assertDiag(objs[0], "error", "dns_failure")
+        self.assertIs(objs[0]["client"]["validates"], True)
+
+    def test_strict_client_line_validates_without_handshake(self):
+        with FakeSQL({"cert": "good"}, certs_dir=CERTS, binary=FAKESQL) as srv:
+            p = subprocess.run([TDSPROBE, "--encrypt", "strict", "127.0.0.1,%d" % srv.port],
+                               capture_output=True, text=True, timeout=60)
+        line = [ln for ln in p.stdout.splitlines() if ln.startswith("Client")][0]
+        self.assertIn("validates the certificate", line)
+        self.assertNotIn("does not validate", line)
+
+    def test_browser_silence_names_the_browser_port(self):
+        conf = {"cert": "good", "instances": "SQLEXPRESS", "browserport": 0}
+        with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
+            rc, objs, _, _ = run_probe("--timeout", "2", "--browser-port", str(srv.udp_port),
+                                       "127.0.0.1\\NOPE")
+            udp = srv.udp_port
+        self.assertDiag(objs[0], "error", "instance_not_found")
+        cause = objs[0]["diagnosis"]["cause"]
+        self.assertIn("UDP %d" % udp, cause)
+        self.assertNotIn("1434", cause)
+        self.assertIn("UDP %d" % udp, objs[0]["diagnosis"]["fix"])
+
+    def test_tedious_names_the_instance_not_the_port(self):
+        # tedious 19 (connection.ts wrapSocketError): "Failed to connect to host\\INST - ..."
+        conf = {"cert": "good", "tcpport": "0", "instances": "DEV", "browserport": 0}
+        with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
+            rc, objs, out, err = run_probe("--driver", "tedious", "--browser-port",
+                                           str(srv.udp_port), "127.0.0.1\\DEV")
+            port = srv.ports[0]
+        r = objs[0]
+        self.assertDiag(r, "fail", "untrusted_chain",
+                        "Failed to connect to 127.0.0.1\\DEV - unable to get local issuer "
+                        "certificate")
+        self.assertEqual(r["port"], port)
+
+    def test_tedious_encrypt_false_is_not_a_leak_verdict(self):
+        # encrypt=false sends NOT_SUP: the client never asked for encryption
+        r = self.probe({"encryption": "not_supported"}, "--driver", "tedious",
+                       "--encrypt", "optional", expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+        self.assertIn("no_encryption", self.finding_codes(r))
+
+
 GROUPS = {"basics": Basics, "certificates": Certificates, "encryption": Encryption,
           "handshake": Handshake, "network": Network, "drivers": Drivers, "nagios": Nagios,
-          "prometheus": Prometheus}
+          "prometheus": Prometheus, "verdicts": Verdicts}
 
 if __name__ == "__main__":
     argv = [a for a in sys.argv[1:] if a in GROUPS]

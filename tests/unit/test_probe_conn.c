@@ -8,10 +8,11 @@
  *                 the client: Encrypt optional, mandatory, strict or disable; tls13 is the
  *                 TLS 1.3 detection; TDS 7.x handshakes stop after the server's first flight
  *                 (certificate mode) unless `full`; strict always runs a full handshake
- *   C prelogin ENC | C tls | C tls-in-tds | C none
+ *   C prelogin ENC | C tls | C tls-hello-record-1.0 | C tls-in-tds | C none
  *                 what the client sent since it opened or since the server last sent: a
  *                 PRELOGIN request whose ENCRYPTION is ENC (off, on, not_supported), raw TLS
- *                 records, TLS records inside TDS 0x12 packets, or nothing
+ *                 records (the first with record version 0x0301), TLS records inside TDS 0x12
+ *                 packets, or nothing
  *   S HEX...      the server sends these bytes
  *   S file NAME   the server sends tests/data/NAME (hex text, '#' comment lines)
  *   S server CASE the client's TLS bytes go to an in-memory mbedTLS server with the kit's
@@ -235,6 +236,10 @@ static void cmd_client(struct run *r, char **w, int n)
         if (!tls_records(r->sent, r->sent_len)) {
             fail_at(r, "the client did not send TLS records (%zu bytes)", r->sent_len);
         }
+    } else if (strcmp(what, "tls-hello-record-1.0") == 0) {
+        if (!tls_records(r->sent, r->sent_len) || r->sent[2] != 0x01) {
+            fail_at(r, "the ClientHello's record header is not 16 03 01");
+        }
     } else if (strcmp(what, "tls-in-tds") == 0) {
         uint8_t *tls = tds_payloads(r->sent, r->sent_len, TDS_PKT_PRELOGIN, &len);
         if (!tls || !tls_records(tls, len)) {
@@ -425,6 +430,14 @@ static const char *facts_fact(const struct run *r, const char *fact)
     }
     if (strcmp(fact, "strict_refused") == 0) {
         return yes_no(f->strict_refused);
+    }
+    if (strcmp(fact, "noise_stopped") == 0) {
+        return yes_no(f->noise_stopped);
+    }
+    if (strcmp(fact, "prelogin_have") == 0) {
+        static char have[48];
+        snprintf(have, sizeof(have), "%zu of %zu", f->prelogin_have, f->prelogin_want);
+        return have;
     }
     if (strcmp(fact, "validates") == 0) {
         return yes_no(f->validates);
@@ -628,10 +641,14 @@ int main(void)
         SCRIPT("tds7_tls_flight_judged"),
         SCRIPT("tds7_tls_flight_untrusted"),
         SCRIPT("tds7_tls_alert"),
+        SCRIPT("tds7_noise_empty_packets"),
+        SCRIPT("tds7_partial_prelogin"),
         SCRIPT("strict_prelogin_reply"),
         SCRIPT("strict_close"),
         SCRIPT("strict_reset"),
         SCRIPT("strict_tls_then_close"),
+        SCRIPT("strict_not_tds_banner"),
+        SCRIPT("strict_tls_alert"),
         SCRIPT("tls13_accepted"),
         SCRIPT("tls13_alert"),
         SCRIPT("tls13_tls12_server"),

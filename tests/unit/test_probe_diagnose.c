@@ -799,6 +799,67 @@ static void test_encryption_not_supported(void **state)
     free(x);
 }
 
+/* tedious sent ON, heard NOT_SUP (or a byte MS-TDS does not define) and goes on without TLS */
+static void test_cleartext_login(void **state)
+{
+    static const uint8_t replies[] = {TDS_ENC_NOT_SUP, TDS_ENC_OFF, 0x05, 0xFF};
+
+    for (size_t i = 0; i < sizeof(replies); i++) {
+        struct fx *x = fx_new();
+        fx_no_tls(x, PROBE_PHASE_DONE);
+        snprintf(x->t.client.driver, sizeof(x->t.client.driver), "tedious");
+        x->r.facts.sent_encryption = TDS_ENC_ON;
+        x->r.facts.prelogin.encryption = replies[i];
+        x->r.facts.scope = TDS_TLS_NONE;
+        probe_diagnose(&x->r);
+        assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_CLEARTEXT_LOGIN,
+                       "The login, password included, is sent in cleartext although "
+                       "encryption was asked for.");
+        assert_int_equal(probe_diag_class(x->r.diag), PROBE_CLASS_FAIL);
+        assert_string_equal(x->r.findings[0].code, "cleartext_login");
+        assert_int_equal(x->r.findings[0].severity, TLS_SEV_ERROR);
+        assert_contains(x->r.cause, replies[i] > TDS_ENC_REQ ? "does not define" : "answered");
+        assert_contains(x->r.fix, "options.encrypt: 'strict'");
+        assert_reissue_fix(x->r.fix);
+        free(x);
+    }
+}
+
+/* The same cleartext scope without asking for encryption (tedious encrypt=false) is OK with a
+ * warning, not a leak verdict. */
+static void test_cleartext_not_asked_is_ok(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_no_tls(x, PROBE_PHASE_DONE);
+    snprintf(x->t.client.driver, sizeof(x->t.client.driver), "tedious");
+    x->t.client.encrypt = PROBE_ENCRYPT_OPTIONAL;
+    x->r.facts.sent_encryption = TDS_ENC_NOT_SUP;
+    x->r.facts.prelogin.encryption = TDS_ENC_NOT_SUP;
+    x->r.facts.scope = TDS_TLS_NONE;
+    probe_diagnose(&x->r);
+    assert_int_equal(x->r.diag, PROBE_DIAG_OK);
+    assert_non_null(find(&x->r, "no_encryption"));
+    free(x);
+}
+
+/* JDBC rejects a reply byte outside MS-TDS: the cause names the byte, not "will not encrypt" */
+static void test_unknown_reply_rejected(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_no_tls(x, PROBE_PHASE_DONE);
+    snprintf(x->t.client.driver, sizeof(x->t.client.driver), "jdbc");
+    x->r.facts.sent_encryption = TDS_ENC_ON;
+    x->r.facts.prelogin.encryption = 0x05;
+    x->r.facts.scope = TDS_TLS_TERMINATE;
+    probe_diagnose(&x->r);
+    assert_int_equal(x->r.diag, PROBE_DIAG_ENCRYPTION_NOT_SUPPORTED);
+    assert_contains(x->r.cause, "0x05 (a value MS-TDS 2.2.6.5 does not define)");
+    assert_contains(x->r.cause, "TDS protocol stream is not valid");
+    free(x);
+}
+
 static void test_encryption_required(void **state)
 {
     struct fx *x = fx_new();
@@ -1038,6 +1099,58 @@ static void test_timeout_mid_handshake_not_blamed_on_chain(void **state)
     free(x);
 }
 
+/* A reply cut short: named as one, whether the server then went silent or closed. */
+static void test_partial_prelogin_reply(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_no_tls(x, PROBE_PHASE_PRELOGIN);
+    x->r.facts.timed_out = true;
+    x->r.facts.prelogin_have = 10;
+    x->r.facts.prelogin_want = 26;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_TIMEOUT, NULL);
+    assert_contains(x->r.cause, "only 10 bytes of it (its TDS header announces 26)");
+    assert_null(strstr(x->r.cause, "no PRELOGIN reply came back"));
+
+    x->r.facts.timed_out = false;
+    x->r.facts.server_closed_after_prelogin = true;
+    x->r.facts.prelogin_want = 0;
+    x->r.facts.prelogin_have = 3;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, NULL);
+    assert_contains(x->r.cause, "only 3 bytes of it (not even the 8-byte TDS header)");
+    assert_contains(x->r.cause, "cut short");
+    free(x);
+}
+
+/* Packets that carry nothing for the handshake: the probe stopped, the cause counts them. */
+static void test_handshake_noise(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_no_tls(x, PROBE_PHASE_HANDSHAKE);
+    x->r.facts.noise_packets = PROBE_NOISE_MAX;
+    x->r.facts.noise_alerts = 4;
+    x->r.facts.noise_alert = 90;
+    x->r.facts.noise_stopped = true;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_PROTOCOL_ERROR, NULL);
+    assert_contains(x->r.cause, "60 empty 0x12 packets, 4 TLS warning alerts, the last one "
+                                "user_canceled (90)");
+    assert_contains(x->r.cause, "stopped reading after 64");
+    /* fewer, then silence: the timeout says what came instead of "never answered" */
+    x->r.facts.noise_stopped = false;
+    x->r.facts.noise_packets = 5;
+    x->r.facts.noise_alerts = 0;
+    x->r.facts.timed_out = true;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_TIMEOUT, NULL);
+    assert_contains(x->r.cause, "5 empty 0x12 packets");
+    assert_null(strstr(x->r.cause, "never answered"));
+    free(x);
+}
+
 static void test_no_chain_no_policy_noise(void **state)
 {
     struct fx *x = fx_new();
@@ -1076,6 +1189,17 @@ static void test_driver_texts(void **state)
     assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_UNTRUSTED_CHAIN,
                    "Failed to connect to db1.contoso.com:1433 - self-signed certificate");
     assert_contains(x->r.fix, "options.trustServerCertificate: true");
+    /* a named instance: tedious names the instance, not the port the Browser gave
+     * (connection.ts wrapSocketError) */
+    snprintf(x->t.instance, sizeof(x->t.instance), "SQLEXPRESS");
+    x->t.port = 0;
+    x->r.facts.port = 50123;
+    probe_diagnose(&x->r);
+    assert_string_equal(x->r.message, "Failed to connect to db1.contoso.com\\SQLEXPRESS - "
+                                      "self-signed certificate");
+    x->t.instance[0] = '\0';
+    x->t.port = 1433;
+    x->r.facts.port = 0;
 
     /* JDBC name mismatch names both sides (and keeps the original's missing space) */
     snprintf(x->t.client.driver, sizeof(x->t.client.driver), "jdbc");
@@ -1204,8 +1328,13 @@ int main(void)
         cmocka_unit_test(test_protocol_error_in_handshake_packets),
         cmocka_unit_test(test_timeout_mid_handshake_not_blamed_on_chain),
         cmocka_unit_test(test_no_chain_no_policy_noise),
+        cmocka_unit_test(test_partial_prelogin_reply),
+        cmocka_unit_test(test_handshake_noise),
         cmocka_unit_test(test_driver_texts),
         cmocka_unit_test(test_findings_bounded),
+        cmocka_unit_test(test_cleartext_login),
+        cmocka_unit_test(test_cleartext_not_asked_is_ok),
+        cmocka_unit_test(test_unknown_reply_rejected),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -228,7 +228,18 @@ static const struct driver_case driver_cases[] = {
     { "go-mssqldb", OPT, false, true, false, TDS_ENC_NOT_SUP, NONE, false },
     { "go-mssqldb", OPT, false, true, false, TDS_ENC_REQ, TERM, false }, /* server closes */
     { "tedious", MAND, false, false, false, TDS_ENC_ON, FULL, true },
-    { "tedious", MAND, false, false, false, TDS_ENC_NOT_SUP, TERM, false }, /* agreement */
+    /* tedious sends LOGIN7 in cleartext after any answer but ON/REQ (agreement test) */
+    { "tedious", MAND, false, false, false, TDS_ENC_NOT_SUP, NONE, false },
+    { "tedious", MAND, false, false, false, 0x05, NONE, false },
+    { "tedious", MAND, false, false, false, 0xFF, NONE, false },
+    /* a reply outside MS-TDS: SqlClient, go-mssqldb, FreeTDS go on with TLS; JDBC gives up */
+    { "sqlclient", MAND, false, false, false, 0x05, FULL, true },
+    { "sqlclient", MAND, false, false, false, 0xFF, FULL, true },
+    { "go-mssqldb", MAND, false, false, false, 0x05, FULL, true },
+    { "freetds", MAND, false, false, true, 0xFF, FULL, true },
+    { "freetds", MAND, false, false, true, TDS_ENC_OFF, LOGIN, true }, /* login.c crypt_flag 0 */
+    { "jdbc", MAND, false, false, false, 0x05, TERM, false },
+    { "jdbc", MAND, false, false, false, 0xFF, TERM, false },
     { "tedious", MAND, false, false, false, TDS_ENC_OFF, NONE, false },
     { "tedious", OPT, false, false, false, TDS_ENC_NOT_SUP, NONE, false }, /* encrypt=false */
     { "tedious", OPT, false, false, false, TDS_ENC_REQ, TERM, false },
