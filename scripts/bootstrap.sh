@@ -6,19 +6,21 @@
 set -euo pipefail
 what=${1:-test}
 
+# scripts/package.sh: dpkg-dev (dpkg-buildflags, dpkg-shlibdeps), file (CPack's DEB generator),
+# mandoc and man-db (the man page's linters). Its tests also need systemd (systemd-analyze
+# verifies the service unit; no running systemd needed) and bash-completion (the completion is
+# tested with its library loaded).
+package_pkgs="dpkg-dev file mandoc man-db"
+package_test_pkgs="$package_pkgs systemd bash-completion"
+
 build_pkgs="cmake make gcc libc6-dev pkg-config libuv1-dev libmbedtls-dev libssl-dev libcmocka-dev openssl ca-certificates
             python3"
-# dpkg-dev: dpkg-buildflags and dpkg-shlibdeps; file: CPack's DEB generator; mandoc and man-db:
-# the man page's linters.
-package_pkgs="$build_pkgs dpkg-dev file mandoc man-db"
-# systemd: systemd-analyze verifies the service unit (no running systemd needed);
-# bash-completion: the completion is tested with its library loaded.
-test_pkgs="$package_pkgs systemd bash-completion clang libclang-rt-14-dev llvm freetds-bin nmap prometheus
+test_pkgs="$build_pkgs clang libclang-rt-14-dev llvm freetds-bin nmap prometheus
            monitoring-plugins-contrib bind9-host python3 iproute2 procps time"
 case "$what" in
 build) want=$build_pkgs ;;
-package) want=$package_pkgs ;;
-test) want=$test_pkgs ;;
+package) want="$build_pkgs $package_pkgs" ;;
+test) want="$test_pkgs $package_test_pkgs" ;;
 *) echo "usage: $0 [build|package|test]" >&2; exit 64 ;;
 esac
 

@@ -259,7 +259,7 @@ static int apply_option(void *arg, int id, const char *val)
         print_usage();
         exit(0);
     case OPT_VERSION:
-        printf("tdsprobe %s\n", TDSPROBE_VERSION);
+        printf("tdsprobe 0.1.0\n");
         exit(0);
     case OPT_LIST_SUITES:
         exit(list_suites());

@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -29,7 +28,7 @@ import urllib.error
 import urllib.request
 
 from fakesql import FakeSQL
-from test_serve import CA, CERTS, FAKESQL, PROMETHEUS, PROMTOOL, Serve, ServeCase, free_port, sample
+from test_serve import CA, CERTS, FAKESQL, PROMTOOL, Serve, ServeCase, prometheus, sample
 
 SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "samples",
                        "monitoring")
@@ -99,23 +98,10 @@ class ShardedPrometheus(ServeCase):
     def test_each_target_probed_by_exactly_one_exporter(self):
         want = self.fleet()
         conf = self.write_config(want)
-        port = free_port()
-        api = "http://127.0.0.1:%d/api/v1/" % port
-        with open(os.path.join(self.tmp, "prometheus.log"), "wb") as log:
-            prom = subprocess.Popen([PROMETHEUS, "--config.file=" + conf,
-                                     "--storage.tsdb.path=" + os.path.join(self.tmp, "data"),
-                                     "--web.listen-address=127.0.0.1:%d" % port],
-                                    stdout=log, stderr=subprocess.STDOUT)
-        try:
+        with prometheus(conf, self.tmp) as (prom, port):
+            api = "http://127.0.0.1:%d/api/v1/" % port
             series = self.poll(api + "query?query=tdsprobe_success", want, prom)
             targets = self.query(api + "targets?state=any")
-        finally:
-            prom.send_signal(signal.SIGTERM)
-            try:
-                prom.wait(15)
-            except subprocess.TimeoutExpired:
-                prom.kill()
-                prom.wait()
         if {s["metric"]["instance"]: s["value"][1] for s in series} != want:
             with open(os.path.join(self.tmp, "prometheus.log")) as f:
                 print(f.read()[-4000:])
