@@ -7,7 +7,9 @@ set -uo pipefail
 tdsprobe=$1 page=$2
 fail=0
 for tool in mandoc man; do
-    command -v $tool >/dev/null || { echo "FAIL: $tool missing: apt-get install mandoc man-db"; exit 1; }
+    if ! command -v $tool >/dev/null; then
+        echo "FAIL: $tool missing: apt-get install mandoc man-db"; exit 1
+    fi
 done
 
 if ! out=$(mandoc -Tlint "$page" 2>&1) || [ -n "$out" ]; then

@@ -43,7 +43,8 @@ expect() {   # expect "WANTED" WORDS...
 }
 
 complete -p tdsprobe | grep -q -- '-F _tdsprobe' || { echo "FAIL: not registered"; fail=1; }
-expect "freetds go-mssqldb jdbc odbc17 odbc18 sqlclient sqlclient-legacy tedious" tdsprobe --driver ""
+drivers="freetds go-mssqldb jdbc odbc17 odbc18 sqlclient sqlclient-legacy tedious"
+expect "$drivers" tdsprobe --driver ""
 expect "odbc17 odbc18" tdsprobe db1 --driver od
 expect "disable mandatory optional strict" tdsprobe --encrypt ""
 expect "strict" tdsprobe --encrypt st
@@ -63,7 +64,9 @@ opts() { "$tdsprobe" "$@" --help | grep -E '^  --?[a-z]' | grep -oE '(^|[ ,])--[
 expect "$(opts)" tdsprobe --
 expect "$(opts serve)" tdsprobe serve --
 for opt in --version --warn-days --json; do   # the help was read, not an empty list
-    grep -qw -- "$opt" <<<"$(complete_words tdsprobe --)" || { echo "FAIL: no $opt after --"; fail=1; }
+    if ! grep -qw -- "$opt" <<<"$(complete_words tdsprobe --)"; then
+        echo "FAIL: no $opt after --"; fail=1
+    fi
 done
 
 # Files after -f and --ca-file, with "-" (stdin) for -f.
@@ -89,10 +92,13 @@ for opt in --driver --encrypt --tls-min --tls-max --handshake; do
     check_values "$opt"
 done
 for v in $(complete_words tdsprobe --format ""); do
-    out=$("$tdsprobe" --format "$v" --help 2>&1 >/dev/null) || { echo "FAIL: --format $v: $out"; fail=1; }
+    if ! out=$("$tdsprobe" --format "$v" --help 2>&1 >/dev/null); then
+        echo "FAIL: --format $v: $out"; fail=1
+    fi
 done
 # The drivers named in --help's --driver text are exactly the ones offered.
-help_drivers=$("$tdsprobe" --help | sed -n '/--driver NAME/,/inferred/p' | sed -E 's/^ *--driver NAME *//' |
+help_drivers=$("$tdsprobe" --help | sed -n '/--driver NAME/,/inferred/p' |
+               sed -E 's/^ *--driver NAME *//' |
                sed -E 's/the client to emulate://; s/\(default\)//; s/\(inferred.*//' |
                tr ',' '\n' | tr -d ' ' | grep -v '^$' | sort | tr '\n' ' ' | sed 's/ $//')
 expect "$help_drivers" tdsprobe --driver ""

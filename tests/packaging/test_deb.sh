@@ -17,7 +17,8 @@ for tool in dpkg-deb dpkg-shlibdeps systemd-analyze man; do
     command -v $tool >/dev/null || { bad "$tool missing: scripts/bootstrap.sh test"; exit 1; }
 done
 
-if ! BUILD_DIR=$tmp/build DIST_DIR=$tmp/dist bash "$src/scripts/package.sh" >"$tmp/package.log" 2>&1; then
+if ! BUILD_DIR=$tmp/build DIST_DIR=$tmp/dist bash "$src/scripts/package.sh" \
+        >"$tmp/package.log" 2>&1; then
     cat "$tmp/package.log"; bad "scripts/package.sh failed"; exit 1
 fi
 arch=$(dpkg --print-architecture)
@@ -60,8 +61,9 @@ if grep -E ' /(usr/local|home|root|tmp|build)' "$tmp/contents"; then bad "stray 
 
 # Conffiles: an administrator's edits in /etc survive upgrades.
 dpkg-deb -e "$deb" "$tmp/control"
-printf '/etc/default/tdsprobe-serve\n/etc/tdsprobe/modules.conf\n' | cmp -s - "$tmp/control/conffiles" &&
-    ok "conffiles" || bad "conffiles: $(cat "$tmp/control/conffiles")"
+printf '/etc/default/tdsprobe-serve\n/etc/tdsprobe/modules.conf\n' |
+    cmp -s - "$tmp/control/conffiles" && ok "conffiles" ||
+    bad "conffiles: $(cat "$tmp/control/conffiles")"
 
 # Depends: libc6 and the packages of libuv and mbedTLS's three libraries, each "(>= version)"
 # with the version installed here satisfying it; mbedTLS at 2.28, the API the code is written for.
@@ -83,8 +85,8 @@ for lib in $(ldd "$root/usr/bin/tdsprobe" | awk '$3 ~ /^\// {print $3}'); do
     fi
     need=$(sed -E 's/.*>= ([^)]+)\)/\1/' <<<"$dep")
     have=$(dpkg-query -W -f='${Version}' "$pkg")
-    dpkg --compare-versions "$have" ge "$need" && ok "$(basename "$lib") -> $dep (installed $have)" ||
-        bad "$dep not satisfied by $have"
+    dpkg --compare-versions "$have" ge "$need" &&
+        ok "$(basename "$lib") -> $dep (installed $have)" || bad "$dep not satisfied by $have"
 done
 for pkg in libc6 libuv1 libmbedtls14 libmbedx509-1 libmbedcrypto7; do
     grep -qE "(^|, )$pkg \(>= " <<<"$depends" || bad "Depends lacks $pkg"
@@ -101,7 +103,8 @@ got=$("$root/usr/bin/tdsprobe" --version)
 
 # The man page where man looks, and the completion, as in the repository.
 page=$(MANPATH=$root/usr/share/man man -w tdsprobe)
-[ "$page" = "$root/usr/share/man/man1/tdsprobe.1.gz" ] && ok "man -w: $page" || bad "man -w: '$page'"
+[ "$page" = "$root/usr/share/man/man1/tdsprobe.1.gz" ] && ok "man -w: $page" ||
+    bad "man -w: '$page'"
 zcat "$page" | cmp -s - "$src/docs/man/tdsprobe.1" && ok "man page = docs/man/tdsprobe.1" ||
     bad "man page differs from docs/man/tdsprobe.1"
 cmp -s "$root/usr/share/bash-completion/completions/tdsprobe" "$src/scripts/completion/tdsprobe" &&
@@ -114,13 +117,16 @@ unit=$root/usr/lib/systemd/system/tdsprobe-serve.service
 cp -an /lib/systemd/system/. "$root/usr/lib/systemd/system/"
 out=$(MANPATH=$root/usr/share/man systemd-analyze verify --root="$root" tdsprobe-serve.service 2>&1)
 rc=$?
-[ $rc -eq 0 ] && [ -z "$out" ] && ok "systemd-analyze verify" || bad "systemd-analyze verify ($rc): $out"
-out=$(systemd-analyze security --offline=true --root="$root" --threshold=20 tdsprobe-serve.service 2>&1)
+[ $rc -eq 0 ] && [ -z "$out" ] && ok "systemd-analyze verify" ||
+    bad "systemd-analyze verify ($rc): $out"
+out=$(systemd-analyze security --offline=true --root="$root" --threshold=20 \
+      tdsprobe-serve.service 2>&1)
 rc=$?
 [ $rc -eq 0 ] && ok "systemd-analyze security: $(grep -o 'exposure level.*' <<<"$out")" ||
     bad "systemd-analyze security ($rc): $(tail -n 3 <<<"$out")"
 grep -qx 'DynamicUser=yes' "$unit" && grep -q '^ExecStart=/usr/bin/tdsprobe serve ' "$unit" &&
-    grep -qx 'EnvironmentFile=-/etc/default/tdsprobe-serve' "$unit" && ok "unit: DynamicUser, ExecStart, EnvironmentFile" ||
+    grep -qx 'EnvironmentFile=-/etc/default/tdsprobe-serve' "$unit" &&
+    ok "unit: DynamicUser, ExecStart, EnvironmentFile" ||
     bad "unit lines"
 
 # `tdsprobe serve` with the settings the unit reads (/etc/default/tdsprobe-serve: listen address,
@@ -130,7 +136,8 @@ grep -qx 'DynamicUser=yes' "$unit" && grep -q '^ExecStart=/usr/bin/tdsprobe serv
     # shellcheck source=/dev/null
     source "$root/etc/default/tdsprobe-serve"
     set +a
-    [ "$TDSPROBE_LISTEN" = 127.0.0.1:9717 ] && [ "$TDSPROBE_MODULES" = /etc/tdsprobe/modules.conf ] ||
+    [ "$TDSPROBE_LISTEN" = 127.0.0.1:9717 ] &&
+        [ "$TDSPROBE_MODULES" = /etc/tdsprobe/modules.conf ] ||
         { echo "FAIL: defaults $TDSPROBE_LISTEN $TDSPROBE_MODULES"; exit 1; }
     # shellcheck disable=SC2086
     exec timeout 5 "$root/usr/bin/tdsprobe" serve --listen 127.0.0.1:0 \

@@ -22,11 +22,20 @@ for f in "$prefix/bin/tdsprobe" "$prefix/share/man/man1/tdsprobe.1.gz" \
     [ -f "$dest$f" ] && echo "ok: $f" || { echo "FAIL: no $f"; fail=1; }
 done
 got=$("$dest$prefix/bin/tdsprobe" --version)
-[ "$got" = "tdsprobe $version" ] && echo "ok: --version: $got" || { echo "FAIL: --version '$got'"; fail=1; }
+if [ "$got" = "tdsprobe $version" ]; then
+    echo "ok: --version: $got"
+else
+    echo "FAIL: --version '$got'"; fail=1
+fi
 unit=$dest$prefix/lib/systemd/system/tdsprobe-serve.service
-for line in "ExecStart=$prefix/bin/tdsprobe serve " "EnvironmentFile=-$sysconf/default/tdsprobe-serve" \
+for line in "ExecStart=$prefix/bin/tdsprobe serve " \
+            "EnvironmentFile=-$sysconf/default/tdsprobe-serve" \
             "Environment=TDSPROBE_MODULES=$sysconf/tdsprobe/modules.conf"; do
-    grep -qF -- "$line" "$unit" && echo "ok: unit has $line" || { echo "FAIL: unit lacks $line"; fail=1; }
+    if grep -qF -- "$line" "$unit"; then
+        echo "ok: unit has $line"
+    else
+        echo "FAIL: unit lacks $line"; fail=1
+    fi
 done
 grep -qx "TDSPROBE_MODULES=$sysconf/tdsprobe/modules.conf" "$dest$sysconf/default/tdsprobe-serve" ||
     { echo "FAIL: TDSPROBE_MODULES in default/tdsprobe-serve"; fail=1; }
