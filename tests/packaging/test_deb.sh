@@ -114,6 +114,7 @@ cmp -s "$root/usr/share/bash-completion/completions/tdsprobe" "$src/scripts/comp
 # it orders against, and MANPATH for Documentation=man:tdsprobe(1)) says nothing; its exposure
 # score is low.
 unit=$root/usr/lib/systemd/system/tdsprobe-serve.service
+[ -f /lib/systemd/system/sysinit.target ] || bad "no systemd units here: apt-get install systemd"
 cp -an /lib/systemd/system/. "$root/usr/lib/systemd/system/"
 out=$(MANPATH=$root/usr/share/man systemd-analyze verify --root="$root" tdsprobe-serve.service 2>&1)
 rc=$?
