@@ -5,7 +5,8 @@
 # (dpkg-shlibdeps). Install it with: apt-get install ./dist/tdsprobe_*.deb
 #
 # Installs the Debian packages it needs first (as root; otherwise it prints the apt-get command).
-# BUILD_DIR (default build-deb) is the build tree, DIST_DIR (default dist) where the .deb goes.
+# BUILD_DIR (default build-deb) is the build tree, DIST_DIR (default dist) where the .deb goes,
+# JOBS (default: the number of cores) how many compilers run at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh package
@@ -31,7 +32,7 @@ cflags="$(dpkg-buildflags --get CPPFLAGS) $(dpkg-buildflags --get CFLAGS)"
 ldflags=$(dpkg-buildflags --get LDFLAGS)
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=None -DCMAKE_INSTALL_PREFIX=/usr -DTDSPROBE_TESTS=OFF \
     -DCMAKE_C_FLAGS="$cflags" -DCMAKE_EXE_LINKER_FLAGS="$ldflags" >/dev/null
-cmake --build "$build" -j"$(nproc)" --target tdsprobe tdsprobe_docs
+cmake --build "$build" -j"${JOBS:-$(nproc)}" --target tdsprobe tdsprobe_docs
 (cd "$build" && cpack -G DEB -B "$PWD/cpack" >/dev/null)
 deb=$(ls "$build"/cpack/tdsprobe_*.deb)
 cp "$deb" "$dist/"
