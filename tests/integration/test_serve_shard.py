@@ -49,17 +49,17 @@ def spellings(port):
 
 class ShardedPrometheus(ServeCase):
     def setUp(self):
+        # Cleanups run last-in first-out, also when a later step of setUp fails.
         self.tmp = tempfile.mkdtemp(prefix="serve-shard-")
-        self.servers = [FakeSQL({"cert": "good"}, certs_dir=CERTS, binary=FAKESQL).__enter__(),
-                        FakeSQL({}, certs_dir=CERTS, binary=FAKESQL).__enter__()]
-        self.exporters = [Serve("--ca-file", CA, "--timeout", "1") for _ in EXPORTERS]
-
-    def tearDown(self):
-        for srv in self.exporters:
-            self.assertCleanExit(srv)
-        for s in self.servers:
-            s.__exit__(None, None, None)
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.servers = []
+        for config in ({"cert": "good"}, {}):
+            self.servers.append(FakeSQL(config, certs_dir=CERTS, binary=FAKESQL).__enter__())
+            self.addCleanup(self.servers[-1].__exit__, None, None, None)
+        self.exporters = []
+        for _ in EXPORTERS:
+            self.exporters.append(Serve("--ca-file", CA, "--timeout", "1"))
+            self.addCleanup(self.assertCleanExit, self.exporters[-1])
 
     def fleet(self):
         """{target: expected tdsprobe_success}: both servers under several spellings, at least
