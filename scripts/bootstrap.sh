@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tdsprobe needs to build, test, fuzz and benchmark.
 # As root it runs apt-get itself; otherwise it prints the exact command to run.
-# Usage: scripts/bootstrap.sh [build|test]   (build = what the demo needs; test = everything)
+# Usage: scripts/bootstrap.sh [build|package|test]
+#   build = what the demo needs; package = that and what scripts/package.sh needs; test = everything
 set -euo pipefail
 what=${1:-test}
+
+# scripts/package.sh: dpkg-dev (dpkg-buildflags, dpkg-shlibdeps), file (CPack's DEB generator),
+# mandoc and man-db (the man page's linters). Its tests also need systemd (systemd-analyze
+# verifies the service unit; no running systemd needed) and bash-completion (the completion is
+# tested with its library loaded).
+package_pkgs="dpkg-dev file mandoc man-db"
+package_test_pkgs="$package_pkgs systemd bash-completion"
 
 build_pkgs="cmake make gcc libc6-dev pkg-config libuv1-dev libmbedtls-dev libssl-dev libcmocka-dev openssl ca-certificates
             python3"
@@ -11,8 +19,9 @@ test_pkgs="$build_pkgs clang libclang-rt-14-dev llvm freetds-bin nmap prometheus
            monitoring-plugins-contrib bind9-host python3 python3-jsonschema iproute2 procps time"
 case "$what" in
 build) want=$build_pkgs ;;
-test) want=$test_pkgs ;;
-*) echo "usage: $0 [build|test]" >&2; exit 64 ;;
+package) want="$build_pkgs $package_pkgs" ;;
+test) want="$test_pkgs $package_test_pkgs" ;;
+*) echo "usage: $0 [build|package|test]" >&2; exit 64 ;;
 esac
 
 # Node.js + npm run the tedious agreement tests. A machine may already have them from elsewhere

@@ -26,12 +26,22 @@ if(TDSPROBE_PROMTOOL AND TDSPROBE_PROMETHEUS)
                      HostileClients AllowTargets)
     set_tests_properties(integration_serve_hostile PROPERTIES
         FIXTURES_REQUIRED certs TIMEOUT 180 RUN_SERIAL TRUE ENVIRONMENT "${serve_env}")
-    # The scrape configuration users copy.
+    # Prometheus as the distributed engine: samples/monitoring/prometheus-sharded.yml run by a
+    # real Prometheus against two exporters; each target probed by exactly one of them.
+    add_test(NAME integration_serve_shard
+             COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/test_serve_shard.py -v)
+    set_tests_properties(integration_serve_shard PROPERTIES
+        FIXTURES_REQUIRED certs TIMEOUT 120 ENVIRONMENT "${serve_env}")
+    # The scrape configurations users copy.
     add_test(NAME samples_prometheus_config
              COMMAND ${TDSPROBE_PROMTOOL} check config
                      ${CMAKE_SOURCE_DIR}/samples/monitoring/prometheus.yml)
+    add_test(NAME samples_prometheus_sharded_config
+             COMMAND ${TDSPROBE_PROMTOOL} check config
+                     ${CMAKE_SOURCE_DIR}/samples/monitoring/prometheus-sharded.yml)
 else()
-    foreach(name integration_serve integration_serve_hostile samples_prometheus_config)
+    foreach(name integration_serve integration_serve_hostile integration_serve_shard
+                 samples_prometheus_config samples_prometheus_sharded_config)
         add_test(NAME ${name} COMMAND sh -c
             "echo 'promtool or prometheus missing: apt-get install prometheus'; exit 1")
     endforeach()

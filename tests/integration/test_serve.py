@@ -13,6 +13,7 @@ relabelling of samples/monitoring/prometheus.yml and its query API returns both 
 Environment: TDSPROBE, FAKESQL, TDSPROBE_CERTS, PYTHONPATH=tests/lib (set by CTest);
 PROMTOOL and PROMETHEUS default to the Debian prometheus package's binaries.
 """
+import contextlib
 import http.client
 import json
 import multiprocessing
@@ -127,6 +128,27 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def prometheus(conf, tmp):
+    """A Prometheus server on config file conf, its data and log (prometheus.log) in tmp: yields
+    (process, port of its web API); SIGTERM on leaving, SIGKILL if it has not gone in 15 s."""
+    port = free_port()
+    with open(os.path.join(tmp, "prometheus.log"), "wb") as log:
+        prom = subprocess.Popen([PROMETHEUS, "--config.file=" + conf,
+                                 "--storage.tsdb.path=" + os.path.join(tmp, "data"),
+                                 "--web.listen-address=127.0.0.1:%d" % port],
+                                stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield prom, port
+    finally:
+        prom.send_signal(signal.SIGTERM)
+        try:
+            prom.wait(15)
+        except subprocess.TimeoutExpired:
+            prom.kill()
+            prom.wait()
 
 
 class ServeCase(unittest.TestCase):
@@ -748,25 +770,11 @@ class RealPrometheus(ServeCase):
         check = subprocess.run([PROMTOOL, "check", "config", conf], capture_output=True,
                                text=True, timeout=30)
         self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
-        port = free_port()
-        log_path = os.path.join(tmp, "prometheus.log")
-        with open(log_path, "wb") as log:
-            prom = subprocess.Popen([PROMETHEUS, "--config.file=" + conf,
-                                     "--storage.tsdb.path=" + os.path.join(tmp, "data"),
-                                     "--web.listen-address=127.0.0.1:%d" % port],
-                                    stdout=log, stderr=subprocess.STDOUT)
-        try:
+        with prometheus(conf, tmp) as (prom, port):
             got = self.poll_query(port, want, prom)
-        finally:
-            prom.send_signal(signal.SIGTERM)
-            try:
-                prom.wait(15)
-            except subprocess.TimeoutExpired:
-                prom.kill()
-                prom.wait()
         print("\nPrometheus /api/v1/query?query=tdsprobe_success:\n" + self.last_json)
         if got != want:
-            with open(log_path) as f:
+            with open(os.path.join(tmp, "prometheus.log")) as f:
                 print(f.read()[-4000:])
         return got
 
