@@ -3,7 +3,9 @@
 #  - tds/ and tls/ are sans-I/O: no libuv, no sockets, no mbedTLS networking, and tds/ no mbedTLS;
 #  - probe/ is in layers whose includes point one way (the table below); only the engine and the
 #    front ends see libuv; no header includes another in a cycle;
-#  - no banned C functions anywhere in the project's own code.
+#  - no banned C functions anywhere in the project's own code;
+#  - style: braces on every body (scripts/check-braces.py), no .c file over 900 lines, comments
+#    that state facts instead of pointing at notes outside the repository.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bad=0
@@ -67,6 +69,26 @@ if ! tsort <<<"$pairs" >/dev/null 2>/tmp/check-source-tsort.$$; then
     bad=1
 fi
 rm -f /tmp/check-source-tsort.$$
+
+# Style that clang-format cannot enforce.
+c_files=$(git ls-files '*.c' '*.h' 2>/dev/null | grep -E '^(tds|tls|probe|tests|bench)/' ||
+    find tds tls probe tests bench -name '*.[ch]' -not -path '*/node_modules/*')
+if ! python3 scripts/check-braces.py $c_files; then
+    echo "check-source: every if/else/for/while body takes braces" >&2
+    bad=1
+fi
+for f in tds/*.c tls/*.c probe/*/*.c; do
+    if [ "$(wc -l <"$f")" -gt 900 ]; then
+        echo "$f: $(wc -l <"$f") lines; split it by concept (at most 900)" >&2
+        bad=1
+    fi
+done
+if grep -rnE 'notes/|notes §|(clients|tds-protocol|style|peers)\.md' --include='*.[ch]' \
+    --include='*.py' --include='*.sh' --include='*.cmake' --include='CMakeLists.txt' \
+    tds tls probe tests bench scripts 2>/dev/null | grep -v node_modules | grep -v '^scripts/check-source.sh:'; then
+    echo "check-source: a comment points at notes outside the repository; state the fact instead" >&2
+    bad=1
+fi
 
 banned='\b(sprintf|vsprintf|strcpy|strcat|strncpy|strtok|atoi|atol|sscanf|gets)[[:space:]]*\('
 if grep -rnE "$banned" --include='*.c' --include='*.h' tds tls probe tests bench 2>/dev/null \

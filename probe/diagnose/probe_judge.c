@@ -11,8 +11,9 @@ void probe_judge(const struct probe_judge_input *in, struct tls_verdict *out)
 
     memset(out, 0, sizeof(*out));
     out->pass = true;
-    if (!in->tls)
+    if (!in->tls) {
         return;
+    }
     probe_client_check_name(in->client, in->host, name, sizeof(name));
     /* The limits of OpenSSL security level 2, the default since Ubuntu 20.04: RSA keys of at
      * least 2048 bits, signatures of at least 112 bits of security (SHA-1 falls short). */

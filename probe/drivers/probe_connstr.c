@@ -48,8 +48,9 @@ static bool contains_ci(const char *s, const char *needle)
     size_t n = strlen(needle);
 
     for (; *s; s++) {
-        if (strncasecmp(s, needle, n) == 0)
+        if (strncasecmp(s, needle, n) == 0) {
             return true;
+        }
     }
     return false;
 }
@@ -63,10 +64,12 @@ bool probe_cs_in_list_ci(const char *name, const char *list)
         const char *bar = strchr(list, '|');
         size_t len = bar ? (size_t)(bar - list) : strlen(list);
 
-        if (len == n && strncasecmp(name, list, n) == 0)
+        if (len == n && strncasecmp(name, list, n) == 0) {
             return true;
-        if (!bar)
+        }
+        if (!bar) {
             break;
+        }
         list = bar + 1;
     }
     return false;
@@ -81,21 +84,24 @@ char *probe_cs_sb_begin(struct cs *c)
 
 void probe_cs_sb_putc(struct cs *c, char ch)
 {
-    if (c->used + 1 < sizeof(c->buf))
+    if (c->used + 1 < sizeof(c->buf)) {
         c->buf[c->used++] = ch;
+    }
 }
 
 void probe_cs_sb_putn(struct cs *c, const char *s, size_t n)
 {
-    while (n-- > 0)
+    while (n-- > 0) {
         probe_cs_sb_putc(c, *s++);
+    }
 }
 
 const char *probe_cs_sb_end(struct cs *c, char *start)
 {
     c->buf[c->used] = '\0';
-    if (c->used + 1 < sizeof(c->buf))
+    if (c->used + 1 < sizeof(c->buf)) {
         c->used++;
+    }
     return start;
 }
 
@@ -104,10 +110,12 @@ const char *probe_cs_sb_trimmed(struct cs *c, size_t from, size_t to)
 {
     char *start = probe_cs_sb_begin(c);
 
-    while (from < to && probe_cs_is_ws((unsigned char)c->text[from]))
+    while (from < to && probe_cs_is_ws((unsigned char)c->text[from])) {
         from++;
-    while (to > from && probe_cs_is_ws((unsigned char)c->text[to - 1]))
+    }
+    while (to > from && probe_cs_is_ws((unsigned char)c->text[to - 1])) {
         to--;
+    }
     probe_cs_sb_putn(c, c->text + from, to - from);
     return probe_cs_sb_end(c, start);
 }
@@ -122,12 +130,14 @@ static const struct cs_secret shared_secret = { "pwd", CS_SECRET_WHOLE };
 static const struct cs_secret *secret_row(const struct cs *c, const char *key)
 {
     for (size_t i = 0; i < c->n_secrets; i++) {
-        if (probe_cs_in_list_ci(key, c->secrets[i].names))
+        if (probe_cs_in_list_ci(key, c->secrets[i].names)) {
             return &c->secrets[i];
+        }
     }
     if (probe_cs_in_list_ci(key, shared_secret.names) || contains_ci(key, "password") ||
-        contains_ci(key, "secret"))
+        contains_ci(key, "secret")) {
         return &shared_secret;
+    }
     return NULL;
 }
 
@@ -145,8 +155,9 @@ static void file_password(const char *text, struct cs_mask *m)
         from++;
         to--;
     }
-    while (from < to && probe_cs_is_ws((unsigned char)text[from]))
+    while (from < to && probe_cs_is_ws((unsigned char)text[from])) {
         from++;
+    }
     const char *comma = memchr(text + from, ',', to - from);
     if (to - from < sizeof(file) - 1 || strncasecmp(text + from, file, sizeof(file) - 1) != 0 ||
         comma == NULL) {
@@ -154,8 +165,9 @@ static void file_password(const char *text, struct cs_mask *m)
         return;
     }
     from = (size_t)(comma - text) + 1;
-    if (to - from >= sizeof(label) - 1 && strncasecmp(text + from, label, sizeof(label) - 1) == 0)
+    if (to - from >= sizeof(label) - 1 && strncasecmp(text + from, label, sizeof(label) - 1) == 0) {
         from += sizeof(label) - 1;
+    }
     m->from = from;
     m->to = to;
 }
@@ -164,11 +176,13 @@ static void file_password(const char *text, struct cs_mask *m)
 static int push_mask(struct cs *c, struct cs_mask m)
 {
     for (size_t i = 0; i < c->n_mask; i++) {
-        if (c->mask[i].from == m.from && c->mask[i].to == m.to)
+        if (c->mask[i].from == m.from && c->mask[i].to == m.to) {
             return 0;
+        }
     }
-    if (c->n_mask == CS_MAX_MASKS)
+    if (c->n_mask == CS_MAX_MASKS) {
         return probe_cs_fail(c, "more than %d secret values", CS_MAX_MASKS);
+    }
     c->mask[c->n_mask++] = m;
     return 0;
 }
@@ -177,21 +191,25 @@ int probe_cs_mask_secret(struct cs *c, const char *key, struct cs_mask m)
 {
     const struct cs_secret *row = secret_row(c, key);
 
-    if (row == NULL)
+    if (row == NULL) {
         return 0;
-    if (row->part == CS_SECRET_FILE_PASSWORD)
+    }
+    if (row->part == CS_SECRET_FILE_PASSWORD) {
         file_password(c->text, &m);
+    }
     return m.from < m.to ? push_mask(c, m) : 0;
 }
 
 int probe_cs_add_pair(struct cs *c, const char *key, const char *val, size_t from, size_t to)
 {
-    if (c->n_pairs == CS_MAX_PAIRS)
+    if (c->n_pairs == CS_MAX_PAIRS) {
         return probe_cs_fail(c, "more than %d keywords", CS_MAX_PAIRS);
+    }
     c->pairs[c->n_pairs++] = (struct cs_pair){ key, val, from, to };
     /* A secret with no value ("PWD;", "Password=;") has nothing to hide. */
-    if (val == NULL)
+    if (val == NULL) {
         return 0;
+    }
     return probe_cs_mask_secret(c, key, (struct cs_mask){ from, to, '\0', '\0' });
 }
 
@@ -217,25 +235,30 @@ void probe_cs_write_masked_text(struct cs *c)
             at = m->to > at ? m->to : at;
             continue;
         }
-        if (m->flag)
+        if (m->flag) {
             snprintf(repl, sizeof(repl), "-%c***", m->flag);
-        else if (m->tail)
+        } else if (m->tail) {
             snprintf(repl, sizeof(repl), "***%c", m->tail);
-        for (size_t k = at; k < m->from && o + 1 < cap; k++)
+        }
+        for (size_t k = at; k < m->from && o + 1 < cap; k++) {
             out[o++] = c->text[k];
-        for (size_t k = 0; repl[k] && o + 1 < cap; k++)
+        }
+        for (size_t k = 0; repl[k] && o + 1 < cap; k++) {
             out[o++] = repl[k];
+        }
         at = m->to;
     }
-    for (size_t k = at; c->text[k] != '\0' && o + 1 < cap; k++)
+    for (size_t k = at; c->text[k] != '\0' && o + 1 < cap; k++) {
         out[o++] = c->text[k];
+    }
     out[o] = '\0';
 }
 
 static int set_str(struct cs *c, const char *kw, char *dst, size_t cap, const char *s, size_t n)
 {
-    if (n >= cap)
+    if (n >= cap) {
         return probe_cs_fail(c, "%s: the value is longer than %zu characters", kw, cap - 1);
+    }
     memcpy(dst, s, n);
     dst[n] = '\0';
     return 0;
@@ -252,14 +275,18 @@ bool probe_cs_parse_port(const char *s, size_t n, uint16_t *port)
     unsigned long v = 0;
     size_t i = 0, digits = 0;
 
-    while (n > 0 && probe_cs_is_ws((unsigned char)s[n - 1]))
+    while (n > 0 && probe_cs_is_ws((unsigned char)s[n - 1])) {
         n--;
-    while (i < n && probe_cs_is_ws((unsigned char)s[i]))
+    }
+    while (i < n && probe_cs_is_ws((unsigned char)s[i])) {
         i++;
-    for (; i < n && isdigit((unsigned char)s[i]) && v <= 65535; i++, digits++)
+    }
+    for (; i < n && isdigit((unsigned char)s[i]) && v <= 65535; i++, digits++) {
         v = v * 10 + (unsigned long)(s[i] - '0');
-    if (digits == 0 || i != n || v < 1 || v > 65535)
+    }
+    if (digits == 0 || i != n || v < 1 || v > 65535) {
         return false;
+    }
     *port = (uint16_t)v;
     return true;
 }
@@ -269,8 +296,9 @@ bool probe_cs_parse_port(const char *s, size_t n, uint16_t *port)
  * msdsn default host). */
 int probe_cs_set_host(struct cs *c, const char *kw, const char *h, size_t n)
 {
-    while (n > 0 && probe_cs_is_ws((unsigned char)h[n - 1]))
+    while (n > 0 && probe_cs_is_ws((unsigned char)h[n - 1])) {
         n--;
+    }
     while (n > 0 && probe_cs_is_ws((unsigned char)*h)) {
         h++;
         n--;
@@ -279,8 +307,9 @@ int probe_cs_set_host(struct cs *c, const char *kw, const char *h, size_t n)
         h++;
         n -= 2;
     }
-    if (n == 0)
+    if (n == 0) {
         return probe_cs_set_field(c, kw, c->t->host, sizeof(c->t->host), "localhost");
+    }
     return set_str(c, kw, c->t->host, sizeof(c->t->host), h, n);
 }
 
@@ -292,8 +321,9 @@ int probe_cs_parse_data_source(struct cs *c, const char *kw, const char *v)
     struct probe_target *t = c->t;
     bool dac = false;
 
-    while (probe_cs_is_ws((unsigned char)*v))
+    while (probe_cs_is_ws((unsigned char)*v)) {
         v++;
+    }
     if (probe_cs_starts_ci(v, "tcp:")) {
         v += 4;
     } else if (probe_cs_starts_ci(v, "admin:")) {
@@ -307,18 +337,21 @@ int probe_cs_parse_data_source(struct cs *c, const char *kw, const char *v)
     const char *end = v + strlen(v);
     const char *comma = strrchr(v, ',');
     if (comma) {
-        if (!probe_cs_parse_port(comma + 1, (size_t)(end - comma - 1), &t->port))
+        if (!probe_cs_parse_port(comma + 1, (size_t)(end - comma - 1), &t->port)) {
             return probe_cs_fail(c, "%s: '%s' is not a TCP port (1-65535)", kw, comma + 1);
+        }
         end = comma;
     }
     const char *bs = memchr(v, '\\', (size_t)(end - v));
     if (bs) {
-        if (set_str(c, kw, t->instance, sizeof(t->instance), bs + 1, (size_t)(end - bs - 1)))
+        if (set_str(c, kw, t->instance, sizeof(t->instance), bs + 1, (size_t)(end - bs - 1))) {
             return -1;
+        }
         end = bs;
     }
-    if (dac && t->port == 0 && t->instance[0] == '\0')
+    if (dac && t->port == 0 && t->instance[0] == '\0') {
         t->port = 1434; /* the dedicated admin connection of a default instance */
+    }
     return probe_cs_set_host(c, kw, v, (size_t)(end - v));
 }
 
@@ -332,8 +365,9 @@ size_t probe_cs_braced_value(struct cs *c, size_t open, const char **val)
     size_t i = open + 1;
 
     for (;;) {
-        if (s[i] == '\0')
+        if (s[i] == '\0') {
             return 0;
+        }
         if (s[i] == '}' && s[i + 1] == '}') {
             probe_cs_sb_putc(c, '}');
             i += 2;
@@ -356,8 +390,9 @@ static bool is_sqlcmd(const char *s)
     const char *base = s;
 
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '/' || s[i] == '\\')
+        if (s[i] == '/' || s[i] == '\\') {
             base = s + i + 1;
+        }
     }
     n -= (size_t)(base - s);
     return (n == 6 && strncasecmp(base, "sqlcmd", 6) == 0) ||
@@ -371,23 +406,28 @@ static bool has_odbc_shape(const char *s)
         if (p == s || p[-1] == ';') {
             const char *k = p;
 
-            while (probe_cs_is_ws((unsigned char)*k))
+            while (probe_cs_is_ws((unsigned char)*k)) {
                 k++;
+            }
             if (probe_cs_starts_ci(k, "driver")) {
                 k += 6;
-                while (probe_cs_is_ws((unsigned char)*k))
+                while (probe_cs_is_ws((unsigned char)*k)) {
                     k++;
-                if (*k == '=')
+                }
+                if (*k == '=') {
                     return true;
+                }
             }
         }
         if (*p == '=') {
             const char *v = p + 1;
 
-            while (probe_cs_is_ws((unsigned char)*v))
+            while (probe_cs_is_ws((unsigned char)*v)) {
                 v++;
-            if (*v == '{')
+            }
+            if (*v == '{') {
                 return true;
+            }
         }
     }
     return false;
@@ -397,16 +437,21 @@ enum probe_connstr_kind probe_connstr_detect(const char *text)
 {
     const char *s = text;
 
-    while (probe_cs_is_ws((unsigned char)*s))
+    while (probe_cs_is_ws((unsigned char)*s)) {
         s++;
-    if (probe_cs_starts_ci(s, "jdbc:sqlserver:"))
+    }
+    if (probe_cs_starts_ci(s, "jdbc:sqlserver:")) {
         return PROBE_CS_JDBC;
-    if (probe_cs_starts_ci(s, "sqlserver://"))
+    }
+    if (probe_cs_starts_ci(s, "sqlserver://")) {
         return PROBE_CS_GO_URL;
-    if (is_sqlcmd(s))
+    }
+    if (is_sqlcmd(s)) {
         return PROBE_CS_SQLCMD;
-    if (!strchr(s, '='))
+    }
+    if (!strchr(s, '=')) {
         return PROBE_CS_NONE;
+    }
     return has_odbc_shape(s) ? PROBE_CS_ODBC : PROBE_CS_ADONET;
 }
 
@@ -434,9 +479,10 @@ static int parse_kind(struct cs *c, enum probe_connstr_kind kind)
     const char *s = c->text + strspn(c->text, " \t\r\n\v\f");
 
     /* go-mssqldb's "odbc:" form would otherwise pass for ODBC with an unknown "odbc:key". */
-    if (probe_cs_starts_ci(s, "odbc:") && kind != PROBE_CS_NONE)
+    if (probe_cs_starts_ci(s, "odbc:") && kind != PROBE_CS_NONE) {
         return probe_cs_fail(c, "odbc: go-mssqldb's ODBC form is not supported yet; give the same "
                                 "settings as a sqlserver:// URL");
+    }
     switch (kind) {
     case PROBE_CS_ADONET:
         return probe_cs_parse_adonet(c);
@@ -465,13 +511,15 @@ int probe_connstr_parse(const char *text, struct probe_target *t, char *err, siz
     c.t = t;
     c.err = err;
     c.errlen = errlen;
-    if (errlen > 0)
+    if (errlen > 0) {
         err[0] = '\0';
+    }
     memset(t, 0, sizeof(*t));
     probe_client_default(&t->client);
-    if (n >= sizeof(t->text))
+    if (n >= sizeof(t->text)) {
         return probe_cs_fail(&c, "the connection string is longer than %zu characters",
                     sizeof(t->text) - 1);
+    }
     if (parse_kind(&c, probe_connstr_detect(text)) != 0) {
         memset(t, 0, sizeof(*t)); /* nothing half-parsed, and surely no secret */
         return -1;

@@ -84,8 +84,9 @@ static const struct ado_kw *ado_lookup(const char *key)
 {
     for (size_t i = 0; i < ARRAY_LEN(ado_keywords); i++) {
         if (probe_cs_eq_ci(key, ado_keywords[i].name) ||
-            probe_cs_in_list_ci(key, ado_keywords[i].synonyms))
+            probe_cs_in_list_ci(key, ado_keywords[i].synonyms)) {
             return &ado_keywords[i];
+        }
     }
     return NULL;
 }
@@ -113,22 +114,26 @@ static int ado_key(struct cs *c, size_t *pos, size_t start, const char **key)
     for (;;) {
         unsigned char ch = (unsigned char)s[i];
 
-        if (ch == '\0' || ado_ctl(ch))
+        if (ch == '\0' || ado_ctl(ch)) {
             return ado_syntax(c, start);
+        }
         if (ch == '=' && s[i + 1] == '=') {
             probe_cs_sb_putc(c, '=');
             i += 2;
             continue;
         }
-        if (ch == '=')
+        if (ch == '=') {
             break;
+        }
         probe_cs_sb_putc(c, (char)tolower(ch));
         i++;
     }
-    while (c->buf + c->used > k && probe_cs_is_ws((unsigned char)c->buf[c->used - 1]))
+    while (c->buf + c->used > k && probe_cs_is_ws((unsigned char)c->buf[c->used - 1])) {
         c->used--;
-    if (c->buf + c->used == k)
+    }
+    if (c->buf + c->used == k) {
         return ado_syntax(c, start);
+    }
     *key = probe_cs_sb_end(c, k);
     *pos = i + 1;
     return 0;
@@ -143,8 +148,9 @@ static int ado_quoted(struct cs *c, size_t *pos, size_t start, struct cs_pair *p
     size_t i = *pos + 1;
 
     for (;;) {
-        if (s[i] == '\0')
+        if (s[i] == '\0') {
             return ado_syntax(c, start);
+        }
         if (s[i] == q && s[i + 1] == q) {
             probe_cs_sb_putc(c, q);
             i += 2;
@@ -156,10 +162,12 @@ static int ado_quoted(struct cs *c, size_t *pos, size_t start, struct cs_pair *p
     }
     p->val = probe_cs_sb_end(c, v);
     p->raw_to = ++i;
-    while (probe_cs_is_ws((unsigned char)s[i]))
+    while (probe_cs_is_ws((unsigned char)s[i])) {
         i++;
-    if (s[i] != ';' && s[i] != '\0')
+    }
+    if (s[i] != ';' && s[i] != '\0') {
         return ado_syntax(c, start);
+    }
     *pos = s[i] == ';' ? i + 1 : i;
     return 0;
 }
@@ -171,8 +179,9 @@ static int ado_value(struct cs *c, size_t *pos, size_t start, struct cs_pair *p)
     const char *s = c->text;
     size_t i = *pos, j;
 
-    while (probe_cs_is_ws((unsigned char)s[i]))
+    while (probe_cs_is_ws((unsigned char)s[i])) {
         i++;
+    }
     p->raw_from = p->raw_to = i;
     p->val = NULL;
     if (s[i] == '\'' || s[i] == '"') {
@@ -183,15 +192,19 @@ static int ado_value(struct cs *c, size_t *pos, size_t start, struct cs_pair *p)
         *pos = s[i] == ';' ? i + 1 : i;
         return 0;
     }
-    if (ado_ctl((unsigned char)s[i]))
+    if (ado_ctl((unsigned char)s[i])) {
         return ado_syntax(c, start);
-    for (j = i; s[j] != '\0' && s[j] != ';' && !ado_ctl((unsigned char)s[j]); j++)
+    }
+    for (j = i; s[j] != '\0' && s[j] != ';' && !ado_ctl((unsigned char)s[j]); j++) {
         continue;
+    }
     *pos = s[j] == ';' ? j + 1 : j;
-    while (j > i && probe_cs_is_ws((unsigned char)s[j - 1]))
+    while (j > i && probe_cs_is_ws((unsigned char)s[j - 1])) {
         j--;
-    if (s[j - 1] == '\'' || s[j - 1] == '"')
+    }
+    if (s[j - 1] == '\'' || s[j - 1] == '"') {
         return ado_syntax(c, start);
+    }
     p->raw_to = j;
     p->val = probe_cs_sb_trimmed(c, i, j);
     return 0;
@@ -206,19 +219,25 @@ static int ado_split(struct cs *c)
         size_t call = pos, start;
         struct cs_pair p = { 0 };
 
-        while (c->text[pos] == ';' || probe_cs_is_ws((unsigned char)c->text[pos]))
+        while (c->text[pos] == ';' || probe_cs_is_ws((unsigned char)c->text[pos])) {
             pos++;
-        if (c->text[pos] == '\0')
+        }
+        if (c->text[pos] == '\0') {
             return 0;
-        if (ado_ctl((unsigned char)c->text[pos]))
+        }
+        if (ado_ctl((unsigned char)c->text[pos])) {
             return ado_syntax(c, call);
+        }
         start = pos;
-        if (ado_key(c, &pos, start, &p.key) || ado_value(c, &pos, start, &p))
+        if (ado_key(c, &pos, start, &p.key) || ado_value(c, &pos, start, &p)) {
             return -1;
-        if (!ado_lookup(p.key))
+        }
+        if (!ado_lookup(p.key)) {
             return probe_cs_fail(c, "Keyword not supported: '%s'.", p.key);
-        if (probe_cs_add_pair(c, p.key, p.val, p.raw_from, p.raw_to))
+        }
+        if (probe_cs_add_pair(c, p.key, p.val, p.raw_from, p.raw_to)) {
             return -1;
+        }
     }
 }
 
@@ -227,25 +246,29 @@ static bool trimmed_eq(const char *v, const char *word)
 {
     size_t n = strlen(word);
 
-    while (probe_cs_is_ws((unsigned char)*v))
+    while (probe_cs_is_ws((unsigned char)*v)) {
         v++;
-    if (strncasecmp(v, word, n) != 0)
+    }
+    if (strncasecmp(v, word, n) != 0) {
         return false;
+    }
     for (v += n; *v; v++) {
-        if (!probe_cs_is_ws((unsigned char)*v))
+        if (!probe_cs_is_ws((unsigned char)*v)) {
             return false;
+        }
     }
     return true;
 }
 
 static int ado_bool(const char *v, bool *out)
 {
-    if (trimmed_eq(v, "true") || trimmed_eq(v, "yes"))
+    if (trimmed_eq(v, "true") || trimmed_eq(v, "yes")) {
         *out = true;
-    else if (trimmed_eq(v, "false") || trimmed_eq(v, "no"))
+    } else if (trimmed_eq(v, "false") || trimmed_eq(v, "no")) {
         *out = false;
-    else
+    } else {
         return -1;
+    }
     return 0;
 }
 
@@ -255,15 +278,19 @@ static bool ado_int(const char *v)
     long long n = 0;
     size_t digits = 0;
 
-    while (probe_cs_is_ws((unsigned char)*v))
+    while (probe_cs_is_ws((unsigned char)*v)) {
         v++;
+    }
     bool neg = *v == '-';
-    if (*v == '-' || *v == '+')
+    if (*v == '-' || *v == '+') {
         v++;
-    for (; isdigit((unsigned char)*v) && n <= 2147483648LL; v++, digits++)
+    }
+    for (; isdigit((unsigned char)*v) && n <= 2147483648LL; v++, digits++) {
         n = n * 10 + (*v - '0');
-    while (probe_cs_is_ws((unsigned char)*v))
+    }
+    while (probe_cs_is_ws((unsigned char)*v)) {
         v++;
+    }
     return digits > 0 && *v == '\0' && n <= (neg ? 2147483648LL : 2147483647LL);
 }
 
@@ -325,23 +352,29 @@ int probe_cs_parse_adonet(struct cs *c)
     c->secrets = ado_secrets;
     c->n_secrets = ARRAY_LEN(ado_secrets);
     snprintf(c->t->client.driver, sizeof(c->t->client.driver), "sqlclient");
-    if (ado_split(c))
+    if (ado_split(c)) {
         return -1;
-    for (size_t i = 0; i < ARRAY_LEN(last); i++)
+    }
+    for (size_t i = 0; i < ARRAY_LEN(last); i++) {
         last[i] = NOT_SET;
-    for (size_t i = 0; i < c->n_pairs; i++)
+    }
+    for (size_t i = 0; i < c->n_pairs; i++) {
         last[ado_lookup(c->pairs[i].key) - ado_keywords] = i;
+    }
     for (size_t k = 0; k < ARRAY_LEN(last); k++) {
         const char *v = last[k] == NOT_SET ? NULL : c->pairs[last[k]].val;
         int rc;
 
-        if (v == NULL) /* absent, or "Key=;" with no value: the default stands */
+        if (v == NULL) { /* absent, or "Key=;" with no value: the default stands */
             continue;
+        }
         rc = ado_apply_one(c, &ado_keywords[k], v);
-        if (rc == -2) /* the value does not convert */
+        if (rc == -2) { /* the value does not convert */
             return probe_cs_fail(c, "Invalid value for key '%s'.", ado_keywords[k].name);
-        if (rc)
+        }
+        if (rc) {
             return -1;
+        }
     }
     return c->t->host[0] ? 0 : probe_cs_set_host(c, "Data Source", "", 0);
 }

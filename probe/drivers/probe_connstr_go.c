@@ -78,10 +78,12 @@ static int go_userinfo(struct cs *c, size_t from, size_t at)
     size_t user_end = colon ? (size_t)(colon - c->text) : at;
     const char *user = go_unescape(c, from, user_end, false);
 
-    if (probe_cs_add_pair(c, "user id", user ? user : "", from, user_end))
+    if (probe_cs_add_pair(c, "user id", user ? user : "", from, user_end)) {
         return -1;
-    if (!colon)
+    }
+    if (!colon) {
         return 0;
+    }
     /* the password itself is not kept */
     return probe_cs_mask_secret(c, "password", (struct cs_mask){ user_end + 1, at, '\0', '\0' });
 }
@@ -90,8 +92,9 @@ static int go_userinfo(struct cs *c, size_t from, size_t at)
 static const char *go_last_at(const char *s, size_t n)
 {
     while (n-- > 0) {
-        if (s[n] == '@')
+        if (s[n] == '@') {
             return s + n;
+        }
     }
     return NULL;
 }
@@ -100,8 +103,9 @@ static const char *go_last_at(const char *s, size_t n)
 static bool go_masked_at(const struct cs *c, size_t i)
 {
     for (size_t k = 0; k < c->n_mask; k++) {
-        if (c->mask[k].from <= i && i < c->mask[k].to)
+        if (c->mask[k].from <= i && i < c->mask[k].to) {
             return true;
+        }
     }
     return false;
 }
@@ -113,15 +117,18 @@ static int go_port_pair(struct cs *c, size_t colon, size_t to)
     const char *s = c->text;
 
     for (size_t i = colon + 1; i < to; i++) {
-        if (!isdigit((unsigned char)s[i]) && go_masked_at(c, colon + 1))
+        if (!isdigit((unsigned char)s[i]) && go_masked_at(c, colon + 1)) {
             return probe_cs_fail(c, "parse \"%s\": invalid port \":***\" after host",
                                     c->t->text);
-        if (!isdigit((unsigned char)s[i]))
+        }
+        if (!isdigit((unsigned char)s[i])) {
             return probe_cs_fail(c, "parse \"%s\": invalid port \"%.*s\" after host",
                                     c->t->text, (int)(to - colon), s + colon);
+        }
     }
-    if (colon + 1 >= to)
+    if (colon + 1 >= to) {
         return 0;
+    }
     return probe_cs_add_pair(c, "port", probe_cs_sb_trimmed(c, colon + 1, to), colon + 1, to);
 }
 
@@ -135,28 +142,34 @@ static int go_hostport(struct cs *c, size_t from, size_t to)
     if (s[from] == '[') {
         const char *close = memchr(s + from, ']', to - from);
 
-        if (!close)
+        if (!close) {
             return probe_cs_fail(c, "parse \"%s\": missing ']' in host", c->t->text);
+        }
         hend = (size_t)(close - s) + 1;
-        if (hend < to && s[hend] == ':')
+        if (hend < to && s[hend] == ':') {
             colon = hend;
-        else if (hend < to)
+        } else if (hend < to) {
             return probe_cs_fail(c, "parse \"%s\": invalid port after host", c->t->text);
+        }
     } else {
         const char *last = memchr(s + from, ':', to - from);
 
         colon = last ? (size_t)(last - s) : to;
         hend = colon;
-        if (last && memchr(last + 1, ':', to - (size_t)(last - s) - 1))
+        if (last && memchr(last + 1, ':', to - (size_t)(last - s) - 1)) {
             colon = hend = to; /* too many colons: SplitHostPort fails, all is host */
+        }
     }
     const char *host = go_unescape(c, from, hend, false);
-    if (!host)
+    if (!host) {
         return probe_cs_fail(c, "parse \"%s\": invalid URL escape in host", c->t->text);
-    if (probe_cs_add_pair(c, "server", host, from, hend))
+    }
+    if (probe_cs_add_pair(c, "server", host, from, hend)) {
         return -1;
-    if (go_port_pair(c, colon, to))
+    }
+    if (go_port_pair(c, colon, to)) {
         return -1;
+    }
     return 0;
 }
 
@@ -171,8 +184,9 @@ struct go_qpair {
 
 static size_t go_segment_end(const char *s, size_t from, size_t to)
 {
-    while (from < to && s[from] != '&')
+    while (from < to && s[from] != '&') {
         from++;
+    }
     return from;
 }
 
@@ -182,8 +196,9 @@ static size_t go_segment_end(const char *s, size_t from, size_t to)
 static void go_qpair_read(struct cs *c, size_t from, size_t to, struct go_qpair *p)
 {
     p->eq = from;
-    while (p->eq < to && c->text[p->eq] != '=')
+    while (p->eq < to && c->text[p->eq] != '=') {
         p->eq++;
+    }
     p->key = go_unescape(c, from, p->eq, true);
     p->val_from = p->eq < to ? p->eq + 1 : to;
     p->val = go_unescape(c, p->val_from, to, true);
@@ -195,8 +210,9 @@ static void go_qpair_read(struct cs *c, size_t from, size_t to, struct go_qpair 
 static int go_query_pair(struct cs *c, const struct go_qpair *p, size_t to, size_t first)
 {
     for (size_t k = first; k < c->n_pairs; k++) {
-        if (probe_cs_eq_ci(c->pairs[k].key, p->key))
+        if (probe_cs_eq_ci(c->pairs[k].key, p->key)) {
             return probe_cs_fail(c, "key %s provided more than once", p->key);
+        }
     }
     return probe_cs_add_pair(c, p->key, p->val, p->val_from, to);
 }
@@ -209,8 +225,9 @@ static int go_query(struct cs *c, size_t from, size_t to, size_t first_query_pai
 
         end = go_segment_end(c->text, i, to);
         go_qpair_read(c, i, end, &p);
-        if (p.kept && go_query_pair(c, &p, end, first_query_pair))
+        if (p.kept && go_query_pair(c, &p, end, first_query_pair)) {
             return -1;
+        }
     }
     return 0;
 }
@@ -222,10 +239,12 @@ static int go_instance(struct cs *c, size_t from, size_t to)
     const char *inst = go_unescape(c, from, to, false);
     char *v;
 
-    while (strcmp(server->key, "server") != 0) /* go_hostport added it, maybe then "port" */
+    while (strcmp(server->key, "server") != 0) { /* go_hostport added it, maybe then "port" */
         server--;
-    if (!inst)
+    }
+    if (!inst) {
         return probe_cs_fail(c, "parse \"%s\": invalid URL escape in path", c->t->text);
+    }
     v = probe_cs_sb_begin(c);
     probe_cs_sb_putn(c, server->val, strlen(server->val));
     probe_cs_sb_putc(c, '\\');
@@ -242,26 +261,33 @@ static int go_split(struct cs *c, size_t pos)
     size_t len = strlen(s), auth_end = pos, path_end, q_end;
 
     for (size_t i = pos; i < len; i++) {
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
             return probe_cs_fail(c, "parse \"%s\": net/url: invalid control character in URL",
                                     c->t->text);
+        }
     }
-    while (auth_end < len && !strchr("/?#", s[auth_end]))
+    while (auth_end < len && !strchr("/?#", s[auth_end])) {
         auth_end++;
+    }
     const char *at = go_last_at(s + pos, auth_end - pos);
     if (at) {
-        if (go_userinfo(c, pos, (size_t)(at - s)))
+        if (go_userinfo(c, pos, (size_t)(at - s))) {
             return -1;
+        }
         pos = (size_t)(at - s) + 1;
     }
-    if (go_hostport(c, pos, auth_end))
+    if (go_hostport(c, pos, auth_end)) {
         return -1;
-    for (path_end = auth_end; path_end < len && !strchr("?#", s[path_end]); path_end++)
+    }
+    for (path_end = auth_end; path_end < len && !strchr("?#", s[path_end]); path_end++) {
         continue;
-    if (path_end > auth_end + 1 && go_instance(c, auth_end + 1, path_end))
+    }
+    if (path_end > auth_end + 1 && go_instance(c, auth_end + 1, path_end)) {
         return -1;
-    for (q_end = path_end; q_end < len && s[q_end] != '#'; q_end++)
+    }
+    for (q_end = path_end; q_end < len && s[q_end] != '#'; q_end++) {
         continue;
+    }
     return path_end < q_end ? go_query(c, path_end + 1, q_end, c->n_pairs) : 0;
 }
 
@@ -277,9 +303,10 @@ static int go_mask_query(struct cs *c, size_t from, size_t to)
         end = go_segment_end(c->text, i, to);
         go_qpair_read(c, i, end, &p);
         key = p.key ? p.key : probe_cs_sb_trimmed(c, i, p.eq); /* "password%zz=..." as written */
-        if (probe_cs_mask_secret(c, key, (struct cs_mask){ p.val_from, end, '\0',
-                                                           p.kept ? '\0' : ';' }))
+        if (probe_cs_mask_secret(c, key,
+                                 (struct cs_mask){ p.val_from, end, '\0', p.kept ? '\0' : ';' })) {
             return -1;
+        }
     }
     return 0;
 }
@@ -297,11 +324,13 @@ static int go_mask_cut_password(struct cs *c, size_t pos, size_t auth)
     const char *at = strrchr(s + auth, '@');
 
     if (s[pos] == '[' || colon == NULL || at == NULL ||
-        memchr(colon + 1, ':', auth - (size_t)(colon - s) - 1))
+        memchr(colon + 1, ':', auth - (size_t)(colon - s) - 1)) {
         return 0;
+    }
     size_t from = (size_t)(colon - s) + 1;
-    if (strspn(s + from, "0123456789") >= auth - from)
+    if (strspn(s + from, "0123456789") >= auth - from) {
         return 0; /* a port: the '@' is the query's or the path's */
+    }
     return probe_cs_mask_secret(c, "password", (struct cs_mask){ from, (size_t)(at - s), '\0',
                                                                 '\0' });
 }
@@ -315,20 +344,23 @@ static int go_mask_secrets(struct cs *c, size_t pos)
     size_t len = strlen(s), auth = pos, q, q_end;
     int rc = 0;
 
-    while (auth < len && !strchr("/?#", s[auth]))
+    while (auth < len && !strchr("/?#", s[auth])) {
         auth++;
+    }
     const char *at = go_last_at(s + pos, auth - pos);
     const char *colon = at ? memchr(s + pos, ':', (size_t)(at - s) - pos) : NULL;
 
-    if (colon)
+    if (colon) {
         rc = probe_cs_mask_secret(c, "password", (struct cs_mask){ (size_t)(colon - s) + 1,
                                                                   (size_t)(at - s), '\0', '\0' });
-    else if (!at)
+    } else if (!at) {
         rc = go_mask_cut_password(c, pos, auth);
+    }
     q = auth + strcspn(s + auth, "?#");
     q_end = q + strcspn(s + q, "#");
-    if (rc == 0 && q < q_end)
+    if (rc == 0 && q < q_end) {
         rc = go_mask_query(c, q + 1, q_end);
+    }
     c->used = 0;
     probe_cs_write_masked_text(c); /* the spans stay: go_split finds the same ones again */
     return rc;
@@ -338,13 +370,14 @@ static int go_mask_secrets(struct cs *c, size_t pos)
 static int go_parse_bool(const char *v, bool *out)
 {
     if (!strcmp(v, "1") || !strcmp(v, "t") || !strcmp(v, "T") || !strcmp(v, "TRUE") ||
-        !strcmp(v, "true") || !strcmp(v, "True"))
+        !strcmp(v, "true") || !strcmp(v, "True")) {
         *out = true;
-    else if (!strcmp(v, "0") || !strcmp(v, "f") || !strcmp(v, "F") || !strcmp(v, "FALSE") ||
-             !strcmp(v, "false") || !strcmp(v, "False"))
+    } else if (!strcmp(v, "0") || !strcmp(v, "f") || !strcmp(v, "F") || !strcmp(v, "FALSE") ||
+               !strcmp(v, "false") || !strcmp(v, "False")) {
         *out = false;
-    else
+    } else {
         return -1;
+    }
     return 0;
 }
 
@@ -373,8 +406,9 @@ static int go_trust(struct cs *c, const char *v)
 {
     char q[200];
 
-    if (go_parse_bool(v, &c->t->client.trust_server_certificate) == 0)
+    if (go_parse_bool(v, &c->t->client.trust_server_certificate) == 0) {
         return 0;
+    }
     go_quote(v, q, sizeof(q));
     return probe_cs_fail(c, "invalid trust server certificate '%s': strconv.ParseBool: parsing "
                             "\"%s\": invalid syntax", v, q);
@@ -387,15 +421,18 @@ static int go_port(struct cs *c, const char *v)
     size_t i = 0;
     char q[200];
 
-    for (; isdigit((unsigned char)v[i]) && n <= 65535; i++)
+    for (; isdigit((unsigned char)v[i]) && n <= 65535; i++) {
         n = n * 10 + (unsigned long)(v[i] - '0');
+    }
     go_quote(v, q, sizeof(q));
-    if (i == 0 || (v[i] != '\0' && !isdigit((unsigned char)v[i])))
+    if (i == 0 || (v[i] != '\0' && !isdigit((unsigned char)v[i]))) {
         return probe_cs_fail(c, "invalid tcp port '%s': strconv.ParseUint: parsing \"%s\": "
                                 "invalid syntax", v, q);
-    if (n > 65535)
+    }
+    if (n > 65535) {
         return probe_cs_fail(c, "invalid tcp port '%s': strconv.ParseUint: parsing \"%s\": value "
                                 "out of range", v, q);
+    }
     c->t->port = (uint16_t)n;
     return 0;
 }
@@ -408,11 +445,13 @@ static void go_tlsmin(struct probe_client *cl, const char *v)
     };
 
     for (size_t i = 0; i < ARRAY_LEN(map); i++) {
-        if (strcmp(v, map[i].name) == 0)
+        if (strcmp(v, map[i].name) == 0) {
             cl->tls_min = map[i].v;
+        }
     }
-    if (cl->tls_max < cl->tls_min)
+    if (cl->tls_max < cl->tls_min) {
         cl->tls_max = cl->tls_min;
+    }
 }
 
 enum go_field { GF_SERVER, GF_PORT, GF_ENCRYPT, GF_TRUST, GF_HNIC, GF_CERT,
@@ -431,8 +470,9 @@ static int go_server(struct cs *c, const char *server)
     const char *bs = strchr(server, '\\');
     size_t hlen = bs ? (size_t)(bs - server) : strlen(server);
 
-    if (bs && probe_cs_set_field(c, "server", c->t->instance, sizeof(c->t->instance), bs + 1))
+    if (bs && probe_cs_set_field(c, "server", c->t->instance, sizeof(c->t->instance), bs + 1)) {
         return -1;
+    }
     return probe_cs_set_host(c, "server", server, hlen);
 }
 
@@ -440,26 +480,34 @@ static int go_apply(struct cs *c, const char *const *val)
 {
     struct probe_client *cl = &c->t->client;
 
-    if (val[GF_PORT] && go_port(c, val[GF_PORT]))
+    if (val[GF_PORT] && go_port(c, val[GF_PORT])) {
         return -1;
-    if (val[GF_ENCRYPT] && go_encrypt(c, val[GF_ENCRYPT]))
+    }
+    if (val[GF_ENCRYPT] && go_encrypt(c, val[GF_ENCRYPT])) {
         return -1;
-    if (val[GF_TRUST] && go_trust(c, val[GF_TRUST]))
+    }
+    if (val[GF_TRUST] && go_trust(c, val[GF_TRUST])) {
         return -1;
-    if (val[GF_SCERT] && (val[GF_CERT] || val[GF_HNIC]))
+    }
+    if (val[GF_SCERT] && (val[GF_CERT] || val[GF_HNIC])) {
         return probe_cs_fail(c, "serverCertificate cannot be combined with %s",
                                 val[GF_CERT] ? "certificate" : "hostnameincertificate");
-    if (val[GF_TLSMIN])
+    }
+    if (val[GF_TLSMIN]) {
         go_tlsmin(cl, val[GF_TLSMIN]);
+    }
     if (val[GF_HNIC] && probe_cs_set_field(c, "hostnameincertificate", cl->host_name_in_certificate,
-                                  sizeof(cl->host_name_in_certificate), val[GF_HNIC]))
+                                           sizeof(cl->host_name_in_certificate), val[GF_HNIC])) {
         return -1;
-    if (val[GF_CERT] && probe_cs_set_field(c, "certificate", cl->ca_file, sizeof(cl->ca_file),
-                                  val[GF_CERT]))
+    }
+    if (val[GF_CERT] &&
+        probe_cs_set_field(c, "certificate", cl->ca_file, sizeof(cl->ca_file), val[GF_CERT])) {
         return -1;
+    }
     if (val[GF_SCERT] && probe_cs_set_field(c, "serverCertificate", cl->server_certificate,
-                                   sizeof(cl->server_certificate), val[GF_SCERT]))
+                                            sizeof(cl->server_certificate), val[GF_SCERT])) {
         return -1;
+    }
     return go_server(c, val[GF_SERVER] ? val[GF_SERVER] : "");
 }
 
@@ -477,17 +525,21 @@ int probe_cs_parse_go_url(struct cs *c)
     cl->encrypt = PROBE_ENCRYPT_OPTIONAL;
     cl->trust_server_certificate = true;
     cl->tls_min = TLS_V12;
-    while (probe_cs_is_ws((unsigned char)c->text[pos]))
+    while (probe_cs_is_ws((unsigned char)c->text[pos])) {
         pos++;
-    if (strncmp(c->text + pos, "sqlserver://", 12) != 0)
+    }
+    if (strncmp(c->text + pos, "sqlserver://", 12) != 0) {
         return probe_cs_fail(c, "go-mssqldb reads a URL only when it starts with \"sqlserver://\" "
                                 "in lower case; otherwise it splits the text as key=value pairs");
-    if (go_mask_secrets(c, pos + 12) || go_split(c, pos + 12))
+    }
+    if (go_mask_secrets(c, pos + 12) || go_split(c, pos + 12)) {
         return -1;
+    }
     for (size_t i = 0; i < c->n_pairs; i++) {
         for (int f = 0; f < GF_COUNT; f++) {
-            if (probe_cs_eq_ci(c->pairs[i].key, go_fields[f]))
+            if (probe_cs_eq_ci(c->pairs[i].key, go_fields[f])) {
                 val[f] = c->pairs[i].val;
+            }
         }
     }
     return go_apply(c, val);

@@ -28,8 +28,9 @@ static const char *odbc_key(struct cs *c, size_t *pos)
 {
     size_t from = *pos, to = from;
 
-    while (c->text[to] != '\0' && c->text[to] != '=' && c->text[to] != ';')
+    while (c->text[to] != '\0' && c->text[to] != '=' && c->text[to] != ';') {
         to++;
+    }
     *pos = to;
     return probe_cs_sb_trimmed(c, from, to);
 }
@@ -40,13 +41,16 @@ static int odbc_braced(struct cs *c, size_t *pos, const char *key, struct cs_pai
     const char *s = c->text;
     size_t i = probe_cs_braced_value(c, *pos, &p->val);
 
-    if (i == 0)
+    if (i == 0) {
         return probe_cs_fail(c, "%s: the value opens '{' but never closes it", key);
+    }
     p->raw_to = i;
-    while (probe_cs_is_ws((unsigned char)s[i]))
+    while (probe_cs_is_ws((unsigned char)s[i])) {
         i++;
-    if (s[i] != ';' && s[i] != '\0')
+    }
+    if (s[i] != ';' && s[i] != '\0') {
         return probe_cs_fail(c, "%s: unexpected '%c' after the closing '}'", key, s[i]);
+    }
     *pos = i;
     return 0;
 }
@@ -59,33 +63,40 @@ static int odbc_split(struct cs *c)
     for (;;) {
         struct cs_pair p = { 0 };
 
-        while (s[pos] == ';' || probe_cs_is_ws((unsigned char)s[pos]))
+        while (s[pos] == ';' || probe_cs_is_ws((unsigned char)s[pos])) {
             pos++;
-        if (s[pos] == '\0')
+        }
+        if (s[pos] == '\0') {
             return 0;
-        if (s[pos] == '=')
+        }
+        if (s[pos] == '=') {
             return probe_cs_fail(c, "a keyword is missing before '=' at index %zu", pos);
+        }
         p.key = odbc_key(c, &pos);
         if (s[pos] == '=') {
             pos++;
-            while (probe_cs_is_ws((unsigned char)s[pos]))
+            while (probe_cs_is_ws((unsigned char)s[pos])) {
                 pos++;
+            }
             p.raw_from = p.raw_to = pos;
             if (s[pos] == '{') {
-                if (odbc_braced(c, &pos, p.key, &p))
+                if (odbc_braced(c, &pos, p.key, &p)) {
                     return -1;
+                }
             } else {
                 size_t end = pos;
 
-                while (s[end] != '\0' && s[end] != ';')
+                while (s[end] != '\0' && s[end] != ';') {
                     end++;
+                }
                 p.val = probe_cs_sb_trimmed(c, pos, end);
                 p.raw_to = pos + strlen(p.val);
                 pos = end;
             }
         }
-        if (probe_cs_add_pair(c, p.key, p.val, p.raw_from, p.raw_to))
+        if (probe_cs_add_pair(c, p.key, p.val, p.raw_from, p.raw_to)) {
             return -1;
+        }
     }
 }
 
@@ -109,12 +120,15 @@ static bool odbc_driver(const char *name, char *label, size_t lcap)
     const char *p = name;
 
     snprintf(label, lcap, "ODBC Driver 18 for SQL Server");
-    if (!probe_cs_starts_ci(p, "ODBC Driver "))
+    if (!probe_cs_starts_ci(p, "ODBC Driver ")) {
         return true;
-    for (p += 12; isdigit((unsigned char)*p) && v < 1000; p++)
+    }
+    for (p += 12; isdigit((unsigned char)*p) && v < 1000; p++) {
         v = v * 10 + (unsigned long)(*p - '0');
-    if (v == 0 || !probe_cs_eq_ci(p, " for SQL Server"))
+    }
+    if (v == 0 || !probe_cs_eq_ci(p, " for SQL Server")) {
         return true;
+    }
     snprintf(label, lcap, "%s", name);
     return v >= 18;
 }
@@ -125,26 +139,28 @@ static bool odbc_driver(const char *name, char *label, size_t lcap)
 static int odbc_encrypt(const char *v, bool v18, enum probe_encrypt *e)
 {
     if (probe_cs_eq_ci(v, "yes") || probe_cs_eq_ci(v, "true") ||
-        (v18 && probe_cs_eq_ci(v, "mandatory")))
+        (v18 && probe_cs_eq_ci(v, "mandatory"))) {
         *e = PROBE_ENCRYPT_MANDATORY;
-    else if (probe_cs_eq_ci(v, "no") || probe_cs_eq_ci(v, "false") ||
-             (v18 && probe_cs_eq_ci(v, "optional")))
+    } else if (probe_cs_eq_ci(v, "no") || probe_cs_eq_ci(v, "false") ||
+               (v18 && probe_cs_eq_ci(v, "optional"))) {
         *e = PROBE_ENCRYPT_OPTIONAL;
-    else if (v18 && probe_cs_eq_ci(v, "strict"))
+    } else if (v18 && probe_cs_eq_ci(v, "strict")) {
         *e = PROBE_ENCRYPT_STRICT;
-    else
+    } else {
         return -1;
+    }
     return 0;
 }
 
 static int odbc_yesno(const char *v, bool *out)
 {
-    if (probe_cs_eq_ci(v, "yes") || probe_cs_eq_ci(v, "true"))
+    if (probe_cs_eq_ci(v, "yes") || probe_cs_eq_ci(v, "true")) {
         *out = true;
-    else if (probe_cs_eq_ci(v, "no") || probe_cs_eq_ci(v, "false"))
+    } else if (probe_cs_eq_ci(v, "no") || probe_cs_eq_ci(v, "false")) {
         *out = false;
-    else
+    } else {
         return -1;
+    }
     return 0;
 }
 
@@ -158,26 +174,33 @@ static int odbc_apply(struct cs *c, const char *const *val, const char *label, b
 {
     struct probe_client *cl = &c->t->client;
 
-    if (val[OF_ENCRYPT] && odbc_encrypt(val[OF_ENCRYPT], v18, &cl->encrypt))
+    if (val[OF_ENCRYPT] && odbc_encrypt(val[OF_ENCRYPT], v18, &cl->encrypt)) {
         return odbc_bad_value(c, label, "Encrypt");
-    if (val[OF_TRUST] && odbc_yesno(val[OF_TRUST], &cl->trust_server_certificate))
+    }
+    if (val[OF_TRUST] && odbc_yesno(val[OF_TRUST], &cl->trust_server_certificate)) {
         return odbc_bad_value(c, label, "TrustServerCertificate");
+    }
     /* HostnameInCertificate (18.0) and ServerCertificate (18.1) are unknown to 17. */
     if (v18 && val[OF_HNIC] &&
         probe_cs_set_field(c, "HostnameInCertificate", cl->host_name_in_certificate,
-                           sizeof(cl->host_name_in_certificate), val[OF_HNIC]))
+                           sizeof(cl->host_name_in_certificate), val[OF_HNIC])) {
         return -1;
+    }
     if (v18 && val[OF_SCERT] &&
         probe_cs_set_field(c, "ServerCertificate", cl->server_certificate,
-                           sizeof(cl->server_certificate), val[OF_SCERT]))
+                           sizeof(cl->server_certificate), val[OF_SCERT])) {
         return -1;
-    if (val[OF_ADDRESS]) /* Address overrides Server */
+    }
+    if (val[OF_ADDRESS]) { /* Address overrides Server */
         return probe_cs_parse_data_source(c, "Address", val[OF_ADDRESS]);
-    if (val[OF_SERVER])
+    }
+    if (val[OF_SERVER]) {
         return probe_cs_parse_data_source(c, "Server", val[OF_SERVER]);
-    if (val[OF_DSN])
+    }
+    if (val[OF_DSN]) {
         return probe_cs_fail(c, "DSN: tdsprobe cannot read the data source's odbc.ini entry; add "
                                 "Server=host[,port] to the string");
+    }
     return probe_cs_set_host(c, "Server", "", 0);
 }
 
@@ -189,14 +212,16 @@ int probe_cs_parse_odbc(struct cs *c)
 
     c->secrets = odbc_secrets;
     c->n_secrets = ARRAY_LEN(odbc_secrets);
-    if (odbc_split(c))
+    if (odbc_split(c)) {
         return -1;
+    }
     for (size_t i = 0; i < c->n_pairs; i++) {
         for (int f = 0; f < OF_COUNT; f++) {
             const char *v = c->pairs[i].val;
 
-            if (!val[f] && v && v[0] && probe_cs_in_list_ci(c->pairs[i].key, odbc_fields[f]))
+            if (!val[f] && v && v[0] && probe_cs_in_list_ci(c->pairs[i].key, odbc_fields[f])) {
                 val[f] = v;
+            }
         }
     }
     bool v18 = odbc_driver(val[OF_DRIVER] ? val[OF_DRIVER] : "", label, sizeof(label));

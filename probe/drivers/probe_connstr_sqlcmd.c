@@ -15,18 +15,21 @@ static int sqlcmd_word(struct cs *c, size_t *pos, const char **word, size_t *fro
     size_t i = *pos;
     char *w;
 
-    while (probe_cs_is_ws((unsigned char)s[i]))
+    while (probe_cs_is_ws((unsigned char)s[i])) {
         i++;
-    if (s[i] == '\0')
+    }
+    if (s[i] == '\0') {
         return 1;
+    }
     *from = i;
     w = probe_cs_sb_begin(c);
     while (s[i] != '\0' && !probe_cs_is_ws((unsigned char)s[i])) {
         if (s[i] == '\'' || s[i] == '"') {
             const char *close = strchr(s + i + 1, s[i]);
 
-            if (!close)
+            if (!close) {
                 return probe_cs_fail(c, "sqlcmd: unmatched %c at index %zu", s[i], i);
+            }
             probe_cs_sb_putn(c, s + i + 1, (size_t)(close - s - i - 1));
             i = (size_t)(close - s) + 1;
         } else {
@@ -61,14 +64,15 @@ static int sqlcmd_encrypt(struct cs *c, const char *w)
 {
     enum probe_encrypt *e = &c->t->client.encrypt;
 
-    if (strcmp(w, "-N") == 0 || strcmp(w, "-Nm") == 0)
+    if (strcmp(w, "-N") == 0 || strcmp(w, "-Nm") == 0) {
         *e = PROBE_ENCRYPT_MANDATORY;
-    else if (strcmp(w, "-No") == 0)
+    } else if (strcmp(w, "-No") == 0) {
         *e = PROBE_ENCRYPT_OPTIONAL;
-    else if (strcmp(w, "-Ns") == 0)
+    } else if (strcmp(w, "-Ns") == 0) {
         *e = PROBE_ENCRYPT_STRICT;
-    else
+    } else {
         return sqlcmd_unknown(c, w);
+    }
     return 0;
 }
 
@@ -80,8 +84,9 @@ static int sqlcmd_value(struct cs *c, char flag, const char *v, size_t from, siz
     const char key[] = { '-', flag, '\0' };
 
     /* an attached secret is masked with its option, as "-P***" */
-    if (probe_cs_mask_secret(c, key, (struct cs_mask){ from, to, attached ? flag : '\0', '\0' }))
+    if (probe_cs_mask_secret(c, key, (struct cs_mask){ from, to, attached ? flag : '\0', '\0' })) {
         return -1;
+    }
     switch (flag) {
     case 'S':
         return probe_cs_parse_data_source(c, "-S", v);
@@ -100,26 +105,33 @@ static int sqlcmd_option(struct cs *c, const char *w, size_t wfrom, size_t *pos)
     size_t vfrom;
     const char *v;
 
-    if (f == 'N')
+    if (f == 'N') {
         return sqlcmd_encrypt(c, w);
-    if (f == 'D')
+    }
+    if (f == 'D') {
         return probe_cs_fail(c, "Sqlcmd: '-D': -S then names an odbc.ini DSN, which tdsprobe "
                                 "cannot read; give -S host[,port]");
+    }
     if (f != '\0' && strchr(sqlcmd_no_arg, f) && w[2] == '\0') {
         c->t->client.trust_server_certificate |= f == 'C';
         return 0;
     }
-    if (f != '\0' && strchr(sqlcmd_opt_attached, f))
+    if (f != '\0' && strchr(sqlcmd_opt_attached, f)) {
         return 0;
-    if (f == '\0' || !strchr(sqlcmd_with_arg, f))
+    }
+    if (f == '\0' || !strchr(sqlcmd_with_arg, f)) {
         return sqlcmd_unknown(c, w);
-    if (w[2] != '\0') /* attached: -Sdb1 */
+    }
+    if (w[2] != '\0') { /* attached: -Sdb1 */
         return sqlcmd_value(c, f, w + 2, wfrom, *pos, true);
+    }
     int rc = sqlcmd_word(c, pos, &v, &vfrom);
-    if (rc < 0)
+    if (rc < 0) {
         return -1;
-    if (rc > 0)
+    }
+    if (rc > 0) {
         return probe_cs_fail(c, "Sqlcmd: '-%c': Missing argument. Enter '-?' for help.", f);
+    }
     return sqlcmd_value(c, f, v, vfrom, *pos, false);
 }
 
@@ -134,15 +146,19 @@ int probe_cs_parse_sqlcmd(struct cs *c)
     c->secrets = sqlcmd_secrets;
     c->n_secrets = ARRAY_LEN(sqlcmd_secrets);
     snprintf(c->t->client.driver, sizeof(c->t->client.driver), "odbc18");
-    if (sqlcmd_word(c, &pos, &w, &from) != 0)
+    if (sqlcmd_word(c, &pos, &w, &from) != 0) {
         return -1; /* detect() saw the program name, so it is there */
-    while ((rc = sqlcmd_word(c, &pos, &w, &from)) == 0) {
-        if (w[0] != '-')
-            return probe_cs_fail(c, "Sqlcmd: '%s': Unexpected argument. Enter '-?' for help.", w);
-        if (sqlcmd_option(c, w, from, &pos))
-            return -1;
     }
-    if (rc < 0)
+    while ((rc = sqlcmd_word(c, &pos, &w, &from)) == 0) {
+        if (w[0] != '-') {
+            return probe_cs_fail(c, "Sqlcmd: '%s': Unexpected argument. Enter '-?' for help.", w);
+        }
+        if (sqlcmd_option(c, w, from, &pos)) {
+            return -1;
+        }
+    }
+    if (rc < 0) {
         return -1;
+    }
     return c->t->host[0] ? 0 : probe_cs_set_host(c, "-S", "", 0);
 }

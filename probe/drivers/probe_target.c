@@ -58,10 +58,12 @@ static int parse_bracketed(const char *s, struct probe_target *t, char *err, siz
         snprintf(err, errlen, "'[' without ']' in '%s'", s);
         return -1;
     }
-    if (copy_part(t->host, sizeof(t->host), s + 1, (size_t)(close - s - 1), "host", err, errlen))
+    if (copy_part(t->host, sizeof(t->host), s + 1, (size_t)(close - s - 1), "host", err, errlen)) {
         return -1;
-    if (close[1] == '\0')
+    }
+    if (close[1] == '\0') {
         return 0;
+    }
     if (close[1] != ':' && close[1] != ',') {
         snprintf(err, errlen, "unexpected '%s' after ']'", close + 1);
         return -1;
@@ -83,19 +85,22 @@ static int parse_plain(const char *s, struct probe_target *t, char *err, size_t 
     const char *end = s + strlen(s);
 
     if (comma) {
-        if (parse_port(comma + 1, &t->port, err, errlen))
+        if (parse_port(comma + 1, &t->port, err, errlen)) {
             return -1;
+        }
         end = comma;
     } else if (colon && strchr(colon + 1, ':') == NULL) {
-        if (parse_port(colon + 1, &t->port, err, errlen))
+        if (parse_port(colon + 1, &t->port, err, errlen)) {
             return -1;
+        }
         end = colon;
     }
     const char *bs = memchr(s, '\\', (size_t)(end - s));
     if (bs) {
         if (copy_part(t->instance, sizeof(t->instance), bs + 1, (size_t)(end - bs - 1),
-                      "instance name", err, errlen))
+                      "instance name", err, errlen)) {
             return -1;
+        }
         end = bs;
     }
     return copy_part(t->host, sizeof(t->host), s, (size_t)(end - s), "host", err, errlen);
@@ -114,29 +119,36 @@ int probe_target_parse(const char *text, struct probe_target *t, char *err, size
     snprintf(buf, sizeof(buf), "%s", text);
     t->host[0] = t->instance[0] = '\0';
     t->port = 0;
-    while (isspace((unsigned char)*s))
+    while (isspace((unsigned char)*s)) {
         s++;
-    for (size_t n = strlen(s); n > 0 && isspace((unsigned char)s[n - 1]); n--)
+    }
+    for (size_t n = strlen(s); n > 0 && isspace((unsigned char)s[n - 1]); n--) {
         s[n - 1] = '\0';
+    }
     if (looks_like_connection_string(s)) {
         snprintf(err, errlen, "'%s' looks like a connection string; this build takes host, "
                  "host:port, host,port, tcp:host,port, host\\instance or [v6]:port", text);
         return -1;
     }
-    if (strncasecmp(s, "tcp:", 4) == 0)
+    if (strncasecmp(s, "tcp:", 4) == 0) {
         s += 4;
-    if (*s == '[')
+    }
+    if (*s == '[') {
         return parse_bracketed(s, t, err, errlen);
+    }
     return parse_plain(s, t, err, errlen);
 }
 
 int probe_hex_digit(char ch)
 {
-    if (ch >= '0' && ch <= '9')
+    if (ch >= '0' && ch <= '9') {
         return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
+    }
+    if (ch >= 'a' && ch <= 'f') {
         return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
+    }
+    if (ch >= 'A' && ch <= 'F') {
         return ch - 'A' + 10;
+    }
     return -1;
 }

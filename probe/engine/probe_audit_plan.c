@@ -16,8 +16,9 @@ static size_t suites_for(int v, uint16_t *out, size_t cap)
 
     for (size_t i = 0; i < n && k < cap; i++) {
         struct tls_suite_info si;
-        if (tls_suite_info(all[i], &si) && si.min_version <= v)
+        if (tls_suite_info(all[i], &si) && si.min_version <= v) {
             out[k++] = all[i];
+        }
     }
     return k;
 }
@@ -72,8 +73,9 @@ bool probe_audit_plan_next(struct probe_audit_plan *p, struct probe_audit_step *
 {
     uint16_t ids[PROBE_AUDIT_MAX_SUITES];
 
-    if (p->stage == PROBE_AUDIT_DONE)
+    if (p->stage == PROBE_AUDIT_DONE) {
         return false;
+    }
     if (p->audit.connections >= p->audit.max_connections) {
         probe_audit_plan_stop(p, PROBE_AUDIT_LIMIT_CONNECTIONS);
         return false;
@@ -105,19 +107,20 @@ bool probe_audit_plan_next(struct probe_audit_plan *p, struct probe_audit_step *
 static void describe_refusal(char *out, size_t cap, const struct tls_info *ti, bool timed_out,
                              bool reset)
 {
-    if (!ti)
+    if (!ti) {
         snprintf(out, cap, "%s", timed_out ? "timeout" : reset ? "connection reset before TLS"
                                                                : "no TLS handshake");
-    else if (ti->local_reject && ti->server_hello_version > 0)
+    } else if (ti->local_reject && ti->server_hello_version > 0) {
         snprintf(out, cap, "server chose %s", tls_version_name(ti->server_hello_version));
-    else if (ti->alert_received)
+    } else if (ti->alert_received) {
         snprintf(out, cap, "alert %s", tls_alert_name(ti->alert_description));
-    else if (ti->peer_reset || reset)
+    } else if (ti->peer_reset || reset) {
         snprintf(out, cap, "connection reset");
-    else if (ti->peer_closed)
+    } else if (ti->peer_closed) {
         snprintf(out, cap, "connection closed");
-    else
+    } else {
         snprintf(out, cap, "%s", timed_out ? "timeout" : "handshake failed");
+    }
 }
 
 static void record_version(struct probe_audit_plan *p, const struct tls_info *ti, bool ok,
@@ -137,10 +140,11 @@ static void record_version(struct probe_audit_plan *p, const struct tls_info *ti
         describe_refusal(pr->how, sizeof(pr->how), ti, timed_out, reset);
     }
     if (++p->version > TLS_V12) {
-        if (p->audit.want_tls13)
+        if (p->audit.want_tls13) {
             p->stage = PROBE_AUDIT_TLS13;
-        else
+        } else {
             next_version_walk(p, TLS_V10);
+        }
     }
 }
 
@@ -155,8 +159,9 @@ void probe_audit_plan_record_tls13(struct probe_audit_plan *p,
 {
     struct probe_proto_result *pr = &p->audit.proto[TLS_V13];
 
-    if (p->stage != PROBE_AUDIT_TLS13)
+    if (p->stage != PROBE_AUDIT_TLS13) {
         return;
+    }
     if (r && r->accepted) {
         pr->state = PROBE_PROTO_ACCEPTED;
         pr->cipher = r->cipher_id;
@@ -164,10 +169,11 @@ void probe_audit_plan_record_tls13(struct probe_audit_plan *p,
                  r->hello_retry ? "HelloRetryRequest" : "ServerHello", r->cipher);
     } else if (r && (r->alert_received || r->version)) {
         pr->state = PROBE_PROTO_REJECTED;
-        if (r->alert_received)
+        if (r->alert_received) {
             snprintf(pr->how, sizeof(pr->how), "alert %s", r->alert_name);
-        else
+        } else {
             snprintf(pr->how, sizeof(pr->how), "server chose %s", tls_version_name(r->version));
+        }
     } else if (closed || reset) {
         pr->state = PROBE_PROTO_REJECTED;
         snprintf(pr->how, sizeof(pr->how), "connection %s after a TLS-first ClientHello: no "
@@ -198,13 +204,15 @@ static void record_suite(struct probe_audit_plan *p, const struct tls_info *ti, 
 
     if (ok && take_left(p, ti->cipher_id) && cl->n < PROBE_AUDIT_MAX_SUITES) {
         cl->ids[cl->n++] = ti->cipher_id;
-        if (p->n_left > 0)
+        if (p->n_left > 0) {
             return;
+        }
     }
-    if (cl->n >= 2)
+    if (cl->n >= 2) {
         p->stage = PROBE_AUDIT_ORDER;
-    else
+    } else {
         next_version_walk(p, p->version + 1);
+    }
 }
 
 void probe_audit_plan_record(struct probe_audit_plan *p, const struct probe_audit_step *step,
@@ -218,8 +226,9 @@ void probe_audit_plan_record(struct probe_audit_plan *p, const struct probe_audi
         record_version(p, ti, ok, timed_out, reset);
         break;
     case PROBE_AUDIT_SUITES:
-        if (!ok && (timed_out || !ti)) /* no answer is not a refusal: the list may be short */
+        if (!ok && (timed_out || !ti)) { /* no answer is not a refusal: the list may be short */
             p->audit.ciphers[p->version].incomplete = true;
+        }
         record_suite(p, ti, ok);
         break;
     case PROBE_AUDIT_ORDER: {

@@ -97,8 +97,9 @@ static void on_timer(uv_timer_t *t)
 
 void probe_audit_run_next(struct probe_audit_run *r)
 {
-    if (r->state != RUN_IDLE)
+    if (r->state != RUN_IDLE) {
         return;
+    }
     if (budget_left_ms(r) == 0) {
         probe_audit_plan_stop(&r->plan, PROBE_AUDIT_LIMIT_TIME);
     }
@@ -119,8 +120,9 @@ void probe_audit_run_next(struct probe_audit_run *r)
 void probe_audit_run_record(struct probe_audit_run *r, const struct probe_facts *f,
                             const struct probe_conn *c)
 {
-    if (r->state != RUN_STEP)
+    if (r->state != RUN_STEP) {
         return;
+    }
     uv_timer_stop(&r->timer);
     r->state = RUN_IDLE;
     if (r->step.version == TLS_V13) {
@@ -140,8 +142,9 @@ int probe_audit_run_new(struct probe_audit_run **out, uv_loop_t *loop,
 {
     struct probe_audit_run *r = malloc(sizeof(*r));
 
-    if (!r)
+    if (!r) {
         return -1;
+    }
     probe_audit_plan_init(&r->plan, o->protocols, o->ciphers, o->max_connections);
     probe_audit_plan_enable_tls13(&r->plan);
     r->o = *o;

@@ -31,28 +31,32 @@ static void on_closed(uv_handle_t *h)
 {
     struct probe_browser *b = h->data;
 
-    if (--b->open == 0)
+    if (--b->open == 0) {
         free(b);
+    }
 }
 
 static void finish(struct probe_browser *b, int status, uint16_t port, const struct tds_error *e)
 {
-    if (b->done)
+    if (b->done) {
         return;
+    }
     b->done = true;
     uv_udp_recv_stop(&b->udp);
     uv_close((uv_handle_t *)&b->udp, on_closed);
     uv_close((uv_handle_t *)&b->timer, on_closed);
-    if (b->cb)
+    if (b->cb) {
         b->cb(b->arg, status, port, e);
+    }
 }
 
 static void on_sent(uv_udp_send_t *req, int status)
 {
     struct probe_browser *b = req->data;
 
-    if (status < 0 && status != UV_ECANCELED)
+    if (status < 0 && status != UV_ECANCELED) {
         finish(b, status, 0, NULL);
+    }
 }
 
 static void send_query(struct probe_browser *b)
@@ -62,8 +66,9 @@ static void send_query(struct probe_browser *b)
     b->tries_left--;
     b->sreq.data = b;
     int rc = uv_udp_send(&b->sreq, &b->udp, &buf, 1, (const struct sockaddr *)&b->dest, on_sent);
-    if (rc < 0)
+    if (rc < 0) {
         finish(b, rc, 0, NULL);
+    }
 }
 
 static void on_timer(uv_timer_t *t)
@@ -94,8 +99,9 @@ static void on_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *buf, const struct so
     struct tds_error e;
     size_t count = 0, total = 0;
 
-    if (n == 0 && from == NULL)
+    if (n == 0 && from == NULL) {
         return; /* nothing more to read right now */
+    }
     if (n < 0) {
         finish(b, (int)n, 0, NULL);
         return;
@@ -126,8 +132,9 @@ static int init_handles(struct probe_browser *b, uv_loop_t *loop)
 {
     int rc = uv_udp_init(loop, &b->udp);
 
-    if (rc < 0)
+    if (rc < 0) {
         return rc;
+    }
     b->udp.data = b;
     b->open++;
     uv_timer_init(loop, &b->timer);
@@ -142,8 +149,9 @@ int probe_browser_start(struct probe_browser **out, uv_loop_t *loop, const struc
 {
     struct probe_browser *b = calloc(1, sizeof(*b));
 
-    if (!b)
+    if (!b) {
         return UV_ENOMEM;
+    }
     b->req_len = tds_ssrp_build_ucast_inst(instance, b->req, sizeof(b->req));
     if (b->req_len == 0 || init_handles(b, loop) < 0) {
         free(b);
@@ -151,10 +159,11 @@ int probe_browser_start(struct probe_browser **out, uv_loop_t *loop, const struc
     }
     memcpy(&b->dest, addr, addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
                                                        : sizeof(struct sockaddr_in));
-    if (b->dest.ss_family == AF_INET6)
+    if (b->dest.ss_family == AF_INET6) {
         ((struct sockaddr_in6 *)&b->dest)->sin6_port = htons(port);
-    else
+    } else {
         ((struct sockaddr_in *)&b->dest)->sin_port = htons(port);
+    }
     snprintf(b->instance, sizeof(b->instance), "%s", instance);
     b->try_ms = try_ms;
     b->tries_left = tries ? tries : 1;
@@ -162,16 +171,18 @@ int probe_browser_start(struct probe_browser **out, uv_loop_t *loop, const struc
     b->arg = arg;
     uv_udp_recv_start(&b->udp, alloc_cb, on_recv);
     send_query(b);
-    if (!b->done)
+    if (!b->done) {
         uv_timer_start(&b->timer, on_timer, try_ms, 0);
+    }
     *out = b;
     return 0;
 }
 
 void probe_browser_cancel(struct probe_browser *b)
 {
-    if (!b)
+    if (!b) {
         return;
+    }
     b->cb = NULL;
     finish(b, UV_ECANCELED, 0, NULL);
 }

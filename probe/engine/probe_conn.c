@@ -18,14 +18,17 @@
 
 int probe_conn_out_reserve(struct probe_conn *c, size_t more)
 {
-    if (more <= c->out_cap - c->out_len)
+    if (more <= c->out_cap - c->out_len) {
         return 0;
+    }
     size_t cap = c->out_cap ? c->out_cap : 1024;
-    while (cap - c->out_len < more)
+    while (cap - c->out_len < more) {
         cap *= 2;
+    }
     uint8_t *p = realloc(c->out, cap);
-    if (!p)
+    if (!p) {
         return -1;
+    }
     c->out = p;
     c->out_cap = cap;
     return 0;
@@ -33,8 +36,9 @@ int probe_conn_out_reserve(struct probe_conn *c, size_t more)
 
 int probe_conn_out_append(struct probe_conn *c, const uint8_t *p, size_t n)
 {
-    if (probe_conn_out_reserve(c, n) != 0)
+    if (probe_conn_out_reserve(c, n) != 0) {
         return -1;
+    }
     memcpy(c->out + c->out_len, p, n);
     c->out_len += n;
     return 0;
@@ -42,11 +46,13 @@ int probe_conn_out_append(struct probe_conn *c, const uint8_t *p, size_t n)
 
 void probe_conn_finish(struct probe_conn *c)
 {
-    if (c->phase == PROBE_CONN_DONE)
+    if (c->phase == PROBE_CONN_DONE) {
         return;
+    }
     c->phase = PROBE_CONN_DONE;
-    if (c->tls)
+    if (c->tls) {
         c->res->tls = tls_session_info(c->tls);
+    }
 }
 
 size_t probe_conn_prelogin_request(struct probe_conn *c, uint8_t encryption, uint8_t *out,
@@ -130,28 +136,32 @@ int probe_conn_new(struct probe_conn **out, const struct probe_conn_opts *o,
 {
     struct probe_conn *c = calloc(1, sizeof(*c));
 
-    if (!c)
+    if (!c) {
         return -1;
+    }
     c->o = *o;
-    if (c->o.max_packet == 0)
+    if (c->o.max_packet == 0) {
         c->o.max_packet = TDS_DEFAULT_PACKET;
+    }
     c->res = res;
     c->phase = PROBE_CONN_PRELOGIN;
     tds_reasm_init(&c->rx, RX_MESSAGE_MAX);
-    if (o->tls13_probe)
+    if (o->tls13_probe) {
         c->ops = &probe_conn_tls13_ops;
-    else if (o->client->encrypt == PROBE_ENCRYPT_STRICT)
+    } else if (o->client->encrypt == PROBE_ENCRYPT_STRICT) {
         c->ops = &probe_conn_strict_ops;
-    else
+    } else {
         c->ops = &probe_conn_tds7_ops;
+    }
     *out = c;
     return 0;
 }
 
 void probe_conn_free(struct probe_conn *c)
 {
-    if (!c)
+    if (!c) {
         return;
+    }
     tds_reasm_free(&c->rx);
     tls_session_free(c->tls);
     free(c->t13);

@@ -83,8 +83,9 @@ static void take_plain(struct probe_conn *c, const uint8_t *p, size_t n)
             uint8_t type;
             size_t mlen;
             const uint8_t *msg = tds_reasm_message(&c->rx, &type, &mlen);
-            if (msg && probe_conn_take_reply(c, msg, mlen))
+            if (msg && probe_conn_take_reply(c, msg, mlen)) {
                 probe_conn_finish(c);
+            }
             tds_reasm_next(&c->rx);
         }
     }
@@ -96,8 +97,9 @@ static void pump(struct probe_conn *c)
     if (c->phase == PROBE_CONN_HANDSHAKE) {
         enum tls_step st = tls_session_step(c->tls);
         raw_out(c);
-        if (st == TLS_STEP_WANT_INPUT)
+        if (st == TLS_STEP_WANT_INPUT) {
             return;
+        }
         if (st == TLS_STEP_FAILED) {
             c->res->strict_refused = refused(c);
             probe_conn_finish(c);
@@ -115,8 +117,9 @@ static void pump(struct probe_conn *c)
             return;
         }
         raw_out(c);
-        if (got == 0)
+        if (got == 0) {
             return;
+        }
         take_plain(c, buf, got);
     }
 }
@@ -125,8 +128,9 @@ static void strict_start(struct probe_conn *c)
 {
     /* the byte the PRELOGIN inside TLS will carry, even when the handshake never gets there */
     c->res->sent_encryption = TDS_ENC_NOT_SUP;
-    if (probe_conn_tls_begin(c))
+    if (probe_conn_tls_begin(c)) {
         pump(c);
+    }
 }
 
 /* The first bytes the server sends. TLS (a handshake record or an alert) and TDS (a pre-2022
@@ -149,17 +153,20 @@ static bool first_bytes_not_tds(struct probe_conn *c, const uint8_t *p, size_t n
 
 static void strict_feed(struct probe_conn *c, const uint8_t *p, size_t n)
 {
-    if (c->phase == PROBE_CONN_DONE || first_bytes_not_tds(c, p, n))
+    if (c->phase == PROBE_CONN_DONE || first_bytes_not_tds(c, p, n)) {
         return;
-    if (tls_session_feed(c->tls, p, n) != 0)
+    }
+    if (tls_session_feed(c->tls, p, n) != 0) {
         tls_session_peer_closed(c->tls, false);
+    }
     pump(c);
 }
 
 static void strict_closed(struct probe_conn *c, bool reset)
 {
-    if (c->phase == PROBE_CONN_DONE)
+    if (c->phase == PROBE_CONN_DONE) {
         return;
+    }
     c->res->server_reset = reset;
     tls_session_peer_closed(c->tls, reset);
     pump(c);

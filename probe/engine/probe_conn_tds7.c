@@ -20,11 +20,13 @@ static int send_packets(struct probe_conn *c, uint8_t type, const uint8_t *p, si
     size_t need = tds_packetized_size(n, c->o.max_packet);
     uint8_t id = 1;
 
-    if (probe_conn_out_reserve(c, need))
+    if (probe_conn_out_reserve(c, need)) {
         return -1;
+    }
     size_t w = tds_packetize(type, p, n, c->o.max_packet, &id, c->out + c->out_len, need);
-    if (w == 0)
+    if (w == 0) {
         return -1;
+    }
     c->out_len += w;
     return 0;
 }
@@ -37,26 +39,31 @@ static void tls_pump(struct probe_conn *c)
     const uint8_t *p = tls_session_out(c->tls, &n);
 
     if (n > 0) {
-        if (send_packets(c, TDS_PKT_PRELOGIN, p, n) == 0)
+        if (send_packets(c, TDS_PKT_PRELOGIN, p, n) == 0) {
             tls_session_out_ack(c->tls, n);
+        }
     }
-    if (st == TLS_STEP_DONE)
+    if (st == TLS_STEP_DONE) {
         c->handshake_ok = true;
-    if (st != TLS_STEP_WANT_INPUT)
+    }
+    if (st != TLS_STEP_WANT_INPUT) {
         probe_conn_finish(c);
+    }
 }
 
 /* The reply decides: no TLS at all, a refusal, or the handshake (login-only or full). */
 static void on_reply(struct probe_conn *c, const uint8_t *msg, size_t len)
 {
-    if (!probe_conn_take_reply(c, msg, len))
+    if (!probe_conn_take_reply(c, msg, len)) {
         return;
+    }
     if (c->res->scope == TDS_TLS_NONE || c->res->scope == TDS_TLS_TERMINATE) {
         probe_conn_finish(c);
         return;
     }
-    if (probe_conn_tls_begin(c))
+    if (probe_conn_tls_begin(c)) {
         tls_pump(c);
+    }
 }
 
 /* A handshake packet that carries nothing the handshake needs: an empty one, or a TLS warning
@@ -100,13 +107,15 @@ static bool take_packet(struct probe_conn *c)
     c->saw_packet = true;
     if (c->phase == PROBE_CONN_PRELOGIN) {
         const uint8_t *msg = tds_reasm_message(&c->rx, &type, &mlen);
-        if (msg)
+        if (msg) {
             on_reply(c, msg, mlen);
+        }
     } else if (c->phase == PROBE_CONN_HANDSHAKE && noise(c, payload, len)) {
         tds_reasm_discard(&c->rx);
     } else if (c->phase == PROBE_CONN_HANDSHAKE) {
-        if (tls_session_feed(c->tls, payload, len) != 0)
+        if (tls_session_feed(c->tls, payload, len) != 0) {
             tls_session_peer_closed(c->tls, false);
+        }
         tds_reasm_discard(&c->rx);
         tls_pump(c);
     }
@@ -120,8 +129,9 @@ static void tds7_start(struct probe_conn *c)
     size_t n = probe_conn_prelogin_request(c, probe_client_encryption_byte(c->o.client), pkt,
                                            sizeof(pkt));
 
-    if (n == 0 || probe_conn_out_append(c, pkt, n) != 0)
+    if (n == 0 || probe_conn_out_append(c, pkt, n) != 0) {
         probe_conn_finish(c);
+    }
 }
 
 /* A first byte that cannot start a TDS reply packet (0x04, or 0x12 as some servers use). */
@@ -152,19 +162,22 @@ static void tds7_feed(struct probe_conn *c, const uint8_t *p, size_t n)
     while (n > 0 && c->phase != PROBE_CONN_DONE) {
         size_t used = 0;
         if (tds_reasm_feed(&c->rx, p, n, &used) != TDS_ERR_OK) {
-            if (!c->saw_packet)
+            if (!c->saw_packet) {
                 probe_conn_not_tds(c, p, n);
-            else
+            } else {
                 c->res->tds_err = c->rx.err;
-            if (c->tls)
+            }
+            if (c->tls) {
                 tls_session_peer_closed(c->tls, false);
+            }
             probe_conn_finish(c);
             return;
         }
         p += used;
         n -= used;
-        if (tds_reasm_packet_ready(&c->rx) && !take_packet(c))
+        if (tds_reasm_packet_ready(&c->rx) && !take_packet(c)) {
             return;
+        }
     }
     note_partial_reply(c);
 }

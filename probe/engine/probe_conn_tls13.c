@@ -44,8 +44,9 @@ static void t13_feed(struct probe_conn *c, const uint8_t *p, size_t n)
 {
     struct probe_conn_t13 *t = c->t13;
 
-    if (c->phase != PROBE_CONN_HANDSHAKE)
+    if (c->phase != PROBE_CONN_HANDSHAKE) {
         return;
+    }
     size_t take = n < T13_MAX - t->len ? n : T13_MAX - t->len;
     memcpy(t->buf + t->len, p, take);
     t->len += take;

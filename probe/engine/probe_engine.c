@@ -3,7 +3,7 @@
  * failure) -> probe_conn (PRELOGIN, TLS in TDS) -> [a follow-up handshake when the server
  * rejected ours, to rank the causes] -> [the TLS policy audit] -> verdict -> callback.
  * One deadline per target (and one for its audit). A front end may cancel a target at any
- * point (probe_engine_cancel: the job ends in JOB_CANCELLED, without a result). Owns every
+ * point (probe_engine_cancel: the job ends in PROBE_JOB_CANCELLED, without a result). Owns every
  * socket, timer and buffer lifetime. */
 #include "probe/engine/probe_engine.h"
 
@@ -19,6 +19,7 @@
 #include "probe/engine/probe_audit_run.h"
 #include "probe/engine/probe_browser.h"
 #include "probe/engine/probe_conn.h"
+#include "probe/engine/probe_job_state.h"
 #include "probe/engine/probe_neterr.h"
 #include "probe/engine/probe_queue.h"
 #include "tds/tds_packet.h"
@@ -29,53 +30,6 @@
 /* One read buffer for the whole engine: libuv hands it to one on_read at a time and every
  * byte is consumed (copied where kept) before on_read returns. */
 #define READ_BUF 65536
-
-/* What a job waits for. Every change goes through job_enter, which refuses a transition the
- * table below does not allow. */
-enum job_state {
-    JOB_QUEUED,         /* made from its queue entry, not started yet */
-    JOB_RESOLVING,      /* getaddrinfo */
-    JOB_ASKING_BROWSER, /* SQL Server Browser (SSRP): the named instance's port */
-    JOB_CONNECTING,     /* the client's own connection: TCP connect, address by address */
-    JOB_EXCHANGING,     /* the client's own connection: PRELOGIN and TLS (probe_conn) */
-    JOB_FOLLOWUP,       /* the follow-up handshake, after the server rejected the client's */
-    JOB_AUDITING,       /* the TLS policy audit (probe_audit_run): its steps' connections */
-    JOB_DONE,           /* the result was delivered; handles are closing */
-    JOB_CANCELLED,      /* probe_engine_cancel: no result; handles are closing */
-    JOB_STATE_COUNT
-};
-
-static const char *const job_state_names[] = {
-    [JOB_QUEUED] = "queued",
-    [JOB_RESOLVING] = "resolving",
-    [JOB_ASKING_BROWSER] = "asking_browser",
-    [JOB_CONNECTING] = "connecting",
-    [JOB_EXCHANGING] = "exchanging",
-    [JOB_FOLLOWUP] = "followup",
-    [JOB_AUDITING] = "auditing",
-    [JOB_DONE] = "done",
-    [JOB_CANCELLED] = "cancelled",
-};
-_Static_assert(sizeof(job_state_names) / sizeof(job_state_names[0]) == JOB_STATE_COUNT,
-               "one name per job state");
-
-#define FROM(s) (1u << (s))
-/* Every state a job is in between its start and its end. */
-#define RUNNING ((FROM(JOB_STATE_COUNT) - 1) & ~FROM(JOB_DONE) & ~FROM(JOB_CANCELLED))
-/* The states each state may be entered from. */
-static const unsigned job_entered_from[JOB_STATE_COUNT] = {
-    [JOB_QUEUED] = 0,
-    [JOB_RESOLVING] = FROM(JOB_QUEUED),
-    [JOB_ASKING_BROWSER] = FROM(JOB_RESOLVING),
-    [JOB_CONNECTING] = FROM(JOB_RESOLVING) | FROM(JOB_ASKING_BROWSER) | FROM(JOB_CONNECTING),
-    [JOB_EXCHANGING] = FROM(JOB_CONNECTING),
-    [JOB_FOLLOWUP] = FROM(JOB_EXCHANGING),
-    [JOB_AUDITING] = FROM(JOB_EXCHANGING) | FROM(JOB_FOLLOWUP),
-    [JOB_DONE] = RUNNING,
-    [JOB_CANCELLED] = RUNNING,
-};
-#undef RUNNING
-#undef FROM
 
 struct job;
 
@@ -92,7 +46,7 @@ struct attempt {
 struct job {
     struct probe_engine *e;
     struct job *prev, *next;      /* the engine's running jobs, until the job ends */
-    enum job_state state;
+    enum probe_job_state state;
     struct probe_target t;
     struct probe_client *wide_client; /* the side connections' client, made on first use */
     const struct tls_config *cfg;
@@ -134,14 +88,15 @@ static void engine_pump(struct probe_engine *e);
 static void job_bug(const struct job *j, const char *event)
 {
     fprintf(stderr, "tdsprobe: engine bug: %s while %s (%s)\n", event,
-            job_state_names[j->state], j->t.text);
+            probe_job_state_name(j->state), j->t.text);
     abort();
 }
 
-static void job_enter(struct job *j, enum job_state next)
+static void job_enter(struct job *j, enum probe_job_state next)
 {
-    if (!(job_entered_from[next] & (1u << j->state)))
-        job_bug(j, job_state_names[next]);
+    if (!probe_job_may_enter(j->state, next)) {
+        job_bug(j, probe_job_state_name(next));
+    }
     j->state = next;
 }
 
@@ -160,7 +115,7 @@ static void mark(struct job *j, double *slot, enum probe_phase next)
 /* Delivered or cancelled: every callback still to come only closes. */
 static bool job_ended(const struct job *j)
 {
-    return j->state == JOB_DONE || j->state == JOB_CANCELLED;
+    return j->state == PROBE_JOB_DONE || j->state == PROBE_JOB_CANCELLED;
 }
 
 static void job_maybe_free(struct job *j)
@@ -168,8 +123,9 @@ static void job_maybe_free(struct job *j)
     if (!job_ended(j) || j->open > 0) {
         return;
     }
-    if (j->ai)
+    if (j->ai) {
         uv_freeaddrinfo(j->ai);
+    }
     probe_conn_free(j->conn);
     probe_conn_free(j->fconn);
     free(j->fres);
@@ -195,15 +151,18 @@ static void attempt_flush(struct attempt *a)
     size_t n;
     const uint8_t *p = probe_conn_out(a->conn, &n);
 
-    if (n == 0 || a->closing)
+    if (n == 0 || a->closing) {
         return;
+    }
     struct wreq *w = malloc(sizeof(*w) + n);
-    if (!w)
+    if (!w) {
         return;
+    }
     memcpy(w->data, p, n);
     uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)n);
-    if (uv_write(&w->req, (uv_stream_t *)&a->tcp, &b, 1, on_written) != 0)
+    if (uv_write(&w->req, (uv_stream_t *)&a->tcp, &b, 1, on_written) != 0) {
         free(w);
+    }
     probe_conn_out_ack(a->conn, n);
 }
 
@@ -221,11 +180,13 @@ static void on_attempt_closed(uv_handle_t *h)
 
 static void attempt_close(struct attempt *a)
 {
-    if (a->closing)
+    if (a->closing) {
         return;
+    }
     a->closing = true;
-    if (a->job->cur == a)
+    if (a->job->cur == a) {
         a->job->cur = NULL;
+    }
     uv_close((uv_handle_t *)&a->tcp, on_attempt_closed);
 }
 
@@ -237,10 +198,12 @@ static bool needs_followup(const struct job *j)
     const struct tls_info *ti = j->res.tls;
 
     if (!ti || probe_conn_handshake_ok(j->conn) || ti->local_reject || j->res.timed_out ||
-        j->res.tds8)
+        j->res.tds8) {
         return false; /* (strict: a rejected ClientHello means no TDS 8.0, not a TLS range) */
-    if (!(ti->alert_received || ti->peer_closed || ti->peer_reset))
+    }
+    if (!(ti->alert_received || ti->peer_closed || ti->peer_reset)) {
         return false;
+    }
     return ti->stage <= TLS_STAGE_SERVER_HELLO && j->wide != NULL;
 }
 
@@ -286,13 +249,15 @@ static void attempt_connect(struct job *j, struct attempt *a, struct probe_conn 
 static void side_start(struct job *j, const struct tls_config *cfg, int min, int max)
 {
     struct attempt *a = calloc(1, sizeof(*a));
-    bool audit = j->state == JOB_AUDITING;
+    bool audit = j->state == PROBE_JOB_AUDITING;
 
     side_free(j);
-    if (!j->fres)
+    if (!j->fres) {
         j->fres = malloc(sizeof(*j->fres));
-    if (!j->wide_client)
+    }
+    if (!j->wide_client) {
         j->wide_client = malloc(sizeof(*j->wide_client));
+    }
     if (!a || !j->fres || !j->wide_client) {
         free(a);
         job_finish(j);
@@ -325,18 +290,18 @@ static void attempt_done(struct attempt *a)
 
     attempt_close(a);
     switch (j->state) {
-    case JOB_EXCHANGING:
+    case PROBE_JOB_EXCHANGING:
         if (needs_followup(j)) {
-            job_enter(j, JOB_FOLLOWUP);
+            job_enter(j, PROBE_JOB_FOLLOWUP);
             side_start(j, j->wide, TLS_V10, TLS_V12);
         } else {
             audit_begin(j);
         }
         break;
-    case JOB_FOLLOWUP:
+    case PROBE_JOB_FOLLOWUP:
         followup_done(j);
         break;
-    case JOB_AUDITING:
+    case PROBE_JOB_AUDITING:
         audit_conn_done(j);
         break;
     default:
@@ -353,11 +318,13 @@ static void track_phase(struct job *j, const struct probe_conn *c)
     bool tls_ok = probe_conn_handshake_ok(c);
 
     if (j->res.tds8) { /* strict: TLS first, then PRELOGIN inside it */
-        if (j->res.phase == PROBE_PHASE_HANDSHAKE && ph != PROBE_CONN_HANDSHAKE)
+        if (j->res.phase == PROBE_PHASE_HANDSHAKE && ph != PROBE_CONN_HANDSHAKE) {
             mark(j, &j->res.t_handshake, tls_ok ? PROBE_PHASE_PRELOGIN : PROBE_PHASE_HANDSHAKE);
-        if (tls_ok && ph == PROBE_CONN_DONE && j->res.t_prelogin < 0)
+        }
+        if (tls_ok && ph == PROBE_CONN_DONE && j->res.t_prelogin < 0) {
             mark(j, &j->res.t_prelogin,
                  j->res.got_prelogin ? PROBE_PHASE_DONE : PROBE_PHASE_PRELOGIN);
+        }
         return;
     }
     if (j->res.phase == PROBE_PHASE_PRELOGIN && ph != PROBE_CONN_PRELOGIN) {
@@ -366,8 +333,9 @@ static void track_phase(struct job *j, const struct probe_conn *c)
                                     : plain                    ? PROBE_PHASE_DONE
                                                                : PROBE_PHASE_PRELOGIN);
     }
-    if (j->res.phase == PROBE_PHASE_HANDSHAKE && ph == PROBE_CONN_DONE)
+    if (j->res.phase == PROBE_PHASE_HANDSHAKE && ph == PROBE_CONN_DONE) {
         mark(j, &j->res.t_handshake, tls_ok ? PROBE_PHASE_DONE : PROBE_PHASE_HANDSHAKE);
+    }
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -382,22 +350,26 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     struct attempt *a = s->data;
     struct job *j = a->job;
-    bool own = j->state == JOB_EXCHANGING; /* the client's own connection, not a side one */
+    bool own = j->state == PROBE_JOB_EXCHANGING; /* the client's own connection, not a side one */
 
-    if (nread == 0 || a->closing)
+    if (nread == 0 || a->closing) {
         return;
+    }
     if (nread < 0) {
-        if (nread != UV_EOF && own)
+        if (nread != UV_EOF && own) {
             j->res.net = probe_net_error_from_uv((int)nread);
+        }
         probe_conn_closed(a->conn, nread != UV_EOF);
     } else {
         probe_conn_feed(a->conn, (const uint8_t *)buf->base, (size_t)nread);
         attempt_flush(a);
     }
-    if (own)
+    if (own) {
         track_phase(j, a->conn);
-    if (probe_conn_phase(a->conn) == PROBE_CONN_DONE)
+    }
+    if (probe_conn_phase(a->conn) == PROBE_CONN_DONE) {
         attempt_done(a);
+    }
 }
 
 static void connect_next(struct job *j);
@@ -407,14 +379,14 @@ static void connect_failed(struct job *j, struct attempt *a, int status)
     j->last_err = status;
     attempt_close(a);
     switch (j->state) {
-    case JOB_CONNECTING:
+    case PROBE_JOB_CONNECTING:
         j->ai_cur = j->ai_cur->ai_next;
         connect_next(j);
         break;
-    case JOB_FOLLOWUP:
+    case PROBE_JOB_FOLLOWUP:
         job_finish(j);
         break;
-    case JOB_AUDITING:
+    case PROBE_JOB_AUDITING:
         audit_conn_done(j);
         break;
     default:
@@ -427,18 +399,20 @@ static void on_connect(uv_connect_t *req, int status)
     struct attempt *a = req->data;
     struct job *j = a->job;
 
-    if (a->closing)
+    if (a->closing) {
         return;
+    }
     if (status < 0) {
         connect_failed(j, a, status);
         return;
     }
-    if (j->state == JOB_CONNECTING) {
+    if (j->state == PROBE_JOB_CONNECTING) {
         uv_ip_name(j->ai_cur->ai_addr, j->res.address, sizeof(j->res.address));
-        if (j->res.port == 0)
+        if (j->res.port == 0) {
             j->res.port = probe_target_port(&j->t);
+        }
         mark(j, &j->res.t_connect, j->res.tds8 ? PROBE_PHASE_HANDSHAKE : PROBE_PHASE_PRELOGIN);
-        job_enter(j, JOB_EXCHANGING);
+        job_enter(j, PROBE_JOB_EXCHANGING);
     }
     probe_conn_start(a->conn);
     attempt_flush(a);
@@ -460,13 +434,15 @@ static void attempt_connect(struct job *j, struct attempt *a, struct probe_conn 
     j->cur = a;
     uv_tcp_nodelay(&a->tcp, 1);
     memcpy(&dest, j->ai_cur->ai_addr, j->ai_cur->ai_addrlen);
-    if (dest.ss_family == AF_INET6)
+    if (dest.ss_family == AF_INET6) {
         ((struct sockaddr_in6 *)&dest)->sin6_port = port;
-    else
+    } else {
         ((struct sockaddr_in *)&dest)->sin_port = port;
+    }
     int rc = uv_tcp_connect(&a->creq, &a->tcp, (const struct sockaddr *)&dest, on_connect);
-    if (rc != 0)
+    if (rc != 0) {
         on_connect(&a->creq, rc);
+    }
 }
 
 /* The client's own connection to the next address, or the end when none is left. */
@@ -477,7 +453,7 @@ static void connect_next(struct job *j)
         job_finish(j);
         return;
     }
-    job_enter(j, JOB_CONNECTING);
+    job_enter(j, PROBE_JOB_CONNECTING);
     /* The address being tried: a refused or timed-out target still says which one. */
     uv_ip_name(j->ai_cur->ai_addr, j->res.address, sizeof(j->res.address));
     struct attempt *a = calloc(1, sizeof(*a));
@@ -506,18 +482,20 @@ static void on_browser(void *arg, int status, uint16_t port, const struct tds_er
     struct job *j = arg;
 
     j->browser = NULL;
-    if (j->state != JOB_ASKING_BROWSER)
+    if (j->state != PROBE_JOB_ASKING_BROWSER) {
         job_bug(j, "browser answer");
+    }
     if (status == 0) {
         j->res.port = port;
         mark(j, &j->res.t_browser, PROBE_PHASE_CONNECT);
         connect_next(j);
         return;
     }
-    if (status == UV_EPROTO && err)
+    if (status == UV_EPROTO && err) {
         j->res.tds_err = *err;
-    else if (status != UV_ENOENT)
+    } else if (status != UV_ENOENT) {
         j->res.net = probe_net_error_from_uv(status);
+    }
     job_finish(j);
 }
 
@@ -526,9 +504,10 @@ static void browser_start(struct job *j)
     struct probe_engine *e = j->e;
     unsigned try_ms = (unsigned)(e->o.timeout_s * 1000.0 / 3.0);
 
-    if (try_ms > 1000)
+    if (try_ms > 1000) {
         try_ms = 1000; /* SqlClient waits about a second per SSRP try */
-    job_enter(j, JOB_ASKING_BROWSER);
+    }
+    job_enter(j, PROBE_JOB_ASKING_BROWSER);
     j->res.browser_port = e->o.browser_port ? e->o.browser_port : TDS_SSRP_PORT;
     int rc = probe_browser_start(&j->browser, e->loop, j->ai_cur->ai_addr, j->res.browser_port,
                                  j->t.instance, try_ms, 2, on_browser, j);
@@ -536,7 +515,7 @@ static void browser_start(struct job *j)
         j->browser = NULL;
         j->res.net = probe_net_error_from_uv(rc);
         job_finish(j);
-    } else if (j->state != JOB_ASKING_BROWSER) {
+    } else if (j->state != PROBE_JOB_ASKING_BROWSER) {
         j->browser = NULL; /* it already called back */
     }
 }
@@ -549,8 +528,9 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
 
     j->open--;
     if (job_ended(j)) { /* finished (deadline) or cancelled while resolving */
-        if (ai)
+        if (ai) {
             uv_freeaddrinfo(ai);
+        }
         job_maybe_free(j);
         return;
     }
@@ -575,14 +555,15 @@ static void on_deadline(uv_timer_t *t)
     struct job *j = t->data;
 
     switch (j->state) {
-    case JOB_CONNECTING:
-    case JOB_EXCHANGING:
-        if (j->conn)
+    case PROBE_JOB_CONNECTING:
+    case PROBE_JOB_EXCHANGING:
+        if (j->conn) {
             probe_conn_abort(j->conn); /* records how far the handshake got */
+        }
         /* fall through */
-    case JOB_RESOLVING:
-    case JOB_ASKING_BROWSER:
-    case JOB_FOLLOWUP:
+    case PROBE_JOB_RESOLVING:
+    case PROBE_JOB_ASKING_BROWSER:
+    case PROBE_JOB_FOLLOWUP:
         j->res.timed_out = true;
         job_finish(j);
         break;
@@ -659,7 +640,7 @@ static void audit_begin(struct job *j)
         return;
     }
     j->open++;
-    job_enter(j, JOB_AUDITING);
+    job_enter(j, PROBE_JOB_AUDITING);
     uv_timer_stop(&j->timer);
     j->res.audit = probe_audit_run_results(j->audit);
     probe_audit_run_next(j->audit);
@@ -712,43 +693,46 @@ static void running_unlink(struct job *j)
     j->prev = j->next = NULL;
 }
 
-/* Ends a started job in `end`: JOB_DONE delivers its result first, JOB_CANCELLED delivers
+/* Ends a started job in `end`: PROBE_JOB_DONE delivers its result first, PROBE_JOB_CANCELLED delivers
  * nothing. Either way its connection, timer, Browser lookup, getaddrinfo and audit are closed
  * or cancelled (their callbacks only close from now on) and its slot goes to the next target. */
-static void job_end(struct job *j, enum job_state end)
+static void job_end(struct job *j, enum probe_job_state end)
 {
     struct probe_engine *e = j->e;
-    enum job_state was = j->state;
+    enum probe_job_state was = j->state;
 
     if (job_ended(j)) {
         return;
     }
     job_enter(j, end);
     running_unlink(j);
-    if (end == JOB_DONE) {
+    if (end == PROBE_JOB_DONE) {
         j->res.t_total = ms_since(j->t_start);
         e->busy++;
         deliver(j);
         e->busy--;
     }
-    if (j->cur)
+    if (j->cur) {
         attempt_close(j->cur);
-    if (was == JOB_RESOLVING)
+    }
+    if (was == PROBE_JOB_RESOLVING) {
         uv_cancel((uv_req_t *)&j->gai);
+    }
     if (j->browser) {
         probe_browser_cancel(j->browser);
         j->browser = NULL;
     }
     uv_close((uv_handle_t *)&j->timer, on_timer_closed);
-    if (j->audit)
+    if (j->audit) {
         probe_audit_run_close(j->audit);
+    }
     e->in_flight--;
     engine_pump(e);
 }
 
 static void job_finish(struct job *j)
 {
-    job_end(j, JOB_DONE);
+    job_end(j, PROBE_JOB_DONE);
 }
 
 static void job_start(struct job *j)
@@ -766,7 +750,7 @@ static void job_start(struct job *j)
     uv_timer_start(&j->timer, on_deadline, (uint64_t)(e->o.timeout_s * 1000.0), 0);
     snprintf(port, sizeof(port), "%u", (unsigned)probe_target_port(&j->t));
     j->gai.data = j;
-    job_enter(j, JOB_RESOLVING);
+    job_enter(j, PROBE_JOB_RESOLVING);
     j->open++; /* on_resolved runs once, also when cancelled */
     if (probe_host_is_ip(j->t.host)) {
         /* An address needs no DNS: resolve it here rather than queue 1,000 of them behind
@@ -794,7 +778,7 @@ static struct job *job_make(struct probe_engine *e, struct probe_queued *q)
 
     if (j) {
         j->e = e;
-        j->state = JOB_QUEUED;
+        j->state = PROBE_JOB_QUEUED;
         snprintf(j->t.text, sizeof(j->t.text), "%s", q->text);
         snprintf(j->t.host, sizeof(j->t.host), "%s", q->host);
         j->t.port = q->port;
@@ -822,16 +806,18 @@ static void engine_pump(struct probe_engine *e)
     }
     while (e->in_flight < e->o.concurrency && (q = probe_queue_pop(&e->queue)) != NULL) {
         struct job *j = job_make(e, q);
-        if (j)
+        if (j) {
             job_start(j);
+        }
     }
 }
 
 int probe_engine_add(struct probe_engine *e, const struct probe_target *t, char *err,
                      size_t errlen)
 {
-    if (probe_queue_add(&e->queue, t, err, errlen) != 0)
+    if (probe_queue_add(&e->queue, t, err, errlen) != 0) {
         return -1;
+    }
     engine_pump(e);
     return 0;
 }
@@ -841,8 +827,9 @@ int probe_engine_new(struct probe_engine **out, uv_loop_t *loop,
 {
     struct probe_engine *e = calloc(1, sizeof(*e));
 
-    if (!e)
+    if (!e) {
         return -1;
+    }
     e->loop = loop;
     e->o = *o;
     e->scratch = calloc(1, sizeof(*e->scratch));
@@ -850,10 +837,12 @@ int probe_engine_new(struct probe_engine **out, uv_loop_t *loop,
         free(e);
         return -1;
     }
-    if (e->o.concurrency == 0)
+    if (e->o.concurrency == 0) {
         e->o.concurrency = 256;
-    if (e->o.timeout_s <= 0)
+    }
+    if (e->o.timeout_s <= 0) {
         e->o.timeout_s = 10;
+    }
     *out = e;
     return 0;
 }
@@ -867,7 +856,7 @@ size_t probe_engine_cancel(struct probe_engine *e, const void *user)
     while (j) {
         struct job *next = j->next;
         if (j->t.user == user) {
-            job_end(j, JOB_CANCELLED);
+            job_end(j, PROBE_JOB_CANCELLED);
             n++;
         }
         j = next;
@@ -884,8 +873,9 @@ size_t probe_engine_pending(const struct probe_engine *e)
 
 void probe_engine_free(struct probe_engine *e)
 {
-    if (!e)
+    if (!e) {
         return;
+    }
     probe_queue_free(&e->queue);
     free(e->scratch);
     free(e);

@@ -32,9 +32,10 @@ static const struct tls_config *profile_get(struct probe_queue *q, const char *c
     struct probe_profile *p;
 
     for (p = q->profiles; p; p = p->next) {
-        if (strcmp(p->ca, ca ? ca : "") == 0 && p->alpn == alpn && p->min == min &&
-            p->max == max && p->mode == mode)
+        if (strcmp(p->ca, ca ? ca : "") == 0 && p->alpn == alpn && p->min == min && p->max == max &&
+            p->mode == mode) {
             return p->cfg;
+        }
     }
     p = calloc(1, sizeof(*p));
     if (!p) {
@@ -67,15 +68,18 @@ static const struct probe_client *client_intern(struct probe_queue *q,
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
     size_t nb = sizeof(q->clients) / sizeof(q->clients[0]);
 
-    for (size_t i = 0; i < sizeof(*c); i++)
+    for (size_t i = 0; i < sizeof(*c); i++) {
         h = (h ^ b[i]) * 1099511628211ull;
+    }
     for (struct probe_client_node *n = q->clients[h % nb]; n; n = n->next) {
-        if (n->hash == h && memcmp(&n->c, c, sizeof(*c)) == 0)
+        if (n->hash == h && memcmp(&n->c, c, sizeof(*c)) == 0) {
             return &n->c;
+        }
     }
     struct probe_client_node *n = malloc(sizeof(*n));
-    if (!n)
+    if (!n) {
         return NULL;
+    }
     n->hash = h;
     n->c = *c;
     n->next = q->clients[h % nb];
@@ -88,8 +92,9 @@ static int push(struct probe_queue *q, const struct probe_queued *item)
     if (q->len == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 64;
         struct probe_queued *p = realloc(q->items, cap * sizeof(*p));
-        if (!p)
+        if (!p) {
             return -1;
+        }
         q->items = p;
         q->cap = cap;
     }
@@ -118,8 +123,9 @@ int probe_queue_add(struct probe_queue *q, const struct probe_target *t, char *e
                          c->handshake, err, errlen);
     it.wide = it.cfg ? profile_get(q, ca, false, TLS_V10, TLS_V12, TLS_HANDSHAKE_CERTIFICATE, err,
                                    errlen) : NULL;
-    if (!it.cfg || !it.wide)
+    if (!it.cfg || !it.wide) {
         return -1;
+    }
     memcpy(it.instance, t->instance, sizeof(it.instance));
     it.client = client_intern(q, c);
     it.text = strdup(t->text);
@@ -134,11 +140,13 @@ int probe_queue_add(struct probe_queue *q, const struct probe_target *t, char *e
 
 struct probe_queued *probe_queue_pop(struct probe_queue *q)
 {
-    if (q->next == q->len)
+    if (q->next == q->len) {
         return NULL;
+    }
     struct probe_queued *it = &q->items[q->next++];
-    if (q->next == q->len) /* a long-running exporter must not grow the queue forever */
+    if (q->next == q->len) { /* a long-running exporter must not grow the queue forever */
         q->next = q->len = 0;
+    }
     return it;
 }
 
@@ -174,8 +182,9 @@ void probe_queue_free(struct probe_queue *q)
         tls_config_free(p->cfg);
         free(p);
     }
-    for (size_t i = q->next; i < q->len; i++)
+    for (size_t i = q->next; i < q->len; i++) {
         probe_queued_clear(&q->items[i]);
+    }
     free(q->items);
     for (size_t i = 0; i < sizeof(q->clients) / sizeof(q->clients[0]); i++) {
         while (q->clients[i]) {

@@ -33,14 +33,17 @@ const char *probe_truststore_find(void)
 {
     const char *env = getenv("SSL_CERT_FILE");
 
-    if (is_file(env))
+    if (is_file(env)) {
         return env;
+    }
     for (size_t i = 0; i < sizeof(bundles) / sizeof(bundles[0]); i++) {
-        if (is_file(bundles[i]))
+        if (is_file(bundles[i])) {
             return bundles[i];
+        }
     }
     env = getenv("SSL_CERT_DIR");
-    if (is_dir(env))
+    if (is_dir(env)) {
         return env;
+    }
     return is_dir("/etc/ssl/certs") ? "/etc/ssl/certs" : NULL;
 }

@@ -17,8 +17,9 @@ static inline bool find_bytes(const void *hay, size_t n, const char *needle)
     size_t m = strlen(needle);
 
     for (size_t i = 0; m > 0 && m <= n && i <= n - m; i++) {
-        if (memcmp(h + i, needle, m) == 0)
+        if (memcmp(h + i, needle, m) == 0) {
             return true;
+        }
     }
     return false;
 }
@@ -26,10 +27,12 @@ static inline bool find_bytes(const void *hay, size_t n, const char *needle)
 /* The secret is in no byte of the whole struct, fields and padding alike. */
 static inline void check_secret(const struct probe_target *t, const char *secret)
 {
-    if (secret == NULL)
+    if (secret == NULL) {
         return;
-    if (find_bytes(t, sizeof(*t), secret))
+    }
+    if (find_bytes(t, sizeof(*t), secret)) {
         fail_msg("secret '%s' found in the parsed target (text '%s')", secret, t->text);
+    }
 }
 
 /* The masked text means the same target (the fuzz oracle): masking never changes a parse. */
@@ -38,8 +41,9 @@ static inline void check_reparse(const struct probe_target *t)
     struct probe_target again;
     char err[512] = "";
 
-    if (probe_connstr_parse(t->text, &again, err, sizeof(err)) != 0)
+    if (probe_connstr_parse(t->text, &again, err, sizeof(err)) != 0) {
         fail_msg("masked '%s' rejected: %s", t->text, err);
+    }
     assert_string_equal(t->text, again.text);
     assert_string_equal(t->host, again.host);
     assert_int_equal(t->port, again.port);

@@ -5,3 +5,8 @@ tdsprobe_unit_test(test_probe_conn
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_probe_conn.c ${CMAKE_CURRENT_LIST_DIR}/test_tls_server.c
     LIBS probe_core)
 set_tests_properties(test_probe_conn PROPERTIES FIXTURES_REQUIRED certs)
+
+# The job states' names and the engine's one transition table.
+tdsprobe_unit_test(test_probe_job_state
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_probe_job_state.c
+    LIBS probe_core)

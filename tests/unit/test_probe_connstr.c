@@ -383,25 +383,29 @@ static void check_ok(const struct ok_case *k, enum probe_connstr_kind kind, cons
     char err[512] = "";
 
     assert_int_equal(kind, probe_connstr_detect(k->text));
-    if (probe_connstr_parse(k->text, &t, err, sizeof(err)) != 0)
+    if (probe_connstr_parse(k->text, &t, err, sizeof(err)) != 0) {
         fail_msg("'%s' rejected: %s", k->text, err);
+    }
     assert_string_equal(k->driver ? k->driver : driver, t.client.driver);
     assert_string_equal(k->host, t.host);
     assert_int_equal(k->port, t.port);
     assert_string_equal(k->instance ? k->instance : "", t.instance);
-    if (k->encrypt != t.client.encrypt)
+    if (k->encrypt != t.client.encrypt) {
         fail_msg("'%s': encrypt %s, want %s", k->text, probe_encrypt_name(t.client.encrypt),
                  probe_encrypt_name(k->encrypt));
+    }
     assert_int_equal(k->tsc, t.client.trust_server_certificate);
     assert_string_equal(k->hnic ? k->hnic : "", t.client.host_name_in_certificate);
     assert_string_equal(k->scert ? k->scert : "", t.client.server_certificate);
     assert_string_equal(k->ca ? k->ca : "", t.client.ca_file);
     assert_string_equal(k->masked ? k->masked : k->text, t.text);
     assert_int_equal(k->disable, t.client.encrypt_disable);
-    if (k->tls_min)
+    if (k->tls_min) {
         assert_int_equal(k->tls_min, t.client.tls_min);
-    if (k->tls_max)
+    }
+    if (k->tls_max) {
         assert_int_equal(k->tls_max, t.client.tls_max);
+    }
     check_secret(&t, k->secret);
     check_secret(&t, k->secret2);
     check_reparse(&t);
@@ -633,8 +637,9 @@ static void test_rejections(void **state)
         assert_string_equal(bad[i].err, err);
         assert_string_equal("", t.text);
         check_secret(&t, bad[i].secret);
-        if (bad[i].secret)
+        if (bad[i].secret) {
             assert_null(strstr(err, bad[i].secret));
+        }
     }
 }
 
@@ -712,10 +717,11 @@ static void test_detect(void **state)
 
     (void)state;
     for (size_t i = 0; i < ARRAY_LEN(d); i++) {
-        if (probe_connstr_detect(d[i].text) != d[i].kind)
+        if (probe_connstr_detect(d[i].text) != d[i].kind) {
             fail_msg("detect('%s') = %s, want %s", d[i].text,
                      probe_connstr_kind_name(probe_connstr_detect(d[i].text)),
                      probe_connstr_kind_name(d[i].kind));
+        }
     }
     assert_string_equal("ado.net", probe_connstr_kind_name(PROBE_CS_ADONET));
     assert_string_equal("sqlcmd", probe_connstr_kind_name(PROBE_CS_SQLCMD));

@@ -124,10 +124,11 @@ static void key_variant(const char *key, int variant, char *out, size_t cap)
     for (; key[i] && i + 1 < cap; i++) {
         char ch = key[i];
 
-        if (variant == 1 && ch >= 'a' && ch <= 'z')
+        if (variant == 1 && ch >= 'a' && ch <= 'z') {
             ch = (char)(ch - 'a' + 'A');
-        else if (variant == 2 && ch >= 'A' && ch <= 'Z')
+        } else if (variant == 2 && ch >= 'A' && ch <= 'Z') {
             ch = (char)(ch - 'A' + 'a');
+        }
         out[i] = ch;
     }
     out[i] = '\0';
@@ -150,8 +151,9 @@ static void parse_masked(const char *text, const char *secret, struct probe_targ
     char err[512] = "";
 
     print_message("  %s\n", text);
-    if (probe_connstr_parse(text, t, err, sizeof(err)) != 0)
+    if (probe_connstr_parse(text, t, err, sizeof(err)) != 0) {
         fail_msg("'%s' rejected: %s", text, err);
+    }
     check_secret(t, secret);
     check_reparse(t);
 }
@@ -162,10 +164,12 @@ static void check_masked(const struct place *p, const char *text, const char *ma
 
     assert_int_equal(p->kind, probe_connstr_detect(text));
     parse_masked(text, marker, &t);
-    if (strstr(t.text, "***") == NULL)
+    if (strstr(t.text, "***") == NULL) {
         fail_msg("'%s': nothing masked in '%s'", text, t.text);
-    if (p->keep && strstr(t.text, p->keep) == NULL)
+    }
+    if (p->keep && strstr(t.text, p->keep) == NULL) {
         fail_msg("'%s': '%s' should stay readable in '%s'", text, p->keep, t.text);
+    }
     assert_string_equal("db1", t.host);
 }
 
@@ -178,8 +182,9 @@ static void check_rejected(const char *text, const char *marker)
     assert_int_equal(-1, probe_connstr_parse(text, &t, err, sizeof(err)));
     assert_true(err[0] != '\0');
     check_secret(&t, marker);
-    if (strstr(err, marker))
+    if (strstr(err, marker)) {
         fail_msg("'%s': the secret is in the error '%s'", text, err);
+    }
 }
 
 static void run_place(const struct place *p, size_t *count)
@@ -248,8 +253,9 @@ static void test_not_secrets_stay(void **state)
         struct probe_target t;
 
         parse_masked(cases[i].text, "Zx", &t);
-        if (strstr(t.text, cases[i].keep) == NULL)
+        if (strstr(t.text, cases[i].keep) == NULL) {
             fail_msg("'%s' lost '%s': '%s'", cases[i].text, cases[i].keep, t.text);
+        }
         assert_non_null(strstr(t.text, "***"));
     }
 }
