@@ -476,9 +476,9 @@ static int on_plain(struct tls13_client *c, uint8_t type, const uint8_t *p, size
     switch (type) {
     case TLS_REC_ALERT:
         return on_alert(c, p, n);
-    case TLS_REC_CCS: /* RFC 8446 5: a single 0x01 is dropped while the handshake runs */
-        return n == 1 && p[0] == 1 && c->st != ST_WAIT_SH
-                   ? 0 : refuse(c, "an unexpected change_cipher_spec record");
+    case TLS_REC_CCS: /* RFC 8446 5: a single 0x01 is dropped until the server Finished */
+        return n == 1 && p[0] == 1 ? 0 : refuse(c, "a change_cipher_spec record that is not "
+                                                   "the single byte 0x01");
     case TLS_REC_HANDSHAKE:
         if (c->protected_rd) {
             return refuse(c, "a plaintext handshake record after the ServerHello");

@@ -26,3 +26,6 @@ set_tests_properties(test_tls_threads PROPERTIES FIXTURES_REQUIRED certs)
 tdsprobe_unit_test(test_tls13_client
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_tls13_client.c ${CMAKE_CURRENT_LIST_DIR}/test_tds_util.c
     LIBS tlsx)
+tdsprobe_unit_test(test_tls13_replies
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_tls13_replies.c
+    LIBS tlsx)
