@@ -29,3 +29,9 @@ tdsprobe_unit_test(test_tls13_client
 tdsprobe_unit_test(test_tls13_replies
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_tls13_replies.c
     LIBS tlsx)
+# The TLS 1.3 client against openssl s_server (a second, independent TLS 1.3 server).
+find_program(OPENSSL_BIN openssl REQUIRED)
+tdsprobe_unit_test(test_tls13_openssl
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_tls13_openssl.c
+    LIBS tlsx)
+set_tests_properties(test_tls13_openssl PROPERTIES FIXTURES_REQUIRED certs)
