@@ -12,8 +12,7 @@
 #include "tls/tls_int.h"
 #include "tls/tls_mbedtls_compat.h"
 
-/* RFC 8446 4.1.3: the HelloRetryRequest's random is SHA-256("HelloRetryRequest"). */
-static const uint8_t hrr_random[32] = {
+const uint8_t tls13__hrr_random[32] = {
     0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
     0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
 };
@@ -22,6 +21,14 @@ static int bad(const char **why, const char *what)
 {
     *why = what;
     return -1;
+}
+
+/* The next Extension { ExtensionType; opaque extension_data<0..2^16-1> } of a list. */
+static bool next_ext(struct tds_rd *all, uint16_t *type, struct tds_rd *e)
+{
+    uint16_t len;
+
+    return tds_rd_u16be(all, type) && tds_rd_u16be(all, &len) && tds_rd_sub(all, len, e);
 }
 
 /* One ServerHello / HelloRetryRequest extension; `seen` catches duplicates (RFC 8446 4.2). */
@@ -82,7 +89,7 @@ int tls13__parse_server_hello(struct tds_rd m, struct tls13__server_hello *sh, c
     }
     memcpy(sh->session_id_echo, sid, sid_len);
     sh->session_id_len = sid_len;
-    sh->hrr = memcmp(random, hrr_random, 32) == 0;
+    sh->hrr = memcmp(random, tls13__hrr_random, 32) == 0;
     if (compression != 0) {
         return bad(why, "the ServerHello selects a compression method");
     }
@@ -90,11 +97,10 @@ int tls13__parse_server_hello(struct tds_rd m, struct tls13__server_hello *sh, c
         return bad(why, "the ServerHello's extensions are malformed");
     }
     while (tds_rd_left(&all) > 0) {
-        uint16_t type, len;
+        uint16_t type;
         struct tds_rd e;
 
-        if (!tds_rd_u16be(&all, &type) || !tds_rd_u16be(&all, &len) ||
-            !tds_rd_sub(&all, len, &e)) {
+        if (!next_ext(&all, &type, &e)) {
             return bad(why, "the ServerHello's extensions are malformed");
         }
         if (sh_ext(sh, type, e, &seen, why) != 0) {
@@ -129,11 +135,10 @@ int tls13__parse_encrypted_extensions(struct tds_rd m, char *alpn, size_t alpn_c
         return bad(why, "the EncryptedExtensions message is malformed");
     }
     while (tds_rd_left(&all) > 0) {
-        uint16_t type, len;
+        uint16_t type;
         struct tds_rd e;
 
-        if (!tds_rd_u16be(&all, &type) || !tds_rd_u16be(&all, &len) ||
-            !tds_rd_sub(&all, len, &e)) {
+        if (!next_ext(&all, &type, &e)) {
             return bad(why, "the EncryptedExtensions message is malformed");
         }
         if (type == TLS_EXT_ALPN && read_alpn(e, alpn, alpn_cap, why) != 0) {

@@ -38,6 +38,10 @@ enum {
 /* RFC 8446 5.2: a TLSCiphertext is at most 2^14 + 256 bytes. */
 #define TLS13_MAX_CIPHERTEXT (16384u + 256u)
 
+/* RFC 8446 4.1.3: a HelloRetryRequest is a ServerHello whose random is
+ * SHA-256("HelloRetryRequest") (tls13_hs.c). */
+extern const uint8_t tls13__hrr_random[32];
+
 /* "x25519", "secp256r1", ...; NULL for a group without a name here (RFC 8446 4.2.7). */
 const char *tls13__group_name(uint16_t group);
 /* "rsa_pss_rsae_sha256", "ecdsa_secp256r1_sha256", ...; NULL when unnamed (RFC 8446 4.2.3). */

@@ -1,4 +1,5 @@
-/* tls/tls13_probe.c: a TLS 1.3-only ClientHello by hand, and a reader for what comes back.
+/* tls/tls13_probe.c: a TLS 1.3-only ClientHello by hand (also the TLS 1.3 client's, see
+ * tls13__client_hello_msg), and a reader for what comes back.
  *
  * Built with the project's writer (tds_wr, sticky overflow) and read with its cursor (tds_rd),
  * like every other parser of untrusted bytes. The reply reader is a pure function of the bytes
@@ -19,13 +20,6 @@
 /* A ServerHello is a few hundred bytes (TLS 1.2 with every extension stays under 1 KiB); a
  * longer one is refused rather than buffered. */
 #define TLS13_MAX_HELLO 4096u
-
-/* RFC 8446 4.1.3: a HelloRetryRequest is a ServerHello whose random is
- * SHA-256("HelloRetryRequest"). */
-static const uint8_t hrr_random[32] = {
-    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
-    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
-};
 
 /* ---- the ClientHello ---- */
 
@@ -369,7 +363,7 @@ static int on_server_hello(struct tds_rd m, struct tls13_probe_result *r)
     if ((legacy >> 8) != 3) {
         return fail(r, "the ServerHello names a version that is not TLS");
     }
-    r->hello_retry = memcmp(random, hrr_random, 32) == 0;
+    r->hello_retry = memcmp(random, tls13__hrr_random, 32) == 0;
     if (!read_exts(&m, &x, r->hello_retry)) {
         return fail(r, "the ServerHello's extensions are malformed");
     }
