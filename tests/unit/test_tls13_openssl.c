@@ -321,6 +321,20 @@ static void test_hello_retry(void **state)
     done(&r);
 }
 
+/* RFC 8446 4.3.2 and 4.4.2: the server asks for a client certificate (optional with -verify);
+ * the client answers with an empty Certificate before its Finished, and the server takes it. */
+static void test_certificate_request(void **state)
+{
+    static const char *const ask[] = { "-verify", "1", NULL };
+    struct run r;
+    (void)state;
+
+    assert_int_equal(handshake(&r, "good", "int.pem", false, ask), TLS_STEP_DONE);
+    assert_verified(&r, 2);
+    assert_true(tls13_client_facts(r.c)->cert_request);
+    done(&r);
+}
+
 static size_t chain_bytes(const struct tls_info *info)
 {
     size_t n = 0;
@@ -391,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_ecdsa),
         cmocka_unit_test(test_suites),
         cmocka_unit_test(test_hello_retry),
+        cmocka_unit_test(test_certificate_request),
         cmocka_unit_test(test_chain_over_4k),
         cmocka_unit_test(test_chain_over_16k),
     };
