@@ -318,6 +318,116 @@ static void test_rfc8448_bad_record_mac(void **state)
     unload(&t);
 }
 
+/* Seals plain (one record) after the RFC's ServerHello and expects FAILED with `why`. */
+static const struct tls_info *after_server_hello(struct tls13_client **c, const uint8_t *plain,
+                                                 size_t len, uint8_t inner_type, const char *why)
+{
+    struct trace t;
+    struct tls13__aead a;
+    uint8_t secret[32], sealed[1200];
+    struct tds_wr w = tds_wr_make(sealed, sizeof(sealed));
+
+    load(&t);
+    hex_to_bytes(s_hs_hex, secret, 32);
+    assert_int_equal(tls13__aead_init(&a, tls13__suite(0x1301), secret), 0);
+    assert_int_equal(tls13__aead_seal(&a, inner_type, plain, len, &w), 0);
+    *c = traced(&t);
+    assert_int_equal(feed(*c, t.sh, t.sh_len), TLS_STEP_WANT_INPUT);
+    assert_int_equal(feed(*c, sealed, w.len), TLS_STEP_FAILED);
+    assert_non_null(strstr(tls13_client_info(*c)->error_text, why));
+    unload(&t);
+    return tls13_client_info(*c);
+}
+
+static void flight_refused(const uint8_t *plain, size_t len, const char *why)
+{
+    struct tls13_client *c;
+
+    after_server_hello(&c, plain, len, 22, why);
+    tls13_client_free(c);
+}
+
+/* What the encrypted flight may not hold (RFC 8446 4.3.1, 4.4.2-4.4.4, 5.2, 6). */
+static void test_flight_malformed(void **state)
+{
+    static const uint8_t ee_bad_len[] = { 8, 0, 0, 2, 0, 5 };
+    static const uint8_t ee_bad_alpn[] = { 8, 0, 0, 9, 0, 7, 0, 16, 0, 3, 0, 1, 0 };
+    static const uint8_t cert_first[] = { 11, 0, 0, 4, 0, 0, 0, 0 };
+    static const uint8_t ee_then_empty_cert[] = { 8, 0, 0, 2, 0, 0, 11, 0, 0, 4, 0, 0, 0, 0 };
+    static const uint8_t ee_then_bad_entry[] = { 8, 0, 0, 2, 0, 0, 11, 0, 0, 8, 0, 0, 0, 4,
+                                                 0, 0, 9, 1 };
+    static const uint8_t ee_garbage_leaf_cv[] = { 8, 0, 0, 2, 0, 0,
+                                                  11, 0, 0, 11, 0, 0, 0, 7, 0, 0, 2, 0x30, 0,
+                                                  0, 0,
+                                                  15, 0, 0, 6, 8, 4, 0, 2, 1, 2 };
+    static const uint8_t ee_cert_bad_cv[] = { 8, 0, 0, 2, 0, 0,
+                                              11, 0, 0, 11, 0, 0, 0, 7, 0, 0, 2, 0x30, 0,
+                                              0, 0,
+                                              15, 0, 0, 3, 8, 4, 0 };
+    static const uint8_t finished_first[] = { 20, 0, 0, 32 };
+    (void)state;
+
+    flight_refused(ee_bad_len, sizeof(ee_bad_len), "EncryptedExtensions message is malformed");
+    flight_refused(ee_bad_alpn, sizeof(ee_bad_alpn), "ALPN is malformed");
+    flight_refused(cert_first, sizeof(cert_first), "out of order");
+    flight_refused(ee_then_empty_cert, sizeof(ee_then_empty_cert), "empty Certificate");
+    flight_refused(ee_then_bad_entry, sizeof(ee_then_bad_entry), "CertificateEntry is malformed");
+    flight_refused(ee_garbage_leaf_cv, sizeof(ee_garbage_leaf_cv), "cannot be parsed");
+    flight_refused(ee_cert_bad_cv, sizeof(ee_cert_bad_cv), "CertificateVerify message is malformed");
+    flight_refused(finished_first, 0, "not a handshake message");
+}
+
+/* An alert inside a protected record, application data before the Finished, and the ALPN of an
+ * EncryptedExtensions kept even when what follows fails. */
+static void test_flight_alert_and_types(void **state)
+{
+    static const uint8_t alert[] = { 2, 42 };
+    static const uint8_t app[] = { 'x' };
+    static const uint8_t ee_alpn_then_cert[] = { 8, 0, 0, 16, 0, 14, 0, 16, 0, 10, 0, 8, 7, 't',
+                                                 'd', 's', '/', '8', '.', '0',
+                                                 11, 0, 0, 4, 0, 0, 0, 0 };
+    struct tls13_client *c;
+    const struct tls_info *info;
+    (void)state;
+
+    info = after_server_hello(&c, alert, sizeof(alert), 21, "bad_certificate");
+    assert_true(info->alert_received);
+    assert_int_equal(info->alert_description, 42);
+    tls13_client_free(c);
+    info = after_server_hello(&c, app, sizeof(app), 23, "not a handshake message");
+    tls13_client_free(c);
+    info = after_server_hello(&c, ee_alpn_then_cert, sizeof(ee_alpn_then_cert), 22,
+                              "empty Certificate");
+    assert_string_equal(info->alpn, "tds/8.0");
+    tls13_client_free(c);
+}
+
+/* RFC 8446 5.1: nothing may follow the ServerHello in its plaintext record, and no plaintext
+ * handshake record may come after it. */
+static void test_plaintext_after_server_hello(void **state)
+{
+    struct trace t;
+    struct tls13_client *c;
+    uint8_t rec[200];
+    static const uint8_t plain_ee[] = { 22, 3, 3, 0, 6, 8, 0, 0, 2, 0, 0 };
+    (void)state;
+
+    load(&t);
+    memcpy(rec, t.sh, t.sh_len);
+    rec[4] = (uint8_t)(rec[4] + 6);
+    memcpy(rec + t.sh_len, plain_ee + 5, 6);
+    c = traced(&t);
+    assert_int_equal(feed(c, rec, t.sh_len + 6), TLS_STEP_FAILED);
+    assert_non_null(strstr(tls13_client_info(c)->error_text, "follows the ServerHello"));
+    tls13_client_free(c);
+    c = traced(&t);
+    assert_int_equal(feed(c, t.sh, t.sh_len), TLS_STEP_WANT_INPUT);
+    assert_int_equal(feed(c, plain_ee, sizeof(plain_ee)), TLS_STEP_FAILED);
+    assert_non_null(strstr(tls13_client_info(c)->error_text, "plaintext handshake record"));
+    tls13_client_free(c);
+    unload(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +438,9 @@ int main(void)
         cmocka_unit_test(test_rfc8448_flight_in_small_records),
         cmocka_unit_test(test_rfc8448_tampered),
         cmocka_unit_test(test_rfc8448_bad_record_mac),
+        cmocka_unit_test(test_flight_malformed),
+        cmocka_unit_test(test_flight_alert_and_types),
+        cmocka_unit_test(test_plaintext_after_server_hello),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
