@@ -15,7 +15,8 @@
  * What it reports: a struct tls_info like tls_session's (version, suite, ALPN, the chain leaf
  * first, stage, alerts, errors), so the same policy (tls/tls_policy.h) judges the chain; with a
  * config the chain is verified against its trust store as tls_policy_verify_chain does. The
- * TLS 1.3-only facts (group, signature scheme, HelloRetryRequest) are in struct tls13_facts.
+ * group and signature scheme are named in tls_info too; the TLS 1.3-only facts (HelloRetryRequest,
+ * CertificateRequest, what verified) are in struct tls13_facts.
  *
  * Sans-I/O like tls_session: feed the server's bytes, step, send what tls13_client_out holds.
  * Handshake messages may span records and records may carry several messages. */
@@ -41,10 +42,10 @@ struct tls13_client_opts {
 };
 
 struct tls13_facts {
-    uint16_t group;            /* the ECDHE group of the handshake, 0 before the ServerHello */
-    char group_name[24];       /* "x25519", "secp256r1", "secp384r1" */
-    uint16_t sig_scheme;       /* CertificateVerify's scheme, 0 before it */
-    char sig_scheme_name[32];  /* "rsa_pss_rsae_sha256", "ecdsa_secp256r1_sha256", ... */
+    uint16_t group;            /* the ECDHE group of the handshake, 0 before the ServerHello
+                                  (its name: tls_info.group) */
+    uint16_t sig_scheme;       /* CertificateVerify's scheme, 0 before it (its name:
+                                  tls_info.sig_scheme) */
     bool hello_retry;          /* the server sent a HelloRetryRequest */
     uint16_t hello_retry_group; /* the group it asked for */
     bool cert_request;         /* the server asked for a client certificate */

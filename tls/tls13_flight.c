@@ -155,8 +155,7 @@ static int start_handshake_keys(struct tls13_client *c, const struct tls13__serv
     mbedtls_platform_zeroize(shared, sizeof(shared));
     c->protected_rd = true;
     c->facts.group = sh->group;
-    snprintf(c->facts.group_name, sizeof(c->facts.group_name), "%s",
-             tls13__group_name(sh->group));
+    snprintf(c->info.group, sizeof(c->info.group), "%s", tls13__group_name(sh->group));
     c->st = ST_WAIT_EE;
     return 0;
 }
@@ -242,7 +241,6 @@ static int on_certificate_verify(struct tls13_client *c, struct tds_rd body)
     uint8_t th[TLS13_MAX_HASH];
     const char *why = NULL;
     uint16_t scheme = 0;
-    const char *name;
 
     if (tls13__hash(c->suite, c->tr.p, c->tr.len, th) != 0) {
         return tls13__fail(c, "cannot hash the transcript");
@@ -253,8 +251,8 @@ static int on_certificate_verify(struct tls13_client *c, struct tds_rd body)
         return tls13__refuse(c, why);
     }
     c->facts.sig_scheme = scheme;
-    name = tls13__sigscheme_name(scheme);
-    snprintf(c->facts.sig_scheme_name, sizeof(c->facts.sig_scheme_name), "%s", name);
+    snprintf(c->info.sig_scheme, sizeof(c->info.sig_scheme), "%s",
+             tls13__sigscheme_name(scheme));
     c->facts.cert_verify_ok = true;
     c->st = ST_WAIT_FIN;
     return 0;

@@ -264,8 +264,9 @@ static void test_rsa_pss(void **state)
     assert_int_equal(handshake(&r, "good", "int.pem", false, NULL), TLS_STEP_DONE);
     assert_verified(&r, 2);
     assert_int_equal(tls13_client_info(r.c)->cipher_id, 0x1301);
-    assert_string_equal(tls13_client_facts(r.c)->sig_scheme_name, "rsa_pss_rsae_sha256");
-    assert_string_equal(tls13_client_facts(r.c)->group_name, "x25519");
+    assert_string_equal(tls13_client_info(r.c)->sig_scheme, "rsa_pss_rsae_sha256");
+    assert_string_equal(tls13_client_info(r.c)->group, "x25519");
+    assert_string_equal(tls13_client_info(r.c)->sig_scheme, "rsa_pss_rsae_sha256");
     assert_false(tls13_client_facts(r.c)->hello_retry);
     done(&r);
 }
@@ -277,7 +278,7 @@ static void test_ecdsa(void **state)
 
     assert_int_equal(handshake(&r, "ecdsa", "int.pem", false, NULL), TLS_STEP_DONE);
     assert_verified(&r, 2);
-    assert_string_equal(tls13_client_facts(r.c)->sig_scheme_name, "ecdsa_secp256r1_sha256");
+    assert_string_equal(tls13_client_info(r.c)->sig_scheme, "ecdsa_secp256r1_sha256");
     assert_string_equal(tls13_client_info(r.c)->chain[0].key_type, "EC");
     done(&r);
 }
@@ -311,13 +312,13 @@ static void test_hello_retry(void **state)
     assert_int_equal(handshake(&r, "good", "int.pem", false, p384), TLS_STEP_DONE);
     assert_verified(&r, 2);
     assert_true(tls13_client_facts(r.c)->hello_retry);
-    assert_string_equal(tls13_client_facts(r.c)->group_name, "secp384r1");
+    assert_string_equal(tls13_client_info(r.c)->group, "secp384r1");
     done(&r);
     /* an x25519-only first ClientHello meets a P-256-only server */
     assert_int_equal(handshake(&r, "ecdsa", "int.pem", true, p256), TLS_STEP_DONE);
     assert_verified(&r, 2);
     assert_true(tls13_client_facts(r.c)->hello_retry);
-    assert_string_equal(tls13_client_facts(r.c)->group_name, "secp256r1");
+    assert_string_equal(tls13_client_info(r.c)->group, "secp256r1");
     done(&r);
 }
 
