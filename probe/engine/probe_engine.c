@@ -222,6 +222,48 @@ static bool needs_followup(const struct job *j)
     return ti->stage <= TLS_STAGE_SERVER_HELLO && j->wide != NULL;
 }
 
+static void attempt_connect(struct job *j, struct attempt *a, struct probe_conn *conn);
+
+/* Strict: the server refused the TLS 1.2 ClientHello with protocol_version, as a TLS 1.3-only
+ * server answers an older ClientHello (RFC 8446 D.2). The drivers that speak strict negotiate
+ * TLS 1.3 when the server offers it, so the client's own connection is made once more with the
+ * TLS 1.3 client (probe_conn_strict13.c): at most one extra connection, only in strict mode. */
+static bool needs_tls13_retry(const struct job *j)
+{
+    const struct tls_info *ti = j->res.tls;
+
+    return j->res.tds8 && ti != NULL && !probe_conn_ends_at_handshake(j->conn) &&
+           !probe_conn_handshake_ok(j->conn) && !j->res.timed_out && ti->alert_received &&
+           ti->alert_description == 70 /* protocol_version */ &&
+           ti->stage <= TLS_STAGE_SERVER_HELLO;
+}
+
+static void tls13_retry(struct job *j)
+{
+    struct attempt *a = calloc(1, sizeof(*a));
+    struct probe_conn_opts co = {
+        .client = &j->t.client, .tls = j->cfg, .host = j->t.host, .instance = j->t.instance,
+        .max_packet = TDS_DEFAULT_PACKET, .strict_tls13 = true,
+    };
+
+    if (!a) {
+        job_finish(j);
+        return;
+    }
+    /* what the refused connection wrote goes: res.tls points into it */
+    j->res.tls = NULL;
+    j->res.strict_refused = false;
+    j->res.server_reset = false;
+    probe_conn_free(j->conn);
+    j->conn = NULL;
+    if (probe_conn_new(&j->conn, &co, &j->res) != 0) {
+        free(a);
+        job_finish(j);
+        return;
+    }
+    attempt_connect(j, a, j->conn);
+}
+
 static void record_followup(struct job *j)
 {
     const struct tls_info *ti = j->fres->tls;
@@ -255,8 +297,6 @@ static void audit_conn_done(struct job *j)
     side_free(j);
     probe_audit_run_next(j->audit);
 }
-
-static void attempt_connect(struct job *j, struct attempt *a, struct probe_conn *conn);
 
 /* Side connections (the follow-up, an audit step) run on a copy of the client offering
  * min..max and write into their own facts, so the verdict's facts stay as the client's own
@@ -304,7 +344,9 @@ static void attempt_done(struct attempt *a)
     attempt_close(a);
     switch (j->state) {
     case JOB_EXCHANGING:
-        if (needs_followup(j)) {
+        if (needs_tls13_retry(j)) {
+            tls13_retry(j);
+        } else if (needs_followup(j)) {
             job_enter(j, JOB_FOLLOWUP);
             side_start(j, j->wide, TLS_V10, TLS_V12);
         } else {
@@ -330,10 +372,13 @@ static void track_phase(struct job *j, const struct probe_conn *c)
     enum probe_conn_phase ph = probe_conn_phase(c);
     bool tls_ok = probe_conn_handshake_ok(c);
 
-    if (j->res.tds8) { /* strict: TLS first, then PRELOGIN inside it */
+    if (j->res.tds8) { /* strict: TLS first, then PRELOGIN inside it (not over TLS 1.3) */
+        bool ends = probe_conn_ends_at_handshake(c);
         if (j->res.phase == PROBE_PHASE_HANDSHAKE && ph != PROBE_CONN_HANDSHAKE)
-            mark(j, &j->res.t_handshake, tls_ok ? PROBE_PHASE_PRELOGIN : PROBE_PHASE_HANDSHAKE);
-        if (tls_ok && ph == PROBE_CONN_DONE && j->res.t_prelogin < 0)
+            mark(j, &j->res.t_handshake, !tls_ok ? PROBE_PHASE_HANDSHAKE
+                                         : ends  ? PROBE_PHASE_DONE
+                                                 : PROBE_PHASE_PRELOGIN);
+        if (tls_ok && !ends && ph == PROBE_CONN_DONE && j->res.t_prelogin < 0)
             mark(j, &j->res.t_prelogin,
                  j->res.got_prelogin ? PROBE_PHASE_DONE : PROBE_PHASE_PRELOGIN);
         return;
@@ -388,6 +433,10 @@ static void connect_failed(struct job *j, struct attempt *a, int status)
     case JOB_CONNECTING:
         j->ai_cur = j->ai_cur->ai_next;
         connect_next(j);
+        break;
+    case JOB_EXCHANGING: /* the TLS 1.3 retry's connection */
+        j->res.net = probe_net_error_from_uv(status);
+        job_finish(j);
         break;
     case JOB_FOLLOWUP:
         job_finish(j);

@@ -257,6 +257,10 @@ static void json_tls(FILE *f, const struct probe_result *r)
     json_str_or_null(f, t->cipher);
     fputs(",\"alpn\":", f);
     json_str_or_null(f, t->alpn);
+    fputs(",\"group\":", f);
+    json_str_or_null(f, t->group);
+    fputs(",\"signature_scheme\":", f);
+    json_str_or_null(f, t->sig_scheme);
     fputs(",\"stage\":", f);
     probe_json_string(f, tls_stage_name(t->stage));
     fputs(",\"alert\":", f);

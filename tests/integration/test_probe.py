@@ -303,6 +303,55 @@ class Handshake(ProbeCase):
         self.assertDiag(r, "fail", "name_mismatch", NAME)
         self.assertTrue(r["client"]["validates"])
 
+    # ---- strict against a TLS 1.3-only server (issue 14): the TLS 1.2 ClientHello gets a
+    # protocol_version alert, so the probe asks once more with its TLS 1.3 client ----
+
+    def probe13(self, cert, *args, expect_exit):
+        r = self.probe({"cert": cert, "strict": 1, "tlsprotocols": "1.3"}, "--encrypt", "strict",
+                       *args, expect_exit=expect_exit)
+        self.assertEqual(r["mode"], "tds8")
+        self.assertEqual(r["tls"]["version"], "TLSv1.3")
+        self.assertEqual(r["tls"]["alpn"], "tds/8.0")
+        self.assertEqual(r["tls"]["group"], "x25519")
+        self.assertIsNone(r["server"])  # no PRELOGIN: the TLS 1.3 client sends no application data
+        self.assertTrue(r["client"]["validates"])
+        return r
+
+    def test_strict_tls13_only_server(self):
+        r = self.probe13("good", "--ca-file", CA, expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+        self.assertEqual(r["tls"]["signature_scheme"], "rsa_pss_rsae_sha256")
+        self.assertEqual(r["tls"]["stage"], "handshake complete")
+        self.assertEqual(len(r["tls"]["chain"]), 2)
+        self.assertIn("TLSv1.3", r["diagnosis"]["cause"])
+        self.assertIn("mode=tds8", self.srv_log)
+
+    def test_strict_tls13_only_server_ecdsa(self):
+        r = self.probe13("ecdsa", "--ca-file", CA, expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+        self.assertEqual(r["tls"]["signature_scheme"], "ecdsa_secp256r1_sha256")
+
+    def test_strict_tls13_only_server_verdicts(self):
+        # the same policy, verdicts and texts as over TLS 1.2
+        r = self.probe13("good", expect_exit=1)
+        self.assertDiag(r, "fail", "untrusted_chain", UNTRUSTED)
+        r = self.probe13("wrongcn", "--ca-file", CA, expect_exit=1)
+        self.assertDiag(r, "fail", "name_mismatch", NAME)
+        r = self.probe13("expired", "--ca-file", CA, expect_exit=1)
+        self.assertDiag(r, "fail", "expired")
+
+    def test_strict_tls13_only_server_chain_over_4k(self):
+        r = self.probe13("bigchain", "--ca-file", CA, expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+        self.assertEqual(len(r["tls"]["chain"]), 3)
+
+    def test_strict_tls12_server_has_no_tls13_fields(self):
+        r = self.probe({"cert": "good", "strict": 1, "tlsprotocols": "1.2"}, "--encrypt", "strict",
+                       "--ca-file", CA, expect_exit=0)
+        self.assertEqual(r["tls"]["version"], "TLSv1.2")
+        self.assertIsNone(r["tls"]["group"])
+        self.assertIsNone(r["tls"]["signature_scheme"])
+
     def test_strict_against_pre_2022_server(self):
         r = self.probe({"cert": "good"}, "--encrypt", "strict", "--ca-file", CA, expect_exit=1)
         self.assertDiag(r, "fail", "tds8_not_supported")
