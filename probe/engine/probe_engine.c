@@ -238,30 +238,15 @@ static bool needs_tls13_retry(const struct job *j)
            ti->stage <= TLS_STAGE_SERVER_HELLO;
 }
 
+static void own_connect(struct job *j, bool strict_tls13);
+
 static void tls13_retry(struct job *j)
 {
-    struct attempt *a = calloc(1, sizeof(*a));
-    struct probe_conn_opts co = {
-        .client = &j->t.client, .tls = j->cfg, .host = j->t.host, .instance = j->t.instance,
-        .max_packet = TDS_DEFAULT_PACKET, .strict_tls13 = true,
-    };
-
-    if (!a) {
-        job_finish(j);
-        return;
-    }
     /* what the refused connection wrote goes: res.tls points into it */
     j->res.tls = NULL;
     j->res.strict_refused = false;
     j->res.server_reset = false;
-    probe_conn_free(j->conn);
-    j->conn = NULL;
-    if (probe_conn_new(&j->conn, &co, &j->res) != 0) {
-        free(a);
-        job_finish(j);
-        return;
-    }
-    attempt_connect(j, a, j->conn);
+    own_connect(j, true);
 }
 
 static void record_followup(struct job *j)
@@ -507,11 +492,19 @@ static void connect_next(struct job *j)
     job_enter(j, JOB_CONNECTING);
     /* The address being tried: a refused or timed-out target still says which one. */
     uv_ip_name(j->ai_cur->ai_addr, j->res.address, sizeof(j->res.address));
+    own_connect(j, false);
+}
+
+/* The client's own connection (a fresh probe_conn in place of the last one) to the current
+ * address; strict_tls13: strict over the TLS 1.3 client (the retry of needs_tls13_retry). */
+static void own_connect(struct job *j, bool strict_tls13)
+{
     struct attempt *a = calloc(1, sizeof(*a));
     struct probe_conn_opts co = {
         .client = &j->t.client, .tls = j->cfg, .host = j->t.host, .instance = j->t.instance,
-        .max_packet = TDS_DEFAULT_PACKET,
+        .max_packet = TDS_DEFAULT_PACKET, .strict_tls13 = strict_tls13,
     };
+
     if (!a) {
         job_finish(j);
         return;
