@@ -494,6 +494,14 @@ static void text_tls(const struct probe_text_out *o, const struct probe_result *
         fputs(", ALPN ", o->f);
         probe_text_safe(o->f, t->alpn, false);
     }
+    if (t->group[0] != '\0') { /* TLS 1.3 */
+        fputs(", group ", o->f);
+        probe_text_safe(o->f, t->group, false);
+    }
+    if (t->sig_scheme[0] != '\0') {
+        fputs(", signed ", o->f);
+        probe_text_safe(o->f, t->sig_scheme, false);
+    }
     fprintf(o->f, " (reached %s", tls_stage_name(t->stage));
     if (t->alert_received) {
         fprintf(o->f, "; alert %s", tls_alert_name(t->alert_description));
