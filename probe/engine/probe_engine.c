@@ -224,29 +224,34 @@ static bool needs_followup(const struct job *j)
 
 static void attempt_connect(struct job *j, struct attempt *a, struct probe_conn *conn);
 
-/* Strict: the server refused the TLS 1.2 ClientHello with protocol_version, as a TLS 1.3-only
- * server answers an older ClientHello (RFC 8446 D.2). The drivers that speak strict negotiate
- * TLS 1.3 when the server offers it, so the client's own connection is made once more with the
- * TLS 1.3 client (probe_conn_strict13.c): at most one extra connection, only in strict mode. */
-static bool needs_tls13_retry(const struct job *j)
+/* Strict: the drivers that speak TDS 8.0 strict negotiate TLS 1.3 when the server offers it,
+ * so the client's own connection starts with the TLS 1.3 client (probe_conn_strict13.c). When
+ * that handshake did not get a TLS 1.3 ServerHello (a TLS 1.2-only server refuses a TLS 1.3-only
+ * ClientHello; a server without TDS 8.0 answers no ClientHello at all), the connection is made
+ * once more the TLS 1.2 way (probe_conn_strict.c, PRELOGIN inside TLS), whose facts decide as
+ * before: at most one extra connection, only in strict mode. */
+static bool needs_tls12_retry(const struct job *j)
 {
     const struct tls_info *ti = j->res.tls;
 
-    return j->res.tds8 && ti != NULL && !probe_conn_ends_at_handshake(j->conn) &&
-           !probe_conn_handshake_ok(j->conn) && !j->res.timed_out && ti->alert_received &&
-           ti->alert_description == 70 /* protocol_version */ &&
-           ti->stage <= TLS_STAGE_SERVER_HELLO;
+    return j->res.tds8 && probe_conn_ends_at_handshake(j->conn) &&
+           !probe_conn_handshake_ok(j->conn) && !j->res.timed_out &&
+           (ti == NULL || ti->version != TLS_V13);
 }
 
 static void own_connect(struct job *j, bool strict_tls13);
 
-static void tls13_retry(struct job *j)
+static void tls12_retry(struct job *j)
 {
-    /* what the refused connection wrote goes: res.tls points into it */
+    /* what the first connection wrote goes: res.tls points into it */
     j->res.tls = NULL;
     j->res.strict_refused = false;
     j->res.server_reset = false;
-    own_connect(j, true);
+    j->res.net = (struct probe_net_error){ .kind = PROBE_NET_NONE };
+    tds_error_clear(&j->res.tds_err);
+    j->res.scope = TDS_TLS_NONE;                         /* set again by the PRELOGIN reply */
+    j->res.validates = false;
+    own_connect(j, false);
 }
 
 static void record_followup(struct job *j)
@@ -329,8 +334,8 @@ static void attempt_done(struct attempt *a)
     attempt_close(a);
     switch (j->state) {
     case JOB_EXCHANGING:
-        if (needs_tls13_retry(j)) {
-            tls13_retry(j);
+        if (needs_tls12_retry(j)) {
+            tls12_retry(j);
         } else if (needs_followup(j)) {
             job_enter(j, JOB_FOLLOWUP);
             side_start(j, j->wide, TLS_V10, TLS_V12);
@@ -419,7 +424,7 @@ static void connect_failed(struct job *j, struct attempt *a, int status)
         j->ai_cur = j->ai_cur->ai_next;
         connect_next(j);
         break;
-    case JOB_EXCHANGING: /* the TLS 1.3 retry's connection */
+    case JOB_EXCHANGING: /* the strict TLS 1.2 retry's connection */
         j->res.net = probe_net_error_from_uv(status);
         job_finish(j);
         break;
@@ -492,11 +497,11 @@ static void connect_next(struct job *j)
     job_enter(j, JOB_CONNECTING);
     /* The address being tried: a refused or timed-out target still says which one. */
     uv_ip_name(j->ai_cur->ai_addr, j->res.address, sizeof(j->res.address));
-    own_connect(j, false);
+    own_connect(j, j->res.tds8);
 }
 
 /* The client's own connection (a fresh probe_conn in place of the last one) to the current
- * address; strict_tls13: strict over the TLS 1.3 client (the retry of needs_tls13_retry). */
+ * address; strict_tls13: strict over the TLS 1.3 client (see needs_tls12_retry). */
 static void own_connect(struct job *j, bool strict_tls13)
 {
     struct attempt *a = calloc(1, sizeof(*a));

@@ -303,12 +303,13 @@ class Handshake(ProbeCase):
         self.assertDiag(r, "fail", "name_mismatch", NAME)
         self.assertTrue(r["client"]["validates"])
 
-    # ---- strict against a TLS 1.3-only server (issue 14): the TLS 1.2 ClientHello gets a
-    # protocol_version alert, so the probe asks once more with its TLS 1.3 client ----
+    # ---- strict over TLS 1.3 (issue 14): the drivers that speak strict negotiate TLS 1.3 when
+    # the server offers it, and so does the probe, with its own TLS 1.3 client; a server without
+    # TLS 1.3 gets a second, TLS 1.2 connection ----
 
-    def probe13(self, cert, *args, expect_exit):
-        r = self.probe({"cert": cert, "strict": 1, "tlsprotocols": "1.3"}, "--encrypt", "strict",
-                       *args, expect_exit=expect_exit)
+    def probe13(self, cert, *args, expect_exit, protocols="1.3"):
+        r = self.probe({"cert": cert, "strict": 1, "tlsprotocols": protocols}, "--encrypt",
+                       "strict", *args, expect_exit=expect_exit)
         self.assertEqual(r["mode"], "tds8")
         self.assertEqual(r["tls"]["version"], "TLSv1.3")
         self.assertEqual(r["tls"]["alpn"], "tds/8.0")
@@ -345,12 +346,19 @@ class Handshake(ProbeCase):
         self.assertDiag(r, "ok", "ok")
         self.assertEqual(len(r["tls"]["chain"]), 3)
 
-    def test_strict_tls12_server_has_no_tls13_fields(self):
+    def test_strict_tls12_and_13_server_negotiates_tls13(self):
+        r = self.probe13("good", "--ca-file", CA, expect_exit=0, protocols="1.2,1.3")
+        self.assertDiag(r, "ok", "ok")
+        self.assertEqual(r["tls"]["signature_scheme"], "rsa_pss_rsae_sha256")
+
+    def test_strict_tls12_server_falls_back_to_tls12(self):
         r = self.probe({"cert": "good", "strict": 1, "tlsprotocols": "1.2"}, "--encrypt", "strict",
                        "--ca-file", CA, expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
         self.assertEqual(r["tls"]["version"], "TLSv1.2")
         self.assertIsNone(r["tls"]["group"])
         self.assertIsNone(r["tls"]["signature_scheme"])
+        self.assertEqual(r["server"]["version"], "16.0.1000")  # PRELOGIN read inside TLS 1.2
 
     def test_strict_against_pre_2022_server(self):
         r = self.probe({"cert": "good"}, "--encrypt", "strict", "--ca-file", CA, expect_exit=1)
