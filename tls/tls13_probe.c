@@ -1,4 +1,5 @@
-/* tls/tls13_probe.c: a TLS 1.3-only ClientHello by hand, and a reader for what comes back.
+/* tls/tls13_probe.c: a TLS 1.3-only ClientHello by hand (also the TLS 1.3 client's, see
+ * tls13__client_hello_msg), and a reader for what comes back.
  *
  * Built with the project's writer (tds_wr, sticky overflow) and read with its cursor (tds_rd),
  * like every other parser of untrusted bytes. The reply reader is a pure function of the bytes
@@ -12,22 +13,13 @@
 #include <mbedtls/ecp.h>
 #include <mbedtls/sha256.h>
 
+#include "tls/tls13_int.h"
 #include "tls/tls_int.h"
 #include "tls/tls_version.h"
-
-/* RFC 8446 4.2.7: the x25519 NamedGroup. */
-#define GROUP_X25519 0x001D
 
 /* A ServerHello is a few hundred bytes (TLS 1.2 with every extension stays under 1 KiB); a
  * longer one is refused rather than buffered. */
 #define TLS13_MAX_HELLO 4096u
-
-/* RFC 8446 4.1.3: a HelloRetryRequest is a ServerHello whose random is
- * SHA-256("HelloRetryRequest"). */
-static const uint8_t hrr_random[32] = {
-    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
-    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
-};
 
 /* ---- the ClientHello ---- */
 
@@ -96,68 +88,106 @@ static void ext_one_entry(struct tds_wr *w, uint16_t type, uint16_t head, size_t
     block_close(w, ext, 2);
 }
 
-static void extensions(struct tds_wr *w, const char *sni, const char *alpn,
-                       const uint8_t pub[32])
+static void key_shares(struct tds_wr *w, const struct tls13__share *shares, size_t n)
 {
-    static const uint16_t groups[] = { GROUP_X25519, 0x0017, 0x0018 }; /* P-256, P-384 */
-    /* ecdsa_secp256r1_sha256, rsa_pss_rsae_sha256/384/512, rsa_pkcs1_sha256/384/512,
-     * ecdsa_secp384r1_sha384 */
+    size_t ext, list;
+
+    tds_wr_u16be(w, TLS_EXT_KEY_SHARE); /* RFC 8446 4.2.8: client_shares<0..2^16-1> */
+    ext = block_open(w, 2);
+    list = block_open(w, 2);
+    for (size_t i = 0; i < n; i++) {
+        size_t value;
+
+        tds_wr_u16be(w, shares[i].group);
+        value = block_open(w, 2);
+        tds_wr_bytes(w, shares[i].pub, shares[i].len);
+        block_close(w, value, 2);
+    }
+    block_close(w, list, 2);
+    block_close(w, ext, 2);
+}
+
+static void extensions(struct tds_wr *w, const struct tls13__hello *h)
+{
+    static const uint16_t groups[] = { TLS13_GROUP_X25519, TLS13_GROUP_SECP256R1,
+                                       TLS13_GROUP_SECP384R1 };
+    /* ecdsa_secp256r1_sha256, rsa_pss_rsae_sha256/384/512, rsa_pkcs1_sha256/384/512 (RFC 8446
+     * 4.2.3: for the certificates' signatures only), ecdsa_secp384r1_sha384 */
     static const uint16_t sigalgs[] = { 0x0403, 0x0804, 0x0805, 0x0806,
                                         0x0401, 0x0501, 0x0601, 0x0503 };
     static const uint16_t tls13_only[] = { 0x0304 };
     uint8_t ip[16];
     size_t iplen, all = block_open(w, 2);
 
-    if (sni != NULL && sni[0] != '\0' && !tls__ip_parse(sni, ip, &iplen)) {
-        ext_one_entry(w, TLS_EXT_SERVER_NAME, 0 /* host_name */, 1, sni, strlen(sni), 2);
+    if (h->sni != NULL && h->sni[0] != '\0' && !tls__ip_parse(h->sni, ip, &iplen)) {
+        ext_one_entry(w, TLS_EXT_SERVER_NAME, 0 /* host_name */, 1, h->sni, strlen(h->sni), 2);
     }
     ext_u16_list(w, TLS_EXT_SUPPORTED_GROUPS, groups, sizeof(groups) / sizeof(groups[0]), 2);
     ext_u16_list(w, TLS_EXT_SIGNATURE_ALGORITHMS, sigalgs, sizeof(sigalgs) / sizeof(sigalgs[0]), 2);
     /* only 0x0304: a ServerHello selecting it is an unambiguous yes */
     ext_u16_list(w, TLS_EXT_SUPPORTED_VERSIONS, tls13_only, 1, 1);
-    ext_one_entry(w, TLS_EXT_KEY_SHARE, GROUP_X25519, 2, pub, 32, 2);
+    key_shares(w, h->shares, h->n_shares);
     tds_wr_u16be(w, TLS_EXT_PSK_MODES); /* psk_dhe_ke: what every client sends */
     tds_wr_u16be(w, 2);
     tds_wr_u8(w, 1);
     tds_wr_u8(w, 1);
-    if (alpn != NULL && alpn[0] != '\0') {
-        ext_one_entry(w, TLS_EXT_ALPN, 0, 0, alpn, strlen(alpn), 1);
+    if (h->alpn != NULL && h->alpn[0] != '\0') {
+        ext_one_entry(w, TLS_EXT_ALPN, 0, 0, h->alpn, strlen(h->alpn), 1);
+    }
+    if (h->cookie != NULL) { /* RFC 8446 4.2.2: Cookie { opaque cookie<1..2^16-1> } */
+        size_t ext, value;
+
+        tds_wr_u16be(w, TLS13_EXT_COOKIE);
+        ext = block_open(w, 2);
+        value = block_open(w, 2);
+        tds_wr_bytes(w, h->cookie, h->cookie_len);
+        block_close(w, value, 2);
+        block_close(w, ext, 2);
     }
     block_close(w, all, 2);
+}
+
+void tls13__client_hello_msg(struct tds_wr *w, const struct tls13__hello *h)
+{
+    static const uint16_t suites[] = { 0x1301, 0x1302, 0x1303 };
+    uint8_t session_id[32];
+    size_t hs, list;
+
+    if ((h->sni != NULL && strlen(h->sni) > 255) || (h->alpn != NULL && strlen(h->alpn) > 255) ||
+        mbedtls_sha256_ret(h->random, 32, session_id, 0) != 0) {
+        w->overflow = true;
+        return;
+    }
+    tds_wr_u8(w, TLS_HS_CLIENT_HELLO);
+    hs = block_open(w, 3);
+    tds_wr_u16be(w, 0x0303); /* legacy_version: TLS 1.2; the real offer is supported_versions */
+    tds_wr_bytes(w, h->random, 32);
+    tds_wr_u8(w, sizeof(session_id));
+    tds_wr_bytes(w, session_id, sizeof(session_id));
+    list = block_open(w, 2);
+    for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+        tds_wr_u16be(w, suites[i]);
+    }
+    block_close(w, list, 2);
+    tds_wr_u8(w, 1); /* compression methods: null only */
+    tds_wr_u8(w, 0);
+    extensions(w, h);
+    block_close(w, hs, 3);
 }
 
 size_t tls13_probe_client_hello(uint8_t *out, size_t cap, const char *sni, const char *alpn,
                                 const uint8_t random[32], const uint8_t x25519_pub[32])
 {
-    static const uint16_t suites[] = { 0x1301, 0x1302, 0x1303 };
+    const struct tls13__share share = { TLS13_GROUP_X25519, x25519_pub, 32 };
+    const struct tls13__hello h = { .sni = sni, .alpn = alpn, .random = random,
+                                    .shares = &share, .n_shares = 1 };
     struct tds_wr w = tds_wr_make(out, cap);
-    uint8_t session_id[32];
-    size_t record, hs, list;
+    size_t record;
 
-    if ((sni != NULL && strlen(sni) > 255) || (alpn != NULL && strlen(alpn) > 255)) {
-        return 0;
-    }
-    if (mbedtls_sha256_ret(random, 32, session_id, 0) != 0) {
-        return 0;
-    }
     tds_wr_u8(&w, TLS_REC_HANDSHAKE);
     tds_wr_u16be(&w, 0x0301); /* RFC 8446 5.1: the first ClientHello record says TLS 1.0 */
     record = block_open(&w, 2);
-    tds_wr_u8(&w, TLS_HS_CLIENT_HELLO);
-    hs = block_open(&w, 3);
-    tds_wr_u16be(&w, 0x0303); /* legacy_version: TLS 1.2; the real offer is supported_versions */
-    tds_wr_bytes(&w, random, 32);
-    tds_wr_u8(&w, sizeof(session_id));
-    tds_wr_bytes(&w, session_id, sizeof(session_id));
-    list = block_open(&w, 2);
-    for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
-        tds_wr_u16be(&w, suites[i]);
-    }
-    block_close(&w, list, 2);
-    tds_wr_u8(&w, 1); /* compression methods: null only */
-    tds_wr_u8(&w, 0);
-    extensions(&w, sni, alpn, x25519_pub);
-    block_close(&w, hs, 3);
+    tls13__client_hello_msg(&w, &h);
     block_close(&w, record, 2);
     return w.overflow ? 0 : w.len;
 }
@@ -199,28 +229,11 @@ static int fail(struct tls13_probe_result *r, const char *what)
     return TLS13_ERROR;
 }
 
-static const char *group_name(uint16_t g)
-{
-    switch (g) {
-    case 0x0017: return "secp256r1";
-    case 0x0018: return "secp384r1";
-    case 0x0019: return "secp521r1";
-    case 0x001D: return "x25519";
-    case 0x001E: return "x448";
-    case 0x0100: return "ffdhe2048";
-    case 0x0101: return "ffdhe3072";
-    case 0x0102: return "ffdhe4096";
-    case 0x0103: return "ffdhe6144";
-    case 0x0104: return "ffdhe8192";
-    default: return NULL;
-    }
-}
-
 static void set_group(struct tls13_probe_result *r, uint16_t g)
 {
     r->group = g;
-    if (group_name(g) != NULL) {
-        snprintf(r->group_name, sizeof(r->group_name), "%s", group_name(g));
+    if (tls13__group_name(g) != NULL) {
+        snprintf(r->group_name, sizeof(r->group_name), "%s", tls13__group_name(g));
     } else {
         snprintf(r->group_name, sizeof(r->group_name), "0x%04X", g);
     }
@@ -350,7 +363,7 @@ static int on_server_hello(struct tds_rd m, struct tls13_probe_result *r)
     if ((legacy >> 8) != 3) {
         return fail(r, "the ServerHello names a version that is not TLS");
     }
-    r->hello_retry = memcmp(random, hrr_random, 32) == 0;
+    r->hello_retry = memcmp(random, tls13__hrr_random, 32) == 0;
     if (!read_exts(&m, &x, r->hello_retry)) {
         return fail(r, "the ServerHello's extensions are malformed");
     }

@@ -6,7 +6,9 @@
  * yes, and a TLS 1.2-only server can only refuse. The probe stops at the ServerHello: it never
  * derives keys, so nothing after it (EncryptedExtensions, Certificate) can be read. Like the
  * rest of tls/, no I/O: probe/ sends the bytes (raw on TCP: TLS 1.3 exists only with TDS 8.0
- * strict) and hands back what the server sent. */
+ * strict) and hands back what the server sent. The ClientHello builder is shared with the TLS 1.3
+ * client (tls/tls13_client.h), which adds a secp256r1 share and, after a HelloRetryRequest, the
+ * cookie (tls13__client_hello_msg in tls/tls13_int.h). */
 #ifndef TLS_TLS13_PROBE_H
 #define TLS_TLS13_PROBE_H
 
@@ -61,8 +63,8 @@ struct tls13_probe_result {
     char detail[200];          /* one sentence for the report: what the answer means (DONE) or
                                   what was wrong with the bytes (ERROR) */
     /* No certificate chain: TLS 1.3 sends the Certificate encrypted under handshake keys, and
-     * this probe stops at the ServerHello without deriving them. A TLS 1.3 server's chain can
-     * only be captured over TLS 1.2 (tls_session), when the server still offers it. */
+     * this probe stops at the ServerHello without deriving them. The TLS 1.3 client
+     * (tls/tls13_client.h) goes on to decrypt and verify the chain. */
 };
 
 /* Reads the server's reply. p/n are ALL bytes received so far (the caller accumulates; the

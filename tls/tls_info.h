@@ -33,6 +33,10 @@ struct tls_info {
     uint16_t cipher_id;       /* IANA id, 0 if none yet */
     char cipher[64];          /* IANA name, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" */
     char alpn[32];            /* "" if none */
+    char group[24];           /* TLS 1.3 (tls/tls13_client.h): the key exchange group,
+                                 "x25519"; "" when not known (TLS <= 1.2 through mbedTLS) */
+    char sig_scheme[32];      /* TLS 1.3: CertificateVerify's scheme, "rsa_pss_rsae_sha256";
+                                 "" when not known */
     size_t chain_len;
     struct tls_cert *chain;   /* owned array of chain_len (<= TLS_MAX_CHAIN), as sent by the
                                  server, leaf first; memory is per certificate, not fixed */

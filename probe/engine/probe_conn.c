@@ -10,6 +10,7 @@
 
 #include "probe/drivers/probe_client.h"
 #include "probe/drivers/probe_target.h"
+#include "tls/tls13_client.h"
 #include "tls/tls_session.h"
 
 /* Bound on buffered server bytes: the PRELOGIN reply, or during the handshake one packet's
@@ -52,6 +53,8 @@ void probe_conn_finish(struct probe_conn *c)
     c->phase = PROBE_CONN_DONE;
     if (c->tls) {
         c->res->tls = tls_session_info(c->tls);
+    } else if (c->t13c) {
+        c->res->tls = tls13_client_info(c->t13c);
     }
 }
 
@@ -148,6 +151,8 @@ int probe_conn_new(struct probe_conn **out, const struct probe_conn_opts *o,
     tds_reasm_init(&c->rx, RX_MESSAGE_MAX);
     if (o->tls13_probe) {
         c->ops = &probe_conn_tls13_ops;
+    } else if (o->strict_tls13) {
+        c->ops = &probe_conn_strict13_ops;
     } else if (o->client->encrypt == PROBE_ENCRYPT_STRICT) {
         c->ops = &probe_conn_strict_ops;
     } else {
@@ -164,6 +169,7 @@ void probe_conn_free(struct probe_conn *c)
     }
     tds_reasm_free(&c->rx);
     tls_session_free(c->tls);
+    tls13_client_free(c->t13c);
     free(c->t13);
     free(c->reply);
     free(c->out);
@@ -214,4 +220,9 @@ enum probe_conn_phase probe_conn_phase(const struct probe_conn *c)
 bool probe_conn_handshake_ok(const struct probe_conn *c)
 {
     return c->handshake_ok;
+}
+
+bool probe_conn_ends_at_handshake(const struct probe_conn *c)
+{
+    return c->ops == &probe_conn_strict13_ops || c->ops == &probe_conn_tls13_ops;
 }

@@ -5,7 +5,9 @@
  *   TDS 8.0 strict (client encrypt = strict): the TLS handshake first, raw, with ALPN tds/8.0
  *     (from the TLS config), then PRELOGIN and its reply inside TLS;
  *   TLS 1.3 detection (opts.tls13_probe): one hand-built ClientHello offering only TLS 1.3,
- *     read up to the ServerHello (tls/tls13_probe.h).
+ *     read up to the ServerHello (tls/tls13_probe.h);
+ *   TDS 8.0 strict over TLS 1.3 (opts.strict_tls13): the TLS 1.3 client's handshake
+ *     (tls/tls13_client.h) with ALPN tds/8.0, the chain captured and verified, no PRELOGIN.
  * The engine moves bytes between this and a socket; the unit tests and the fuzz target move
  * scripted or arbitrary server bytes into it. */
 #ifndef PROBE_PROBE_CONN_H
@@ -27,6 +29,8 @@ struct probe_conn_opts {
     size_t max_packet;             /* TDS packet size for our handshake packets (4096) */
     bool tls13_probe;              /* only send a TLS-first ClientHello offering TLS 1.3 and
                                       read the ServerHello (tls/tls13_probe.h) */
+    bool strict_tls13;             /* strict over TLS 1.3 (tls/tls13_client.h): the handshake
+                                      verified to the server Finished, then close; no PRELOGIN */
 };
 
 /* What the connection waits for. TDS 7.x: PRELOGIN (the reply), HANDSHAKE, DONE; strict:
@@ -63,5 +67,8 @@ enum probe_conn_phase probe_conn_phase(const struct probe_conn *c);
 const struct tls13_probe_result *probe_conn_tls13(const struct probe_conn *c);
 /* True when the handshake completed (or, in certificate mode, the server flight was read). */
 bool probe_conn_handshake_ok(const struct probe_conn *c);
+/* True for the modes that stop with the handshake, without a PRELOGIN after it (TLS 1.3
+ * detection, strict over TLS 1.3). */
+bool probe_conn_ends_at_handshake(const struct probe_conn *c);
 
 #endif

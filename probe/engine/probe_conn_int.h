@@ -3,6 +3,8 @@
  * probe_conn_ops, chosen once, in probe_conn_new:
  *   probe_conn_tds7.c   TDS 7.x: PRELOGIN, then the TLS handshake inside TDS 0x12 packets;
  *   probe_conn_strict.c TDS 8.0 strict: TLS first (ALPN tds/8.0), PRELOGIN inside TLS;
+ *   probe_conn_strict13.c TDS 8.0 strict over TLS 1.3 (tls/tls13_client.h): the handshake
+ *                       alone, no PRELOGIN;
  *   probe_conn_tls13.c  TLS 1.3 detection: a hand-built ClientHello, read up to the
  *                       ServerHello. */
 #ifndef PROBE_PROBE_CONN_INT_H
@@ -22,8 +24,10 @@ struct probe_conn_ops {
 extern const struct probe_conn_ops probe_conn_tds7_ops;
 extern const struct probe_conn_ops probe_conn_strict_ops;
 extern const struct probe_conn_ops probe_conn_tls13_ops;
+extern const struct probe_conn_ops probe_conn_strict13_ops;
 
 struct probe_conn_t13; /* the TLS 1.3 detection's buffer and answer (probe_conn_tls13.c) */
+struct tls13_client;
 
 struct probe_conn {
     const struct probe_conn_ops *ops;
@@ -41,6 +45,7 @@ struct probe_conn {
     size_t out_len;
     size_t out_cap;
     struct probe_conn_t13 *t13; /* TLS 1.3 detection only */
+    struct tls13_client *t13c;  /* strict over TLS 1.3 only */
 };
 
 /* Room for `more` output bytes; 0 or -1 (allocation). */

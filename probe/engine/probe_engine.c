@@ -6,6 +6,7 @@
  * point (probe_engine_cancel: the job ends in PROBE_JOB_CANCELLED, without a result). Owns every
  * socket, timer and buffer lifetime. */
 #include "probe/engine/probe_engine.h"
+#include "probe/engine/probe_engine_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,75 +28,20 @@
 #include "tls/tls_info.h"
 #include "tls/tls_version.h"
 
-/* One read buffer for the whole engine: libuv hands it to one on_read at a time and every
- * byte is consumed (copied where kept) before on_read returns. */
-#define READ_BUF 65536
-
-struct job;
-
-/* One TCP connection carrying one probe_conn. At most one is open per job (job->cur); the
- * job's state says which connection it is. */
-struct attempt {
-    struct job *job;
-    uv_tcp_t tcp;
-    uv_connect_t creq;
-    struct probe_conn *conn; /* owned by the job */
-    bool closing;
-};
-
-struct job {
-    struct probe_engine *e;
-    struct job *prev, *next;      /* the engine's running jobs, until the job ends */
-    enum probe_job_state state;
-    struct probe_target t;
-    struct probe_client *wide_client; /* the side connections' client, made on first use */
-    const struct tls_config *cfg;
-    const struct tls_config *wide;
-    uv_getaddrinfo_t gai;
-    struct addrinfo *ai;
-    struct addrinfo *ai_cur;
-    uv_timer_t timer;             /* the target's deadline */
-    struct probe_browser *browser;
-    struct attempt *cur;
-    struct probe_conn *conn;      /* the client's own connection (res.tls points into it) */
-    struct probe_conn *fconn;     /* the current side connection: follow-up or audit step */
-    struct probe_facts res;
-    struct probe_facts *fres;     /* facts of the current side connection */
-    struct probe_audit_run *audit; /* while the audit runs (and until its timer closed) */
-    uint64_t t_start, t_mark;
-    int last_err;
-    int open;                     /* handles and requests whose callbacks are still to come */
-};
-
-struct probe_engine {
-    uv_loop_t *loop;
-    struct probe_engine_opts o;
-    struct probe_queue queue; /* targets not started yet */
-    struct job *running;      /* started, not ended: what probe_engine_cancel looks through */
-    size_t in_flight;
-    /* Inside on_result or probe_engine_cancel: jobs start only when it is over, so a job that
-     * ends at once (a refused connect) never delivers into the result being delivered. */
-    unsigned busy;
-    struct probe_result *scratch; /* the one full result, built when a probe ends */
-    char rbuf[READ_BUF];
-};
-
-static void job_finish(struct job *j);
-static void audit_begin(struct job *j);
 static void engine_pump(struct probe_engine *e);
 
-/* An event the job's state does not allow: a bug in this file, never the network's doing. */
-static void job_bug(const struct job *j, const char *event)
+/* An event the job's state does not allow: a bug in the engine, never the network's doing. */
+void probe__job_bug(const struct job *j, const char *event)
 {
     fprintf(stderr, "tdsprobe: engine bug: %s while %s (%s)\n", event,
             probe_job_state_name(j->state), j->t.text);
     abort();
 }
 
-static void job_enter(struct job *j, enum probe_job_state next)
+void probe__job_enter(struct job *j, enum probe_job_state next)
 {
     if (!probe_job_may_enter(j->state, next)) {
-        job_bug(j, probe_job_state_name(next));
+        probe__job_bug(j, probe_job_state_name(next));
     }
     j->state = next;
 }
@@ -105,7 +51,7 @@ static double ms_since(uint64_t then)
     return (double)(uv_hrtime() - then) / 1e6;
 }
 
-static void mark(struct job *j, double *slot, enum probe_phase next)
+void probe__job_mark(struct job *j, double *slot, enum probe_phase next)
 {
     *slot = ms_since(j->t_mark);
     j->t_mark = uv_hrtime();
@@ -118,7 +64,7 @@ static bool job_ended(const struct job *j)
     return j->state == PROBE_JOB_DONE || j->state == PROBE_JOB_CANCELLED;
 }
 
-static void job_maybe_free(struct job *j)
+void probe__job_maybe_free(struct job *j)
 {
     if (!job_ended(j) || j->open > 0) {
         return;
@@ -133,348 +79,6 @@ static void job_maybe_free(struct job *j)
     free(j);
 }
 
-/* ---- writes ---- */
-
-struct wreq {
-    uv_write_t req;
-    uint8_t data[];
-};
-
-static void on_written(uv_write_t *req, int status)
-{
-    (void)status; /* a failed write shows up on the read side as a reset */
-    free(req);
-}
-
-static void attempt_flush(struct attempt *a)
-{
-    size_t n;
-    const uint8_t *p = probe_conn_out(a->conn, &n);
-
-    if (n == 0 || a->closing) {
-        return;
-    }
-    struct wreq *w = malloc(sizeof(*w) + n);
-    if (!w) {
-        return;
-    }
-    memcpy(w->data, p, n);
-    uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)n);
-    if (uv_write(&w->req, (uv_stream_t *)&a->tcp, &b, 1, on_written) != 0) {
-        free(w);
-    }
-    probe_conn_out_ack(a->conn, n);
-}
-
-/* ---- attempts (one TCP connection each) ---- */
-
-static void on_attempt_closed(uv_handle_t *h)
-{
-    struct attempt *a = h->data;
-    struct job *j = a->job;
-
-    free(a);
-    j->open--;
-    job_maybe_free(j);
-}
-
-static void attempt_close(struct attempt *a)
-{
-    if (a->closing) {
-        return;
-    }
-    a->closing = true;
-    if (a->job->cur == a) {
-        a->job->cur = NULL;
-    }
-    uv_close((uv_handle_t *)&a->tcp, on_attempt_closed);
-}
-
-/* The server rejected what we offered (alert, close or reset right after the ClientHello):
- * one more handshake offering everything tells version/suite trouble from a server that
- * cannot complete any handshake. */
-static bool needs_followup(const struct job *j)
-{
-    const struct tls_info *ti = j->res.tls;
-
-    if (!ti || probe_conn_handshake_ok(j->conn) || ti->local_reject || j->res.timed_out ||
-        j->res.tds8) {
-        return false; /* (strict: a rejected ClientHello means no TDS 8.0, not a TLS range) */
-    }
-    if (!(ti->alert_received || ti->peer_closed || ti->peer_reset)) {
-        return false;
-    }
-    return ti->stage <= TLS_STAGE_SERVER_HELLO && j->wide != NULL;
-}
-
-static void record_followup(struct job *j)
-{
-    const struct tls_info *ti = j->fres->tls;
-
-    j->res.followup_ran = true;
-    j->res.followup_ok = probe_conn_handshake_ok(j->fconn);
-    if (ti && j->res.followup_ok) {
-        j->res.followup_version = ti->version;
-        snprintf(j->res.followup_cipher, sizeof(j->res.followup_cipher), "%s", ti->cipher);
-    }
-}
-
-/* A side connection's outcome is recorded: its connection (and TLS session) goes now, before
- * the audit frees the TLS config it used. */
-static void side_free(struct job *j)
-{
-    probe_conn_free(j->fconn);
-    j->fconn = NULL;
-}
-
-static void followup_done(struct job *j)
-{
-    record_followup(j);
-    side_free(j);
-    audit_begin(j);
-}
-
-static void audit_conn_done(struct job *j)
-{
-    probe_audit_run_record(j->audit, j->fres, j->fconn);
-    side_free(j);
-    probe_audit_run_next(j->audit);
-}
-
-static void attempt_connect(struct job *j, struct attempt *a, struct probe_conn *conn);
-
-/* Side connections (the follow-up, an audit step) run on a copy of the client offering
- * min..max and write into their own facts, so the verdict's facts stay as the client's own
- * handshake left them. An audit step's client asks for encryption, so the server runs TLS. */
-static void side_start(struct job *j, const struct tls_config *cfg, int min, int max)
-{
-    struct attempt *a = calloc(1, sizeof(*a));
-    bool audit = j->state == PROBE_JOB_AUDITING;
-
-    side_free(j);
-    if (!j->fres) {
-        j->fres = malloc(sizeof(*j->fres));
-    }
-    if (!j->wide_client) {
-        j->wide_client = malloc(sizeof(*j->wide_client));
-    }
-    if (!a || !j->fres || !j->wide_client) {
-        free(a);
-        job_finish(j);
-        return;
-    }
-    memset(j->fres, 0, sizeof(*j->fres));
-    *j->wide_client = j->t.client;
-    j->wide_client->tls_min = min;
-    j->wide_client->tls_max = max;
-    if (audit) {
-        j->wide_client->encrypt = PROBE_ENCRYPT_MANDATORY;
-        j->wide_client->encrypt_disable = false;
-    }
-    struct probe_conn_opts co = {
-        .client = j->wide_client, .tls = cfg, .host = j->t.host, .instance = j->t.instance,
-        .max_packet = TDS_DEFAULT_PACKET, .tls13_probe = audit && min == TLS_V13,
-    };
-    if (probe_conn_new(&j->fconn, &co, j->fres) != 0) {
-        free(a);
-        job_finish(j);
-        return;
-    }
-    attempt_connect(j, a, j->fconn);
-}
-
-/* The current connection's probe_conn is done: what comes next depends on which one it was. */
-static void attempt_done(struct attempt *a)
-{
-    struct job *j = a->job;
-
-    attempt_close(a);
-    switch (j->state) {
-    case PROBE_JOB_EXCHANGING:
-        if (needs_followup(j)) {
-            job_enter(j, PROBE_JOB_FOLLOWUP);
-            side_start(j, j->wide, TLS_V10, TLS_V12);
-        } else {
-            audit_begin(j);
-        }
-        break;
-    case PROBE_JOB_FOLLOWUP:
-        followup_done(j);
-        break;
-    case PROBE_JOB_AUDITING:
-        audit_conn_done(j);
-        break;
-    default:
-        job_bug(j, "connection done");
-    }
-}
-
-/* The client's own connection: where the probe stands (a timeout names the phase) and how long
- * each phase took. The phase is where the probe stopped: it reaches DONE only when nothing
- * failed. */
-static void track_phase(struct job *j, const struct probe_conn *c)
-{
-    enum probe_conn_phase ph = probe_conn_phase(c);
-    bool tls_ok = probe_conn_handshake_ok(c);
-
-    if (j->res.tds8) { /* strict: TLS first, then PRELOGIN inside it */
-        if (j->res.phase == PROBE_PHASE_HANDSHAKE && ph != PROBE_CONN_HANDSHAKE) {
-            mark(j, &j->res.t_handshake, tls_ok ? PROBE_PHASE_PRELOGIN : PROBE_PHASE_HANDSHAKE);
-        }
-        if (tls_ok && ph == PROBE_CONN_DONE && j->res.t_prelogin < 0) {
-            mark(j, &j->res.t_prelogin,
-                 j->res.got_prelogin ? PROBE_PHASE_DONE : PROBE_PHASE_PRELOGIN);
-        }
-        return;
-    }
-    if (j->res.phase == PROBE_PHASE_PRELOGIN && ph != PROBE_CONN_PRELOGIN) {
-        bool plain = ph == PROBE_CONN_DONE && j->res.got_prelogin && j->res.scope == TDS_TLS_NONE;
-        mark(j, &j->res.t_prelogin, ph == PROBE_CONN_HANDSHAKE ? PROBE_PHASE_HANDSHAKE
-                                    : plain                    ? PROBE_PHASE_DONE
-                                                               : PROBE_PHASE_PRELOGIN);
-    }
-    if (j->res.phase == PROBE_PHASE_HANDSHAKE && ph == PROBE_CONN_DONE) {
-        mark(j, &j->res.t_handshake, tls_ok ? PROBE_PHASE_DONE : PROBE_PHASE_HANDSHAKE);
-    }
-}
-
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-    struct attempt *a = h->data;
-
-    (void)suggested;
-    *buf = uv_buf_init(a->job->e->rbuf, sizeof(a->job->e->rbuf));
-}
-
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
-{
-    struct attempt *a = s->data;
-    struct job *j = a->job;
-    bool own = j->state == PROBE_JOB_EXCHANGING; /* the client's own connection, not a side one */
-
-    if (nread == 0 || a->closing) {
-        return;
-    }
-    if (nread < 0) {
-        if (nread != UV_EOF && own) {
-            j->res.net = probe_net_error_from_uv((int)nread);
-        }
-        probe_conn_closed(a->conn, nread != UV_EOF);
-    } else {
-        probe_conn_feed(a->conn, (const uint8_t *)buf->base, (size_t)nread);
-        attempt_flush(a);
-    }
-    if (own) {
-        track_phase(j, a->conn);
-    }
-    if (probe_conn_phase(a->conn) == PROBE_CONN_DONE) {
-        attempt_done(a);
-    }
-}
-
-static void connect_next(struct job *j);
-
-static void connect_failed(struct job *j, struct attempt *a, int status)
-{
-    j->last_err = status;
-    attempt_close(a);
-    switch (j->state) {
-    case PROBE_JOB_CONNECTING:
-        j->ai_cur = j->ai_cur->ai_next;
-        connect_next(j);
-        break;
-    case PROBE_JOB_FOLLOWUP:
-        job_finish(j);
-        break;
-    case PROBE_JOB_AUDITING:
-        audit_conn_done(j);
-        break;
-    default:
-        job_bug(j, "connect failed");
-    }
-}
-
-static void on_connect(uv_connect_t *req, int status)
-{
-    struct attempt *a = req->data;
-    struct job *j = a->job;
-
-    if (a->closing) {
-        return;
-    }
-    if (status < 0) {
-        connect_failed(j, a, status);
-        return;
-    }
-    if (j->state == PROBE_JOB_CONNECTING) {
-        uv_ip_name(j->ai_cur->ai_addr, j->res.address, sizeof(j->res.address));
-        if (j->res.port == 0) {
-            j->res.port = probe_target_port(&j->t);
-        }
-        mark(j, &j->res.t_connect, j->res.tds8 ? PROBE_PHASE_HANDSHAKE : PROBE_PHASE_PRELOGIN);
-        job_enter(j, PROBE_JOB_EXCHANGING);
-    }
-    probe_conn_start(a->conn);
-    attempt_flush(a);
-    uv_read_start((uv_stream_t *)&a->tcp, on_alloc, on_read);
-}
-
-/* Connects a (fresh from calloc) to the current address, carrying conn. */
-static void attempt_connect(struct job *j, struct attempt *a, struct probe_conn *conn)
-{
-    struct sockaddr_storage dest;
-    uint16_t port = htons(j->res.port ? j->res.port : probe_target_port(&j->t));
-
-    a->job = j;
-    a->conn = conn;
-    a->tcp.data = a;
-    a->creq.data = a;
-    uv_tcp_init(j->e->loop, &a->tcp);
-    j->open++;
-    j->cur = a;
-    uv_tcp_nodelay(&a->tcp, 1);
-    memcpy(&dest, j->ai_cur->ai_addr, j->ai_cur->ai_addrlen);
-    if (dest.ss_family == AF_INET6) {
-        ((struct sockaddr_in6 *)&dest)->sin6_port = port;
-    } else {
-        ((struct sockaddr_in *)&dest)->sin_port = port;
-    }
-    int rc = uv_tcp_connect(&a->creq, &a->tcp, (const struct sockaddr *)&dest, on_connect);
-    if (rc != 0) {
-        on_connect(&a->creq, rc);
-    }
-}
-
-/* The client's own connection to the next address, or the end when none is left. */
-static void connect_next(struct job *j)
-{
-    if (!j->ai_cur) {
-        j->res.net = probe_net_error_from_uv(j->last_err);
-        job_finish(j);
-        return;
-    }
-    job_enter(j, PROBE_JOB_CONNECTING);
-    /* The address being tried: a refused or timed-out target still says which one. */
-    uv_ip_name(j->ai_cur->ai_addr, j->res.address, sizeof(j->res.address));
-    struct attempt *a = calloc(1, sizeof(*a));
-    struct probe_conn_opts co = {
-        .client = &j->t.client, .tls = j->cfg, .host = j->t.host, .instance = j->t.instance,
-        .max_packet = TDS_DEFAULT_PACKET,
-    };
-    if (!a) {
-        job_finish(j);
-        return;
-    }
-    probe_conn_free(j->conn);
-    j->conn = NULL;
-    if (probe_conn_new(&j->conn, &co, &j->res) != 0) {
-        free(a);
-        job_finish(j);
-        return;
-    }
-    attempt_connect(j, a, j->conn);
-}
-
 /* ---- SQL Server Browser: host\instance without a port ---- */
 
 static void on_browser(void *arg, int status, uint16_t port, const struct tds_error *err)
@@ -483,12 +87,12 @@ static void on_browser(void *arg, int status, uint16_t port, const struct tds_er
 
     j->browser = NULL;
     if (j->state != PROBE_JOB_ASKING_BROWSER) {
-        job_bug(j, "browser answer");
+        probe__job_bug(j, "browser answer");
     }
     if (status == 0) {
         j->res.port = port;
-        mark(j, &j->res.t_browser, PROBE_PHASE_CONNECT);
-        connect_next(j);
+        probe__job_mark(j, &j->res.t_browser, PROBE_PHASE_CONNECT);
+        probe__job_connect_next(j);
         return;
     }
     if (status == UV_EPROTO && err) {
@@ -496,7 +100,7 @@ static void on_browser(void *arg, int status, uint16_t port, const struct tds_er
     } else if (status != UV_ENOENT) {
         j->res.net = probe_net_error_from_uv(status);
     }
-    job_finish(j);
+    probe__job_finish(j);
 }
 
 static void browser_start(struct job *j)
@@ -507,14 +111,14 @@ static void browser_start(struct job *j)
     if (try_ms > 1000) {
         try_ms = 1000; /* SqlClient waits about a second per SSRP try */
     }
-    job_enter(j, PROBE_JOB_ASKING_BROWSER);
+    probe__job_enter(j, PROBE_JOB_ASKING_BROWSER);
     j->res.browser_port = e->o.browser_port ? e->o.browser_port : TDS_SSRP_PORT;
     int rc = probe_browser_start(&j->browser, e->loop, j->ai_cur->ai_addr, j->res.browser_port,
                                  j->t.instance, try_ms, 2, on_browser, j);
     if (rc < 0) {
         j->browser = NULL;
         j->res.net = probe_net_error_from_uv(rc);
-        job_finish(j);
+        probe__job_finish(j);
     } else if (j->state != PROBE_JOB_ASKING_BROWSER) {
         j->browser = NULL; /* it already called back */
     }
@@ -531,23 +135,23 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
         if (ai) {
             uv_freeaddrinfo(ai);
         }
-        job_maybe_free(j);
+        probe__job_maybe_free(j);
         return;
     }
     if (status < 0) {
         j->res.net = probe_net_error_from_uv(status);
-        job_finish(j);
+        probe__job_finish(j);
         return;
     }
     j->ai = ai;
     j->ai_cur = ai;
     if (j->t.instance[0] && j->t.port == 0) {
-        mark(j, &j->res.t_resolve, PROBE_PHASE_BROWSER);
+        probe__job_mark(j, &j->res.t_resolve, PROBE_PHASE_BROWSER);
         browser_start(j);
         return;
     }
-    mark(j, &j->res.t_resolve, PROBE_PHASE_CONNECT);
-    connect_next(j);
+    probe__job_mark(j, &j->res.t_resolve, PROBE_PHASE_CONNECT);
+    probe__job_connect_next(j);
 }
 
 static void on_deadline(uv_timer_t *t)
@@ -565,10 +169,10 @@ static void on_deadline(uv_timer_t *t)
     case PROBE_JOB_ASKING_BROWSER:
     case PROBE_JOB_FOLLOWUP:
         j->res.timed_out = true;
-        job_finish(j);
+        probe__job_finish(j);
         break;
     default: /* the audit stops this timer: each of its steps has a deadline of its own */
-        job_bug(j, "deadline");
+        probe__job_bug(j, "deadline");
     }
 }
 
@@ -577,14 +181,14 @@ static void on_timer_closed(uv_handle_t *h)
     struct job *j = h->data;
 
     j->open--;
-    job_maybe_free(j);
+    probe__job_maybe_free(j);
 }
 
 /* ---- the TLS policy audit (probe_audit_run.h), after the verdict ---- */
 
 static void audit_connect(void *arg, int version, const struct tls_config *tls)
 {
-    side_start(arg, tls, version, version);
+    probe__job_side_start(arg, tls, version, version);
 }
 
 static void audit_expired(void *arg)
@@ -594,14 +198,14 @@ static void audit_expired(void *arg)
     if (j->cur) {
         j->fres->timed_out = true;
         probe_conn_abort(j->fconn);
-        attempt_close(j->cur);
+        probe__attempt_close(j->cur);
     }
-    audit_conn_done(j);
+    probe__job_audit_conn_done(j);
 }
 
 static void audit_over(void *arg)
 {
-    job_finish(arg);
+    probe__job_finish(arg);
 }
 
 static void audit_closed(void *arg)
@@ -610,7 +214,7 @@ static void audit_closed(void *arg)
 
     j->audit = NULL;
     j->open--;
-    job_maybe_free(j);
+    probe__job_maybe_free(j);
 }
 
 /* The audit's whole time (--audit-timeout), pauses not counted: by default three connections
@@ -624,7 +228,7 @@ static double audit_budget_s(const struct job *j)
 }
 
 /* Audits only a server that answered PRELOGIN (so TLS can be reached). */
-static void audit_begin(struct job *j)
+void probe__job_audit_begin(struct job *j)
 {
     const struct probe_engine_opts *o = &j->e->o;
     struct probe_audit_run_opts ro = {
@@ -636,11 +240,11 @@ static void audit_begin(struct job *j)
 
     if (!(o->audit_protocols || o->audit_ciphers) || !j->res.got_prelogin || j->res.timed_out ||
         probe_audit_run_new(&j->audit, j->e->loop, &ro, &h) != 0) {
-        job_finish(j);
+        probe__job_finish(j);
         return;
     }
     j->open++;
-    job_enter(j, PROBE_JOB_AUDITING);
+    probe__job_enter(j, PROBE_JOB_AUDITING);
     uv_timer_stop(&j->timer);
     j->res.audit = probe_audit_run_results(j->audit);
     probe_audit_run_next(j->audit);
@@ -704,7 +308,7 @@ static void job_end(struct job *j, enum probe_job_state end)
     if (job_ended(j)) {
         return;
     }
-    job_enter(j, end);
+    probe__job_enter(j, end);
     running_unlink(j);
     if (end == PROBE_JOB_DONE) {
         j->res.t_total = ms_since(j->t_start);
@@ -713,7 +317,7 @@ static void job_end(struct job *j, enum probe_job_state end)
         e->busy--;
     }
     if (j->cur) {
-        attempt_close(j->cur);
+        probe__attempt_close(j->cur);
     }
     if (was == PROBE_JOB_RESOLVING) {
         uv_cancel((uv_req_t *)&j->gai);
@@ -730,7 +334,7 @@ static void job_end(struct job *j, enum probe_job_state end)
     engine_pump(e);
 }
 
-static void job_finish(struct job *j)
+void probe__job_finish(struct job *j)
 {
     job_end(j, PROBE_JOB_DONE);
 }
@@ -750,7 +354,7 @@ static void job_start(struct job *j)
     uv_timer_start(&j->timer, on_deadline, (uint64_t)(e->o.timeout_s * 1000.0), 0);
     snprintf(port, sizeof(port), "%u", (unsigned)probe_target_port(&j->t));
     j->gai.data = j;
-    job_enter(j, PROBE_JOB_RESOLVING);
+    probe__job_enter(j, PROBE_JOB_RESOLVING);
     j->open++; /* on_resolved runs once, also when cancelled */
     if (probe_host_is_ip(j->t.host)) {
         /* An address needs no DNS: resolve it here rather than queue 1,000 of them behind
@@ -764,7 +368,7 @@ static void job_start(struct job *j)
     if (rc != 0) {
         j->open--;
         j->res.net = probe_net_error_from_uv(rc);
-        job_finish(j);
+        probe__job_finish(j);
     }
 }
 

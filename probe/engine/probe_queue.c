@@ -117,8 +117,10 @@ int probe_queue_add(struct probe_queue *q, const struct probe_target *t, char *e
     bool strict = c->encrypt == PROBE_ENCRYPT_STRICT;
     struct probe_queued it = { .port = t->port, .user = t->user };
 
-    /* mbedTLS 2.28 speaks TLS 1.2 at most, also in strict mode (TLS 1.3: --protocols). Configs
-     * are made here, not at start, so a bad CA file is a usage error before any probe runs. */
+    /* mbedTLS 2.28 speaks TLS 1.2 at most: these configs are the TLS 1.2 side (strict mode
+     * tries TLS 1.3 first with tls/tls13_client.h, which uses cfg's trust store; --protocols
+     * detects it with tls/tls13_probe.h). Configs are made here, not at start, so a bad CA file
+     * is a usage error before any probe runs. */
     it.cfg = profile_get(q, ca, strict, c->tls_min, c->tls_max > TLS_V12 ? TLS_V12 : c->tls_max,
                          c->handshake, err, errlen);
     it.wide = it.cfg ? profile_get(q, ca, false, TLS_V10, TLS_V12, TLS_HANDSHAKE_CERTIFICATE, err,

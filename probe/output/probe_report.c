@@ -257,6 +257,10 @@ static void json_tls(FILE *f, const struct probe_result *r)
     json_str_or_null(f, t->cipher);
     fputs(",\"alpn\":", f);
     json_str_or_null(f, t->alpn);
+    fputs(",\"group\":", f);
+    json_str_or_null(f, t->group);
+    fputs(",\"signature_scheme\":", f);
+    json_str_or_null(f, t->sig_scheme);
     fputs(",\"stage\":", f);
     probe_json_string(f, tls_stage_name(t->stage));
     fputs(",\"alert\":", f);
@@ -506,6 +510,14 @@ static void text_tls(const struct probe_text_out *o, const struct probe_result *
     if (t->alpn[0] != '\0') {
         fputs(", ALPN ", o->f);
         probe_text_safe(o->f, t->alpn, false);
+    }
+    if (t->group[0] != '\0') { /* TLS 1.3 */
+        fputs(", group ", o->f);
+        probe_text_safe(o->f, t->group, false);
+    }
+    if (t->sig_scheme[0] != '\0') {
+        fputs(", signed ", o->f);
+        probe_text_safe(o->f, t->sig_scheme, false);
     }
     fprintf(o->f, " (reached %s", tls_stage_name(t->stage));
     if (t->alert_received) {

@@ -1,5 +1,5 @@
 /* fuzz_probe_conn: the first input byte picks the chunk size, the client (optional, mandatory,
- * strict) and how the server hangs up; the
+ * strict; strict with bit 4 set runs over the TLS 1.3 client) and how the server hangs up; the
  * rest is what the "server" sends. Every reply the probe produces is acked, as the socket
  * would. Afterwards the result is diagnosed and written as text and JSON, so hostile
  * certificate fields go through the writers too. */
@@ -64,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         t.client.encrypt = PROBE_ENCRYPT_STRICT; /* TDS 8.0: raw TLS, PRELOGIN inside */
     }
     struct probe_conn_opts o = { .client = &t.client, .tls = cfg, .host = t.host,
-                                 .instance = "", .max_packet = 4096 };
+                                 .instance = "", .max_packet = 4096,
+                                 .strict_tls13 = (data[0] & 0x70) == 0x70 };
     if (probe_conn_new(&c, &o, &facts) != 0) {
         return 0;
     }

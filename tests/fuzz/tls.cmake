@@ -12,10 +12,16 @@
 #   Seeds: 1 control byte + ServerHellos (accepted, HelloRetryRequest, TLS 1.2, fragmented),
 #   alerts, non-TLS replies (TDS, HTTP), and real replies from OpenSSL 3.0 s_server (accepted,
 #   HelloRetryRequest, protocol_version).
+# fuzz_tls13_client: arbitrary server bytes into the TLS 1.3 client after its ClientHello: raw
+#   after RFC 8448's ClientHello (so the RFC's flight decrypts), as handshake plaintext sealed
+#   under RFC 8448's server handshake key (to reach the parsers past the AEAD), or raw into a
+#   fresh client (ServerHello, HelloRetryRequest). Seeds: RFC 8448 section 3's ServerHello and
+#   flight (raw, byte by byte, in 7-byte records, with a CertificateRequest), a
+#   HelloRetryRequest with a cookie, a TLS 1.2 ServerHello, an alert.
 # A crash found by a fuzzer becomes a regression test in tests/unit/test_tls_*.c.
 target_compile_options(tlsx PRIVATE -fsanitize=fuzzer-no-link,address,undefined)
 target_link_options(tlsx INTERFACE -fsanitize=address,undefined)
-foreach(t tls_session tls_cert tls13_probe)
+foreach(t tls_session tls_cert tls13_probe tls13_client)
     add_executable(fuzz_${t} ${CMAKE_CURRENT_LIST_DIR}/fuzz_${t}.c)
     target_compile_options(fuzz_${t} PRIVATE -fsanitize=fuzzer,address,undefined
                            -fno-sanitize-recover=undefined)

@@ -309,6 +309,63 @@ class Handshake(ProbeCase):
         self.assertDiag(r, "fail", "name_mismatch", NAME)
         self.assertTrue(r["client"]["validates"])
 
+    # ---- strict over TLS 1.3 (issue 14): the drivers that speak strict negotiate TLS 1.3 when
+    # the server offers it, and so does the probe, with its own TLS 1.3 client; a server without
+    # TLS 1.3 gets a second, TLS 1.2 connection ----
+
+    def probe13(self, cert, *args, expect_exit, protocols="1.3"):
+        r = self.probe({"cert": cert, "strict": 1, "tlsprotocols": protocols}, "--encrypt",
+                       "strict", *args, expect_exit=expect_exit)
+        self.assertEqual(r["mode"], "tds8")
+        self.assertEqual(r["tls"]["version"], "TLSv1.3")
+        self.assertEqual(r["tls"]["alpn"], "tds/8.0")
+        self.assertEqual(r["tls"]["group"], "x25519")
+        self.assertIsNone(r["server"])  # no PRELOGIN: the TLS 1.3 client sends no application data
+        self.assertTrue(r["client"]["validates"])
+        return r
+
+    def test_strict_tls13_only_server(self):
+        r = self.probe13("good", "--ca-file", CA, expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+        self.assertEqual(r["tls"]["signature_scheme"], "rsa_pss_rsae_sha256")
+        self.assertEqual(r["tls"]["stage"], "handshake complete")
+        self.assertEqual(len(r["tls"]["chain"]), 2)
+        self.assertIn("TLSv1.3", r["diagnosis"]["cause"])
+        self.assertIn("mode=tds8", self.srv_log)
+
+    def test_strict_tls13_only_server_ecdsa(self):
+        r = self.probe13("ecdsa", "--ca-file", CA, expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+        self.assertEqual(r["tls"]["signature_scheme"], "ecdsa_secp256r1_sha256")
+
+    def test_strict_tls13_only_server_verdicts(self):
+        # the same policy, verdicts and texts as over TLS 1.2
+        r = self.probe13("good", expect_exit=1)
+        self.assertDiag(r, "fail", "untrusted_chain", UNTRUSTED)
+        r = self.probe13("wrongcn", "--ca-file", CA, expect_exit=1)
+        self.assertDiag(r, "fail", "name_mismatch", NAME)
+        r = self.probe13("expired", "--ca-file", CA, expect_exit=1)
+        self.assertDiag(r, "fail", "expired")
+
+    def test_strict_tls13_only_server_chain_over_4k(self):
+        r = self.probe13("bigchain", "--ca-file", CA, expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+        self.assertEqual(len(r["tls"]["chain"]), 3)
+
+    def test_strict_tls12_and_13_server_negotiates_tls13(self):
+        r = self.probe13("good", "--ca-file", CA, expect_exit=0, protocols="1.2,1.3")
+        self.assertDiag(r, "ok", "ok")
+        self.assertEqual(r["tls"]["signature_scheme"], "rsa_pss_rsae_sha256")
+
+    def test_strict_tls12_server_falls_back_to_tls12(self):
+        r = self.probe({"cert": "good", "strict": 1, "tlsprotocols": "1.2"}, "--encrypt", "strict",
+                       "--ca-file", CA, expect_exit=0)
+        self.assertDiag(r, "ok", "ok")
+        self.assertEqual(r["tls"]["version"], "TLSv1.2")
+        self.assertIsNone(r["tls"]["group"])
+        self.assertIsNone(r["tls"]["signature_scheme"])
+        self.assertEqual(r["server"]["version"], "16.0.1000")  # PRELOGIN read inside TLS 1.2
+
     def test_strict_against_pre_2022_server(self):
         r = self.probe({"cert": "good"}, "--encrypt", "strict", "--ca-file", CA, expect_exit=1)
         self.assertDiag(r, "fail", "tds8_not_supported")
@@ -744,13 +801,17 @@ class Verdicts(ProbeCase):
                 self.assertNotIn("2022", cause + r["diagnosis"]["fix"])
 
     def test_strict_tls_alert_is_named_not_tds8_not_supported(self):
-        # a TLS 1.3-only TDS 8.0 server answers a TLS 1.2 ClientHello with protocol_version
-        r = self.probe({"cert": "good", "strict": "force", "tlsprotocols": "1.3"},
+        # a TDS 8.0 server with an RSA certificate that allows only ECDSA suites (OpenSSL: "no
+        # shared cipher") answers the TLS 1.3 ClientHello with protocol_version and the TLS 1.2
+        # one with handshake_failure. (A TLS 1.3-only server is no longer an example: the
+        # probe speaks TLS 1.3 in strict mode.)
+        r = self.probe({"cert": "good", "strict": "force", "tlsprotocols": "1.2",
+                        "tlsciphers": "ECDHE-ECDSA-AES128-GCM-SHA256"},
                        "--encrypt", "strict", "--ca-file", CA, expect_exit=1)
         self.assertNotEqual(r["diagnosis"]["code"], "tds8_not_supported")
         self.assertDiag(r, "fail", "forcibly_closed")
         cause = r["diagnosis"]["cause"]
-        self.assertIn("alert protocol_version, 70", cause)
+        self.assertIn("alert handshake_failure, 40", cause)
         self.assertIn("speaks TLS first", cause)
 
     def test_strict_pre_2022_resets_at_once_for_every_driver(self):

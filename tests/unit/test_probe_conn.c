@@ -4,9 +4,9 @@
  * server's bytes fed whole, then one byte at a time (TCP may cut them anywhere).
  *
  * Script lines ('#' starts a comment; words are separated by spaces):
- *   open ENCRYPT [tls13] [full] [host=NAME] [ca=KITFILE]
+ *   open ENCRYPT [tls13] [strict13] [full] [host=NAME] [ca=KITFILE]
  *                 the client: Encrypt optional, mandatory, strict or disable; tls13 is the
- *                 TLS 1.3 detection; TDS 7.x handshakes stop after the server's first flight
+ *                 TLS 1.3 detection; strict13 is strict over the TLS 1.3 client; TDS 7.x handshakes stop after the server's first flight
  *                 (certificate mode) unless `full`; strict always runs a full handshake
  *   C prelogin ENC | C tls | C tls-hello-record-1.0 | C tls-in-tds | C none
  *                 what the client sent since it opened or since the server last sent: a
@@ -122,7 +122,7 @@ static void set_encrypt(struct run *r, const char *word)
 
 static void cmd_open(struct run *r, char **w, int n)
 {
-    bool tls13 = false, full = false;
+    bool tls13 = false, full = false, strict13 = false;
     const char *ca = NULL;
     char ca_path[512];
 
@@ -132,6 +132,8 @@ static void cmd_open(struct run *r, char **w, int n)
     for (int i = 2; i < n; i++) {
         if (strcmp(w[i], "tls13") == 0) {
             tls13 = true;
+        } else if (strcmp(w[i], "strict13") == 0) {
+            strict13 = true;
         } else if (strcmp(w[i], "full") == 0) {
             full = true;
         } else if (strncmp(w[i], "host=", 5) == 0) {
@@ -151,7 +153,8 @@ static void cmd_open(struct run *r, char **w, int n)
                                strict ? "tds/8.0" : NULL);
     }
     struct probe_conn_opts o = { .client = &r->client, .tls = r->cfg, .host = r->host,
-                                 .instance = "", .max_packet = 4096, .tls13_probe = tls13 };
+                                 .instance = "", .max_packet = 4096, .tls13_probe = tls13,
+                                 .strict_tls13 = strict13 };
     assert_int_equal(0, probe_conn_new(&r->c, &o, &r->f));
     probe_conn_start(r->c);
     drain(r);
@@ -649,6 +652,9 @@ int main(void)
         SCRIPT("strict_tls_then_close"),
         SCRIPT("strict_not_tds_banner"),
         SCRIPT("strict_tls_alert"),
+        SCRIPT("strict13_prelogin_reply"),
+        SCRIPT("strict13_close"),
+        SCRIPT("strict13_tls12_server"),
         SCRIPT("tls13_accepted"),
         SCRIPT("tls13_alert"),
         SCRIPT("tls13_tls12_server"),

@@ -225,7 +225,7 @@ static void test_json_fields_exact(void **state)
     keys_under(&v, "server", keys, sizeof(keys));
     assert_string_equal(keys, "encryption,fedauth_required,instance,mars,product,version");
     keys_under(&v, "tls", keys, sizeof(keys));
-    assert_string_equal(keys, "alert,alpn,chain,cipher,stage,version");
+    assert_string_equal(keys, "alert,alpn,chain,cipher,group,signature_scheme,stage,version");
     keys_under(&v, "tls.chain[]", keys, sizeof(keys));
     assert_string_equal(keys, "days_left,eku,is_ca,issuer,key_bits,key_curve,key_type,"
                               "key_usage,not_after,not_before,san,self_signed,serial,"

@@ -21,3 +21,17 @@ tdsprobe_unit_test(test_tls_threads
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_tls_threads.c ${TLS_TEST_HARNESS}
     LIBS tlsx Threads::Threads)
 set_tests_properties(test_tls_threads PROPERTIES FIXTURES_REQUIRED certs)
+# The TLS 1.3 client: RFC 8448's "Simple 1-RTT Handshake" (tests/data/rfc8448/) and hand-made
+# server replies.
+tdsprobe_unit_test(test_tls13_client
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_tls13_client.c ${CMAKE_CURRENT_LIST_DIR}/test_tds_util.c
+    LIBS tlsx)
+tdsprobe_unit_test(test_tls13_replies
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_tls13_replies.c
+    LIBS tlsx)
+# The TLS 1.3 client against openssl s_server (a second, independent TLS 1.3 server).
+find_program(OPENSSL_BIN openssl REQUIRED)
+tdsprobe_unit_test(test_tls13_openssl
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_tls13_openssl.c
+    LIBS tlsx)
+set_tests_properties(test_tls13_openssl PROPERTIES FIXTURES_REQUIRED certs)
