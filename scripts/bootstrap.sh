@@ -15,8 +15,10 @@ package_test_pkgs="$package_pkgs systemd bash-completion"
 
 build_pkgs="cmake make gcc libc6-dev pkg-config libuv1-dev libmbedtls-dev libssl-dev libcmocka-dev openssl ca-certificates
             python3"
+# check_ssl_cert (monitoring-plugins-contrib; the Nagios agreement test) refuses to run without
+# bc, which the package only suggests.
 test_pkgs="$build_pkgs clang libclang-rt-14-dev llvm freetds-bin nmap prometheus
-           monitoring-plugins-contrib bind9-host python3 python3-jsonschema iproute2 procps time"
+           monitoring-plugins-contrib bc bind9-host python3 python3-jsonschema iproute2 procps time"
 case "$what" in
 build) want=$build_pkgs ;;
 package) want="$build_pkgs $package_pkgs" ;;
