@@ -2,10 +2,13 @@
  * the server. Its command line and start-up are probe_serve_main.c.
  *
  * One uv loop, one engine shared by every request, one minimal HTTP/1.1 server: a request head
- * of at most PROBE_HTTP_HEAD_MAX bytes (parsed by probe_http.h), GET only, one request per
- * connection (Connection: close); the modules (--config) are probe_modules.h.
- * A /probe request queues its target on the engine and stays open until the result comes back
- * through the engine's callback; the callback finds the request again by an id (in t->user),
+ * of at most PROBE_HTTP_HEAD_MAX bytes (parsed by probe_http.h), GET only (POST for /-/reload,
+ * which reads the modules again as SIGHUP does), one request per connection (Connection:
+ * close); the modules (--config) are probe_modules.h, the bodies probe_serve_metrics.c.
+ * A /probe request copies its module's settings (a reload may replace the modules while it
+ * waits), fits its probe within the scraper's X-Prometheus-Scrape-Timeout-Seconds
+ * (probe_module_apply), queues its target on the engine and stays open until the result comes
+ * back through the engine's callback; the callback finds the request again by an id (in t->user),
  * in the registry of open connections, so a scraper that went away in the meantime costs
  * nothing but a counter. A target outside the module's allow list (probe_allow.h) is refused
  * with 403 before anything is sent to it; a name the list does not allow by itself is resolved
@@ -35,7 +38,8 @@
 
 #define SERVE_HEAD_TIMEOUT_MS 3000   /* a request head: a scraper sends its own at once */
 #define SERVE_WRITE_TIMEOUT_MS 10000 /* a client that never reads its answer */
-#define SERVE_PROBE_MARGIN_MS 5000   /* past --timeout: the engine should have answered */
+#define SERVE_PROBE_MARGIN_MS 5000   /* past the probe's whole time: the engine should have
+                                        answered (504 else) */
 #define PROM_CTYPE "text/plain; version=0.0.4; charset=utf-8"
 #define TEXT_CTYPE "text/plain; charset=utf-8"
 
