@@ -1,5 +1,7 @@
-/* tls/tls_version.c: version names. */
+/* tls/tls_version.c: version names, and the TLS library's own version. */
 #include "tls/tls_version.h"
+
+#include <mbedtls/version.h>
 
 const char *tls_version_name(int minor)
 {
@@ -11,4 +13,14 @@ const char *tls_version_name(int minor)
     case TLS_V13: return "TLSv1.3";
     default: return "unknown";
     }
+}
+
+const char *tls_library_version(void)
+{
+    static char v[18]; /* mbedtls_version_get_string writes at most 18 bytes */
+
+    if (v[0] == '\0') {
+        mbedtls_version_get_string(v);
+    }
+    return v;
 }

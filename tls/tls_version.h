@@ -14,4 +14,8 @@
 /* "TLSv1.2"; "SSLv3" for 0; "unknown" for anything else. */
 const char *tls_version_name(int minor);
 
+/* "2.28.3": the version of the mbedTLS library this process runs with (the shared library's
+ * own mbedtls_version_get_string, which may be newer than the headers it was built with). */
+const char *tls_library_version(void);
+
 #endif

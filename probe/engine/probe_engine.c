@@ -103,10 +103,16 @@ static void on_browser(void *arg, int status, uint16_t port, const struct tds_er
     probe__job_finish(j);
 }
 
+/* The target's deadline: its client's own when a front end set one, else the engine's. */
+static double job_timeout_s(const struct job *j)
+{
+    return j->t.client.timeout_s > 0 ? j->t.client.timeout_s : j->e->o.timeout_s;
+}
+
 static void browser_start(struct job *j)
 {
     struct probe_engine *e = j->e;
-    unsigned try_ms = (unsigned)(e->o.timeout_s * 1000.0 / 3.0);
+    unsigned try_ms = (unsigned)(job_timeout_s(j) * 1000.0 / 3.0);
 
     if (try_ms > 1000) {
         try_ms = 1000; /* SqlClient waits about a second per SSRP try */
@@ -224,21 +230,23 @@ static double audit_budget_s(const struct job *j)
 {
     double set = j->t.client.audit_timeout_s;
 
-    return set > 0 ? set : PROBE_AUDIT_BUDGET_TIMEOUTS * j->e->o.timeout_s;
+    return set > 0 ? set : PROBE_AUDIT_BUDGET_TIMEOUTS * job_timeout_s(j);
 }
 
 /* Audits only a server that answered PRELOGIN (so TLS can be reached). */
 void probe__job_audit_begin(struct job *j)
 {
     const struct probe_engine_opts *o = &j->e->o;
+    const struct probe_client *c = &j->t.client;
     struct probe_audit_run_opts ro = {
-        .protocols = o->audit_protocols, .ciphers = o->audit_ciphers,
+        .protocols = o->audit_protocols || c->audit_protocols,
+        .ciphers = o->audit_ciphers || c->audit_ciphers,
         .max_connections = o->audit_max_connections, .pause_ms = o->audit_pause_ms,
-        .timeout_s = o->timeout_s, .budget_s = audit_budget_s(j),
+        .timeout_s = job_timeout_s(j), .budget_s = audit_budget_s(j),
     };
     struct probe_audit_hooks h = { audit_connect, audit_expired, audit_over, audit_closed, j };
 
-    if (!(o->audit_protocols || o->audit_ciphers) || !j->res.got_prelogin || j->res.timed_out ||
+    if (!(ro.protocols || ro.ciphers) || !j->res.got_prelogin || j->res.timed_out ||
         probe_audit_run_new(&j->audit, j->e->loop, &ro, &h) != 0) {
         probe__job_finish(j);
         return;
@@ -351,7 +359,7 @@ static void job_start(struct job *j)
     uv_timer_init(e->loop, &j->timer);
     j->timer.data = j;
     j->open++;
-    uv_timer_start(&j->timer, on_deadline, (uint64_t)(e->o.timeout_s * 1000.0), 0);
+    uv_timer_start(&j->timer, on_deadline, (uint64_t)(job_timeout_s(j) * 1000.0), 0);
     snprintf(port, sizeof(port), "%u", (unsigned)probe_target_port(&j->t));
     j->gai.data = j;
     probe__job_enter(j, PROBE_JOB_RESOLVING);

@@ -20,7 +20,10 @@ struct probe_engine_opts {
     unsigned concurrency; /* probes in flight at once (0 = 256) */
     double timeout_s;     /* whole-target deadline (0 = 10 s); with an audit, each audit
                              connection's deadline; the audit as a whole has the target's
-                             client.audit_timeout_s (0 = PROBE_AUDIT_BUDGET_TIMEOUTS x this) */
+                             client.audit_timeout_s (0 = PROBE_AUDIT_BUDGET_TIMEOUTS x this).
+                             A target's client.timeout_s, when set, replaces it for that
+                             target, and its client.audit_protocols/audit_ciphers add to the
+                             two flags below */
     uint16_t browser_port; /* SQL Server Browser UDP port (0 = 1434), for labs */
     bool audit_protocols;  /* --protocols: one handshake per TLS version */
     bool audit_ciphers;    /* --ciphers: the accepted suites per version, in server order */

@@ -34,6 +34,11 @@ struct probe_client {
     bool encrypt_disable; /* go-mssqldb encrypt=disable, tedious encrypt=false: sends NOT_SUP */
     double audit_timeout_s; /* --audit-timeout: the TLS policy audit's whole time (0: the
                                engine's default, 3 x its timeout) */
+    /* How far the engine probes this target, when a front end sets it per target (tdsprobe
+     * serve: a module's keys and the scrape's own timeout) rather than for the whole run. */
+    double timeout_s;     /* the target's deadline (0: the engine's timeout_s) */
+    bool audit_protocols; /* the TLS policy audit, as the engine's own flags of that name */
+    bool audit_ciphers;
 };
 
 /* One target as the user wrote it, resolved into parts. */

@@ -109,6 +109,12 @@ void probe_report_nagios_unknown(FILE *f, const char *reason);
  * target twice gives duplicate series. */
 void probe_report_prometheus(FILE *f, const struct probe_summary *s, size_t n);
 
+/* One target's tdsprobe_policy_state gauge (with # HELP and # TYPE): its state under policy
+ * as probe_nagios_state() gives it, as the plugin exit code (0 OK, 1 WARNING, 2 CRITICAL,
+ * 3 UNKNOWN). tdsprobe serve appends it to each probe's exposition. */
+void probe_report_prometheus_policy(FILE *f, const struct probe_summary *s,
+                                    const struct probe_nagios_policy *policy);
+
 /* The end-of-run table: TARGET, VERDICT (status and diagnosis code), SERVER (version), TLS,
  * EXPIRES (days to the earliest expiry), widths from the data, targets longer than 48 columns
  * cut with "…"; then totals per diagnosis code ("ok 12, untrusted_chain 3, timeout 1") and a

@@ -295,3 +295,16 @@ void probe_report_prometheus(FILE *f, const struct probe_summary *s, size_t n)
     }
 }
 
+
+void probe_report_prometheus_policy(FILE *f, const struct probe_summary *s,
+                                    const struct probe_nagios_policy *policy)
+{
+    static const struct prom_family fam = {
+        "tdsprobe_policy_state", "The target's state under the module's policy, as a Nagios "
+        "plugin's exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (tdsprobe --format nagios).",
+        NULL};
+    struct prom p = {.f = f, .fam = &fam, .started = false};
+
+    prom_begin(&p, s);
+    prom_end(&p, (double)probe_nagios_state(s, policy));
+}

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "probe/drivers/probe_target.h"
 
@@ -110,6 +111,10 @@ static const char *head_lines(const char *b, size_t len, struct probe_http_reque
             return why;
         }
         pos = (size_t)(nl - b) + 1;
+        if (first) {
+            rq->headers = b + pos;
+        }
+        rq->headers_len = (size_t)(b + pos - rq->headers);
     }
 }
 
@@ -203,6 +208,64 @@ enum probe_http_param_rc probe_http_param(const struct probe_http_request *rq, c
             }
         }
         pos = end + 1;
+    }
+    return found;
+}
+
+static bool is_ows(char ch)
+{
+    return ch == ' ' || ch == '\t';
+}
+
+/* One header line [s, s+n) without its line end: the value into out when its name is name. */
+static enum probe_http_param_rc header_value(const char *s, size_t n, const char *name,
+                                             char *out, size_t cap)
+{
+    size_t nlen = strlen(name);
+
+    if (n <= nlen || s[nlen] != ':' || strncasecmp(s, name, nlen) != 0) {
+        return PROBE_HTTP_PARAM_ABSENT;
+    }
+    const char *v = s + nlen + 1, *end = s + n;
+    while (v < end && is_ows(*v)) {
+        v++;
+    }
+    while (end > v && is_ows(end[-1])) {
+        end--;
+    }
+    if ((size_t)(end - v) >= cap) {
+        return PROBE_HTTP_PARAM_TOO_LONG;
+    }
+    memcpy(out, v, (size_t)(end - v));
+    out[end - v] = '\0';
+    return PROBE_HTTP_PARAM_FOUND;
+}
+
+enum probe_http_param_rc probe_http_header(const struct probe_http_request *rq,
+                                           const char *name, char *out, size_t cap)
+{
+    const char *h = rq->headers;
+    size_t pos = 0;
+    enum probe_http_param_rc found = PROBE_HTTP_PARAM_ABSENT;
+
+    while (h && pos < rq->headers_len) {
+        const char *nl = memchr(h + pos, '\n', rq->headers_len - pos);
+        size_t n = nl ? (size_t)(nl - (h + pos)) : rq->headers_len - pos;
+        size_t line = n;
+        if (n > 0 && h[pos + n - 1] == '\r') {
+            n--;
+        }
+        enum probe_http_param_rc rc = header_value(h + pos, n, name, out, cap);
+        if (rc != PROBE_HTTP_PARAM_ABSENT) {
+            if (found) {
+                return PROBE_HTTP_PARAM_REPEATED;
+            }
+            if (rc != PROBE_HTTP_PARAM_FOUND) {
+                return rc;
+            }
+            found = rc;
+        }
+        pos += line + 1;
     }
     return found;
 }

@@ -7,7 +7,7 @@
  * lines "name: value", the name a token, the value without control characters but HTAB; lines
  * end in CRLF or a bare LF (RFC 9112 §2.2 lets a server accept one); an empty line ends the
  * head. Obsolete line folding (a line starting with white space) is rejected (RFC 9112 §5.2).
- * No header is interpreted: the exporter needs none. */
+ * No header is interpreted here; probe_http_header() looks one up by name. */
 #ifndef PROBE_PROBE_HTTP_H
 #define PROBE_PROBE_HTTP_H
 
@@ -32,6 +32,8 @@ struct probe_http_request {
     const char *query; /* after '?'; "" when there is none */
     size_t query_len;
     int minor_version; /* HTTP/1.0 or HTTP/1.1 */
+    const char *headers; /* the header lines, each with its line end, up to the empty line */
+    size_t headers_len;
     /* When malformed: the status to answer (400, or 413 for a head over PROBE_HTTP_HEAD_MAX)
      * and what was wrong; 0 and "" otherwise. A head malformed only in a header line keeps
      * its request line's fields (method_len > 0), so that a server can still refuse the
@@ -69,6 +71,13 @@ enum probe_http_param_rc {
  * control character is refused: no target has one, it would only smuggle bytes into labels. */
 enum probe_http_param_rc probe_http_param(const struct probe_http_request *rq, const char *name,
                                           char *out, size_t cap);
+
+/* The value of header field name (compared ignoring case, RFC 9110 §5.1) into out
+ * (NUL-terminated), without the white space around it (RFC 9112 §5: OWS). FOUND, ABSENT,
+ * TOO_LONG (longer than cap - 1 bytes) or REPEATED (a field the exporter reads once, given
+ * twice). */
+enum probe_http_param_rc probe_http_header(const struct probe_http_request *rq,
+                                           const char *name, char *out, size_t cap);
 
 /* What is wrong with a parameter, after "the target parameter ": "is too long", ... */
 const char *probe_http_param_problem(enum probe_http_param_rc rc);

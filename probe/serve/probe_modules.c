@@ -5,6 +5,126 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include "probe/engine/probe_engine.h"
+
+/* ---- what a module's probes do ---------------------------------------------------------- */
+
+void probe_module_run_init(struct probe_module_run *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->timeout_s = 10;
+    r->policy.warn_days = r->policy.crit_days = -1;
+}
+
+/* true/false, yes/no, 1/0 (as the client keys' flags take them) into *out. */
+static int flag(const char *key, const char *v, bool *out, char *err, size_t errlen)
+{
+    bool yes = strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 || strcmp(v, "1") == 0;
+    bool no = strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0 || strcmp(v, "0") == 0;
+
+    if (!yes && !no) {
+        snprintf(err, errlen, "%s takes true or false, not '%.100s'", key, v);
+        return -1;
+    }
+    *out = yes;
+    return 0;
+}
+
+/* A number as the option of the same name takes it (probe_numbers[]: "warn-days"). */
+static int number(const char *key, const char *option, const char *v, double *out, char *err,
+                  size_t errlen)
+{
+    const struct probe_number *n = probe_number_by_name(option);
+    char takes[128];
+
+    if (probe_number_parse(n, v, out) != 0) {
+        snprintf(err, errlen, "%s takes %s, not '%.100s'", key,
+                 probe_number_takes(n, takes, sizeof(takes)), v);
+        return -1;
+    }
+    return 0;
+}
+
+/* "code1, code2": each added to the ignored finding codes. */
+static int ignore_list(struct probe_nagios_policy *p, const char *v, char *err, size_t errlen)
+{
+    char code[64];
+
+    for (const char *s = v;; s++) {
+        size_t n = strcspn(s, ","), a = 0;
+        while (a < n && (s[a] == ' ' || s[a] == '\t')) {
+            a++;
+        }
+        while (n > a && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
+            n--;
+        }
+        snprintf(code, sizeof(code), "%.*s", (int)(n - a), s + a);
+        if (probe_nagios_ignore(p, code, err, errlen) != 0) {
+            return -1;
+        }
+        s += strcspn(s, ",");
+        if (*s == '\0') {
+            return 0;
+        }
+    }
+}
+
+int probe_module_run_set(struct probe_module_run *r, const char *key, const char *value,
+                         char *err, size_t errlen)
+{
+    double d;
+
+    if (strcmp(key, "timeout") == 0) {
+        return number(key, "timeout", value, &r->timeout_s, err, errlen);
+    }
+    if (strcmp(key, "protocols") == 0) {
+        return flag(key, value, &r->protocols, err, errlen);
+    }
+    if (strcmp(key, "ciphers") == 0) {
+        return flag(key, value, &r->ciphers, err, errlen);
+    }
+    if (strcmp(key, "require_tls12_only") == 0) {
+        int rc = flag(key, value, &r->policy.require_tls12_only, err, errlen);
+        r->protocols = r->protocols || r->policy.require_tls12_only; /* as --require-tls12-only */
+        return rc;
+    }
+    if (strcmp(key, "ignore") == 0) {
+        return ignore_list(&r->policy, value, err, errlen);
+    }
+    bool warn = strcmp(key, "warn_days") == 0;
+    if (warn || strcmp(key, "crit_days") == 0) {
+        int rc = number(key, warn ? "warn-days" : "crit-days", value, &d, err, errlen);
+        *(warn ? &r->policy.warn_days : &r->policy.crit_days) = rc == 0 ? (int)d : -1;
+        return rc;
+    }
+    return 1;
+}
+
+double probe_module_apply(const struct probe_module_run *r, double scrape_s,
+                          struct probe_target *t)
+{
+    bool audit = r->protocols || r->ciphers;
+    double deadline = r->timeout_s, set = t->client.audit_timeout_s;
+    double budget = !audit ? 0 : set > 0 ? set : PROBE_AUDIT_BUDGET_TIMEOUTS * deadline;
+    double limit = scrape_s - PROBE_SCRAPE_OFFSET_S;
+
+    if (scrape_s > 0 && limit > 0 && limit < deadline + budget) {
+        double k = limit / (deadline + budget);
+        deadline *= k;
+        budget *= k;
+    }
+    t->client.timeout_s = deadline;
+    t->client.audit_protocols = r->protocols;
+    t->client.audit_ciphers = r->ciphers;
+    if (audit) {
+        t->client.audit_timeout_s = budget;
+    }
+    return deadline + budget;
+}
+
+/* ---- the modules file ------------------------------------------------------------------- */
 
 static bool module_name_ok(const char *s)
 {
@@ -64,6 +184,7 @@ static int section(struct probe_modules *m, char *line, struct probe_module **cu
     snprintf((*cur)->name, sizeof((*cur)->name), "%s", name);
     (*cur)->o = m->defaults;
     (*cur)->allow = m->allow;
+    (*cur)->run = m->run;
     return 0;
 }
 
@@ -85,6 +206,10 @@ static int line_of(struct probe_modules *m, char *line, struct probe_module **cu
     *eq = '\0';
     if (strcmp(trim(line), "allow_targets") == 0) {
         return probe_allow_parse(&(*cur)->allow, trim(eq + 1), err, errlen);
+    }
+    int rc = probe_module_run_set(&(*cur)->run, line, trim(eq + 1), err, errlen);
+    if (rc <= 0) {
+        return rc;
     }
     if (probe_overrides_set(&(*cur)->o, trim(line), trim(eq + 1), err, errlen) != 0) {
         return -1;
@@ -155,4 +280,25 @@ const struct probe_allow *probe_modules_allow(const struct probe_modules *m, con
     long i = module_index(m, name);
 
     return i == MODULE_DEFAULT ? &m->allow : i == MODULE_NONE ? NULL : &m->mods[i].allow;
+}
+
+const struct probe_module_run *probe_modules_run(const struct probe_modules *m,
+                                                 const char *name)
+{
+    long i = module_index(m, name);
+
+    return i == MODULE_DEFAULT ? &m->run : i == MODULE_NONE ? NULL : &m->mods[i].run;
+}
+
+struct probe_modules *probe_modules_fresh(const struct probe_modules *m)
+{
+    struct probe_modules *f = malloc(sizeof(*f));
+
+    if (f) {
+        f->defaults = m->defaults;
+        f->allow = m->allow;
+        f->run = m->run;
+        f->n = 0;
+    }
+    return f;
 }

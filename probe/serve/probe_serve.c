@@ -2,10 +2,13 @@
  * the server. Its command line and start-up are probe_serve_main.c.
  *
  * One uv loop, one engine shared by every request, one minimal HTTP/1.1 server: a request head
- * of at most PROBE_HTTP_HEAD_MAX bytes (parsed by probe_http.h), GET only, one request per
- * connection (Connection: close); the modules (--config) are probe_modules.h.
- * A /probe request queues its target on the engine and stays open until the result comes back
- * through the engine's callback; the callback finds the request again by an id (in t->user),
+ * of at most PROBE_HTTP_HEAD_MAX bytes (parsed by probe_http.h), GET only (POST for /-/reload,
+ * which reads the modules again as SIGHUP does), one request per connection (Connection:
+ * close); the modules (--config) are probe_modules.h, the bodies probe_serve_metrics.c.
+ * A /probe request copies its module's settings (a reload may replace the modules while it
+ * waits), fits its probe within the scraper's X-Prometheus-Scrape-Timeout-Seconds
+ * (probe_module_apply), queues its target on the engine and stays open until the result comes
+ * back through the engine's callback; the callback finds the request again by an id (in t->user),
  * in the registry of open connections, so a scraper that went away in the meantime costs
  * nothing but a counter. A target outside the module's allow list (probe_allow.h) is refused
  * with 403 before anything is sent to it; a name the list does not allow by itself is resolved
@@ -35,8 +38,10 @@
 
 #define SERVE_HEAD_TIMEOUT_MS 3000   /* a request head: a scraper sends its own at once */
 #define SERVE_WRITE_TIMEOUT_MS 10000 /* a client that never reads its answer */
-#define SERVE_PROBE_MARGIN_MS 5000   /* past --timeout: the engine should have answered */
+#define SERVE_PROBE_MARGIN_MS 5000   /* past the probe's whole time: the engine should have
+                                        answered (504 else) */
 #define PROM_CTYPE "text/plain; version=0.0.4; charset=utf-8"
+#define TEXT_CTYPE "text/plain; charset=utf-8"
 
 /* ---- the server --------------------------------------------------------------------------- */
 
@@ -62,10 +67,11 @@ struct conn {
     bool peer_counted;
     uint64_t tick;           /* the loop iteration it was accepted in */
     struct probe_target *target;   /* CONN_CHECKING: the target waiting for its check, owned */
-    const struct probe_allow *allow; /* and the list it must pass */
-    char module[80];         /* the module asked for ("" = default), for messages */
+    const struct probe_allow *allow; /* and the list it must pass (in req) */
+    struct serve_request *req; /* a /probe request's module and parameters, owned */
     uint64_t probe_id;       /* the probe this request waits for (CONN_PROBING) */
     uint64_t t_probe;        /* uv_hrtime() when it was asked for */
+    const char *allow_method; /* the one method its path takes (a 405's Allow) */
     size_t len;
     char *body;              /* the response body, owned */
     size_t body_len;
@@ -73,20 +79,20 @@ struct conn {
     char buf[PROBE_HTTP_HEAD_MAX]; /* the request head */
 };
 
-static const int status_codes[] = { 200, 400, 403, 404, 405, 408, 413, 500, 503, 504 };
+const int serve_status_codes[SERVE_N_STATUS] = { 200, 400, 403, 404, 405, 408, 413, 500,
+                                                 503, 504 };
 static const char *const status_texts[] = { "OK", "Bad Request", "Forbidden", "Not Found",
                                             "Method Not Allowed", "Request Timeout",
                                             "Content Too Large", "Internal Server Error",
                                             "Service Unavailable", "Gateway Timeout" };
-#define N_STATUS (sizeof(status_codes) / sizeof(status_codes[0]))
+#define N_STATUS SERVE_N_STATUS
 _Static_assert(sizeof(status_texts) / sizeof(status_texts[0]) == N_STATUS,
                "every status needs a reason phrase");
-_Static_assert(N_STATUS == SERVE_N_STATUS, "struct server counts every status");
 
 static size_t status_index(int code)
 {
     for (size_t i = 0; i < N_STATUS; i++) {
-        if (status_codes[i] == code) {
+        if (serve_status_codes[i] == code) {
             return i;
         }
     }
@@ -98,6 +104,7 @@ static void conn_release(struct conn *c)
 {
     if (--c->open_handles == 0) {
         free(c->target);
+        free(c->req);
         free(c->body);
         free(c);
     }
@@ -180,9 +187,10 @@ static void conn_respond(struct conn *c, int code, const char *ctype, char *body
     c->body = body;
     c->body_len = len;
     int hn = snprintf(c->head, sizeof(c->head),
-                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
+                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s%s"
                       "Connection: close\r\n\r\n", code, status_texts[si], ctype, len,
-                      code == 405 ? "Allow: GET\r\n" : "");
+                      code == 405 ? "Allow: " : "", code == 405 ? c->allow_method : "",
+                      code == 405 ? "\r\n" : "");
     uv_buf_t bufs[2] = { uv_buf_init(c->head, (unsigned)hn),
                          uv_buf_init(body, (unsigned)len) };
     c->state = CONN_WRITING;
@@ -209,7 +217,7 @@ __attribute__((format(printf, 3, 4))) static void respond_text(struct conn *c, i
     va_end(ap);
     size_t len = n < 0 ? 0 : (size_t)n < cap - 1 ? (size_t)n : cap - 2;
     body[len++] = '\n';
-    conn_respond(c, code, "text/plain; charset=utf-8", body, len);
+    conn_respond(c, code, TEXT_CTYPE, body, len);
 }
 
 static void on_deadline(uv_timer_t *t)
@@ -237,7 +245,11 @@ static const char index_page[] =
     "<li><code>/probe?target=db1.example.com,1433</code>: one target's metrics; the target "
     "may be host, host:port, host,port, host\\instance or a URL-encoded connection string; "
     "<code>&amp;module=NAME</code> picks a client profile from <code>--config</code></li>\n"
-    "<li><a href=\"/metrics\">/metrics</a>: the exporter's own metrics</li>\n</ul>\n"
+    "<li><code>&amp;debug=true</code>: the probe's text report, its metrics and its module, "
+    "as text</li>\n"
+    "<li><a href=\"/metrics\">/metrics</a>: the exporter's own metrics</li>\n"
+    "<li><code>POST /-/reload</code>: read <code>--config</code> again (as SIGHUP)</li>\n"
+    "</ul>\n"
     "<p>Prometheus: <code>metrics_path: /probe</code>, relabel <code>__address__</code> to "
     "<code>__param_target</code> and <code>instance</code>, and <code>__address__</code> to "
     "this exporter (samples/monitoring/prometheus.yml).</p>\n</body></html>\n";
@@ -254,39 +266,10 @@ static void serve_index(struct conn *c)
     conn_respond(c, 200, "text/html; charset=utf-8", body, sizeof(index_page) - 1);
 }
 
-static void write_self_metrics(FILE *f, const struct server *srv)
-{
-    fputs("# HELP tdsprobe_exporter_requests_total HTTP requests answered, by status code.\n"
-          "# TYPE tdsprobe_exporter_requests_total counter\n", f);
-    for (size_t i = 0; i < N_STATUS; i++) {
-        fprintf(f, "tdsprobe_exporter_requests_total{code=\"%d\"} %llu\n", status_codes[i],
-                (unsigned long long)srv->responses[i]);
-    }
-    fprintf(f, "# HELP tdsprobe_exporter_probes_in_flight Probes queued or running, including "
-               "those whose scrape has gone.\n# TYPE tdsprobe_exporter_probes_in_flight gauge\n"
-               "tdsprobe_exporter_probes_in_flight %zu\n", probe_engine_pending(srv->engine));
-    fprintf(f, "# HELP tdsprobe_exporter_probes_abandoned_total Probes cancelled because their "
-               "scrape had gone or timed out.\n# TYPE tdsprobe_exporter_probes_abandoned_total "
-               "counter\ntdsprobe_exporter_probes_abandoned_total %llu\n",
-            (unsigned long long)srv->abandoned);
-    fprintf(f, "# HELP tdsprobe_exporter_connections_open Open HTTP connections.\n"
-               "# TYPE tdsprobe_exporter_connections_open gauge\n"
-               "tdsprobe_exporter_connections_open %zu\n", srv->n_conns);
-    fprintf(f, "# HELP tdsprobe_exporter_connections_dropped_total Connections closed without "
-               "an answer to make room: evicted (idle, for a newer one) or refused (no room).\n"
-               "# TYPE tdsprobe_exporter_connections_dropped_total counter\n"
-               "tdsprobe_exporter_connections_dropped_total{reason=\"evicted\"} %llu\n"
-               "tdsprobe_exporter_connections_dropped_total{reason=\"refused\"} %llu\n",
-            (unsigned long long)srv->evicted, (unsigned long long)srv->refused);
-    fprintf(f, "# HELP tdsprobe_exporter_uptime_seconds Seconds since the exporter started.\n"
-               "# TYPE tdsprobe_exporter_uptime_seconds gauge\n"
-               "tdsprobe_exporter_uptime_seconds %.3f\n",
-            (double)(uv_hrtime() - srv->t_start) / 1e9);
-}
-
-/* Finishes a memstream and sends it as a 200 exposition (500 when it could not be written).
- * body and len are the stream's own variables: fclose() is what sets them. */
-static void respond_stream(struct conn *c, FILE *f, char **body, size_t *len)
+/* Finishes a memstream and sends it as a 200 of type ctype (500 when it could not be
+ * written). body and len are the stream's own variables: fclose() is what sets them. */
+static void respond_stream(struct conn *c, FILE *f, const char *ctype, char **body,
+                           size_t *len)
 {
     bool bad = ferror(f) != 0;
 
@@ -295,7 +278,7 @@ static void respond_stream(struct conn *c, FILE *f, char **body, size_t *len)
         respond_text(c, 500, "out of memory");
         return;
     }
-    conn_respond(c, 200, PROM_CTYPE, *body, *len);
+    conn_respond(c, 200, ctype, *body, *len);
 }
 
 static void serve_metrics(struct conn *c)
@@ -308,8 +291,21 @@ static void serve_metrics(struct conn *c)
         respond_text(c, 500, "out of memory");
         return;
     }
-    write_self_metrics(f, c->srv);
-    respond_stream(c, f, &body, &len);
+    serve_write_self_metrics(f, c->srv);
+    respond_stream(c, f, PROM_CTYPE, &body, &len);
+}
+
+/* POST /-/reload: as SIGHUP (blackbox_exporter's endpoint of that name); 500 with the reason
+ * when the file is bad and the running modules stay. */
+static void serve_reload_request(struct conn *c)
+{
+    char err[800];
+
+    if (serve_reload(c->srv, err, sizeof(err)) != 0) {
+        respond_text(c, 500, "reload failed, the running modules stay: %s", err);
+        return;
+    }
+    respond_text(c, 200, "reloaded");
 }
 
 /* ---- /probe ------------------------------------------------------------------------------- */
@@ -344,10 +340,12 @@ static int probe_queue(struct conn *c, char *err, size_t errlen)
 /* "--allow-targets" or "allow_targets of module 'odbc'": whose list refused a target. */
 static const char *allow_owner(const struct conn *c, char *buf, size_t cap)
 {
-    if (c->module[0] == '\0' || strcmp(c->module, "default") == 0) {
+    const char *module = c->req->module;
+
+    if (!c->req->named || strcmp(module, "default") == 0) {
         return "--allow-targets";
     }
-    snprintf(buf, cap, "allow_targets of module '%s'", c->module);
+    snprintf(buf, cap, "allow_targets of module '%s'", module);
     return buf;
 }
 
@@ -429,19 +427,22 @@ static int check_start(struct conn *c, char *err, size_t errlen)
 /* Makes the target, checks it against the module's allow list and queues it (or starts the
  * lookup the check needs); the answer comes from serve_on_result, on_checked or on_deadline.
  * Returns 0, or an HTTP status with a sentence in err. */
-static int probe_start(struct conn *c, const char *text, const char *module, char *err,
-                       size_t errlen)
+static int probe_start(struct conn *c, const char *text, char *err, size_t errlen)
 {
-    struct server *srv = c->srv;
-    const struct probe_overrides *o = probe_modules_find(&srv->modules, module);
+    const struct probe_modules *m = c->srv->modules;
+    struct serve_request *rq = c->req;
+    const char *module = rq->named ? rq->module : NULL;
+    const struct probe_overrides *o = probe_modules_find(m, module);
     char why[700], owner[120];
 
     if (!o) {
         snprintf(err, errlen, "unknown module '%.64s'", module);
         return 400;
     }
-    snprintf(c->module, sizeof(c->module), "%s", module ? module : "");
-    c->allow = probe_modules_allow(&srv->modules, module);
+    /* Copies: a reload (SIGHUP) may replace the modules while this request waits. */
+    rq->allow = *probe_modules_allow(m, module);
+    rq->run = *probe_modules_run(m, module);
+    c->allow = &rq->allow;
     c->target = malloc(sizeof(*c->target));
     if (!c->target) {
         snprintf(err, errlen, "out of memory");
@@ -451,9 +452,10 @@ static int probe_start(struct conn *c, const char *text, const char *module, cha
         snprintf(err, errlen, "bad target: %s", why);
         return 400;
     }
+    double whole_s = probe_module_apply(&rq->run, rq->scrape_s, c->target);
     c->t_probe = uv_hrtime();
     uv_timer_start(&c->timer, on_deadline,
-                   (uint64_t)(srv->timeout_s * 1000.0) + SERVE_PROBE_MARGIN_MS, 0);
+                   (uint64_t)(whole_s * 1000.0) + SERVE_PROBE_MARGIN_MS, 0);
     switch (probe_allow_host(c->allow, c->target->host)) {
     case PROBE_ALLOW_YES:
         return probe_queue(c, err, errlen);
@@ -466,25 +468,77 @@ static int probe_start(struct conn *c, const char *text, const char *module, cha
     }
 }
 
+/* X-Prometheus-Scrape-Timeout-Seconds, as Prometheus writes it (decimal seconds, e.g. "9.5"),
+ * into *out; absent is 0. Returns 0, or -1 with the reason in err. */
+static int scrape_timeout(const struct probe_http_request *rq, double *out, char *err,
+                          size_t errlen)
+{
+    char v[64];
+    enum probe_http_param_rc rc = probe_http_header(rq, SERVE_SCRAPE_HEADER, v, sizeof(v));
+    size_t digits = rc == PROBE_HTTP_PARAM_FOUND ? strspn(v, "0123456789") : 0;
+    size_t frac = v[digits] == '.' ? strspn(v + digits + 1, "0123456789") : 0;
+
+    *out = 0;
+    if (rc == PROBE_HTTP_PARAM_ABSENT) {
+        return 0;
+    }
+    if (rc != PROBE_HTTP_PARAM_FOUND) {
+        snprintf(err, errlen, "the %s header %s", SERVE_SCRAPE_HEADER,
+                 probe_http_param_problem(rc));
+        return -1;
+    }
+    if (digits == 0 || digits > 9 || v[digits + (v[digits] == '.' ? 1 + frac : 0)] != '\0' ||
+        (v[digits] == '.' && frac == 0)) {
+        snprintf(err, errlen, "cannot parse the %s header: '%s' is not decimal seconds",
+                 SERVE_SCRAPE_HEADER, v);
+        return -1;
+    }
+    *out = strtod(v, NULL);
+    return 0;
+}
+
+/* The request's parameters (target, module, debug) and header into c->req; returns 0, or an
+ * HTTP status with a sentence in err. */
+static int probe_request(struct conn *c, const struct probe_http_request *rq, char *text,
+                         size_t cap, char *err, size_t errlen)
+{
+    struct serve_request *r = c->req;
+    char debug[8];
+    enum probe_http_param_rc rc = probe_http_param(rq, "target", text, cap);
+    enum probe_http_param_rc mrc = probe_http_param(rq, "module", r->module, sizeof(r->module));
+    enum probe_http_param_rc drc = probe_http_param(rq, "debug", debug, sizeof(debug));
+
+    if (rc < 0 || mrc < 0 || drc < 0) {
+        snprintf(err, errlen, "the %s parameter %s", rc < 0 ? "target" : mrc < 0 ? "module"
+                 : "debug", probe_http_param_problem(rc < 0 ? rc : mrc < 0 ? mrc : drc));
+        return 400;
+    }
+    if (rc == PROBE_HTTP_PARAM_ABSENT || text[0] == '\0') {
+        snprintf(err, errlen, "missing target parameter: /probe?target=HOST[,PORT]");
+        return 400;
+    }
+    r->named = mrc == PROBE_HTTP_PARAM_FOUND;
+    r->debug = drc == PROBE_HTTP_PARAM_FOUND && strcmp(debug, "true") == 0;
+    /* blackbox_exporter answers an unparsable header with 500 (prober/handler.go). */
+    return scrape_timeout(rq, &r->scrape_s, err, errlen) == 0 ? 0 : 500;
+}
+
 static void serve_probe(struct conn *c, const struct probe_http_request *rq)
 {
     char text[sizeof(((struct probe_target *)0)->text)];
-    char module[80], err[1024];
-    enum probe_http_param_rc rc = probe_http_param(rq, "target", text, sizeof(text));
-    enum probe_http_param_rc mrc = rc < 0 ? PROBE_HTTP_PARAM_ABSENT
-                                          : probe_http_param(rq, "module", module, sizeof(module));
+    char err[1024];
 
-    if (rc < 0) {
-        respond_text(c, 400, "the target parameter %s", probe_http_param_problem(rc));
-    } else if (rc == PROBE_HTTP_PARAM_ABSENT || text[0] == '\0') {
-        respond_text(c, 400, "missing target parameter: /probe?target=HOST[,PORT]");
-    } else if (mrc < 0) {
-        respond_text(c, 400, "the module parameter %s", probe_http_param_problem(mrc));
-    } else {
-        int code = probe_start(c, text, mrc ? module : NULL, err, sizeof(err));
-        if (code != 0) {
-            respond_text(c, code, "%s", err);
-        }
+    c->req = calloc(1, sizeof(*c->req));
+    if (!c->req) {
+        conn_close(c);
+        return;
+    }
+    int code = probe_request(c, rq, text, sizeof(text), err, sizeof(err));
+    if (code == 0) {
+        code = probe_start(c, text, err, sizeof(err));
+    }
+    if (code != 0) {
+        respond_text(c, code, "%s", err);
     }
 }
 
@@ -498,8 +552,8 @@ static struct conn *find_probe(struct server *srv, uint64_t id)
     return NULL;
 }
 
-/* The engine's callback: the exposition of one result, as --format prometheus writes it, plus
- * the probe's wall time (blackbox_exporter's probe_duration_seconds). */
+/* The engine's callback: the probe's exposition (serve_write_probe), or with debug=true its
+ * text report as well (serve_write_debug). */
 void serve_on_result(const struct probe_result *r, void *arg)
 {
     struct server *srv = arg;
@@ -509,23 +563,23 @@ void serve_on_result(const struct probe_result *r, void *arg)
         srv->abandoned++;
         return;
     }
-    struct probe_summary *s = malloc(sizeof(*s));
     char *body = NULL;
     size_t len = 0;
-    FILE *f = s ? open_memstream(&body, &len) : NULL;
+    FILE *f = open_memstream(&body, &len);
     if (!f) {
-        free(s);
         respond_text(c, 500, "out of memory");
         return;
     }
-    probe_summary_from_result(s, r);
-    probe_report_prometheus(f, s, 1);
-    free(s);
-    fprintf(f, "# HELP tdsprobe_probe_duration_seconds How long the probe took, from the "
-               "scrape's request to its result.\n# TYPE tdsprobe_probe_duration_seconds gauge\n"
-               "tdsprobe_probe_duration_seconds %.6f\n",
-            (double)(uv_hrtime() - c->t_probe) / 1e9);
-    respond_stream(c, f, &body, &len);
+    double took_s = (double)(uv_hrtime() - c->t_probe) / 1e9;
+    int rc = c->req->debug ? serve_write_debug(f, r, c->req, took_s)
+                           : serve_write_probe(f, r, c->req, took_s);
+    if (rc != 0) {
+        fclose(f);
+        free(body);
+        respond_text(c, 500, "out of memory");
+        return;
+    }
+    respond_stream(c, f, c->req->debug ? TEXT_CTYPE : PROM_CTYPE, &body, &len);
 }
 
 /* A complete head (len > 0) or a malformed one (len < 0, rq says why). A well-formed request
@@ -533,8 +587,9 @@ void serve_on_result(const struct probe_result *r, void *arg)
 static void conn_handle(struct conn *c, int len, const struct probe_http_request *rq)
 {
     uv_timer_stop(&c->timer);
-    if (rq->method_len > 0 && !probe_http_method_is(rq, "GET")) {
-        respond_text(c, 405, "only GET is supported");
+    c->allow_method = probe_http_path_is(rq, "/-/reload") ? "POST" : "GET";
+    if (rq->method_len > 0 && !probe_http_method_is(rq, c->allow_method)) {
+        respond_text(c, 405, "only %s is supported", c->allow_method);
     } else if (len < 0 && rq->status == 413) {
         respond_text(c, 413, "the request head is larger than %d bytes", PROBE_HTTP_HEAD_MAX);
     } else if (len < 0) {
@@ -543,6 +598,8 @@ static void conn_handle(struct conn *c, int len, const struct probe_http_request
         serve_probe(c, rq);
     } else if (probe_http_path_is(rq, "/metrics")) {
         serve_metrics(c);
+    } else if (probe_http_path_is(rq, "/-/reload")) {
+        serve_reload_request(c);
     } else if (probe_http_path_is(rq, "/")) {
         serve_index(c);
     } else {
@@ -716,6 +773,7 @@ void serve_stop(struct server *srv)
     uv_close((uv_handle_t *)&srv->listener, NULL);
     uv_close((uv_handle_t *)&srv->sig_term, NULL);
     uv_close((uv_handle_t *)&srv->sig_int, NULL);
+    uv_close((uv_handle_t *)&srv->sig_hup, NULL);
     uv_close((uv_handle_t *)&srv->ticker, NULL);
     while (srv->conns) {
         conn_close(srv->conns);

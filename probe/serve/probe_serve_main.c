@@ -20,10 +20,47 @@
 #define SERVE_BACKLOG 511 /* nginx's default: connects queue here while idle ones are evicted */
 #define SERVE_FD_SPARE 64 /* descriptors for the loop, its thread pool, the modules file, ... */
 
+/* Unix time in seconds. */
+static double wall_time(void)
+{
+    uv_timeval64_t now;
+
+    return uv_gettimeofday(&now) == 0 ? (double)now.tv_sec + (double)now.tv_usec / 1e6 : 0;
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
-    (void)signum;
+    char err[800];
+
+    if (signum == SIGHUP) {
+        serve_reload(h->data, err, sizeof(err));
+        return;
+    }
     serve_stop(h->data);
+}
+
+int serve_reload(struct server *srv, char *err, size_t errlen)
+{
+    struct probe_modules *fresh = probe_modules_fresh(srv->modules);
+    int rc = fresh ? 0 : -1;
+
+    if (!fresh) {
+        snprintf(err, errlen, "out of memory");
+    } else if (srv->config && probe_modules_load(fresh, srv->config, err, errlen) != 0) {
+        rc = -1;
+    }
+    srv->reload_ok = rc == 0;
+    if (rc != 0) {
+        free(fresh);
+        fprintf(stderr, "tdsprobe serve: reload failed, the running modules stay: %s\n", err);
+        return -1;
+    }
+    free(srv->modules);
+    srv->modules = fresh;
+    srv->reload_time = wall_time();
+    fprintf(stderr, "tdsprobe serve: reloaded %s: %zu module%s\n",
+            srv->config ? srv->config : "(no --config)", fresh->n, fresh->n == 1 ? "" : "s");
+    return 0;
 }
 
 /* tdsprobe serve --help: the client options are listed from probe_options[]. */
@@ -43,20 +80,31 @@ static const char usage_head[] =
     "                                 only to addresses inside the networks. Without it anyone\n"
     "                                 who reaches the exporter can probe any host and port\n"
     "  --config FILE                  modules: [module NAME] sections of 'key = value' lines; a\n"
-    "                                 module starts from the command-line client options and\n"
-    "                                 --allow-targets; keys: allow_targets,\n";
+    "                                 module starts from the command line and sets its own\n"
+    "                                 (read again on SIGHUP or POST /-/reload; a bad file keeps\n"
+    "                                 the running modules); keys: allow_targets, timeout,\n"
+    "                                 protocols, ciphers, require_tls12_only, ignore,\n"
+    "                                 warn_days, crit_days,\n";
 
 static const char usage_limits[] =
     "  --max-concurrency N            probes in flight at once; more scrapes get 503 (default 64)\n"
-    "  --timeout SECONDS              deadline per probe (default 10); keep it below the\n"
-    "                                 scrape_timeout\n";
+    "  --timeout SECONDS              deadline per probe (default 10); a scrape's\n"
+    "                                 X-Prometheus-Scrape-Timeout-Seconds shortens it, less\n"
+    "                                 0.5 s, so a slow target is tdsprobe_success 0\n"
+    "  --protocols, --ciphers         the TLS policy audit, as in tdsprobe (module keys\n"
+    "                                 protocols, ciphers)\n"
+    "  --require-tls12-only, --ignore FINDING, --warn-days N, --crit-days N\n"
+    "                                 the policy tdsprobe_policy_state judges by, as tdsprobe\n"
+    "                                 --format nagios does\n";
 
 static const char usage_tail[] =
     "                                 the client settings of module 'default', as in tdsprobe\n"
-    "  -h, --help                     this help\n"
+    "  -h, --help                     this help;   --version   the version\n"
     "\n"
     "Targets come from scrapers: they may not name files on this host (a connection string's\n"
-    "ServerCertificate=, trustStore=, certificate=). Stops on SIGTERM or SIGINT.\n";
+    "ServerCertificate=, trustStore=, certificate=). /probe?...&debug=true answers with the\n"
+    "text report, the metrics and the module. Stops on SIGTERM or SIGINT; SIGHUP reloads\n"
+    "--config.\n";
 
 static void print_usage(void)
 {
@@ -67,7 +115,10 @@ static void print_usage(void)
     fputs(usage_tail, stdout);
 }
 
-enum { OPT_LISTEN = 256, OPT_CONFIG, OPT_MAXC, OPT_TIMEOUT, OPT_ALLOW };
+enum {
+    OPT_LISTEN = 256, OPT_CONFIG, OPT_MAXC, OPT_TIMEOUT, OPT_ALLOW, OPT_VERSION, OPT_PROTOCOLS,
+    OPT_CIPHERS, OPT_REQUIRE, OPT_IGNORE, OPT_WARN, OPT_CRIT,
+};
 
 /* The options of this front end; the client options come from probe_options[]. */
 static const struct option serve_opts[] = {
@@ -76,15 +127,51 @@ static const struct option serve_opts[] = {
     { "max-concurrency", required_argument, NULL, OPT_MAXC },
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "allow-targets", required_argument, NULL, OPT_ALLOW },
+    { "protocols", no_argument, NULL, OPT_PROTOCOLS },
+    { "ciphers", no_argument, NULL, OPT_CIPHERS },
+    { "require-tls12-only", no_argument, NULL, OPT_REQUIRE },
+    { "ignore", required_argument, NULL, OPT_IGNORE },
+    { "warn-days", required_argument, NULL, OPT_WARN },
+    { "crit-days", required_argument, NULL, OPT_CRIT },
     { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 },
 };
 
 struct serve_args {
     struct server *srv;
     const char *listen;
-    const char *config;
 };
+
+/* Options that set a run key of module "default" (probe_module_run_set): the key is the
+ * option's name with '_' for '-'. */
+static const struct {
+    int id;
+    const char *key;
+} run_options[] = {
+    { OPT_PROTOCOLS, "protocols" },   { OPT_CIPHERS, "ciphers" },
+    { OPT_REQUIRE, "require_tls12_only" }, { OPT_IGNORE, "ignore" },
+    { OPT_WARN, "warn_days" },        { OPT_CRIT, "crit_days" },
+};
+
+/* Returns 1 when id is one of run_options (set, or a usage error in *rc), else 0. */
+static int run_option(struct serve_args *a, int id, const char *val, int *rc)
+{
+    char err[300];
+
+    for (size_t i = 0; i < sizeof(run_options) / sizeof(run_options[0]); i++) {
+        if (run_options[i].id != id) {
+            continue;
+        }
+        *rc = 0;
+        if (probe_module_run_set(&a->srv->modules->run, run_options[i].key, val ? val : "true",
+                                 err, sizeof(err)) != 0) {
+            *rc = probe_usage_error(PROG, "%s", err);
+        }
+        return 1;
+    }
+    return 0;
+}
 
 /* Every option but the client options (probe_overrides_getopt takes those). */
 static int serve_option(void *arg, int id, const char *val)
@@ -94,24 +181,30 @@ static int serve_option(void *arg, int id, const char *val)
     double n;
     int rc;
 
+    if (run_option(a, id, val, &rc)) {
+        return rc;
+    }
     switch (id) {
     case 'h':
         print_usage();
+        exit(0);
+    case OPT_VERSION:
+        printf("tdsprobe %s\n", probe_version());
         exit(0);
     case OPT_LISTEN:
         a->listen = val;
         return 0;
     case OPT_CONFIG:
-        a->config = val;
+        a->srv->config = val;
         return 0;
     case OPT_MAXC:
         rc = probe_option_number(PROG, "max-concurrency", val, &n);
         a->srv->max_concurrency = rc == 0 ? (unsigned)n : a->srv->max_concurrency;
         return rc;
     case OPT_TIMEOUT:
-        return probe_option_timeout(PROG, val, &a->srv->timeout_s);
+        return probe_option_timeout(PROG, val, &a->srv->modules->run.timeout_s);
     case OPT_ALLOW:
-        if (probe_allow_parse(&a->srv->modules.allow, val, err, sizeof(err)) != 0) {
+        if (probe_allow_parse(&a->srv->modules->allow, val, err, sizeof(err)) != 0) {
             return probe_usage_error(PROG, "--allow-targets: %s", err);
         }
         return 0;
@@ -122,7 +215,7 @@ static int serve_option(void *arg, int id, const char *val)
 
 static int serve_parse_args(struct serve_args *a, int argc, char **argv)
 {
-    struct probe_modules *m = &a->srv->modules;
+    struct probe_modules *m = a->srv->modules;
     char err[800];
     int rc = probe_overrides_getopt(&m->defaults, PROG, argc, argv, "h", serve_opts,
                                     serve_option, a);
@@ -134,7 +227,7 @@ static int serve_parse_args(struct serve_args *a, int argc, char **argv)
         return probe_usage_error(PROG, "unexpected argument '%s' (targets come from scrapers)",
                                  argv[optind]);
     }
-    if (a->config && probe_modules_load(m, a->config, err, sizeof(err)) != 0) {
+    if (a->srv->config && probe_modules_load(m, a->srv->config, err, sizeof(err)) != 0) {
         return probe_usage_error(PROG, "%s", err);
     }
     return 0;
@@ -242,10 +335,10 @@ static void fit_limits(struct server *srv)
 static void warn_if_open(const struct server *srv, const char *addr)
 {
     bool loopback = strncmp(addr, "127.", 4) == 0 || strncmp(addr, "[::1]:", 6) == 0;
-    bool limited = srv->modules.allow.on;
+    bool limited = srv->modules->allow.on;
 
-    for (size_t i = 0; i < srv->modules.n && limited; i++) {
-        limited = srv->modules.mods[i].allow.on;
+    for (size_t i = 0; i < srv->modules->n && limited; i++) {
+        limited = srv->modules->mods[i].allow.on;
     }
     if (!loopback && !limited) {
         fprintf(stderr, "tdsprobe serve: warning: listening on %s with no --allow-targets: "
@@ -256,7 +349,7 @@ static void warn_if_open(const struct server *srv, const char *addr)
 static int server_run(struct server *srv, const char *addr)
 {
     struct probe_engine_opts eo = { .concurrency = srv->max_concurrency,
-                                    .timeout_s = srv->timeout_s,
+                                    .timeout_s = srv->modules->run.timeout_s,
                                     .on_result = serve_on_result, .arg = srv };
     int rc;
 
@@ -270,14 +363,18 @@ static int server_run(struct server *srv, const char *addr)
         warn_if_open(srv, addr);
         uv_signal_init(&srv->loop, &srv->sig_term);
         uv_signal_init(&srv->loop, &srv->sig_int);
-        srv->sig_term.data = srv->sig_int.data = srv;
+        uv_signal_init(&srv->loop, &srv->sig_hup);
+        srv->sig_term.data = srv->sig_int.data = srv->sig_hup.data = srv;
         uv_signal_start(&srv->sig_term, on_signal, SIGTERM);
         uv_signal_start(&srv->sig_int, on_signal, SIGINT);
+        uv_signal_start(&srv->sig_hup, on_signal, SIGHUP);
         uv_prepare_init(&srv->loop, &srv->ticker);
         srv->ticker.data = srv;
         uv_prepare_start(&srv->ticker, serve_on_tick);
         uv_unref((uv_handle_t *)&srv->ticker);
         srv->t_start = uv_hrtime();
+        srv->reload_ok = true;
+        srv->reload_time = wall_time();
     }
     uv_run(&srv->loop, UV_RUN_DEFAULT);
     probe_engine_free(srv->engine);
@@ -288,17 +385,21 @@ static int server_run(struct server *srv, const char *addr)
 int probe_serve_main(int argc, char **argv)
 {
     struct server *srv = calloc(1, sizeof(*srv));
-    struct serve_args a = { .srv = srv, .listen = "127.0.0.1:9717", .config = NULL };
+    struct serve_args a = { .srv = srv, .listen = "127.0.0.1:9717" };
     struct sigaction ign = { .sa_handler = SIG_IGN };
     int rc;
 
-    if (!srv) {
+    if (srv) {
+        srv->modules = calloc(1, sizeof(*srv->modules));
+    }
+    if (!srv || !srv->modules) {
+        free(srv);
         fputs("tdsprobe serve: out of memory\n", stderr);
         return PROBE_EXIT_SERVE_FAILED;
     }
-    probe_overrides_init(&srv->modules.defaults);
+    probe_overrides_init(&srv->modules->defaults);
+    probe_module_run_init(&srv->modules->run);
     srv->max_concurrency = 64;
-    srv->timeout_s = 10;
     rc = serve_parse_args(&a, argc, argv);
     if (rc == 0) {
         sigaction(SIGPIPE, &ign, NULL); /* a scraper gone mid-write is an error code, not death */
@@ -311,6 +412,7 @@ int probe_serve_main(int argc, char **argv)
             rc = PROBE_EXIT_SERVE_FAILED;
         }
     }
+    free(srv->modules);
     free(srv);
     return rc;
 }

@@ -7,7 +7,8 @@
  *  - fed in pieces (sizes from the first byte), with prev_len the bytes seen before, the parser
  *    says what it says of the whole input in one piece;
  *  - the target and module parameters decode to NUL-terminated text without control
- *    characters. */
+ *    characters; the header block lies inside the head, and a header's value is
+ *    NUL-terminated text without CR or LF. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,22 @@ static void check_param(const struct probe_http_request *rq, const char *name)
     }
 }
 
+static void check_header(const char *b, int rc, const struct probe_http_request *rq)
+{
+    char out[64];
+
+    if (rq->headers < b || rq->headers + rq->headers_len > b + rc) {
+        abort();
+    }
+    if (probe_http_header(rq, "X-Prometheus-Scrape-Timeout-Seconds", out, sizeof(out)) !=
+        PROBE_HTTP_PARAM_FOUND) {
+        return;
+    }
+    if (strnlen(out, sizeof(out)) == sizeof(out) || strpbrk(out, "\r\n") != NULL) {
+        abort();
+    }
+}
+
 static void check_complete(const char *b, size_t size, int rc,
                            const struct probe_http_request *rq)
 {
@@ -62,6 +79,7 @@ static void check_complete(const char *b, size_t size, int rc,
     }
     check_param(rq, "target");
     check_param(rq, "module");
+    check_header(b, rc, rq);
 }
 
 /* The input fed in pieces of 1..16 bytes (the first byte picks the sizes). */

@@ -32,6 +32,12 @@ if(TDSPROBE_PROMTOOL AND TDSPROBE_PROMETHEUS)
              COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/test_serve_shard.py -v)
     set_tests_properties(integration_serve_shard PROPERTIES
         FIXTURES_REQUIRED certs TIMEOUT 120 ENVIRONMENT "${serve_env}")
+    # As blackbox_exporter users expect: the scrape-timeout header (with a real Prometheus),
+    # debug=true, tdsprobe_build_info and --version, SIGHUP and POST /-/reload, module run keys.
+    add_test(NAME integration_serve_exporter
+             COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/test_serve_exporter.py -v)
+    set_tests_properties(integration_serve_exporter PROPERTIES
+        FIXTURES_REQUIRED certs TIMEOUT 180 ENVIRONMENT "${serve_env}")
     # The scrape configurations users copy.
     add_test(NAME samples_prometheus_config
              COMMAND ${TDSPROBE_PROMTOOL} check config
@@ -41,6 +47,7 @@ if(TDSPROBE_PROMTOOL AND TDSPROBE_PROMETHEUS)
                      ${CMAKE_SOURCE_DIR}/samples/monitoring/prometheus-sharded.yml)
 else()
     foreach(name integration_serve integration_serve_hostile integration_serve_shard
+                 integration_serve_exporter
                  samples_prometheus_config samples_prometheus_sharded_config)
         add_test(NAME ${name} COMMAND sh -c
             "echo 'promtool or prometheus missing: apt-get install prometheus'; exit 1")

@@ -7,7 +7,8 @@ string carries every secret keyword that syntax's driver documents, each with it
 probed against fakesql by the built tdsprobe in every output format (text, json, nagios,
 prometheus), as one run of all strings (the end-of-run table), from a targets file, with
 --dry-run, as a usage error, against a server that fails validation (the diagnosis and fix
-texts), and through `tdsprobe serve` (/probe, a rejected target, /metrics, its stderr). Every
+texts), and through `tdsprobe serve` (/probe, /probe with debug=true, a rejected target,
+/metrics, its stderr). Every
 byte of stdout and stderr, and of every HTTP response, is searched for every marker; the runs
 must also have done their work (a verdict, the masked target printed), so an empty output
 cannot pass.
@@ -257,6 +258,13 @@ class Secrets(unittest.TestCase):
                     self.assertIn(b"tdsprobe_success{", body)
                     self.assertRegex(body.decode(), r"(?m)^tdsprobe_success\{.*\} 1$")
                     self.assertIn(b"***", body)  # the target label, masked
+                    code, body = srv.get("/probe?" + urllib.parse.urlencode(
+                        {"target": s, "debug": "true"}))
+                    self.assertNoSecret(body, "serve debug=true %s" % syntax)
+                    self.assertEqual(code, 200, body)
+                    self.assertIn(b"Metrics that would have been returned:", body)
+                    self.assertIn(b"Verdict ", body)
+                    self.assertIn(b"***", body)  # the report's target and the label, masked
                     code, body = srv.get("/probe?" + urllib.parse.urlencode(
                         {"target": broken(syntax, s)}))
                     self.assertNoSecret(body, "serve rejected %s" % syntax)

@@ -1,6 +1,7 @@
 /* probe/serve/probe_http: the exporter's request parser, sans-I/O. Complete heads (CRLF and bare
  * LF), every prefix of a valid head is "need more" (at once and fed a byte at a time), every
- * malformed form with its status, the head limit at its edge, and the query parameters. */
+ * malformed form with its status, the head limit at its edge, the query parameters and the
+ * header fields. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -375,6 +376,50 @@ static void test_query_from_a_head(void **state)
     free(copy);
 }
 
+/* Header fields by name: case ignored, white space around the value dropped, CRLF or bare LF,
+ * absent, too long, repeated; a name that is a prefix of another is not it. */
+static void test_headers(void **state)
+{
+    static const char head[] = "GET /probe?target=a HTTP/1.1\r\n"
+                               "Host: exporter\r\n"
+                               "x-prometheus-scrape-timeout-seconds: \t 9.5 \r\n"
+                               "X-Long: 0123456789\n"
+                               "X-Twice: a\r\n"
+                               "X-Twice: b\r\n"
+                               "X-Empty:\r\n"
+                               "X-Prefixed: 1\r\n"
+                               "\r\n";
+    struct probe_http_request rq;
+    char out[10];
+    char *copy;
+
+    (void)state;
+    assert_int_equal(parse_n(head, sizeof(head) - 1, 0, &rq, &copy), (int)sizeof(head) - 1);
+    assert_int_equal(probe_http_header(&rq, "X-Prometheus-Scrape-Timeout-Seconds", out,
+                                       sizeof(out)), PROBE_HTTP_PARAM_FOUND);
+    assert_string_equal(out, "9.5");
+    assert_int_equal(probe_http_header(&rq, "host", out, sizeof(out)), PROBE_HTTP_PARAM_FOUND);
+    assert_string_equal(out, "exporter");
+    assert_int_equal(probe_http_header(&rq, "X-Long", out, sizeof(out)),
+                     PROBE_HTTP_PARAM_TOO_LONG);
+    assert_int_equal(probe_http_header(&rq, "X-Twice", out, sizeof(out)),
+                     PROBE_HTTP_PARAM_REPEATED);
+    assert_int_equal(probe_http_header(&rq, "X-Empty", out, sizeof(out)),
+                     PROBE_HTTP_PARAM_FOUND);
+    assert_string_equal(out, "");
+    assert_int_equal(probe_http_header(&rq, "X-Prefix", out, sizeof(out)),
+                     PROBE_HTTP_PARAM_ABSENT);
+    assert_int_equal(probe_http_header(&rq, "GET /probe?target=a HTTP/1.1", out, sizeof(out)),
+                     PROBE_HTTP_PARAM_ABSENT);
+    free(copy);
+
+    static const char bare[] = "GET / HTTP/1.0\r\n\r\n";
+    assert_int_equal(parse_n(bare, sizeof(bare) - 1, 0, &rq, &copy), (int)sizeof(bare) - 1);
+    assert_int_equal(rq.headers_len, 0);
+    assert_int_equal(probe_http_header(&rq, "Host", out, sizeof(out)), PROBE_HTTP_PARAM_ABSENT);
+    free(copy);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_param_decoding),
         cmocka_unit_test(test_param_problems),
         cmocka_unit_test(test_query_from_a_head),
+        cmocka_unit_test(test_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
