@@ -63,6 +63,7 @@ struct tls_info {
      * have, then the session failed with error set. 0 when no such message came. */
     size_t split_len;          /* the message's length (its 4-byte header not counted) */
     uint8_t split_type;        /* its handshake type (RFC 5246 7.4): 11 for Certificate */
+    bool split_whole;          /* all of it came (false: the server stopped part-way) */
 };
 
 /* RFC 5246 7.4 / RFC 8446 4 handshake message names: "Certificate", "ServerKeyExchange", ... */

@@ -423,16 +423,17 @@ static enum tls_step read_split_message(struct tls_session *s)
     if (open && !s->closed) {
         return TLS_STEP_WANT_INPUT;
     }
+    in->split_whole = !open;
     if (!open && in->split_type == TLS_HS_CERTIFICATE && in->chain_len > 0) {
         (void)tls_policy_verify_chain(in, s->cfg);
     }
     in->error = s->split_err;
     in->local_reject = true;
     snprintf(in->error_text, sizeof(in->error_text),
-             "the server's %s message (%zu bytes) came split across TLS records, which mbedTLS "
-             "2.28 does not reassemble (-0x%04X)%s", tls_handshake_name(in->split_type),
+             "the server's %s message (%zu bytes) is split across TLS records, which mbedTLS "
+             "2.28 cannot reassemble (-0x%04X)%s", tls_handshake_name(in->split_type),
              in->split_len, (unsigned)-s->split_err,
-             open ? "; the server stopped before the rest of it came" : "");
+             open ? "; the server stopped before its end" : "");
     return finish(s, TLS_STEP_FAILED);
 }
 

@@ -633,6 +633,13 @@ static bool decide_tls(struct dctx *c)
         }
     } else if (probe_decide_chain(c)) {
         /* a validating client stops at the certificate, before anything later fails */
+    } else if (t->split_len > 0 && !t->split_whole) {
+        /* the server stopped inside a message split across records: the client waits too */
+        if (is_timeout(r)) {
+            diag_timeout(c);
+        } else {
+            diag_closed(c, CLOSED_IN_HANDSHAKE);
+        }
     } else if (probe_decide_split_message(c)) {
         /* the probe's TLS library stopped where the client's goes on */
     } else if (version_refused(c)) {

@@ -64,8 +64,8 @@ bool probe_decide_chain(struct dctx *c);
 /* A network error of this machine, not the server's (descriptors, memory, local address, no
  * route): local_limit or no_route with its cause and fix; false for any other error. */
 bool probe_decide_local(struct dctx *c);
-/* The server's handshake message came split across records and mbedTLS could not take it
- * (tls_info.split_len): tls_library_limit, saying what the client makes of the chain; false
+/* The server's handshake message came whole but split across records, and mbedTLS could not
+ * take it (tls_info.split_len, split_whole): tls_library_limit, saying what the client makes of the chain; false
  * when no message was split. Called after probe_decide_chain (a certificate error the client
  * stops at comes first). */
 bool probe_decide_split_message(struct dctx *c);

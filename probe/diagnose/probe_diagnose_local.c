@@ -97,9 +97,8 @@ void probe_split_message_text(const struct dctx *c, struct probe_sb *b)
 static void chain_text(struct dctx *c)
 {
     if (c->leaf == NULL) {
-        probe_sb_add(&c->cause, " The probe could not capture the chain either: the server "
-                                "stopped before the whole message came, or it is over the "
-                                "probe's 64 KB bound.");
+        probe_sb_add(&c->cause, " The probe could not capture the chain either: the message "
+                                "is over the probe's 64 KB bound.");
     } else if (!c->r->facts.validates) {
         probe_sb_add(&c->cause, " The probe read the chain from the records itself (%zu "
                                 "certificates, shown below); this client does not validate it.",

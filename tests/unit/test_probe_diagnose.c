@@ -1019,6 +1019,7 @@ static void fx_split(struct fx *x)
     x->ti.local_reject = true;
     x->ti.split_type = 11;
     x->ti.split_len = 29290;
+    x->ti.split_whole = true;
     snprintf(x->ti.error_text, sizeof(x->ti.error_text), "split");
 }
 
@@ -1055,6 +1056,25 @@ static void test_split_certificate_message(void **state)
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_TLS_LIBRARY_LIMIT, NULL);
     assert_contains(x->r.cause, "could not capture the chain");
+    free(x);
+
+    /* the server stopped inside the message: no claim about the client getting past it */
+    x = fx_new();
+    fx_split(x);
+    x->ti.split_whole = false;
+    x->ti.chain_len = 0;
+    x->ti.verified_path = false;
+    x->ti.peer_closed = true;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, NULL);
+    free(x);
+    x = fx_new();
+    fx_split(x);
+    x->ti.split_whole = false;
+    x->ti.chain_len = 0;
+    x->r.facts.timed_out = true;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_TIMEOUT, NULL);
     free(x);
 
     /* a certificate error the client stops at comes first; the library's limit is a note */
