@@ -7,8 +7,7 @@
 #include <stdio.h>
 #include <sys/resource.h>
 
-/* The soft limit after raising it to the hard one where allowed; 0 when there is no limit. */
-static rlim_t raised_soft_limit(void)
+size_t probe_fds_raise(void)
 {
     struct rlimit rl;
 
@@ -22,12 +21,12 @@ static rlim_t raised_soft_limit(void)
             rl.rlim_cur = rl.rlim_max;
         }
     }
-    return rl.rlim_cur == RLIM_INFINITY ? 0 : rl.rlim_cur;
+    return rl.rlim_cur == RLIM_INFINITY ? 0 : (size_t)rl.rlim_cur;
 }
 
 unsigned probe_fds_fit(unsigned want, unsigned loops, char *why, size_t cap)
 {
-    rlim_t soft = raised_soft_limit();
+    rlim_t soft = probe_fds_raise();
     rlim_t spare = PROBE_FDS_SPARE + (rlim_t)PROBE_FDS_PER_LOOP * loops;
     rlim_t room;
 

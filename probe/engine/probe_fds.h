@@ -15,7 +15,11 @@
 #define PROBE_FDS_PER_LOOP 4u
 
 /* Raises the soft RLIMIT_NOFILE to the hard limit (as Go's runtime and nginx's
- * worker_rlimit_nofile do), then returns how many probes may be in flight across `loops` event
+ * worker_rlimit_nofile do) where the system allows; returns the soft limit then in force, 0 when
+ * there is none. */
+size_t probe_fds_raise(void);
+
+/* probe_fds_raise(), then returns how many probes may be in flight across `loops` event
  * loops: `want`, or fewer when the limit leaves no room for that many, 0 when it leaves room
  * for none (the run cannot start). When it lowered the number, says why in why[cap] (else
  * why[0] = '\0'). */

@@ -363,6 +363,23 @@ static void test_open_message_skipped(void **state)
     free(wire);
 }
 
+/* wire = a Certificate message with this body (and a ServerHelloDone after it when done), in
+ * records of at most max bytes, its last cut bytes left out. */
+static void certificate_records(struct bytes *wire, const struct bytes *body, bool done,
+                                size_t max, size_t cut)
+{
+    struct bytes *hs = calloc(1, sizeof(*hs));
+
+    assert_non_null(hs);
+    hs_msg(hs, 11, body->p, body->n);
+    if (done) {
+        hs_msg(hs, 14, NULL, 0);
+    }
+    wire->n = 0;
+    records(wire, 22, hs->p, hs->n - cut, max);
+    free(hs);
+}
+
 /* Malformed Certificate messages reassembled from records: lengths that point past their
  * container keep no certificate and read nothing beyond the message. */
 static void test_malformed_split_certificates(void **state)
@@ -382,14 +399,7 @@ static void test_malformed_split_certificates(void **state)
     put_u24(body, len + 3 + 100);
     put_u24(body, len);
     put(body, der, len);
-    wire->n = 0;
-    {
-        struct bytes *hs = calloc(1, sizeof(*hs));
-        hs_msg(hs, 11, body->p, body->n);
-        hs_msg(hs, 14, NULL, 0);
-        records(wire, 22, hs->p, hs->n, 300);
-        free(hs);
-    }
+    certificate_records(wire, body, true, 300, 0);
     sniff_all(wire, 97, &in, &sn);
     assert_int_equal(0, in.chain_len);
     assert_int_equal(TLS_STAGE_SERVER_HELLO_DONE, in.stage);
@@ -403,13 +413,7 @@ static void test_malformed_split_certificates(void **state)
     put(body, der, len);
     put_u24(body, len + 50);
     put(body, der, len);
-    wire->n = 0;
-    {
-        struct bytes *hs = calloc(1, sizeof(*hs));
-        hs_msg(hs, 11, body->p, body->n);
-        records(wire, 22, hs->p, hs->n, 1000);
-        free(hs);
-    }
+    certificate_records(wire, body, false, 1000, 0);
     sniff_all(wire, 1000, &in, &sn);
     assert_int_equal(1, in.chain_len);
     tls__info_clear_chain(&in);
@@ -420,13 +424,7 @@ static void test_malformed_split_certificates(void **state)
     put_u24(body, len + 3);
     put_u24(body, len);
     put(body, der, len);
-    wire->n = 0;
-    {
-        struct bytes *hs = calloc(1, sizeof(*hs));
-        hs_msg(hs, 11, body->p, body->n);
-        records(wire, 22, hs->p, hs->n - 10, 16384);
-        free(hs);
-    }
+    certificate_records(wire, body, false, 16384, 10);
     sniff_all(wire, 4096, &in, &sn);
     assert_true(tls__sniff_open_message(&sn, &type, &mlen));
     assert_int_equal(len + 6, mlen);
