@@ -400,8 +400,9 @@ static bool split_message(struct tls_session *s, int ret)
     uint8_t type;
     size_t len;
 
+    /* mbedTLS names the message; the sniffer, fed first, may already have all of it */
     if (ret != MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE ||
-        !tls__sniff_open_message(&s->sniff, &type, &len)) {
+        !tls__ssl_split_message(&s->ssl, &type, &len)) {
         return false;
     }
     s->split_err = ret;

@@ -15,7 +15,8 @@ sections 5 and 6).
   records): mbedTLS 2.28 cannot reassemble it; the chain is captured from the records,
   fingerprint and subject match the kit's files, and the verdict says the probe's TLS library
   stopped where OpenSSL and Schannel go on (tls_library_limit), or the certificate's own
-  verdict when the client stops there first.
+  verdict when the client stops there first. Over TDS 8.0 the same on TLS 1.2; on TLS 1.3
+  (tdsprobe's own client) the handshake completes.
 
 Every record is validated against docs/tdsprobe.schema.json.
 Environment: TDSPROBE, FAKESQL, TDSPROBE_CERTS, PYTHONPATH=tests/lib (set by CTest).
@@ -256,6 +257,35 @@ class BigCertificateMessage(Base):
         self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
         self.assertTrue(p.stdout.startswith("TDSPROBE UNKNOWN"), p.stdout)
 
+
+class BigCertificateMessageStrict(Base):
+    """The same leaf over TDS 8.0: TLS 1.2 goes through mbedTLS (the same limit, the same
+    verdict); TLS 1.3 through tdsprobe's own client, which reassembles the message."""
+
+    def probe(self, protocols, expect_exit):
+        cfg = {"cert": "hugesan", "strict": 1, "tlsprotocols": protocols}
+        with FakeSQL(cfg, certs_dir=CERTS, binary=FAKESQL) as srv:
+            p = run(["--json", "--encrypt", "strict", "--ca-file", CA,
+                     "localhost,%d" % srv.port])
+        self.assert_no_crash(p)
+        self.assertEqual(p.returncode, expect_exit, p.stdout + p.stderr)
+        (r,) = self.records(p)
+        self.assertEqual(r["mode"], "tds8")
+        self.assertEqual(r["tls"]["chain"][0]["sha256"],
+                         openssl_sha256(os.path.join(CERTS, "hugesan.crt")))
+        return r
+
+    def test_tls12_library_limit(self):
+        r = self.probe("1.2", expect_exit=2)
+        self.assertEqual(r["tls"]["version"], "TLSv1.2")
+        self.assertEqual(r["diagnosis"]["code"], "tls_library_limit")
+        self.assertIn("it passes for 'localhost'", r["diagnosis"]["cause"])
+
+    def test_tls13_completes(self):
+        r = self.probe("1.2,1.3", expect_exit=0)
+        self.assertEqual(r["tls"]["version"], "TLSv1.3")
+        self.assertEqual(r["diagnosis"]["code"], "ok")
+        self.assertNotIn("tls_library_limit", [f["code"] for f in r["findings"]])
 
 if __name__ == "__main__":
     unittest.main(verbosity=2 if "-v" in sys.argv else 1)
