@@ -31,6 +31,23 @@ const char *tls_stage_name(enum tls_stage st)
     return stage_names[st];
 }
 
+const char *tls_handshake_name(uint8_t type)
+{
+    switch (type) {
+    case 0: return "HelloRequest";
+    case 2: return "ServerHello";
+    case 4: return "NewSessionTicket";
+    case 8: return "EncryptedExtensions";
+    case 11: return "Certificate";
+    case 12: return "ServerKeyExchange";
+    case 13: return "CertificateRequest";
+    case 14: return "ServerHelloDone";
+    case 15: return "CertificateVerify";
+    case 20: return "Finished";
+    default: return "handshake";
+    }
+}
+
 /* RFC 5246 7.2 and RFC 8446 6 (the later ones a TLS 1.3 server may send). */
 const char *tls_alert_name(uint8_t description)
 {

@@ -56,7 +56,18 @@ struct tls_info {
     int server_hello_version;  /* version in the ServerHello even if we refused it */
     size_t verified_len;       /* depths the verify callback reported: verify_flags[0..n) is
                                   the path mbedTLS built, leaf first, up to the trust anchor */
+    /* A server handshake message split across records, which mbedTLS 2.28 does not reassemble
+     * (MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE; RFC 5246 6.2.1 allows the split, and a Certificate
+     * message over 16 KB needs it). The session read on until the sniffer had the whole
+     * message: a Certificate's chain is captured and verified (verified_path) as mbedTLS would
+     * have, then the session failed with error set. 0 when no such message came. */
+    size_t split_len;          /* the message's length (its 4-byte header not counted) */
+    uint8_t split_type;        /* its handshake type (RFC 5246 7.4): 11 for Certificate */
+    bool split_whole;          /* all of it came (false: the server stopped part-way) */
 };
+
+/* RFC 5246 7.4 / RFC 8446 4 handshake message names: "Certificate", "ServerKeyExchange", ... */
+const char *tls_handshake_name(uint8_t type);
 
 /* RFC 5246 7.2 alert names: "handshake_failure", "protocol_version", ... */
 const char *tls_alert_name(uint8_t description);

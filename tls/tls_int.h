@@ -67,6 +67,8 @@ struct tls_sniff {
     size_t hs_len;
     size_t hs_cap;
     size_t hs_skip;       /* bytes of an over-long handshake message still to drop */
+    uint8_t skip_type;    /* that message's type and announced length */
+    size_t skip_len;
     bool hello_only;      /* stop after the ServerHello (hello mode parses no chain) */
 };
 
@@ -75,6 +77,9 @@ void tls__sniff_free(struct tls_sniff *sn);
 /* Feeds server bytes; fills info (stage, version, suite, ALPN, chain, alert). Returns -1 only on
  * allocation failure. */
 int tls__sniff_feed(struct tls_sniff *sn, struct tls_info *info, const uint8_t *p, size_t n);
+/* A handshake message the sniffer has begun and not finished (buffered, or being skipped past
+ * the bound): true with its type and announced length; false when none is open. */
+bool tls__sniff_open_message(const struct tls_sniff *sn, uint8_t *type, size_t *len);
 
 /* Appends n bytes at *len of a heap buffer that grows by doubling from 4 KiB, never past max
  * bytes. Returns 0, or -1 when it would pass max or the allocation fails (nothing changed). */

@@ -59,6 +59,18 @@ int tls__ssl_minor_version(const mbedtls_ssl_context *ssl)
     return ssl->minor_ver;
 }
 
+bool tls__ssl_split_message(const mbedtls_ssl_context *ssl, uint8_t *type, size_t *len)
+{
+    /* in_hslen counts the 4-byte header (mbedtls_ssl_hs_hdr_len for TLS) */
+    if (ssl->in_msgtype != MBEDTLS_SSL_MSG_HANDSHAKE || ssl->in_msg == NULL ||
+        ssl->in_msglen < 4 || ssl->in_hslen <= ssl->in_msglen) {
+        return false;
+    }
+    *type = ssl->in_msg[0];
+    *len = ssl->in_hslen - 4;
+    return true;
+}
+
 int tls__ssl_negotiating_suite(const mbedtls_ssl_context *ssl)
 {
     return ssl->session_negotiate != NULL ? ssl->session_negotiate->ciphersuite : 0;

@@ -90,6 +90,11 @@ int tls__ssl_state(const mbedtls_ssl_context *ssl);
 /* ssl->minor_ver: the version the ServerHello chose (3 = TLS 1.2). 3.x:
  * mbedtls_ssl_get_version_number() (an mbedtls_ssl_protocol_version, 0x0303 for TLS 1.2). */
 int tls__ssl_minor_version(const mbedtls_ssl_context *ssl);
+/* ssl->in_msgtype, in_msg, in_msglen, in_hslen: the handshake message mbedTLS was reading is
+ * longer than the record that carries its start (the case ssl_msg.c rejects with "TLS handshake
+ * fragmentation not supported"): true with its type and body length. 3.x: none (3.x
+ * reassembles handshake messages itself from 3.6 on). */
+bool tls__ssl_split_message(const mbedtls_ssl_context *ssl, uint8_t *type, size_t *len);
 /* ssl->session_negotiate->ciphersuite: the suite the ServerHello chose, 0 if none yet. mbedTLS
  * sets ssl->session, which mbedtls_ssl_get_ciphersuite() reads, only when the handshake wraps
  * up. 3.x: none during the handshake; mbedtls_ssl_get_ciphersuite_id_from_ssl() reads the

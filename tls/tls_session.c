@@ -12,6 +12,7 @@
 
 #include "tls/tls_int.h"
 #include "tls/tls_mbedtls_compat.h"
+#include "tls/tls_policy.h"
 #include "tls/tls_version.h"
 
 #define TLS_IN_MAX (64u * 1024u)
@@ -33,6 +34,8 @@ struct tls_session {
     struct queue in;
     struct queue out;
     bool closed;      /* the transport reported EOF or reset */
+    int split_err;    /* mbedTLS refused a handshake message split across records: only the
+                         sniffer reads on, until it has that message (read_split_message) */
     bool finished;    /* result is final */
     enum tls_step result;
 };
@@ -210,6 +213,12 @@ int tls_session_feed(struct tls_session *s, const uint8_t *p, size_t n)
     if (n == 0 || s->finished) {
         return 0; /* the result is final: later bytes change nothing and are not kept */
     }
+    if (s->split_err != 0) { /* mbedTLS is done: the sniffer alone reads the rest */
+        if (tls__sniff_feed(&s->sniff, &s->info, p, n) != 0) {
+            tls__sniff_free(&s->sniff);
+        }
+        return 0;
+    }
     if (queue_push(&s->in, p, n, TLS_IN_MAX) != 0) {
         return -1;
     }
@@ -382,10 +391,60 @@ static enum tls_step handshake_failed(struct tls_session *s, int ret)
     return finish(s, TLS_STEP_FAILED);
 }
 
+/* mbedTLS 2.28 takes a handshake message only whole in one record (ssl_msg.c,
+ * mbedtls_ssl_prepare_handshake_record: "TLS handshake fragmentation not supported") and fails
+ * with FEATURE_UNAVAILABLE; RFC 5246 6.2.1 lets a server split any message, and a Certificate
+ * over 2^14 bytes must be split. The sniffer reassembles it: read on until it has. */
+static bool split_message(struct tls_session *s, int ret)
+{
+    uint8_t type;
+    size_t len;
+
+    /* mbedTLS names the message; the sniffer, fed first, may already have all of it */
+    if (ret != MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE ||
+        !tls__ssl_split_message(&s->ssl, &type, &len)) {
+        return false;
+    }
+    s->split_err = ret;
+    s->info.split_type = type;
+    s->info.split_len = len;
+    queue_free(&s->in); /* mbedTLS will read nothing more */
+    return true;
+}
+
+/* The split message is whole (or the server stopped): verify a captured chain as the handshake
+ * would have, and end with mbedTLS's error. */
+static enum tls_step read_split_message(struct tls_session *s)
+{
+    struct tls_info *in = &s->info;
+    uint8_t type;
+    size_t len;
+    bool open = tls__sniff_open_message(&s->sniff, &type, &len);
+
+    if (open && !s->closed) {
+        return TLS_STEP_WANT_INPUT;
+    }
+    in->split_whole = !open;
+    if (!open && in->split_type == TLS_HS_CERTIFICATE && in->chain_len > 0) {
+        (void)tls_policy_verify_chain(in, s->cfg);
+    }
+    in->error = s->split_err;
+    in->local_reject = true;
+    snprintf(in->error_text, sizeof(in->error_text),
+             "the server's %s message (%zu bytes) is split across TLS records, which mbedTLS "
+             "2.28 cannot reassemble (-0x%04X)%s", tls_handshake_name(in->split_type),
+             in->split_len, (unsigned)-s->split_err,
+             open ? "; the server stopped before its end" : "");
+    return finish(s, TLS_STEP_FAILED);
+}
+
 enum tls_step tls_session_step(struct tls_session *s)
 {
     if (s->finished) {
         return s->result;
+    }
+    if (s->split_err != 0) {
+        return read_split_message(s);
     }
     for (;;) {
         int ret;
@@ -397,6 +456,9 @@ enum tls_step tls_session_step(struct tls_session *s)
         note_progress(s);
         if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
             return TLS_STEP_WANT_INPUT;
+        }
+        if (ret != 0 && split_message(s, ret)) {
+            return read_split_message(s);
         }
         if (ret != 0) {
             return handshake_failed(s, ret);

@@ -162,6 +162,8 @@ static int hs_drain(struct tls_sniff *sn, struct tls_info *info)
                 break;
             }
             sn->hs_skip = len - here;
+            sn->skip_type = type;
+            sn->skip_len = len;
             r = at;
             if (sn->hs_skip > 0) {
                 break;
@@ -210,6 +212,24 @@ static int on_handshake_bytes(struct tls_sniff *sn, struct tls_info *info, const
         return -1;
     }
     return hs_drain(sn, info);
+}
+
+bool tls__sniff_open_message(const struct tls_sniff *sn, uint8_t *type, size_t *len)
+{
+    struct tds_rd r = tds_rd_make(sn->hs, sn->hs_len);
+    uint32_t n;
+
+    if (sn->hs_skip > 0) {
+        *type = sn->skip_type;
+        *len = sn->skip_len;
+        return true;
+    }
+    /* hs_drain keeps nothing but the start of one incomplete message */
+    if (sn->hs == NULL || !tds_rd_u8(&r, type) || !tds_rd_u24be(&r, &n)) {
+        return false;
+    }
+    *len = n;
+    return true;
 }
 
 /* ---- records ---- */

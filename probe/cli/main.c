@@ -10,6 +10,7 @@
 #include "probe/drivers/probe_client.h"
 #include "probe/drivers/probe_connstr.h"
 #include "probe/engine/probe_engine.h"
+#include "probe/engine/probe_fds.h"
 #include "probe/output/probe_monitor.h"
 #include "probe/drivers/probe_overrides.h"
 #include "probe/output/probe_report.h"
@@ -646,7 +647,11 @@ static int run_probes(struct cli *c)
     struct probe_engine *engines[MAX_THREADS] = { 0 };
     uv_loop_t loops[MAX_THREADS];
     unsigned n = pick_threads(c);
-    struct probe_engine_opts eo = { .concurrency = (unsigned)((c->concurrency + n - 1) / n),
+    char why[300];
+    unsigned conc = probe_fds_fit((unsigned)c->concurrency, n, why, sizeof(why));
+    /* a limit is split down (it must hold across loops), a wish up */
+    struct probe_engine_opts eo = { .concurrency = why[0] != '\0' ? (conc > n ? conc / n : 1)
+                                                                  : (conc + n - 1) / n,
                                     .timeout_s = c->timeout_s,
                                     .browser_port = (uint16_t)c->browser_port,
                                     .audit_protocols = c->protocols,
@@ -657,6 +662,13 @@ static int run_probes(struct cli *c)
     int rc = 0;
     size_t added = 0;
 
+    if (conc == 0) {
+        fprintf(stderr, "%s: %s\n", PROG, why);
+        return PROBE_EXIT_ERROR;
+    }
+    if (why[0] != '\0' && c->targets.n > conc) {
+        fprintf(stderr, "%s: %s\n", PROG, why);
+    }
     /* getaddrinfo runs on libuv's thread pool: size it so resolution never starves. */
     setenv("UV_THREADPOOL_SIZE", "64", 0);
     for (unsigned i = 0; i < n; i++) {

@@ -549,7 +549,9 @@ static bool decide_network(struct dctx *c)
 {
     const struct probe_result *r = c->r;
 
-    if (r->facts.net.kind == PROBE_NET_DNS) {
+    if (probe_decide_local(c)) {
+        /* this machine's limit, whatever the phase: the server never saw the attempt */
+    } else if (r->facts.net.kind == PROBE_NET_DNS) {
         diag_dns(c);
     } else if (r->facts.phase == PROBE_PHASE_RESOLVE &&
                (r->facts.net.kind != PROBE_NET_NONE || r->facts.timed_out)) {
@@ -631,6 +633,15 @@ static bool decide_tls(struct dctx *c)
         }
     } else if (probe_decide_chain(c)) {
         /* a validating client stops at the certificate, before anything later fails */
+    } else if (t->split_len > 0 && !t->split_whole) {
+        /* the server stopped inside a message split across records: the client waits too */
+        if (is_timeout(r)) {
+            diag_timeout(c);
+        } else {
+            diag_closed(c, CLOSED_IN_HANDSHAKE);
+        }
+    } else if (probe_decide_split_message(c)) {
+        /* the probe's TLS library stopped where the client's goes on */
     } else if (version_refused(c)) {
         diag_version(c);
     } else if (probe_dctx_handshake_completed(c)) {

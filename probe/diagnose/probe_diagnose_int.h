@@ -2,6 +2,7 @@
  * probe_diagnose() call works on, and the pieces its files share:
  *   probe_diagnose.c       the decision in connection order, and the causes
  *   probe_diagnose_cert.c  the certificate verdict (which policy finding stops the client)
+ *   probe_diagnose_local.c what stopped the probe itself: this machine's limits, its TLS library
  *   probe_remedy.c         the fixes for connection, negotiation and TLS failures (and the
  *                          audit's enforce-TLS-1.2 text, probe_audit_verdict.h)
  *   probe_remedy_cert.c    the certificate fixes (openssl recipe, mssql-conf, trust stores)
@@ -57,6 +58,20 @@ bool probe_dctx_mid_handshake(const struct dctx *c);
 /* A validating client that received a certificate stops at the first error the policy found:
  * sets the diagnosis, cause and fix and returns true; false when nothing there stops it. */
 bool probe_decide_chain(struct dctx *c);
+
+/* ---- probe_diagnose_local.c ---- */
+
+/* A network error of this machine, not the server's (descriptors, memory, local address, no
+ * route): local_limit or no_route with its cause and fix; false for any other error. */
+bool probe_decide_local(struct dctx *c);
+/* The server's handshake message came whole but split across records, and mbedTLS could not
+ * take it (tls_info.split_len, split_whole): tls_library_limit, saying what the client makes of the chain; false
+ * when no message was split. Called after probe_decide_chain (a certificate error the client
+ * stops at comes first). */
+bool probe_decide_split_message(struct dctx *c);
+/* "This probe's TLS library ... could not finish the handshake ..." (a finding repeats it when
+ * a certificate verdict came first). */
+void probe_split_message_text(const struct dctx *c, struct probe_sb *b);
 
 /* ---- probe_remedy.c ---- */
 

@@ -83,6 +83,14 @@ static void tls_findings(const struct dctx *c)
                     "clients: enable TLS 1.2 (mssql-conf set network.tlsprotocols 1.2).",
                     tls_version_name(t->version));
     }
+    if (t != NULL && t->split_len > 0 && c->diag != PROBE_DIAG_TLS_LIBRARY_LIMIT) {
+        char text[400];
+        struct probe_sb b;
+        probe_sb_init(&b, text, sizeof(text));
+        probe_split_message_text(c, &b);
+        add_finding(r, probe_diag_name(PROBE_DIAG_TLS_LIBRARY_LIMIT), TLS_SEV_INFO, -1, "%s",
+                    text);
+    }
     if (r->facts.followup_ran) {
         char cipher[64];
         probe_text_clean(cipher, sizeof(cipher), r->facts.followup_cipher);

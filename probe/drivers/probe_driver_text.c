@@ -98,6 +98,15 @@ static const struct probe_driver_text sqlclient_rows[] = {
     {PROBE_DIAG_NOT_TDS, NULL, SNIX_PRELOGIN},
     {PROBE_DIAG_PROTOCOL_ERROR, NULL, SNIX_PRELOGIN},
     {PROBE_DIAG_USAGE, NULL, "The connection string or an option is not valid."},
+    /* class LOCAL: the probe's own words, for every driver (the client never ran into it) */
+    {PROBE_DIAG_LOCAL_LIMIT, NULL,
+     "The probe could not test this server: the machine running tdsprobe ran out of a "
+     "resource. This says nothing about the server."},
+    {PROBE_DIAG_NO_ROUTE, NULL,
+     "The probe could not test this server: there is no route to it from the machine running "
+     "tdsprobe. This says nothing about the server."},
+    {PROBE_DIAG_TLS_LIBRARY_LIMIT, NULL,
+     "The probe's TLS library could not finish the handshake; the client's TLS library can."},
 
     
 };
@@ -269,8 +278,9 @@ const char *probe_driver_text(const struct probe_driver *d, enum probe_diag diag
                               const char *variant)
 {
     const struct probe_driver_texts *def = probe_driver_default()->texts;
-    /* the OK text is the probe's, the same for every driver */
-    const struct probe_driver_texts *own = diag == PROBE_DIAG_OK ? def : d->texts;
+    /* the OK text and those of class LOCAL are the probe's, the same for every driver */
+    const struct probe_driver_texts *own =
+        diag == PROBE_DIAG_OK || probe_diag_class(diag) == PROBE_CLASS_LOCAL ? def : d->texts;
     const struct probe_driver_text *t = NULL;
 
     /* exact variant first, then the driver's plain text, then SqlClient's */

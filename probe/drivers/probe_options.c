@@ -340,6 +340,7 @@ enum probe_exit probe_exit_for_class(enum probe_diag_class cls)
     case PROBE_CLASS_FAIL:
         return PROBE_EXIT_FAIL;
     case PROBE_CLASS_ERROR:
+    case PROBE_CLASS_LOCAL: /* could not probe: not the server's failure, not a usage error */
         return PROBE_EXIT_ERROR;
     default:
         return PROBE_EXIT_USAGE;

@@ -97,7 +97,8 @@ void probe_options_list(FILE *f, enum probe_option_spelling sp, size_t indent, s
 
 /* The exit status of both front ends. A run's status is the verdict class of its worst target
  * (probe_diag_class): 0 every target would connect, 1 at least one would fail for a TLS or
- * certificate reason, 2 at least one could not be probed; 64 is a usage error (EX_USAGE in
+ * certificate reason, 2 at least one could not be probed (also for a limit of this machine or
+ * of the probe, class LOCAL); 64 is a usage error (EX_USAGE in
  * sysexits.h). tdsprobe serve exits 1 when it cannot listen or shut down cleanly. */
 enum probe_exit {
     PROBE_EXIT_OK = 0,

@@ -21,7 +21,6 @@ static enum probe_net_kind net_kind(int e)
     case UV_EAI_PROTOCOL:
     case UV_EAI_OVERFLOW:
     case UV_EAI_BADFLAGS:
-    case UV_EAI_MEMORY:
     case UV_EAI_CANCELED:
         return PROBE_NET_DNS;
     case UV_ECONNREFUSED:
@@ -34,6 +33,22 @@ static enum probe_net_kind net_kind(int e)
         return PROBE_NET_CLOSED;
     case UV_ETIMEDOUT:
         return PROBE_NET_TIMEDOUT;
+    /* This machine's limits: connect(2) and socket(2) fail with these before any packet
+     * leaves, so the server never saw the attempt. */
+    case UV_EMFILE:
+    case UV_ENFILE:
+        return PROBE_NET_LOCAL_FDS;
+    case UV_ENOBUFS:
+    case UV_ENOMEM:
+    case UV_EAI_MEMORY:
+        return PROBE_NET_LOCAL_MEMORY;
+    case UV_EADDRNOTAVAIL:
+        return PROBE_NET_LOCAL_ADDRESS;
+    /* The routing table has no way there (connect(2) fails at once), or a router on the way
+     * said so (ICMP unreachable, RFC 1122 3.2.2.1): not the target refusing. */
+    case UV_ENETUNREACH:
+    case UV_EHOSTUNREACH:
+        return PROBE_NET_NO_ROUTE;
     default:
         return PROBE_NET_OTHER;
     }

@@ -94,6 +94,11 @@ enum probe_net_kind {
     PROBE_NET_RESET,    /* an established connection was reset */
     PROBE_NET_CLOSED,   /* end of stream, broken pipe, connection aborted */
     PROBE_NET_TIMEDOUT, /* the operating system's own timeout */
+    /* the probe's own machine, not the target (diagnosis local_limit / no_route): */
+    PROBE_NET_LOCAL_FDS,     /* out of file descriptors (EMFILE per process, ENFILE system) */
+    PROBE_NET_LOCAL_MEMORY,  /* no socket buffer or memory (ENOBUFS, ENOMEM) */
+    PROBE_NET_LOCAL_ADDRESS, /* no local address or port to connect from (EADDRNOTAVAIL) */
+    PROBE_NET_NO_ROUTE,      /* no route from this machine (ENETUNREACH, EHOSTUNREACH) */
     PROBE_NET_OTHER,
 };
 

@@ -4,7 +4,8 @@
 #define PROBE_PROBE_DIAG_H
 
 /* X(enum suffix, contract name, class): class FAIL = a TLS/certificate verdict (exit 1),
- * ERROR = could not probe (exit 2), OK, USAGE (exit 64). */
+ * ERROR = could not probe (exit 2), LOCAL = could not probe because of this machine or of the
+ * probe itself, not the server (exit 2, Nagios UNKNOWN), OK, USAGE (exit 64). */
 #define PROBE_DIAGNOSES(X)                                  \
     X(OK, "ok", OK)                                         \
     X(UNTRUSTED_CHAIN, "untrusted_chain", FAIL)             \
@@ -22,6 +23,9 @@
     X(ENCRYPTION_REQUIRED, "encryption_required", FAIL)     \
     X(TDS8_NOT_SUPPORTED, "tds8_not_supported", FAIL)       \
     X(CLEARTEXT_LOGIN, "cleartext_login", FAIL)             \
+    X(LOCAL_LIMIT, "local_limit", LOCAL)                    \
+    X(NO_ROUTE, "no_route", LOCAL)                          \
+    X(TLS_LIBRARY_LIMIT, "tls_library_limit", LOCAL)        \
     X(INSTANCE_NOT_FOUND, "instance_not_found", ERROR)      \
     X(DNS_FAILURE, "dns_failure", ERROR)                    \
     X(CONNECTION_REFUSED, "connection_refused", ERROR)      \
@@ -37,7 +41,13 @@ enum probe_diag {
         PROBE_DIAG_COUNT
 };
 
-enum probe_diag_class { PROBE_CLASS_OK, PROBE_CLASS_FAIL, PROBE_CLASS_ERROR, PROBE_CLASS_USAGE };
+enum probe_diag_class {
+    PROBE_CLASS_OK,
+    PROBE_CLASS_FAIL,
+    PROBE_CLASS_ERROR,
+    PROBE_CLASS_LOCAL,
+    PROBE_CLASS_USAGE,
+};
 
 const char *probe_diag_name(enum probe_diag d);
 enum probe_diag_class probe_diag_class(enum probe_diag d);

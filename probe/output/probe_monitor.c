@@ -168,7 +168,12 @@ enum probe_nagios_state probe_nagios_state(const struct probe_summary *s,
     /* Could not probe (DNS, refused, timeout, not TDS) is CRITICAL too: the plugin guidelines
      * keep UNKNOWN for the plugin's own failures, and say name-resolution errors and socket
      * timeouts "should generally NOT be reported as UNKNOWN". A monitored server that does not
-     * answer is down. */
+     * answer is down. A limit of the probe's own machine or library (class LOCAL: descriptors,
+     * no route from here, a handshake message mbedTLS cannot take) is the plugin's own failure:
+     * UNKNOWN, as the guidelines say for "could not open TCP socket". */
+    if (probe_diag_class(s->diag) == PROBE_CLASS_LOCAL) {
+        return PROBE_NAGIOS_UNKNOWN;
+    }
     if (s->status != PROBE_STATUS_OK) {
         return PROBE_NAGIOS_CRITICAL;
     }

@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <uv.h>
 
 #include "probe/drivers/probe_options.h"
 #include "probe/drivers/probe_overrides.h"
+#include "probe/engine/probe_fds.h"
 #include "probe/serve/probe_allow.h"
 #include "probe/serve/probe_serve_int.h"
 
@@ -304,26 +304,16 @@ static int server_listen(struct server *srv, const char *addr)
 }
 
 /* The connection limits, within the descriptors this process may open: the soft limit is
- * raised to what is needed if the hard one allows (as Go's runtime and nginx's
- * worker_rlimit_nofile do), and each probe in flight keeps a socket and maybe a UDP one (SQL
+ * raised to the hard one (probe_fds_raise), and each probe in flight keeps a socket and maybe a UDP one (SQL
  * Server Browser). A peer may hold every probe slot and SERVE_PEER_SPARE more. */
 static void fit_limits(struct server *srv)
 {
     size_t spare = (size_t)srv->max_concurrency * 2 + SERVE_FD_SPARE;
     size_t need = SERVE_MAX_CONNS + spare;
-    struct rlimit rl;
+    size_t have = probe_fds_raise();
 
     srv->max_conns = SERVE_MAX_CONNS;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-        rl.rlim_cur < need) {
-        struct rlimit want = { .rlim_cur = need, .rlim_max = rl.rlim_max };
-        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
-            want.rlim_cur = rl.rlim_max;
-        }
-        if (setrlimit(RLIMIT_NOFILE, &want) == 0) {
-            rl.rlim_cur = want.rlim_cur;
-        }
-        size_t have = (size_t)rl.rlim_cur;
+    if (have != 0 && have < need) {
         srv->max_conns = have > spare + 16 ? have - spare : 16;
     }
     srv->soft_conns = srv->max_conns - srv->max_conns / 8;

@@ -20,6 +20,7 @@
 #   selfsigned    self-signed CN=localhost with SAN localhost/127.0.0.1 (trusted by pinning/CA file)
 #   bigchain      leaf + 2 intermediates, RSA-4096, many SANs: over 4 KB on the wire
 #   ecdsa         ECDSA P-256 leaf (signed by the intermediate)
+#   hugesan       leaf+int with 600 SANs: its Certificate message (~28 KB) spans two TLS records
 #   other-ca.pem  an unrelated root: "trusting the wrong CA"
 set -euo pipefail
 out=${1:?usage: make-certs.sh OUTDIR}
@@ -139,6 +140,12 @@ for i in $(seq 1 40); do bigsan="$bigsan,DNS:replica$i.db.tdsprobe.test"; done
 key bigchain.key rsa:4096
 SAN=$bigsan sign bigchain localhost big2 v3_leaf -days 825
 cat bigchain.crt big2.pem big1.pem > bigchain.pem
+
+# A Certificate message over 16 KB (RFC 5246 6.2.1: one record carries at most 2^14 bytes), so
+# the server splits it across records: 600 SANs make the leaf about 28 KB.
+hugesan=$good_san
+for i in $(seq 1 600); do hugesan="$hugesan,DNS:listener$i.availability-group.tdsprobe.test"; done
+leaf hugesan localhost "$hugesan" v3_leaf rsa:2048 -days 825
 
 # An unrelated CA: trusting it trusts none of the above.
 openssl req -x509 -nodes -newkey rsa:2048 -subj '/CN=some other CA' -keyout other-ca.key \

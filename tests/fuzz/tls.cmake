@@ -4,7 +4,10 @@
 # fuzz_tls_session: arbitrary server bytes into a fresh client session (full or certificate mode,
 #   fed in chunks), stepped until it stops, then the policy on whatever chain it captured.
 #   Seeds: 1 control byte + real server flights from an in-process mbedTLS server with the kit
-#   (good, ecdsa, bigchain, TLS 1.0, alert), see fuzz_tls_session.c.
+#   (good, ecdsa, bigchain, TLS 1.0, alert), see fuzz_tls_session.c; and split_certificate_*:
+#   a 29 KB Certificate message (the kit's hugesan leaf) in 16 KB and 3 KB records, cut short,
+#   and with a list length past the message (mbedTLS 2.28 refuses the split; the sniffer reads
+#   on).
 # fuzz_tls_cert: arbitrary bytes as a DER certificate, then name matching and the policy.
 #   Seeds: the kit's certificates and the SQL Server 2017 fallback certificate.
 # fuzz_tls13_probe: arbitrary bytes as the server's answer to the TLS 1.3 probe (every answer at

@@ -951,11 +951,143 @@ static void test_connection_refused(void **state)
     assert_contains(x->r.message, "actively refused");
     assert_contains(x->r.cause, "10.0.0.5 port 1433");
     assert_contains(x->r.fix, "network.tcpport");
-    /* other connect errors name the error */
-    x->r.facts.net = probe_net_error_from_uv(UV_EHOSTUNREACH);
+    /* other connect errors name the error (EHOSTUNREACH is no_route now: test_local_errors) */
+    x->r.facts.net = probe_net_error_from_uv(UV_EPROTO);
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_CONNECTION_REFUSED, NULL);
-    assert_contains(x->r.cause, "EHOSTUNREACH");
+    assert_contains(x->r.cause, "EPROTO");
+    free(x);
+}
+
+/* Errors of the probe's own machine: never the server's refusal, whatever the phase. */
+static void test_local_errors(void **state)
+{
+    static const struct {
+        int err;
+        enum probe_net_kind kind;
+        enum probe_diag diag;
+        const char *name, *says;
+    } cases[] = {
+        {UV_EMFILE, PROBE_NET_LOCAL_FDS, PROBE_DIAG_LOCAL_LIMIT, "EMFILE", "RLIMIT_NOFILE"},
+        {UV_ENFILE, PROBE_NET_LOCAL_FDS, PROBE_DIAG_LOCAL_LIMIT, "ENFILE", "fs.file-max"},
+        {UV_ENOBUFS, PROBE_NET_LOCAL_MEMORY, PROBE_DIAG_LOCAL_LIMIT, "ENOBUFS", "buffer space"},
+        {UV_ENOMEM, PROBE_NET_LOCAL_MEMORY, PROBE_DIAG_LOCAL_LIMIT, "ENOMEM", "memory"},
+        {UV_EAI_MEMORY, PROBE_NET_LOCAL_MEMORY, PROBE_DIAG_LOCAL_LIMIT, "EAI_MEMORY", "memory"},
+        {UV_EADDRNOTAVAIL, PROBE_NET_LOCAL_ADDRESS, PROBE_DIAG_LOCAL_LIMIT, "EADDRNOTAVAIL",
+         "ephemeral port range"},
+        {UV_ENETUNREACH, PROBE_NET_NO_ROUTE, PROBE_DIAG_NO_ROUTE, "ENETUNREACH", "no route"},
+        {UV_EHOSTUNREACH, PROBE_NET_NO_ROUTE, PROBE_DIAG_NO_ROUTE, "EHOSTUNREACH", "no route"},
+    };
+    static const enum probe_phase phases[] = {PROBE_PHASE_RESOLVE, PROBE_PHASE_BROWSER,
+                                              PROBE_PHASE_CONNECT, PROBE_PHASE_PRELOGIN};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (size_t p = 0; p < sizeof(phases) / sizeof(phases[0]); p++) {
+            struct fx *x = fx_new();
+            fx_no_tls(x, phases[p]);
+            snprintf(x->t.client.driver, sizeof(x->t.client.driver), "tedious");
+            x->r.facts.net = probe_net_error_from_uv(cases[i].err);
+            assert_int_equal(cases[i].kind, x->r.facts.net.kind);
+            probe_diagnose(&x->r);
+            assert_verdict(&x->r, PROBE_STATUS_ERROR, cases[i].diag, NULL);
+            assert_int_equal(PROBE_CLASS_LOCAL, probe_diag_class(x->r.diag));
+            assert_contains(x->r.cause, cases[i].name);
+            assert_contains(x->r.cause, cases[i].says);
+            assert_contains(x->r.cause, "not an answer from the server");
+            assert_contains(x->r.cause, probe_phase_name(phases[p]));
+            /* the probe's own words, not the driver's "Failed to connect" */
+            assert_contains(x->r.message, "The probe could not test this server");
+            assert_not_contains(x->r.message, "refused");
+            assert_true(strlen(x->r.fix) > 40);
+            assert_non_null(find(&x->r, probe_diag_name(cases[i].diag)));
+            free(x);
+        }
+    }
+    /* and the codes that are not local stay what they were */
+    assert_int_equal(PROBE_NET_REFUSED, probe_net_error_from_uv(UV_ECONNREFUSED).kind);
+    assert_int_equal(PROBE_NET_DNS, probe_net_error_from_uv(UV_EAI_NONAME).kind);
+    assert_int_equal(PROBE_NET_OTHER, probe_net_error_from_uv(UV_EPROTO).kind);
+}
+
+/* mbedTLS refused a Certificate message split across records; the sniffer captured the chain. */
+static void fx_split(struct fx *x)
+{
+    x->r.facts.phase = PROBE_PHASE_HANDSHAKE;
+    x->ti.stage = TLS_STAGE_CERTIFICATE;
+    x->ti.error = -0x7080;
+    x->ti.local_reject = true;
+    x->ti.split_type = 11;
+    x->ti.split_len = 29290;
+    x->ti.split_whole = true;
+    snprintf(x->ti.error_text, sizeof(x->ti.error_text), "split");
+}
+
+static void test_split_certificate_message(void **state)
+{
+    struct fx *x = fx_new();
+
+    (void)state;
+    fx_split(x);
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_TLS_LIBRARY_LIMIT, NULL);
+    assert_int_equal(PROBE_CLASS_LOCAL, probe_diag_class(x->r.diag));
+    assert_contains(x->r.cause, "Certificate message (29290 bytes)");
+    assert_contains(x->r.cause, "OpenSSL and Schannel clients do");
+    assert_contains(x->r.cause, "it passes for 'db1.contoso.com'");
+    assert_not_contains(x->r.cause, "-0x7080"); /* never a bare library error */
+    assert_contains(x->r.message, "The probe's TLS library could not finish the handshake");
+    free(x);
+
+    /* a client that does not validate: said so, no trust verdict */
+    x = fx_new();
+    fx_split(x);
+    x->r.facts.validates = false;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_TLS_LIBRARY_LIMIT, NULL);
+    assert_contains(x->r.cause, "this client does not validate it");
+    free(x);
+
+    /* the chain could not be captured */
+    x = fx_new();
+    fx_split(x);
+    x->ti.chain_len = 0;
+    x->ti.verified_path = false;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_TLS_LIBRARY_LIMIT, NULL);
+    assert_contains(x->r.cause, "could not capture the chain");
+    free(x);
+
+    /* the server stopped inside the message: no claim about the client getting past it */
+    x = fx_new();
+    fx_split(x);
+    x->ti.split_whole = false;
+    x->ti.chain_len = 0;
+    x->ti.verified_path = false;
+    x->ti.peer_closed = true;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, NULL);
+    free(x);
+    x = fx_new();
+    fx_split(x);
+    x->ti.split_whole = false;
+    x->ti.chain_len = 0;
+    x->r.facts.timed_out = true;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_ERROR, PROBE_DIAG_TIMEOUT, NULL);
+    free(x);
+
+    /* a certificate error the client stops at comes first; the library's limit is a note */
+    x = fx_new();
+    fx_split(x);
+    fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_ERROR, 1,
+               "the chain's root \"CN=Contoso Issuing CA\" is not in the trust store");
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_UNTRUSTED_CHAIN, SEED_UNTRUSTED);
+    const struct probe_finding *f = find(&x->r, "tls_library_limit");
+    assert_non_null(f);
+    assert_int_equal(TLS_SEV_INFO, f->severity);
+    assert_contains(f->message, "could not finish the handshake");
     free(x);
 }
 
@@ -1320,6 +1452,8 @@ int main(void)
         cmocka_unit_test(test_strict_no_tsc_escape),
         cmocka_unit_test(test_dns_failure),
         cmocka_unit_test(test_connection_refused),
+        cmocka_unit_test(test_local_errors),
+        cmocka_unit_test(test_split_certificate_message),
         cmocka_unit_test(test_timeouts_name_the_phase),
         cmocka_unit_test(test_timeout_uv_etimedout_and_handshake),
         cmocka_unit_test(test_instance_not_found),

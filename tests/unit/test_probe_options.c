@@ -350,6 +350,8 @@ static void test_exit_codes(void **state)
     assert_int_equal(probe_exit_for_class(PROBE_CLASS_OK), 0);
     assert_int_equal(probe_exit_for_class(PROBE_CLASS_FAIL), 1);
     assert_int_equal(probe_exit_for_class(PROBE_CLASS_ERROR), 2);
+    assert_int_equal(probe_exit_for_class(PROBE_CLASS_LOCAL), 2);
+    assert_int_equal(probe_exit_for_class(probe_diag_class(PROBE_DIAG_LOCAL_LIMIT)), 2);
     assert_int_equal(probe_exit_for_class(PROBE_CLASS_USAGE), 64);
     assert_int_equal(probe_exit_for_class(probe_diag_class(PROBE_DIAG_NAME_MISMATCH)), 1);
     assert_int_equal(probe_exit_for_class(probe_diag_class(PROBE_DIAG_TIMEOUT)), 2);

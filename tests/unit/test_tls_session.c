@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <mbedtls/x509.h>
 
 #include "test_tls_server.h"
 #include "tls/tls_cert.h"
@@ -259,6 +260,143 @@ static void test_bigchain_byte_by_byte(void **state)
     assert_string_equal("localhost", in->chain[0].subject_cn);
     tls_session_free(s);
     tls_config_free(cfg);
+}
+
+/* ---- a Certificate message split across records (mbedTLS 2.28 does not reassemble it) ---- */
+
+struct flight {
+    uint8_t *p;
+    size_t n;
+};
+
+static void fl_put(struct flight *f, const void *p, size_t n)
+{
+    f->p = realloc(f->p, f->n + n);
+    assert_non_null(f->p);
+    memcpy(f->p + f->n, p, n);
+    f->n += n;
+}
+
+static void fl_u24(struct flight *f, size_t v)
+{
+    uint8_t b[3] = { (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+
+    fl_put(f, b, 3);
+}
+
+/* ServerHello (TLS 1.2, ECDHE-RSA-AES128-GCM-SHA256), Certificate (hugesan + intermediate),
+ * ServerHelloDone, as records of at most 16384 bytes; *cert_len is the Certificate body. */
+static struct flight split_flight(size_t *cert_len)
+{
+    static const uint8_t sh_head[] = { 2, 0, 0, 38, 3, 3 };
+    static const uint8_t sh_tail[] = { 0, 0xC0, 0x2F, 0 };
+    static const uint8_t done[] = { 14, 0, 0, 0 };
+    uint8_t random[32] = { 0 };
+    size_t leaf_len, int_len;
+    uint8_t *leaf = pem_first_der(KIT("hugesan.pem"), &leaf_len);
+    uint8_t *inter = pem_first_der(KIT("int.pem"), &int_len);
+    struct flight hs = { 0 }, wire = { 0 };
+
+    assert_non_null(leaf);
+    assert_non_null(inter);
+    fl_put(&hs, sh_head, sizeof(sh_head));
+    fl_put(&hs, random, sizeof(random));
+    fl_put(&hs, sh_tail, sizeof(sh_tail));
+    *cert_len = 3 + 3 + leaf_len + 3 + int_len;
+    fl_put(&hs, (const uint8_t[]){ 11 }, 1);
+    fl_u24(&hs, *cert_len);
+    fl_u24(&hs, *cert_len - 3);
+    fl_u24(&hs, leaf_len);
+    fl_put(&hs, leaf, leaf_len);
+    fl_u24(&hs, int_len);
+    fl_put(&hs, inter, int_len);
+    fl_put(&hs, done, sizeof(done));
+    for (size_t off = 0; off < hs.n; off += 16384) {
+        size_t k = hs.n - off < 16384 ? hs.n - off : 16384;
+        uint8_t hdr[5] = { 22, 3, 3, (uint8_t)(k >> 8), (uint8_t)k };
+        fl_put(&wire, hdr, sizeof(hdr));
+        fl_put(&wire, hs.p + off, k);
+    }
+    free(leaf);
+    free(inter);
+    free(hs.p);
+    return wire;
+}
+
+/* Feeds n bytes of the flight in pieces of chunk bytes, stepping after each, as the probe does
+ * (TDS 7.x: one TDS packet at a time; strict: whatever one read brought). */
+static enum tls_step feed_flight(struct tls_session *s, const struct flight *f, size_t n,
+                                 size_t chunk)
+{
+    enum tls_step st = tls_session_step(s);
+    size_t out;
+
+    for (size_t off = 0; off < n && st == TLS_STEP_WANT_INPUT; off += chunk) {
+        assert_int_equal(0, tls_session_feed(s, f->p + off, n - off < chunk ? n - off : chunk));
+        st = tls_session_step(s);
+        (void)tls_session_out(s, &out);
+        tls_session_out_ack(s, out);
+    }
+    return st;
+}
+
+static void test_split_certificate_message(void **state)
+{
+    static const size_t chunks[] = { 4096, 65536 };
+    struct tls_config *cfg = trusting_kit();
+    struct tls_config *no_ca = client_config(NULL, 0, 0, TLS_HANDSHAKE_FULL, NULL);
+    size_t cert_len;
+    struct flight f = split_flight(&cert_len);
+    struct tls_session *s;
+    const struct tls_info *in;
+    char err[200];
+
+    (void)state;
+    assert_true(cert_len > 16384);
+    /* in TDS packets (the sniffer still inside the message when mbedTLS stops) and in one
+     * piece (the sniffer already has all of it) */
+    for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+        assert_int_equal(0, tls_session_new(&s, cfg, "localhost", err, sizeof(err)));
+        assert_int_equal(TLS_STEP_FAILED, feed_flight(s, &f, f.n, chunks[i]));
+        in = tls_session_info(s);
+        assert_int_equal(11, in->split_type);
+        assert_int_equal(cert_len, in->split_len);
+        assert_int_equal(-0x7080, in->error); /* MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE */
+        assert_non_null(strstr(in->error_text, "Certificate message"));
+        assert_non_null(strstr(in->error_text, "is split across TLS records"));
+        assert_int_equal(2, in->chain_len); /* captured from the records, and verified */
+        assert_string_equal("localhost", in->chain[0].subject_cn);
+        assert_int_equal(604, in->chain[0].n_san_total);
+        assert_true(in->verified_path);
+        assert_int_equal(0, in->verify_result);
+        assert_true(in->stage >= TLS_STAGE_CERTIFICATE);
+        assert_true(in->split_whole);
+        tls_session_free(s);
+    }
+
+    /* without the root the same chain is untrusted, as a handshake would have found */
+    assert_int_equal(0, tls_session_new(&s, no_ca, "localhost", err, sizeof(err)));
+    assert_int_equal(TLS_STEP_FAILED, feed_flight(s, &f, f.n, 4096));
+    in = tls_session_info(s);
+    assert_true(in->verified_path);
+    assert_true(in->verify_result & MBEDTLS_X509_BADCERT_NOT_TRUSTED);
+    tls_session_free(s);
+
+    /* the server stops half-way: the session waits, then ends when the transport closes */
+    assert_int_equal(0, tls_session_new(&s, cfg, "localhost", err, sizeof(err)));
+    assert_int_equal(TLS_STEP_WANT_INPUT, feed_flight(s, &f, 20000, 4096));
+    assert_int_equal(11, tls_session_info(s)->split_type);
+    tls_session_peer_closed(s, false);
+    assert_int_equal(TLS_STEP_FAILED, tls_session_step(s));
+    in = tls_session_info(s);
+    assert_int_equal(0, in->chain_len);
+    assert_false(in->verified_path);
+    assert_false(in->split_whole);
+    assert_non_null(strstr(in->error_text, "the server stopped before its end"));
+    tls_session_free(s);
+    free(f.p);
+    tls_config_free(cfg);
+    tls_config_free(no_ca);
 }
 
 static void test_ecdsa_leaf(void **state)
@@ -1008,6 +1146,7 @@ int main(void)
         cmocka_unit_test(test_no_ca_untrusted),
         cmocka_unit_test(test_bigchain_captured_whole),
         cmocka_unit_test(test_bigchain_byte_by_byte),
+        cmocka_unit_test(test_split_certificate_message),
         cmocka_unit_test(test_ecdsa_leaf),
         cmocka_unit_test(test_certificate_mode_stops_early),
         cmocka_unit_test(test_certificate_mode_bad_chain_still_done),

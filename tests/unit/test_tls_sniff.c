@@ -278,6 +278,164 @@ static void test_oversized_message_skipped(void **state)
     free(wire);
 }
 
+/* A Certificate message over 16 KB spans records (what mbedTLS 2.28 refuses): the sniffer
+ * says which message is open until its last byte came, then has the whole chain. */
+static void test_open_message_across_records(void **state)
+{
+    size_t len;
+    uint8_t *der = read_file(TDSPROBE_TEST_DATA "/ssl_self_signed_fallback_mssql2017_linux.der",
+                             &len);
+    struct bytes *body = calloc(1, sizeof(*body)), *hs = calloc(1, sizeof(*hs));
+    struct bytes *wire = calloc(1, sizeof(*wire));
+    struct tls_info in;
+    struct tls_sniff sn;
+    uint8_t type = 0;
+    size_t mlen = 0, n = 0;
+
+    (void)state;
+    assert_non_null(der);
+    while (hs->n < 20000) { /* one certificate after another, past 16 KB */
+        n++;
+        put_u24(hs, len);
+        put(hs, der, len);
+    }
+    put_u24(body, hs->n);
+    put(body, hs->p, hs->n);
+    hs->n = 0;
+    server_hello(hs, 0x0303, 0xC02F, false);
+    hs_msg(hs, 11, body->p, body->n);
+    hs_msg(hs, 14, NULL, 0);
+    records(wire, 22, hs->p, hs->n, 16384);
+    memset(&in, 0, sizeof(in));
+    tls__sniff_init(&sn);
+    assert_false(tls__sniff_open_message(&sn, &type, &mlen));
+    for (size_t off = 0; off < wire->n; off++) {
+        assert_int_equal(0, tls__sniff_feed(&sn, &in, wire->p + off, 1));
+        bool open = tls__sniff_open_message(&sn, &type, &mlen);
+        if (in.stage == TLS_STAGE_SERVER_HELLO && sn.hs_len >= 4) {
+            assert_true(open); /* inside the Certificate message */
+            assert_int_equal(11, type);
+            assert_int_equal(body->n, mlen);
+        }
+        if (sn.hs_len > 0 && sn.hs_len < 4) {
+            assert_false(open); /* not even its header yet */
+        }
+    }
+    assert_false(tls__sniff_open_message(&sn, &type, &mlen));
+    assert_int_equal(TLS_STAGE_SERVER_HELLO_DONE, in.stage);
+    assert_int_equal(n < TLS_MAX_CHAIN ? n : TLS_MAX_CHAIN, in.chain_len);
+    assert_string_equal("SSL_Self_Signed_Fallback", in.chain[0].subject_cn);
+    tls__info_clear_chain(&in);
+    tls__sniff_free(&sn);
+    free(der);
+    free(body);
+    free(hs);
+    free(wire);
+}
+
+/* A message over the bound is open while it streams past (type and length known), never kept. */
+static void test_open_message_skipped(void **state)
+{
+    struct bytes *hs = calloc(1, sizeof(*hs)), *wire = calloc(1, sizeof(*wire));
+    uint8_t *body = calloc(1, 70000);
+    struct tls_info in;
+    struct tls_sniff sn;
+    uint8_t type = 0;
+    size_t mlen = 0;
+
+    (void)state;
+    assert_non_null(body);
+    hs_msg(hs, 11, body, 70000);
+    records(wire, 22, hs->p, hs->n, 16384);
+    memset(&in, 0, sizeof(in));
+    tls__sniff_init(&sn);
+    assert_int_equal(0, tls__sniff_feed(&sn, &in, wire->p, 20000));
+    assert_true(tls__sniff_open_message(&sn, &type, &mlen));
+    assert_int_equal(11, type);
+    assert_int_equal(70000, mlen);
+    assert_null(sn.hs);
+    assert_int_equal(0, tls__sniff_feed(&sn, &in, wire->p + 20000, wire->n - 20000));
+    assert_false(tls__sniff_open_message(&sn, &type, &mlen));
+    assert_int_equal(0, in.chain_len);
+    tls__sniff_free(&sn);
+    free(body);
+    free(hs);
+    free(wire);
+}
+
+/* wire = a Certificate message with this body (and a ServerHelloDone after it when done), in
+ * records of at most max bytes, its last cut bytes left out. */
+static void certificate_records(struct bytes *wire, const struct bytes *body, bool done,
+                                size_t max, size_t cut)
+{
+    struct bytes *hs = calloc(1, sizeof(*hs));
+
+    assert_non_null(hs);
+    hs_msg(hs, 11, body->p, body->n);
+    if (done) {
+        hs_msg(hs, 14, NULL, 0);
+    }
+    wire->n = 0;
+    records(wire, 22, hs->p, hs->n - cut, max);
+    free(hs);
+}
+
+/* Malformed Certificate messages reassembled from records: lengths that point past their
+ * container keep no certificate and read nothing beyond the message. */
+static void test_malformed_split_certificates(void **state)
+{
+    size_t len;
+    uint8_t *der = read_file(TDSPROBE_TEST_DATA "/ssl_self_signed_fallback_mssql2017_linux.der",
+                             &len);
+    struct bytes *body = calloc(1, sizeof(*body)), *wire = calloc(1, sizeof(*wire));
+    struct tls_info in;
+    struct tls_sniff sn;
+    uint8_t type;
+    size_t mlen;
+
+    (void)state;
+    assert_non_null(der);
+    /* the list announces more than the message holds */
+    put_u24(body, len + 3 + 100);
+    put_u24(body, len);
+    put(body, der, len);
+    certificate_records(wire, body, true, 300, 0);
+    sniff_all(wire, 97, &in, &sn);
+    assert_int_equal(0, in.chain_len);
+    assert_int_equal(TLS_STAGE_SERVER_HELLO_DONE, in.stage);
+    assert_false(tls__sniff_open_message(&sn, &type, &mlen));
+    tls__sniff_free(&sn);
+
+    /* a certificate announces more than the list holds: the ones before it are kept */
+    body->n = 0;
+    put_u24(body, 2 * (len + 3));
+    put_u24(body, len);
+    put(body, der, len);
+    put_u24(body, len + 50);
+    put(body, der, len);
+    certificate_records(wire, body, false, 1000, 0);
+    sniff_all(wire, 1000, &in, &sn);
+    assert_int_equal(1, in.chain_len);
+    tls__info_clear_chain(&in);
+    tls__sniff_free(&sn);
+
+    /* the message ends before its header announces (the server stopped): open, nothing kept */
+    body->n = 0;
+    put_u24(body, len + 3);
+    put_u24(body, len);
+    put(body, der, len);
+    certificate_records(wire, body, false, 16384, 10);
+    sniff_all(wire, 4096, &in, &sn);
+    assert_true(tls__sniff_open_message(&sn, &type, &mlen));
+    assert_int_equal(len + 6, mlen);
+    assert_int_equal(0, in.chain_len);
+    tls__sniff_free(&sn);
+    assert_false(tls__sniff_open_message(&sn, &type, &mlen)); /* freed: nothing open */
+    free(der);
+    free(body);
+    free(wire);
+}
+
 /* Real bytes: the start of a Windows SQL Server flight inside a TDS 0x12 packet (FreeTDS #129). */
 static void test_real_partial_flight(void **state)
 {
@@ -312,6 +470,9 @@ int main(void)
         cmocka_unit_test(test_not_tls),
         cmocka_unit_test(test_oversized_message_skipped),
         cmocka_unit_test(test_real_partial_flight),
+        cmocka_unit_test(test_open_message_across_records),
+        cmocka_unit_test(test_open_message_skipped),
+        cmocka_unit_test(test_malformed_split_certificates),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
