@@ -107,10 +107,44 @@ static void key_shares(struct tds_wr *w, const struct tls13__share *shares, size
     block_close(w, ext, 2);
 }
 
+/* supported_groups: the TLS 1.3 client keys any of them (x25519 and secp256r1 at once, secp384r1
+ * after a HelloRetryRequest) */
+static const uint16_t groups[] = { TLS13_GROUP_X25519, TLS13_GROUP_SECP256R1,
+                                   TLS13_GROUP_SECP384R1 };
+
+/* The three TLS 1.3 suites (RFC 8446 B.4), in the client's order of preference. */
+static const uint16_t suites[] = { 0x1301, 0x1302, 0x1303 };
+
+static size_t add_names(char *buf, size_t cap, size_t used, const uint16_t *v, size_t n,
+                        bool suite)
+{
+    char name[64];
+
+    for (size_t i = 0; i < n && used < cap; i++) {
+        if (suite) {
+            tls__cipher_label(v[i], name, sizeof(name));
+        }
+        int k = snprintf(buf + used, cap - used, "%s%s", i > 0 ? ", " : "",
+                         suite ? name : tls13__group_name(v[i]));
+        used += k > 0 ? (size_t)k : 0;
+    }
+    return used < cap ? used : cap - 1;
+}
+
+const char *tls13_probe_offer_text(char *buf, size_t cap)
+{
+    size_t used = (size_t)snprintf(buf, cap, "key exchange groups ");
+
+    used = add_names(buf, cap, used < cap ? used : cap - 1, groups,
+                     sizeof(groups) / sizeof(groups[0]), false);
+    used += (size_t)snprintf(buf + used, cap - used, "; suites ");
+    add_names(buf, cap, used < cap ? used : cap - 1, suites, sizeof(suites) / sizeof(suites[0]),
+              true);
+    return buf;
+}
+
 static void extensions(struct tds_wr *w, const struct tls13__hello *h)
 {
-    static const uint16_t groups[] = { TLS13_GROUP_X25519, TLS13_GROUP_SECP256R1,
-                                       TLS13_GROUP_SECP384R1 };
     /* ecdsa_secp256r1_sha256, rsa_pss_rsae_sha256/384/512, rsa_pkcs1_sha256/384/512 (RFC 8446
      * 4.2.3: for the certificates' signatures only), ecdsa_secp384r1_sha384 */
     static const uint16_t sigalgs[] = { 0x0403, 0x0804, 0x0805, 0x0806,
@@ -149,7 +183,6 @@ static void extensions(struct tds_wr *w, const struct tls13__hello *h)
 
 void tls13__client_hello_msg(struct tds_wr *w, const struct tls13__hello *h)
 {
-    static const uint16_t suites[] = { 0x1301, 0x1302, 0x1303 };
     uint8_t session_id[32];
     size_t hs, list;
 

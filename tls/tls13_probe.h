@@ -34,6 +34,11 @@ size_t tls13_probe_client_hello(uint8_t *out, size_t cap, const char *sni, const
  * or -1. */
 int tls13_probe_keys(uint8_t random[32], uint8_t x25519_pub[32]);
 
+/* What the ClientHello offers, by name ("key exchange groups x25519, ...; suites
+ * TLS_AES_128_GCM_SHA256, ..."), for a report that says why a server found nothing in common.
+ * Returns buf (cut short when cap is too small). */
+const char *tls13_probe_offer_text(char *buf, size_t cap);
+
 enum tls13_status {
     TLS13_NEED_MORE, /* call again once more bytes arrived (with all of them) */
     TLS13_DONE,      /* r says accepted or rejected, and why */

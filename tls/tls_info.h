@@ -58,6 +58,9 @@ struct tls_info {
                                   the path mbedTLS built, leaf first, up to the trust anchor */
 };
 
+/* RFC 5246 7.2: how a server refuses every version the ClientHello offers. */
+#define TLS_ALERT_PROTOCOL_VERSION 70u
+
 /* RFC 5246 7.2 alert names: "handshake_failure", "protocol_version", ... */
 const char *tls_alert_name(uint8_t description);
 
