@@ -198,8 +198,14 @@ void tls13__client_hello_msg(struct tds_wr *w, const struct tls13__hello *h)
     tds_wr_u8(w, sizeof(session_id));
     tds_wr_bytes(w, session_id, sizeof(session_id));
     list = block_open(w, 2);
-    for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
-        tds_wr_u16be(w, suites[i]);
+    if (h->suites != NULL && h->suites[0] != 0) {
+        for (size_t i = 0; h->suites[i] != 0; i++) {
+            tds_wr_u16be(w, h->suites[i]);
+        }
+    } else {
+        for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+            tds_wr_u16be(w, suites[i]);
+        }
     }
     block_close(w, list, 2);
     tds_wr_u8(w, 1); /* compression methods: null only */
@@ -211,9 +217,26 @@ void tls13__client_hello_msg(struct tds_wr *w, const struct tls13__hello *h)
 size_t tls13_probe_client_hello(uint8_t *out, size_t cap, const char *sni, const char *alpn,
                                 const uint8_t random[32], const uint8_t x25519_pub[32])
 {
+    return tls13_probe_client_hello_suites(out, cap, sni, alpn, random, x25519_pub, NULL);
+}
+
+size_t tls13_probe_suites(uint16_t *out, size_t cap)
+{
+    size_t n = 0;
+
+    for (; n < sizeof(suites) / sizeof(suites[0]) && n < cap; n++) {
+        out[n] = suites[n];
+    }
+    return n;
+}
+
+size_t tls13_probe_client_hello_suites(uint8_t *out, size_t cap, const char *sni,
+                                       const char *alpn, const uint8_t random[32],
+                                       const uint8_t x25519_pub[32], const uint16_t *suite_ids)
+{
     const struct tls13__share share = { TLS13_GROUP_X25519, x25519_pub, 32 };
     const struct tls13__hello h = { .sni = sni, .alpn = alpn, .random = random,
-                                    .shares = &share, .n_shares = 1 };
+                                    .shares = &share, .n_shares = 1, .suites = suite_ids };
     struct tds_wr w = tds_wr_make(out, cap);
     size_t record;
 

@@ -192,6 +192,7 @@ void probe__job_side_start(struct job *j, const struct tls_config *cfg, int min,
     struct probe_conn_opts co = {
         .client = j->wide_client, .tls = cfg, .host = j->t.host, .instance = j->t.instance,
         .max_packet = TDS_DEFAULT_PACKET, .tls13_probe = audit && min == TLS_V13,
+        .tls13_suites = audit && min == TLS_V13 ? probe_audit_run_tls13_suites(j->audit) : NULL,
     };
     if (probe_conn_new(&j->fconn, &co, j->fres) != 0) {
         free(a);
