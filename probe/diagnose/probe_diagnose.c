@@ -423,7 +423,10 @@ static void rank_tls13_refused(struct dctx *c)
                             "with protocol_version, and the TLS 1.3 ClientHello (%s) with alert "
                             "%s (%u): it has no key exchange group, TLS 1.3 suite or signature "
                             "scheme in common with the client. A server restricted to groups "
-                            "such as X448 or the ffdhe ones does this.",
+                            "such as X448 or the ffdhe ones does this. Schannel offers the same "
+                            "three groups (Go adds secp521r1), but a client on OpenSSL 3 "
+                            "(tedious) also offers X448, secp521r1 and the ffdhe groups and may "
+                            "connect.",
                             tls13_probe_offer_text(offer, sizeof(offer)),
                             tls_alert_name(c->r->facts.tls13_refused_alert),
                             (unsigned)c->r->facts.tls13_refused_alert);
