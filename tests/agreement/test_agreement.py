@@ -100,6 +100,9 @@ SCENARIOS = {
     "strict_tls13_untrusted": ({"cert": "selfsigned", "strict": 1, "tlsprotocols": "1.3"},
                                "untrusted"),
     "strict_tls13_wrong_name": ({"cert": "wrongcn", "strict": 1, "tlsprotocols": "1.3"}, "name"),
+    # a HelloRetryRequest: secp384r1 is in both ClientHellos' groups but neither has a share
+    "strict_tls13_hello_retry": ({"cert": "good", "strict": 1, "tlsprotocols": "1.3",
+                                  "groups": "P-384"}, None),
     "strict_tls12_13": ({"cert": "good", "strict": 1, "tlsprotocols": "1.2,1.3"}, None),
     "strict_tls12_13_untrusted": ({"cert": "selfsigned", "strict": 1,
                                    "tlsprotocols": "1.2,1.3"}, "untrusted"),
