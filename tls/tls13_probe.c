@@ -131,12 +131,15 @@ static size_t add_names(char *buf, size_t cap, size_t used, const uint16_t *v, s
     return used < cap ? used : cap - 1;
 }
 
-const char *tls13_probe_offer_text(char *buf, size_t cap)
+const char *tls13_probe_offer_text(char *buf, size_t cap, bool with_suites)
 {
     size_t used = (size_t)snprintf(buf, cap, "key exchange groups ");
 
     used = add_names(buf, cap, used < cap ? used : cap - 1, groups,
                      sizeof(groups) / sizeof(groups[0]), false);
+    if (!with_suites) {
+        return buf;
+    }
     used += (size_t)snprintf(buf + used, cap - used, "; suites ");
     add_names(buf, cap, used < cap ? used : cap - 1, suites, sizeof(suites) / sizeof(suites[0]),
               true);

@@ -43,10 +43,10 @@ size_t tls13_probe_suites(uint16_t *out, size_t cap);
  * or -1. */
 int tls13_probe_keys(uint8_t random[32], uint8_t x25519_pub[32]);
 
-/* What the ClientHello offers, by name ("key exchange groups x25519, ...; suites
- * TLS_AES_128_GCM_SHA256, ..."), for a report that says why a server found nothing in common.
- * Returns buf (cut short when cap is too small). */
-const char *tls13_probe_offer_text(char *buf, size_t cap);
+/* What the ClientHello offers, by name ("key exchange groups x25519, ...", then with_suites
+ * "; suites TLS_AES_128_GCM_SHA256, ..."), for a report that says why a server found nothing in
+ * common. Returns buf (cut short when cap is too small). */
+const char *tls13_probe_offer_text(char *buf, size_t cap, bool with_suites);
 
 enum tls13_status {
     TLS13_NEED_MORE, /* call again once more bytes arrived (with all of them) */

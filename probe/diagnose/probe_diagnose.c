@@ -427,7 +427,7 @@ static void rank_tls13_refused(struct dctx *c)
                             "three groups (Go adds secp521r1), but a client on OpenSSL 3 "
                             "(tedious) also offers X448, secp521r1 and the ffdhe groups and may "
                             "connect.",
-                            tls13_probe_offer_text(offer, sizeof(offer)),
+                            tls13_probe_offer_text(offer, sizeof(offer), true),
                             tls_alert_name(c->r->facts.tls13_refused_alert),
                             (unsigned)c->r->facts.tls13_refused_alert);
     probe_remedy_tls13_groups(c);

@@ -14,7 +14,6 @@ Environment: TDSPROBE, FAKESQL, TDSPROBE_CERTS (set by CTest).
 """
 import json
 import os
-import socket
 import subprocess
 import time
 import unittest
@@ -126,20 +125,34 @@ class HelloRetry(Tls13Case):
                                   "unsupported protocol; ended with a TLS alert"])
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    def test_no_group_in_common_on_a_tls12_and_13_server(self):
+        # TLS 1.2 completes on the second connection; a warning says the server speaks TLS 1.3
+        # and refused the probe's TLS 1.3 offer (a client offering TLS 1.3 gets that answer)
+        rc, r = self.probe({"groups": "X448", "tlsprotocols": "1.2,1.3"}, "--ca-file", CA,
+                           connections=2)
+        self.assertVerdict(rc, r, 0, "ok", "ok")
+        self.assertEqual(r["tls"]["version"], "TLSv1.2")
+        found = [f for f in r["findings"] if f["code"] == "tls13_refused"]
+        self.assertEqual(len(found), 1, r["findings"])
+        self.assertEqual(found[0]["severity"], "warning")
+        self.assertIn("alert handshake_failure", found[0]["message"])
+        self.assertIn("x25519, secp256r1, secp384r1", found[0]["message"])
+
+    def test_tls12_only_server_has_no_tls13_finding(self):
+        # protocol_version to the TLS 1.3 ClientHello: no TLS 1.3 there, nothing to warn about
+        rc, r = self.probe({"tlsprotocols": "1.2"}, "--ca-file", CA, connections=2)
+        self.assertVerdict(rc, r, 0, "ok", "ok")
+        self.assertEqual(r["tls"]["version"], "TLSv1.2")
+        self.assertEqual([f for f in r["findings"] if f["code"] == "tls13_refused"], [])
 
 
 class SServer:
     """openssl s_server -tls1_3 -alpn tds/8.0 with kit leaf `name` and the intermediate."""
 
     def __init__(self, name, *extra):
-        self.port = free_port()
-        self.cmd = ["openssl", "s_server", "-accept", "127.0.0.1:%d" % self.port, "-tls1_3",
+        self.port = None
+        # port 0: s_server binds an ephemeral port and names it ("ACCEPT 127.0.0.1:PORT")
+        self.cmd = ["openssl", "s_server", "-accept", "127.0.0.1:0", "-tls1_3",
                     "-alpn", "tds/8.0", "-cert", os.path.join(CERTS, name + ".crt"),
                     "-key", os.path.join(CERTS, name + ".key"),
                     "-cert_chain", os.path.join(CERTS, "int.crt"), *extra]
@@ -151,6 +164,7 @@ class SServer:
         for line in self.proc.stdout:  # "ACCEPT" once it listens
             seen.append(line)
             if line.startswith("ACCEPT"):
+                self.port = int(line.strip().rsplit(":", 1)[1])
                 return self
         self.proc.wait()
         raise RuntimeError("s_server did not start: %r" % "".join(seen))
