@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fleet benchmark (issue 7, "Fleets and monitoring"). fakesql listens on N loopback addresses
 # (127.0.B.1-127.0.B.250, port 1433) with the kit's RSA-2048 leaf; tdsprobe probes all N in one
-# run (full handshake, then --handshake certificate), and the peers probe the same targets in
-# the same run:
+# run (full handshake, then --handshake certificate, then strict: TDS 8.0 over TLS 1.3 with the
+# probe's own TLS 1.3 client, issue 14), and the peers probe the same targets in the same run:
 #   nmap -T5 --min-parallelism 256 --min-hostgroup 256 -Pn -n -p 1433 --script ssl-cert
 #   check_ssl_cert -P tds (one process per target, as a monitoring scheduler runs it; a sample)
 # then bench_floor (bare in-process mbedTLS client + server) gives the client CPU floor.
@@ -89,8 +89,10 @@ tlscert = $certs/good.pem
 tlskey = $certs/good.key
 ipaddress = $list
 tcpport = 1433
+tlsprotocols = 1.2,1.3
 [fakesql]
 quiet = 1
+strict = 1
 CONF
     "$build/tests/fakesql/fakesql" --config "$work/conf.$k" --ready-file "$work/ready.$k" \
         >/dev/null 2>"$work/fakesql.$k.log" &
@@ -149,6 +151,8 @@ tp_args=(--json --ca-file "$certs/ca.pem" --host-name-in-certificate localhost -
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 run full "$tp" "${tp_args[@]}" --concurrency "$conc" -f "$work/targets"
 run cert "$tp" "${tp_args[@]}" --concurrency "$conc" --handshake certificate -f "$work/targets"
+# TDS 8.0 strict: TLS first, TLS 1.3 (fakesql's TDS 7.x stays at TLS 1.2, as SQL Server's does)
+run strict13 "$tp" "${tp_args[@]}" --concurrency "$conc" --encrypt strict -f "$work/targets"
 head -n 1 "$work/targets" > "$work/one"
 run one "$tp" "${tp_args[@]}" -f "$work/one"
 sample=$(( n < 20 ? n : 20 ))
@@ -188,6 +192,8 @@ check() {
 }
 read -r full_got full_lost full_dup full_ok < <(check full)
 read -r cert_got cert_lost cert_dup cert_ok < <(check cert)
+read -r s13_got s13_lost s13_dup s13_ok < <(check strict13)
+s13_tls13=$(grep -c '"version": *"TLSv1.3"' "$work/strict13.out" || true)
 nmap_certs=0
 [ -f "$work/nmap.out" ] && nmap_certs=$(grep -c 'Subject: commonName=localhost' "$work/nmap.out" || true)
 csc_ok=0
@@ -196,7 +202,7 @@ csc_ok=0
 # ---- the table ----
 printf '\nFleet benchmark, %s: %d targets on loopback (127.0.B.1-250:1433), RSA-2048 leaf + ' \
     "$(date -u +%Y-%m-%dT%H:%MZ)" "$n"
-printf 'intermediate, TLS 1.2, tdsprobe --concurrency %d, %d fakesql process(es), %d cores\n' \
+printf 'intermediate, TLS 1.2 (strict: TLS 1.3), tdsprobe --concurrency %d, %d fakesql process(es), %d cores\n' \
     "$conc" "$servers" "$cores"
 printf 'load average before %s, after the peers %s%s\n\n' "$load0" "$load1" \
     "${nice:+; run in its own session, autogroup $(cat /proc/self/autogroup 2>/dev/null)}"
@@ -215,6 +221,7 @@ row() { # row NAME LABEL COUNT
 }
 row full "tdsprobe (full handshake)" "$n"
 row cert "tdsprobe --handshake certificate" "$n"
+row strict13 "tdsprobe --encrypt strict (TLS 1.3)" "$n"
 [ -f "$work/nmap.stats" ] && row nmap "nmap ssl-cert (tuned; leaf only)" "$n"
 [ -f "$work/csc.stats" ] && row csc "check_ssl_cert -P tds (-P16, $sample tgts)" "$sample"
 [ "$peers" = 1 ] || echo "(peers skipped: --peers to include them)"
@@ -274,6 +281,8 @@ printf '  client session peaks at %s KiB of heap\n' "$floor_kib"
 printf 'results: full %d of %d returned, %d lost, %d duplicated, %d ok; certificate %d returned, ' \
     "$full_got" "$n" "$full_lost" "$full_dup" "$full_ok" "$cert_got"
 printf '%d lost, %d duplicated, %d ok' "$cert_lost" "$cert_dup" "$cert_ok"
+printf '; strict %d returned, %d lost, %d duplicated, %d ok, %d over TLS 1.3' "$s13_got" \
+    "$s13_lost" "$s13_dup" "$s13_ok" "$s13_tls13"
 [ "$peers" = 1 ] && printf '; nmap saw %d leaf certificates; check_ssl_cert %d of %d OK' \
     "$nmap_certs" "$csc_ok" "$sample"
 printf '\n\n'
@@ -325,8 +334,8 @@ goal "targets in one run, nothing lost" "$(printf '%d: %d lost, %d duplicated' "
 
 echo
 echo "commands (targets: $n lines 127.0.B.H; fakesql config: [network] ipaddress = ranges, tcpport = 1433):"
-for f in full cert one nmap csc floor; do
+for f in full cert strict13 one nmap csc floor; do
     [ -f "$work/$f.cmd" ] && sed "s|$work/|\$WORK/|g; s|^|  $f: |" "$work/$f.cmd"
 done
 # The exit status says only whether every result came back exactly once.
-(( full_lost + full_dup + cert_lost + cert_dup == 0 ))
+(( full_lost + full_dup + cert_lost + cert_dup + s13_lost + s13_dup == 0 ))

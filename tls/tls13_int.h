@@ -63,6 +63,7 @@ struct tls13__hello {
     size_t n_shares;
     const uint8_t *cookie;     /* RFC 8446 4.2.2: echoed from a HelloRetryRequest, or NULL */
     size_t cookie_len;
+    const uint16_t *suites;    /* 0-terminated; NULL or empty: the three TLS 1.3 suites */
 };
 
 /* Writes the ClientHello handshake message (type, 3-byte length, body; no record header) into

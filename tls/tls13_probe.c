@@ -107,10 +107,47 @@ static void key_shares(struct tds_wr *w, const struct tls13__share *shares, size
     block_close(w, ext, 2);
 }
 
+/* supported_groups: the TLS 1.3 client keys any of them (x25519 and secp256r1 at once, secp384r1
+ * after a HelloRetryRequest) */
+static const uint16_t groups[] = { TLS13_GROUP_X25519, TLS13_GROUP_SECP256R1,
+                                   TLS13_GROUP_SECP384R1 };
+
+/* The three TLS 1.3 suites (RFC 8446 B.4), in the client's order of preference. */
+static const uint16_t suites[] = { 0x1301, 0x1302, 0x1303 };
+
+static size_t add_names(char *buf, size_t cap, size_t used, const uint16_t *v, size_t n,
+                        bool suite)
+{
+    char name[64];
+
+    for (size_t i = 0; i < n && used < cap; i++) {
+        if (suite) {
+            tls__cipher_label(v[i], name, sizeof(name));
+        }
+        int k = snprintf(buf + used, cap - used, "%s%s", i > 0 ? ", " : "",
+                         suite ? name : tls13__group_name(v[i]));
+        used += k > 0 ? (size_t)k : 0;
+    }
+    return used < cap ? used : cap - 1;
+}
+
+const char *tls13_probe_offer_text(char *buf, size_t cap, bool with_suites)
+{
+    size_t used = (size_t)snprintf(buf, cap, "key exchange groups ");
+
+    used = add_names(buf, cap, used < cap ? used : cap - 1, groups,
+                     sizeof(groups) / sizeof(groups[0]), false);
+    if (!with_suites) {
+        return buf;
+    }
+    used += (size_t)snprintf(buf + used, cap - used, "; suites ");
+    add_names(buf, cap, used < cap ? used : cap - 1, suites, sizeof(suites) / sizeof(suites[0]),
+              true);
+    return buf;
+}
+
 static void extensions(struct tds_wr *w, const struct tls13__hello *h)
 {
-    static const uint16_t groups[] = { TLS13_GROUP_X25519, TLS13_GROUP_SECP256R1,
-                                       TLS13_GROUP_SECP384R1 };
     /* ecdsa_secp256r1_sha256, rsa_pss_rsae_sha256/384/512, rsa_pkcs1_sha256/384/512 (RFC 8446
      * 4.2.3: for the certificates' signatures only), ecdsa_secp384r1_sha384 */
     static const uint16_t sigalgs[] = { 0x0403, 0x0804, 0x0805, 0x0806,
@@ -149,7 +186,6 @@ static void extensions(struct tds_wr *w, const struct tls13__hello *h)
 
 void tls13__client_hello_msg(struct tds_wr *w, const struct tls13__hello *h)
 {
-    static const uint16_t suites[] = { 0x1301, 0x1302, 0x1303 };
     uint8_t session_id[32];
     size_t hs, list;
 
@@ -165,8 +201,14 @@ void tls13__client_hello_msg(struct tds_wr *w, const struct tls13__hello *h)
     tds_wr_u8(w, sizeof(session_id));
     tds_wr_bytes(w, session_id, sizeof(session_id));
     list = block_open(w, 2);
-    for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
-        tds_wr_u16be(w, suites[i]);
+    if (h->suites != NULL && h->suites[0] != 0) {
+        for (size_t i = 0; h->suites[i] != 0; i++) {
+            tds_wr_u16be(w, h->suites[i]);
+        }
+    } else {
+        for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+            tds_wr_u16be(w, suites[i]);
+        }
     }
     block_close(w, list, 2);
     tds_wr_u8(w, 1); /* compression methods: null only */
@@ -178,9 +220,26 @@ void tls13__client_hello_msg(struct tds_wr *w, const struct tls13__hello *h)
 size_t tls13_probe_client_hello(uint8_t *out, size_t cap, const char *sni, const char *alpn,
                                 const uint8_t random[32], const uint8_t x25519_pub[32])
 {
+    return tls13_probe_client_hello_suites(out, cap, sni, alpn, random, x25519_pub, NULL);
+}
+
+size_t tls13_probe_suites(uint16_t *out, size_t cap)
+{
+    size_t n = 0;
+
+    for (; n < sizeof(suites) / sizeof(suites[0]) && n < cap; n++) {
+        out[n] = suites[n];
+    }
+    return n;
+}
+
+size_t tls13_probe_client_hello_suites(uint8_t *out, size_t cap, const char *sni,
+                                       const char *alpn, const uint8_t random[32],
+                                       const uint8_t x25519_pub[32], const uint16_t *suite_ids)
+{
     const struct tls13__share share = { TLS13_GROUP_X25519, x25519_pub, 32 };
     const struct tls13__hello h = { .sni = sni, .alpn = alpn, .random = random,
-                                    .shares = &share, .n_shares = 1 };
+                                    .shares = &share, .n_shares = 1, .suites = suite_ids };
     struct tds_wr w = tds_wr_make(out, cap);
     size_t record;
 

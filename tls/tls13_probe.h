@@ -28,11 +28,25 @@
 size_t tls13_probe_client_hello(uint8_t *out, size_t cap, const char *sni, const char *alpn,
                                 const uint8_t random[32], const uint8_t x25519_pub[32]);
 
+/* The same, offering only the suites in suite_ids (0-terminated, in that order; NULL or empty:
+ * the three TLS 1.3 suites), as the audit's suite walk does (--ciphers). */
+size_t tls13_probe_client_hello_suites(uint8_t *out, size_t cap, const char *sni,
+                                       const char *alpn, const uint8_t random[32],
+                                       const uint8_t x25519_pub[32], const uint16_t *suite_ids);
+/* The three TLS 1.3 suites (RFC 8446 B.4) in the ClientHello's order; returns how many were
+ * written (at most cap). */
+size_t tls13_probe_suites(uint16_t *out, size_t cap);
+
 /* A fresh ClientHello.random and a real X25519 public key (the private half is dropped: the
  * probe never finishes the exchange, but a real point keeps strict servers from refusing the
  * share). Draws from the calling thread's DRBG: safe from several threads at once. Returns 0
  * or -1. */
 int tls13_probe_keys(uint8_t random[32], uint8_t x25519_pub[32]);
+
+/* What the ClientHello offers, by name ("key exchange groups x25519, ...", then with_suites
+ * "; suites TLS_AES_128_GCM_SHA256, ..."), for a report that says why a server found nothing in
+ * common. Returns buf (cut short when cap is too small). */
+const char *tls13_probe_offer_text(char *buf, size_t cap, bool with_suites);
 
 enum tls13_status {
     TLS13_NEED_MORE, /* call again once more bytes arrived (with all of them) */

@@ -69,6 +69,9 @@ struct tls_info {
 /* RFC 5246 7.4 / RFC 8446 4 handshake message names: "Certificate", "ServerKeyExchange", ... */
 const char *tls_handshake_name(uint8_t type);
 
+/* RFC 5246 7.2: how a server refuses every version the ClientHello offers. */
+#define TLS_ALERT_PROTOCOL_VERSION 70u
+
 /* RFC 5246 7.2 alert names: "handshake_failure", "protocol_version", ... */
 const char *tls_alert_name(uint8_t description);
 

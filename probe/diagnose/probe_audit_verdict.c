@@ -145,7 +145,7 @@ static void weak_list(const struct probe_audit *a, enum probe_weak w, char *out,
 {
     size_t used = strlen(out), listed = 0, more = 0;
 
-    for (int v = TLS_V10; v <= TLS_V12; v++) {
+    for (int v = TLS_V10; v <= TLS_V13; v++) {
         for (size_t i = 0; i < a->ciphers[v].n && i < PROBE_AUDIT_MAX_SUITES; i++) {
             uint16_t id = a->ciphers[v].ids[i];
             char nb[8], item[80];
@@ -173,7 +173,7 @@ static bool weak_finding(const struct probe_audit *a, enum probe_weak w, struct 
     char msg[400];
     bool any = false;
 
-    for (int v = TLS_V10; v <= TLS_V12 && !any; v++) {
+    for (int v = TLS_V10; v <= TLS_V13 && !any; v++) {
         for (size_t i = 0; i < a->ciphers[v].n && i < PROBE_AUDIT_MAX_SUITES; i++) {
             any = any || has_class(a->ciphers[v].ids[i], w);
         }

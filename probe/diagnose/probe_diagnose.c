@@ -14,6 +14,7 @@
 #include "probe/diagnose/probe_diagnose_int.h"
 #include "probe/drivers/probe_client.h"
 #include "tds/tds_ssrp.h"
+#include "tls/tls13_probe.h"
 #include "tls/tls_info.h"
 #include "tls/tls_version.h"
 
@@ -400,6 +401,38 @@ static void rank_closed_in_handshake(struct dctx *c)
     }
 }
 
+/* Strict: the TLS 1.3 ClientHello got an alert other than protocol_version (RFC 8446 6.2: the
+ * answer of a server without TLS 1.3) and the TLS 1.2 retry got protocol_version: a TLS 1.3-only
+ * server that found no key exchange group, suite or signature scheme in common (an OpenSSL
+ * server answers a ClientHello without any of its groups with handshake_failure). */
+static bool tls13_only_no_common(const struct dctx *c)
+{
+    const struct probe_facts *f = &c->r->facts;
+
+    return f->tds8 && f->tls13_refused &&
+           f->tls13_refused_alert != TLS_ALERT_PROTOCOL_VERSION &&
+           c->tls != NULL && c->tls->alert_received &&
+           c->tls->alert_description == TLS_ALERT_PROTOCOL_VERSION;
+}
+
+static void rank_tls13_refused(struct dctx *c)
+{
+    char offer[192];
+
+    probe_sb_add(&c->cause, " The server speaks TLS 1.3 only: it refused the TLS 1.2 ClientHello "
+                            "with protocol_version, and the TLS 1.3 ClientHello (%s) with alert "
+                            "%s (%u): it has no key exchange group, TLS 1.3 suite or signature "
+                            "scheme in common with the client. A server restricted to groups "
+                            "such as X448 or the ffdhe ones does this. Schannel offers the same "
+                            "three groups (Go adds secp521r1), but a client on OpenSSL 3 "
+                            "(tedious) also offers X448, secp521r1 and the ffdhe groups and may "
+                            "connect.",
+                            tls13_probe_offer_text(offer, sizeof(offer), true),
+                            tls_alert_name(c->r->facts.tls13_refused_alert),
+                            (unsigned)c->r->facts.tls13_refused_alert);
+    probe_remedy_tls13_groups(c);
+}
+
 static void diag_closed(struct dctx *c, enum close_when when)
 {
     const struct probe_result *r = c->r;
@@ -440,6 +473,10 @@ static void diag_closed(struct dctx *c, enum close_when when)
     if (r->facts.tds8 && c->tls != NULL && c->tls->alert_received) {
         probe_sb_add(&c->cause, " The alert is TLS, so the server speaks TLS first (TDS 8.0): it "
                                 "is not a server without TDS 8.0, it refused this ClientHello.");
+    }
+    if (tls13_only_no_common(c)) {
+        rank_tls13_refused(c);
+        return;
     }
     rank_closed_in_handshake(c);
 }

@@ -91,6 +91,8 @@ void probe_remedy_closed_after_reply(struct dctx *c);
 /* The handshake failed with no follow-up to say why: the usual causes in turn. */
 void probe_remedy_closed_unranked(struct dctx *c);
 /* The server accepts version v, outside the client's range: who has to move. */
+/* A TLS 1.3-only server with no key exchange group or suite in common with the client. */
+void probe_remedy_tls13_groups(struct dctx *c);
 void probe_remedy_version_gap(struct dctx *c, int v);
 /* The server accepts none of the client's suites; it chose `cipher` when offered all. */
 void probe_remedy_ciphers(struct dctx *c, const char *cipher);

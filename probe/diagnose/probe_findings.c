@@ -8,13 +8,14 @@
 #include <stdio.h>
 
 #include "probe/diagnose/probe_audit_verdict.h"
+#include "tls/tls13_probe.h"
 #include "tls/tls_info.h"
 #include "tls/tls_version.h"
 
 /* Room for all of them: the policy's findings, the diagnosis's own (the diagnosis or what an
  * OK connection leaves open, the fallback certificate, an old TLS version, the follow-up
- * handshake, a reply byte outside MS-TDS) and the audit's. */
-_Static_assert(TLS_MAX_FINDINGS + 5 + PROBE_AUDIT_MAX_FINDINGS <= PROBE_MAX_FINDINGS,
+ * handshake, a refused TLS 1.3 ClientHello, a reply byte outside MS-TDS) and the audit's. */
+_Static_assert(TLS_MAX_FINDINGS + 6 + PROBE_AUDIT_MAX_FINDINGS <= PROBE_MAX_FINDINGS,
                "probe_result.findings holds every finding");
 
 
@@ -107,6 +108,28 @@ static void tls_findings(const struct dctx *c)
     }
 }
 
+/* Strict: the server speaks TLS 1.3 (its answer to the TLS 1.3 ClientHello was an alert other
+ * than protocol_version, RFC 8446 6.2) but refused the probe's offer, and the TLS 1.2 connection
+ * after it got a ServerHello: the verdict is TLS 1.2's, while a client offering TLS 1.3 gets the
+ * server's TLS 1.3 answer (a server picks the highest version offered, RFC 8446 4.2.1). */
+static void tls13_findings(const struct dctx *c)
+{
+    const struct probe_facts *f = &c->r->facts;
+    char offer[192];
+
+    if (!f->tds8 || !f->tls13_refused || f->tls13_refused_alert == TLS_ALERT_PROTOCOL_VERSION ||
+        c->tls == NULL || c->tls->version != TLS_V12) {
+        return;
+    }
+    add_finding(c->r, "tls13_refused", TLS_SEV_WARNING, -1,
+                "The server speaks TLS 1.3 but refused this probe's TLS 1.3 offer (%s) with "
+                "alert %s; the verdict is the TLS 1.2 connection's. Clients offering TLS 1.3 "
+                "with only these groups (Schannel) get that alert; OpenSSL 3 clients (tedious) "
+                "also offer X448 and the ffdhe groups and may connect.",
+                tls13_probe_offer_text(offer, sizeof(offer), false),
+                tls_alert_name(f->tls13_refused_alert));
+}
+
 static void scope_findings(const struct dctx *c)
 {
     struct probe_result *r = c->r;
@@ -165,6 +188,7 @@ void probe_findings_collect(struct dctx *c)
     }
     copy_verdict(c);
     tls_findings(c);
+    tls13_findings(c);
     scope_findings(c);
     reply_findings(c);
     probe_audit_add_findings(r);

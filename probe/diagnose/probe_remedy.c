@@ -168,6 +168,18 @@ void probe_remedy_closed_unranked(struct dctx *c)
     probe_remedy_seclevel(c);
 }
 
+void probe_remedy_tls13_groups(struct dctx *c)
+{
+    probe_sb_add(&c->fix, "Let the server's TLS 1.3 use the key exchange groups and suites the "
+                          "clients offer (OpenSSL's and Schannel's defaults: X25519, P-256, "
+                          "P-384; the three TLS 1.3 suites). SQL Server on Linux takes them from "
+                          "OpenSSL's configuration: check Groups and Ciphersuites in the "
+                          "openssl.cnf the mssql process reads (OPENSSL_CONF), then:\n"
+                          "  sudo systemctl restart mssql-server\n"
+                          "Or enable TLS 1.2 next to 1.3:\n"
+                          "  sudo /opt/mssql/bin/mssql-conf set network.tlsprotocols 1.2,1.3\n");
+}
+
 void probe_remedy_version_gap(struct dctx *c, int v)
 {
     if (v > probe_dctx_tls_hi(c)) {

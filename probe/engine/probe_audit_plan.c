@@ -8,11 +8,17 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Every suite mbedTLS would offer that can run at version v. */
+/* Every suite mbedTLS would offer that can run at version v; for TLS 1.3 the three suites of
+ * the hand-built ClientHello. */
 static size_t suites_for(int v, uint16_t *out, size_t cap)
 {
     uint16_t all[PROBE_AUDIT_MAX_SUITES * 2];
-    size_t n = tls_default_suites(all, sizeof(all) / sizeof(all[0])), k = 0;
+    size_t n, k = 0;
+
+    if (v == TLS_V13) {
+        return tls13_probe_suites(out, cap);
+    }
+    n = tls_default_suites(all, sizeof(all) / sizeof(all[0]));
 
     for (size_t i = 0; i < n && k < cap; i++) {
         struct tls_suite_info si;
@@ -34,14 +40,31 @@ void probe_audit_plan_init(struct probe_audit_plan *p, bool protocols, bool ciph
     p->version = TLS_V10;
 }
 
-/* Moves to the suite walk of the next accepted version after `from`, or to DONE. */
+static bool take_left(struct probe_audit_plan *p, uint16_t id)
+{
+    for (size_t i = 0; i < p->n_left; i++) {
+        if (p->left[i] == id) {
+            memmove(&p->left[i], &p->left[i + 1], (p->n_left - i - 1) * sizeof(p->left[0]));
+            p->n_left--;
+            return true;
+        }
+    }
+    return false; /* the server picked something we did not offer: stop, don't loop */
+}
+
+/* Moves to the suite walk of the next accepted version after `from`, or to DONE. The TLS 1.3
+ * detection offered all three suites already: its pick is the walk's first. */
 static void next_version_walk(struct probe_audit_plan *p, int from)
 {
-    for (int v = from; p->audit.want_ciphers && v <= TLS_V12; v++) {
+    for (int v = from; p->audit.want_ciphers && v <= TLS_V13; v++) {
         if (p->audit.proto[v].state == PROBE_PROTO_ACCEPTED) {
+            struct probe_cipher_list *cl = &p->audit.ciphers[v];
             p->stage = PROBE_AUDIT_SUITES;
             p->version = v;
             p->n_left = suites_for(v, p->left, PROBE_AUDIT_MAX_SUITES);
+            if (v == TLS_V13 && cl->n == 0 && take_left(p, p->audit.proto[v].cipher)) {
+                cl->ids[cl->n++] = p->audit.proto[v].cipher;
+            }
             return;
         }
     }
@@ -153,12 +176,64 @@ void probe_audit_plan_enable_tls13(struct probe_audit_plan *p)
     p->audit.want_tls13 = p->audit.want_protocols;
 }
 
+static void record_suite(struct probe_audit_plan *p, bool ok, uint16_t id)
+{
+    struct probe_cipher_list *cl = &p->audit.ciphers[p->version];
+
+    if (ok && take_left(p, id) && cl->n < PROBE_AUDIT_MAX_SUITES) {
+        cl->ids[cl->n++] = id;
+        if (p->n_left > 0) {
+            return;
+        }
+    }
+    if (cl->n >= 2) {
+        p->stage = PROBE_AUDIT_ORDER;
+    } else {
+        next_version_walk(p, p->version + 1);
+    }
+}
+
+/* A suite walk or order step's outcome: ok when the server picked `id` at the step's version;
+ * unanswered when nothing came back (no answer is not a refusal: the list may be short). */
+static void record_walk(struct probe_audit_plan *p, bool ok, uint16_t id, bool unanswered)
+{
+    struct probe_cipher_list *cl = &p->audit.ciphers[p->version];
+
+    if (p->stage == PROBE_AUDIT_SUITES) {
+        if (!ok && unanswered) {
+            cl->incomplete = true;
+        }
+        record_suite(p, ok, id);
+        return;
+    }
+    cl->order_known = ok;
+    cl->server_order = ok && id == cl->ids[0];
+    next_version_walk(p, p->version + 1);
+}
+
+void probe_audit_plan_record(struct probe_audit_plan *p, const struct probe_audit_step *step,
+                             const struct tls_info *ti, bool hello_ok, bool timed_out,
+                             bool reset)
+{
+    bool ok = hello_ok && ti && ti->version == step->version && ti->cipher_id != 0;
+
+    if (p->stage == PROBE_AUDIT_VERSIONS) {
+        record_version(p, ti, ok, timed_out, reset);
+    } else if (p->stage == PROBE_AUDIT_SUITES || p->stage == PROBE_AUDIT_ORDER) {
+        record_walk(p, ok, ok ? ti->cipher_id : 0, timed_out || !ti);
+    }
+}
+
 void probe_audit_plan_record_tls13(struct probe_audit_plan *p,
                                    const struct tls13_probe_result *r, bool closed, bool reset,
                                    bool timed_out)
 {
     struct probe_proto_result *pr = &p->audit.proto[TLS_V13];
 
+    if (p->stage == PROBE_AUDIT_SUITES || p->stage == PROBE_AUDIT_ORDER) {
+        record_walk(p, r != NULL && r->accepted, r != NULL ? r->cipher_id : 0, !r || timed_out);
+        return;
+    }
     if (p->stage != PROBE_AUDIT_TLS13) {
         return;
     }
@@ -184,61 +259,4 @@ void probe_audit_plan_record_tls13(struct probe_audit_plan *p,
                                                    : r ? r->detail : "no answer");
     }
     next_version_walk(p, TLS_V10);
-}
-
-static bool take_left(struct probe_audit_plan *p, uint16_t id)
-{
-    for (size_t i = 0; i < p->n_left; i++) {
-        if (p->left[i] == id) {
-            memmove(&p->left[i], &p->left[i + 1], (p->n_left - i - 1) * sizeof(p->left[0]));
-            p->n_left--;
-            return true;
-        }
-    }
-    return false; /* the server picked something we did not offer: stop, don't loop */
-}
-
-static void record_suite(struct probe_audit_plan *p, const struct tls_info *ti, bool ok)
-{
-    struct probe_cipher_list *cl = &p->audit.ciphers[p->version];
-
-    if (ok && take_left(p, ti->cipher_id) && cl->n < PROBE_AUDIT_MAX_SUITES) {
-        cl->ids[cl->n++] = ti->cipher_id;
-        if (p->n_left > 0) {
-            return;
-        }
-    }
-    if (cl->n >= 2) {
-        p->stage = PROBE_AUDIT_ORDER;
-    } else {
-        next_version_walk(p, p->version + 1);
-    }
-}
-
-void probe_audit_plan_record(struct probe_audit_plan *p, const struct probe_audit_step *step,
-                             const struct tls_info *ti, bool hello_ok, bool timed_out,
-                             bool reset)
-{
-    bool ok = hello_ok && ti && ti->version == step->version && ti->cipher_id != 0;
-
-    switch (p->stage) {
-    case PROBE_AUDIT_VERSIONS:
-        record_version(p, ti, ok, timed_out, reset);
-        break;
-    case PROBE_AUDIT_SUITES:
-        if (!ok && (timed_out || !ti)) { /* no answer is not a refusal: the list may be short */
-            p->audit.ciphers[p->version].incomplete = true;
-        }
-        record_suite(p, ti, ok);
-        break;
-    case PROBE_AUDIT_ORDER: {
-        struct probe_cipher_list *cl = &p->audit.ciphers[p->version];
-        cl->order_known = ok;
-        cl->server_order = ok && ti->cipher_id == cl->ids[0];
-        next_version_walk(p, p->version + 1);
-        break;
-    }
-    default:
-        break;
-    }
 }

@@ -158,6 +158,11 @@ int probe_audit_run_new(struct probe_audit_run **out, uv_loop_t *loop,
     return 0;
 }
 
+const uint16_t *probe_audit_run_tls13_suites(const struct probe_audit_run *r)
+{
+    return r->step.version == TLS_V13 && r->step.n > 0 ? r->step.suites : NULL;
+}
+
 const struct probe_audit *probe_audit_run_results(const struct probe_audit_run *r)
 {
     return &r->plan.audit;

@@ -56,6 +56,9 @@ void probe_audit_run_next(struct probe_audit_run *r);
 /* The step's connection ended: f its facts, c the connection (the TLS 1.3 answer). */
 void probe_audit_run_record(struct probe_audit_run *r, const struct probe_facts *f,
                             const struct probe_conn *c);
+/* The TLS 1.3 suites the current step offers (0-terminated), or NULL: all three (the TLS 1.3
+ * detection step, or a step of another version). Valid while the step's connection runs. */
+const uint16_t *probe_audit_run_tls13_suites(const struct probe_audit_run *r);
 /* Stops the run: no hook is called any more but closed. */
 void probe_audit_run_close(struct probe_audit_run *r);
 

@@ -29,6 +29,8 @@ struct probe_conn_opts {
     size_t max_packet;             /* TDS packet size for our handshake packets (4096) */
     bool tls13_probe;              /* only send a TLS-first ClientHello offering TLS 1.3 and
                                       read the ServerHello (tls/tls13_probe.h) */
+    const uint16_t *tls13_suites;  /* tls13_probe: the suites to offer, 0-terminated; NULL: the
+                                      three TLS 1.3 suites */
     bool strict_tls13;             /* strict over TLS 1.3 (tls/tls13_client.h): the handshake
                                       verified to the server Finished, then close; no PRELOGIN */
 };

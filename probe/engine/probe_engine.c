@@ -233,7 +233,15 @@ static double audit_budget_s(const struct job *j)
     return set > 0 ? set : PROBE_AUDIT_BUDGET_TIMEOUTS * job_timeout_s(j);
 }
 
-/* Audits only a server that answered PRELOGIN (so TLS can be reached). */
+/* TLS can be reached: the server answered PRELOGIN, or (strict over TLS 1.3, which sends no
+ * PRELOGIN) a TLS 1.3 ServerHello. */
+static bool tls_reachable(const struct job *j)
+{
+    return j->res.got_prelogin ||
+           (j->res.tds8 && j->res.tls != NULL && j->res.tls->version == TLS_V13);
+}
+
+/* Audits only a server whose TLS can be reached. */
 void probe__job_audit_begin(struct job *j)
 {
     const struct probe_engine_opts *o = &j->e->o;
@@ -246,7 +254,7 @@ void probe__job_audit_begin(struct job *j)
     };
     struct probe_audit_hooks h = { audit_connect, audit_expired, audit_over, audit_closed, j };
 
-    if (!(ro.protocols || ro.ciphers) || !j->res.got_prelogin || j->res.timed_out ||
+    if (!(ro.protocols || ro.ciphers) || !tls_reachable(j) || j->res.timed_out ||
         probe_audit_run_new(&j->audit, j->e->loop, &ro, &h) != 0) {
         probe__job_finish(j);
         return;

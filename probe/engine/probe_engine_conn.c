@@ -111,6 +111,11 @@ static void own_connect(struct job *j, bool strict_tls13);
 
 static void tls12_retry(struct job *j)
 {
+    const struct tls_info *ti = j->res.tls;
+
+    /* kept: a TLS 1.3 server that shares no group or suite with the client refuses both */
+    j->res.tls13_refused = ti != NULL && ti->alert_received;
+    j->res.tls13_refused_alert = j->res.tls13_refused ? ti->alert_description : 0;
     /* what the first connection wrote goes: res.tls points into it */
     j->res.tls = NULL;
     j->res.strict_refused = false;
@@ -187,6 +192,7 @@ void probe__job_side_start(struct job *j, const struct tls_config *cfg, int min,
     struct probe_conn_opts co = {
         .client = j->wide_client, .tls = cfg, .host = j->t.host, .instance = j->t.instance,
         .max_packet = TDS_DEFAULT_PACKET, .tls13_probe = audit && min == TLS_V13,
+        .tls13_suites = audit && min == TLS_V13 ? probe_audit_run_tls13_suites(j->audit) : NULL,
     };
     if (probe_conn_new(&j->fconn, &co, j->fres) != 0) {
         free(a);

@@ -144,6 +144,9 @@ struct probe_facts {
     bool noise_stopped;       /* the probe stopped reading them (PROBE_NOISE_MAX) */
     bool strict_refused;      /* strict: the server answered the ClientHello with a PRELOGIN
                                  reply, garbage, or a close (it does not speak TDS 8.0) */
+    bool tls13_refused;       /* strict: the TLS 1.3 ClientHello got a fatal alert and no
+                                 ServerHello (the facts above are the TLS 1.2 retry's) */
+    uint8_t tls13_refused_alert; /* its description (RFC 8446 6.2) */
 
     /* Follow-up handshake, run after the server rejected the client's handshake, to rank the
      * causes: the same client but offering TLS 1.0-1.2 and every suite mbedTLS has. */

@@ -53,7 +53,7 @@ struct probe_audit {
     bool budget_hit;      /* a budget ran out before the audit was complete; limit says which */
     enum probe_audit_limit limit;
     struct probe_proto_result proto[TLS_V13 + 1]; /* indexed by TLS_V10..TLS_V13 */
-    struct probe_cipher_list ciphers[TLS_V12 + 1];
+    struct probe_cipher_list ciphers[TLS_V13 + 1]; /* TLS 1.3: TDS 8.0 strict only */
 };
 
 #endif

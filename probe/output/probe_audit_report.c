@@ -102,7 +102,7 @@ static void json_ciphers(FILE *f, const struct probe_audit *a)
     bool first = true;
 
     fputc('{', f);
-    for (int v = TLS_V10; v <= TLS_V12; v++) {
+    for (int v = TLS_V10; v <= TLS_V13; v++) {
         const struct probe_cipher_list *cl = &a->ciphers[v];
         if (a->proto[v].state != PROBE_PROTO_ACCEPTED) {
             continue;
@@ -292,7 +292,7 @@ void probe_audit_report_text(FILE *f, const struct probe_audit *a, bool color)
     for (int v = TLS_V10; v <= TLS_V13; v++) {
         text_version(&o, a, v);
     }
-    for (int v = TLS_V10; v <= TLS_V12 && a->want_ciphers; v++) {
+    for (int v = TLS_V10; v <= TLS_V13 && a->want_ciphers; v++) {
         if (a->proto[v].state == PROBE_PROTO_ACCEPTED) {
             text_cipher_list(&o, a, v, &first);
         }

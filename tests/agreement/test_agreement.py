@@ -93,6 +93,21 @@ SCENARIOS = {
     "tls11_only": ({"cert": "good", "tlsprotocols": "1.1", "seclevel": 0}, None),
     "tls10_only": ({"cert": "good", "tlsprotocols": "1.0", "seclevel": 0}, None),
     "strict_server": ({"cert": "good", "strict": 1}, None),  # SQL Server 2022: TDS 8.0 too
+    # strict over TLS 1.3 (tedious negotiates it when offered): a TLS 1.3-only server (TDS 7.x
+    # there has no TLS version left, MS-TDS 2.1: TLS 1.3 only with TDS 8.0) and a 1.2+1.3 one,
+    # each with a trusted, an untrusted (self-signed) and a wrong-name certificate
+    "strict_tls13": ({"cert": "good", "strict": 1, "tlsprotocols": "1.3"}, None),
+    "strict_tls13_untrusted": ({"cert": "selfsigned", "strict": 1, "tlsprotocols": "1.3"},
+                               "untrusted"),
+    "strict_tls13_wrong_name": ({"cert": "wrongcn", "strict": 1, "tlsprotocols": "1.3"}, "name"),
+    # a HelloRetryRequest: secp384r1 is in both ClientHellos' groups but neither has a share
+    "strict_tls13_hello_retry": ({"cert": "good", "strict": 1, "tlsprotocols": "1.3",
+                                  "groups": "P-384"}, None),
+    "strict_tls12_13": ({"cert": "good", "strict": 1, "tlsprotocols": "1.2,1.3"}, None),
+    "strict_tls12_13_untrusted": ({"cert": "selfsigned", "strict": 1,
+                                   "tlsprotocols": "1.2,1.3"}, "untrusted"),
+    "strict_tls12_13_wrong_name": ({"cert": "wrongcn", "strict": 1, "tlsprotocols": "1.2,1.3"},
+                                   "name"),
 }
 
 # ---- client settings ----
@@ -247,8 +262,10 @@ def observed_scope(conn):
             and not conn.get("user")):
         # the client read the PRELOGIN answer and gave up without TLS or login
         return "terminate"
-    if conn.get("scope") == "strict":
-        return "full"  # TDS 8.0: everything inside TLS
+    if conn.get("scope") == "strict" or "state tls_strict" in conn.get("detail", ""):
+        # TDS 8.0: everything inside TLS, also when the client gave up in the handshake (a
+        # TLS 1.3 client that refuses the certificate closes after the server's whole flight)
+        return "full"
     if conn.get("scope"):
         return conn["scope"]
     tls_started = (conn.get("outcome") == "handshake_failed" or
@@ -342,6 +359,13 @@ def check_case(client, scen, setting, bad_cert, has_ca, real, probe, conn_client
     if probe["mode"] != "tds8" and conn_client.get("reply_enc") != server_enc:
         errs.append("fakesql answered the client %s, tdsprobe %s"
                     % (conn_client.get("reply_enc"), server_enc))
+
+    # 2b. strict: the TLS version the client negotiated is the one tdsprobe negotiated (the
+    # drivers that speak strict take TLS 1.3 when the server offers it)
+    real_version = real.get("tls_version")
+    probe_version = (probe.get("tls") or {}).get("version")
+    if probe["mode"] == "tds8" and real.get("encrypted") and real_version != probe_version:
+        errs.append("the client negotiated %s, tdsprobe %s" % (real_version, probe_version))
 
     # 3. the TLS scope (a server that terminated after the client's cleartext LOGIN7 was sent
     # logs "terminate": the client's own scope was none)

@@ -679,6 +679,12 @@ static int set_fakesql(struct pctx *p, struct fsql_config *c, struct listen_spec
     if (strcmp(k, "fallbackhash") == 0) {
         return copy_str(p, k, v, c->fallback_hash, sizeof(c->fallback_hash));
     }
+    if (strcmp(k, "groups") == 0) {
+        return copy_str(p, k, v, c->groups, sizeof(c->groups));
+    }
+    if (strcmp(k, "ciphersuites13") == 0) {
+        return copy_str(p, k, v, c->ciphersuites13, sizeof(c->ciphersuites13));
+    }
     if (strcmp(k, "quiet") == 0) {
         return parse_bool(p, k, v, &c->quiet);
     }

@@ -105,6 +105,8 @@ struct fsql_config {
     int browserport; /* -1: no browser */
     unsigned fallback_bits;
     char fallback_hash[16];
+    char groups[256];         /* OpenSSL groups list ("P-384", "X448"); "": OpenSSL's default */
+    char ciphersuites13[256]; /* TLS 1.3 suites (OpenSSL names); "": OpenSSL's default */
     unsigned idle_timeout_ms;
     bool quiet;
 };

@@ -771,7 +771,10 @@ def config_errors():
            "[network]\nipaddress = db.example\n": "not an IP address",
            "[network]\ntlscert = /nonexistent.pem\ntcpport = 0\n": "tlscert /nonexistent.pem",
            "[fakesql]\nprelogin_hex = 0g\n": "not a hex digit",
-           "[network]\ntlsprotocols = 1.4\n": "not one of 1.0, 1.1, 1.2, 1.3"}
+           "[network]\ntlsprotocols = 1.4\n": "not one of 1.0, 1.1, 1.2, 1.3",
+           "[network]\ntcpport = 0\n[fakesql]\ngroups = P-999\n": "groups = P-999: ",
+           "[network]\ntcpport = 0\n[fakesql]\nciphersuites13 = TLS_NOPE\n":
+           "ciphersuites13 = TLS_NOPE: "}
     with tempfile.TemporaryDirectory() as d:
         conf = os.path.join(d, "mssql.conf")
         for text, want in bad.items():

@@ -231,6 +231,18 @@ static SSL_CTX *new_ctx(const struct fsql_config *c, bool tds8, char *err, size_
         snprintf(err, cap, "tlsciphers = %s: %s", c->tlsciphers, ossl_err(e, sizeof(e)));
         goto out_fail;
     }
+    /* The key exchange groups (TLS 1.3 key shares, TLS 1.2 ECDHE): a list without the client's
+     * first key share's group makes an OpenSSL server answer with a HelloRetryRequest (RFC 8446
+     * 4.1.4), one without any group the client offers with a handshake_failure alert. */
+    if (c->groups[0] != '\0' && SSL_CTX_set1_groups_list(ctx, c->groups) != 1) {
+        snprintf(err, cap, "groups = %s: %s", c->groups, ossl_err(e, sizeof(e)));
+        goto out_fail;
+    }
+    /* TLS 1.3 suites are a separate OpenSSL list: tlsciphers names TLS 1.2 and older only. */
+    if (c->ciphersuites13[0] != '\0' && SSL_CTX_set_ciphersuites(ctx, c->ciphersuites13) != 1) {
+        snprintf(err, cap, "ciphersuites13 = %s: %s", c->ciphersuites13, ossl_err(e, sizeof(e)));
+        goto out_fail;
+    }
     if (tds8) {
         SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
     }

@@ -9,6 +9,10 @@ offers what mbedTLS has: `tdsprobe --list-suites`; nmap knows every IANA suite).
 Configurations (the issue's three): tlsprotocols = 1.2; 1.0,1.1,1.2 at security level 0; and a
 restricted network.tlsciphers list.
 
+AuditStrictTls13: strict (TDS 8.0) servers with tlsprotocols = 1.3 and 1.2,1.3 and a restricted
+TLS 1.3 suite list (fakesql's ciphersuites13): TLS 1.3 and its suites, checked against openssl
+s_client suite by suite.
+
 AuditBudget: the audit's whole-target time budget (--audit-timeout) against a fakesql that
 stalls every TLS handshake (stall = clienthello), and against a slow one (every answer of a
 healthy fakesql held back a quarter of a second by a relay in this test): the audit ends when
@@ -237,6 +241,79 @@ class AuditBudget(unittest.TestCase):
                                capture_output=True, text=True, timeout=30)
             self.assertEqual(p.returncode, 64, bad)
             self.assertIn("--audit-timeout: audit_timeout takes seconds", p.stderr)
+
+
+def s_client_accepts(port, suite):
+    """openssl s_client's independent answer: does the strict server take this TLS 1.3 suite?"""
+    p = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-tls1_3",
+                        "-ciphersuites", suite, "-alpn", "tds/8.0"], capture_output=True,
+                       text=True, timeout=30, stdin=subprocess.DEVNULL)
+    return "Cipher is %s" % suite in p.stdout
+
+
+class AuditStrictTls13(unittest.TestCase):
+    """Strict servers (TDS 8.0): TLS 1.3 and its suites, as the audit's own hand-built
+    ClientHellos find them, checked suite by suite with openssl s_client (nmap's TDS wrapper
+    speaks TDS 7.x only, where TLS stops at 1.2)."""
+
+    SUITES = ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256")
+
+    def audit(self, config):
+        conf = dict(config, cert="good", strict=1)
+        with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
+            p = subprocess.run([TDSPROBE, "--json", "--encrypt", "strict", "--ciphers",
+                                "--ca-file", CA, "127.0.0.1,%d" % srv.port],
+                               capture_output=True, text=True, timeout=120)
+            text = subprocess.run([TDSPROBE, "--no-color", "--encrypt", "strict", "--ciphers",
+                                   "--ca-file", CA, "127.0.0.1,%d" % srv.port],
+                                  capture_output=True, text=True, timeout=120).stdout
+            openssl = [s for s in self.SUITES if s_client_accepts(srv.port, s)]
+        r = json.loads(p.stdout.splitlines()[0])
+        if tdsprobe_schema.available():
+            tdsprobe_schema.check_records([r])
+        self.assertEqual(r["diagnosis"]["code"], "ok", p.stdout)
+        self.assertEqual(r["tls"]["version"], "TLSv1.3")
+        self.assertEqual(r["protocols"]["TLSv1.3"], "accepted", json.dumps(r["protocols"]))
+        suites = [s["name"] for s in r["ciphers"]["TLSv1.3"]["suites"]]
+        self.assertEqual(sorted(suites), sorted(openssl), "openssl s_client took %s" % openssl)
+        self.assertFalse(r["ciphers"]["TLSv1.3"]["incomplete"])
+        self.assertEqual(r["ciphers"]["TLSv1.3"]["order"], "server" if len(suites) > 1
+                         else "unknown")  # fakesql: SSL_OP_CIPHER_SERVER_PREFERENCE
+        for s in r["ciphers"]["TLSv1.3"]["suites"]:
+            self.assertEqual(s["weak"], [])
+        return r, suites, text
+
+    def test_tls13_only(self):
+        r, suites, text = self.audit({"tlsprotocols": "1.3"})
+        # OpenSSL's default TLS 1.3 order (ssl/ssl_ciph.c TLS_DEFAULT_CIPHERSUITES)
+        self.assertEqual(suites, ["TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+                                  "TLS_AES_128_GCM_SHA256"])
+        for v in VERSIONS:
+            self.assertEqual(r["protocols"][v], "rejected", json.dumps(r["protocols"]))
+        self.assertFalse(r["tls12_enforced"])
+        self.assertNotIn("TLSv1.2", r["ciphers"])
+        self.assertIn("TLSv1.3  accepted  ServerHello TLS_AES_256_GCM_SHA384", text)
+        self.assertIn("TLSv1.3  3 accepted, server order", text)
+        self.assertIn("TLS 1.3 only, for TDS 8.0 strict clients", text)
+
+    def test_tls12_and_13(self):
+        r, suites, text = self.audit({"tlsprotocols": "1.2,1.3"})
+        self.assertEqual(len(suites), 3)
+        self.assertEqual(r["protocols"]["TLSv1.2"], "accepted")
+        self.assertTrue(r["tls12_enforced"])
+        self.assertGreater(len(r["ciphers"]["TLSv1.2"]["suites"]), 3)
+        self.assertIn("TLSv1.3  3 accepted, server order", text)
+
+    def test_restricted_tls13_suites(self):
+        # fakesql's ciphersuites13 (SSL_CTX_set_ciphersuites), in the server's order
+        r, suites, text = self.audit({"tlsprotocols": "1.2,1.3", "ciphersuites13":
+                                      "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"})
+        self.assertEqual(suites, ["TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"])
+        self.assertEqual(r["tls"]["cipher"], "TLS_CHACHA20_POLY1305_SHA256")
+        r, suites, text = self.audit({"tlsprotocols": "1.3",
+                                      "ciphersuites13": "TLS_AES_128_GCM_SHA256"})
+        self.assertEqual(suites, ["TLS_AES_128_GCM_SHA256"])
+        self.assertIn("TLSv1.3  1 accepted, order unknown", text)
 
 
 def main():

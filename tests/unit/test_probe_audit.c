@@ -86,6 +86,34 @@ struct run {
     size_t offered[64]; /* how many suites each step offered */
 };
 
+/* The TLS 1.3 steps: a hand-built ClientHello (no suites in the step: all three), answered with
+ * a ServerHello or an alert as tls13_probe_parse reports them. */
+static void answer13(struct probe_audit_plan *p, const struct fake *fs,
+                     const struct probe_audit_step *st)
+{
+    struct tls13_probe_result r;
+    struct probe_audit_step all = *st;
+    bool version_ok = (fs->versions & (1u << TLS_V13)) != 0;
+
+    memset(&r, 0, sizeof(r));
+    if (st->n == 0) {
+        all.n = tls13_probe_suites(all.suites, PROBE_AUDIT_MAX_SUITES);
+    }
+    uint16_t id = version_ok ? pick(fs, &all) : 0;
+    if (id != 0) {
+        r.accepted = true;
+        r.version = TLS_V13;
+        r.cipher_id = id;
+        snprintf(r.cipher, sizeof(r.cipher), "%s", tls_cipher_name(id));
+    } else {
+        r.alert_received = true;
+        r.alert_description = version_ok ? 40 : 70;
+        snprintf(r.alert_name, sizeof(r.alert_name), "%s",
+                 version_ok ? "handshake_failure" : "protocol_version");
+    }
+    probe_audit_plan_record_tls13(p, &r, true, false, false);
+}
+
 /* One connection: what the server does with the step, recorded into the planner. */
 static void answer(struct probe_audit_plan *p, const struct fake *fs,
                    const struct probe_audit_step *st)
@@ -93,6 +121,10 @@ static void answer(struct probe_audit_plan *p, const struct fake *fs,
     struct tls_info ti;
     bool version_ok = (fs->versions & (1u << st->version)) != 0;
 
+    if (st->version == TLS_V13) {
+        answer13(p, fs, st);
+        return;
+    }
     memset(&ti, 0, sizeof(ti));
     if (fs->mode == FAKE_TIMEOUT_NO_TLS) {
         probe_audit_plan_record(p, st, NULL, false, true, false);
@@ -523,6 +555,60 @@ static void test_time_budget_during_versions(void **state)
                         "connection budget reached");
 }
 
+/* A TLS 1.3-only strict server: the detection's pick is the walk's first, then the other two
+ * suites one by one, then the order check - three more connections, all TLS 1.3. */
+static void test_tls13_suite_walk(void **state)
+{
+    static const uint16_t prefs[] = { 0x1302, 0x1303, 0x1301 };
+    struct fake fs = {.versions = 1u << TLS_V13, .prefs = prefs, .n_prefs = 3};
+    struct probe_audit_plan plan;
+    struct run r;
+
+    (void)state;
+    probe_audit_plan_init(&plan, true, true, 100);
+    probe_audit_plan_enable_tls13(&plan);
+    drive(&plan, &fs, &r);
+    assert_int_equal(r.steps, 7); /* 1.0, 1.1, 1.2, 1.3 detection, two walk steps, order */
+    assert_int_equal(r.versions[3], TLS_V13);
+    assert_int_equal(r.offered[3], 0);
+    for (unsigned i = 4; i < 7; i++) {
+        assert_int_equal(r.versions[i], TLS_V13);
+    }
+    assert_int_equal(r.offered[4], 2);
+    assert_int_equal(r.offered[5], 1);
+    assert_int_equal(r.offered[6], 2);
+    const struct probe_cipher_list *cl = &plan.audit.ciphers[TLS_V13];
+    assert_int_equal(cl->n, 3);
+    assert_memory_equal(cl->ids, prefs, sizeof(prefs));
+    assert_true(cl->order_known);
+    assert_true(cl->server_order);
+    assert_false(cl->incomplete);
+    assert_int_equal(plan.audit.proto[TLS_V13].state, PROBE_PROTO_ACCEPTED);
+    assert_int_equal(plan.audit.ciphers[TLS_V12].n, 0);
+
+    /* client order, two suites allowed (ciphersuites13 = CHACHA20:AES_128): the detection
+     * picks the client's first allowed one */
+    static const uint16_t two[] = { 0x1303, 0x1301 };
+    struct fake fc = {.versions = 1u << TLS_V13, .prefs = two, .n_prefs = 2,
+                      .client_order = true};
+    probe_audit_plan_init(&plan, true, true, 100);
+    probe_audit_plan_enable_tls13(&plan);
+    drive(&plan, &fc, &r);
+    assert_int_equal(r.steps, 7); /* the last walk step is refused; then the order check */
+    assert_int_equal(cl->n, 2);
+    assert_int_equal(cl->ids[0], 0x1301);
+    assert_int_equal(cl->ids[1], 0x1303);
+    assert_true(cl->order_known);
+    assert_false(cl->server_order);
+
+    /* --protocols alone: no walk */
+    probe_audit_plan_init(&plan, true, false, 100);
+    probe_audit_plan_enable_tls13(&plan);
+    drive(&plan, &fs, &r);
+    assert_int_equal(r.steps, 4);
+    assert_int_equal(cl->n, 0);
+}
+
 static void test_state_names(void **state)
 {
     (void)state;
@@ -549,6 +635,7 @@ int main(void)
         cmocka_unit_test(test_rogue_repeats_first_pick),
         cmocka_unit_test(test_timeout_before_tls_is_error),
         cmocka_unit_test(test_timeout_after_client_hello_is_error),
+        cmocka_unit_test(test_tls13_suite_walk),
         cmocka_unit_test(test_state_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -686,6 +686,21 @@ static void test_tls13_tested(void **state)
     assert_contains(j, "tdsprobe_tls_protocol_accepted{target=\"strict1\","
                        "version=\"TLSv1.3\"} 1\n");
     free(j);
+    /* --ciphers: the TLS 1.3 suites, listed like the others */
+    x->a.want_ciphers = true;
+    x->a.ciphers[TLS_V13] = (struct probe_cipher_list){
+        .n = 2, .ids = { 0x1302, 0x1303 }, .order_known = true, .server_order = true };
+    j = json_of(x);
+    assert_contains(j, "\"ciphers\":{\"TLSv1.3\":{\"order\":\"server\",\"incomplete\":false,"
+                       "\"suites\":[{\"name\":\"TLS_AES_256_GCM_SHA384\",\"id\":\"0x1302\"");
+    assert_contains(j, "{\"name\":\"TLS_CHACHA20_POLY1305_SHA256\",\"id\":\"0x1303\"");
+    t = text_of(x);
+    assert_contains(t, "Ciphers    TLSv1.3  2 accepted, server order\n");
+    assert_contains(t, "             TLS_CHACHA20_POLY1305_SHA256\n");
+    assert_not_contains(t, "weak_cipher_accepted");
+    free(j);
+    free(t);
+    x->a.want_ciphers = false;
     /* the budget ran out before the TLS 1.3 probe */
     x->a.proto[TLS_V13].state = PROBE_PROTO_NOT_TESTED;
     x->a.budget_hit = true;

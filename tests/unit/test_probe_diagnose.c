@@ -720,6 +720,72 @@ static void test_forcibly_closed_alert(void **state)
     free(x);
 }
 
+/* Strict against a TLS 1.3-only server with no group in common: handshake_failure to the TLS 1.3
+ * ClientHello, protocol_version to the TLS 1.2 retry's. */
+static void test_strict_tls13_only_no_common_group(void **state)
+{
+    struct fx *x = fx_new();
+
+    fx_closed_after_hello(x);
+    x->t.client.encrypt = PROBE_ENCRYPT_STRICT;
+    x->r.facts.tds8 = true;
+    x->r.facts.got_prelogin = false;
+    x->ti.peer_reset = false;
+    x->r.facts.server_reset = false;
+    x->ti.alert_received = true;
+    x->ti.alert_level = 2;
+    x->ti.alert_description = 70;
+    x->r.facts.tls13_refused = true;
+    x->r.facts.tls13_refused_alert = 40;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_FORCIBLY_CLOSED, SEED_CLOSED);
+    assert_contains(x->r.cause, "The server speaks TLS 1.3 only");
+    assert_contains(x->r.cause, "alert handshake_failure (40)");
+    assert_contains(x->r.cause, "key exchange groups x25519, secp256r1, secp384r1; suites "
+                                "TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, "
+                                "TLS_CHACHA20_POLY1305_SHA256");
+    assert_contains(x->r.fix, "Groups and Ciphersuites");
+    assert_not_contains(x->r.fix, "Make the client support TLS 1.2");
+    assert_null(find(&x->r, "tls13_refused")); /* the diagnosis says it already */
+    /* protocol_version to both: not this case (the client's range decides, as before) */
+    x->r.facts.tls13_refused_alert = 70;
+    probe_diagnose(&x->r);
+    assert_not_contains(x->r.cause, "TLS 1.3 only");
+    /* no TLS 1.3 refusal recorded: as before */
+    x->r.facts.tls13_refused = false;
+    x->r.facts.tls13_refused_alert = 0;
+    probe_diagnose(&x->r);
+    assert_not_contains(x->r.cause, "TLS 1.3 only");
+    free(x);
+}
+
+/* Strict against a 1.2+1.3 server that refused the TLS 1.3 offer with handshake_failure: the
+ * TLS 1.2 retry connects (ok), and a warning says what a TLS 1.3 client meets. */
+static void test_strict_tls13_refused_finding(void **state)
+{
+    struct fx *x = fx_new();
+    const struct probe_finding *f;
+
+    (void)state;
+    x->t.client.encrypt = PROBE_ENCRYPT_STRICT;
+    x->r.facts.tds8 = true;
+    x->r.facts.tls13_refused = true;
+    x->r.facts.tls13_refused_alert = 40;
+    probe_diagnose(&x->r);
+    assert_verdict(&x->r, PROBE_STATUS_OK, PROBE_DIAG_OK, NULL);
+    f = find(&x->r, "tls13_refused");
+    assert_non_null(f);
+    assert_int_equal(f->severity, TLS_SEV_WARNING);
+    assert_contains(f->message, "key exchange groups x25519, secp256r1, secp384r1) with alert "
+                                "handshake_failure;");
+    /* a TLS 1.2-only server answers protocol_version: no TLS 1.3 to warn about */
+    x->r.facts.tls13_refused_alert = 70;
+    x->r.n_findings = 0;
+    probe_diagnose(&x->r);
+    assert_null(find(&x->r, "tls13_refused"));
+    free(x);
+}
+
 static void test_forcibly_closed_before_prelogin_reply(void **state)
 {
     struct fx *x = fx_new();
@@ -1443,6 +1509,8 @@ int main(void)
         cmocka_unit_test(test_forcibly_closed_followup_failed),
         cmocka_unit_test(test_forcibly_closed_no_followup),
         cmocka_unit_test(test_forcibly_closed_alert),
+        cmocka_unit_test(test_strict_tls13_only_no_common_group),
+        cmocka_unit_test(test_strict_tls13_refused_finding),
         cmocka_unit_test(test_forcibly_closed_before_prelogin_reply),
         cmocka_unit_test(test_forcibly_closed_after_prelogin_reply),
         cmocka_unit_test(test_protocol_mismatch),
