@@ -204,8 +204,10 @@ const uint8_t *probe_conn_out(const struct probe_conn *c, size_t *len)
 
 void probe_conn_out_ack(struct probe_conn *c, size_t n)
 {
-    if (n >= c->out_len) {
-        c->out_len = 0;
+    if (n >= c->out_len) { /* all sent: a probe waiting for the server holds no output buffer */
+        free(c->out);
+        c->out = NULL;
+        c->out_len = c->out_cap = 0;
         return;
     }
     memmove(c->out, c->out + n, c->out_len - n);
