@@ -3,7 +3,9 @@
  * A bare mbedTLS 2.28 client and a bare mbedTLS server in one process, over memory buffers,
  * with no tdsprobe code: the kit's RSA-2048 leaf and intermediate (good.pem, good.key), X25519,
  * TLS 1.2 and TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 (the suite tdsprobe negotiates with
- * fakesql), the client verifying the chain against ca.pem and the name "localhost".
+ * fakesql), the client verifying the chain against ca.pem and the name "localhost". With
+ * --leaf ecdsa: the kit's ECDSA P-256 leaf (ecdsa.pem, ecdsa.key; same RSA intermediate) and
+ * TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, again what tdsprobe negotiates with fakesql.
  *
  * It measures the client's CPU per handshake (CLOCK_THREAD_CPUTIME_ID around client-side calls
  * only: session setup, every handshake call, free) in two modes:
@@ -14,7 +16,12 @@
  * It also reports the heap a client session holds at its peak (glibc mallinfo2, counted over
  * client-side calls only): the memory floor per in-flight handshake.
  *
- *   bench_floor --certs DIR [--iterations N] [--warmup N]
+ * Under valgrind --tool=callgrind --collect-atstart=no, only the client-side calls are
+ * collected (CALLGRIND_TOGGLE_COLLECT around the same spans the CPU clock meters), so the
+ * instruction count per handshake compares with tdsprobe's (bench/bench_callgrind.sh).
+ *
+ *   bench_floor --certs DIR [--leaf good|ecdsa] [--mode full|certificate] [--iterations N]
+ *               [--warmup N]
  * Prints one line per mode; the fleet script reads the "full" and "certificate" rows. */
 #include <errno.h>
 #include <inttypes.h>
@@ -37,8 +44,16 @@
 #include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
 
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
+#endif
+#ifndef CALLGRIND_TOGGLE_COLLECT
+#define CALLGRIND_TOGGLE_COLLECT
+#endif
+
 #define PIPE_CAP (64u * 1024u)
-#define SUITE_NAME "TLS-ECDHE-RSA-WITH-AES-256-GCM-SHA384"
 
 /* One direction of the memory transport: bytes [off, len) are queued. */
 struct pipe {
@@ -66,6 +81,8 @@ struct floor_env {
     struct pipe s2c;
     struct end cend;
     struct end send_;
+    int suites[2];          /* the one suite, by the leaf's key type */
+    const char *suite_name;
 };
 
 /* Client-side costs of one handshake. */
@@ -75,10 +92,12 @@ struct sample {
     long long heap_peak; /* bytes, net allocations made by client-side calls */
 };
 
-enum mode { MODE_FULL, MODE_CERTIFICATE };
+enum mode { MODE_FULL, MODE_CERTIFICATE, MODE_BOTH };
 
-static const int suites[] = { MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, 0 };
-static const mbedtls_ecp_group_id curves[] = { MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_NONE };
+/* X25519 for the key exchange; P-256 is offered after it because an mbedTLS server only uses an
+ * ECDSA certificate whose curve the client lists (ssl_srv.c, ssl_check_key_curve). */
+static const mbedtls_ecp_group_id curves[] = { MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1,
+                                               MBEDTLS_ECP_DP_NONE };
 
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
@@ -136,7 +155,18 @@ static int fail(const char *what, int rc)
     return -1;
 }
 
-static int load_files(struct floor_env *e, const char *dir)
+/* The suite tdsprobe negotiates with fakesql for this leaf's key: ECDHE with AES-256-GCM. */
+static void choose_suite(struct floor_env *e)
+{
+    bool ec = mbedtls_pk_get_type(&e->key) == MBEDTLS_PK_ECKEY;
+
+    e->suites[0] = ec ? MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+                      : MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384;
+    e->suites[1] = 0;
+    e->suite_name = mbedtls_ssl_get_ciphersuite_name(e->suites[0]);
+}
+
+static int load_files(struct floor_env *e, const char *dir, const char *leaf)
 {
     char path[PATH_MAX];
     int rc;
@@ -145,30 +175,31 @@ static int load_files(struct floor_env *e, const char *dir)
     if ((rc = mbedtls_x509_crt_parse_file(&e->ca, path)) != 0) {
         return fail(path, rc);
     }
-    snprintf(path, sizeof(path), "%s/good.pem", dir);
+    snprintf(path, sizeof(path), "%s/%s.pem", dir, leaf);
     if ((rc = mbedtls_x509_crt_parse_file(&e->chain, path)) != 0) {
         return fail(path, rc);
     }
-    snprintf(path, sizeof(path), "%s/good.key", dir);
+    snprintf(path, sizeof(path), "%s/%s.key", dir, leaf);
     if ((rc = mbedtls_pk_parse_keyfile(&e->key, path, NULL)) != 0) {
         return fail(path, rc);
     }
+    choose_suite(e);
     return 0;
 }
 
-/* What both configurations share: TLS 1.2 only, the one suite, X25519 only, one DRBG. */
+/* What both configurations share: TLS 1.2 only, the one suite, X25519 first, one DRBG. */
 static void conf_common(struct floor_env *e, mbedtls_ssl_config *c)
 {
     mbedtls_ssl_conf_min_version(c, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_max_version(c, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-    mbedtls_ssl_conf_ciphersuites(c, suites);
+    mbedtls_ssl_conf_ciphersuites(c, e->suites);
     mbedtls_ssl_conf_curves(c, curves);
     mbedtls_ssl_conf_rng(c, mbedtls_ctr_drbg_random, &e->drbg);
     mbedtls_ssl_conf_session_tickets(c, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
     mbedtls_ssl_conf_renegotiation(c, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 }
 
-static int env_setup(struct floor_env *e, const char *dir)
+static int env_setup(struct floor_env *e, const char *dir, const char *leaf)
 {
     static const char pers[] = "bench_floor";
     int rc;
@@ -178,7 +209,7 @@ static int env_setup(struct floor_env *e, const char *dir)
     if (rc != 0) {
         return fail("ctr_drbg_seed", rc);
     }
-    if (load_files(e, dir) != 0) {
+    if (load_files(e, dir, leaf) != 0) {
         return -1;
     }
     rc = mbedtls_ssl_config_defaults(&e->ccfg, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
@@ -234,8 +265,18 @@ struct meter {
     long long heap_peak;
 };
 
+/* The start of a metered span; callgrind collects from here to meter_add. */
+static double meter_start(void)
+{
+    double t0 = now_ms();
+
+    CALLGRIND_TOGGLE_COLLECT;
+    return t0;
+}
+
 static void meter_add(struct meter *m, double t0, long long h0)
 {
+    CALLGRIND_TOGGLE_COLLECT;
     m->ms += now_ms() - t0;
     m->heap += heap_in_use() - h0;
     if (m->heap > m->heap_peak) {
@@ -247,7 +288,7 @@ static void meter_add(struct meter *m, double t0, long long h0)
 static int client_move(mbedtls_ssl_context *c, enum mode m, struct meter *cm)
 {
     long long h0 = heap_in_use();
-    double t0 = now_ms();
+    double t0 = meter_start();
     int rc = 0;
 
     if (m == MODE_CERTIFICATE) {
@@ -274,14 +315,14 @@ static int server_move(struct floor_env *e, double *ms)
 }
 
 /* The suite and curve are the only ones offered: check anyway that they were negotiated. */
-static int check_negotiated(const mbedtls_ssl_context *c)
+static int check_negotiated(const struct floor_env *e, const mbedtls_ssl_context *c)
 {
     const mbedtls_ssl_session *s = c->session_negotiate != NULL ? c->session_negotiate
                                                                 : c->session;
     const char *name = s != NULL ? mbedtls_ssl_get_ciphersuite_name(s->ciphersuite) : "none";
 
-    if (strcmp(name, SUITE_NAME) != 0) {
-        fprintf(stderr, "bench_floor: negotiated %s, not %s\n", name, SUITE_NAME);
+    if (strcmp(name, e->suite_name) != 0) {
+        fprintf(stderr, "bench_floor: negotiated %s, not %s\n", name, e->suite_name);
         return -1;
     }
     if (c->handshake != NULL && c->handshake->ecdh_ctx.grp.id != MBEDTLS_ECP_DP_CURVE25519) {
@@ -318,7 +359,7 @@ static int handshake_loop(struct floor_env *e, mbedtls_ssl_context *c, enum mode
                 mbedtls_ssl_get_verify_result(c));
         return -1;
     }
-    return check_negotiated(c);
+    return check_negotiated(e, c);
 }
 
 static int one_handshake(struct floor_env *e, enum mode m, struct sample *out)
@@ -326,12 +367,15 @@ static int one_handshake(struct floor_env *e, enum mode m, struct sample *out)
     mbedtls_ssl_context c;
     struct meter cm = { 0 };
     double server_ms = 0;
-    long long h0 = heap_in_use();
-    double t0 = now_ms();
+    long long h0;
+    double t0;
     int rc;
 
+    /* The server's reset is the server's bill, outside the client's span. */
     e->c2s.off = e->c2s.len = e->s2c.off = e->s2c.len = 0;
     mbedtls_ssl_session_reset(&e->server);
+    h0 = heap_in_use();
+    t0 = meter_start();
     mbedtls_ssl_init(&c);
     rc = mbedtls_ssl_setup(&c, &e->ccfg);
     if (rc == 0) {
@@ -345,7 +389,7 @@ static int one_handshake(struct floor_env *e, enum mode m, struct sample *out)
     }
     rc = handshake_loop(e, &c, m, &cm, &server_ms);
     h0 = heap_in_use();
-    t0 = now_ms();
+    t0 = meter_start();
     mbedtls_ssl_free(&c);
     meter_add(&cm, t0, h0);
     *out = (struct sample){ .client_ms = cm.ms, .server_ms = server_ms,
@@ -393,14 +437,14 @@ static int run_mode(struct floor_env *e, enum mode m, int iterations, int warmup
     return 0;
 }
 
-static int parse_count(const char *s, int *out)
+static int parse_count(const char *s, long min, int *out)
 {
     char *end;
     long v;
 
     errno = 0;
     v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 10000000) {
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > 10000000) {
         return -1;
     }
     *out = (int)v;
@@ -409,14 +453,41 @@ static int parse_count(const char *s, int *out)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: bench_floor --certs DIR [--iterations N (500)] [--warmup N (20)]\n"
-                    "  DIR holds ca.pem, good.pem and good.key (tests/certs/make-certs.sh DIR)\n");
+    fprintf(stderr, "usage: bench_floor --certs DIR [--leaf good|ecdsa (good)] "
+                    "[--mode full|certificate|both (both)]\n"
+                    "                   [--iterations N (500)] [--warmup N (20)]\n"
+                    "  DIR holds ca.pem, LEAF.pem and LEAF.key (tests/certs/make-certs.sh DIR)\n");
     return 2;
+}
+
+static int parse_mode(const char *s, enum mode *out)
+{
+    static const char *const names[] = { "full", "certificate", "both" };
+
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = (enum mode)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int run(struct floor_env *e, enum mode m, int iterations, int warmup)
+{
+    if (m != MODE_CERTIFICATE && run_mode(e, MODE_FULL, iterations, warmup) != 0) {
+        return -1;
+    }
+    if (m != MODE_FULL && run_mode(e, MODE_CERTIFICATE, iterations, warmup) != 0) {
+        return -1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    const char *dir = NULL;
+    const char *dir = NULL, *leaf = "good";
+    enum mode mode = MODE_BOTH;
     int iterations = 500, warmup = 20, rc = 1;
     struct floor_env *e;
 
@@ -425,12 +496,18 @@ int main(int argc, char **argv)
 
         if (strcmp(argv[i], "--certs") == 0 && more) {
             dir = argv[++i];
+        } else if (strcmp(argv[i], "--leaf") == 0 && more) {
+            leaf = argv[++i];
+        } else if (strcmp(argv[i], "--mode") == 0 && more) {
+            if (parse_mode(argv[++i], &mode) != 0) {
+                return usage();
+            }
         } else if (strcmp(argv[i], "--iterations") == 0 && more) {
-            if (parse_count(argv[++i], &iterations) != 0) {
+            if (parse_count(argv[++i], 1, &iterations) != 0) {
                 return usage();
             }
         } else if (strcmp(argv[i], "--warmup") == 0 && more) {
-            if (parse_count(argv[++i], &warmup) != 0) {
+            if (parse_count(argv[++i], 0, &warmup) != 0) {
                 return usage();
             }
         } else {
@@ -452,14 +529,13 @@ int main(int argc, char **argv)
     mbedtls_ssl_config_init(&e->ccfg);
     mbedtls_ssl_config_init(&e->scfg);
     mbedtls_ssl_init(&e->server);
-    if (env_setup(e, dir) == 0) {
-        printf("bench_floor: mbedTLS %s, bare client + server in one process, RSA-2048 leaf + "
+    if (env_setup(e, dir, leaf) == 0) {
+        printf("bench_floor: mbedTLS %s, bare client + server in one process, %s leaf (%s.pem) + "
                "intermediate, X25519, TLSv1.2 %s, client verifies against ca.pem\n",
-               MBEDTLS_VERSION_STRING, SUITE_NAME);
+               MBEDTLS_VERSION_STRING, mbedtls_pk_get_name(&e->key), leaf, e->suite_name);
         printf("%-12s %6s %10s %10s %10s %12s %12s\n", "mode", "n", "client ms", "median",
                "p90", "server ms", "client KiB");
-        if (run_mode(e, MODE_FULL, iterations, warmup) == 0 &&
-            run_mode(e, MODE_CERTIFICATE, iterations, warmup) == 0) {
+        if (run(e, mode, iterations, warmup) == 0) {
             rc = 0;
         }
     }

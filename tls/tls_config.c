@@ -2,7 +2,8 @@
  *
  * Built once, read-only afterwards: every session of the profile points at it, so thousands of
  * concurrent probes share one parsed trust store and one suite list. A config holds no random
- * generator: sessions draw from their thread's DRBG (tls_rng.c). */
+ * generator: sessions draw from their thread's DRBG (tls_rng.c). The one thing sessions write is
+ * the trust anchors' signature memo (tls_sigmemo.c), behind its own lock. */
 #include "tls/tls_config.h"
 
 #include <errno.h>
@@ -242,6 +243,12 @@ static int config_build(struct tls_config *cfg, const struct tls_config_opts *o,
     if (o->ca_file != NULL && load_ca(cfg, o->ca_file, err, errlen) != 0) {
         return -1;
     }
+    /* Every session of the config verifies the same intermediates with the same anchors. */
+    if (cfg->ca_count > 0 && ((cfg->memo = tls__sigmemo_new()) == NULL ||
+                              tls__sigmemo_route_anchors(cfg->memo, &cfg->ca) != 0)) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     if (o->ciphersuites != NULL ? given_suites(cfg, o->ciphersuites, err, errlen) != 0
                                 : default_suites(cfg) != 0) {
         if (err[0] == '\0') {
@@ -310,7 +317,8 @@ void tls_config_free(struct tls_config *cfg)
         return;
     }
     mbedtls_ssl_config_free(&cfg->conf);
-    mbedtls_x509_crt_free(&cfg->ca);
+    mbedtls_x509_crt_free(&cfg->ca); /* before the memo its keys name */
+    tls__sigmemo_free(cfg->memo);
     free(cfg->suites);
     free(cfg);
 }

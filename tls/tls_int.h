@@ -117,10 +117,28 @@ void tls__ip_format(const uint8_t *ip, size_t len, char *out, size_t outlen);
 typedef bool (*tls__san_fn)(void *ctx, uint8_t tag, const uint8_t *val, size_t len);
 bool tls__san_walk(const uint8_t *der, size_t der_len, tls__san_fn fn, void *ctx);
 
+/* ---- the trust anchors' signature memo (tls_sigmemo.c) ---- */
+
+struct tls_sigmemo;
+struct tls_sigmemo *tls__sigmemo_new(void);
+void tls__sigmemo_free(struct tls_sigmemo *m);
+/* Routes the signature checks of every certificate in anchors (RSA and EC keys) through m.
+ * Returns 0, or -1 on allocation failure (the anchors stay usable; some are not routed). */
+int tls__sigmemo_route_anchors(struct tls_sigmemo *m, mbedtls_x509_crt *anchors);
+/* verify(key, ...), or 0 at once when key verified exactly these bytes before. */
+int tls__sigmemo_verify(struct tls_sigmemo *m,
+                        int (*verify)(void *, mbedtls_md_type_t, const unsigned char *, size_t,
+                                      const unsigned char *, size_t),
+                        void *key, mbedtls_md_type_t md, const unsigned char *hash,
+                        size_t hash_len, const unsigned char *sig, size_t sig_len);
+/* How many checks the memo answered (tests). */
+size_t tls__sigmemo_hits(struct tls_sigmemo *m);
+
 /* The shared, read-only configuration (one per client profile). */
 struct tls_config {
     mbedtls_ssl_config conf;
     mbedtls_x509_crt ca;
+    struct tls_sigmemo *memo;      /* signatures the anchors in ca verified (thread-safe) */
     size_t ca_count;
     size_t ca_failed;              /* certificates in the CA source mbedTLS could not parse */
     int *suites;                   /* 0-terminated, what mbedtls_ssl_conf_ciphersuites keeps */

@@ -82,6 +82,22 @@ void tls__crt_signature(const mbedtls_x509_crt *crt, struct tls__crt_sig *out);
  * MBEDTLS_PRIVATE). */
 mbedtls_ecp_group_id tls__pk_ec_group(const mbedtls_pk_context *pk);
 
+/* ---- mbedtls_pk_info_t (pk_internal.h) ---- */
+
+/* A signature check with mbedTLS's verify method's arguments and results. */
+typedef int (*tls__pk_verify_fn)(void *key, mbedtls_md_type_t md, const unsigned char *hash,
+                                 size_t hash_len, const unsigned char *sig, size_t sig_len);
+struct tls_sigmemo;
+/* Routes the signature checks made with pk (an RSA or EC public key) through
+ * tls__sigmemo_verify(memo, the key type's own verify method, ...): the key moves into a block
+ * that starts with the same key context (mbedtls_pk_rsa() and mbedtls_pk_ec() read it as
+ * before) and also names memo; every other method stays mbedTLS's. mbedtls_pk_free() frees it
+ * as usual; only mbedtls_pk_check_pair() refuses it (it compares method tables, and a trust
+ * anchor is never paired with a private key). Returns 0, 1 when pk is of another type (left alone) or -1 on allocation failure
+ * (pk unchanged). 3.x: none (mbedtls_pk_info_t is internal; a port would wrap the trust
+ * anchors through mbedtls_ssl_conf_ca_cb or PSA drivers instead). */
+int tls__pk_route_verify(mbedtls_pk_context *pk, struct tls_sigmemo *memo);
+
 /* ---- mbedtls_ssl_context (ssl.h) ---- */
 
 /* ssl->state, an mbedtls_ssl_states value. 3.x: none; mbedtls_ssl_is_handshake_over() tells

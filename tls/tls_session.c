@@ -115,6 +115,9 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     n = n < len ? n : len;
     memcpy(buf, s->in.buf + s->in.off, n);
     s->in.off += n;
+    if (queue_used(&s->in) == 0) {
+        queue_free(&s->in); /* mbedTLS has it all: a session waiting for input holds no queue */
+    }
     return (int)n;
 }
 

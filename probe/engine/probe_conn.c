@@ -3,6 +3,7 @@
  * constructor and the PRELOGIN reply's parse. */
 #include "probe/engine/probe_conn_int.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,20 @@ void probe_conn_finish(struct probe_conn *c)
     }
 }
 
+/* PRELOGIN's THREADID is the client's process id (MS-TDS 2.2.6.5), the same for every probe:
+ * asked once, not one getpid() system call per probe. */
+static uint32_t client_pid(void)
+{
+    static atomic_uint_least32_t pid;
+    uint32_t p = atomic_load_explicit(&pid, memory_order_relaxed);
+
+    if (p == 0) {
+        p = (uint32_t)getpid();
+        atomic_store_explicit(&pid, p, memory_order_relaxed);
+    }
+    return p;
+}
+
 size_t probe_conn_prelogin_request(struct probe_conn *c, uint8_t encryption, uint8_t *out,
                                    size_t cap)
 {
@@ -65,7 +80,7 @@ size_t probe_conn_prelogin_request(struct probe_conn *c, uint8_t encryption, uin
         .version = { .major = 16 },
         .encryption = encryption,
         .instance = c->o.instance,
-        .threadid = (uint32_t)getpid(),
+        .threadid = client_pid(),
         .send_mars = true,
         .mars = 0,
     };
@@ -204,8 +219,10 @@ const uint8_t *probe_conn_out(const struct probe_conn *c, size_t *len)
 
 void probe_conn_out_ack(struct probe_conn *c, size_t n)
 {
-    if (n >= c->out_len) {
-        c->out_len = 0;
+    if (n >= c->out_len) { /* all sent: a probe waiting for the server holds no output buffer */
+        free(c->out);
+        c->out = NULL;
+        c->out_len = c->out_cap = 0;
         return;
     }
     memmove(c->out, c->out + n, c->out_len - n);

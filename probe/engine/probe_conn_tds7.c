@@ -120,6 +120,11 @@ static bool take_packet(struct probe_conn *c)
         tls_pump(c);
     }
     tds_reasm_next(&c->rx);
+    if (c->phase == PROBE_CONN_HANDSHAKE && c->rx.msg_len == 0 && c->rx.hdr_have == 0) {
+        /* Nothing is buffered: while the probe waits for the next flight (a round trip) it
+         * holds no receive buffer; the next packet allocates one again. */
+        tds_reasm_free(&c->rx);
+    }
     return c->phase != PROBE_CONN_DONE;
 }
 

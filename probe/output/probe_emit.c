@@ -42,12 +42,42 @@ size_t probe_utf8_len(const unsigned char *s)
     return n;
 }
 
+/* Bytes from p on that go between the quotes as they are: printable ASCII other than '"' and
+ * '\\', and well-formed UTF-8 sequences (JSON also escapes DEL). */
+static size_t plain_run(const unsigned char *p, bool json)
+{
+    size_t k = 0;
+
+    for (;;) {
+        unsigned char c = p[k];
+
+        if (c >= 0x80) {
+            size_t n = probe_utf8_len(p + k);
+
+            if (n == 0) {
+                return k;
+            }
+            k += n;
+        } else if (c >= 0x20 && c != '"' && c != '\\' && !(json && c == 0x7f)) {
+            k++;
+        } else {
+            return k;
+        }
+    }
+}
+
 void probe_quoted_body(FILE *f, const char *s, enum probe_quoting q)
 {
     const unsigned char *p = (const unsigned char *)s;
     bool json = q == PROBE_QUOTE_JSON;
 
     while (*p != '\0') {
+        size_t run = plain_run(p, json);
+        if (run > 0) { /* one write per run: a JSON line is mostly plain text */
+            fwrite(p, 1, run, f);
+            p += run;
+            continue;
+        }
         size_t n = probe_utf8_len(p);
         if (n == 0) {
             fputs(json ? "\\ufffd" : "\xEF\xBF\xBD", f); /* one replacement per bad byte */
