@@ -20,18 +20,24 @@
 /* A result without a target (hand-built) is judged as the default driver on TLS 1.2. */
 static const struct probe_client default_client = {
     .driver = PROBE_DRIVER_DEFAULT, .encrypt = PROBE_ENCRYPT_MANDATORY, .tls_min = TLS_V12,
-    .tls_max = TLS_V12};
+    .tls_max = TLS_V12, .tls_named = PROBE_TLS_NAMED_MIN | PROBE_TLS_NAMED_MAX};
 
 /* ---- facts every file reads ---- */
 
 int probe_dctx_tls_lo(const struct dctx *c)
 {
-    return c->cl->tls_min > 0 ? c->cl->tls_min : TLS_V12;
+    int min, max;
+
+    probe_client_tls_range(c->cl, c->r->facts.tds8, &min, &max);
+    return min;
 }
 
 int probe_dctx_tls_hi(const struct dctx *c)
 {
-    return c->cl->tls_max > 0 ? c->cl->tls_max : TLS_V12;
+    int min, max;
+
+    probe_client_tls_range(c->cl, c->r->facts.tds8, &min, &max);
+    return max;
 }
 
 const char *probe_dctx_range_text(const struct dctx *c, char *buf, size_t cap)

@@ -21,6 +21,8 @@
 
 #define PROBE_DRIVER_DEFAULT "sqlclient"
 
+struct probe_tls_stack; /* probe/drivers/probe_platform.h */
+
 /* What a driver's users write, as a fix prints it. */
 struct probe_driver_keywords {
     const char *trust;     /* turns validation off: "TrustServerCertificate=True" */
@@ -82,6 +84,10 @@ struct probe_driver {
     const struct probe_driver_texts *texts;
     unsigned sqlclient_words; /* bit per probe_diag among the seed's three errors for which the
                                  driver's own wording is not recorded: SqlClient's stands in */
+
+    /* the TLS stack it runs on, per client OS (probe_platform.h; NULL: OpenSSL 3): what it
+     * offers (and so the client's default TLS range), what it accepts, TLS 1.3 in strict */
+    const struct probe_tls_stack *stack[PROBE_OS_COUNT];
 };
 
 /* The row named name (case-insensitive), or NULL when there is none. */

@@ -89,6 +89,7 @@ static struct fx *fx_new(void)
     cl->encrypt = PROBE_ENCRYPT_MANDATORY;
     cl->tls_min = TLS_V12;
     cl->tls_max = TLS_V12;
+    cl->tls_named = PROBE_TLS_NAMED_MIN | PROBE_TLS_NAMED_MAX; /* not the TLS stack's range */
 
     x->r.target = &x->t;
     snprintf(x->r.facts.address, sizeof(x->r.facts.address), "10.0.0.5");
