@@ -459,8 +459,9 @@ static void diag_version(struct dctx *c)
 
     c->diag = PROBE_DIAG_PROTOCOL_MISMATCH;
     probe_sb_add(&c->cause, "The server chose %s in its ServerHello, but the client accepts %s, "
-                            "so the client refused it.",
-                            tls_version_name(v), probe_dctx_range_text(c, range, sizeof(range)));
+                            "so the client refused it. The client's TLS stack on %s is %s.",
+                            tls_version_name(v), probe_dctx_range_text(c, range, sizeof(range)),
+                            probe_os_title(c->cl->os), probe_client_stack(c->cl)->name);
     probe_remedy_version_gap(c, v);
 }
 

@@ -769,6 +769,7 @@ static void test_protocol_mismatch(void **state)
     x->ti.version = TLS_V10;
     x->ti.chain_len = 0;
     x->ti.error = -0x7280;
+    x->t.client.os = PROBE_OS_WINDOWS; /* Schannel's words; OpenSSL's: test_client_os_words */
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_PROTOCOL_MISMATCH,
                    "The client and server cannot communicate, because they do not possess a "
