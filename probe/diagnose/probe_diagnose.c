@@ -447,7 +447,9 @@ static void diag_closed(struct dctx *c, enum close_when when)
         probe_sb_add(&c->cause, " The alert is TLS, so the server speaks TLS first (TDS 8.0): it "
                                 "is not a server without TDS 8.0, it refused this ClientHello.");
     }
-    rank_closed_in_handshake(c);
+    if (!probe_explain_no_tls13(c)) {
+        rank_closed_in_handshake(c);
+    }
 }
 
 /* ---- TLS version refused by the client ---- */
@@ -760,6 +762,7 @@ void probe_diagnose(struct probe_result *r)
     }
     r->diag = c.diag;
     r->status = status_of(c.diag);
+    probe_other_platforms(&c);
     probe_template_message(&c, r->message, sizeof(r->message));
     probe_findings_collect(&c);
 }
