@@ -141,7 +141,7 @@ static int connstr_target(const struct probe_overrides *o, const char *text, uns
     }
     int min, max;
     probe_client_driver_tls(c, &min, &max);
-    if (c->tls_min == TLS_V10 && c->tls_max == TLS_V12) {
+    if (c->tls_named == 0) {
         c->tls_min = min; /* the string named no TLS version: the driver's range */
         c->tls_max = max;
     }

@@ -784,6 +784,66 @@ static void test_protocol_mismatch(void **state)
 
 /* ---- encryption negotiation ---- */
 
+/* The same refusal in each TLS stack's words, and the line on the other OSes. */
+static void test_client_os_words(void **state)
+{
+    static const struct {
+        const char *driver;
+        enum probe_os os;
+        const char *words;
+    } cases[] = {
+        { "sqlclient", PROBE_OS_LINUX, "error:0A000102:SSL routines::unsupported protocol)" },
+        { "sqlclient", PROBE_OS_MACOS, "bad protocol version)" },
+        { "odbc18", PROBE_OS_WINDOWS, "SSL Provider: The client and server cannot communicate" },
+        { "odbc18", PROBE_OS_LINUX, "[error:0A000102:SSL routines::unsupported protocol]" },
+        { "jdbc", PROBE_OS_WINDOWS, "The server selected protocol version TLS10 is not "
+                                    "accepted by client preferences [TLS13, TLS12]." },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct fx *x = fx_new();
+        snprintf(x->t.client.driver, sizeof(x->t.client.driver), "%s", cases[i].driver);
+        x->t.client.os = cases[i].os;
+        x->r.facts.phase = PROBE_PHASE_HANDSHAKE;
+        x->ti.stage = TLS_STAGE_SERVER_HELLO;
+        x->ti.local_reject = true;
+        x->ti.server_hello_version = TLS_V10;
+        x->ti.chain_len = 0;
+        probe_diagnose(&x->r);
+        assert_string_equal(probe_diag_name(x->r.diag), "protocol_mismatch");
+        assert_contains(x->r.message, cases[i].words);
+        free(x);
+    }
+}
+
+/* A TLS 1.0 refusal on Linux: Windows 10's Schannel takes TLS 1.0, so the line names it (and
+ * macOS's Secure Transport); a client whose range was named gets none for that range. */
+static void test_other_platforms_line(void **state)
+{
+    struct fx *x = fx_new();
+
+    (void)state;
+    x->t.client.os = PROBE_OS_LINUX;
+    x->t.client.tls_named = 0; /* the stack's range: TLS 1.2 in TDS 7.x */
+    x->r.facts.phase = PROBE_PHASE_HANDSHAKE;
+    x->ti.stage = TLS_STAGE_SERVER_HELLO;
+    x->ti.local_reject = true;
+    x->ti.server_hello_version = TLS_V10;
+    x->ti.chain_len = 0;
+    probe_diagnose(&x->r);
+    assert_string_equal(probe_diag_name(x->r.diag), "protocol_mismatch");
+    assert_contains(x->r.other_platforms, "On Windows (TLS stack: Schannel, Windows 10 / Server "
+                                          "2019) sqlclient accepts the server's TLSv1.0, so "
+                                          "there is no protocol_mismatch there");
+    assert_contains(x->r.other_platforms, "On macOS");
+    assert_null(strchr(x->r.other_platforms, '\n'));
+    x->t.client.tls_named = PROBE_TLS_NAMED_MIN | PROBE_TLS_NAMED_MAX; /* 1.2 on every OS */
+    probe_diagnose(&x->r);
+    assert_string_equal(x->r.other_platforms, "");
+    free(x);
+}
+
 static void test_encryption_not_supported(void **state)
 {
     struct fx *x = fx_new();
@@ -1316,6 +1376,8 @@ int main(void)
         cmocka_unit_test(test_forcibly_closed_before_prelogin_reply),
         cmocka_unit_test(test_forcibly_closed_after_prelogin_reply),
         cmocka_unit_test(test_protocol_mismatch),
+        cmocka_unit_test(test_client_os_words),
+        cmocka_unit_test(test_other_platforms_line),
         cmocka_unit_test(test_encryption_not_supported),
         cmocka_unit_test(test_encryption_required),
         cmocka_unit_test(test_tds8_not_supported),
