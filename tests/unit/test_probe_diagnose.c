@@ -784,7 +784,17 @@ static void test_protocol_mismatch(void **state)
 
 /* ---- encryption negotiation ---- */
 
-/* The same refusal in each TLS stack's words, and the line on the other OSes. */
+/* The server chose TLS 1.0 and the client refused it at the ServerHello. */
+static void fx_refused_tls10(struct fx *x)
+{
+    x->r.facts.phase = PROBE_PHASE_HANDSHAKE;
+    x->ti.stage = TLS_STAGE_SERVER_HELLO;
+    x->ti.local_reject = true;
+    x->ti.server_hello_version = TLS_V10;
+    x->ti.chain_len = 0;
+}
+
+/* The same refusal in each TLS stack's words. */
 static void test_client_os_words(void **state)
 {
     static const struct {
@@ -805,11 +815,7 @@ static void test_client_os_words(void **state)
         struct fx *x = fx_new();
         snprintf(x->t.client.driver, sizeof(x->t.client.driver), "%s", cases[i].driver);
         x->t.client.os = cases[i].os;
-        x->r.facts.phase = PROBE_PHASE_HANDSHAKE;
-        x->ti.stage = TLS_STAGE_SERVER_HELLO;
-        x->ti.local_reject = true;
-        x->ti.server_hello_version = TLS_V10;
-        x->ti.chain_len = 0;
+        fx_refused_tls10(x);
         probe_diagnose(&x->r);
         assert_string_equal(probe_diag_name(x->r.diag), "protocol_mismatch");
         assert_contains(x->r.message, cases[i].words);
@@ -826,11 +832,7 @@ static void test_other_platforms_line(void **state)
     (void)state;
     x->t.client.os = PROBE_OS_LINUX;
     x->t.client.tls_named = 0; /* the stack's range: TLS 1.2 in TDS 7.x */
-    x->r.facts.phase = PROBE_PHASE_HANDSHAKE;
-    x->ti.stage = TLS_STAGE_SERVER_HELLO;
-    x->ti.local_reject = true;
-    x->ti.server_hello_version = TLS_V10;
-    x->ti.chain_len = 0;
+    fx_refused_tls10(x);
     probe_diagnose(&x->r);
     assert_string_equal(probe_diag_name(x->r.diag), "protocol_mismatch");
     assert_contains(x->r.other_platforms, "On Windows (TLS stack: Schannel, Windows 10 / Server "
