@@ -191,8 +191,10 @@ class ClientOs(unittest.TestCase):
         rc, out, err = run("--client-os", "solaris", "db1")
         self.assertEqual(rc, 64)
         self.assertIn("client_os takes windows, linux or macos, not 'solaris'", err)
-        rc, out, err = run("--dry-run", "--client-os", "MacOS", "db1")
+        rc, out, err = run("--dry-run", "--client-os", "MacOS", "--encrypt", "strict", "db1")
         self.assertEqual(rc, 0, err)
+        self.assertIn("driver sqlclient on macos, Encrypt=strict", out)
+        self.assertIn("TLS TLSv1.0-TLSv1.2", out)  # Secure Transport: no TLS 1.3
 
     def test_default_is_the_host_os(self):
         want = {"linux": "linux", "darwin": "macos", "win32": "windows"}[sys.platform]

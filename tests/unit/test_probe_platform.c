@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -13,6 +14,7 @@
 #include "probe/drivers/probe_client.h"
 #include "probe/drivers/probe_overrides.h"
 #include "probe/drivers/probe_platform.h"
+#include "probe/serve/probe_modules.h"
 #include "tls/tls_version.h"
 
 static const enum probe_os oses[] = { PROBE_OS_WINDOWS, PROBE_OS_LINUX, PROBE_OS_MACOS };
@@ -202,6 +204,29 @@ static void test_option_onto_targets(void **state)
     assert_false(probe_client_offers_tls13(&t.client));
 }
 
+/* An exporter module takes client_os like every client option (the one table). */
+static void test_module_key(void **state)
+{
+    static const char text[] = "[module win]\nclient_os = windows\nencrypt = strict\n";
+    struct probe_modules m;
+    struct probe_target t;
+    char err[300];
+    FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+
+    (void)state;
+    assert_non_null(f);
+    memset(&m, 0, sizeof(m));
+    probe_overrides_init(&m.defaults);
+    assert_int_equal(probe_modules_read(&m, f, "modules.conf", err, sizeof(err)), 0);
+    fclose(f);
+    const struct probe_overrides *win = probe_modules_find(&m, "win");
+    assert_non_null(win);
+    assert_true((win->set & PROBE_SET_CLIENT_OS) != 0);
+    assert_int_equal(probe_make_target(win, "db1", 0, &t, err, sizeof(err)), 0);
+    assert_int_equal(t.client.os, PROBE_OS_WINDOWS);
+    assert_false(probe_client_offers_tls13(&t.client));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_tls_range),
         cmocka_unit_test(test_strict_offers_tls13),
         cmocka_unit_test(test_option_onto_targets),
+        cmocka_unit_test(test_module_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
