@@ -195,7 +195,8 @@ static const struct probe_driver drivers[] = {
          * encrypt=false sends NOT_SUP: no TLS at all. Node reports OpenSSL's last
          * verification error, and OpenSSL checks the dates after the chain: an expired
          * certificate from an unknown CA is "certificate has expired" there (tedious 19.2
-         * against fakesql), where Schannel names the chain first. */
+         * against fakesql), where Schannel names the chain first; a SHA-1 signed leaf from an
+         * unknown CA is "CA signature digest algorithm too weak" (agreement test). */
         .name = "tedious",
         .what = "tedious (Node.js): encrypt=true by default; encrypt=false sends no TLS at all",
         .encrypt = PROBE_ENCRYPT_MANDATORY, .trust = false, .tls_min = TLS_V12,

@@ -79,7 +79,9 @@ struct probe_driver {
                                       the server name */
 
     /* diagnosis */
-    bool dates_before_chain; /* reports an expired certificate before an untrusted chain */
+    bool dates_before_chain; /* reports OpenSSL's last verification error: an expired
+                                certificate, else a weak signature or key, before an
+                                untrusted chain */
     const struct probe_driver_keywords *kw;
     const struct probe_driver_texts *texts;
     unsigned sqlclient_words; /* bit per probe_diag among the seed's three errors for which the

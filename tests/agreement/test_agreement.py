@@ -93,6 +93,10 @@ SCENARIOS = {
     "tls11_only": ({"cert": "good", "tlsprotocols": "1.1", "seclevel": 0}, None),
     "tls10_only": ({"cert": "good", "tlsprotocols": "1.0", "seclevel": 0}, None),
     "strict_server": ({"cert": "good", "strict": 1}, None),  # SQL Server 2022: TDS 8.0 too
+    # the client's TLS stack decides (docs/client-platforms.md): Node's OpenSSL 3 (level 1) and
+    # Debian's GnuTLS refuse a SHA-1 signature and accept an RSA-1024 key
+    "sha1_leaf": ({"cert": "sha1", "seclevel": 0}, "cert"),
+    "rsa1024_leaf": ({"cert": "rsa1024", "seclevel": 0}, None),
 }
 
 # ---- client settings ----
@@ -144,6 +148,7 @@ NODE_CERT_KINDS = {
     "UNABLE_TO_VERIFY_LEAF_SIGNATURE": "untrusted", "CERT_UNTRUSTED": "untrusted",
     "ERR_TLS_CERT_ALTNAME_INVALID": "name", "HOSTNAME_MISMATCH": "name",
     "CERT_HAS_EXPIRED": "expired", "CERT_NOT_YET_VALID": "not_yet_valid",
+    "UNSPECIFIED": "cert",  # CA_MD_TOO_WEAK, which Node has no name for (tedious_connect.js)
 }
 
 
