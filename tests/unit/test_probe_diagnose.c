@@ -425,6 +425,26 @@ static void test_untrusted_incomplete_chain(void **state)
     free(x);
 }
 
+/* tedious reports OpenSSL's last verification error: a weak signature over an untrusted chain
+ * (agreement test sha1_leaf); SqlClient names the chain. */
+static void test_last_error_driver_weak_signature_first(void **state)
+{
+    static const char *const drivers[] = { "tedious", "sqlclient" };
+    static const enum probe_diag want[] = { PROBE_DIAG_WEAK_SIGNATURE,
+                                            PROBE_DIAG_UNTRUSTED_CHAIN };
+
+    (void)state;
+    for (size_t i = 0; i < 2; i++) {
+        struct fx *x = fx_new();
+        snprintf(x->t.client.driver, sizeof(x->t.client.driver), "%s", drivers[i]);
+        fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_ERROR, 1, "issuer not in the trust store");
+        fx_finding(x, TLS_F_WEAK_SIGNATURE, TLS_SEV_ERROR, 0, "signed with SHA-1");
+        probe_diagnose(&x->r);
+        assert_string_equal(probe_diag_name(x->r.diag), probe_diag_name(want[i]));
+        free(x);
+    }
+}
+
 static void test_unparsable_maps_to_untrusted(void **state)
 {
     struct fx *x = fx_new();
@@ -1358,6 +1378,7 @@ int main(void)
         cmocka_unit_test(test_untrusted_ca),
         cmocka_unit_test(test_every_driver_uses_its_row),
         cmocka_unit_test(test_untrusted_incomplete_chain),
+        cmocka_unit_test(test_last_error_driver_weak_signature_first),
         cmocka_unit_test(test_unparsable_maps_to_untrusted),
         cmocka_unit_test(test_name_mismatch),
         cmocka_unit_test(test_name_mismatch_first_error_wins),
