@@ -14,13 +14,14 @@
 #include "probe/model/probe.h"
 
 /* The default client: SqlClient >= 4.0: Encrypt=Mandatory, TrustServerCertificate=False,
- * system trust store, TLS 1.0-1.2 in TDS 7.x. */
+ * system trust store, on the OS tdsprobe runs on (its TLS stack's range). */
 void probe_client_default(struct probe_client *c);
 
 /* Applies a driver's defaults (Encrypt, TrustServerCertificate, TLS range). Drivers:
  * probe_driver_list(). Returns -1 for an unknown name. */
 int probe_client_set_driver(struct probe_client *c, const char *name);
-/* The TLS range the driver's TLS stack offers by default. */
+/* The driver row's tls_min/tls_max (where a connection string's range starts; the client's
+ * offer is probe_client_tls_range). */
 void probe_client_driver_tls(const struct probe_client *c, int *min, int *max);
 /* A second name the certificate may match instead (ODBC 18 with HostnameInCertificate), or
  * NULL. */

@@ -137,7 +137,7 @@ static const struct probe_driver drivers[] = {
     {
         /* The certificate may match the server name or HostnameInCertificate. */
         .name = "odbc18",
-        .what = "ODBC Driver 18 for SQL Server (Linux, OpenSSL 3): Encrypt=yes by default",
+        .what = "ODBC Driver 18 for SQL Server: Encrypt=yes by default",
         .encrypt = PROBE_ENCRYPT_MANDATORY, .trust = false, .tls_min = TLS_V12,
         .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_FULL,
         .on_answered_not_sup = TDS_TLS_TERMINATE, .on_answered_unknown = TDS_TLS_FULL,

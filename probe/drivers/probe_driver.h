@@ -55,7 +55,9 @@ struct probe_driver {
     /* defaults: what a connection string that names nothing gets */
     enum probe_encrypt encrypt;
     bool trust;           /* TrustServerCertificate */
-    int tls_min, tls_max; /* what the driver's TLS stack offers (TLS_V1x) */
+    int tls_min, tls_max; /* TLS_V1x a parsed connection string starts from; what the client
+                             offers is its stack's range (.stack, probe_client_tls_range)
+                             unless a bound is named */
 
     /* PRELOGIN: the ENCRYPTION byte sent for each Encrypt value (a NOT_SUP sender asks for no
      * TLS at all), and what the driver does when it sent ON and the answer refuses encryption
