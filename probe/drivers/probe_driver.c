@@ -25,7 +25,8 @@
 #define STACKS(win, lin, mac) \
     { [PROBE_OS_WINDOWS] = (win), [PROBE_OS_LINUX] = (lin), [PROBE_OS_MACOS] = (mac) }
 #define STACKS_SQLCLIENT STACKS(&probe_stack_schannel, &probe_stack_openssl3, &probe_stack_apple)
-#define STACKS_ODBC STACKS(&probe_stack_schannel, &probe_stack_openssl3, &probe_stack_openssl3)
+#define STACKS_ODBC \
+    STACKS(&probe_stack_schannel, &probe_stack_openssl3, &probe_stack_openssl3_level1)
 #define STACKS_ALL(s) STACKS((s), (s), (s))
 
 #define DIAG_BIT(d) (1u << (d))
@@ -229,7 +230,8 @@ static const struct probe_driver drivers[] = {
         .kw = &kw_freetds, .texts = &probe_texts_freetds,
         .sqlclient_words =
             DIAG_BIT(PROBE_DIAG_UNTRUSTED_CHAIN) | DIAG_BIT(PROBE_DIAG_NAME_MISMATCH),
-        .stack = STACKS(&probe_stack_openssl3, &probe_stack_gnutls, &probe_stack_openssl3),
+        .stack = STACKS(&probe_stack_openssl3_level1, &probe_stack_gnutls,
+                        &probe_stack_openssl3_level1),
     },
 };
 

@@ -18,17 +18,19 @@ const struct probe_tls_stack probe_stack_schannel = {
  * need level 0 (OpenSSL 3.0 CHANGES, commit aba03ae: SHA-1 and MD5 signatures count under 80
  * bits), SHA-1 certificate signatures fail from level 1 (x509_set.c gives SHA-1 63 bits),
  * level 2 wants 112 bits: RSA keys of 2048 bits. SqlClient on Linux (.NET's SslStream) and the
- * ODBC driver on Linux and macOS use the system OpenSSL. */
+ * ODBC driver on Linux use the system OpenSSL. */
 const struct probe_tls_stack probe_stack_openssl3 = {
     .name = "OpenSSL 3, security level 2", .variant = "openssl",
     .tls_min = TLS_V12, .tls_max = TLS_V13, .min_signature_bits = 112, .min_rsa_bits = 2048,
 };
 
-/* Node.js bundles its own OpenSSL 3 and keeps its default security level 1 (80 bits: RSA
- * 1024, no SHA-1 signatures); tls.DEFAULT_MIN_VERSION is TLSv1.2. tedious in TDS 7.x also
- * caps maxVersion at TLSv1.2 (src/connection.ts), which the TDS 7.x rule covers. */
+/* OpenSSL 3 at its own default, security level 1 (80 bits: RSA 1024, no SHA-1 signatures,
+ * no TLS 1.0/1.1): Node.js bundles it and keeps that level, with tls.DEFAULT_MIN_VERSION
+ * TLSv1.2 (tedious in TDS 7.x also caps maxVersion at TLSv1.2, src/connection.ts, which the
+ * TDS 7.x rule covers); Homebrew's openssl@3, which the ODBC driver links on macOS, sets no
+ * other level either. */
 const struct probe_tls_stack probe_stack_openssl3_level1 = {
-    .name = "Node.js's OpenSSL 3, security level 1", .variant = "openssl",
+    .name = "OpenSSL 3, security level 1", .variant = "openssl",
     .tls_min = TLS_V12, .tls_max = TLS_V13, .min_signature_bits = 80, .min_rsa_bits = 1024,
 };
 

@@ -75,7 +75,7 @@ static void test_drivers_per_os(void **state)
     assert_ptr_equal(probe_driver_stack("sqlclient", PROBE_OS_LINUX), &probe_stack_openssl3);
     assert_ptr_equal(probe_driver_stack("sqlclient", PROBE_OS_MACOS), &probe_stack_apple);
     assert_ptr_equal(probe_driver_stack("odbc18", PROBE_OS_WINDOWS), &probe_stack_schannel);
-    assert_ptr_equal(probe_driver_stack("odbc18", PROBE_OS_MACOS), &probe_stack_openssl3);
+    assert_ptr_equal(probe_driver_stack("odbc18", PROBE_OS_MACOS), &probe_stack_openssl3_level1);
     assert_ptr_equal(probe_driver_stack("freetds", PROBE_OS_LINUX), &probe_stack_gnutls);
     for (size_t k = 0; k < sizeof(oses) / sizeof(oses[0]); k++) {
         assert_ptr_equal(probe_driver_stack("jdbc", oses[k]), &probe_stack_jsse);
