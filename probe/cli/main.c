@@ -391,6 +391,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 static void print_dry_run(const struct probe_target *t)
 {
     const struct probe_client *cl = &t->client;
+    int min, max;
 
     char port[48];
 
@@ -399,13 +400,14 @@ static void print_dry_run(const struct probe_target *t)
     } else {
         snprintf(port, sizeof(port), "port from SQL Server Browser");
     }
-    printf("%s\n  -> host %s, %s%s%s; driver %s, Encrypt=%s, TrustServerCertificate=%s, "
+    probe_client_tls_range(cl, cl->encrypt == PROBE_ENCRYPT_STRICT, &min, &max);
+    printf("%s\n  -> host %s, %s%s%s; driver %s on %s, Encrypt=%s, TrustServerCertificate=%s, "
            "sends ENCRYPTION=%s, TLS %s-%s%s%s\n",
            t->text, t->host, port, t->instance[0] ? ", instance " : "", t->instance, cl->driver,
-           probe_encrypt_name(cl->encrypt),
+           probe_os_name(cl->os), probe_encrypt_name(cl->encrypt),
            cl->trust_server_certificate ? "true" : "false",
-           tds_enc_name(probe_client_encryption_byte(cl)), tls_version_name(cl->tls_min),
-           tls_version_name(cl->tls_max),
+           tds_enc_name(probe_client_encryption_byte(cl)), tls_version_name(min),
+           tls_version_name(max),
            cl->host_name_in_certificate[0] ? ", HostNameInCertificate=" : "",
            cl->host_name_in_certificate);
 }

@@ -21,18 +21,24 @@
 /* A result without a target (hand-built) is judged as the default driver on TLS 1.2. */
 static const struct probe_client default_client = {
     .driver = PROBE_DRIVER_DEFAULT, .encrypt = PROBE_ENCRYPT_MANDATORY, .tls_min = TLS_V12,
-    .tls_max = TLS_V12};
+    .tls_max = TLS_V12, .tls_named = PROBE_TLS_NAMED_MIN | PROBE_TLS_NAMED_MAX};
 
 /* ---- facts every file reads ---- */
 
 int probe_dctx_tls_lo(const struct dctx *c)
 {
-    return c->cl->tls_min > 0 ? c->cl->tls_min : TLS_V12;
+    int min, max;
+
+    probe_client_tls_range(c->cl, c->r->facts.tds8, &min, &max);
+    return min;
 }
 
 int probe_dctx_tls_hi(const struct dctx *c)
 {
-    return c->cl->tls_max > 0 ? c->cl->tls_max : TLS_V12;
+    int min, max;
+
+    probe_client_tls_range(c->cl, c->r->facts.tds8, &min, &max);
+    return max;
 }
 
 const char *probe_dctx_range_text(const struct dctx *c, char *buf, size_t cap)
@@ -478,7 +484,9 @@ static void diag_closed(struct dctx *c, enum close_when when)
         rank_tls13_refused(c);
         return;
     }
-    rank_closed_in_handshake(c);
+    if (!probe_explain_no_tls13(c)) {
+        rank_closed_in_handshake(c);
+    }
 }
 
 /* ---- TLS version refused by the client ---- */
@@ -490,8 +498,9 @@ static void diag_version(struct dctx *c)
 
     c->diag = PROBE_DIAG_PROTOCOL_MISMATCH;
     probe_sb_add(&c->cause, "The server chose %s in its ServerHello, but the client accepts %s, "
-                            "so the client refused it.",
-                            tls_version_name(v), probe_dctx_range_text(c, range, sizeof(range)));
+                            "so the client refused it. The client's TLS stack on %s is %s.",
+                            tls_version_name(v), probe_dctx_range_text(c, range, sizeof(range)),
+                            probe_os_title(c->cl->os), probe_client_stack(c->cl)->name);
     probe_remedy_version_gap(c, v);
 }
 
@@ -801,6 +810,7 @@ void probe_diagnose(struct probe_result *r)
     }
     r->diag = c.diag;
     r->status = status_of(c.diag);
+    probe_other_platforms(&c);
     probe_template_message(&c, r->message, sizeof(r->message));
     probe_findings_collect(&c);
 }

@@ -73,25 +73,33 @@ static void cause_cert(struct dctx *c, const struct tls_finding *f)
     }
 }
 
-/* The first expired / not-yet-valid error finding, or NULL. */
-static const struct tls_finding *date_error(const struct tls_verdict *v)
+/* The first error finding with code a or b, or NULL. */
+static const struct tls_finding *error_of(const struct tls_verdict *v, enum tls_finding_code a,
+                                          enum tls_finding_code b)
 {
     for (size_t i = 0; i < v->n && i < TLS_MAX_FINDINGS; i++) {
         const struct tls_finding *f = &v->f[i];
-        if (f->severity == TLS_SEV_ERROR &&
-            (f->code == TLS_F_EXPIRED || f->code == TLS_F_NOT_YET_VALID)) {
+        if (f->severity == TLS_SEV_ERROR && (f->code == a || f->code == b)) {
             return f;
         }
     }
     return NULL;
 }
 
-/* A driver that reports an expired certificate before an untrusted chain (tedious: Node's
- * OpenSSL checks the dates after the chain and reports the last error). */
-static bool date_error_first(const struct dctx *c)
+/* A driver that reports OpenSSL's last verification error instead of an untrusted chain
+ * (tedious: Node keeps verifying and reports the last error): X509_verify_cert
+ * (x509_vfy.c verify_chain) builds the chain (untrusted), then checks the security level
+ * (check_auth_level: a SHA-1 signature, a short key), then the dates (internal_verify), so a
+ * date error wins, then a weak signature or key. NULL when the untrusted chain stays. */
+static const struct tls_finding *later_error(const struct dctx *c)
 {
-    return c->drv->dates_before_chain &&
-           date_error(&c->r->verdict) != NULL;
+    const struct tls_finding *f;
+
+    if (!c->drv->dates_before_chain) {
+        return NULL;
+    }
+    f = error_of(&c->r->verdict, TLS_F_EXPIRED, TLS_F_NOT_YET_VALID);
+    return f != NULL ? f : error_of(&c->r->verdict, TLS_F_WEAK_SIGNATURE, TLS_F_WEAK_KEY);
 }
 
 bool probe_decide_chain(struct dctx *c)
@@ -110,8 +118,8 @@ bool probe_decide_chain(struct dctx *c)
     if (f == NULL) {
         return false;
     }
-    if (f->code == TLS_F_UNTRUSTED_CHAIN && date_error_first(c)) {
-        f = date_error(&c->r->verdict);
+    if (f->code == TLS_F_UNTRUSTED_CHAIN && later_error(c) != NULL) {
+        f = later_error(c);
     }
     /* an error the contract has no code for (an unparsable certificate): the client cannot
      * build a trusted chain from it */

@@ -9,6 +9,7 @@
  *   probe_template.c       the client's words: picking the text and filling its {placeholders}
  *   probe_findings.c       findings[]: everything noticed, the diagnosis first
  *   probe_audit_verdict.c  what the TLS policy audit means, and the findings it adds
+ *   probe_platforms.c      where another client OS's TLS stack would decide otherwise
  * Causes and fixes go to separate buffers; the branch that decides a cause calls the fix. */
 #ifndef PROBE_PROBE_DIAGNOSE_INT_H
 #define PROBE_PROBE_DIAGNOSE_INT_H
@@ -52,6 +53,17 @@ bool probe_dctx_reply_known(uint8_t reply);
 const char *probe_dctx_reply_text(uint8_t reply, char *buf, size_t cap);
 /* The server answered the ClientHello, then went silent. */
 bool probe_dctx_mid_handshake(const struct dctx *c);
+
+/* ---- probe_platforms.c ---- */
+
+/* r->other_platforms: one line on what another client OS's TLS stack decides differently on
+ * the facts seen (the server's TLS version, a SHA-1 signature, a short RSA key, TLS 1.3 in
+ * strict mode); "" when every OS gets this verdict. */
+void probe_other_platforms(struct dctx *c);
+
+/* Strict, refused with a protocol_version alert, and the client offers no TLS 1.3 (its stack
+ * has none, or its range ends below): says so in the cause, gives the fix, returns true. */
+bool probe_explain_no_tls13(struct dctx *c);
 
 /* ---- probe_diagnose_cert.c ---- */
 

@@ -1,9 +1,47 @@
 /* probe/diagnose/probe_judge.c: the client's view of the chain (see probe_judge.h). */
 #include "probe/diagnose/probe_judge.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "probe/drivers/probe_client.h"
+#include "probe/drivers/probe_platform.h"
+
+/* Does the stack accept what finding f refuses (a policy at OpenSSL security level 2)? */
+static bool tolerated(const struct probe_tls_stack *s, const struct tls_info *ti,
+                      const struct tls_finding *f)
+{
+    const struct tls_cert *c;
+
+    if (f->severity != TLS_SEV_ERROR || f->cert < 0 || (size_t)f->cert >= ti->chain_len) {
+        return false;
+    }
+    c = &ti->chain[f->cert];
+    if (f->code == TLS_F_WEAK_SIGNATURE) {
+        return c->signature_bits >= s->min_signature_bits;
+    }
+    return f->code == TLS_F_WEAK_KEY && strcmp(c->key_type, "RSA") == 0 &&
+           c->key_bits >= s->min_rsa_bits;
+}
+
+/* A SHA-1 signature or an RSA-1024 key that the client's own TLS stack accepts (Schannel,
+ * JSSE for a private CA; Node, Go and JSSE for RSA-1024) does not stop it: the finding stays,
+ * as a warning naming the stack. */
+static void apply_stack(const struct probe_tls_stack *s, const struct tls_info *ti,
+                        struct tls_verdict *v)
+{
+    v->pass = true;
+    for (size_t i = 0; i < v->n && i < TLS_MAX_FINDINGS; i++) {
+        struct tls_finding *f = &v->f[i];
+        if (tolerated(s, ti, f)) {
+            size_t n = strlen(f->message);
+            f->severity = TLS_SEV_WARNING;
+            snprintf(f->message + n, sizeof(f->message) - n, "; this client's %s accepts it",
+                     s->name);
+        }
+        v->pass = v->pass && f->severity != TLS_SEV_ERROR;
+    }
+}
 
 void probe_judge(const struct probe_judge_input *in, struct tls_verdict *out)
 {
@@ -16,7 +54,8 @@ void probe_judge(const struct probe_judge_input *in, struct tls_verdict *out)
     }
     probe_client_check_name(in->client, in->host, name, sizeof(name));
     /* The limits of OpenSSL security level 2, the default since Ubuntu 20.04: RSA keys of at
-     * least 2048 bits, signatures of at least 112 bits of security (SHA-1 falls short). */
+     * least 2048 bits, signatures of at least 112 bits of security (SHA-1 falls short); what
+     * the client's own TLS stack accepts beyond them is a warning (apply_stack). */
     struct tls_policy_opts po = {
         .name = name,
         .alt_name = probe_client_alt_name(in->client, in->host),
@@ -29,4 +68,7 @@ void probe_judge(const struct probe_judge_input *in, struct tls_verdict *out)
         .min_signature_bits = 112,
     };
     tls_policy_judge(in->tls, &po, out);
+    if (in->validates) {
+        apply_stack(probe_client_stack(in->client), in->tls, out);
+    }
 }

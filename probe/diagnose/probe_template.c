@@ -11,7 +11,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include "probe/drivers/probe_client.h"
 #include "probe/drivers/probe_target.h"
+#include "tls/tls_version.h"
 
 
 static void join_sans(const struct tls_cert *leaf, bool node, char *out, size_t cap)
@@ -90,6 +92,9 @@ static bool var_value(const struct dctx *c, const char *k, char *out, size_t cap
         tls_time_format(time(NULL), out);
     } else if (strcmp(k, "go_version") == 0 && c->tls != NULL) {
         snprintf(out, cap, "%x", 0x300u + (unsigned)c->tls->server_hello_version);
+    } else if (strcmp(k, "jsse_version") == 0 && c->tls != NULL) {
+        /* JSSE's ProtocolVersion names: TLS10, TLS11 */
+        snprintf(out, cap, "TLS1%u", (unsigned)c->tls->server_hello_version - TLS_V10);
     } else if (c->leaf != NULL) {
         return var_cert(c, k, out, cap);
     } else {
@@ -133,6 +138,11 @@ static const char *pick_variant(const struct dctx *c)
     const struct tls_cert *leaf = c->leaf;
     bool has_ip_san = false;
 
+    /* what the TLS stack refuses is said in the stack's words */
+    if (c->diag == PROBE_DIAG_PROTOCOL_MISMATCH || c->diag == PROBE_DIAG_WEAK_SIGNATURE ||
+        c->diag == PROBE_DIAG_WEAK_KEY) {
+        return probe_client_stack(c->cl)->variant;
+    }
     if (leaf == NULL) {
         return NULL;
     }

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tls/tls_version.h"
+
 void probe_client_default(struct probe_client *c)
 {
     memset(c, 0, sizeof(*c));
@@ -150,4 +152,59 @@ const char *probe_client_alt_name(const struct probe_client *c, const char *host
 struct tls_name_rules probe_client_name_rules(const struct probe_client *c)
 {
     return probe_driver_of(c)->names;
+}
+
+static const struct probe_tls_stack *row_stack(const struct probe_driver *d, enum probe_os os)
+{
+    const struct probe_tls_stack *s = d->stack[probe_os_resolve(os)];
+
+    return s != NULL ? s : &probe_stack_openssl3;
+}
+
+const struct probe_tls_stack *probe_client_stack(const struct probe_client *c)
+{
+    return row_stack(probe_driver_of(c), c->os);
+}
+
+const struct probe_tls_stack *probe_driver_stack(const char *driver, enum probe_os os)
+{
+    const struct probe_driver *d = probe_driver_find(driver);
+
+    return row_stack(d != NULL ? d : probe_driver_default(), os);
+}
+
+void probe_client_tls_range(const struct probe_client *c, bool strict, int *min, int *max)
+{
+    const struct probe_tls_stack *s = probe_client_stack(c);
+    bool named_min = (c->tls_named & PROBE_TLS_NAMED_MIN) && c->tls_min > 0;
+    bool named_max = (c->tls_named & PROBE_TLS_NAMED_MAX) && c->tls_max > 0;
+
+    *min = named_min ? c->tls_min : s->tls_min;
+    *max = named_max ? c->tls_max : s->tls_max;
+    /* a named bound beyond the stack's other one moves it: the user configured the stack */
+    if (*min > *max) {
+        if (named_max && !named_min) {
+            *min = *max;
+        } else {
+            *max = *min;
+        }
+    }
+    /* TDS 7.x: TLS runs inside PRELOGIN packets, where SQL Server has no TLS 1.3 and the
+     * drivers leave it out (SqlClient SNI 4.0 "exclude unsupported protocol TLS 1.3",
+     * tedious maxVersion TLSv1.2) */
+    if (!strict && *max > TLS_V12) {
+        *max = TLS_V12;
+        *min = *min > *max ? *max : *min;
+    }
+}
+
+bool probe_client_offers_tls13(const struct probe_client *c)
+{
+    int min, max;
+
+    if (c->encrypt != PROBE_ENCRYPT_STRICT) {
+        return false;
+    }
+    probe_client_tls_range(c, true, &min, &max);
+    return max >= TLS_V13;
 }

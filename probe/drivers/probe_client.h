@@ -10,16 +10,18 @@
 #include <stdint.h>
 
 #include "probe/drivers/probe_driver.h"
+#include "probe/drivers/probe_platform.h"
 #include "probe/model/probe.h"
 
 /* The default client: SqlClient >= 4.0: Encrypt=Mandatory, TrustServerCertificate=False,
- * system trust store, TLS 1.0-1.2 in TDS 7.x. */
+ * system trust store, on the OS tdsprobe runs on (its TLS stack's range). */
 void probe_client_default(struct probe_client *c);
 
 /* Applies a driver's defaults (Encrypt, TrustServerCertificate, TLS range). Drivers:
  * probe_driver_list(). Returns -1 for an unknown name. */
 int probe_client_set_driver(struct probe_client *c, const char *name);
-/* The TLS range the driver's TLS stack offers by default. */
+/* The driver row's tls_min/tls_max (where a connection string's range starts; the client's
+ * offer is probe_client_tls_range). */
 void probe_client_driver_tls(const struct probe_client *c, int *min, int *max);
 /* A second name the certificate may match instead (ODBC 18 with HostnameInCertificate), or
  * NULL. */
@@ -42,5 +44,21 @@ void probe_client_check_name(const struct probe_client *c, const char *host, cha
 
 /* How the client matches names. */
 struct tls_name_rules probe_client_name_rules(const struct probe_client *c);
+
+/* The TLS stack of c's driver on c's OS. Never NULL. */
+const struct probe_tls_stack *probe_client_stack(const struct probe_client *c);
+
+/* The stack the driver row named `driver` runs on under os (HOST resolved). Never NULL. */
+const struct probe_tls_stack *probe_driver_stack(const char *driver, enum probe_os os);
+
+/* The TLS versions c offers, min..max (TLS_V1x): a bound named by an option or a connection
+ * string (c->tls_named), else its stack's default; in TDS 7.x (strict false) at most TLS 1.2.
+ * A named bound beyond the stack's other one moves that one too. */
+void probe_client_tls_range(const struct probe_client *c, bool strict, int *min, int *max);
+
+/* Strict (TDS 8.0): does the client offer TLS 1.3? Its stack must have it, and its TLS range
+ * (--tls-max, a connection string's TLS keywords) must reach it. The engine starts a strict
+ * probe with the TLS 1.3 client exactly when this is true. */
+bool probe_client_offers_tls13(const struct probe_client *c);
 
 #endif

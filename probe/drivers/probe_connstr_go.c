@@ -447,10 +447,12 @@ static void go_tlsmin(struct probe_client *cl, const char *v)
     for (size_t i = 0; i < ARRAY_LEN(map); i++) {
         if (strcmp(v, map[i].name) == 0) {
             cl->tls_min = map[i].v;
+            cl->tls_named |= PROBE_TLS_NAMED_MIN;
         }
     }
     if (cl->tls_max < cl->tls_min) {
         cl->tls_max = cl->tls_min;
+        cl->tls_named |= PROBE_TLS_NAMED_MAX;
     }
 }
 

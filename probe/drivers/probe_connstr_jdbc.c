@@ -198,6 +198,7 @@ static int jdbc_sslprotocol(struct cs *c, const char *v)
         if (probe_cs_eq_ci(v, map[i].name)) {
             c->t->client.tls_min = map[i].min;
             c->t->client.tls_max = map[i].max;
+            c->t->client.tls_named = PROBE_TLS_NAMED_MIN | PROBE_TLS_NAMED_MAX;
             return 0;
         }
     }

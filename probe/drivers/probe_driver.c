@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "probe/drivers/probe_driver_int.h"
+#include "probe/drivers/probe_platform.h"
 #include "tls/tls_version.h"
 
 /* Strict (TDS 8.0) sends PRELOGIN inside TLS that is already up, with ENCRYPTION=NOT_SUP there
@@ -16,6 +17,17 @@
         [PROBE_ENCRYPT_OPTIONAL] = TDS_ENC_OFF, [PROBE_ENCRYPT_MANDATORY] = TDS_ENC_ON,      \
         [PROBE_ENCRYPT_STRICT] = TDS_ENC_NOT_SUP                                             \
     }
+
+/* The TLS stacks per client OS (probe_platform.c). Microsoft.Data.SqlClient's SNI uses
+ * Schannel on Windows, .NET's SslStream on OpenSSL on Linux and on Secure Transport on macOS;
+ * the ODBC driver uses Schannel on Windows and links OpenSSL on Linux and macOS (msodbcsql18
+ * depends on openssl@3 in Microsoft's Homebrew tap); JDBC, Go and Node bring their own. */
+#define STACKS(win, lin, mac) \
+    { [PROBE_OS_WINDOWS] = (win), [PROBE_OS_LINUX] = (lin), [PROBE_OS_MACOS] = (mac) }
+#define STACKS_SQLCLIENT STACKS(&probe_stack_schannel, &probe_stack_openssl3, &probe_stack_apple)
+#define STACKS_ODBC \
+    STACKS(&probe_stack_schannel, &probe_stack_openssl3, &probe_stack_openssl3_level1)
+#define STACKS_ALL(s) STACKS((s), (s), (s))
 
 #define DIAG_BIT(d) (1u << (d))
 _Static_assert(PROBE_DIAG_COUNT <= sizeof(unsigned) * CHAR_BIT,
@@ -65,9 +77,9 @@ static const struct probe_driver_keywords kw_freetds = {
 
 /* ---- the drivers ----
  *
- * TLS ranges: OpenSSL 3 (ODBC on Linux), JDK 17, Go and Node disable TLS 1.0/1.1 by default;
- * SqlClient on Windows follows Schannel, which still offers TLS 1.0-1.2. TDS 7.x carries at most
- * TLS 1.2 (MS-TDS 2.1).
+ * TLS ranges: tls_min/tls_max are where a parsed connection string starts; what the client
+ * offers is its TLS stack's range on its OS (.stack, probe_client_tls_range) unless an option
+ * or a keyword names a bound. TDS 7.x carries at most TLS 1.2 (MS-TDS 2.1).
  *
  * Sent ON, answered OFF (MS-TDS 2.2.6.5 says the client terminates): Microsoft.Data.SqlClient
  * (TdsParser.cs ConsumePreLoginHandshake) keeps ON and encrypts everything, and so do the ODBC
@@ -106,6 +118,7 @@ static const struct probe_driver drivers[] = {
         .names = { .cn_fallback = true, .ip_needs_ip_san = true },
         .local_names_as_localhost = true,
         .kw = &kw_sqlclient, .texts = &probe_texts_sqlclient,
+        .stack = STACKS_SQLCLIENT,
     },
     {
         /* Forced encryption is validated since 2.0 (SqlClient PR #391); System.Data.SqlClient
@@ -120,11 +133,12 @@ static const struct probe_driver drivers[] = {
         .names = { .cn_fallback = true, .ip_needs_ip_san = true },
         .local_names_as_localhost = true,
         .kw = &kw_sqlclient, .texts = &probe_texts_sqlclient,
+        .stack = STACKS_SQLCLIENT,
     },
     {
         /* The certificate may match the server name or HostnameInCertificate. */
         .name = "odbc18",
-        .what = "ODBC Driver 18 for SQL Server (Linux, OpenSSL 3): Encrypt=yes by default",
+        .what = "ODBC Driver 18 for SQL Server: Encrypt=yes by default",
         .encrypt = PROBE_ENCRYPT_MANDATORY, .trust = false, .tls_min = TLS_V12,
         .tls_max = TLS_V12, .encryption = SENDS_OFF_ON, .on_answered_off = TDS_TLS_FULL,
         .on_answered_not_sup = TDS_TLS_TERMINATE, .on_answered_unknown = TDS_TLS_FULL,
@@ -132,6 +146,7 @@ static const struct probe_driver drivers[] = {
         .names = { .cn_fallback = true, .ip_needs_ip_san = true },
         .local_names_as_localhost = true, .hnic_or_server_name = true,
         .kw = &kw_odbc18, .texts = &probe_texts_odbc18,
+        .stack = STACKS_ODBC,
     },
     {
         /* ODBC 17 never validates forced encryption when Encrypt=no. */
@@ -144,6 +159,7 @@ static const struct probe_driver drivers[] = {
         .names = { .cn_fallback = true, .ip_needs_ip_san = true },
         .local_names_as_localhost = true,
         .kw = &kw_odbc17, .texts = &probe_texts_odbc17,
+        .stack = STACKS_ODBC,
     },
     {
         /* JDBC checks the CN even when there are SANs, and keeps a literal "(local)". */
@@ -156,6 +172,7 @@ static const struct probe_driver drivers[] = {
         .names = { .cn_fallback = true, .cn_always = true, .ip_needs_ip_san = false },
         .local_names_as_localhost = false,
         .kw = &kw_jdbc, .texts = &probe_texts_jdbc,
+        .stack = STACKS_ALL(&probe_stack_jsse),
     },
     {
         /* go-mssqldb (msdsn/conn_str.go parseTLS): no encrypt key = OFF with
@@ -170,6 +187,7 @@ static const struct probe_driver drivers[] = {
         .names = { .cn_fallback = false, .ip_needs_ip_san = true },
         .local_names_as_localhost = true,
         .kw = &kw_go, .texts = &probe_texts_go,
+        .stack = STACKS_ALL(&probe_stack_go),
     },
     {
         /* tedious encrypt=true starts TLS only on an ON or REQ answer: after OFF, NOT_SUP or a
@@ -178,7 +196,8 @@ static const struct probe_driver drivers[] = {
          * encrypt=false sends NOT_SUP: no TLS at all. Node reports OpenSSL's last
          * verification error, and OpenSSL checks the dates after the chain: an expired
          * certificate from an unknown CA is "certificate has expired" there (tedious 19.2
-         * against fakesql), where Schannel names the chain first. */
+         * against fakesql), where Schannel names the chain first; a SHA-1 signed leaf from an
+         * unknown CA is "CA signature digest algorithm too weak" (agreement test). */
         .name = "tedious",
         .what = "tedious (Node.js): encrypt=true by default; encrypt=false sends no TLS at all",
         .encrypt = PROBE_ENCRYPT_MANDATORY, .trust = false, .tls_min = TLS_V12,
@@ -192,6 +211,7 @@ static const struct probe_driver drivers[] = {
         .names = { .cn_fallback = true, .ip_needs_ip_san = true },
         .local_names_as_localhost = true, .dates_before_chain = true,
         .kw = &kw_tedious, .texts = &probe_texts_tedious,
+        .stack = STACKS_ALL(&probe_stack_openssl3_level1),
     },
     {
         /* Debian's FreeTDS uses GnuTLS and its "enable tls v1" defaults to yes: tsql 1.3.17
@@ -210,6 +230,8 @@ static const struct probe_driver drivers[] = {
         .kw = &kw_freetds, .texts = &probe_texts_freetds,
         .sqlclient_words =
             DIAG_BIT(PROBE_DIAG_UNTRUSTED_CHAIN) | DIAG_BIT(PROBE_DIAG_NAME_MISMATCH),
+        .stack = STACKS(&probe_stack_openssl3_level1, &probe_stack_gnutls,
+                        &probe_stack_openssl3_level1),
     },
 };
 

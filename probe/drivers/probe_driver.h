@@ -21,6 +21,8 @@
 
 #define PROBE_DRIVER_DEFAULT "sqlclient"
 
+struct probe_tls_stack; /* probe/drivers/probe_platform.h */
+
 /* What a driver's users write, as a fix prints it. */
 struct probe_driver_keywords {
     const char *trust;     /* turns validation off: "TrustServerCertificate=True" */
@@ -53,7 +55,9 @@ struct probe_driver {
     /* defaults: what a connection string that names nothing gets */
     enum probe_encrypt encrypt;
     bool trust;           /* TrustServerCertificate */
-    int tls_min, tls_max; /* what the driver's TLS stack offers (TLS_V1x) */
+    int tls_min, tls_max; /* TLS_V1x a parsed connection string starts from; what the client
+                             offers is its stack's range (.stack, probe_client_tls_range)
+                             unless a bound is named */
 
     /* PRELOGIN: the ENCRYPTION byte sent for each Encrypt value (a NOT_SUP sender asks for no
      * TLS at all), and what the driver does when it sent ON and the answer refuses encryption
@@ -77,11 +81,17 @@ struct probe_driver {
                                       the server name */
 
     /* diagnosis */
-    bool dates_before_chain; /* reports an expired certificate before an untrusted chain */
+    bool dates_before_chain; /* reports OpenSSL's last verification error: an expired
+                                certificate, else a weak signature or key, before an
+                                untrusted chain */
     const struct probe_driver_keywords *kw;
     const struct probe_driver_texts *texts;
     unsigned sqlclient_words; /* bit per probe_diag among the seed's three errors for which the
                                  driver's own wording is not recorded: SqlClient's stands in */
+
+    /* the TLS stack it runs on, per client OS (probe_platform.h; NULL: OpenSSL 3): what it
+     * offers (and so the client's default TLS range), what it accepts, TLS 1.3 in strict */
+    const struct probe_tls_stack *stack[PROBE_OS_COUNT];
 };
 
 /* The row named name (case-insensitive), or NULL when there is none. */

@@ -16,7 +16,9 @@
  * Schannel texts after "SSL Provider: ". Placeholders: {host} {port} {port_or_instance} {name} (the name the client
  * checks) {encrypt} {tsc} (JDBC property values) {cert_names} (Go's "a, b") {cert_name} (JDBC:
  * the last name seen in the certificate) {cert_altnames} (Node's "DNS:a, DNS:b") {now}
- * {not_before} {not_after} (RFC 3339) {go_version} (hex wire version, "301"). */
+ * {not_before} {not_after} (RFC 3339) {go_version} (hex wire version, "301") {jsse_version}
+ * ("TLS10"). A variant named after a TLS stack ("schannel", "openssl", "apple": the stack's
+ * .variant, probe_platform.c) holds the driver's words on that stack. */
 #include "probe/drivers/probe_driver.h"
 
 #include <string.h>
@@ -64,6 +66,17 @@ static const struct probe_driver_text sqlclient_rows[] = {
     {PROBE_DIAG_PROTOCOL_MISMATCH, NULL,
      "The client and server cannot communicate, because they do not possess a common "
      "algorithm."},
+    /* Linux and macOS: managed SNI wraps SslStream's AuthenticationException (SniTcpHandle
+     * EnableSsl: SNI_ERROR_35 "An internal exception was caught"); the inner texts are .NET's
+     * net_auth_SSPI and net_ssl_handshake_failed_error with OpenSSL's reason, and Secure
+     * Transport's on macOS (dotnet/runtime#1979). Composed from those sources, not captured */
+    {PROBE_DIAG_PROTOCOL_MISMATCH, "openssl",
+     "An internal exception was caught (Authentication failed, see inner exception. ---> SSL "
+     "Handshake failed with OpenSSL error - SSL_ERROR_SSL. ---> error:0A000102:SSL "
+     "routines::unsupported protocol)"},
+    {PROBE_DIAG_PROTOCOL_MISMATCH, "apple",
+     "An internal exception was caught (Authentication failed, see inner exception. ---> "
+     "bad protocol version)"},
     {PROBE_DIAG_EXPIRED, NULL, "The received certificate has expired."},
     /* Schannel reports a not-yet-valid certificate with the same SEC_E_CERT_EXPIRED text */
     {PROBE_DIAG_NOT_YET_VALID, NULL, "The received certificate has expired."},
@@ -125,6 +138,15 @@ static const struct probe_driver_text odbc18_rows[] = {
     {PROBE_DIAG_FORCIBLY_CLOSED, NULL, ODBC18 "TCP Provider: Error code 0x2746"},
     {PROBE_DIAG_PROTOCOL_MISMATCH, NULL,
      ODBC18 "SSL Provider: [error:0A000102:SSL routines::unsupported protocol]"},
+    /* Windows: Schannel's SEC_E_ALGORITHM_MISMATCH after "SSL Provider: " */
+    {PROBE_DIAG_PROTOCOL_MISMATCH, "schannel",
+     ODBC18 "SSL Provider: The client and server cannot communicate, because they do not "
+            "possess a common algorithm."},
+    /* OpenSSL 3's X509_V_ERR_CA_MD_TOO_WEAK and X509_V_ERR_EE_KEY_TOO_SMALL texts (x509_txt.c)
+     * after the driver's verify prefix; not yet seen from the driver */
+    {PROBE_DIAG_WEAK_SIGNATURE, NULL,
+     ODBC18 OSSL3_VERIFY "CA signature digest algorithm too weak]"},
+    {PROBE_DIAG_WEAK_KEY, NULL, ODBC18 OSSL3_VERIFY "EE certificate key too weak]"},
     {PROBE_DIAG_ENCRYPTION_NOT_SUPPORTED, NULL,
      ODBC18 "Encryption not supported on SQL Server."},
     {PROBE_DIAG_ENCRYPTION_REQUIRED, NULL,
@@ -148,6 +170,9 @@ static const struct probe_driver_text odbc17_rows[] = {
     {PROBE_DIAG_PROTOCOL_MISMATCH, NULL,
      ODBC17 "SSL Provider: [error:1425F102:SSL routines:ssl_choose_client_version:"
             "unsupported protocol]"},
+    {PROBE_DIAG_PROTOCOL_MISMATCH, "schannel",
+     ODBC17 "SSL Provider: The client and server cannot communicate, because they do not "
+            "possess a common algorithm."},
     {PROBE_DIAG_ENCRYPTION_NOT_SUPPORTED, NULL,
      ODBC17 "Encryption not supported on SQL Server."},
     {PROBE_DIAG_ENCRYPTION_REQUIRED, NULL,
@@ -175,6 +200,11 @@ static const struct probe_driver_text jdbc_rows[] = {
               "validity check failed."},
     {PROBE_DIAG_FORCIBLY_CLOSED, NULL,
      "SQL Server did not return a response. The connection has been closed."},
+    /* JSSE's ServerHello consumer when the chosen version is not enabled (TLSv1 and TLSv1.1
+     * are in jdk.tls.disabledAlgorithms) */
+    {PROBE_DIAG_PROTOCOL_MISMATCH, NULL,
+     JDBC_SSL "The server selected protocol version {jsse_version} is not accepted by client "
+              "preferences [TLS13, TLS12]."},
     {PROBE_DIAG_ENCRYPTION_NOT_SUPPORTED, NULL,
      "The driver could not establish a secure connection to SQL Server by using Secure "
      "Sockets Layer (SSL) encryption. The application requested encryption but the server is "
@@ -236,6 +266,10 @@ static const struct probe_driver_text tedious_rows[] = {
     {PROBE_DIAG_FORCIBLY_CLOSED, NULL, "Connection lost - read ECONNRESET"},
     {PROBE_DIAG_PROTOCOL_MISMATCH, NULL,
      TEDIOUS_FAIL "error:0A000102:SSL routines:ssl_choose_client_version:unsupported protocol"},
+    /* Node's OpenSSL 3 at security level 1: X509_V_ERR_CA_MD_TOO_WEAK (a SHA-1 signature) and
+     * X509_V_ERR_EE_KEY_TOO_SMALL (an RSA key under 1024 bits), as Node reports them */
+    {PROBE_DIAG_WEAK_SIGNATURE, NULL, TEDIOUS_FAIL "CA signature digest algorithm too weak"},
+    {PROBE_DIAG_WEAK_KEY, NULL, TEDIOUS_FAIL "EE certificate key too weak"},
     /* strict against a pre-2022 server, which resets after reading the ClientHello as a TDS
      * packet (tedious 19.2.2 against fakesql strict = 0, agreement test) */
     {PROBE_DIAG_TDS8_NOT_SUPPORTED, NULL, TEDIOUS_FAIL "read ECONNRESET"},

@@ -31,11 +31,19 @@ static void store_tsc(struct probe_client *c, int choice)
 static void store_tls_min(struct probe_client *c, int choice)
 {
     c->tls_min = TLS_V10 + choice;
+    c->tls_named |= PROBE_TLS_NAMED_MIN;
 }
 
 static void store_tls_max(struct probe_client *c, int choice)
 {
     c->tls_max = TLS_V10 + choice;
+    c->tls_named |= PROBE_TLS_NAMED_MAX;
+}
+
+/* choices in enum probe_os order, after PROBE_OS_HOST */
+static void store_client_os(struct probe_client *c, int choice)
+{
+    c->os = (enum probe_os)(PROBE_OS_WINDOWS + choice);
 }
 
 static void store_handshake(struct probe_client *c, int choice)
@@ -101,6 +109,7 @@ static const char *const encrypt_choices[] = { "optional", "mandatory", "strict"
                                                NULL };
 static const char *const tls_choices[] = { "1.0", "1.1", "1.2", NULL };
 static const char *const handshake_choices[] = { "full", "certificate", NULL };
+static const char *const os_choices[] = { "windows", "linux", "macos", NULL };
 
 const struct probe_option probe_options[] = {
     { .name = "encrypt", .key = "encrypt", .kind = PROBE_OPTION_CHOICE,
@@ -123,11 +132,12 @@ const struct probe_option probe_options[] = {
       .group = PROBE_OPTION_CLIENT, .help = "trust these CAs instead of the system trust store",
       .bit = PROBE_SET_CA, .set_text = set_ca },
     { .name = "tls-min", .key = "tls_min", .kind = PROBE_OPTION_CHOICE, .choices = tls_choices,
-      .group = PROBE_OPTION_CLIENT, .help = "lowest TLS version the client offers (default 1.0)",
+      .group = PROBE_OPTION_CLIENT,
+      .help = "lowest TLS version the client offers (default: its\nTLS stack's, see --client-os)",
       .bit = PROBE_SET_TLS_MIN, .store = store_tls_min },
     { .name = "tls-max", .key = "tls_max", .kind = PROBE_OPTION_CHOICE, .choices = tls_choices,
       .group = PROBE_OPTION_CLIENT,
-      .help = "highest TLS version the client offers (default 1.2)",
+      .help = "highest TLS version the client offers (default: its\nTLS stack's; 1.2 keeps strict mode off TLS 1.3)",
       .bit = PROBE_SET_TLS_MAX, .store = store_tls_max },
     { .name = "driver", .key = "driver", .kind = PROBE_OPTION_TEXT, .metavar = "NAME",
       .group = PROBE_OPTION_CLIENT,
@@ -135,6 +145,12 @@ const struct probe_option probe_options[] = {
               "sqlclient-legacy, odbc18, odbc17, jdbc, go-mssqldb,\n"
               "tedious, freetds (inferred from a connection string)",
       .bit = PROBE_SET_DRIVER, .set_text = set_driver },
+    { .name = "client-os", .key = "client_os", .kind = PROBE_OPTION_CHOICE,
+      .choices = os_choices, .fold_case = true, .group = PROBE_OPTION_CLIENT,
+      .help = "the client's OS, which picks its driver's TLS stack\n"
+              "(default: the OS tdsprobe runs on; windows means\n"
+              "Windows 10 / Server 2019: Schannel without TLS 1.3)",
+      .bit = PROBE_SET_CLIENT_OS, .store = store_client_os },
     { .name = "handshake", .key = "handshake", .kind = PROBE_OPTION_CHOICE,
       .choices = handshake_choices, .group = PROBE_OPTION_PROBE,
       .help = "full handshake, or stop once the server's certificate\n"

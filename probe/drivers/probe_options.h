@@ -27,6 +27,7 @@ enum {
     PROBE_SET_HANDSHAKE = 1 << 6,
     PROBE_SET_DRIVER = 1 << 7,
     PROBE_SET_AUDIT_TIMEOUT = 1 << 8,
+    PROBE_SET_CLIENT_OS = 1 << 9,
 };
 
 enum probe_option_kind {

@@ -109,9 +109,14 @@ static void apply_overrides(const struct probe_overrides *o, struct probe_client
     }
     if (o->set & PROBE_SET_TLS_MIN) {
         dst->tls_min = src->tls_min;
+        dst->tls_named |= PROBE_TLS_NAMED_MIN;
     }
     if (o->set & PROBE_SET_TLS_MAX) {
         dst->tls_max = src->tls_max;
+        dst->tls_named |= PROBE_TLS_NAMED_MAX;
+    }
+    if (o->set & PROBE_SET_CLIENT_OS) {
+        dst->os = src->os;
     }
     if (o->set & PROBE_SET_HANDSHAKE) {
         dst->handshake = src->handshake;
@@ -136,13 +141,14 @@ static int connstr_target(const struct probe_overrides *o, const char *text, uns
     }
     int min, max;
     probe_client_driver_tls(c, &min, &max);
-    if (c->tls_min == TLS_V10 && c->tls_max == TLS_V12) {
+    if (c->tls_named == 0) {
         c->tls_min = min; /* the string named no TLS version: the driver's range */
         c->tls_max = max;
     }
     if (o->set & PROBE_SET_DRIVER) { /* the string's keywords stay; the driver's TLS range */
         snprintf(c->driver, sizeof(c->driver), "%s", o->client.driver);
         probe_client_driver_tls(c, &c->tls_min, &c->tls_max);
+        c->tls_named = 0;
     }
     return 0;
 }

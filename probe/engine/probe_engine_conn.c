@@ -92,8 +92,10 @@ static bool needs_followup(const struct job *j)
 
 static void attempt_connect(struct job *j, struct attempt *a, struct probe_conn *conn);
 
-/* Strict: the drivers that speak TDS 8.0 strict negotiate TLS 1.3 when the server offers it,
- * so the client's own connection starts with the TLS 1.3 client (probe_conn_strict13.c). When
+/* Strict: the drivers that speak TDS 8.0 strict negotiate TLS 1.3 when the server offers it
+ * and their TLS stack has it (probe_client_offers_tls13: not Schannel before Windows 11, not
+ * with --tls-max 1.2), so the client's own connection then starts with the TLS 1.3 client
+ * (probe_conn_strict13.c); otherwise it is the TLS 1.2 way from the start. When
  * that handshake did not get a TLS 1.3 ServerHello (a TLS 1.2-only server refuses a TLS 1.3-only
  * ClientHello; a server without TDS 8.0 answers no ClientHello at all), the connection is made
  * once more the TLS 1.2 way (probe_conn_strict.c, PRELOGIN inside TLS), whose facts decide as
@@ -185,6 +187,7 @@ void probe__job_side_start(struct job *j, const struct tls_config *cfg, int min,
     *j->wide_client = j->t.client;
     j->wide_client->tls_min = min;
     j->wide_client->tls_max = max;
+    j->wide_client->tls_named = PROBE_TLS_NAMED_MIN | PROBE_TLS_NAMED_MAX;
     if (audit) {
         j->wide_client->encrypt = PROBE_ENCRYPT_MANDATORY;
         j->wide_client->encrypt_disable = false;
@@ -383,7 +386,7 @@ void probe__job_connect_next(struct job *j)
     probe__job_enter(j, PROBE_JOB_CONNECTING);
     /* The address being tried: a refused or timed-out target still says which one. */
     uv_ip_name(j->ai_cur->ai_addr, j->res.address, sizeof(j->res.address));
-    own_connect(j, j->res.tds8);
+    own_connect(j, j->res.tds8 && probe_client_offers_tls13(&j->t.client));
 }
 
 /* The client's own connection (a fresh probe_conn in place of the last one) to the current

@@ -2,10 +2,13 @@
  * probe_queue.h). */
 #include "probe/engine/probe_queue.h"
 
+#include "probe/drivers/probe_client.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe/drivers/probe_client.h"
 #include "probe/engine/probe_truststore.h"
 #include "tls/tls_config.h"
 #include "tls/tls_version.h"
@@ -116,13 +119,15 @@ int probe_queue_add(struct probe_queue *q, const struct probe_target *t, char *e
     const char *ca = c->ca_file[0] ? c->ca_file : probe_truststore_find();
     bool strict = c->encrypt == PROBE_ENCRYPT_STRICT;
     struct probe_queued it = { .port = t->port, .user = t->user };
+    int min, max;
 
     /* mbedTLS 2.28 speaks TLS 1.2 at most: these configs are the TLS 1.2 side (strict mode
      * tries TLS 1.3 first with tls/tls13_client.h, which uses cfg's trust store; --protocols
      * detects it with tls/tls13_probe.h). Configs are made here, not at start, so a bad CA file
      * is a usage error before any probe runs. */
-    it.cfg = profile_get(q, ca, strict, c->tls_min, c->tls_max > TLS_V12 ? TLS_V12 : c->tls_max,
-                         c->handshake, err, errlen);
+    probe_client_tls_range(c, strict, &min, &max);
+    it.cfg = profile_get(q, ca, strict, min > TLS_V12 ? TLS_V12 : min,
+                         max > TLS_V12 ? TLS_V12 : max, c->handshake, err, errlen);
     it.wide = it.cfg ? profile_get(q, ca, false, TLS_V10, TLS_V12, TLS_HANDSHAKE_CERTIFICATE, err,
                                    errlen) : NULL;
     if (!it.cfg || !it.wide) {

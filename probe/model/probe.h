@@ -19,6 +19,10 @@ struct probe_audit;
 enum probe_encrypt { PROBE_ENCRYPT_OPTIONAL, PROBE_ENCRYPT_MANDATORY, PROBE_ENCRYPT_STRICT };
 const char *probe_encrypt_name(enum probe_encrypt e); /* "optional","mandatory","strict" */
 
+/* The client's operating system, which picks its driver's TLS stack (probe/drivers/
+ * probe_platform.h). HOST, the zero value, is the OS tdsprobe runs on. */
+enum probe_os { PROBE_OS_HOST, PROBE_OS_WINDOWS, PROBE_OS_LINUX, PROBE_OS_MACOS, PROBE_OS_COUNT };
+
 /* What the emulated client is and does: its driver (a row of probe/drivers/probe_driver.h) and
  * the connection-string keywords that change what the driver does by default. */
 struct probe_client {
@@ -39,7 +43,13 @@ struct probe_client {
     double timeout_s;     /* the target's deadline (0: the engine's timeout_s) */
     bool audit_protocols; /* the TLS policy audit, as the engine's own flags of that name */
     bool audit_ciphers;
+    enum probe_os os;       /* --client-os */
+    unsigned tls_named;     /* PROBE_TLS_NAMED_*: tls_min / tls_max set by an option or a
+                               connection string; a bound not named is the TLS stack's
+                               (probe_client_tls_range, probe/drivers/probe_platform.h) */
 };
+#define PROBE_TLS_NAMED_MIN 1u
+#define PROBE_TLS_NAMED_MAX 2u
 
 /* One target as the user wrote it, resolved into parts. */
 struct probe_target {
@@ -176,6 +186,8 @@ struct probe_result {
     char fix[4096];           /* what to do next */
     size_t n_findings;
     struct probe_finding findings[PROBE_MAX_FINDINGS];
+    char other_platforms[512]; /* how the verdict differs on another client OS, "" = it does
+                                  not (or is not known to) */
 };
 
 /* Handshake packets in a row that move nothing (empty 0x12 packets, TLS warning alerts) after

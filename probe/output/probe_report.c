@@ -8,6 +8,7 @@
 #include "probe/output/probe_audit_report.h"
 #include "probe/output/probe_emit.h"
 #include "probe/drivers/probe_client.h"
+#include "probe/drivers/probe_platform.h"
 
 #include <math.h>
 #include <string.h>
@@ -76,10 +77,18 @@ static void json_client(FILE *f, const struct probe_result *r)
     }
     fputs(",\"sent_encryption\":", f);
     probe_json_string(f, tds_enc_name(sent_byte(r)));
+    int min = 0, max = 0;
+    if (cl != NULL) {
+        probe_client_tls_range(cl, r->facts.tds8, &min, &max);
+    }
     fputs(",\"tls_min\":", f);
-    probe_json_string(f, cl != NULL && cl->tls_min > 0 ? tls_version_name(cl->tls_min) : NULL);
+    probe_json_string(f, min > 0 ? tls_version_name(min) : NULL);
     fputs(",\"tls_max\":", f);
-    probe_json_string(f, cl != NULL && cl->tls_max > 0 ? tls_version_name(cl->tls_max) : NULL);
+    probe_json_string(f, max > 0 ? tls_version_name(max) : NULL);
+    fputs(",\"os\":", f);
+    probe_json_string(f, cl != NULL ? probe_os_name(cl->os) : NULL);
+    fputs(",\"tls_stack\":", f);
+    probe_json_string(f, cl != NULL ? probe_client_stack(cl)->name : NULL);
     fputc('}', f);
 }
 
@@ -340,6 +349,8 @@ static void json_diagnosis(FILE *f, const struct probe_result *r)
     probe_json_string(f, r->cause);
     fputs(",\"fix\":", f);
     probe_json_string(f, r->fix);
+    fputs(",\"other_platforms\":", f);
+    probe_json_string(f, r->other_platforms[0] != '\0' ? r->other_platforms : NULL);
     fputc('}', f);
 }
 
@@ -462,6 +473,7 @@ static void text_client(const struct probe_text_out *o, const struct probe_resul
     probe_client_check_name(cl, r->target->host, name, sizeof(name));
     probe_emit_label(o, "Client");
     probe_text_safe(o->f, cl->driver[0] != '\0' ? cl->driver : "sqlclient", false);
+    fprintf(o->f, " on %s (TLS stack: %s)", probe_os_title(cl->os), probe_client_stack(cl)->name);
     fprintf(o->f, ", Encrypt=%s, TrustServerCertificate=%s", probe_encrypt_name(cl->encrypt),
             cl->trust_server_certificate ? "true" : "false");
     if (!r->facts.tds8) {
@@ -790,6 +802,9 @@ static void text_verdict(const struct probe_text_out *o, const struct probe_resu
     }
     if (r->fix[0] != '\0') {
         probe_emit_block(o, "Fix", r->fix);
+    }
+    if (r->other_platforms[0] != '\0') {
+        probe_emit_block(o, "Other OS", r->other_platforms);
     }
 }
 

@@ -65,6 +65,11 @@ function classify(err) {
   if (err.code === 'EENCRYPT') return 'encryption_error';
   if (err.code === 'ETIMEOUT') return 'timeout';
   if (typeof cause.code === 'string' && X509_CODES.test(cause.code)) return 'tls_error';
+  // Node has no name for some X509_V_ERR values: X509_V_ERR_CA_MD_TOO_WEAK (a SHA-1 signature at
+  // security level 1) arrives as code UNSPECIFIED with OpenSSL's verify text as its message
+  if (cause.code === 'UNSPECIFIED' && /too weak|too small/.test(cause.message || '')) {
+    return 'tls_error';
+  }
   if (cause.library === 'SSL routines' || typeof cause.reason === 'string') return 'tls_error';
   // the peer hung up or reset (also mid-handshake): a socket error, as tedious reports it
   return 'socket_error';

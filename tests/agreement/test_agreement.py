@@ -108,6 +108,10 @@ SCENARIOS = {
                                    "tlsprotocols": "1.2,1.3"}, "untrusted"),
     "strict_tls12_13_wrong_name": ({"cert": "wrongcn", "strict": 1, "tlsprotocols": "1.2,1.3"},
                                    "name"),
+    # the client's TLS stack decides (docs/client-platforms.md): Node's OpenSSL 3 (level 1) and
+    # Debian's GnuTLS refuse a SHA-1 signature and accept an RSA-1024 key
+    "sha1_leaf": ({"cert": "sha1", "seclevel": 0}, "cert"),
+    "rsa1024_leaf": ({"cert": "rsa1024", "seclevel": 0}, None),
 }
 
 # ---- client settings ----
@@ -159,6 +163,7 @@ NODE_CERT_KINDS = {
     "UNABLE_TO_VERIFY_LEAF_SIGNATURE": "untrusted", "CERT_UNTRUSTED": "untrusted",
     "ERR_TLS_CERT_ALTNAME_INVALID": "name", "HOSTNAME_MISMATCH": "name",
     "CERT_HAS_EXPIRED": "expired", "CERT_NOT_YET_VALID": "not_yet_valid",
+    "UNSPECIFIED": "cert",  # CA_MD_TOO_WEAK, which Node has no name for (tedious_connect.js)
 }
 
 

@@ -89,6 +89,7 @@ static struct fx *fx_new(void)
     cl->encrypt = PROBE_ENCRYPT_MANDATORY;
     cl->tls_min = TLS_V12;
     cl->tls_max = TLS_V12;
+    cl->tls_named = PROBE_TLS_NAMED_MIN | PROBE_TLS_NAMED_MAX; /* not the TLS stack's range */
 
     x->r.target = &x->t;
     snprintf(x->r.facts.address, sizeof(x->r.facts.address), "10.0.0.5");
@@ -422,6 +423,26 @@ static void test_untrusted_incomplete_chain(void **state)
     assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_UNTRUSTED_CHAIN, SEED_UNTRUSTED);
     assert_contains(x->r.fix, "intermediate CA");
     free(x);
+}
+
+/* tedious reports OpenSSL's last verification error: a weak signature over an untrusted chain
+ * (agreement test sha1_leaf); SqlClient names the chain. */
+static void test_last_error_driver_weak_signature_first(void **state)
+{
+    static const char *const drivers[] = { "tedious", "sqlclient" };
+    static const enum probe_diag want[] = { PROBE_DIAG_WEAK_SIGNATURE,
+                                            PROBE_DIAG_UNTRUSTED_CHAIN };
+
+    (void)state;
+    for (size_t i = 0; i < 2; i++) {
+        struct fx *x = fx_new();
+        snprintf(x->t.client.driver, sizeof(x->t.client.driver), "%s", drivers[i]);
+        fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_ERROR, 1, "issuer not in the trust store");
+        fx_finding(x, TLS_F_WEAK_SIGNATURE, TLS_SEV_ERROR, 0, "signed with SHA-1");
+        probe_diagnose(&x->r);
+        assert_string_equal(probe_diag_name(x->r.diag), probe_diag_name(want[i]));
+        free(x);
+    }
 }
 
 static void test_unparsable_maps_to_untrusted(void **state)
@@ -834,6 +855,7 @@ static void test_protocol_mismatch(void **state)
     x->ti.version = TLS_V10;
     x->ti.chain_len = 0;
     x->ti.error = -0x7280;
+    x->t.client.os = PROBE_OS_WINDOWS; /* Schannel's words; OpenSSL's: test_client_os_words */
     probe_diagnose(&x->r);
     assert_verdict(&x->r, PROBE_STATUS_FAIL, PROBE_DIAG_PROTOCOL_MISMATCH,
                    "The client and server cannot communicate, because they do not possess a "
@@ -847,6 +869,68 @@ static void test_protocol_mismatch(void **state)
 }
 
 /* ---- encryption negotiation ---- */
+
+/* The server chose TLS 1.0 and the client refused it at the ServerHello. */
+static void fx_refused_tls10(struct fx *x)
+{
+    x->r.facts.phase = PROBE_PHASE_HANDSHAKE;
+    x->ti.stage = TLS_STAGE_SERVER_HELLO;
+    x->ti.local_reject = true;
+    x->ti.server_hello_version = TLS_V10;
+    x->ti.chain_len = 0;
+}
+
+/* The same refusal in each TLS stack's words. */
+static void test_client_os_words(void **state)
+{
+    static const struct {
+        const char *driver;
+        enum probe_os os;
+        const char *words;
+    } cases[] = {
+        { "sqlclient", PROBE_OS_LINUX, "error:0A000102:SSL routines::unsupported protocol)" },
+        { "sqlclient", PROBE_OS_MACOS, "bad protocol version)" },
+        { "odbc18", PROBE_OS_WINDOWS, "SSL Provider: The client and server cannot communicate" },
+        { "odbc18", PROBE_OS_LINUX, "[error:0A000102:SSL routines::unsupported protocol]" },
+        { "jdbc", PROBE_OS_WINDOWS, "The server selected protocol version TLS10 is not "
+                                    "accepted by client preferences [TLS13, TLS12]." },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct fx *x = fx_new();
+        snprintf(x->t.client.driver, sizeof(x->t.client.driver), "%s", cases[i].driver);
+        x->t.client.os = cases[i].os;
+        fx_refused_tls10(x);
+        probe_diagnose(&x->r);
+        assert_string_equal(probe_diag_name(x->r.diag), "protocol_mismatch");
+        assert_contains(x->r.message, cases[i].words);
+        free(x);
+    }
+}
+
+/* A TLS 1.0 refusal on Linux: Windows 10's Schannel takes TLS 1.0, so the line names it (and
+ * macOS's Secure Transport); a client whose range was named gets none for that range. */
+static void test_other_platforms_line(void **state)
+{
+    struct fx *x = fx_new();
+
+    (void)state;
+    x->t.client.os = PROBE_OS_LINUX;
+    x->t.client.tls_named = 0; /* the stack's range: TLS 1.2 in TDS 7.x */
+    fx_refused_tls10(x);
+    probe_diagnose(&x->r);
+    assert_string_equal(probe_diag_name(x->r.diag), "protocol_mismatch");
+    assert_contains(x->r.other_platforms, "On Windows (TLS stack: Schannel, Windows 10 / Server "
+                                          "2019) sqlclient accepts the server's TLSv1.0, so "
+                                          "there is no protocol_mismatch there");
+    assert_contains(x->r.other_platforms, "On macOS");
+    assert_null(strchr(x->r.other_platforms, '\n'));
+    x->t.client.tls_named = PROBE_TLS_NAMED_MIN | PROBE_TLS_NAMED_MAX; /* 1.2 on every OS */
+    probe_diagnose(&x->r);
+    assert_string_equal(x->r.other_platforms, "");
+    free(x);
+}
 
 static void test_encryption_not_supported(void **state)
 {
@@ -1492,6 +1576,7 @@ int main(void)
         cmocka_unit_test(test_untrusted_ca),
         cmocka_unit_test(test_every_driver_uses_its_row),
         cmocka_unit_test(test_untrusted_incomplete_chain),
+        cmocka_unit_test(test_last_error_driver_weak_signature_first),
         cmocka_unit_test(test_unparsable_maps_to_untrusted),
         cmocka_unit_test(test_name_mismatch),
         cmocka_unit_test(test_name_mismatch_first_error_wins),
@@ -1514,6 +1599,8 @@ int main(void)
         cmocka_unit_test(test_forcibly_closed_before_prelogin_reply),
         cmocka_unit_test(test_forcibly_closed_after_prelogin_reply),
         cmocka_unit_test(test_protocol_mismatch),
+        cmocka_unit_test(test_client_os_words),
+        cmocka_unit_test(test_other_platforms_line),
         cmocka_unit_test(test_encryption_not_supported),
         cmocka_unit_test(test_encryption_required),
         cmocka_unit_test(test_tds8_not_supported),

@@ -145,6 +145,8 @@ static struct fx *fx_new(void)
     x->t.client.encrypt = PROBE_ENCRYPT_MANDATORY;
     x->t.client.tls_min = TLS_V10;
     x->t.client.tls_max = TLS_V12;
+    x->t.client.tls_named = PROBE_TLS_NAMED_MIN | PROBE_TLS_NAMED_MAX;
+    x->t.client.os = PROBE_OS_WINDOWS; /* the same report on every build host */
     x->r.target = &x->t;
     snprintf(x->r.facts.address, sizeof(x->r.facts.address), "10.0.0.5");
     x->r.facts.sent_encryption = TDS_ENC_ON;
@@ -215,11 +217,11 @@ static void test_json_fields_exact(void **state)
     keys_under(&v, "", keys, sizeof(keys));
     assert_string_equal(keys, TOP_KEYS);
     keys_under(&v, "client", keys, sizeof(keys));
-    assert_string_equal(keys, "driver,encrypt,host_name_in_certificate,name_checked,"
-                              "sent_encryption,tls_max,tls_min,trust_server_certificate,"
-                              "validates");
+    assert_string_equal(keys, "driver,encrypt,host_name_in_certificate,name_checked,os,"
+                              "sent_encryption,tls_max,tls_min,tls_stack,"
+                              "trust_server_certificate,validates");
     keys_under(&v, "diagnosis", keys, sizeof(keys));
-    assert_string_equal(keys, "cause,code,fix,message");
+    assert_string_equal(keys, "cause,code,fix,message,other_platforms");
     keys_under(&v, "findings[]", keys, sizeof(keys));
     assert_string_equal(keys, "cert,code,message,severity");
     keys_under(&v, "server", keys, sizeof(keys));
@@ -478,7 +480,8 @@ static void test_text_layout(void **state)
         at = p;
     }
     assert_contains(c.buf, "SQL Server 2022 (16.0.1000), encryption: on");
-    assert_contains(c.buf, "sqlclient, Encrypt=mandatory, TrustServerCertificate=false; sends "
+    assert_contains(c.buf, "sqlclient on Windows (TLS stack: Schannel, Windows 10 / Server "
+                           "2019), Encrypt=mandatory, TrustServerCertificate=false; sends "
                            "ENCRYPTION=on; TLS scope: full; validates the certificate as "
                            "'db1.contoso.com'");
     assert_contains(c.buf, "TLSv1.2, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
