@@ -226,6 +226,9 @@ static void add(struct judge *j, enum tls_finding_code code, enum tls_severity s
     }
     if (j->pinned && pin_covers(code)) {
         sev = TLS_SEV_INFO;
+    } else if (j->o->pin_only && j->o->pin_der != NULL && pin_covers(code) &&
+               sev == TLS_SEV_ERROR) {
+        sev = TLS_SEV_WARNING;
     }
     if (!j->o->check_trust && sev == TLS_SEV_ERROR) {
         sev = TLS_SEV_WARNING; /* the client does not validate: it would connect anyway */

@@ -23,10 +23,25 @@ void probe_judge(const struct probe_judge_input *in, struct tls_verdict *out)
         .rules = probe_client_name_rules(in->client),
         .check_trust = in->validates,
         .now = in->now,
-        .pin_der = in->pin_der,
-        .pin_len = in->pin_len,
         .min_rsa_bits = 2048,
         .min_signature_bits = 112,
     };
+    enum probe_pin_rule rule = probe_driver_of(in->client)->pin_rule;
+
+    if (in->pin_der == NULL || !probe_client_pins(in->client)) {
+        tls_policy_judge(in->tls, &po, out);
+        return;
+    }
+    if (rule == PROBE_PIN_WHEN_INVALID) {
+        tls_policy_judge(in->tls, &po, out);
+        if (out->pass) {
+            return; /* a chain and name the client accepts: the file is never compared */
+        }
+    }
+    /* from here the file decides alone: a match accepts, a mismatch fails with the driver's
+     * pin error, whatever the chain and name checks said */
+    po.pin_der = in->pin_der;
+    po.pin_len = in->pin_len;
+    po.pin_only = true;
     tls_policy_judge(in->tls, &po, out);
 }

@@ -106,6 +106,9 @@ static const struct probe_driver drivers[] = {
         .names = { .cn_fallback = true, .ip_needs_ip_san = true },
         .local_names_as_localhost = true,
         .kw = &kw_sqlclient, .texts = &probe_texts_sqlclient,
+        /* ServerCertificate (5.1+) is read under Mandatory and Strict, and not at all with
+         * TrustServerCertificate=true (SqlConnectionStringBuilder.ServerCertificate docs). */
+        .pin_rule = PROBE_PIN_WHEN_INVALID, .pin_from = PROBE_ENCRYPT_MANDATORY,
     },
     {
         /* Forced encryption is validated since 2.0 (SqlClient PR #391); System.Data.SqlClient
@@ -132,6 +135,9 @@ static const struct probe_driver drivers[] = {
         .names = { .cn_fallback = true, .ip_needs_ip_san = true },
         .local_names_as_localhost = true, .hnic_or_server_name = true,
         .kw = &kw_odbc18, .texts = &probe_texts_odbc18,
+        /* ServerCertificate (18.1+): exact match, documented for Encrypt=strict only
+         * (dsn-connection-string-attribute.md). */
+        .pin_rule = PROBE_PIN_ONLY, .pin_from = PROBE_ENCRYPT_STRICT,
     },
     {
         /* ODBC 17 never validates forced encryption when Encrypt=no. */
@@ -156,6 +162,9 @@ static const struct probe_driver drivers[] = {
         .names = { .cn_fallback = true, .cn_always = true, .ip_needs_ip_san = false },
         .local_names_as_localhost = false,
         .kw = &kw_jdbc, .texts = &probe_texts_jdbc,
+        /* serverCertificate is read only when encrypt=strict (SQLServerConnection.java, where
+         * it is copied for TDS 8.0; IOBuffer.java enableSSL). */
+        .pin_rule = PROBE_PIN_ONLY, .pin_from = PROBE_ENCRYPT_STRICT,
     },
     {
         /* go-mssqldb (msdsn/conn_str.go parseTLS): no encrypt key = OFF with
@@ -170,6 +179,12 @@ static const struct probe_driver drivers[] = {
         .names = { .cn_fallback = false, .ip_needs_ip_san = true },
         .local_names_as_localhost = true,
         .kw = &kw_go, .texts = &probe_texts_go,
+        /* serverCertificate: msdsn/conn_str.go setupTLSServerCertificateOnly sets
+         * InsecureSkipVerify and compares the raw bytes in VerifyPeerCertificate, which Go runs
+         * whatever TrustServerCertificate says, in every TLS the driver starts; readCertificate
+         * decodes ".pem" as PEM and ".der" as DER and refuses other extensions. */
+        .pin_rule = PROBE_PIN_ONLY, .pin_from = PROBE_ENCRYPT_OPTIONAL,
+        .pin_despite_trust = true, .pin_format_by_extension = true,
     },
     {
         /* tedious encrypt=true starts TLS only on an ON or REQ answer: after OFF, NOT_SUP or a
@@ -210,6 +225,8 @@ static const struct probe_driver drivers[] = {
         .kw = &kw_freetds, .texts = &probe_texts_freetds,
         .sqlclient_words =
             DIAG_BIT(PROBE_DIAG_UNTRUSTED_CHAIN) | DIAG_BIT(PROBE_DIAG_NAME_MISMATCH),
+        /* ServerCertificate in an ODBC string is "ca file" (src/odbc/connectparams.c). */
+        .pin_rule = PROBE_PIN_CA_FILE,
     },
 };
 

@@ -46,6 +46,18 @@ struct probe_driver_texts {
     size_t n;
 };
 
+/* What a pinned certificate file (kw->pin, --server-certificate) does in a driver. */
+enum probe_pin_rule {
+    PROBE_PIN_NONE,         /* the driver has no pin: --server-certificate is a usage error */
+    PROBE_PIN_WHEN_INVALID, /* read only when the chain or name check fails: a byte-exact match
+                               then accepts, a mismatch fails (SqlClient's managed SNI,
+                               SniCommon.ValidateSslServerCertificate: policyErrors None returns
+                               before the file is compared) */
+    PROBE_PIN_ONLY,         /* replaces the chain, name and date checks: a byte-exact match
+                               accepts, anything else fails */
+    PROBE_PIN_CA_FILE,      /* the file is a trust anchor, not a pin (FreeTDS) */
+};
+
 struct probe_driver {
     const char *name; /* "sqlclient": --driver, JSON "client.driver" */
     const char *what; /* for --help and reports */
@@ -82,6 +94,14 @@ struct probe_driver {
     const struct probe_driver_texts *texts;
     unsigned sqlclient_words; /* bit per probe_diag among the seed's three errors for which the
                                  driver's own wording is not recorded: SqlClient's stands in */
+
+    /* the pin */
+    enum probe_pin_rule pin_rule;
+    enum probe_encrypt pin_from;  /* the lowest Encrypt under which the file is read */
+    bool pin_despite_trust;       /* read with TrustServerCertificate=true and in login-only TLS
+                                     too, so the pin is checked whenever TLS runs */
+    bool pin_format_by_extension; /* a ".pem" file must hold PEM, a ".der" one DER, and any
+                                     other name is refused */
 };
 
 /* The row named name (case-insensitive), or NULL when there is none. */

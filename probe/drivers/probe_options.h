@@ -27,6 +27,7 @@ enum {
     PROBE_SET_HANDSHAKE = 1 << 6,
     PROBE_SET_DRIVER = 1 << 7,
     PROBE_SET_AUDIT_TIMEOUT = 1 << 8,
+    PROBE_SET_SCERT = 1 << 10,
 };
 
 enum probe_option_kind {
