@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""Certificate pins (issue 10, sections 2 and 8): --server-certificate and each syntax's
+ServerCertificate keyword, read as each driver reads it, against fakesql.
+
+- a pin that matches: the chain need not be trusted (SqlClient, ODBC 18 and JDBC under strict,
+  go-mssqldb); PEM and DER files alike;
+- a pin that does not: pin_mismatch, exit 1, naming both SHA-256 fingerprints, in the driver's
+  own words; SqlClient compares the file only when the chain or name check fails, go-mssqldb
+  always;
+- JDBC reads serverCertificate only with encrypt=strict: without it the chain is judged, and
+  the fix says why the file was not read instead of offering to pin;
+- a driver that cannot pin (tedious) and a file that is neither PEM nor DER: exit 64 naming
+  them; go-mssqldb's file-name rule (.pem or .der);
+- FreeTDS's ServerCertificate is its CA file, not a pin;
+- sqlcmd command lines of both tools (go-sqlcmd -J/-N VALUE, ODBC sqlcmd -N[s|m|o]) end to end.
+
+Environment: TDSPROBE, FAKESQL, TDSPROBE_CERTS, PYTHONPATH=tests/lib (set by CTest).
+"""
+import base64
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import tdsprobe_schema
+from fakesql import FakeSQL
+
+TDSPROBE = os.environ.get("TDSPROBE", "build/probe/tdsprobe")
+FAKESQL = os.environ.get("FAKESQL", "build/tests/fakesql/fakesql")
+CERTS = os.environ.get("TDSPROBE_CERTS", "build/certs")
+SELF = os.path.join(CERTS, "selfsigned.pem")  # self-signed CN=localhost, SAN localhost/127.0.0.1
+GOOD = os.path.join(CERTS, "good.pem")        # leaf + intermediate from the kit's root
+CA = os.path.join(CERTS, "ca.pem")
+
+SQLCLIENT_PIN = ("The certificate provided by the server does not match the certificate "
+                 "provided by the ServerCertificate option.")
+GO_PIN = "server certificate doesn't match the provided certificate"
+
+
+def first_der(path):
+    """The DER bytes of the first CERTIFICATE block of a PEM file."""
+    with open(path) as f:
+        text = f.read()
+    body = text.split("-----BEGIN CERTIFICATE-----")[1].split("-----END CERTIFICATE-----")[0]
+    return base64.b64decode("".join(body.split()))
+
+
+def fingerprint(path):
+    return hashlib.sha256(first_der(path)).hexdigest()
+
+
+def run(*args):
+    """tdsprobe --json ARGS: (exit code, [records], stderr)."""
+    p = subprocess.run([TDSPROBE, "--json", "--timeout", "5", *args], capture_output=True,
+                       text=True, timeout=60)
+    objs = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    if tdsprobe_schema.available():
+        tdsprobe_schema.check_records(objs)
+    return p.returncode, objs, p.stderr
+
+
+class PinCase(unittest.TestCase):
+    tmp = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="pins-")
+        cls.self_der = os.path.join(cls.tmp, "selfsigned.der")
+        with open(cls.self_der, "wb") as f:
+            f.write(first_der(SELF))
+        cls.self_crt = os.path.join(cls.tmp, "selfsigned.crt")
+        shutil.copy(SELF, cls.self_crt)
+        cls.junk = os.path.join(cls.tmp, "junk.pem")
+        with open(cls.junk, "w") as f:
+            f.write("not a certificate at all\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def one(self, *args, code):
+        rc, objs, err = run(*args)
+        self.assertEqual(len(objs), 1, err)
+        self.assertEqual(rc, code, json.dumps(objs[0], indent=1))
+        return objs[0]
+
+    def assert_mismatch(self, r, pin_file, text):
+        d = r["diagnosis"]
+        self.assertEqual(r["status"], "fail")
+        self.assertEqual(d["code"], "pin_mismatch")
+        self.assertEqual(d["message"], text)
+        server = r["tls"]["chain"][0]["sha256"]
+        self.assertIn(server, d["cause"])             # both fingerprints are named
+        self.assertIn(fingerprint(pin_file), d["cause"])
+        self.assertNotEqual(server, fingerprint(pin_file))
+        self.assertIn("replace the pinned file", d["fix"])
+
+    def usage(self, *args):
+        rc, objs, err = run(*args)
+        self.assertEqual(rc, 64, err)
+        self.assertEqual(objs, [])
+        return err
+
+
+class SelfSignedServer(PinCase):
+    """A server whose certificate no trust store holds: only a pin makes it work."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.srv = FakeSQL({"cert": "selfsigned"}, certs_dir=CERTS, binary=FAKESQL)
+        cls.srv.start()
+        cls.tgt = "127.0.0.1,%d" % cls.srv.port
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+        super().tearDownClass()
+
+    def test_no_pin_is_untrusted_and_offers_one(self):
+        r = self.one(self.tgt, code=1)
+        self.assertEqual(r["diagnosis"]["code"], "untrusted_chain")
+        self.assertIn("Or pin exactly this certificate: ServerCertificate=", r["diagnosis"]["fix"])
+
+    def test_matching_pin_pem_and_der(self):
+        for pin in (SELF, self.self_der):
+            with self.subTest(pin=pin):
+                r = self.one("--server-certificate", pin, self.tgt, code=0)
+                self.assertEqual(r["status"], "ok")
+                self.assertTrue(r["client"]["validates"])
+                self.assertIn("self_signed", [f["code"] for f in r["findings"]])
+
+    def test_mismatch_sqlclient(self):
+        r = self.one("--server-certificate", GOOD, self.tgt, code=1)
+        self.assert_mismatch(r, GOOD, SQLCLIENT_PIN)
+        self.assertNotIn("Or pin", r["diagnosis"]["fix"])
+
+    def test_connection_strings(self):
+        port = self.srv.port
+        ok = [
+            "Server=127.0.0.1,%d;Encrypt=True;ServerCertificate=%s" % (port, SELF),
+            "Server=127.0.0.1,%d;Server Certificate=%s" % (port, self.self_der),
+            "sqlserver://127.0.0.1:%d?serverCertificate=%s" % (port, SELF),
+            "sqlserver://127.0.0.1:%d?encrypt=true&servercertificate=%s" % (port, self.self_der),
+        ]
+        for s in ok:
+            with self.subTest(s=s):
+                self.assertEqual(self.one(s, code=0)["status"], "ok")
+        r = self.one("Server=127.0.0.1,%d;ServerCertificate=%s" % (port, GOOD), code=1)
+        self.assert_mismatch(r, GOOD, SQLCLIENT_PIN)
+
+    def test_go_checks_the_pin_even_without_validation(self):
+        # no encrypt key: login-only TLS and TrustServerCertificate=true, but the pin is
+        # compared in VerifyPeerCertificate all the same
+        r = self.one("sqlserver://127.0.0.1:%d?serverCertificate=%s" % (self.srv.port, GOOD),
+                     code=1)
+        self.assert_mismatch(r, GOOD, GO_PIN)
+        r = self.one("--driver", "go-mssqldb", "--trust-server-certificate",
+                     "--server-certificate", GOOD, self.tgt, code=1)
+        self.assert_mismatch(r, GOOD, GO_PIN)
+
+    def test_go_file_name_rule(self):
+        err = self.usage("--driver", "go-mssqldb", "--server-certificate", self.self_crt,
+                         self.tgt)
+        self.assertIn("certificate type .crt is not supported", err)
+        err = self.usage("sqlserver://127.0.0.1:%d?serverCertificate=%s"
+                         % (self.srv.port, self.self_crt))
+        self.assertIn("argument 1", err)
+        self.assertIn(".crt", err)
+
+    def test_jdbc_reads_the_pin_only_under_strict(self):
+        s = "jdbc:sqlserver://127.0.0.1:%d;encrypt=true;serverCertificate=%s" % (
+            self.srv.port, SELF)
+        r = self.one(s, code=1)
+        self.assertEqual(r["diagnosis"]["code"], "untrusted_chain")
+        fix = r["diagnosis"]["fix"]
+        self.assertIn("jdbc reads it only with encrypt=strict", fix)
+        self.assertNotIn("Or pin exactly", fix)
+
+    def test_driver_without_pin(self):
+        err = self.usage("--driver", "tedious", "--server-certificate", SELF, self.tgt)
+        self.assertIn("driver tedious cannot pin a server certificate", err)
+
+    def test_file_neither_pem_nor_der(self):
+        err = self.usage("--server-certificate", self.junk, self.tgt)
+        self.assertIn(self.junk, err)
+        self.assertIn("neither PEM", err)
+        err = self.usage("Server=127.0.0.1,%d;ServerCertificate=%s" % (self.srv.port, self.junk))
+        self.assertIn("argument 1", err)
+        self.assertIn(self.junk, err)
+        err = self.usage("--server-certificate", os.path.join(self.tmp, "missing.pem"), self.tgt)
+        self.assertIn("No such file", err)
+
+    def test_freetds_server_certificate_is_a_ca_file(self):
+        # the self-signed certificate as FreeTDS's CA file: trusted, validated
+        r = self.one("--driver", "freetds", "--encrypt", "mandatory", "--server-certificate",
+                     SELF, self.tgt, code=0)
+        self.assertTrue(r["client"]["validates"])
+        # the kit's root as "ServerCertificate": a CA file that does not vouch for this server
+        # (a pin would have been compared and called pin_mismatch)
+        r = self.one("--driver", "freetds", "--encrypt", "mandatory", "--server-certificate",
+                     CA, self.tgt, code=1)
+        self.assertEqual(r["diagnosis"]["code"], "untrusted_chain")
+
+
+class TrustedServer(PinCase):
+    """A chain the client trusts (--ca-file with the kit's root) and a pin that differs."""
+
+    def test_sqlclient_ignores_the_pin_when_the_chain_passes(self):
+        with FakeSQL({"cert": "good"}, certs_dir=CERTS, binary=FAKESQL) as srv:
+            tgt = "127.0.0.1,%d" % srv.port
+            r = self.one("--ca-file", CA, "--server-certificate", SELF, tgt, code=0)
+            self.assertEqual(r["status"], "ok")
+            r = self.one("--driver", "go-mssqldb", "--encrypt", "mandatory", "--ca-file", CA,
+                         "--server-certificate", SELF, tgt, code=1)
+            self.assert_mismatch(r, SELF, GO_PIN)
+
+
+class StrictServer(PinCase):
+    """TDS 8.0: ODBC 18 and JDBC read the pin."""
+
+    def test_odbc18_and_jdbc_strict(self):
+        with FakeSQL({"cert": "selfsigned", "strict": 1}, certs_dir=CERTS,
+                     binary=FAKESQL) as srv:
+            odbc = ("Driver={ODBC Driver 18 for SQL Server};Server=127.0.0.1,%d;Encrypt=strict;"
+                    "ServerCertificate=%%s" % srv.port)
+            jdbc = "jdbc:sqlserver://127.0.0.1:%d;encrypt=strict;serverCertificate=%%s" % srv.port
+            for s in (odbc, jdbc):
+                with self.subTest(s=s):
+                    r = self.one(s % SELF, code=0)
+                    self.assertEqual(r["mode"], "tds8")
+                    r = self.one(s % GOOD, code=1)
+                    self.assertEqual(r["diagnosis"]["code"], "pin_mismatch")
+                    self.assertIn(fingerprint(GOOD), r["diagnosis"]["cause"])
+
+
+if __name__ == "__main__":
+    unittest.main()
