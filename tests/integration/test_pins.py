@@ -237,5 +237,56 @@ class StrictServer(PinCase):
                     self.assertIn(fingerprint(GOOD), r["diagnosis"]["cause"])
 
 
+class Sqlcmd(PinCase):
+    """Both tools' command lines end to end: ODBC sqlcmd 18 (the seed's form, -N[s|m|o]) reads as
+    odbc18, go-sqlcmd (-N VALUE, --encrypt-connection, -J) as go-mssqldb."""
+
+    def test_both_tools(self):
+        with FakeSQL({"cert": "selfsigned"}, certs_dir=CERTS, binary=FAKESQL) as srv:
+            s = "sqlcmd -S 127.0.0.1,%d" % srv.port
+            r = self.one(s + " -N -C", code=0)  # the seed's form: ODBC sqlcmd, trusted
+            self.assertEqual(r["client"]["driver"], "odbc18")
+            self.assertEqual(r["client"]["encrypt"], "mandatory")
+            r = self.one(s, code=1)             # ODBC sqlcmd 18 validates by default
+            self.assertEqual(r["client"]["driver"], "odbc18")
+            self.assertEqual(r["diagnosis"]["code"], "untrusted_chain")
+            r = self.one(s + " -No", code=0)    # login-only TLS, not validated
+            self.assertEqual(r["client"]["encrypt"], "optional")
+            self.assertFalse(r["client"]["validates"])
+            for line in (s + " -N m", s + " --encrypt-connection mandatory", s + " -N true"):
+                with self.subTest(line=line):
+                    r = self.one(line, code=1)  # go-sqlcmd: any -N validates
+                    self.assertEqual(r["client"]["driver"], "go-mssqldb")
+                    self.assertEqual(r["client"]["encrypt"], "mandatory")
+                    self.assertNotEqual(r["diagnosis"]["code"], "ok")
+            r = self.one(s + " -N o", code=1)   # go-mssqldb validates even login-only TLS
+            self.assertEqual(r["client"]["driver"], "go-mssqldb")
+            self.assertTrue(r["client"]["validates"])
+            r = self.one(s + " -N m -J " + SELF, code=0)
+            self.assertEqual(r["status"], "ok")
+            r = self.one(s + " -N true -J " + GOOD, code=1)
+            self.assert_mismatch(r, GOOD, GO_PIN)
+            err = self.usage(s + " -J " + SELF)
+            self.assertIn("The -J parameter requires encryption to be enabled", err)
+            err = self.usage(s + " -N maybe")
+            self.assertIn("'-N maybe': Unexpected argument", err)
+            err = self.usage("/opt/mssql-tools18/bin/sqlcmd -S db1 -N strict")
+            self.assertIn("'strict': Unexpected argument", err)
+
+    def test_strict(self):
+        with FakeSQL({"cert": "selfsigned", "strict": 1}, certs_dir=CERTS,
+                     binary=FAKESQL) as srv:
+            s = "sqlcmd -S 127.0.0.1,%d" % srv.port
+            for line in (s + " -N strict -J " + SELF, s + " --encrypt-connection=s -J " + SELF):
+                with self.subTest(line=line):
+                    r = self.one(line, code=0)
+                    self.assertEqual(r["mode"], "tds8")
+                    self.assertEqual(r["client"]["driver"], "go-mssqldb")
+            r = self.one(s + " -Ns", code=1)   # ODBC sqlcmd strict: validated, no pin
+            self.assertEqual(r["mode"], "tds8")
+            self.assertEqual(r["client"]["driver"], "odbc18")
+            self.assertEqual(r["diagnosis"]["code"], "untrusted_chain")
+
+
 if __name__ == "__main__":
     unittest.main()
