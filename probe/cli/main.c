@@ -409,6 +409,10 @@ static void print_dry_run(const struct probe_target *t)
            tls_version_name(cl->tls_max),
            cl->host_name_in_certificate[0] ? ", HostNameInCertificate=" : "",
            cl->host_name_in_certificate);
+    if (cl->server_certificate[0]) {
+        printf("  -> pinned ServerCertificate=%s (%s)\n", cl->server_certificate,
+               probe_client_pins(cl) ? "compared" : "not read with these settings");
+    }
 }
 
 /* A CA file is loaded the way the engine will load it, so that one which cannot be read as

@@ -180,6 +180,16 @@ class SelfSignedServer(PinCase):
         self.assertIn("jdbc reads it only with encrypt=strict", fix)
         self.assertNotIn("Or pin exactly", fix)
 
+    def test_dry_run_says_whether_the_pin_is_read(self):
+        p = subprocess.run([TDSPROBE, "--dry-run", "jdbc:sqlserver://db1;serverCertificate=" + SELF,
+                            "jdbc:sqlserver://db1;encrypt=strict;serverCertificate=" + SELF],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = [l for l in p.stdout.splitlines() if "pinned ServerCertificate" in l]
+        self.assertEqual(len(lines), 2, p.stdout)
+        self.assertIn("(not read with these settings)", lines[0])
+        self.assertIn("(compared)", lines[1])
+
     def test_driver_without_pin(self):
         err = self.usage("--driver", "tedious", "--server-certificate", SELF, self.tgt)
         self.assertIn("driver tedious cannot pin a server certificate", err)
