@@ -12,7 +12,8 @@ ServerCertificate keyword, read as each driver reads it, against fakesql.
 - a driver that cannot pin (tedious) and a file that is neither PEM nor DER: exit 64 naming
   them; go-mssqldb's file-name rule (.pem or .der);
 - FreeTDS's ServerCertificate is its CA file, not a pin;
-- sqlcmd command lines of both tools (go-sqlcmd -J/-N VALUE, ODBC sqlcmd -N[s|m|o]) end to end.
+- sqlcmd command lines of both tools (go-sqlcmd -J/-N VALUE, ODBC sqlcmd -N[s|m|o]) end to end;
+- tdsprobe serve's server_certificate module key.
 
 Environment: TDSPROBE, FAKESQL, TDSPROBE_CERTS, PYTHONPATH=tests/lib (set by CTest).
 """
@@ -20,10 +21,14 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import unittest
+import urllib.parse
+import urllib.request
 
 import tdsprobe_schema
 from fakesql import FakeSQL
@@ -296,6 +301,51 @@ class Sqlcmd(PinCase):
             self.assertEqual(r["mode"], "tds8")
             self.assertEqual(r["client"]["driver"], "odbc18")
             self.assertEqual(r["diagnosis"]["code"], "untrusted_chain")
+
+
+class ServeModules(PinCase):
+    """tdsprobe serve: server_certificate is a module key like every client option; a module
+    whose file is neither PEM nor DER stops the exporter at start (exit 64, naming the file)."""
+
+    def test_module_pin(self):
+        conf = os.path.join(self.tmp, "modules.conf")
+        with open(conf, "w") as f:
+            f.write("[module pinned]\nserver_certificate = %s\n"
+                    "[module wrongpin]\nserver_certificate = %s\n" % (SELF, GOOD))
+        with FakeSQL({"cert": "selfsigned"}, certs_dir=CERTS, binary=FAKESQL) as srv:
+            proc = subprocess.Popen([TDSPROBE, "serve", "--listen", "127.0.0.1:0", "--config",
+                                     conf, "--timeout", "5"], stdout=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL, text=True)
+            try:
+                m = re.match(r"^tdsprobe serve: listening on (http://[0-9.]+:\d+)/$",
+                             proc.stdout.readline().strip())
+                self.assertIsNotNone(m)
+                bodies = {}
+                for module in ("pinned", "wrongpin", "default"):
+                    q = urllib.parse.urlencode({"target": "127.0.0.1:%d" % srv.port,
+                                                "module": module})
+                    with urllib.request.urlopen("%s/probe?%s" % (m.group(1), q),
+                                                timeout=30) as r:
+                        bodies[module] = r.read().decode()
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(20)
+                proc.stdout.close()
+        self.assertRegex(bodies["pinned"], r'(?m)^tdsprobe_success\{target="[^"]+"\} 1$')
+        self.assertRegex(bodies["wrongpin"],
+                         r'(?m)^tdsprobe_diagnosis_info\{[^}]*code="pin_mismatch"\} 1$')
+        self.assertRegex(bodies["default"],
+                         r'(?m)^tdsprobe_diagnosis_info\{[^}]*code="untrusted_chain"\} 1$')
+
+    def test_module_bad_file(self):
+        conf = os.path.join(self.tmp, "bad.conf")
+        with open(conf, "w") as f:
+            f.write("[module m]\nserver_certificate = %s\n" % self.junk)
+        p = subprocess.run([TDSPROBE, "serve", "--config", conf], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(p.returncode, 64, p.stderr)
+        self.assertIn(self.junk, p.stderr)
+        self.assertIn("neither PEM", p.stderr)
 
 
 if __name__ == "__main__":
