@@ -73,6 +73,7 @@ struct tls_policy_opts {
     bool pin_only;          /* the pin replaces the chain, name and date checks: with a pin
                                that does not match, those findings are warnings (the client
                                never made them) and pin_mismatch alone is the error */
+    bool pin_keeps_dates;   /* a pin leaves the date checks in force (expired, not yet valid) */
     int min_rsa_bits;       /* 2048 */
     int min_signature_bits; /* 112 */
 };

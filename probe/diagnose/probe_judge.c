@@ -43,5 +43,6 @@ void probe_judge(const struct probe_judge_input *in, struct tls_verdict *out)
     po.pin_der = in->pin_der;
     po.pin_len = in->pin_len;
     po.pin_only = true;
+    po.pin_keeps_dates = probe_driver_of(in->client)->pin_keeps_dates;
     tls_policy_judge(in->tls, &po, out);
 }

@@ -163,8 +163,10 @@ static const struct probe_driver drivers[] = {
         .local_names_as_localhost = false,
         .kw = &kw_jdbc, .texts = &probe_texts_jdbc,
         /* serverCertificate is read only when encrypt=strict (SQLServerConnection.java, where
-         * it is copied for TDS 8.0; IOBuffer.java enableSSL). */
-        .pin_rule = PROBE_PIN_ONLY, .pin_from = PROBE_ENCRYPT_STRICT,
+         * it is copied for TDS 8.0; IOBuffer.java enableSSL); ServerCertificateX509TrustManager
+         * .checkServerTrusted checks every certificate's dates first (R_serverCertExpired),
+         * then compares the file, and checks neither trust nor name. */
+        .pin_rule = PROBE_PIN_ONLY, .pin_from = PROBE_ENCRYPT_STRICT, .pin_keeps_dates = true,
     },
     {
         /* go-mssqldb (msdsn/conn_str.go parseTLS): no encrypt key = OFF with

@@ -102,6 +102,8 @@ struct probe_driver {
                                      too, so the pin is checked whenever TLS runs */
     bool pin_format_by_extension; /* a ".pem" file must hold PEM, a ".der" one DER, and any
                                      other name is refused */
+    bool pin_keeps_dates;         /* with a pin, the chain's dates are still checked (before
+                                     the file is compared) */
 };
 
 /* The row named name (case-insensitive), or NULL when there is none. */

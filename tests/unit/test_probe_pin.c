@@ -161,14 +161,15 @@ static void test_go_file_names(void **state)
     assert_null(p.der);
 }
 
-static void judge(const struct probe_client *c, const struct tls_pin *pin, uint32_t verify,
-                  struct tls_verdict *v)
+/* The verdict on a server that sent the first certificate of server_pem. */
+static void judge_on(const char *server_pem, const struct probe_client *c,
+                     const struct tls_pin *pin, uint32_t verify, struct tls_verdict *v)
 {
     struct tls_pin leaf;
     struct tls_cert cert;
     char err[300];
 
-    assert_int_equal(0, tls_pin_load(&leaf, KIT("selfsigned.pem"), err, sizeof(err)));
+    assert_int_equal(0, tls_pin_load(&leaf, server_pem, err, sizeof(err)));
     assert_int_equal(0, tls_cert_from_der(&cert, leaf.der, leaf.len));
     struct tls_info info = { .chain = &cert, .chain_len = 1, .verified_path = true,
                              .verify_result = verify, .verified_len = 1 };
@@ -178,6 +179,12 @@ static void judge(const struct probe_client *c, const struct tls_pin *pin, uint3
     probe_judge(&in, v);
     tls_cert_clear(&cert);
     tls_pin_free(&leaf);
+}
+
+static void judge(const struct probe_client *c, const struct tls_pin *pin, uint32_t verify,
+                  struct tls_verdict *v)
+{
+    judge_on(KIT("selfsigned.pem"), c, pin, verify, v);
 }
 
 static bool has_error(const struct tls_verdict *v, enum tls_finding_code code)
@@ -236,6 +243,31 @@ static void test_judge_rules(void **state)
     tls_pin_free(&other);
 }
 
+/* An expired certificate pinned: SqlClient and go-mssqldb accept it (the pin covers the dates),
+ * mssql-jdbc checks the dates before it compares the file. */
+static void test_pinned_but_expired(void **state)
+{
+    struct tls_pin expired;
+    struct tls_verdict v;
+    char err[300];
+    struct probe_client sql = client("sqlclient", PROBE_ENCRYPT_STRICT, false, "/p.pem");
+    struct probe_client go = client("go-mssqldb", PROBE_ENCRYPT_STRICT, false, "/p.pem");
+    struct probe_client jdbc = client("jdbc", PROBE_ENCRYPT_STRICT, false, "/p.pem");
+
+    (void)state;
+    assert_int_equal(0, tls_pin_load(&expired, KIT("expired.pem"), err, sizeof(err)));
+    judge_on(KIT("expired.pem"), &sql, &expired, NOT_TRUSTED, &v);
+    assert_true(v.pass);
+    judge_on(KIT("expired.pem"), &go, &expired, NOT_TRUSTED, &v);
+    assert_true(v.pass);
+    judge_on(KIT("expired.pem"), &jdbc, &expired, NOT_TRUSTED, &v);
+    assert_false(v.pass);
+    assert_true(has_error(&v, TLS_F_EXPIRED));
+    assert_false(has_error(&v, TLS_F_UNTRUSTED_CHAIN));
+    assert_false(has_error(&v, TLS_F_PIN_MISMATCH));
+    tls_pin_free(&expired);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_override_and_targets),
         cmocka_unit_test(test_go_file_names),
         cmocka_unit_test(test_judge_rules),
+        cmocka_unit_test(test_pinned_but_expired),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
