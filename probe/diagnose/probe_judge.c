@@ -1,9 +1,32 @@
 /* probe/diagnose/probe_judge.c: the client's view of the chain (see probe_judge.h). */
 #include "probe/diagnose/probe_judge.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "probe/drivers/probe_client.h"
+
+/* SqlClient with a chain and name it accepts never opens the pinned file; when the file differs
+ * anyway, that is worth knowing (the pin protects nothing here), so the mismatch is kept as
+ * info beside a passing verdict. */
+static void note_uncompared_pin(const struct probe_judge_input *in, struct tls_policy_opts po,
+                                struct tls_verdict *out)
+{
+    struct tls_verdict *v = malloc(sizeof(*v));
+
+    po.pin_der = in->pin_der;
+    po.pin_len = in->pin_len;
+    if (v != NULL) {
+        tls_policy_judge(in->tls, &po, v);
+        for (size_t i = 0; i < v->n && out->n < TLS_MAX_FINDINGS; i++) {
+            if (v->f[i].code == TLS_F_PIN_MISMATCH) {
+                out->f[out->n] = v->f[i];
+                out->f[out->n++].severity = TLS_SEV_INFO;
+            }
+        }
+    }
+    free(v);
+}
 
 void probe_judge(const struct probe_judge_input *in, struct tls_verdict *out)
 {
@@ -34,8 +57,9 @@ void probe_judge(const struct probe_judge_input *in, struct tls_verdict *out)
     }
     if (rule == PROBE_PIN_WHEN_INVALID) {
         tls_policy_judge(in->tls, &po, out);
-        if (out->pass) {
-            return; /* a chain and name the client accepts: the file is never compared */
+        if (out->pass) { /* a chain and name the client accepts: the file is not compared */
+            note_uncompared_pin(in, po, out);
+            return;
         }
     }
     /* from here the file decides alone: a match accepts, a mismatch fails with the driver's

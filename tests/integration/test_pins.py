@@ -181,6 +181,10 @@ class SelfSignedServer(PinCase):
             self.srv.port, SELF)
         r = self.one(s, code=1)
         self.assertEqual(r["diagnosis"]["code"], "untrusted_chain")
+        self.assertNotIn("pin_mismatch", [f["code"] for f in r["findings"]])
+        p = subprocess.run([TDSPROBE, "--timeout", "5", s], capture_output=True, text=True,
+                           timeout=60)
+        self.assertNotIn("matches the pinned certificate", p.stdout)  # no pin line: not read
         fix = r["diagnosis"]["fix"]
         self.assertIn("jdbc reads it only with encrypt=strict", fix)
         self.assertNotIn("Or pin exactly", fix)
@@ -229,6 +233,11 @@ class TrustedServer(PinCase):
             tgt = "127.0.0.1,%d" % srv.port
             r = self.one("--ca-file", CA, "--server-certificate", SELF, tgt, code=0)
             self.assertEqual(r["status"], "ok")
+            # the file differs: said as info, since SqlClient does not compare it here
+            pins = [f for f in r["findings"] if f["code"] == "pin_mismatch"]
+            self.assertEqual(len(pins), 1, r["findings"])
+            self.assertEqual(pins[0]["severity"], "info")
+            self.assertIn(fingerprint(SELF), pins[0]["message"])
             r = self.one("--driver", "go-mssqldb", "--encrypt", "mandatory", "--ca-file", CA,
                          "--server-certificate", SELF, tgt, code=1)
             self.assert_mismatch(r, SELF, GO_PIN)

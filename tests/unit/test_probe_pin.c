@@ -232,6 +232,10 @@ static void test_judge_rules(void **state)
     /* a chain the client trusts: SqlClient never compares the file, go-mssqldb always does */
     judge(&sql, &other, 0, &v);
     assert_true(v.pass);
+    assert_false(has_error(&v, TLS_F_PIN_MISMATCH));
+    assert_non_null(strstr(message_of(&v, TLS_F_PIN_MISMATCH), other.sha256)); /* as info */
+    judge(&sql, &same, 0, &v);
+    assert_string_equal("", message_of(&v, TLS_F_PIN_MISMATCH));
     judge(&go, &other, 0, &v);
     assert_false(v.pass);
     assert_true(has_error(&v, TLS_F_PIN_MISMATCH));
