@@ -178,3 +178,9 @@ void tls__ssl_last_alert(const mbedtls_ssl_context *ssl, uint8_t *level, uint8_t
     *level = ssl->in_msg[0];
     *description = ssl->in_msg[1];
 }
+
+const unsigned char *tls__pem_buffer(const mbedtls_pem_context *pem, size_t *len)
+{
+    *len = pem->buflen;
+    return pem->buf;
+}

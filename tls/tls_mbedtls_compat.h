@@ -24,6 +24,7 @@
 #include <mbedtls/cipher.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/md.h>
+#include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/ssl_ciphersuites.h>
@@ -121,5 +122,10 @@ int tls__ssl_negotiating_suite(const mbedtls_ssl_context *ssl);
  * could read it). 3.x: none (in_msg is MBEDTLS_PRIVATE and no getter reports a received
  * alert). */
 void tls__ssl_last_alert(const mbedtls_ssl_context *ssl, uint8_t *level, uint8_t *description);
+
+/* ---- mbedtls_pem_context (pem.h) ---- */
+
+/* The decoded bytes, pem->buf and pem->buflen. 3.x: mbedtls_pem_get_buffer(). */
+const unsigned char *tls__pem_buffer(const mbedtls_pem_context *pem, size_t *len);
 
 #endif

@@ -207,10 +207,12 @@ struct judge {
 /* A pin that matches vouches for the certificate itself, so chain, name and date problems no
  * longer stop SqlClient (SNICommon.ValidateSslServerCertificate compares the pinned
  * certificate and returns before the chain checks): they stay visible as info. */
-static bool pin_covers(enum tls_finding_code code)
+static bool pin_covers(const struct tls_policy_opts *o, enum tls_finding_code code)
 {
+    if (code == TLS_F_EXPIRED || code == TLS_F_NOT_YET_VALID) {
+        return !o->pin_keeps_dates;
+    }
     return code == TLS_F_UNTRUSTED_CHAIN || code == TLS_F_NAME_MISMATCH ||
-           code == TLS_F_EXPIRED || code == TLS_F_NOT_YET_VALID ||
            code == TLS_F_NO_SERVER_AUTH_EKU || code == TLS_F_SELF_SIGNED;
 }
 
@@ -224,8 +226,11 @@ static void add(struct judge *j, enum tls_finding_code code, enum tls_severity s
     if (j->v->n >= TLS_MAX_FINDINGS) {
         return;
     }
-    if (j->pinned && pin_covers(code)) {
+    if (j->pinned && pin_covers(j->o, code)) {
         sev = TLS_SEV_INFO;
+    } else if (j->o->pin_only && j->o->pin_der != NULL && pin_covers(j->o, code) &&
+               sev == TLS_SEV_ERROR) {
+        sev = TLS_SEV_WARNING;
     }
     if (!j->o->check_trust && sev == TLS_SEV_ERROR) {
         sev = TLS_SEV_WARNING; /* the client does not validate: it would connect anyway */

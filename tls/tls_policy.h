@@ -70,6 +70,10 @@ struct tls_policy_opts {
     time_t now;
     const uint8_t *pin_der; /* ServerCertificate pin, or NULL */
     size_t pin_len;
+    bool pin_only;          /* the pin replaces the chain, name and date checks: with a pin
+                               that does not match, those findings are warnings (the client
+                               never made them) and pin_mismatch alone is the error */
+    bool pin_keeps_dates;   /* a pin leaves the date checks in force (expired, not yet valid) */
     int min_rsa_bits;       /* 2048 */
     int min_signature_bits; /* 112 */
 };

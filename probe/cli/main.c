@@ -18,6 +18,7 @@
 #include "probe/output/probe_summary.h"
 #include "probe/drivers/probe_target.h"
 #include "probe/drivers/probe_targetlist.h"
+#include "tls/tls_pin.h"
 #include "tls/tls_suites.h"
 #include "tls/tls_version.h"
 #include "tls/tls_session.h"
@@ -49,6 +50,7 @@ struct cli {
     bool discard;            /* a usage error came after some probes had started */
     char **checked;          /* CA files already loaded once (check_ca_file) */
     size_t n_checked;
+    char pin_checked[1024];  /* the last pin file read as its target's driver reads it */
 };
 
 #define MAX_THREADS 16
@@ -410,6 +412,10 @@ static void print_dry_run(const struct probe_target *t)
            tls_version_name(max),
            cl->host_name_in_certificate[0] ? ", HostNameInCertificate=" : "",
            cl->host_name_in_certificate);
+    if (cl->server_certificate[0]) {
+        printf("  -> pinned ServerCertificate=%s (%s)\n", cl->server_certificate,
+               probe_client_pins(cl) ? "compared" : "not read with these settings");
+    }
 }
 
 /* A CA file is loaded the way the engine will load it, so that one which cannot be read as
@@ -438,6 +444,28 @@ static int check_ca_file(struct cli *c, const char *ca, char *err, size_t errlen
     return 0;
 }
 
+/* A pinned certificate file is read as the target's driver reads it, so one that is neither
+ * PEM nor DER (or, for go-mssqldb, whose extension does not say which) is a usage error before
+ * anything is sent. Consecutive targets with the same file read it once. */
+static int check_pin(struct cli *c, const struct probe_target *t, const char *where)
+{
+    char err[600];
+    struct tls_pin pin;
+    const char *path = t->client.server_certificate;
+
+    if (path[0] == '\0' || strcmp(path, c->pin_checked) == 0) {
+        return 0;
+    }
+    if (probe_client_load_pin(&t->client, &pin, err, sizeof(err)) != 0) {
+        bool option = (c->ov.set & PROBE_SET_SCERT) &&
+                      strcmp(path, c->ov.client.server_certificate) == 0;
+        return probe_usage_error(PROG, "%s: %s", option ? "--server-certificate" : where, err);
+    }
+    tls_pin_free(&pin);
+    snprintf(c->pin_checked, sizeof(c->pin_checked), "%s", path);
+    return 0;
+}
+
 /* Target i made into t, or a usage error naming where it came from (FILE:LINE or the
  * argument). */
 static int make_target(struct cli *c, size_t i, struct probe_target *t)
@@ -453,7 +481,7 @@ static int make_target(struct cli *c, size_t i, struct probe_target *t)
         bool option = (c->ov.set & PROBE_SET_CA) && strcmp(ca, c->ov.client.ca_file) == 0;
         return probe_usage_error(PROG, "%s: %s", option ? "--ca-file" : where, err);
     }
-    return 0;
+    return check_pin(c, t, where);
 }
 
 /* Makes every target in order. With engines NULL, to check them (and with --dry-run show

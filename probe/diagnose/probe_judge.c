@@ -2,6 +2,7 @@
 #include "probe/diagnose/probe_judge.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "probe/drivers/probe_client.h"
@@ -43,6 +44,28 @@ static void apply_stack(const struct probe_tls_stack *s, const struct tls_info *
     }
 }
 
+/* SqlClient with a chain and name it accepts never opens the pinned file; when the file differs
+ * anyway, that is worth knowing (the pin protects nothing here), so the mismatch is kept as
+ * info beside a passing verdict. */
+static void note_uncompared_pin(const struct probe_judge_input *in, struct tls_policy_opts po,
+                                struct tls_verdict *out)
+{
+    struct tls_verdict *v = malloc(sizeof(*v));
+
+    po.pin_der = in->pin_der;
+    po.pin_len = in->pin_len;
+    if (v != NULL) {
+        tls_policy_judge(in->tls, &po, v);
+        for (size_t i = 0; i < v->n && out->n < TLS_MAX_FINDINGS; i++) {
+            if (v->f[i].code == TLS_F_PIN_MISMATCH) {
+                out->f[out->n] = v->f[i];
+                out->f[out->n++].severity = TLS_SEV_INFO;
+            }
+        }
+    }
+    free(v);
+}
+
 void probe_judge(const struct probe_judge_input *in, struct tls_verdict *out)
 {
     char name[256];
@@ -62,11 +85,28 @@ void probe_judge(const struct probe_judge_input *in, struct tls_verdict *out)
         .rules = probe_client_name_rules(in->client),
         .check_trust = in->validates,
         .now = in->now,
-        .pin_der = in->pin_der,
-        .pin_len = in->pin_len,
         .min_rsa_bits = 2048,
         .min_signature_bits = 112,
     };
+    enum probe_pin_rule rule = probe_driver_of(in->client)->pin_rule;
+
+    if (in->pin_der == NULL || !probe_client_pins(in->client)) {
+        tls_policy_judge(in->tls, &po, out);
+        return;
+    }
+    if (rule == PROBE_PIN_WHEN_INVALID) {
+        tls_policy_judge(in->tls, &po, out);
+        if (out->pass) { /* a chain and name the client accepts: the file is not compared */
+            note_uncompared_pin(in, po, out);
+            return;
+        }
+    }
+    /* from here the file decides alone: a match accepts, a mismatch fails with the driver's
+     * pin error, whatever the chain and name checks said */
+    po.pin_der = in->pin_der;
+    po.pin_len = in->pin_len;
+    po.pin_only = true;
+    po.pin_keeps_dates = probe_driver_of(in->client)->pin_keeps_dates;
     tls_policy_judge(in->tls, &po, out);
     if (in->validates) {
         apply_stack(probe_client_stack(in->client), in->tls, out);

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "probe/drivers/probe_client.h"
 #include "probe/drivers/probe_target.h"
 
 
@@ -87,6 +88,25 @@ static bool fix_ca_cert(struct dctx *c, int idx, const char *what)
     return true;
 }
 
+/* Pinning as a fix: offered only when no certificate file is pinned yet; one that is set but
+ * not read in this setting (mssql-jdbc and ODBC read it only under strict) is named instead. */
+static void fix_pin_offer(struct dctx *c, const struct tls_cert *leaf)
+{
+    const struct probe_driver *d = c->drv;
+
+    if (c->cl->server_certificate[0] != '\0') {
+        if (!probe_client_pins(c->cl)) {
+            probe_sb_add(&c->fix, "The pinned certificate file is not read with these settings: "
+                                  "%s reads it only with %s.\n", d->name,
+                         d->pin_from == PROBE_ENCRYPT_STRICT ? c->kw->strict : c->kw->mandatory);
+        }
+        return;
+    }
+    if (c->kw->pin != NULL && !tls_cert_is_sql_fallback(leaf)) {
+        probe_sb_add(&c->fix, "Or pin exactly this certificate: %s.\n", c->kw->pin);
+    }
+}
+
 static void fix_untrusted(struct dctx *c)
 {
     const struct tls_cert *leaf = c->leaf;
@@ -120,9 +140,7 @@ static void fix_untrusted(struct dctx *c)
                                   "chain.\n", s);
         }
     }
-    if (c->kw->pin != NULL && !tls_cert_is_sql_fallback(leaf)) {
-        probe_sb_add(&c->fix, "Or pin exactly this certificate: %s.\n", c->kw->pin);
-    }
+    fix_pin_offer(c, leaf);
     last_resort(c);
 }
 

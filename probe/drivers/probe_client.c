@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "tls/tls_version.h"
+#include "tls/tls_pin.h"
 
 void probe_client_default(struct probe_client *c)
 {
@@ -57,7 +58,13 @@ uint8_t probe_client_encryption_byte(const struct probe_client *c)
 static bool validates(const struct probe_client *c, const struct probe_driver *d,
                       enum tds_tls_scope s, uint8_t r)
 {
-    if (c->trust_server_certificate || s == TDS_TLS_NONE || s == TDS_TLS_TERMINATE) {
+    if (s == TDS_TLS_NONE || s == TDS_TLS_TERMINATE) {
+        return false;
+    }
+    if (d->pin_despite_trust && probe_client_pins(c)) {
+        return true; /* the pin is compared whenever TLS runs */
+    }
+    if (c->trust_server_certificate) {
         return false;
     }
     if (d->validates_only_with_ca_file) {
@@ -207,4 +214,85 @@ bool probe_client_offers_tls13(const struct probe_client *c)
     }
     probe_client_tls_range(c, true, &min, &max);
     return max >= TLS_V13;
+}
+
+bool probe_client_pins(const struct probe_client *c)
+{
+    const struct probe_driver *d = probe_driver_of(c);
+
+    if (c->server_certificate[0] == '\0' || c->encrypt_disable ||
+        (d->pin_rule != PROBE_PIN_WHEN_INVALID && d->pin_rule != PROBE_PIN_ONLY)) {
+        return false;
+    }
+    if (c->encrypt < d->pin_from) {
+        return false;
+    }
+    return d->pin_despite_trust || !c->trust_server_certificate ||
+           c->encrypt == PROBE_ENCRYPT_STRICT;
+}
+
+int probe_client_settle_files(struct probe_client *c, bool ca_file_set, char *err, size_t errlen)
+{
+    const struct probe_driver *d = probe_driver_of(c);
+
+    if (c->server_certificate[0] == '\0') {
+        return 0;
+    }
+    if (d->pin_rule == PROBE_PIN_NONE) {
+        snprintf(err, errlen, "driver %s cannot pin a server certificate (it has no "
+                 "ServerCertificate keyword)", d->name);
+        return -1;
+    }
+    if (d->pin_rule == PROBE_PIN_CA_FILE) {
+        if (!ca_file_set) {
+            memcpy(c->ca_file, c->server_certificate, sizeof(c->ca_file));
+        }
+        c->server_certificate[0] = '\0';
+    }
+    return 0;
+}
+
+/* go-mssqldb's readCertificate (msdsn/conn_str.go): the extension, lower-cased, picks the
+ * decoder, and its errors are wrapped "failed to setup TLS: cannot read server certificate". */
+static int check_extension(const char *path, const struct tls_pin *p, char *err, size_t errlen)
+{
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash + 1 : path, '.');
+    const char *ext = dot ? dot : "";
+
+    if (strcasecmp(ext, ".pem") == 0 && !p->pem) {
+        snprintf(err, errlen, "failed to setup TLS: failed to decode PEM certificate (%s holds "
+                 "DER: name it .der)", path);
+        return -1;
+    }
+    if (strcasecmp(ext, ".der") == 0 && p->pem) {
+        snprintf(err, errlen, "failed to setup TLS: cannot read server certificate \"%s\": "
+                 "x509: malformed certificate (it holds PEM: name it .pem)", path);
+        return -1;
+    }
+    if (strcasecmp(ext, ".pem") != 0 && strcasecmp(ext, ".der") != 0) {
+        snprintf(err, errlen, "failed to setup TLS: cannot read server certificate \"%s\": "
+                 "certificate type %s is not supported (go-mssqldb reads .pem and .der)",
+                 path, ext);
+        return -1;
+    }
+    return 0;
+}
+
+int probe_client_load_pin(const struct probe_client *c, struct tls_pin *p, char *err,
+                          size_t errlen)
+{
+    memset(p, 0, sizeof(*p));
+    if (c->server_certificate[0] == '\0') {
+        return 0;
+    }
+    if (tls_pin_load(p, c->server_certificate, err, errlen) != 0) {
+        return -1;
+    }
+    if (probe_driver_of(c)->pin_format_by_extension &&
+        check_extension(c->server_certificate, p, err, errlen) != 0) {
+        tls_pin_free(p);
+        return -1;
+    }
+    return 0;
 }

@@ -60,5 +60,21 @@ void probe_client_tls_range(const struct probe_client *c, bool strict, int *min,
  * (--tls-max, a connection string's TLS keywords) must reach it. The engine starts a strict
  * probe with the TLS 1.3 client exactly when this is true. */
 bool probe_client_offers_tls13(const struct probe_client *c);
+/* The client checks the pinned certificate file (server_certificate) in this setting: its
+ * driver has a pin and reads it under this Encrypt (and, unless the driver reads it despite
+ * TrustServerCertificate, validates at all). */
+bool probe_client_pins(const struct probe_client *c);
+
+/* Settles what the files of c mean to its driver: a driver whose ServerCertificate is a CA
+ * file (FreeTDS) gets it as ca_file unless ca_file_set (an explicit --ca-file wins). Returns 0,
+ * or -1 with a sentence in err when the driver cannot pin at all. */
+int probe_client_settle_files(struct probe_client *c, bool ca_file_set, char *err, size_t errlen);
+
+/* Loads c's pin file as its driver reads it (tls/tls_pin.h, plus the driver's file-name rule).
+ * Returns 0 (p filled, or left empty when c has no pin file), or -1 with a sentence naming
+ * the file in err. */
+struct tls_pin;
+int probe_client_load_pin(const struct probe_client *c, struct tls_pin *p, char *err,
+                          size_t errlen);
 
 #endif

@@ -382,7 +382,7 @@ static int go_parse_bool(const char *v, bool *out)
 }
 
 /* msdsn parseTLS: encrypt is lower-cased; disable sends NOT_SUP. */
-static int go_encrypt(struct cs *c, const char *v)
+int probe_cs_go_encrypt(struct cs *c, const char *v)
 {
     struct probe_client *cl = &c->t->client;
 
@@ -485,7 +485,7 @@ static int go_apply(struct cs *c, const char *const *val)
     if (val[GF_PORT] && go_port(c, val[GF_PORT])) {
         return -1;
     }
-    if (val[GF_ENCRYPT] && go_encrypt(c, val[GF_ENCRYPT])) {
+    if (val[GF_ENCRYPT] && probe_cs_go_encrypt(c, val[GF_ENCRYPT])) {
         return -1;
     }
     if (val[GF_TRUST] && go_trust(c, val[GF_TRUST])) {
@@ -515,6 +515,14 @@ static int go_apply(struct cs *c, const char *const *val)
 
 /* Defaults (msdsn parseTLS): no encrypt key = Off (login-only TLS) with
  * TrustServerCertificate=true; Go's crypto/tls offers TLS 1.2 at least. */
+void probe_cs_go_defaults(struct probe_client *cl)
+{
+    snprintf(cl->driver, sizeof(cl->driver), "go-mssqldb");
+    cl->encrypt = PROBE_ENCRYPT_OPTIONAL;
+    cl->trust_server_certificate = true;
+    cl->tls_min = TLS_V12;
+}
+
 int probe_cs_parse_go_url(struct cs *c)
 {
     const char *val[GF_COUNT] = { 0 };
@@ -523,10 +531,7 @@ int probe_cs_parse_go_url(struct cs *c)
 
     c->secrets = go_secrets;
     c->n_secrets = ARRAY_LEN(go_secrets);
-    snprintf(cl->driver, sizeof(cl->driver), "go-mssqldb");
-    cl->encrypt = PROBE_ENCRYPT_OPTIONAL;
-    cl->trust_server_certificate = true;
-    cl->tls_min = TLS_V12;
+    probe_cs_go_defaults(cl);
     while (probe_cs_is_ws((unsigned char)c->text[pos])) {
         pos++;
     }

@@ -127,4 +127,10 @@ int probe_cs_parse_jdbc(struct cs *c);
 int probe_cs_parse_go_url(struct cs *c);
 int probe_cs_parse_sqlcmd(struct cs *c);
 
+/* go-mssqldb's own rules, shared with go-sqlcmd, which hands its settings to go-mssqldb:
+ * the client a string without TLS keywords gets, and an encrypt value (msdsn parseTLS; any
+ * encrypt key turns TrustServerCertificate off). */
+void probe_cs_go_defaults(struct probe_client *cl);
+int probe_cs_go_encrypt(struct cs *c, const char *v);
+
 #endif

@@ -119,6 +119,9 @@ static const struct probe_driver drivers[] = {
         .local_names_as_localhost = true,
         .kw = &kw_sqlclient, .texts = &probe_texts_sqlclient,
         .stack = STACKS_SQLCLIENT,
+        /* ServerCertificate (5.1+) is read under Mandatory and Strict, and not at all with
+         * TrustServerCertificate=true (SqlConnectionStringBuilder.ServerCertificate docs). */
+        .pin_rule = PROBE_PIN_WHEN_INVALID, .pin_from = PROBE_ENCRYPT_MANDATORY,
     },
     {
         /* Forced encryption is validated since 2.0 (SqlClient PR #391); System.Data.SqlClient
@@ -147,6 +150,9 @@ static const struct probe_driver drivers[] = {
         .local_names_as_localhost = true, .hnic_or_server_name = true,
         .kw = &kw_odbc18, .texts = &probe_texts_odbc18,
         .stack = STACKS_ODBC,
+        /* ServerCertificate (18.1+): exact match, documented for Encrypt=strict only
+         * (dsn-connection-string-attribute.md). */
+        .pin_rule = PROBE_PIN_ONLY, .pin_from = PROBE_ENCRYPT_STRICT,
     },
     {
         /* ODBC 17 never validates forced encryption when Encrypt=no. */
@@ -173,6 +179,11 @@ static const struct probe_driver drivers[] = {
         .local_names_as_localhost = false,
         .kw = &kw_jdbc, .texts = &probe_texts_jdbc,
         .stack = STACKS_ALL(&probe_stack_jsse),
+        /* serverCertificate is read only when encrypt=strict (SQLServerConnection.java, where
+         * it is copied for TDS 8.0; IOBuffer.java enableSSL); ServerCertificateX509TrustManager
+         * .checkServerTrusted checks every certificate's dates first (R_serverCertExpired),
+         * then compares the file, and checks neither trust nor name. */
+        .pin_rule = PROBE_PIN_ONLY, .pin_from = PROBE_ENCRYPT_STRICT, .pin_keeps_dates = true,
     },
     {
         /* go-mssqldb (msdsn/conn_str.go parseTLS): no encrypt key = OFF with
@@ -188,6 +199,12 @@ static const struct probe_driver drivers[] = {
         .local_names_as_localhost = true,
         .kw = &kw_go, .texts = &probe_texts_go,
         .stack = STACKS_ALL(&probe_stack_go),
+        /* serverCertificate: msdsn/conn_str.go setupTLSServerCertificateOnly sets
+         * InsecureSkipVerify and compares the raw bytes in VerifyPeerCertificate, which Go runs
+         * whatever TrustServerCertificate says, in every TLS the driver starts; readCertificate
+         * decodes ".pem" as PEM and ".der" as DER and refuses other extensions. */
+        .pin_rule = PROBE_PIN_ONLY, .pin_from = PROBE_ENCRYPT_OPTIONAL,
+        .pin_despite_trust = true, .pin_format_by_extension = true,
     },
     {
         /* tedious encrypt=true starts TLS only on an ON or REQ answer: after OFF, NOT_SUP or a
@@ -232,6 +249,8 @@ static const struct probe_driver drivers[] = {
             DIAG_BIT(PROBE_DIAG_UNTRUSTED_CHAIN) | DIAG_BIT(PROBE_DIAG_NAME_MISMATCH),
         .stack = STACKS(&probe_stack_openssl3_level1, &probe_stack_gnutls,
                         &probe_stack_openssl3_level1),
+        /* ServerCertificate in an ODBC string is "ca file" (src/odbc/connectparams.c). */
+        .pin_rule = PROBE_PIN_CA_FILE,
     },
 };
 

@@ -48,6 +48,18 @@ struct probe_driver_texts {
     size_t n;
 };
 
+/* What a pinned certificate file (kw->pin, --server-certificate) does in a driver. */
+enum probe_pin_rule {
+    PROBE_PIN_NONE,         /* the driver has no pin: --server-certificate is a usage error */
+    PROBE_PIN_WHEN_INVALID, /* read only when the chain or name check fails: a byte-exact match
+                               then accepts, a mismatch fails (SqlClient's managed SNI,
+                               SniCommon.ValidateSslServerCertificate: policyErrors None returns
+                               before the file is compared) */
+    PROBE_PIN_ONLY,         /* replaces the chain, name and date checks: a byte-exact match
+                               accepts, anything else fails */
+    PROBE_PIN_CA_FILE,      /* the file is a trust anchor, not a pin (FreeTDS) */
+};
+
 struct probe_driver {
     const char *name; /* "sqlclient": --driver, JSON "client.driver" */
     const char *what; /* for --help and reports */
@@ -92,6 +104,15 @@ struct probe_driver {
     /* the TLS stack it runs on, per client OS (probe_platform.h; NULL: OpenSSL 3): what it
      * offers (and so the client's default TLS range), what it accepts, TLS 1.3 in strict */
     const struct probe_tls_stack *stack[PROBE_OS_COUNT];
+    /* the pin */
+    enum probe_pin_rule pin_rule;
+    enum probe_encrypt pin_from;  /* the lowest Encrypt under which the file is read */
+    bool pin_despite_trust;       /* read with TrustServerCertificate=true and in login-only TLS
+                                     too, so the pin is checked whenever TLS runs */
+    bool pin_format_by_extension; /* a ".pem" file must hold PEM, a ".der" one DER, and any
+                                     other name is refused */
+    bool pin_keeps_dates;         /* with a pin, the chain's dates are still checked (before
+                                     the file is compared) */
 };
 
 /* The row named name (case-insensitive), or NULL when there is none. */

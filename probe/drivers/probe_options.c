@@ -10,6 +10,7 @@
 
 #include "probe/drivers/probe_client.h"
 #include "probe/drivers/probe_driver.h"
+#include "tls/tls_pin.h"
 #include "tls/tls_version.h"
 
 #define HELP_COLUMN 33 /* where the help text starts in every help line */
@@ -79,6 +80,20 @@ static int set_ca(struct probe_client *c, const char *v, char *err, size_t errle
     return copy_text(c->ca_file, sizeof(c->ca_file), v, "ca_file", err, errlen);
 }
 
+/* The file is read now, so one that is neither PEM nor DER is a usage error naming it; the
+ * driver's own file rules are checked per target (probe_client_load_pin). */
+static int set_scert(struct probe_client *c, const char *v, char *err, size_t errlen)
+{
+    struct tls_pin p;
+
+    if (tls_pin_load(&p, v, err, errlen) != 0) {
+        return -1;
+    }
+    tls_pin_free(&p);
+    return copy_text(c->server_certificate, sizeof(c->server_certificate), v,
+                     "server_certificate", err, errlen);
+}
+
 static int set_driver(struct probe_client *c, const char *v, char *err, size_t errlen)
 {
     struct probe_client check;
@@ -131,6 +146,12 @@ const struct probe_option probe_options[] = {
     { .name = "ca-file", .key = "ca_file", .kind = PROBE_OPTION_TEXT, .metavar = "FILE",
       .group = PROBE_OPTION_CLIENT, .help = "trust these CAs instead of the system trust store",
       .bit = PROBE_SET_CA, .set_text = set_ca },
+    { .name = "server-certificate", .key = "server_certificate", .kind = PROBE_OPTION_TEXT,
+      .metavar = "FILE", .group = PROBE_OPTION_CLIENT,
+      .help = "ServerCertificate=: pin the certificate in FILE (PEM or\n"
+              "DER); the server must present exactly it (FreeTDS:\n"
+              "a CA file)",
+      .bit = PROBE_SET_SCERT, .set_text = set_scert },
     { .name = "tls-min", .key = "tls_min", .kind = PROBE_OPTION_CHOICE, .choices = tls_choices,
       .group = PROBE_OPTION_CLIENT,
       .help = "lowest TLS version the client offers (default: its\nTLS stack's, see --client-os)",

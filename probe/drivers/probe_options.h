@@ -28,6 +28,7 @@ enum {
     PROBE_SET_DRIVER = 1 << 7,
     PROBE_SET_AUDIT_TIMEOUT = 1 << 8,
     PROBE_SET_CLIENT_OS = 1 << 9,
+    PROBE_SET_SCERT = 1 << 10,
 };
 
 enum probe_option_kind {

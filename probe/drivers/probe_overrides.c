@@ -107,6 +107,10 @@ static void apply_overrides(const struct probe_overrides *o, struct probe_client
     if ((o->set & PROBE_SET_CA) || dst->ca_file[0] == '\0') {
         memcpy(dst->ca_file, src->ca_file, sizeof(dst->ca_file));
     }
+    if (o->set & PROBE_SET_SCERT) {
+        memcpy(dst->server_certificate, src->server_certificate,
+               sizeof(dst->server_certificate));
+    }
     if (o->set & PROBE_SET_TLS_MIN) {
         dst->tls_min = src->tls_min;
         dst->tls_named |= PROBE_TLS_NAMED_MIN;
@@ -171,6 +175,9 @@ int probe_make_target(const struct probe_overrides *o, const char *text, unsigne
         }
     }
     apply_overrides(o, &t->client);
+    if (probe_client_settle_files(&t->client, (o->set & PROBE_SET_CA) != 0, err, errlen) != 0) {
+        return -1;
+    }
     if (t->client.tls_min > t->client.tls_max) {
         snprintf(err, errlen, "TLS range is empty for '%.200s' (minimum above maximum)", t->text);
         return -1;

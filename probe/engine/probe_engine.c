@@ -26,6 +26,7 @@
 #include "tds/tds_packet.h"
 #include "tds/tds_ssrp.h"
 #include "tls/tls_info.h"
+#include "tls/tls_pin.h"
 #include "tls/tls_version.h"
 
 static void engine_pump(struct probe_engine *e);
@@ -281,6 +282,7 @@ static void deliver(struct job *j)
         struct probe_judge_input in = {
             .client = &j->t.client, .host = j->t.host, .tls = r->facts.tls,
             .validates = r->facts.validates, .now = time(NULL),
+            .pin_der = j->pin ? j->pin->der : NULL, .pin_len = j->pin ? j->pin->len : 0,
         };
         probe_judge(&in, &r->verdict);
     }
@@ -407,6 +409,7 @@ static struct job *job_make(struct probe_engine *e, struct probe_queued *q)
         j->t.user = q->user;
         j->cfg = q->cfg;
         j->wide = q->wide;
+        j->pin = q->pin;
         j->res.tds8 = q->client->encrypt == PROBE_ENCRYPT_STRICT;
         j->res.validates = probe_client_expected_validates(q->client);
         j->res.t_resolve = j->res.t_browser = j->res.t_connect = -1;

@@ -39,6 +39,7 @@ struct job {
     struct probe_client *wide_client; /* the side connections' client, made on first use */
     const struct tls_config *cfg;
     const struct tls_config *wide;
+    const struct tls_pin *pin; /* the client's pinned certificate, or NULL (the queue's) */
     uv_getaddrinfo_t gai;
     struct addrinfo *ai;
     struct addrinfo *ai_cur;

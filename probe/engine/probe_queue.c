@@ -11,6 +11,7 @@
 #include "probe/drivers/probe_client.h"
 #include "probe/engine/probe_truststore.h"
 #include "tls/tls_config.h"
+#include "tls/tls_pin.h"
 #include "tls/tls_version.h"
 
 struct probe_profile {
@@ -20,6 +21,12 @@ struct probe_profile {
     int min, max;
     enum tls_handshake_mode mode;
     struct tls_config *cfg;
+};
+
+struct probe_pin_node {
+    struct probe_pin_node *next;
+    char path[1024];
+    struct tls_pin pin;
 };
 
 struct probe_client_node {
@@ -60,6 +67,36 @@ static const struct tls_config *profile_get(struct probe_queue *q, const char *c
     p->next = q->profiles;
     q->profiles = p;
     return p->cfg;
+}
+
+/* The client's pin, read once per file; NULL with err empty when it has none. */
+static const struct tls_pin *pin_get(struct probe_queue *q, const struct probe_client *c,
+                                     char *err, size_t errlen)
+{
+    struct probe_pin_node *p;
+
+    err[0] = '\0';
+    if (c->server_certificate[0] == '\0') {
+        return NULL;
+    }
+    for (p = q->pins; p; p = p->next) {
+        if (strcmp(p->path, c->server_certificate) == 0) {
+            return &p->pin;
+        }
+    }
+    p = calloc(1, sizeof(*p));
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (probe_client_load_pin(c, &p->pin, err, errlen) != 0) {
+        free(p);
+        return NULL;
+    }
+    snprintf(p->path, sizeof(p->path), "%s", c->server_certificate);
+    p->next = q->pins;
+    q->pins = p;
+    return &p->pin;
 }
 
 /* One shared copy per distinct client profile (callers zero their targets, so equal profiles
@@ -133,6 +170,10 @@ int probe_queue_add(struct probe_queue *q, const struct probe_target *t, char *e
     if (!it.cfg || !it.wide) {
         return -1;
     }
+    it.pin = pin_get(q, c, err, errlen);
+    if (!it.pin && err[0]) {
+        return -1;
+    }
     memcpy(it.instance, t->instance, sizeof(it.instance));
     it.client = client_intern(q, c);
     it.text = strdup(t->text);
@@ -193,6 +234,12 @@ void probe_queue_free(struct probe_queue *q)
         probe_queued_clear(&q->items[i]);
     }
     free(q->items);
+    while (q->pins) {
+        struct probe_pin_node *p = q->pins;
+        q->pins = p->next;
+        tls_pin_free(&p->pin);
+        free(p);
+    }
     for (size_t i = 0; i < sizeof(q->clients) / sizeof(q->clients[0]); i++) {
         while (q->clients[i]) {
             struct probe_client_node *n = q->clients[i];

@@ -19,11 +19,15 @@ struct probe_queued {
     const struct probe_client *client; /* owned by the queue */
     const struct tls_config *cfg;      /* the client's own handshake, owned by the queue */
     const struct tls_config *wide;     /* the follow-up: TLS 1.0-1.2, certificate mode */
+    const struct tls_pin *pin;         /* the client's pinned certificate, or NULL; owned by
+                                          the queue */
     void *user;
 };
 
 struct probe_profile;
 struct probe_client_node;
+struct probe_pin_node;
+struct tls_pin;
 
 /* Zero-initialised before use. */
 struct probe_queue {
@@ -31,10 +35,11 @@ struct probe_queue {
     struct probe_queued *items;
     size_t len, cap, next;
     struct probe_client_node *clients[64]; /* interned client profiles, by hash */
+    struct probe_pin_node *pins;           /* pinned certificates, one per file */
 };
 
 /* Queues a copy of t. Fails (-1, sentence in err) when its TLS config cannot be made (an
- * unreadable CA file) or memory runs out. */
+ * unreadable CA file), its pinned certificate cannot be read, or memory runs out. */
 int probe_queue_add(struct probe_queue *q, const struct probe_target *t, char *err,
                     size_t errlen);
 /* The next waiting target, or NULL; valid until the next probe_queue_add. The caller frees its
@@ -45,7 +50,7 @@ size_t probe_queue_waiting(const struct probe_queue *q);
 /* Drops every waiting target whose user is `user`, keeping the others in order. Returns how
  * many were dropped. */
 size_t probe_queue_remove(struct probe_queue *q, const void *user);
-/* Frees the waiting targets, the interned clients and the TLS configs. */
+/* Frees the waiting targets, the interned clients, the pins and the TLS configs. */
 void probe_queue_free(struct probe_queue *q);
 
 #endif

@@ -742,7 +742,7 @@ static void text_checks(const struct probe_text_out *o, const struct probe_resul
     if (r->facts.tls->chain_len > 0) {
         for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
             const struct check *c = &checks[i];
-            if (strcmp(c->name, "pin") == 0 && (cl == NULL || cl->server_certificate[0] == 0)) {
+            if (strcmp(c->name, "pin") == 0 && (cl == NULL || !probe_client_pins(cl))) {
                 continue;
             }
             check_line(o, c->name, find_code(r, c->codes), c->ok_text, &first);

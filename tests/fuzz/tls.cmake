@@ -21,10 +21,13 @@
 #   fresh client (ServerHello, HelloRetryRequest). Seeds: RFC 8448 section 3's ServerHello and
 #   flight (raw, byte by byte, in 7-byte records, with a CertificateRequest), a
 #   HelloRetryRequest with a cookie, a TLS 1.2 ServerHello, an alert.
+# fuzz_tls_pin: arbitrary bytes as a pinned certificate file (PEM, DER or neither); a pin that
+#   parses re-parses from its DER as the same pin. Seeds: the kit's PEM files (leaf + chain, a
+#   key), the fallback certificate's DER, a PEM block with bad base64.
 # A crash found by a fuzzer becomes a regression test in tests/unit/test_tls_*.c.
 target_compile_options(tlsx PRIVATE -fsanitize=fuzzer-no-link,address,undefined)
 target_link_options(tlsx INTERFACE -fsanitize=address,undefined)
-foreach(t tls_session tls_cert tls13_probe tls13_client)
+foreach(t tls_session tls_cert tls13_probe tls13_client tls_pin)
     add_executable(fuzz_${t} ${CMAKE_CURRENT_LIST_DIR}/fuzz_${t}.c)
     target_compile_options(fuzz_${t} PRIVATE -fsanitize=fuzzer,address,undefined
                            -fno-sanitize-recover=undefined)

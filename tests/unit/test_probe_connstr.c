@@ -455,6 +455,59 @@ static void test_sqlcmd(void **state)
     run_ok(sqlcmd_ok, ARRAY_LEN(sqlcmd_ok), PROBE_CS_SQLCMD, "odbc18");
 }
 
+/* ---- go-sqlcmd (microsoft/go-sqlcmd) -> go-mssqldb ----
+ * Recognised by a form only it has: -N with its value apart, -N<value> other than s/m/o, -J,
+ * its long options. Without -N it sends no encrypt key: login-only TLS, trusted (go-mssqldb's
+ * defaults); any -N value turns TrustServerCertificate off unless -C. */
+static const struct ok_case gosqlcmd_ok[] = {
+    { .text = "sqlcmd -S db1 -N strict", .host = "db1", .encrypt = S },
+    { .text = "sqlcmd -S db1 -N s", .host = "db1", .encrypt = S },
+    { .text = "sqlcmd -S db1 -N m", .host = "db1", .encrypt = M },
+    { .text = "sqlcmd -S db1 -N o", .host = "db1", .encrypt = O },
+    { .text = "sqlcmd -S db1 -N true -C", .host = "db1", .encrypt = M, .tsc = true },
+    { .text = "sqlcmd -S db1 -N TRUE", .host = "db1", .encrypt = M },
+    { .text = "sqlcmd -S db1 -N yes", .host = "db1", .encrypt = M },
+    { .text = "sqlcmd -S db1 -N false", .host = "db1", .encrypt = O },
+    { .text = "sqlcmd -S db1 -N 0 -C", .host = "db1", .encrypt = O, .tsc = true },
+    { .text = "sqlcmd -S db1 -N disable", .host = "db1", .encrypt = O, .disable = true },
+    { .text = "sqlcmd -S db1 -Ntrue", .host = "db1", .encrypt = M },
+    { .text = "sqlcmd -S db1 -N=s", .host = "db1", .encrypt = S },
+    { .text = "sqlcmd -S db1 --encrypt-connection strict", .host = "db1", .encrypt = S },
+    { .text = "sqlcmd -S db1 --encrypt-connection=mandatory -F db1.contoso.com", .host = "db1",
+      .encrypt = M, .hnic = "db1.contoso.com" },
+    { .text = "sqlcmd -S db1 -N s -J /etc/pin.pem", .host = "db1", .encrypt = S,
+      .scert = "/etc/pin.pem" },
+    { .text = "sqlcmd -S tcp:db1,1500 --server-certificate /p.der -N mandatory", .host = "db1",
+      .port = 1500, .encrypt = M, .scert = "/p.der" },
+    { .text = "sqlcmd -S db1 -J/p.pem -N 1", .host = "db1", .encrypt = M, .scert = "/p.pem" },
+    { .text = "sqlcmd --server db1 --password Qs3cr3t -N t", .host = "db1", .encrypt = M,
+      .masked = "sqlcmd --server db1 --password *** -N t", .secret = "Qs3cr3t" },
+    { .text = "sqlcmd -S db1 --password=Pw9xq -N s --trust-server-certificate", .host = "db1",
+      .encrypt = S, .tsc = true, .masked = "sqlcmd -S db1 --password=*** -N s "
+      "--trust-server-certificate", .secret = "Pw9xq" },
+    { .text = "sqlcmd -S db1 -N o -C -U sa -PZq7v", .host = "db1", .encrypt = O, .tsc = true,
+      .masked = "sqlcmd -S db1 -N o -C -U sa -P***", .secret = "Zq7v" },
+};
+
+static void test_gosqlcmd(void **state)
+{
+    (void)state;
+    run_ok(gosqlcmd_ok, ARRAY_LEN(gosqlcmd_ok), PROBE_CS_SQLCMD, "go-mssqldb");
+    /* the seed's form reads as ODBC sqlcmd 18, as before: mandatory, validated unless -C */
+    struct probe_target t;
+    char err[200];
+    assert_int_equal(0, probe_connstr_parse("sqlcmd -S host -N -C", &t, err, sizeof(err)));
+    assert_string_equal("odbc18", t.client.driver);
+    assert_int_equal(PROBE_ENCRYPT_MANDATORY, t.client.encrypt);
+    assert_true(t.client.trust_server_certificate);
+    /* go-sqlcmd without -N: no encrypt key, so go-mssqldb's login-only TLS, trusted */
+    assert_int_equal(0, probe_connstr_parse("sqlcmd -S db1 --user-name sa", &t, err,
+                                            sizeof(err)));
+    assert_string_equal("go-mssqldb", t.client.driver);
+    assert_int_equal(PROBE_ENCRYPT_OPTIONAL, t.client.encrypt);
+    assert_true(t.client.trust_server_certificate);
+}
+
 /* ---- rejections, with the exact text ---- */
 
 struct bad_case {
@@ -611,7 +664,28 @@ static const struct bad_case bad[] = {
     { "sqlcmd -S db1 -Nx", "Sqlcmd: '-Nx': Unknown Option. Enter '-?' for help.", NULL },
     { "sqlcmd -S db1 -Cx", "Sqlcmd: '-Cx': Unknown Option. Enter '-?' for help.", NULL },
     { "sqlcmd -S db1 extra", "Sqlcmd: 'extra': Unexpected argument. Enter '-?' for help.", NULL },
-    { "sqlcmd -S db1 -N true", "Sqlcmd: 'true': Unexpected argument. Enter '-?' for help.", NULL },
+    /* ODBC sqlcmd (its path says so) takes -N's value attached only */
+    { "/opt/mssql-tools18/bin/sqlcmd -S db1 -N true",
+      "Sqlcmd: 'true': Unexpected argument. Enter '-?' for help.", NULL },
+    /* go-sqlcmd: normalizeFlags, Validate and cobra's flag groups, in go-sqlcmd's words */
+    { "sqlcmd -S db1 -N bogus", "Sqlcmd: '-N bogus': Unexpected argument. Argument value has "
+      "to be one of [m[andatory] yes 1 t[rue] disable o[ptional] no 0 f[alse] s[trict]].", NULL },
+    { "sqlcmd -S db1 --encrypt-connection=maybe", "Sqlcmd: '-N maybe': Unexpected argument. "
+      "Argument value has to be one of [m[andatory] yes 1 t[rue] disable o[ptional] no 0 "
+      "f[alse] s[trict]].", NULL },
+    { "sqlcmd -S db1 -J /etc/pin.pem", "Sqlcmd: The -J parameter requires encryption to be "
+      "enabled (-N true, -N mandatory, or -N strict).", NULL },
+    { "sqlcmd -S db1 -N optional -J /etc/pin.pem", "Sqlcmd: The -J parameter requires "
+      "encryption to be enabled (-N true, -N mandatory, or -N strict).", NULL },
+    { "sqlcmd -S db1 -N s -F db1.contoso.com -J /etc/pin.pem", "Error: if any flags in the "
+      "group [host-name-in-certificate server-certificate] are set none of the others can be; "
+      "[host-name-in-certificate server-certificate] were all set", NULL },
+    { "sqlcmd -S db1 -N s --encrypt-connection", "flag needs an argument: --encrypt-connection",
+      NULL },
+    { "sqlcmd -S db1 -N s -J", "Sqlcmd: '-J': Missing argument. Enter '-?' for help.", NULL },
+    { "sqlcmd -S db1 --password Wq8Zx -N bogus", "Sqlcmd: '-N bogus': Unexpected argument. "
+      "Argument value has to be one of [m[andatory] yes 1 t[rue] disable o[ptional] no 0 "
+      "f[alse] s[trict]].", "Wq8Zx" },
     { "sqlcmd -S db1 -P 'Wv3Xy4", "sqlcmd: unmatched ' at index 17", "Wv3Xy4" },
     { "sqlcmd -D -S prod", "Sqlcmd: '-D': -S then names an odbc.ini DSN, which tdsprobe cannot "
       "read; give -S host[,port]", NULL },
@@ -786,6 +860,7 @@ int main(void)
         cmocka_unit_test(test_jdbc),
         cmocka_unit_test(test_go_url),
         cmocka_unit_test(test_sqlcmd),
+        cmocka_unit_test(test_gosqlcmd),
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_too_long),
         cmocka_unit_test(test_go_mask_limit),

@@ -97,6 +97,15 @@ static const struct wrap sqlcmd_wraps[] = {
     { "", "" }, { "'", "'" }, { "\"a ", "\"" }, { "'a", "'b" }, { NULL, NULL },
 };
 
+/* go-sqlcmd (a line with -N VALUE is go-sqlcmd's): the short options and their long forms,
+ * the value apart or after "=". */
+static const char *const gosqlcmd_keys[] = {
+    "-P", "-z", "-Z", "--password", "--change-password", "--change-password-exit", NULL,
+};
+static const char *const gosqlcmd_long_keys[] = {
+    "--password", "--change-password", "--change-password-exit", NULL,
+};
+
 static const struct place places[] = {
     { "ado.net", PROBE_CS_ADONET, "Server=db1;", "=", ";Encrypt=no", ";Encrypt=bogus",
       ado_keys, ado_wraps, true, NULL },
@@ -114,6 +123,10 @@ static const struct place places[] = {
       sqlcmd_wraps, false, NULL },
     { "sqlcmd attached", PROBE_CS_SQLCMD, "sqlcmd -S db1 -U sa ", "", " -N", " -Nx",
       sqlcmd_keys, sqlcmd_wraps, false, NULL },
+    { "go-sqlcmd", PROBE_CS_SQLCMD, "sqlcmd -S db1 -N strict ", " ", " -C", " -N bogus",
+      gosqlcmd_keys, sqlcmd_wraps, false, NULL },
+    { "go-sqlcmd =", PROBE_CS_SQLCMD, "sqlcmd -S db1 -N m ", "=", " -C", " -J /p.pem -F h",
+      gosqlcmd_long_keys, sqlcmd_wraps, false, NULL },
 };
 
 /* The key as written, in upper case, or in lower case. */

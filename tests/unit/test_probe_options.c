@@ -26,7 +26,7 @@ static void test_table_shape(void **state)
     unsigned bits = 0;
 
     (void)state;
-    assert_int_equal(probe_options_count, 10);
+    assert_int_equal(probe_options_count, 11);
     for (size_t i = 0; i < probe_options_count; i++) {
         const struct probe_option *o = &probe_options[i];
         char want[40], got[40];
@@ -293,6 +293,9 @@ static void test_help_lines(void **state)
         "TrustServerCertificate=True: skip every certificate check\n"
         "  --host-name-in-certificate N   check the certificate against N instead of the host\n"
         "  --ca-file FILE                 trust these CAs instead of the system trust store\n"
+        "  --server-certificate FILE      ServerCertificate=: pin the certificate in FILE (PEM or\n"
+        "                                 DER); the server must present exactly it (FreeTDS:\n"
+        "                                 a CA file)\n"
         "  --tls-min 1.0|1.1|1.2          lowest TLS version the client offers (default: its\n"
         "                                 TLS stack's, see --client-os)\n"
         "  --tls-max 1.0|1.1|1.2          highest TLS version the client offers (default: its\n"
@@ -337,15 +340,16 @@ static void test_lists(void **state)
     cap_close(f);
     assert_string_equal(c.buf,
                         "  --encrypt, --trust-server-certificate, --host-name-in-certificate, "
-                        "--ca-file,\n  --tls-min, --tls-max, --driver, --client-os, "
-                        "--handshake, --audit-timeout\n");
+                        "--ca-file,\n  --server-certificate, --tls-min, --tls-max, --driver, "
+                        "--client-os,\n  --handshake, --audit-timeout\n");
     free(c.buf);
     f = cap_open(&c);
     probe_options_list(f, PROBE_SPELL_KEY, 4, 40);
     cap_close(f);
     assert_string_equal(c.buf, "    encrypt, trust_server_certificate,\n"
                                "    host_name_in_certificate, ca_file,\n"
-                               "    tls_min, tls_max, driver, client_os,\n"
+                               "    server_certificate, tls_min,\n"
+                               "    tls_max, driver, client_os,\n"
                                "    handshake, audit_timeout\n");
     free(c.buf);
 }

@@ -270,6 +270,20 @@ static void test_pin(void **state)
     assert_false(v.pass);
     assert_true(finding_index(&v, TLS_F_PIN_MISMATCH) > 0);
     assert_int_equal(TLS_SEV_ERROR, v.f[finding_index(&v, TLS_F_PIN_MISMATCH)].severity);
+
+    /* pin_only: the file decides alone, so the chain, name and date findings are warnings and
+     * pin_mismatch is the only error */
+    po.pin_only = true;
+    tls_policy_judge(&in, &po, &v);
+    assert_false(v.pass);
+    for (size_t i = 0; i < v.n; i++) {
+        assert_int_equal(v.f[i].code == TLS_F_PIN_MISMATCH ? TLS_SEV_ERROR : TLS_SEV_WARNING,
+                         v.f[i].severity);
+    }
+    po.pin_der = der; /* and a match still passes, the same findings as info */
+    tls_policy_judge(&in, &po, &v);
+    assert_true(v.pass);
+    assert_int_equal(TLS_SEV_INFO, v.f[0].severity);
     free(c.san);
 }
 

@@ -2,7 +2,7 @@
 # test_tls_server.c is the shared harness: an in-process mbedTLS server over memory, plus file
 # helpers. Tests that use the certificate kit require the `certs` fixture (the certkit test).
 set(TLS_TEST_HARNESS ${CMAKE_CURRENT_LIST_DIR}/test_tls_server.c)
-foreach(t session cert policy names sniff suites sigmemo)
+foreach(t session cert policy names sniff suites sigmemo pin)
     if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/test_tls_${t}.c)
         tdsprobe_unit_test(test_tls_${t}
             SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_tls_${t}.c ${TLS_TEST_HARNESS}
