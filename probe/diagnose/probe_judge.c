@@ -66,6 +66,16 @@ static void note_uncompared_pin(const struct probe_judge_input *in, struct tls_p
     free(v);
 }
 
+/* The policy's verdict, then what the client's own TLS stack tolerates beyond it. */
+static void judge_for_stack(const struct probe_judge_input *in, const struct tls_policy_opts *po,
+                            struct tls_verdict *out)
+{
+    tls_policy_judge(in->tls, po, out);
+    if (in->validates) {
+        apply_stack(probe_client_stack(in->client), in->tls, out);
+    }
+}
+
 void probe_judge(const struct probe_judge_input *in, struct tls_verdict *out)
 {
     char name[256];
@@ -91,11 +101,11 @@ void probe_judge(const struct probe_judge_input *in, struct tls_verdict *out)
     enum probe_pin_rule rule = probe_driver_of(in->client)->pin_rule;
 
     if (in->pin_der == NULL || !probe_client_pins(in->client)) {
-        tls_policy_judge(in->tls, &po, out);
+        judge_for_stack(in, &po, out);
         return;
     }
     if (rule == PROBE_PIN_WHEN_INVALID) {
-        tls_policy_judge(in->tls, &po, out);
+        judge_for_stack(in, &po, out);
         if (out->pass) { /* a chain and name the client accepts: the file is not compared */
             note_uncompared_pin(in, po, out);
             return;
@@ -107,8 +117,5 @@ void probe_judge(const struct probe_judge_input *in, struct tls_verdict *out)
     po.pin_len = in->pin_len;
     po.pin_only = true;
     po.pin_keeps_dates = probe_driver_of(in->client)->pin_keeps_dates;
-    tls_policy_judge(in->tls, &po, out);
-    if (in->validates) {
-        apply_stack(probe_client_stack(in->client), in->tls, out);
-    }
+    judge_for_stack(in, &po, out);
 }
