@@ -3,7 +3,8 @@
  * One config per client profile: every session of the profile points at it, so thousands of
  * probes in flight share one parsed trust store, one suite list and one mbedTLS config. After
  * tls_config_new it is only read (apart from the trust anchors' signature memo, which has its
- * own lock), so any number of sessions, on any threads, may use it at once. Versions are TLS_V10..TLS_V12 (tls/tls_version.h). */
+ * own lock), so any number of sessions, on any threads, may use it at once. Versions are
+ * TLS_V10..TLS_V12 (tls/tls_version.h). */
 #ifndef TLS_TLS_CONFIG_H
 #define TLS_TLS_CONFIG_H
 

@@ -94,9 +94,9 @@ struct tls_sigmemo;
  * that starts with the same key context (mbedtls_pk_rsa() and mbedtls_pk_ec() read it as
  * before) and also names memo; every other method stays mbedTLS's. mbedtls_pk_free() frees it
  * as usual; only mbedtls_pk_check_pair() refuses it (it compares method tables, and a trust
- * anchor is never paired with a private key). Returns 0, 1 when pk is of another type (left alone) or -1 on allocation failure
- * (pk unchanged). 3.x: none (mbedtls_pk_info_t is internal; a port would wrap the trust
- * anchors through mbedtls_ssl_conf_ca_cb or PSA drivers instead). */
+ * anchor is never paired with a private key). Returns 0, 1 when pk is of another type (left
+ * alone) or -1 on allocation failure (pk unchanged). 3.x: none (mbedtls_pk_info_t is internal;
+ * a port would wrap the trust anchors through mbedtls_ssl_conf_ca_cb or PSA drivers instead). */
 int tls__pk_route_verify(mbedtls_pk_context *pk, struct tls_sigmemo *memo);
 
 /* ---- mbedtls_ssl_context (ssl.h) ---- */

@@ -77,9 +77,9 @@ bool probe_decide_chain(struct dctx *c);
  * route): local_limit or no_route with its cause and fix; false for any other error. */
 bool probe_decide_local(struct dctx *c);
 /* The server's handshake message came whole but split across records, and mbedTLS could not
- * take it (tls_info.split_len, split_whole): tls_library_limit, saying what the client makes of the chain; false
- * when no message was split. Called after probe_decide_chain (a certificate error the client
- * stops at comes first). */
+ * take it (tls_info.split_len, split_whole): tls_library_limit, saying what the client makes of
+ * the chain; false when no message was split. Called after probe_decide_chain (a certificate
+ * error the client stops at comes first). */
 bool probe_decide_split_message(struct dctx *c);
 /* "This probe's TLS library ... could not finish the handshake ..." (a finding repeats it when
  * a certificate verdict came first). */

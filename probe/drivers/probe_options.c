@@ -158,7 +158,8 @@ const struct probe_option probe_options[] = {
       .bit = PROBE_SET_TLS_MIN, .store = store_tls_min },
     { .name = "tls-max", .key = "tls_max", .kind = PROBE_OPTION_CHOICE, .choices = tls_choices,
       .group = PROBE_OPTION_CLIENT,
-      .help = "highest TLS version the client offers (default: its\nTLS stack's; 1.2 keeps strict mode off TLS 1.3)",
+      .help = "highest TLS version the client offers (default: its\n"
+              "TLS stack's; 1.2 keeps strict mode off TLS 1.3)",
       .bit = PROBE_SET_TLS_MAX, .store = store_tls_max },
     { .name = "driver", .key = "driver", .kind = PROBE_OPTION_TEXT, .metavar = "NAME",
       .group = PROBE_OPTION_CLIENT,

@@ -304,8 +304,8 @@ static int server_listen(struct server *srv, const char *addr)
 }
 
 /* The connection limits, within the descriptors this process may open: the soft limit is
- * raised to the hard one (probe_fds_raise), and each probe in flight keeps a socket and maybe a UDP one (SQL
- * Server Browser). A peer may hold every probe slot and SERVE_PEER_SPARE more. */
+ * raised to the hard one (probe_fds_raise), and each probe in flight keeps a socket and maybe a
+ * UDP one (SQL Server Browser). A peer may hold every probe slot and SERVE_PEER_SPARE more. */
 static void fit_limits(struct server *srv)
 {
     size_t spare = (size_t)srv->max_concurrency * 2 + SERVE_FD_SPARE;
