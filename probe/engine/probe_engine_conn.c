@@ -29,6 +29,10 @@ static void on_written(uv_write_t *req, int status)
     free(req);
 }
 
+/* Writes what the connection queued. uv_try_write first: a probe's flights are small and the
+ * socket almost always takes them whole, and a direct write needs no request, no copy and no
+ * epoll_ctl (libuv's uv_write re-arms the watcher after every write, one more system call per
+ * flight). Only what the socket did not take is copied into a queued uv_write. */
 static void attempt_flush(struct attempt *a)
 {
     size_t n;
@@ -37,14 +41,18 @@ static void attempt_flush(struct attempt *a)
     if (n == 0 || a->closing) {
         return;
     }
-    struct wreq *w = malloc(sizeof(*w) + n);
-    if (!w) {
-        return;
-    }
-    memcpy(w->data, p, n);
-    uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)n);
-    if (uv_write(&w->req, (uv_stream_t *)&a->tcp, &b, 1, on_written) != 0) {
-        free(w);
+    uv_buf_t direct = uv_buf_init((char *)p, (unsigned)n);
+    int done = uv_try_write((uv_stream_t *)&a->tcp, &direct, 1);
+    size_t sent = done > 0 ? (size_t)done : 0;
+    if (sent < n) { /* EAGAIN, a partial write or a write already queued: libuv keeps order */
+        struct wreq *w = malloc(sizeof(*w) + (n - sent));
+        if (w) {
+            memcpy(w->data, p + sent, n - sent);
+            uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)(n - sent));
+            if (uv_write(&w->req, (uv_stream_t *)&a->tcp, &b, 1, on_written) != 0) {
+                free(w);
+            }
+        }
     }
     probe_conn_out_ack(a->conn, n);
 }
@@ -346,7 +354,6 @@ static void on_connect(uv_connect_t *req, int status)
     }
     probe_conn_start(a->conn);
     attempt_flush(a);
-    uv_read_start((uv_stream_t *)&a->tcp, on_alloc, on_read);
 }
 
 /* Connects a (fresh from calloc) to the current address, carrying conn. */
@@ -372,7 +379,13 @@ static void attempt_connect(struct job *j, struct attempt *a, struct probe_conn 
     int rc = uv_tcp_connect(&a->creq, &a->tcp, (const struct sockaddr *)&dest, on_connect);
     if (rc != 0) {
         on_connect(&a->creq, rc);
+        return;
     }
+    /* Reading starts with the connect: libuv then registers the socket once for both events and
+     * only modifies it when the connect completes (starting to read in on_connect costs a
+     * failing EPOLL_CTL_ADD and a MOD). Nothing is read before on_connect: libuv hands a
+     * pending connect its events first. */
+    uv_read_start((uv_stream_t *)&a->tcp, on_alloc, on_read);
 }
 
 /* The client's own connection to the next address, or the end when none is left. */
