@@ -171,6 +171,11 @@ run full "$tp" "${tp_args[@]}" --concurrency "$conc" -f "$work/targets"
 run cert "$tp" "${tp_args[@]}" --concurrency "$conc" --handshake certificate -f "$work/targets"
 # TDS 8.0 strict: TLS first, TLS 1.3 (fakesql's TDS 7.x stays at TLS 1.2, as SQL Server's does)
 run strict13 "$tp" "${tp_args[@]}" --concurrency "$conc" --encrypt strict -f "$work/targets"
+# The seed's "forcibly closed": a client that stops at TLS 1.1 against TLS 1.2 servers. Each
+# server refuses the ClientHello, and tdsprobe makes one follow-up handshake offering TLS 1.0-1.2
+# (certificate mode: it ends once the server's first flight is verified)
+# to rank the causes (version mismatch, not a broken server): what that second connection costs.
+run rejected "$tp" "${tp_args[@]}" --concurrency "$conc" --tls-max 1.1 -f "$work/targets"
 head -n 1 "$work/targets" > "$work/one"
 run one "$tp" "${tp_args[@]}" -f "$work/one"
 sed "s/\$/,$ec_port/" "$work/targets" > "$work/targets.ec"
@@ -217,6 +222,9 @@ read -r full_got full_lost full_dup full_ok < <(check full)
 read -r cert_got cert_lost cert_dup cert_ok < <(check cert)
 read -r s13_got s13_lost s13_dup s13_ok < <(check strict13)
 s13_tls13=$(grep -c '"version": *"TLSv1.3"' "$work/strict13.out" || true)
+read -r rej_got rej_lost rej_dup _ < <(check rejected)
+rej_closed=$(grep -c '"code": *"forcibly_closed"' "$work/rejected.out" || true)
+rej_fu=$(grep -c '"followup": *{"ok": *true' "$work/rejected.out" || true)
 read -r fec_got fec_lost fec_dup fec_ok < <(check full_ec "$work/targets.ec")
 read -r cec_got cec_lost cec_dup cec_ok < <(check cert_ec "$work/targets.ec")
 nmap_certs=0
@@ -247,6 +255,7 @@ row() { # row NAME LABEL COUNT
 row full "tdsprobe (full handshake)" "$n"
 row cert "tdsprobe --handshake certificate" "$n"
 row strict13 "tdsprobe --encrypt strict (TLS 1.3)" "$n"
+row rejected "tdsprobe rejected + follow-up" "$n"
 row full_ec "tdsprobe full, ECDSA P-256 leaf" "$n"
 row cert_ec "tdsprobe certificate, ECDSA P-256 leaf" "$n"
 [ -f "$work/nmap.stats" ] && row nmap "nmap ssl-cert (tuned; leaf only)" "$n"
@@ -300,6 +309,12 @@ limit() { # limit LABEL RATE CCLIENT CSERVER CTDSPROBE
 }
 limit full "$r_full" "$floor_full" "$s_full" "$c_full"
 limit certificate "$r_cert" "$floor_cert" "$s_cert" "$c_cert"
+awk -v a="$(cpu rejected "$n")" -v b="$c_full" -v ra="$(rate rejected "$n")" -v rb="$r_full" \
+    -v sa="$(srv rejected "$n")" -v sb="$s_full" 'BEGIN {
+    printf "rejected + follow-up: two connections per target (the refused ClientHello, then the\n";
+    printf "  follow-up, in certificate mode): client %.3f ms, server %.3f ms, %.0f/s;\n",
+           a, sa, ra;
+    printf "  for scale, one full handshake: client %.3f ms, server %.3f ms, %.0f/s\n", b, sb, rb }'
 # What the rest of the machine took during the two tdsprobe runs: the limit assumes idle cores.
 busy=$(awk -v hz="$hz" -v k="$cores" -v a="$(field full 6)" -v wa="$(field full 1)" \
        -v b="$(field cert 6)" -v wb="$(field cert 1)" \
@@ -316,6 +331,9 @@ printf 'results: full %d of %d returned, %d lost, %d duplicated, %d ok; certific
 printf '%d lost, %d duplicated, %d ok' "$cert_lost" "$cert_dup" "$cert_ok"
 printf '; strict %d returned, %d lost, %d duplicated, %d ok, %d over TLS 1.3' "$s13_got" \
     "$s13_lost" "$s13_dup" "$s13_ok" "$s13_tls13"
+printf '; rejected (--tls-max 1.1) %d returned, %d lost, %d duplicated, %d forcibly_closed,' \
+    "$rej_got" "$rej_lost" "$rej_dup" "$rej_closed"
+printf ' %d with a completed follow-up' "$rej_fu"
 printf '; ECDSA full %d ok, certificate %d ok' "$fec_ok" "$cec_ok"
 [ "$peers" = 1 ] && printf '; nmap saw %d leaf certificates; check_ssl_cert %d of %d OK' \
     "$nmap_certs" "$csc_ok" "$sample"
@@ -393,9 +411,9 @@ goal "targets in one run, nothing lost" "$(printf '%d: %d lost, %d duplicated' "
 
 echo
 echo "commands (targets: $n lines 127.0.B.H; fakesql config: [network] ipaddress = ranges, tcpport = 1433):"
-for f in full cert strict13 one full_ec cert_ec nmap csc floor floor_ec; do
+for f in full cert strict13 rejected one full_ec cert_ec nmap csc floor floor_ec; do
     [ -f "$work/$f.cmd" ] && sed "s|$work/|\$WORK/|g; s|^|  $f: |" "$work/$f.cmd"
 done
 # The exit status says only whether every result came back exactly once.
 (( full_lost + full_dup + cert_lost + cert_dup + s13_lost + s13_dup + fec_lost + fec_dup +
-   cec_lost + cec_dup == 0 ))
+   cec_lost + cec_dup + rej_lost + rej_dup == 0 ))
