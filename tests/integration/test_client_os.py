@@ -190,7 +190,7 @@ class ClientOs(unittest.TestCase):
     def test_option_spellings(self):
         rc, out, err = run("--client-os", "solaris", "db1")
         self.assertEqual(rc, 64)
-        self.assertIn("client_os takes windows, linux or macos, not 'solaris'", err)
+        self.assertIn("client_os takes windows, linux, macos or windows11, not 'solaris'", err)
         rc, out, err = run("--dry-run", "--client-os", "MacOS", "--encrypt", "strict", "db1")
         self.assertEqual(rc, 0, err)
         self.assertIn("driver sqlclient on macos, Encrypt=strict", out)
