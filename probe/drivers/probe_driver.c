@@ -23,16 +23,16 @@
  * the ODBC driver uses Schannel on Windows and links OpenSSL on Linux and macOS (msodbcsql18
  * depends on openssl@3 in Microsoft's Homebrew tap); JDBC, Go and Node bring their own, the
  * same on Windows 10 and 11. */
-#define STACKS(win, win11, lin, mac)                                                         \
-    {                                                                                        \
-        [PROBE_OS_WINDOWS] = (win), [PROBE_OS_WINDOWS11] = (win11), [PROBE_OS_LINUX] = (lin), \
-        [PROBE_OS_MACOS] = (mac)                                                             \
+#define STACKS(win, win11, lin, mac)                                                           \
+    {                                                                                          \
+        [PROBE_OS_WINDOWS] = (win), [PROBE_OS_WINDOWS11] = (win11), [PROBE_OS_LINUX] = (lin),  \
+        [PROBE_OS_MACOS] = (mac)                                                               \
     }
-#define STACKS_SQLCLIENT                                                                     \
-    STACKS(&probe_stack_schannel, &probe_stack_schannel_win11, &probe_stack_openssl3,        \
+#define STACKS_SQLCLIENT                                                                       \
+    STACKS(&probe_stack_schannel, &probe_stack_schannel_win11, &probe_stack_openssl3,          \
            &probe_stack_apple)
-#define STACKS_ODBC                                                                          \
-    STACKS(&probe_stack_schannel, &probe_stack_schannel_win11, &probe_stack_openssl3,        \
+#define STACKS_ODBC                                                                            \
+    STACKS(&probe_stack_schannel, &probe_stack_schannel_win11, &probe_stack_openssl3,          \
            &probe_stack_openssl3_level1)
 #define STACKS_ALL(s) STACKS((s), (s), (s), (s))
 
