@@ -13,7 +13,21 @@
 #include "tls/tls_version.h"
 
 /* The OSes in the order the line names them. */
-static const enum probe_os oses[] = { PROBE_OS_WINDOWS, PROBE_OS_LINUX, PROBE_OS_MACOS };
+static const enum probe_os oses[] = { PROBE_OS_WINDOWS, PROBE_OS_WINDOWS11, PROBE_OS_LINUX,
+                                      PROBE_OS_MACOS };
+
+/* RFC 8446 6.2 (and RFC 5246 7.2): the alert a server sends when it supports no version the
+ * ClientHello offers. */
+#define ALERT_PROTOCOL_VERSION 70
+
+/* Strict, and the server refused this client's ClientHello with protocol_version: a server
+ * that accepts only TLS 1.3 answers so a client that offers none (SQL Server 2022 on Windows
+ * Server 2022 with TLS 1.2 disabled; fakesql tlsprotocols = 1.3). */
+static bool refused_for_no_tls13(const struct dctx *c)
+{
+    return c->r->facts.tds8 && c->tls != NULL && c->tls->alert_received &&
+           c->tls->alert_description == ALERT_PROTOCOL_VERSION;
+}
 
 /* The version the server chose for this client's ClientHello, 0 when none was seen. */
 static int chosen_version(const struct dctx *c)
@@ -80,6 +94,20 @@ static bool no_tls13_there(const struct dctx *c, const struct probe_client *othe
     return true;
 }
 
+/* The other way round: refused here for want of TLS 1.3, and TLS 1.3 there (Windows 10's
+ * Schannel here, Windows 11's there). */
+static bool tls13_there(const struct dctx *c, const struct probe_client *other,
+                        struct probe_sb *b)
+{
+    if (!refused_for_no_tls13(c) || probe_client_offers_tls13(c->cl) ||
+        !probe_client_offers_tls13(other)) {
+        return false;
+    }
+    probe_sb_add(b, "offers TLS 1.3, which this strict server needs, so there is no %s there",
+                 probe_diag_name(c->diag));
+    return true;
+}
+
 /* One OS: what its stack decides differently, as one sentence; false when nothing. */
 static bool one_os(const struct dctx *c, enum probe_os os, struct probe_sb *b)
 {
@@ -109,7 +137,7 @@ static bool one_os(const struct dctx *c, enum probe_os os, struct probe_sb *b)
         (rsa > 0 && rsa < 2048 &&
          differs(rsa >= here->min_rsa_bits, rsa >= there->min_rsa_bits,
                  "the chain's short RSA key", "weak_key", b)) ||
-        no_tls13_there(c, &other, v, b);
+        no_tls13_there(c, &other, v, b) || tls13_there(c, &other, b);
     if (!said) {
         b->len = mark;
         b->buf[mark] = '\0';
@@ -119,17 +147,12 @@ static bool one_os(const struct dctx *c, enum probe_os os, struct probe_sb *b)
     return true;
 }
 
-/* RFC 8446 6.2 (and RFC 5246 7.2): the alert a server sends when it supports no version the
- * ClientHello offers. */
-#define ALERT_PROTOCOL_VERSION 70
-
 bool probe_explain_no_tls13(struct dctx *c)
 {
     const struct probe_tls_stack *s = probe_client_stack(c->cl);
     int min, max;
 
-    if (!c->r->facts.tds8 || c->tls == NULL || !c->tls->alert_received ||
-        c->tls->alert_description != ALERT_PROTOCOL_VERSION || probe_client_offers_tls13(c->cl)) {
+    if (!refused_for_no_tls13(c) || probe_client_offers_tls13(c->cl)) {
         return false;
     }
     probe_client_tls_range(c->cl, true, &min, &max);
@@ -146,7 +169,7 @@ bool probe_explain_no_tls13(struct dctx *c)
                           "TLS 1.3 (SQL Server 2022 needs it for its own satellite services "
                           "too), or run the client where its TLS stack has TLS 1.3: Schannel "
                           "from Windows 11 / Server 2022, OpenSSL 3, Go, Node.js or JDK 11+ "
-                          "(in this probe: --client-os, --tls-max).\n");
+                          "(in this probe: --client-os windows11 or linux, --tls-max).\n");
     return true;
 }
 

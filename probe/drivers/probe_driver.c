@@ -21,13 +21,20 @@
 /* The TLS stacks per client OS (probe_platform.c). Microsoft.Data.SqlClient's SNI uses
  * Schannel on Windows, .NET's SslStream on OpenSSL on Linux and on Secure Transport on macOS;
  * the ODBC driver uses Schannel on Windows and links OpenSSL on Linux and macOS (msodbcsql18
- * depends on openssl@3 in Microsoft's Homebrew tap); JDBC, Go and Node bring their own. */
-#define STACKS(win, lin, mac) \
-    { [PROBE_OS_WINDOWS] = (win), [PROBE_OS_LINUX] = (lin), [PROBE_OS_MACOS] = (mac) }
-#define STACKS_SQLCLIENT STACKS(&probe_stack_schannel, &probe_stack_openssl3, &probe_stack_apple)
-#define STACKS_ODBC \
-    STACKS(&probe_stack_schannel, &probe_stack_openssl3, &probe_stack_openssl3_level1)
-#define STACKS_ALL(s) STACKS((s), (s), (s))
+ * depends on openssl@3 in Microsoft's Homebrew tap); JDBC, Go and Node bring their own, the
+ * same on Windows 10 and 11. */
+#define STACKS(win, win11, lin, mac)                                                           \
+    {                                                                                          \
+        [PROBE_OS_WINDOWS] = (win), [PROBE_OS_WINDOWS11] = (win11), [PROBE_OS_LINUX] = (lin),  \
+        [PROBE_OS_MACOS] = (mac)                                                               \
+    }
+#define STACKS_SQLCLIENT                                                                       \
+    STACKS(&probe_stack_schannel, &probe_stack_schannel_win11, &probe_stack_openssl3,          \
+           &probe_stack_apple)
+#define STACKS_ODBC                                                                            \
+    STACKS(&probe_stack_schannel, &probe_stack_schannel_win11, &probe_stack_openssl3,          \
+           &probe_stack_openssl3_level1)
+#define STACKS_ALL(s) STACKS((s), (s), (s), (s))
 
 #define DIAG_BIT(d) (1u << (d))
 _Static_assert(PROBE_DIAG_COUNT <= sizeof(unsigned) * CHAR_BIT,
@@ -247,8 +254,8 @@ static const struct probe_driver drivers[] = {
         .kw = &kw_freetds, .texts = &probe_texts_freetds,
         .sqlclient_words =
             DIAG_BIT(PROBE_DIAG_UNTRUSTED_CHAIN) | DIAG_BIT(PROBE_DIAG_NAME_MISMATCH),
-        .stack = STACKS(&probe_stack_openssl3_level1, &probe_stack_gnutls,
-                        &probe_stack_openssl3_level1),
+        .stack = STACKS(&probe_stack_openssl3_level1, &probe_stack_openssl3_level1,
+                        &probe_stack_gnutls, &probe_stack_openssl3_level1),
         /* ServerCertificate in an ODBC string is "ca file" (src/odbc/connectparams.c). */
         .pin_rule = PROBE_PIN_CA_FILE,
     },

@@ -124,7 +124,7 @@ static const char *const encrypt_choices[] = { "optional", "mandatory", "strict"
                                                NULL };
 static const char *const tls_choices[] = { "1.0", "1.1", "1.2", NULL };
 static const char *const handshake_choices[] = { "full", "certificate", NULL };
-static const char *const os_choices[] = { "windows", "linux", "macos", NULL };
+static const char *const os_choices[] = { "windows", "linux", "macos", "windows11", NULL };
 
 const struct probe_option probe_options[] = {
     { .name = "encrypt", .key = "encrypt", .kind = PROBE_OPTION_CHOICE,
@@ -171,7 +171,9 @@ const struct probe_option probe_options[] = {
       .choices = os_choices, .fold_case = true, .group = PROBE_OPTION_CLIENT,
       .help = "the client's OS, which picks its driver's TLS stack\n"
               "(default: the OS tdsprobe runs on; windows means\n"
-              "Windows 10 / Server 2019: Schannel without TLS 1.3)",
+              "Windows 10 / Server 2019: Schannel without TLS 1.3;\n"
+              "windows11 means Windows 11 24H2+ / Server 2025:\n"
+              "Schannel with TLS 1.3 and without TLS 1.0/1.1)",
       .bit = PROBE_SET_CLIENT_OS, .store = store_client_os },
     { .name = "handshake", .key = "handshake", .kind = PROBE_OPTION_CHOICE,
       .choices = handshake_choices, .group = PROBE_OPTION_PROBE,

@@ -5,13 +5,28 @@
 #include "tls/tls_version.h"
 
 /* Windows 10 and Server 2019, the Windows the "windows" client stands for: Schannel offers
- * TLS 1.0-1.2 (TLS 1.3 only from Windows 11 and Server 2022; TLS 1.0/1.1 off by default only
- * in Windows 11 builds after September 2023). CryptoAPI still accepts a SHA-1 signature on a
- * certificate from a private CA (the SHA-1 deprecation covers the Microsoft Trusted Root
- * Program's roots) and refuses RSA keys under 1024 bits (KB2661254). */
+ * TLS 1.0-1.2 (TLS 1.3 only from Windows 11 and Server 2022, the next row). CryptoAPI still
+ * accepts a SHA-1 signature on a certificate from a private CA (the SHA-1 deprecation covers
+ * the Microsoft Trusted Root Program's roots) and refuses RSA keys under 1024 bits
+ * (KB2661254). */
 const struct probe_tls_stack probe_stack_schannel = {
     .name = "Schannel, Windows 10 / Server 2019", .variant = "schannel",
     .tls_min = TLS_V10, .tls_max = TLS_V12, .min_signature_bits = 63, .min_rsa_bits = 1024,
+};
+
+/* Windows 11 24H2 and later and Server 2025, the Windows the "windows11" client stands for:
+ * Schannel has TLS 1.3 from Windows 11 and Server 2022 ("TLS 1.3 is supported starting in
+ * Windows 11 and Windows Server 2022", Protocols in TLS/SSL (Schannel SSP)), and a client that
+ * leaves the versions to the system (SqlClient and ODBC 18 in strict mode) offers it. TLS 1.0
+ * and 1.1 are disabled by default "starting with Windows 11 Insider Preview builds in September
+ * 2023 and future Windows OS releases", not in OS versions already released then (Microsoft,
+ * "TLS 1.0 and TLS 1.1 soon to be disabled in Windows", 2023-08-01): 24H2 and Server 2025 are
+ * the first releases after it, Windows 11 21H2-23H2 and Server 2022 still offer TLS 1.0/1.1
+ * (--tls-min 1.0 models them). SHA-1 and RSA limits: not verified to differ from Windows 10,
+ * kept as the row above. */
+const struct probe_tls_stack probe_stack_schannel_win11 = {
+    .name = "Schannel, Windows 11 24H2+ / Server 2025", .variant = "schannel",
+    .tls_min = TLS_V12, .tls_max = TLS_V13, .min_signature_bits = 63, .min_rsa_bits = 1024,
 };
 
 /* OpenSSL 3 as Debian and Ubuntu configure it (openssl.cnf: security level 2): TLS 1.0/1.1
@@ -70,10 +85,12 @@ const struct probe_tls_stack probe_stack_gnutls = {
 
 static const char *const os_names[PROBE_OS_COUNT] = {
     [PROBE_OS_WINDOWS] = "windows", [PROBE_OS_LINUX] = "linux", [PROBE_OS_MACOS] = "macos",
+    [PROBE_OS_WINDOWS11] = "windows11",
 };
 
 static const char *const os_titles[PROBE_OS_COUNT] = {
     [PROBE_OS_WINDOWS] = "Windows", [PROBE_OS_LINUX] = "Linux", [PROBE_OS_MACOS] = "macOS",
+    [PROBE_OS_WINDOWS11] = "Windows 11",
 };
 
 enum probe_os probe_os_host(void)

@@ -1,9 +1,10 @@
 /* probe/drivers/probe_platform.h: the client's operating system and the TLS stack its driver
  * runs on there. One driver is several clients: Microsoft.Data.SqlClient and the ODBC driver
- * use Schannel on Windows and OpenSSL 3 on Linux, and what a TLS stack accepts (TLS versions,
- * SHA-1 signatures, short RSA keys, TLS 1.3) is decided by the stack, not by the driver. Each
- * stack is one row of data here; each driver row (probe_driver.h) names its stack per OS, and
- * probe_client.h reads it for a client (probe_client_stack, probe_client_tls_range).
+ * use Schannel on Windows (TLS 1.3 only from Windows 11) and OpenSSL 3 on Linux, and what a
+ * TLS stack accepts (TLS versions, SHA-1 signatures, short RSA keys, TLS 1.3) is decided by
+ * the stack, not by the driver. Each stack is one row of data here; each driver row
+ * (probe_driver.h) names its stack per OS, and probe_client.h reads it for a client
+ * (probe_client_stack, probe_client_tls_range).
  * docs/client-platforms.md lists the sources for every value. */
 #ifndef PROBE_PROBE_PLATFORM_H
 #define PROBE_PROBE_PLATFORM_H
@@ -24,6 +25,7 @@ struct probe_tls_stack {
 };
 
 extern const struct probe_tls_stack probe_stack_schannel;
+extern const struct probe_tls_stack probe_stack_schannel_win11;
 extern const struct probe_tls_stack probe_stack_openssl3;
 extern const struct probe_tls_stack probe_stack_openssl3_level1;
 extern const struct probe_tls_stack probe_stack_apple;
@@ -40,10 +42,10 @@ enum probe_os probe_os_resolve(enum probe_os os);
 /* c->os, with PROBE_OS_HOST resolved to probe_os_host(). */
 enum probe_os probe_client_os(const struct probe_client *c);
 
-/* "windows", "linux", "macos" (HOST: the host's name). */
+/* "windows", "linux", "macos", "windows11" (HOST: the host's name). */
 const char *probe_os_name(enum probe_os os);
 
-/* "Windows", "Linux", "macOS", for sentences. */
+/* "Windows", "Linux", "macOS", "Windows 11", for sentences. */
 const char *probe_os_title(enum probe_os os);
 
 /* Does the stack accept version v (TLS_V1x) by default? */

@@ -20,8 +20,12 @@ enum probe_encrypt { PROBE_ENCRYPT_OPTIONAL, PROBE_ENCRYPT_MANDATORY, PROBE_ENCR
 const char *probe_encrypt_name(enum probe_encrypt e); /* "optional","mandatory","strict" */
 
 /* The client's operating system, which picks its driver's TLS stack (probe/drivers/
- * probe_platform.h). HOST, the zero value, is the OS tdsprobe runs on. */
-enum probe_os { PROBE_OS_HOST, PROBE_OS_WINDOWS, PROBE_OS_LINUX, PROBE_OS_MACOS, PROBE_OS_COUNT };
+ * probe_platform.h). HOST, the zero value, is the OS tdsprobe runs on. WINDOWS is Windows 10 /
+ * Server 2019, WINDOWS11 Windows 11 24H2+ / Server 2025 (--client-os windows11). */
+enum probe_os {
+    PROBE_OS_HOST, PROBE_OS_WINDOWS, PROBE_OS_LINUX, PROBE_OS_MACOS, PROBE_OS_WINDOWS11,
+    PROBE_OS_COUNT
+};
 
 /* What the emulated client is and does: its driver (a row of probe/drivers/probe_driver.h) and
  * the connection-string keywords that change what the driver does by default. */

@@ -25,6 +25,7 @@ SCHANNEL_MISMATCH = ("The client and server cannot communicate, because they do 
                      "common algorithm.")
 OPENSSL_UNSUPPORTED = "error:0A000102:SSL routines::unsupported protocol"
 TLS10_SERVER = {"cert": "good", "tlsprotocols": "1.0", "seclevel": 0}
+WIN11_STACK = "Schannel, Windows 11 24H2+ / Server 2025"
 
 
 def run(*args):
@@ -185,16 +186,117 @@ class ClientOs(unittest.TestCase):
         self.assertIn("Schannel from Windows 11 / Server 2022", r["diagnosis"]["fix"])
         self.assertNotIn("Make the client support TLS 1.2", r["diagnosis"]["fix"])
 
+    # ---- Windows 11 24H2+ / Server 2025: Schannel with TLS 1.3, without TLS 1.0/1.1 ----
+
+    def test_strict_tls13_only_server_windows11_connects_over_tls13(self):
+        conf = {"cert": "good", "strict": 1, "tlsprotocols": "1.3"}
+        for driver in ("sqlclient", "odbc18"):
+            r = self.probe(conf, "--encrypt", "strict", "--ca-file", CA, "--driver", driver,
+                           "--client-os", "windows11", expect_exit=0)
+            self.assertEqual(r["client"]["os"], "windows11")
+            self.assertEqual(r["client"]["tls_stack"], WIN11_STACK)
+            self.assertEqual((r["client"]["tls_min"], r["client"]["tls_max"]),
+                             ("TLSv1.2", "TLSv1.3"))
+            self.assertEqual(r["mode"], "tds8")
+            self.assertEqual(r["diagnosis"]["code"], "ok")
+            self.assertEqual(r["tls"]["version"], "TLSv1.3")
+            line = r["diagnosis"]["other_platforms"]
+            self.assertIn("On Windows (TLS stack: Schannel, Windows 10 / Server 2019) %s offers "
+                          "no TLS 1.3, so strict mode needs the server's TLS 1.2 there "
+                          "(--client-os windows judges it)." % driver, line)
+            self.assertNotIn("On Windows 11", line)
+            self.assertNotIn("On Linux", line)  # OpenSSL 3 has TLS 1.3 too
+
+    def test_strict_tls13_only_server_windows10_line_names_windows11(self):
+        conf = {"cert": "good", "strict": 1, "tlsprotocols": "1.3"}
+        r = self.probe(conf, "--encrypt", "strict", "--ca-file", CA, "--client-os", "windows",
+                       expect_exit=1)
+        self.assertEqual(r["diagnosis"]["code"], "forcibly_closed")
+        line = r["diagnosis"]["other_platforms"]
+        self.assertIn("On Windows 11 (TLS stack: " + WIN11_STACK + ") sqlclient offers TLS 1.3, "
+                      "which this strict server needs, so there is no forcibly_closed there "
+                      "(--client-os windows11 judges it).", line)
+        self.assertIn("On Linux (TLS stack: OpenSSL 3, security level 2) sqlclient offers "
+                      "TLS 1.3", line)
+        self.assertNotIn("On macOS", line)  # Secure Transport has no TLS 1.3 either
+        self.assertIn("--client-os windows11 or linux", r["diagnosis"]["fix"])
+
+    def test_strict_windows11_prefers_tls13_and_tls_max_stops_it(self):
+        conf = {"cert": "good", "strict": 1, "tlsprotocols": "1.2,1.3"}
+        r = self.probe(conf, "--encrypt", "strict", "--ca-file", CA, "--client-os", "windows11",
+                       expect_exit=0)
+        self.assertEqual(r["tls"]["version"], "TLSv1.3")
+        r = self.probe(conf, "--encrypt", "strict", "--ca-file", CA, "--client-os", "windows11",
+                       "--tls-max", "1.2", expect_exit=0)
+        self.assertEqual(r["tls"]["version"], "TLSv1.2")
+        self.assertEqual(r["client"]["tls_max"], "TLSv1.2")
+
+    def test_tds7_windows11_stays_at_tls12(self):
+        # TDS 7.x: TLS inside PRELOGIN packets, TLS 1.2 at most on every stack
+        r = self.probe({"cert": "good", "tlsprotocols": "1.2,1.3"}, "--ca-file", CA,
+                       "--client-os", "windows11", expect_exit=0)
+        self.assertEqual(r["mode"], "tds7")
+        self.assertEqual((r["client"]["tls_min"], r["client"]["tls_max"]), ("TLSv1.2", "TLSv1.2"))
+        self.assertEqual(r["tls"]["version"], "TLSv1.2")
+
+    def test_tls10_server_windows11_refuses_in_schannel_words(self):
+        r = self.probe(TLS10_SERVER, "--ca-file", CA, "--client-os", "windows11", expect_exit=1)
+        self.assertEqual(r["diagnosis"]["code"], "protocol_mismatch")
+        self.assertIn(SCHANNEL_MISMATCH, r["diagnosis"]["message"])
+        self.assertIn(WIN11_STACK, r["diagnosis"]["cause"])
+        line = r["diagnosis"]["other_platforms"]
+        self.assertIn("On Windows (TLS stack: Schannel, Windows 10 / Server 2019) sqlclient "
+                      "accepts the server's TLSv1.0, so there is no protocol_mismatch there "
+                      "(--client-os windows judges it).", line)
+        self.assertIn("On macOS", line)  # Secure Transport still offers TLS 1.0
+        self.assertNotIn("On Linux", line)  # refuses it too
+        # Windows 11 before 24H2 and Server 2022 still offer TLS 1.0: --tls-min 1.0
+        r = self.probe(TLS10_SERVER, "--ca-file", CA, "--client-os", "windows11", "--tls-min",
+                       "1.0", expect_exit=0)
+        self.assertEqual(r["tls"]["version"], "TLSv1.0")
+
+    def test_tls10_server_windows10_line_names_windows11(self):
+        r = self.probe(TLS10_SERVER, "--ca-file", CA, "--client-os", "windows", expect_exit=0)
+        self.assertIn("On Windows 11 (TLS stack: " + WIN11_STACK + ") sqlclient refuses the "
+                      "server's TLSv1.0: protocol_mismatch there (--client-os windows11 judges "
+                      "it).", r["diagnosis"]["other_platforms"])
+
+    def test_windows11_same_certificate_limits_as_windows10(self):
+        # SHA-1 from a private CA and RSA-1024: kept as Windows 10's Schannel (unverified)
+        for conf, code in (({"cert": "sha1", "seclevel": 0}, "weak_signature"),
+                           ({"cert": "rsa1024", "seclevel": 0}, "weak_key")):
+            r = self.probe(conf, "--ca-file", CA, "--client-os", "windows11", expect_exit=0)
+            self.assertEqual(r["diagnosis"]["code"], "ok")
+            self.assertEqual([f["severity"] for f in r["findings"] if f["code"] == code],
+                             ["warning"])
+            self.assertNotIn("On Windows (", r["diagnosis"]["other_platforms"])
+            self.assertIn("On Linux", r["diagnosis"]["other_platforms"])
+
+    def test_windows11_text_report(self):
+        conf = {"cert": "good", "strict": 1, "tlsprotocols": "1.3"}
+        rc, out = self.text(conf, "--encrypt", "strict", "--ca-file", CA, "--client-os",
+                            "windows11")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("sqlclient on Windows 11 (TLS stack: " + WIN11_STACK + "), "
+                      "Encrypt=strict", out)
+        other = [l for l in out.splitlines() if l.startswith("Other OS")]
+        self.assertEqual(len(other), 1, out)
+        self.assertIn("On Windows (", other[0])
+
     # ---- the option itself ----
 
     def test_option_spellings(self):
         rc, out, err = run("--client-os", "solaris", "db1")
         self.assertEqual(rc, 64)
-        self.assertIn("client_os takes windows, linux or macos, not 'solaris'", err)
+        self.assertIn("client_os takes windows, linux, macos or windows11, not 'solaris'", err)
         rc, out, err = run("--dry-run", "--client-os", "MacOS", "--encrypt", "strict", "db1")
         self.assertEqual(rc, 0, err)
         self.assertIn("driver sqlclient on macos, Encrypt=strict", out)
         self.assertIn("TLS TLSv1.0-TLSv1.2", out)  # Secure Transport: no TLS 1.3
+        rc, out, err = run("--dry-run", "--client-os", "Windows11", "--encrypt", "strict", "db1")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("driver sqlclient on windows11, Encrypt=strict", out)
+        self.assertIn("TLS TLSv1.2-TLSv1.3", out)
 
     def test_default_is_the_host_os(self):
         want = {"linux": "linux", "darwin": "macos", "win32": "windows"}[sys.platform]

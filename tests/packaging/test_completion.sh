@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The bash completion, sourced in bash, its function called as bash would (COMP_WORDS, COMP_CWORD):
 # options from the binary's help (tdsprobe and tdsprobe serve), the fixed values of --driver,
-# --encrypt, --format, --tls-min/--tls-max and --handshake, files after -f. Each value it offers
-# is one the binary accepts, and the drivers are exactly those --help names.
+# --encrypt, --format, --tls-min/--tls-max, --handshake and --client-os, files after -f. Each
+# value it offers is one the binary accepts, and the drivers are exactly those --help names.
 # With "with-bash-completion", bash-completion's library is loaded first, as in an interactive
 # shell (the function then reads the words through _init_completion).
 # Usage: test_completion.sh TDSPROBE COMPLETION_FILE [with-bash-completion]
@@ -51,6 +51,8 @@ expect "strict" tdsprobe --encrypt st
 expect "json nagios prometheus text" tdsprobe --format ""
 expect "1.0 1.1 1.2" tdsprobe --tls-max ""
 expect "certificate full" tdsprobe serve --handshake ""
+expect "linux macos windows windows11" tdsprobe --client-os ""
+expect "windows windows11" tdsprobe db1 --client-os win
 expect "--driver --dry-run" tdsprobe --dr
 expect "--protocols" tdsprobe db1 --prot
 expect "--listen" tdsprobe serve --lis   # serve's options, not the CLI's --list-suites
@@ -88,7 +90,7 @@ check_values() {   # check_values OPTION
         echo "FAIL: tdsprobe $1 no-such-value is accepted"; fail=1
     fi
 }
-for opt in --driver --encrypt --tls-min --tls-max --handshake; do
+for opt in --driver --encrypt --tls-min --tls-max --handshake --client-os; do
     check_values "$opt"
 done
 for v in $(complete_words tdsprobe --format ""); do

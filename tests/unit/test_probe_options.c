@@ -303,10 +303,12 @@ static void test_help_lines(void **state)
         "  --driver NAME                  the client to emulate: sqlclient (default),\n"
         "                                 sqlclient-legacy, odbc18, odbc17, jdbc, go-mssqldb,\n"
         "                                 tedious, freetds (inferred from a connection string)\n"
-        "  --client-os windows|linux|macos\n"
+        "  --client-os windows|linux|macos|windows11\n"
         "                                 the client's OS, which picks its driver's TLS stack\n"
         "                                 (default: the OS tdsprobe runs on; windows means\n"
-        "                                 Windows 10 / Server 2019: Schannel without TLS 1.3)\n";
+        "                                 Windows 10 / Server 2019: Schannel without TLS 1.3;\n"
+        "                                 windows11 means Windows 11 24H2+ / Server 2025:\n"
+        "                                 Schannel with TLS 1.3 and without TLS 1.0/1.1)\n";
     static const char probe[] =
         "  --handshake full|certificate   full handshake, or stop once the server's certificate\n"
         "                                 flight has been read and checked (cheaper)\n"

@@ -17,7 +17,8 @@
 #include "probe/serve/probe_modules.h"
 #include "tls/tls_version.h"
 
-static const enum probe_os oses[] = { PROBE_OS_WINDOWS, PROBE_OS_LINUX, PROBE_OS_MACOS };
+static const enum probe_os oses[] = { PROBE_OS_WINDOWS, PROBE_OS_WINDOWS11, PROBE_OS_LINUX,
+                                      PROBE_OS_MACOS };
 
 static struct probe_client client(const char *driver, enum probe_os os)
 {
@@ -54,6 +55,16 @@ static void test_stack_limits(void **state)
     assert_false(probe_stack_accepts_version(&probe_stack_schannel, TLS_V13));
     assert_true(63 >= probe_stack_schannel.min_signature_bits);
     assert_int_equal(probe_stack_schannel.min_rsa_bits, 1024);
+    /* Schannel on Windows 11 24H2+ / Server 2025: TLS 1.2-1.3 (1.0/1.1 off by default), the
+     * same SHA-1 and RSA limits (not verified to differ) */
+    assert_false(probe_stack_accepts_version(&probe_stack_schannel_win11, TLS_V10));
+    assert_false(probe_stack_accepts_version(&probe_stack_schannel_win11, TLS_V11));
+    assert_true(probe_stack_accepts_version(&probe_stack_schannel_win11, TLS_V12));
+    assert_true(probe_stack_accepts_version(&probe_stack_schannel_win11, TLS_V13));
+    assert_int_equal(probe_stack_schannel_win11.min_signature_bits,
+                     probe_stack_schannel.min_signature_bits);
+    assert_int_equal(probe_stack_schannel_win11.min_rsa_bits, probe_stack_schannel.min_rsa_bits);
+    assert_string_equal(probe_stack_schannel_win11.variant, probe_stack_schannel.variant);
     /* OpenSSL 3 at level 2: TLS 1.2-1.3, no SHA-1, RSA 2048 */
     assert_false(probe_stack_accepts_version(&probe_stack_openssl3, TLS_V10));
     assert_false(probe_stack_accepts_version(&probe_stack_openssl3, TLS_V11));
@@ -86,6 +97,33 @@ static void test_drivers_per_os(void **state)
     assert_ptr_equal(probe_driver_stack("nosuch", PROBE_OS_WINDOWS), &probe_stack_schannel);
 }
 
+/* Windows 11: every row on Schannel under Windows 10 is on Windows 11's Schannel there; every
+ * other row keeps its Windows stack (JSSE, Go, Node's OpenSSL do not depend on the OS). */
+static void test_drivers_on_windows11(void **state)
+{
+    static const char *const schannel_rows[] = { "sqlclient", "sqlclient-legacy", "odbc18",
+                                                 "odbc17" };
+    size_t on_schannel = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(schannel_rows) / sizeof(schannel_rows[0]); i++) {
+        assert_ptr_equal(probe_driver_stack(schannel_rows[i], PROBE_OS_WINDOWS11),
+                         &probe_stack_schannel_win11);
+    }
+    for (size_t i = 0; i < probe_driver_count(); i++) {
+        const struct probe_driver *d = probe_driver_at(i);
+        if (d->stack[PROBE_OS_WINDOWS] == &probe_stack_schannel) {
+            assert_ptr_equal(d->stack[PROBE_OS_WINDOWS11], &probe_stack_schannel_win11);
+            on_schannel++;
+        } else {
+            assert_ptr_equal(d->stack[PROBE_OS_WINDOWS11], d->stack[PROBE_OS_WINDOWS]);
+        }
+    }
+    assert_int_equal(on_schannel, sizeof(schannel_rows) / sizeof(schannel_rows[0]));
+    assert_ptr_equal(probe_driver_stack("freetds", PROBE_OS_WINDOWS11),
+                     &probe_stack_openssl3_level1);
+}
+
 static void test_os_names_and_host(void **state)
 {
     struct probe_client c;
@@ -98,6 +136,9 @@ static void test_os_names_and_host(void **state)
     assert_string_equal(probe_os_name(PROBE_OS_LINUX), "linux");
     assert_string_equal(probe_os_name(PROBE_OS_MACOS), "macos");
     assert_string_equal(probe_os_title(PROBE_OS_MACOS), "macOS");
+    assert_string_equal(probe_os_name(PROBE_OS_WINDOWS11), "windows11");
+    assert_string_equal(probe_os_title(PROBE_OS_WINDOWS11), "Windows 11");
+    assert_string_equal(probe_os_title(PROBE_OS_WINDOWS), "Windows");
     assert_string_equal(probe_os_name(PROBE_OS_HOST), probe_os_name(probe_os_host()));
     assert_int_equal(probe_os_resolve(PROBE_OS_COUNT), probe_os_host());
 }
@@ -138,6 +179,15 @@ static void test_tls_range(void **state)
     c.tls_named = PROBE_TLS_NAMED_MIN | PROBE_TLS_NAMED_MAX;
     assert_range(&c, false, TLS_V12, TLS_V12);
     assert_range(&c, true, TLS_V13, TLS_V13);
+    /* Windows 11: TLS 1.2 in TDS 7.x, TLS 1.2-1.3 in strict; --tls-min 1.0 models Windows 11
+     * before 24H2 and Server 2022, which still offer TLS 1.0 */
+    c = client("sqlclient", PROBE_OS_WINDOWS11);
+    assert_range(&c, false, TLS_V12, TLS_V12);
+    assert_range(&c, true, TLS_V12, TLS_V13);
+    c.tls_min = TLS_V10;
+    c.tls_named = PROBE_TLS_NAMED_MIN;
+    assert_range(&c, false, TLS_V10, TLS_V12);
+    assert_range(&c, true, TLS_V10, TLS_V13);
 }
 
 static void test_strict_offers_tls13(void **state)
@@ -158,6 +208,18 @@ static void test_strict_offers_tls13(void **state)
     c = client("odbc18", PROBE_OS_WINDOWS);
     c.encrypt = PROBE_ENCRYPT_STRICT;
     assert_false(probe_client_offers_tls13(&c));
+    /* Windows 11's Schannel has TLS 1.3: SqlClient and ODBC 18 offer it in strict mode only */
+    static const char *const win11_drivers[] = { "sqlclient", "sqlclient-legacy", "odbc18" };
+    for (size_t i = 0; i < sizeof(win11_drivers) / sizeof(win11_drivers[0]); i++) {
+        c = client(win11_drivers[i], PROBE_OS_WINDOWS11);
+        c.encrypt = PROBE_ENCRYPT_MANDATORY;
+        assert_false(probe_client_offers_tls13(&c));
+        c.encrypt = PROBE_ENCRYPT_STRICT;
+        assert_true(probe_client_offers_tls13(&c));
+        c.tls_max = TLS_V12;
+        c.tls_named = PROBE_TLS_NAMED_MAX;
+        assert_false(probe_client_offers_tls13(&c));
+    }
     c = client("sqlclient", PROBE_OS_MACOS); /* Secure Transport */
     c.encrypt = PROBE_ENCRYPT_STRICT;
     assert_false(probe_client_offers_tls13(&c));
@@ -195,8 +257,17 @@ static void test_option_onto_targets(void **state)
     assert_int_equal(probe_make_target(&o, "Server=db1;Encrypt=Strict", 0, &t, err,
                                        sizeof(err)), 0);
     assert_false(probe_client_offers_tls13(&t.client));
+    probe_overrides_init(&o);
+    assert_int_equal(probe_overrides_set(&o, "client_os", "Windows11", err, sizeof(err)), 0);
+    assert_int_equal(probe_make_target(&o, "Server=db1;Encrypt=Strict", 0, &t, err,
+                                       sizeof(err)), 0);
+    assert_int_equal(t.client.os, PROBE_OS_WINDOWS11);
+    assert_true(probe_client_offers_tls13(&t.client));
+    assert_int_equal(probe_make_target(&o, "Server=db1;Encrypt=True", 0, &t, err, sizeof(err)),
+                     0);
+    assert_false(probe_client_offers_tls13(&t.client));
     assert_int_equal(probe_overrides_set(&o, "client_os", "beos", err, sizeof(err)), -1);
-    assert_string_equal(err, "client_os takes windows, linux or macos, not 'beos'");
+    assert_string_equal(err, "client_os takes windows, linux, macos or windows11, not 'beos'");
     /* a JDBC sslProtocol names both bounds */
     probe_overrides_init(&o);
     assert_int_equal(probe_make_target(&o, "jdbc:sqlserver://db1;encrypt=strict;"
@@ -207,7 +278,8 @@ static void test_option_onto_targets(void **state)
 /* An exporter module takes client_os like every client option (the one table). */
 static void test_module_key(void **state)
 {
-    static const char text[] = "[module win]\nclient_os = windows\nencrypt = strict\n";
+    static const char text[] = "[module win]\nclient_os = windows\nencrypt = strict\n"
+                               "[module win11]\nclient_os = windows11\nencrypt = strict\n";
     struct probe_modules m;
     struct probe_target t;
     char err[300];
@@ -225,6 +297,11 @@ static void test_module_key(void **state)
     assert_int_equal(probe_make_target(win, "db1", 0, &t, err, sizeof(err)), 0);
     assert_int_equal(t.client.os, PROBE_OS_WINDOWS);
     assert_false(probe_client_offers_tls13(&t.client));
+    const struct probe_overrides *win11 = probe_modules_find(&m, "win11");
+    assert_non_null(win11);
+    assert_int_equal(probe_make_target(win11, "db1", 0, &t, err, sizeof(err)), 0);
+    assert_int_equal(t.client.os, PROBE_OS_WINDOWS11);
+    assert_true(probe_client_offers_tls13(&t.client));
 }
 
 int main(void)
@@ -233,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_every_driver_has_a_stack_per_os),
         cmocka_unit_test(test_stack_limits),
         cmocka_unit_test(test_drivers_per_os),
+        cmocka_unit_test(test_drivers_on_windows11),
         cmocka_unit_test(test_os_names_and_host),
         cmocka_unit_test(test_tls_range),
         cmocka_unit_test(test_strict_offers_tls13),
