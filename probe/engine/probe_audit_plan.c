@@ -40,6 +40,16 @@ void probe_audit_plan_init(struct probe_audit_plan *p, bool protocols, bool ciph
     p->version = TLS_V10;
 }
 
+enum probe_audit_transport probe_audit_transport_for(const struct probe_facts *f)
+{
+    return f->tds8 ? PROBE_AUDIT_TDS8 : PROBE_AUDIT_TDS7;
+}
+
+void probe_audit_plan_set_transport(struct probe_audit_plan *p, enum probe_audit_transport t)
+{
+    p->audit.transport = t;
+}
+
 static bool take_left(struct probe_audit_plan *p, uint16_t id)
 {
     for (size_t i = 0; i < p->n_left; i++) {

@@ -3,7 +3,8 @@
  *
  * The engine asks for the next step (a TLS version and the suites to offer), runs one
  * connection (PRELOGIN, then a ClientHello inside TDS, stopping at the ServerHello), and
- * records what the server did. Versions: one handshake per version offering only that
+ * records what the server did (a TDS 8.0 strict target: TLS first, see
+ * probe_audit_transport_for). Versions: one handshake per version offering only that
  * version. Suites: offer every suite mbedTLS has for the version, note the one the server
  * picks, remove it, repeat until the server refuses - which yields both the accepted set and
  * the server's preference order (the method of nmap's ssl-enum-ciphers). One extra handshake
@@ -15,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "probe/model/probe.h"
 #include "probe/model/probe_audit.h"
 #include "tls/tls13_probe.h"
 #include "tls/tls_session.h"
@@ -48,6 +50,16 @@ void probe_audit_plan_init(struct probe_audit_plan *p, bool protocols, bool ciph
  * a hand-built ClientHello on the raw socket, as a TDS 8.0 client does (inside TDS 7.x SQL
  * Server caps TLS at 1.2), and reads the ServerHello. No chain is captured that way. */
 void probe_audit_plan_enable_tls13(struct probe_audit_plan *p);
+
+/* How the audit connects, decided from the client's own connection: TDS 8.0 (TLS first, ALPN
+ * tds/8.0) when that connection ran TDS 8.0 strict (--encrypt strict), else TDS 7.x. On a server
+ * that speaks both (SQL Server 2022 with strict allowed but not forced) a strict client's audit
+ * still goes TLS first: it reports the versions and suites a TDS 8.0 client can get, which is
+ * what the user of --encrypt strict asks about; the JSON says which transport it used. A server
+ * set to Force Strict Encryption refuses a TDS 7.x PRELOGIN, so only TLS first can audit it. */
+enum probe_audit_transport probe_audit_transport_for(const struct probe_facts *f);
+/* The transport the TLS 1.0-1.2 steps use (PROBE_AUDIT_TDS7 unless set). */
+void probe_audit_plan_set_transport(struct probe_audit_plan *p, enum probe_audit_transport t);
 
 /* False when the audit is complete (or the budget is spent). A step with version TLS_V13 is
  * the TLS 1.3 probe (no suites): record it with probe_audit_plan_record_tls13. */

@@ -46,13 +46,16 @@ static uint64_t step_ms(const struct probe_audit_run *r)
     return own < left ? own : left;
 }
 
-/* The step's config offers only its version and its suites, and stops at the ServerHello. */
+/* The step's config offers only its version and its suites, and stops at the ServerHello. TLS
+ * first (TDS 8.0) it names tds/8.0 in ALPN, as the strict clients do. */
 static int step_config(struct probe_audit_run *r)
 {
     char err[160];
+    bool tds8 = r->plan.audit.transport == PROBE_AUDIT_TDS8;
     struct tls_config_opts o = {
         .min_version = r->step.version, .max_version = r->step.version, .ca_file = NULL,
-        .ciphersuites = r->step.suites, .mode = TLS_HANDSHAKE_HELLO,
+        .alpn = tds8 ? PROBE_TDS8_ALPN : NULL, .ciphersuites = r->step.suites,
+        .mode = TLS_HANDSHAKE_HELLO,
     };
 
     return tls_config_new(&r->cfg, &o, err, sizeof(err));
@@ -147,6 +150,7 @@ int probe_audit_run_new(struct probe_audit_run **out, uv_loop_t *loop,
     }
     probe_audit_plan_init(&r->plan, o->protocols, o->ciphers, o->max_connections);
     probe_audit_plan_enable_tls13(&r->plan);
+    probe_audit_plan_set_transport(&r->plan, o->transport);
     r->o = *o;
     r->h = *h;
     r->state = RUN_IDLE;

@@ -18,10 +18,11 @@
 struct probe_audit_run;
 
 struct probe_audit_hooks {
-    /* Open the step's connection: a client that asks for encryption and offers only `version`,
-     * with config tls (NULL for TLS_V13: the hand-built ClientHello of tls/tls13_probe.h). When
-     * it ends (or fails to connect) the job calls probe_audit_run_record, then
-     * probe_audit_run_next. */
+    /* Open the step's connection: a client that asks for encryption (TDS 8.0 strict when the
+     * run's transport is PROBE_AUDIT_TDS8: the config then carries ALPN tds/8.0) and offers only
+     * `version`, with config tls (NULL for TLS_V13: the hand-built ClientHello of
+     * tls/tls13_probe.h). When it ends (or fails to connect) the job calls
+     * probe_audit_run_record, then probe_audit_run_next. */
     void (*connect)(void *arg, int version, const struct tls_config *tls);
     /* The step's deadline passed: the job abandons the connection (its facts say timed_out),
      * then records it and goes on as when it ends. */
@@ -36,6 +37,7 @@ struct probe_audit_hooks {
 struct probe_audit_run_opts {
     bool protocols;           /* one handshake per TLS version */
     bool ciphers;             /* the accepted suites per version, in the server's order */
+    enum probe_audit_transport transport; /* probe_audit_transport_for the client's facts */
     unsigned max_connections; /* 0 = 100 */
     unsigned pause_ms;        /* before each connection; 0 = none */
     double timeout_s;         /* each step's deadline */

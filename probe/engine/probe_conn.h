@@ -21,6 +21,9 @@
 #include "tls/tls13_probe.h"
 #include "tls/tls_policy.h"
 
+/* The ALPN protocol a TDS 8.0 strict client names in its ClientHello (MS-TDS 2.2.1.1). */
+#define PROBE_TDS8_ALPN "tds/8.0"
+
 struct probe_conn_opts {
     const struct probe_client *client;
     const struct tls_config *tls;  /* shared config for this attempt */

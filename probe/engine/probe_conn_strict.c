@@ -106,6 +106,11 @@ static void pump(struct probe_conn *c)
             return;
         }
         c->handshake_ok = true;
+        if (tls_session_info(c->tls)->stage < TLS_STAGE_DONE) {
+            probe_conn_finish(c); /* a config that stops early (the audit's, at the ServerHello):
+                                     no keys for a PRELOGIN */
+            return;
+        }
         send_prelogin(c);
     }
     while (c->phase == PROBE_CONN_PRELOGIN) {

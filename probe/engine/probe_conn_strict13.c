@@ -40,7 +40,7 @@ static void strict13_start(struct probe_conn *c)
     char err[160];
     struct tls13_client_opts o = {
         .sni = probe_host_is_ip(c->o.host) ? NULL : c->o.host,
-        .alpn = "tds/8.0",
+        .alpn = PROBE_TDS8_ALPN,
         .cfg = c->o.tls,
     };
 

@@ -35,7 +35,7 @@ static void t13_start(struct probe_conn *c)
         return;
     }
     size_t n = tls13_probe_client_hello_suites(c->out + c->out_len, TLS13_CLIENT_HELLO_MAX, sni,
-                                               "tds/8.0", random, pub, c->o.tls13_suites);
+                                               PROBE_TDS8_ALPN, random, pub, c->o.tls13_suites);
     c->out_len += n;
     c->phase = n ? PROBE_CONN_HANDSHAKE : PROBE_CONN_DONE;
 }

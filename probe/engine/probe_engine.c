@@ -17,6 +17,7 @@
 #include "probe/diagnose/probe_judge.h"
 #include "probe/drivers/probe_client.h"
 #include "probe/drivers/probe_target.h"
+#include "probe/engine/probe_audit_plan.h"
 #include "probe/engine/probe_audit_run.h"
 #include "probe/engine/probe_browser.h"
 #include "probe/engine/probe_conn.h"
@@ -250,6 +251,7 @@ void probe__job_audit_begin(struct job *j)
     struct probe_audit_run_opts ro = {
         .protocols = o->audit_protocols || c->audit_protocols,
         .ciphers = o->audit_ciphers || c->audit_ciphers,
+        .transport = probe_audit_transport_for(&j->res),
         .max_connections = o->audit_max_connections, .pause_ms = o->audit_pause_ms,
         .timeout_s = job_timeout_s(j), .budget_s = audit_budget_s(j),
     };

@@ -173,7 +173,8 @@ void probe__job_audit_conn_done(struct job *j)
 
 /* Side connections (the follow-up, an audit step) run on a copy of the client offering
  * min..max and write into their own facts, so the verdict's facts stay as the client's own
- * handshake left them. An audit step's client asks for encryption, so the server runs TLS. */
+ * handshake left them. An audit step's client asks for encryption, so the server runs TLS;
+ * over the TDS 8.0 transport it is a strict client (TLS first, probe_conn_strict.c). */
 void probe__job_side_start(struct job *j, const struct tls_config *cfg, int min, int max)
 {
     struct attempt *a = calloc(1, sizeof(*a));
@@ -197,7 +198,8 @@ void probe__job_side_start(struct job *j, const struct tls_config *cfg, int min,
     j->wide_client->tls_max = max;
     j->wide_client->tls_named = PROBE_TLS_NAMED_MIN | PROBE_TLS_NAMED_MAX;
     if (audit) {
-        j->wide_client->encrypt = PROBE_ENCRYPT_MANDATORY;
+        bool tds8 = probe_audit_run_results(j->audit)->transport == PROBE_AUDIT_TDS8;
+        j->wide_client->encrypt = tds8 ? PROBE_ENCRYPT_STRICT : PROBE_ENCRYPT_MANDATORY;
         j->wide_client->encrypt_disable = false;
     }
     struct probe_conn_opts co = {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "probe/drivers/probe_client.h"
+#include "probe/engine/probe_conn.h"
 #include "probe/engine/probe_truststore.h"
 #include "tls/tls_config.h"
 #include "tls/tls_pin.h"
@@ -53,7 +54,7 @@ static const struct tls_config *profile_get(struct probe_queue *q, const char *c
         return NULL;
     }
     struct tls_config_opts o = { .min_version = min, .max_version = max, .ca_file = ca,
-                                 .alpn = alpn ? "tds/8.0" : NULL, .mode = mode,
+                                 .alpn = alpn ? PROBE_TDS8_ALPN : NULL, .mode = mode,
                                  .app_data = alpn /* strict: PRELOGIN travels inside TLS */ };
     if (tls_config_new(&p->cfg, &o, err, errlen) != 0) {
         free(p);

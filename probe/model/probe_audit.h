@@ -30,6 +30,15 @@ enum probe_audit_limit {
  * budget reached". */
 const char *probe_audit_limit_text(enum probe_audit_limit l);
 
+/* How the audit's TLS 1.0-1.2 steps reach the handshake (the TLS 1.3 step is TLS first either
+ * way: SQL Server caps TLS at 1.2 inside TDS 7.x). */
+enum probe_audit_transport {
+    PROBE_AUDIT_TDS7, /* PRELOGIN, then the handshake inside TDS packets (MS-TDS 2.2.6.5) */
+    PROBE_AUDIT_TDS8, /* TLS first with ALPN tds/8.0, as a TDS 8.0 strict client (MS-TDS 3.3.5.1);
+                         the only way into a server set to Force Strict Encryption */
+};
+const char *probe_audit_transport_name(enum probe_audit_transport t); /* "tds7", "tds8" */
+
 struct probe_proto_result {
     enum probe_proto_state state;
     char how[96];   /* "alert protocol_version", "connection reset", "server chose TLSv1.2" */
@@ -48,6 +57,7 @@ struct probe_cipher_list {
 struct probe_audit {
     bool want_protocols, want_ciphers;
     bool want_tls13;  /* one TLS-first ClientHello offering only TLS 1.3 (TDS 8.0 strict) */
+    enum probe_audit_transport transport; /* how the TLS 1.0-1.2 steps connect */
     unsigned max_connections; /* the budget: at most this many audit connections */
     unsigned connections; /* audit connections made */
     bool budget_hit;      /* a budget ran out before the audit was complete; limit says which */

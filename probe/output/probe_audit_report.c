@@ -123,6 +123,8 @@ void probe_audit_report_json(FILE *f, const struct probe_audit *a)
 {
     bool ran = a != NULL && a->want_protocols;
 
+    fputs(",\"audit_transport\":", f);
+    probe_json_string(f, ran ? probe_audit_transport_name(a->transport) : NULL);
     fputs(",\"protocols\":", f);
     if (ran) {
         json_protocols(f, a);
@@ -288,6 +290,10 @@ void probe_audit_report_text(FILE *f, const struct probe_audit *a, bool color)
 
     if (a == NULL || !a->want_protocols) {
         return;
+    }
+    if (a->transport == PROBE_AUDIT_TDS8) { /* the TDS 7.x way goes unsaid, as before */
+        probe_emit_label(&o, "Audit");
+        fputs("over TDS 8.0 (TLS first, ALPN tds/8.0), as a strict client connects\n", o.f);
     }
     for (int v = TLS_V10; v <= TLS_V13; v++) {
         text_version(&o, a, v);

@@ -15,6 +15,8 @@
 #include "probe/model/probe_audit.h"
 
 /* The JSON members after the contract's "protocols" position, each preceded by a comma:
+ *   "audit_transport": "tds7" | "tds8" - how the TLS 1.0-1.2 steps connected (PRELOGIN first,
+ *       or TLS first with ALPN tds/8.0); null when no audit ran
  *   "protocols": {"TLSv1.0": "accepted"|"rejected"|"error"|"not_tested", ...} - the three
  *       versions always, TLSv1.3 only when it was tested; null when no audit ran
  *   "protocols_detail": {"TLSv1.0": {"state", "how", "cipher"}, ..., "TLSv1.3": ...} or null
@@ -26,10 +28,10 @@
  * "protocols_detail" says which ("connection budget reached", "audit time budget reached"). */
 void probe_audit_report_json(FILE *f, const struct probe_audit *a);
 
-/* The text sections: "Protocols" (one row per version: state and how), "Ciphers" (per
- * accepted version, the suites in pick order with weak reasons, the order, "incomplete:
- * connection budget reached" or "incomplete: audit time budget reached"), the "TLS 1.2
- * enforced: yes/no" line and, when no, the fix.
+/* The text sections: "Audit" (only over TDS 8.0: the transport), "Protocols" (one row per
+ * version: state and how), "Ciphers" (per accepted version, the suites in pick order with weak
+ * reasons, the order, "incomplete: connection budget reached" or "incomplete: audit time budget
+ * reached"), the "TLS 1.2 enforced: yes/no" line and, when no, the fix.
  * Nothing when a is NULL. */
 void probe_audit_report_text(FILE *f, const struct probe_audit *a, bool color);
 

@@ -609,6 +609,61 @@ static void test_tls13_suite_walk(void **state)
     assert_int_equal(cl->n, 0);
 }
 
+/* The transport follows the client's own connection: TLS first (TDS 8.0) exactly when that
+ * connection ran strict, whatever else the facts say; the plan starts at TDS 7.x and keeps what
+ * it is given. */
+static void test_transport_decision(void **state)
+{
+    struct probe_facts f;
+    struct probe_audit_plan plan;
+
+    (void)state;
+    memset(&f, 0, sizeof(f));
+    f.got_prelogin = true;
+    assert_int_equal(probe_audit_transport_for(&f), PROBE_AUDIT_TDS7);
+    f.tds8 = true; /* --encrypt strict: the client's own connection went TLS first */
+    assert_int_equal(probe_audit_transport_for(&f), PROBE_AUDIT_TDS8);
+    f.got_prelogin = false; /* strict over TLS 1.3 reads no PRELOGIN: still TDS 8.0 */
+    assert_int_equal(probe_audit_transport_for(&f), PROBE_AUDIT_TDS8);
+    f.tds8 = false;
+    f.scope = TDS_TLS_LOGIN_ONLY;
+    assert_int_equal(probe_audit_transport_for(&f), PROBE_AUDIT_TDS7);
+
+    probe_audit_plan_init(&plan, true, true, 100);
+    assert_int_equal(plan.audit.transport, PROBE_AUDIT_TDS7);
+    probe_audit_plan_set_transport(&plan, PROBE_AUDIT_TDS8);
+    assert_int_equal(plan.audit.transport, PROBE_AUDIT_TDS8);
+    assert_string_equal(probe_audit_transport_name(plan.audit.transport), "tds8");
+}
+
+/* A strict-only server with TLS 1.2 alone, over the TDS 8.0 transport: the plan's steps are the
+ * same as over TDS 7.x (the transport is the engine's business), and the walk finds the
+ * server's suites in its order. */
+static void test_tds8_transport_same_steps(void **state)
+{
+    static const uint16_t prefs[] = { 0xc030, 0xc02f };
+    struct fake fs = { .versions = 1u << TLS_V12, .prefs = prefs, .n_prefs = 2 };
+    struct probe_audit_plan a, b;
+    struct run ra, rb;
+
+    (void)state;
+    probe_audit_plan_init(&a, true, true, 100);
+    probe_audit_plan_enable_tls13(&a);
+    drive(&a, &fs, &ra);
+    probe_audit_plan_init(&b, true, true, 100);
+    probe_audit_plan_enable_tls13(&b);
+    probe_audit_plan_set_transport(&b, PROBE_AUDIT_TDS8);
+    drive(&b, &fs, &rb);
+    assert_int_equal(ra.steps, rb.steps);
+    assert_int_equal(rb.steps, 4 + 3 + 1); /* 4 versions, 2 picks + the refusal, the order */
+    assert_int_equal(b.audit.proto[TLS_V12].state, PROBE_PROTO_ACCEPTED);
+    assert_int_equal(b.audit.proto[TLS_V10].state, PROBE_PROTO_REJECTED);
+    assert_int_equal(b.audit.ciphers[TLS_V12].n, 2);
+    assert_int_equal(b.audit.ciphers[TLS_V12].ids[0], 0xc030);
+    assert_true(b.audit.ciphers[TLS_V12].server_order);
+    assert_int_equal(b.audit.transport, PROBE_AUDIT_TDS8);
+}
+
 static void test_state_names(void **state)
 {
     (void)state;
@@ -636,6 +691,8 @@ int main(void)
         cmocka_unit_test(test_timeout_before_tls_is_error),
         cmocka_unit_test(test_timeout_after_client_hello_is_error),
         cmocka_unit_test(test_tls13_suite_walk),
+        cmocka_unit_test(test_transport_decision),
+        cmocka_unit_test(test_tds8_transport_same_steps),
         cmocka_unit_test(test_state_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -348,6 +348,7 @@ static void test_json_enforced(void **state)
     assert_contains(j, "\"protocols\":{\"TLSv1.0\":\"rejected\",\"TLSv1.1\":\"rejected\","
                        "\"TLSv1.2\":\"accepted\"}");
     assert_contains(j, "\"tls12_enforced\":true");
+    assert_contains(j, "\"audit_transport\":\"tds7\"");
     assert_contains(j, "\"ciphers\":null"); /* --protocols alone */
     assert_contains(j, "\"findings\":[]");
     assert_python(j, "d[\"protocols_detail\"][\"TLSv1.1\"]=={\"state\":\"rejected\","
@@ -570,7 +571,29 @@ static void test_text_enforced(void **state)
     assert_not_contains(t, "To enforce");
     assert_not_contains(t, "Ciphers");
     assert_not_contains(t, "Findings");
+    assert_not_contains(t, "Audit ");
     assert_contains(t, "Verdict    OK");
+    free(t);
+    free(x);
+}
+
+/* A strict client's audit went TLS first: JSON and text say so; the verdict reads the same. */
+static void test_transport_tds8(void **state)
+{
+    struct fx *x = fx_enforced("strict1");
+    char *j, *t;
+
+    (void)state;
+    x->a.transport = PROBE_AUDIT_TDS8;
+    j = json_of(x);
+    t = text_of(x);
+    assert_python(j, "d[\"audit_transport\"]==\"tds8\" and d[\"tls12_enforced\"] is True");
+    assert_contains(t, "Audit      over TDS 8.0 (TLS first, ALPN tds/8.0), as a strict client "
+                       "connects\nProtocols  TLSv1.0  rejected");
+    assert_contains(t, "Policy     TLS 1.2 enforced: yes");
+    assert_string_equal(probe_audit_transport_name(PROBE_AUDIT_TDS7), "tds7");
+    assert_string_equal(probe_audit_transport_name(PROBE_AUDIT_TDS8), "tds8");
+    free(j);
     free(t);
     free(x);
 }
@@ -876,6 +899,7 @@ int main(void)
         cmocka_unit_test(test_finding_bounded),
         cmocka_unit_test(test_text_enforced),
         cmocka_unit_test(test_text_legacy),
+        cmocka_unit_test(test_transport_tds8),
         cmocka_unit_test(test_text_nothing_and_budget),
         cmocka_unit_test(test_text_hostile_how_and_none),
         cmocka_unit_test(test_tls13_tested),

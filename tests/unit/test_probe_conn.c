@@ -4,10 +4,12 @@
  * server's bytes fed whole, then one byte at a time (TCP may cut them anywhere).
  *
  * Script lines ('#' starts a comment; words are separated by spaces):
- *   open ENCRYPT [tls13] [strict13] [full] [host=NAME] [ca=KITFILE]
+ *   open ENCRYPT [tls13] [strict13] [full] [hello] [host=NAME] [ca=KITFILE]
  *                 the client: Encrypt optional, mandatory, strict or disable; tls13 is the
- *                 TLS 1.3 detection; strict13 is strict over the TLS 1.3 client; TDS 7.x handshakes stop after the server's first flight
- *                 (certificate mode) unless `full`; strict always runs a full handshake
+ *                 TLS 1.3 detection; strict13 is strict over the TLS 1.3 client; TDS 7.x
+ *                 handshakes stop after the server's first flight (certificate mode) unless
+ *                 `full`; strict runs a full handshake unless `hello` (the audit's steps: stop
+ *                 at the ServerHello)
  *   C prelogin ENC | C tls | C tls-hello-record-1.0 | C tls-in-tds | C none
  *                 what the client sent since it opened or since the server last sent: a
  *                 PRELOGIN request whose ENCRYPTION is ENC (off, on, not_supported), raw TLS
@@ -122,7 +124,7 @@ static void set_encrypt(struct run *r, const char *word)
 
 static void cmd_open(struct run *r, char **w, int n)
 {
-    bool tls13 = false, full = false, strict13 = false;
+    bool tls13 = false, full = false, strict13 = false, hello = false;
     const char *ca = NULL;
     char ca_path[512];
 
@@ -136,6 +138,8 @@ static void cmd_open(struct run *r, char **w, int n)
             strict13 = true;
         } else if (strcmp(w[i], "full") == 0) {
             full = true;
+        } else if (strcmp(w[i], "hello") == 0) {
+            hello = true;
         } else if (strncmp(w[i], "host=", 5) == 0) {
             snprintf(r->host, sizeof(r->host), "%s", w[i] + 5);
         } else if (strncmp(w[i], "ca=", 3) == 0) {
@@ -149,8 +153,10 @@ static void cmd_open(struct run *r, char **w, int n)
     r->tds7 = !strict && !tls13;
     if (!tls13) {
         r->cfg = client_config(ca, TLS_V10, TLS_V12,
-                               strict || full ? TLS_HANDSHAKE_FULL : TLS_HANDSHAKE_CERTIFICATE,
-                               strict ? "tds/8.0" : NULL);
+                               hello             ? TLS_HANDSHAKE_HELLO
+                               : strict || full ? TLS_HANDSHAKE_FULL
+                                                : TLS_HANDSHAKE_CERTIFICATE,
+                               strict ? PROBE_TDS8_ALPN : NULL);
     }
     struct probe_conn_opts o = { .client = &r->client, .tls = r->cfg, .host = r->host,
                                  .instance = "", .max_packet = 4096, .tls13_probe = tls13,
@@ -652,6 +658,7 @@ int main(void)
         SCRIPT("strict_tls_then_close"),
         SCRIPT("strict_not_tds_banner"),
         SCRIPT("strict_tls_alert"),
+        SCRIPT("strict_hello_stops"),
         SCRIPT("strict13_prelogin_reply"),
         SCRIPT("strict13_close"),
         SCRIPT("strict13_tls12_server"),

@@ -195,9 +195,9 @@ static void fx_finding(struct fx *x, enum tls_finding_code code, enum tls_severi
 /* ---- JSON ---- */
 
 #define TOP_KEYS                                                                          \
-    "address,ciphers,client,diagnosis,findings,followup,handshake,host,instance,mode,phase,"  \
-    "port,probed_at,protocols,protocols_detail,schema_version,server,status,target,"          \
-    "tdsprobe_version,timing_ms,tls,tls12_enforced,tls_scope"
+    "address,audit_transport,ciphers,client,diagnosis,findings,followup,handshake,host,"      \
+    "instance,mode,phase,port,probed_at,protocols,protocols_detail,schema_version,server,"    \
+    "status,target,tdsprobe_version,timing_ms,tls,tls12_enforced,tls_scope"
 
 static void test_json_fields_exact(void **state)
 {
@@ -335,6 +335,7 @@ static void test_json_nulls_when_not_reached(void **state)
     assert_contains(c.buf, "\"tls\":null");
     assert_contains(c.buf, "\"address\":null");
     assert_contains(c.buf, "\"followup\":null");
+    assert_contains(c.buf, "\"audit_transport\":null");
     assert_contains(c.buf, "\"timing_ms\":{\"resolve\":0.400,\"connect\":null,\"prelogin\":null,"
                            "\"handshake\":null,\"total\":4.300,\"browser\":null}");
     free(c.buf);
