@@ -53,8 +53,8 @@ expect "1.0 1.1 1.2" tdsprobe --tls-max ""
 expect "certificate full" tdsprobe serve --handshake ""
 expect "--driver --dry-run" tdsprobe --dr
 expect "--protocols" tdsprobe db1 --prot
-expect "--listen" tdsprobe serve --lis   # serve's options, not the CLI's --list-suites
-expect "--list-suites" tdsprobe --lis
+expect "--listen" tdsprobe serve --lis   # serve's options, not the CLI's --list-findings, --list-suites
+expect "--list-findings --list-suites" tdsprobe --lis
 expect "serve" tdsprobe se
 expect "" tdsprobe --timeout ""
 
