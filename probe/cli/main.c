@@ -9,6 +9,7 @@
 
 #include "probe/drivers/probe_client.h"
 #include "probe/drivers/probe_connstr.h"
+#include "probe/diagnose/probe_finding_codes.h"
 #include "probe/engine/probe_engine.h"
 #include "probe/engine/probe_fds.h"
 #include "probe/output/probe_monitor.h"
@@ -111,6 +112,8 @@ static const char usage_tail[] =
     "                                 1.2 refused (implies --protocols)\n"
     "  --ignore FINDING               Nagios: finding code FINDING does not change the state\n"
     "                                 (repeatable; e.g. --ignore fallback_certificate)\n"
+    "  --list-findings                the finding codes --ignore takes: code, severities,\n"
+    "                                 meaning\n"
     "  --no-color                     no ANSI colours in text output\n"
     "  -h, --help                     this help;   --version   the version\n"
     "\n"
@@ -121,7 +124,8 @@ static const char usage_tail[] =
     "Exit codes: 0 every target would connect; 1 at least one would fail for a TLS or\n"
     "certificate reason; 2 at least one could not be probed (DNS, refused, timeout, not TDS);\n"
     "64 usage error. When targets both fail and error, 2 wins. --format nagios exits with the\n"
-    "plugin codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also a usage error).\n"
+    "plugin codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also a usage error, or a failure\n"
+    "while the run starts).\n"
     "\n"
     "Examples:\n"
     "  tdsprobe db1.contoso.com                       what SqlClient 4+ would make of db1:1433\n"
@@ -146,6 +150,7 @@ enum opt_id {
     OPT_JSON = 256, OPT_FORMAT, OPT_TIMEOUT, OPT_CONC, OPT_NO_COLOR, OPT_VERSION, OPT_WARN,
     OPT_CRIT, OPT_BROWSER_PORT, OPT_PROTOCOLS, OPT_CIPHERS, OPT_AUDIT_MAX, OPT_AUDIT_PAUSE,
     OPT_LIST_SUITES, OPT_DRY_RUN, OPT_THREADS, OPT_REQUIRE_TLS12, OPT_IGNORE,
+    OPT_LIST_FINDINGS,
 };
 
 /* The options of this front end; the client options come from probe_options[]. */
@@ -168,6 +173,7 @@ static const struct option cli_opts[] = {
     { "threads", required_argument, NULL, OPT_THREADS },
     { "require-tls12-only", no_argument, NULL, OPT_REQUIRE_TLS12 },
     { "ignore", required_argument, NULL, OPT_IGNORE },
+    { "list-findings", no_argument, NULL, OPT_LIST_FINDINGS },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 },
@@ -285,6 +291,9 @@ static int apply_option(void *arg, int id, const char *val)
         exit(0);
     case OPT_LIST_SUITES:
         exit(list_suites());
+    case OPT_LIST_FINDINGS:
+        probe_finding_list(stdout);
+        exit(0);
     case OPT_JSON:
         c->format = FORMAT_JSON;
         return 0;
@@ -576,8 +585,10 @@ static bool wants_nagios(int argc, char **argv)
 
 /* Nagios shows only a plugin's stdout and reads an exit code above 3 as "out of bounds"
  * (Monitoring Plugins development guidelines, plugin return codes). So while the arguments and
- * targets are read, stderr (getopt's and the option parsers' messages) goes to a file; on a
- * usage error its first line becomes one "TDSPROBE UNKNOWN - ..." line and the exit code 3. */
+ * targets are read and the run starts, stderr (getopt's, the option parsers' and the start's
+ * messages) goes to a file; on a usage error or a start failure (descriptors, memory: the
+ * plugin's own failure, UNKNOWN by the same guidelines) its first line becomes one
+ * "TDSPROBE UNKNOWN - ..." line and the exit code 3. */
 struct capture {
     int saved; /* the real stderr, -1 when nothing is captured */
     FILE *tmp;
@@ -597,7 +608,7 @@ static void capture_begin(struct capture *cp, bool on)
     }
 }
 
-/* Puts stderr back, passes on what it kept, and turns a usage error into UNKNOWN. */
+/* Puts stderr back, passes on what it kept, and turns a failure into UNKNOWN. */
 static int capture_end(struct capture *cp, int rc)
 {
     char reason[512] = "usage error", line[512];
@@ -619,7 +630,7 @@ static int capture_end(struct capture *cp, int rc)
         }
     }
     fclose(cp->tmp);
-    if (rc != PROBE_EXIT_USAGE) {
+    if (rc == 0) {
         return rc;
     }
     probe_report_nagios_unknown(stdout, reason);
@@ -697,12 +708,20 @@ static void run_loops(uv_loop_t *loops, unsigned n)
     }
 }
 
-/* Probes every target (all checked) on n loops, one engine each; returns the exit status. */
-static int run_probes(struct cli *c)
-{
-    struct probe_engine *engines[MAX_THREADS] = { 0 };
+/* One run's loops and engines, one engine per loop. */
+struct run {
+    struct probe_engine *engines[MAX_THREADS];
     uv_loop_t loops[MAX_THREADS];
     uv_prepare_t flushers[MAX_THREADS];
+    unsigned n;   /* loops initialised */
+    size_t added; /* targets queued */
+};
+
+/* Starts the run over every target (all checked): the descriptors it needs, n loops with an
+ * engine each, every target queued (the first ones started). Returns 0 or the exit status of
+ * a start failure, the reason on stderr; either way finish_probes ends the run. */
+static int start_probes(struct cli *c, struct run *r)
+{
     unsigned n = pick_threads(c);
     char why[300];
     unsigned conc = probe_fds_fit((unsigned)c->concurrency, n, why, sizeof(why));
@@ -717,43 +736,48 @@ static int run_probes(struct cli *c)
                                     .audit_pause_ms = (unsigned)c->audit_pause_ms,
                                     .on_result = on_result, .arg = c };
     int rc = 0;
-    size_t added = 0;
 
     if (conc == 0) {
         fprintf(stderr, "%s: %s\n", PROG, why);
         return PROBE_EXIT_ERROR;
     }
-    if (why[0] != '\0' && c->targets.n > conc) {
-        fprintf(stderr, "%s: %s\n", PROG, why);
-    }
     /* getaddrinfo runs on libuv's thread pool: size it so resolution never starves. */
     setenv("UV_THREADPOOL_SIZE", "64", 0);
-    for (unsigned i = 0; i < n; i++) {
-        uv_loop_init(&loops[i]);
-        flusher_start(&loops[i], &flushers[i], c);
-        if (rc == 0 && probe_engine_new(&engines[i], &loops[i], &eo) != 0) {
+    for (r->n = 0; r->n < n; r->n++) {
+        uv_loop_init(&r->loops[r->n]);
+        flusher_start(&r->loops[r->n], &r->flushers[r->n], c);
+        if (rc == 0 && probe_engine_new(&r->engines[r->n], &r->loops[r->n], &eo) != 0) {
             rc = probe_usage_error(PROG, "%s", "out of memory");
         }
     }
+    if (rc == 0 && why[0] != '\0' && c->targets.n > conc) {
+        fprintf(stderr, "%s: %s\n", PROG, why); /* after any failure: its reason comes first */
+    }
     /* Targets are queued (and the first ones started) before any thread runs a loop. */
-    rc = rc ? rc : each_target(c, engines, n, &added);
-    c->discard = rc != 0; /* probes started before a failure run dry, unreported */
+    return rc ? rc : each_target(c, r->engines, n, &r->added);
+}
+
+/* Runs the loops until every probe is done (after a start failure, rc, the probes started run
+ * dry, unreported), frees them; returns the exit status. */
+static int finish_probes(struct cli *c, struct run *r, int rc)
+{
+    c->discard = rc != 0;
     c->progress = rc == 0 && c->targets.n > 1 && isatty(STDERR_FILENO);
     if (c->progress) {
-        uv_timer_init(&loops[0], &c->progress_timer);
+        uv_timer_init(&r->loops[0], &c->progress_timer);
         c->progress_timer.data = c;
         uv_timer_start(&c->progress_timer, on_progress, 250, 250);
     }
-    if (added > 0) {
-        run_loops(loops, n);
+    if (r->added > 0) {
+        run_loops(r->loops, r->n);
     }
     clear_progress(c);
     fflush(stdout);
-    for (unsigned i = 0; i < n; i++) {
-        probe_engine_free(engines[i]);
-        uv_close((uv_handle_t *)&flushers[i], NULL);
-        uv_run(&loops[i], UV_RUN_DEFAULT);
-        uv_loop_close(&loops[i]);
+    for (unsigned i = 0; i < r->n; i++) {
+        probe_engine_free(r->engines[i]);
+        uv_close((uv_handle_t *)&r->flushers[i], NULL);
+        uv_run(&r->loops[i], UV_RUN_DEFAULT);
+        uv_loop_close(&r->loops[i]);
     }
     return rc ? rc : finish_output(c);
 }
@@ -774,14 +798,19 @@ int main(int argc, char **argv)
     bool nagios = wants_nagios(argc, argv);
     struct capture cp;
     size_t none;
+    static struct run run; /* MAX_THREADS loops: not on the stack */
     capture_begin(&cp, nagios);
     int rc = parse_args(&c, argc, argv);
     if (rc == 0) {
         rc = each_target(&c, NULL, 0, &none);
     }
+    bool probing = rc == 0 && !c.dry_run;
+    if (probing) {
+        rc = start_probes(&c, &run);
+    }
     rc = capture_end(&cp, rc);
-    if (rc == 0 && !c.dry_run) {
-        rc = run_probes(&c);
+    if (probing) {
+        rc = finish_probes(&c, &run, rc);
     }
     probe_targetlist_free(&c.targets);
     for (size_t i = 0; i < c.n_checked; i++) {

@@ -2,6 +2,7 @@
  * probe_audit_verdict.h): the "TLS 1.2 enforced" verdict, weak-suite classes and the audit's
  * findings. The fix that enforces TLS 1.2 is with the other fixes, in probe_remedy.c. */
 #include "probe/diagnose/probe_audit_verdict.h"
+#include "probe/diagnose/probe_finding_codes.h"
 #include "tls/tls_suites.h"
 #include "tls/tls_version.h"
 
@@ -93,13 +94,9 @@ const char *probe_suite_name(uint16_t id, char buf[8])
 
 /* ---- findings ---- */
 
-static void set_finding(struct probe_finding *f, const char *code, const char *msg)
+static void set_finding(struct probe_finding *f, enum probe_finding_code code, const char *msg)
 {
-    memset(f, 0, sizeof(*f));
-    snprintf(f->code, sizeof(f->code), "%s", code);
-    f->severity = TLS_SEV_WARNING;
-    f->cert = -1;
-    snprintf(f->message, sizeof(f->message), "%s", msg);
+    probe_finding_set(f, code, TLS_SEV_WARNING, -1, msg);
 }
 
 static bool old_tls_finding(const struct probe_audit *a, struct probe_finding *f)
@@ -117,7 +114,7 @@ static bool old_tls_finding(const struct probe_audit *a, struct probe_finding *f
              "(Enabled=0, DisabledByDefault=1); then restart SQL Server.",
              v10 && v11 ? "TLS 1.0 and TLS 1.1" : v10 ? "TLS 1.0" : "TLS 1.1",
              v10 && v11 ? "TLS 1.0 and 1.1" : v10 ? "TLS 1.0" : "TLS 1.1");
-    set_finding(f, "old_tls_accepted", msg);
+    set_finding(f, PROBE_FINDING_OLD_TLS_ACCEPTED, msg);
     return true;
 }
 
@@ -188,7 +185,7 @@ static bool weak_finding(const struct probe_audit *a, enum probe_weak w, struct 
     weak_list(a, w, msg, sizeof(msg) - sizeof(remove)); /* the advice always fits */
     size_t used = strlen(msg);
     snprintf(msg + used, sizeof(msg) - used, "%s", remove);
-    set_finding(f, "weak_cipher_accepted", msg);
+    set_finding(f, PROBE_FINDING_WEAK_CIPHER_ACCEPTED, msg);
     return true;
 }
 

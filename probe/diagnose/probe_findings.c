@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "probe/diagnose/probe_audit_verdict.h"
+#include "probe/diagnose/probe_finding_codes.h"
 #include "tls/tls13_probe.h"
 #include "tls/tls_info.h"
 #include "tls/tls_version.h"
@@ -20,23 +21,20 @@ _Static_assert(TLS_MAX_FINDINGS + 6 + PROBE_AUDIT_MAX_FINDINGS <= PROBE_MAX_FIND
 
 
 __attribute__((format(printf, 5, 6))) static void add_finding(struct probe_result *r,
-                                                              const char *code,
+                                                              enum probe_finding_code code,
                                                               enum tls_severity sev, int cert,
                                                               const char *fmt, ...)
 {
-    struct probe_finding *f;
+    char msg[sizeof(r->findings[0].message)];
     va_list ap;
 
     if (r->n_findings >= PROBE_MAX_FINDINGS) {
         return;
     }
-    f = &r->findings[r->n_findings++];
-    snprintf(f->code, sizeof(f->code), "%s", code);
-    f->severity = sev;
-    f->cert = cert;
     va_start(ap, fmt);
-    vsnprintf(f->message, sizeof(f->message), fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    probe_finding_set(&r->findings[r->n_findings++], code, sev, cert, msg);
 }
 
 static bool verdict_has(const struct tls_verdict *v, enum tls_finding_code code)
@@ -62,7 +60,7 @@ static void copy_verdict(const struct dctx *c)
         const struct tls_finding *f = &r->verdict.f[i];
         char m[330];
         probe_text_clean(m, sizeof(m), f->message);
-        add_finding(r, tls_finding_name(f->code), f->severity, f->cert, "%s", m);
+        add_finding(r, (enum probe_finding_code)f->code, f->severity, f->cert, "%s", m);
     }
 }
 
@@ -73,13 +71,13 @@ static void tls_findings(const struct dctx *c)
 
     if (c->leaf != NULL && tls_cert_is_sql_fallback(c->leaf) &&
         !verdict_has(&r->verdict, TLS_F_FALLBACK_CERTIFICATE)) {
-        add_finding(r, "fallback_certificate", TLS_SEV_INFO, 0,
+        add_finding(r, PROBE_FINDING_FALLBACK_CERTIFICATE, TLS_SEV_INFO, 0,
                     "The server presents SQL Server's self-generated certificate "
                     "(CN=SSL_Self_Signed_Fallback): no certificate is configured "
                     "(network.tlscert).");
     }
     if (t != NULL && t->version >= TLS_V10 && t->version < TLS_V12 && !t->local_reject) {
-        add_finding(r, "old_tls_version", TLS_SEV_WARNING, -1,
+        add_finding(r, PROBE_FINDING_OLD_TLS_VERSION, TLS_SEV_WARNING, -1,
                     "The server negotiated %s, deprecated by RFC 8996 and refused by current "
                     "clients: enable TLS 1.2 (mssql-conf set network.tlsprotocols 1.2).",
                     tls_version_name(t->version));
@@ -89,19 +87,18 @@ static void tls_findings(const struct dctx *c)
         struct probe_sb b;
         probe_sb_init(&b, text, sizeof(text));
         probe_split_message_text(c, &b);
-        add_finding(r, probe_diag_name(PROBE_DIAG_TLS_LIBRARY_LIMIT), TLS_SEV_INFO, -1, "%s",
-                    text);
+        add_finding(r, PROBE_FINDING_TLS_LIBRARY_LIMIT, TLS_SEV_INFO, -1, "%s", text);
     }
     if (r->facts.followup_ran) {
         char cipher[64];
         probe_text_clean(cipher, sizeof(cipher), r->facts.followup_cipher);
         if (r->facts.followup_ok) {
-            add_finding(r, "followup_handshake", TLS_SEV_INFO, -1,
+            add_finding(r, PROBE_FINDING_FOLLOWUP_HANDSHAKE, TLS_SEV_INFO, -1,
                         "A follow-up handshake offering TLS 1.0 to 1.2 and every cipher suite "
                         "succeeded with %s / %s.", tls_version_name(r->facts.followup_version),
                         cipher);
         } else {
-            add_finding(r, "followup_handshake", TLS_SEV_INFO, -1,
+            add_finding(r, PROBE_FINDING_FOLLOWUP_HANDSHAKE, TLS_SEV_INFO, -1,
                         "A follow-up handshake offering TLS 1.0 to 1.2 and every cipher suite "
                         "failed too.");
         }
@@ -121,7 +118,7 @@ static void tls13_findings(const struct dctx *c)
         c->tls == NULL || c->tls->version != TLS_V12) {
         return;
     }
-    add_finding(c->r, "tls13_refused", TLS_SEV_WARNING, -1,
+    add_finding(c->r, PROBE_FINDING_TLS13_REFUSED, TLS_SEV_WARNING, -1,
                 "The server speaks TLS 1.3 but refused this probe's TLS 1.3 offer (%s) with "
                 "alert %s; the verdict is the TLS 1.2 connection's. Clients offering TLS 1.3 "
                 "with only these groups (Schannel) get that alert; OpenSSL 3 clients (tedious) "
@@ -138,19 +135,19 @@ static void scope_findings(const struct dctx *c)
         return;
     }
     if (r->facts.scope == TDS_TLS_NONE) {
-        add_finding(r, "no_encryption", TLS_SEV_WARNING, -1,
+        add_finding(r, PROBE_FINDING_NO_ENCRYPTION, TLS_SEV_WARNING, -1,
                     "Nothing is encrypted, not even the login: the client sent ENCRYPTION=%s "
                     "and the server answered %s; anyone on the path can read the password and "
                     "the data.", tds_enc_name(r->facts.sent_encryption),
                     tds_enc_name(r->facts.prelogin.encryption));
     } else if (r->facts.scope == TDS_TLS_LOGIN_ONLY) {
-        add_finding(r, "login_only_tls", TLS_SEV_WARNING, -1,
+        add_finding(r, PROBE_FINDING_LOGIN_ONLY_TLS, TLS_SEV_WARNING, -1,
                     "%s%s gives login-only TLS; anyone on the path can read everything after "
                     "login.",
                     r->facts.validates ? "" : "the client does not validate the certificate: ",
                     c->kw->optional);
     } else if (r->facts.scope == TDS_TLS_FULL && !r->facts.validates) {
-        add_finding(r, "no_validation", TLS_SEV_WARNING, -1,
+        add_finding(r, PROBE_FINDING_NO_VALIDATION, TLS_SEV_WARNING, -1,
                     "the client does not validate the certificate (%s or the driver's "
                     "default): the connection is encrypted, but anyone on the path can "
                     "impersonate the server.", c->kw->trust);
@@ -170,7 +167,7 @@ static void reply_findings(const struct dctx *c)
         return;
     }
     probe_dctx_reply_text(r->facts.prelogin.encryption, shown, sizeof(shown));
-    add_finding(r, "unknown_encryption_reply", TLS_SEV_WARNING, -1,
+    add_finding(r, PROBE_FINDING_UNKNOWN_ENCRYPTION_REPLY, TLS_SEV_WARNING, -1,
                 "The server answered ENCRYPTION=%s. This driver goes on with %s (SqlClient, "
                 "go-mssqldb and FreeTDS read anything but NOT_SUP as \"encryption supported\"; "
                 "mssql-jdbc rejects the reply; tedious sends the login in cleartext). The server, "
@@ -183,8 +180,8 @@ void probe_findings_collect(struct dctx *c)
 {
     struct probe_result *r = c->r;
 
-    if (c->diag != PROBE_DIAG_OK && !c->from_verdict) {
-        add_finding(r, probe_diag_name(c->diag), TLS_SEV_ERROR, -1, "%s", r->cause);
+    if (c->diag != PROBE_DIAG_OK && !c->from_verdict && r->n_findings < PROBE_MAX_FINDINGS) {
+        probe_finding_set_diag(&r->findings[r->n_findings++], c->diag, r->cause);
     }
     copy_verdict(c);
     tls_findings(c);

@@ -93,7 +93,7 @@ const char *probe_phase_name(enum probe_phase p);
 #define PROBE_MAX_FINDINGS 48
 
 struct probe_finding {
-    char code[32];       /* contract code, or an extra finding name (fallback_certificate...) */
+    char code[32];       /* probe/diagnose/probe_finding_codes.h, or the diagnosis code */
     enum tls_severity severity;
     int cert;            /* chain index or -1 */
     char message[400];

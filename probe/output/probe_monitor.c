@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "probe/diagnose/probe_audit_verdict.h"
+#include "probe/diagnose/probe_finding_codes.h"
 #include "probe/output/probe_audit_report.h"
 #include "probe/output/probe_emit.h"
 #include "probe/output/probe_report.h"
@@ -85,6 +86,20 @@ enum probe_nagios_state probe_nagios_worst(enum probe_nagios_state a, enum probe
     return state_rank(b) > state_rank(a) ? b : a;
 }
 
+/* A diagnosis that is no finding code (forcibly_closed, timeout...) is a client failure, CRITICAL
+ * whatever is ignored (probe_nagios_state), so ignoring it would do nothing: say so. */
+static void unknown_code(const char *code, char *err, size_t cap)
+{
+    if (probe_diag_from_name(code) != PROBE_DIAG_COUNT) {
+        snprintf(err, cap, "--ignore: '%s' is a diagnosis code, not a finding code (a client "
+                 "that cannot connect is CRITICAL whatever is ignored); tdsprobe "
+                 "--list-findings lists the finding codes", code);
+        return;
+    }
+    snprintf(err, cap, "--ignore: unknown finding code '%s' (did you mean %s?); tdsprobe "
+             "--list-findings lists them", code, probe_finding_closest(code));
+}
+
 int probe_nagios_ignore(struct probe_nagios_policy *p, const char *code, char *err, size_t cap)
 {
     size_t n = strlen(code);
@@ -93,6 +108,10 @@ int probe_nagios_ignore(struct probe_nagios_policy *p, const char *code, char *e
                                                    != n) {
         snprintf(err, cap, "--ignore takes a finding code (lowercase letters, digits and '_', "
                  "at most %zu), not '%.60s'", sizeof(p->ignore[0]) - 1, code);
+        return -1;
+    }
+    if (probe_finding_from_name(code) == PROBE_FINDING_COUNT) {
+        unknown_code(code, err, cap);
         return -1;
     }
     if (p->n_ignore >= PROBE_NAGIOS_MAX_IGNORE) {

@@ -47,7 +47,9 @@ struct probe_nagios_policy {
 };
 
 /* Adds a finding code to p->ignore. Returns 0, or -1 with a sentence in err when code does not
- * look like one (lowercase letters, digits, '_'; at most 31 bytes) or there are too many. */
+ * look like one (lowercase letters, digits, '_'; at most 31 bytes), is no finding code of
+ * probe/diagnose/probe_finding_codes.h (the sentence names the nearest one, or says it is a
+ * diagnosis code), or there are too many. */
 int probe_nagios_ignore(struct probe_nagios_policy *p, const char *code, char *err, size_t cap);
 
 /* One target's state (p NULL: the defaults). Status fail -> CRITICAL; status error (could not

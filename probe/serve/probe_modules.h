@@ -46,7 +46,8 @@ struct probe_module_run {
 void probe_module_run_init(struct probe_module_run *r);
 
 /* Sets one run key ("timeout", "protocols", ...; a flag takes true/false, yes/no, 1/0; ignore
- * takes comma-separated finding codes, added to those already ignored). Returns 0, 1 when key
+ * takes comma-separated finding codes, added to those already ignored; an unknown code is
+ * refused as --ignore refuses it, probe_nagios_ignore). Returns 0, 1 when key
  * is not a run key (nothing changed), or -1 with a sentence in err. */
 int probe_module_run_set(struct probe_module_run *r, const char *key, const char *value,
                          char *err, size_t errlen);

@@ -55,8 +55,8 @@ expect "linux macos windows windows11" tdsprobe --client-os ""
 expect "windows windows11" tdsprobe db1 --client-os win
 expect "--driver --dry-run" tdsprobe --dr
 expect "--protocols" tdsprobe db1 --prot
-expect "--listen" tdsprobe serve --lis   # serve's options, not the CLI's --list-suites
-expect "--list-suites" tdsprobe --lis
+expect "--listen" tdsprobe serve --lis   # serve's options, not the CLI's --list-findings, --list-suites
+expect "--list-findings --list-suites" tdsprobe --lis
 expect "serve" tdsprobe se
 expect "" tdsprobe --timeout ""
 

@@ -15,7 +15,7 @@
 #include "probe/engine/probe_engine.h"
 #include "probe/serve/probe_modules.h"
 
-/* text read as "m.conf" on top of a command line with --timeout 7 and --ignore expiry. */
+/* text read as "m.conf" on top of a command line with --timeout 7 and --ignore expired. */
 static struct probe_modules *read_text(const char *text, int want_rc, char *err, size_t cap)
 {
     struct probe_modules *m = calloc(1, sizeof(*m));
@@ -26,7 +26,7 @@ static struct probe_modules *read_text(const char *text, int want_rc, char *err,
     probe_overrides_init(&m->defaults);
     probe_module_run_init(&m->run);
     assert_int_equal(probe_module_run_set(&m->run, "timeout", "7", err, cap), 0);
-    assert_int_equal(probe_module_run_set(&m->run, "ignore", "expiry", err, cap), 0);
+    assert_int_equal(probe_module_run_set(&m->run, "ignore", "expired", err, cap), 0);
     err[0] = '\0';
     assert_int_equal(probe_modules_read(m, f, "m.conf", err, cap), want_rc);
     fclose(f);
@@ -56,7 +56,7 @@ static void test_run_keys(void **state)
     assert_true(a->timeout_s == 2.5);
     assert_true(a->protocols && a->ciphers);
     assert_int_equal(a->policy.n_ignore, 4); /* the command line's, then its own */
-    assert_string_equal(a->policy.ignore[0], "expiry");
+    assert_string_equal(a->policy.ignore[0], "expired");
     assert_string_equal(a->policy.ignore[1], "self_signed");
     assert_string_equal(a->policy.ignore[2], "fallback_certificate");
     assert_string_equal(a->policy.ignore[3], "weak_key");
@@ -95,7 +95,14 @@ static void test_run_key_errors(void **state)
         { "[module a]\nignore = Self_Signed\n",
           "m.conf:2: --ignore takes a finding code (lowercase letters, digits and '_', at most "
           "31), not 'Self_Signed'" },
-        { "[module a]\nignore = a,,b\n",
+        { "[module a]\nignore = self_signed, fallback_certificat\n",
+          "m.conf:2: --ignore: unknown finding code 'fallback_certificat' (did you mean "
+          "fallback_certificate?); tdsprobe --list-findings lists them" },
+        { "[module a]\nignore = timeout\n",
+          "m.conf:2: --ignore: 'timeout' is a diagnosis code, not a finding code (a client that "
+          "cannot connect is CRITICAL whatever is ignored); tdsprobe --list-findings lists the "
+          "finding codes" },
+        { "[module a]\nignore = self_signed,,weak_key\n",
           "m.conf:2: --ignore takes a finding code (lowercase letters, digits and '_', at most "
           "31), not ''" },
     };

@@ -536,10 +536,24 @@ static void test_nagios_ignore(void **state)
     assert_int_equal(probe_nagios_ignore(&p, "", err, sizeof(err)), -1);
     assert_int_equal(probe_nagios_ignore(&p, "a_code_that_is_longer_than_31_bytes", err,
                                          sizeof(err)), -1);
+
+    /* a code no finding has: the nearest one, or that it is a diagnosis; nothing is added */
+    size_t before = p.n_ignore;
+    assert_int_equal(probe_nagios_ignore(&p, "fallback_certificat", err, sizeof(err)), -1);
+    assert_string_equal(err, "--ignore: unknown finding code 'fallback_certificat' (did you mean "
+                             "fallback_certificate?); tdsprobe --list-findings lists them");
+    assert_int_equal(probe_nagios_ignore(&p, "old_tls_acepted", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "did you mean old_tls_accepted?"));
+    assert_int_equal(probe_nagios_ignore(&p, "forcibly_closed", err, sizeof(err)), -1);
+    assert_prefix(err, "--ignore: 'forcibly_closed' is a diagnosis code, not a finding code");
+    assert_non_null(strstr(err, "--list-findings"));
+    assert_int_equal(probe_nagios_ignore(&p, "expiry", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "did you mean expired?"));
+    assert_int_equal(p.n_ignore, before);
     while (p.n_ignore < PROBE_NAGIOS_MAX_IGNORE) {
-        assert_int_equal(probe_nagios_ignore(&p, "x", err, sizeof(err)), 0);
+        assert_int_equal(probe_nagios_ignore(&p, "self_signed", err, sizeof(err)), 0);
     }
-    assert_int_equal(probe_nagios_ignore(&p, "x", err, sizeof(err)), -1);
+    assert_int_equal(probe_nagios_ignore(&p, "self_signed", err, sizeof(err)), -1);
     assert_non_null(strstr(err, "more than"));
 }
 
