@@ -180,12 +180,36 @@ void probe_finding_set_diag(struct probe_finding *f, enum probe_diag d, const ch
     fill(f, probe_diag_name(d), TLS_SEV_ERROR, -1, msg);
 }
 
+#define LIST_INDENT 49 /* code (26) and severities (21), each with a space after */
+#define LIST_WIDTH 100 /* pastes into a ticket or a terminal unwrapped */
+
+/* The meaning from column LIST_INDENT on, wrapped at spaces within LIST_WIDTH columns. */
+static void list_meaning(FILE *out, const char *m)
+{
+    const size_t room = LIST_WIDTH - LIST_INDENT;
+
+    for (bool first = true; *m != '\0'; first = false) {
+        size_t n = strlen(m);
+        if (n > room) {
+            n = room;
+            while (n > 0 && m[n] != ' ') {
+                n--;
+            }
+            n = n > 0 ? n : room; /* one word longer than the room: cut it */
+        }
+        fprintf(out, "%*s%.*s\n", first ? 0 : LIST_INDENT, "", (int)n, m);
+        m += n;
+        m += *m == ' ';
+    }
+}
+
 void probe_finding_list(FILE *out)
 {
     for (int c = 0; c < PROBE_FINDING_COUNT; c++) {
         char sev[32];
         enum probe_finding_code fc = (enum probe_finding_code)c;
-        fprintf(out, "%-26s %-21s %s\n", probe_finding_name(fc),
-                probe_finding_severities(fc, sev, sizeof(sev)), defs[c].meaning);
+        fprintf(out, "%-26s %-21s ", probe_finding_name(fc),
+                probe_finding_severities(fc, sev, sizeof(sev)));
+        list_meaning(out, defs[c].meaning);
     }
 }

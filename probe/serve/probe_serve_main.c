@@ -95,7 +95,8 @@ static const char usage_limits[] =
     "                                 protocols, ciphers)\n"
     "  --require-tls12-only, --ignore FINDING, --warn-days N, --crit-days N\n"
     "                                 the policy tdsprobe_policy_state judges by, as tdsprobe\n"
-    "                                 --format nagios does\n";
+    "                                 --format nagios does (tdsprobe --list-findings lists\n"
+    "                                 the finding codes --ignore takes)\n";
 
 static const char usage_tail[] =
     "                                 the client settings of module 'default', as in tdsprobe\n"

@@ -69,11 +69,18 @@ def list_findings():
     p = run(["--list-findings"])
     assert p.returncode == 0 and p.stderr == "", (p.returncode, p.stderr)
     out = {}
+    last = None
     for line in p.stdout.splitlines():
+        assert len(line) <= 100, "--list-findings line over 100 columns: %r" % line
+        if line.startswith(" "):  # the meaning goes on, wrapped
+            assert last is not None, line
+            out[last] = (out[last][0], out[last][1] + " " + line.strip())
+            continue
         m = re.fullmatch(r"([a-z0-9_]+) +((?:error|warning|info)(?:, (?:warning|info))*) +(.+)",
                          line)
         assert m, "unexpected --list-findings line: %r" % line
-        out[m.group(1)] = (m.group(2).split(", "), m.group(3))
+        last = m.group(1)
+        out[last] = (m.group(2).split(", "), m.group(3))
     return out
 
 

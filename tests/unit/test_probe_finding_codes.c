@@ -130,28 +130,44 @@ static void test_set(void **state)
     assert_string_equal(f.message, "cause");
 }
 
+/* One entry per code: its first line starts with the code; lines that start with spaces carry
+ * the meaning on. Every line fits 100 columns. */
 static void test_list(void **state)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    int lines = 0;
+    int entries = 0;
+    char meaning[512] = "";
+    char sev[32];
 
     (void)state;
     assert_non_null(f);
     probe_finding_list(f);
     fclose(f);
-    for (char *line = buf, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1, lines++) {
-        const char *name = probe_finding_name(fc(lines));
-        char sev[32];
+    for (char *line = buf, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
         *nl = '\0';
+        assert_true(strlen(line) <= 100);
+        if (line[0] == ' ') { /* a continuation: the meaning goes on after the indent */
+            assert_true(entries > 0);
+            assert_true(strlen(line) > 49 && strspn(line, " ") == 49);
+            size_t used = strlen(meaning);
+            snprintf(meaning + used, sizeof(meaning) - used, " %s", line + 49);
+            continue;
+        }
+        if (entries > 0) {
+            assert_string_equal(meaning, probe_finding_def(fc(entries - 1))->meaning);
+        }
+        const char *name = probe_finding_name(fc(entries));
         assert_int_equal(strncmp(line, name, strlen(name)), 0);
         assert_int_equal(line[strlen(name)], ' ');
-        assert_non_null(strstr(line, probe_finding_severities(fc(lines), sev, sizeof(sev))));
-        assert_non_null(strstr(line, probe_finding_def(fc(lines))->meaning));
-        assert_true(strlen(line) <= 160);
+        assert_non_null(strstr(line, probe_finding_severities(fc(entries), sev, sizeof(sev))));
+        assert_true(strlen(line) > 49);
+        snprintf(meaning, sizeof(meaning), "%s", line + 49);
+        entries++;
     }
-    assert_int_equal(lines, PROBE_FINDING_COUNT);
+    assert_int_equal(entries, PROBE_FINDING_COUNT);
+    assert_string_equal(meaning, probe_finding_def(fc(entries - 1))->meaning);
     free(buf);
 }
 
