@@ -191,21 +191,12 @@ static void test_f6_partial_is_incomplete(void **state)
     free(f);
 }
 
-static const char *const fixtures[] = {
-    "mstds-4.1-prelogin-request.hex",
-    "mssstds-4.1-prelogin-request.hex",
-    "sql2008-10.0.1600-prelogin-response.freetds605.hex",
-    "sql2008sp2-10.0.4000-prelogin-exchange.tedious610.hex",
-    "sql2014sp3-12.0.6024-prelogin-response.freetds425.hex",
-    "server-tls-flight-in-tds12.partial.freetds129.hex",
-};
-
 /* Every prefix shorter than a fixture's first packet: consumed, incomplete, never an error. */
 static void test_every_prefix_incomplete(void **state)
 {
-    for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+    for (size_t i = 0; i < tds_n_fixtures; i++) {
         size_t len;
-        uint8_t *f = load_hex(fixtures[i], &len);
+        uint8_t *f = load_hex(tds_fixtures[i], &len);
         size_t first = (size_t)(f[2] << 8 | f[3]);
         size_t stop = first <= len ? first : len + 1; /* F6: the whole file */
         for (size_t k = 0; k < stop; k++) {

@@ -5,6 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The captured TDS fixtures (.hex files in TDSPROBE_TEST_DATA): PRELOGIN requests and replies,
+ * and a server TLS flight in TDS packets whose last packet is cut short. */
+extern const char *const tds_fixtures[];
+extern const size_t tds_n_fixtures;
+
 /* Reads TDSPROBE_TEST_DATA/name, a .hex fixture ('#' lines skipped); fails the test if absent
  * or malformed. Returns a malloc'd buffer and its length. */
 uint8_t *load_hex(const char *name, size_t *len);
