@@ -203,16 +203,23 @@ static size_t server_hello(uint8_t *out, size_t cap, const struct hello *h)
 static const struct hello tls13 = { .version = 0x0303, .suite = 0x1301,
                                     .supported_version = 0x0304, .key_share = 0x001D };
 
+/* Reads the ServerHello record built from h, and every prefix of it: the whole is an answer. */
+static void answer_of(const struct hello *h, struct tls13_probe_result *r)
+{
+    uint8_t buf[1024];
+    size_t n = server_hello(buf, sizeof(buf), h);
+
+    assert_int_equal(TLS13_DONE, parse_all_prefixes(buf, n, r));
+}
+
 /* ---- the replies ---- */
 
 static void test_accepted(void **state)
 {
-    uint8_t buf[1024];
-    size_t n = server_hello(buf, sizeof(buf), &tls13);
     struct tls13_probe_result r;
 
     (void)state;
-    assert_int_equal(TLS13_DONE, parse_all_prefixes(buf, n, &r));
+    answer_of(&tls13, &r);
     assert_true(r.accepted);
     assert_false(r.hello_retry);
     assert_int_equal(TLS_V13, r.version);
@@ -249,16 +256,13 @@ static void test_accepted_with_encrypted_flight(void **state)
 static void test_hello_retry_request(void **state)
 {
     struct hello h = tls13;
-    uint8_t buf[1024];
-    size_t n;
     struct tls13_probe_result r;
 
     (void)state;
     h.hrr = true;
     h.suite = 0x1302;
     h.key_share = 0x0017;
-    n = server_hello(buf, sizeof(buf), &h);
-    assert_int_equal(TLS13_DONE, parse_all_prefixes(buf, n, &r));
+    answer_of(&h, &r);
     assert_true(r.accepted);
     assert_true(r.hello_retry);
     assert_int_equal(TLS_V13, r.version);
@@ -272,12 +276,10 @@ static void test_rejected_tls12(void **state)
 {
     struct hello h = { .version = 0x0303, .suite = 0xC02F, .supported_version = -1,
                        .key_share = -1, .alpn = "tds/8.0" };
-    uint8_t buf[1024];
-    size_t n = server_hello(buf, sizeof(buf), &h);
     struct tls13_probe_result r;
 
     (void)state;
-    assert_int_equal(TLS13_DONE, parse_all_prefixes(buf, n, &r));
+    answer_of(&h, &r);
     assert_false(r.accepted);
     assert_false(r.hello_retry);
     assert_int_equal(TLS_V12, r.version);
@@ -291,12 +293,10 @@ static void test_rejected_tls12(void **state)
 static void test_rejected_tls10_no_extensions(void **state)
 {
     struct hello h = { .version = 0x0301, .suite = 0x002F, .no_extensions = true };
-    uint8_t buf[1024];
-    size_t n = server_hello(buf, sizeof(buf), &h);
     struct tls13_probe_result r;
 
     (void)state;
-    assert_int_equal(TLS13_DONE, parse_all_prefixes(buf, n, &r));
+    answer_of(&h, &r);
     assert_false(r.accepted);
     assert_int_equal(TLS_V10, r.version);
     assert_false(r.alpn_visible);
@@ -306,14 +306,11 @@ static void test_rejected_tls10_no_extensions(void **state)
 static void test_supported_versions_selects_tls12(void **state)
 {
     struct hello h = tls13;
-    uint8_t buf[1024];
-    size_t n;
     struct tls13_probe_result r;
 
     (void)state;
     h.supported_version = 0x0303;
-    n = server_hello(buf, sizeof(buf), &h);
-    assert_int_equal(TLS13_DONE, parse_all_prefixes(buf, n, &r));
+    answer_of(&h, &r);
     assert_false(r.accepted);
     assert_int_equal(TLS_V12, r.version);
     assert_non_null(strstr(r.detail, "supported_versions"));
@@ -322,14 +319,11 @@ static void test_supported_versions_selects_tls12(void **state)
 static void test_accepted_unoffered_suite(void **state)
 {
     struct hello h = tls13;
-    uint8_t buf[1024];
-    size_t n;
     struct tls13_probe_result r;
 
     (void)state;
     h.suite = 0x1304;
-    n = server_hello(buf, sizeof(buf), &h);
-    assert_int_equal(TLS13_DONE, tls13_probe_parse(buf, n, &r));
+    answer_of(&h, &r);
     assert_true(r.accepted);
     assert_string_equal("TLS_AES_128_CCM_SHA256", r.cipher);
     assert_non_null(strstr(r.detail, "not offered"));
