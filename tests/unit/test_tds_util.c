@@ -21,7 +21,7 @@ const char *const tds_fixtures[] = {
 };
 const size_t tds_n_fixtures = sizeof(tds_fixtures) / sizeof(tds_fixtures[0]);
 
-static int hex_digit(int c)
+int hex_digit(int c)
 {
     if (c >= '0' && c <= '9') {
         return c - '0';

@@ -1,8 +1,8 @@
 /* tests/unit/test_tls13_probe.c: the hand-built TLS 1.3 ClientHello and the ServerHello reader.
  *
  * Server replies are built here field by field (tds_wr), so each case says what it holds; every
- * reply is also parsed at every prefix from a copy that ends at a PROT_NONE page (picohttp-
- * parser's guard), so a read past the end crashes instead of passing. */
+ * reply is also parsed at every prefix from a copy that ends at a PROT_NONE page (guarded_copy in
+ * test_tds_util.c), so a read past the end crashes instead of passing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -19,6 +17,7 @@
 #include <mbedtls/sha256.h>
 
 #include "tds/tds_cursor.h"
+#include "test_tds_util.h"
 #include "test_tls_server.h"
 #include "tls/tls13_probe.h"
 #include "tls/tls_version.h"
@@ -28,56 +27,26 @@ static const uint8_t hrr_magic[32] = {
     0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
 };
 
-/* ---- a guarded copy: the byte after the input is unreadable ---- */
-
-struct guarded {
-    uint8_t *map;
-    size_t map_len;
-    uint8_t *p;
-};
-
-static struct guarded guarded_copy(const uint8_t *src, size_t n)
-{
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t data_pages = (n + page - 1) / page + 1;
-    struct guarded g;
-
-    g.map_len = (data_pages + 1) * page;
-    g.map = mmap(NULL, g.map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    assert_true(g.map != MAP_FAILED);
-    assert_int_equal(0, mprotect(g.map + data_pages * page, page, PROT_NONE));
-    g.p = g.map + data_pages * page - n;
-    if (n > 0) {
-        memcpy(g.p, src, n);
-    }
-    return g;
-}
-
-static void guarded_free(struct guarded *g)
-{
-    munmap(g->map, g->map_len);
-}
-
 /* Parses every proper prefix (each must be NEED_MORE and leave r cleared) and then the whole. */
 static int parse_all_prefixes(const uint8_t *p, size_t n, struct tls13_probe_result *r)
 {
     struct tls13_probe_result zero;
-    struct guarded g;
+    uint8_t *g;
     int rc;
 
     memset(&zero, 0, sizeof(zero));
     for (size_t k = 0; k < n; k++) {
         g = guarded_copy(p, k);
-        rc = tls13_probe_parse(g.p, k, r);
-        guarded_free(&g);
+        rc = tls13_probe_parse(g, k, r);
+        guarded_free(g, k);
         if (rc != TLS13_NEED_MORE) {
             fail_msg("prefix %zu of %zu: %d (%s)", k, n, rc, r->detail);
         }
         assert_memory_equal(&zero, r, sizeof(*r));
     }
     g = guarded_copy(p, n);
-    rc = tls13_probe_parse(g.p, n, r);
-    guarded_free(&g);
+    rc = tls13_probe_parse(g, n, r);
+    guarded_free(g, n);
     return rc;
 }
 
@@ -410,10 +379,10 @@ struct bad {
 static void expect_error(const struct bad *b)
 {
     struct tls13_probe_result r;
-    struct guarded g = guarded_copy(b->p, b->n);
-    int rc = tls13_probe_parse(g.p, b->n, &r);
+    uint8_t *g = guarded_copy(b->p, b->n);
+    int rc = tls13_probe_parse(g, b->n, &r);
 
-    guarded_free(&g);
+    guarded_free(g, b->n);
     if (rc != TLS13_ERROR) {
         fail_msg("%s: %d, want ERROR", b->what, rc);
     }
