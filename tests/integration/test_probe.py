@@ -22,16 +22,7 @@ import sys
 import unittest
 
 from fakesql import FakeSQL
-import tdsprobe_schema
-
-TDSPROBE = os.environ.get("TDSPROBE", "build/probe/tdsprobe")
-FAKESQL = os.environ.get("FAKESQL", "build/tests/fakesql/fakesql")
-CERTS = os.environ.get("TDSPROBE_CERTS", "build/certs")
-CA = os.path.join(CERTS, "ca.pem")
-
-UNTRUSTED = "The certificate chain was issued by an authority that is not trusted."
-NAME = "The target principal name is incorrect."
-CLOSED = "An existing connection was forcibly closed by the remote host."
+from tdsprobe_run import CA, CERTS, CLOSED, FAKESQL, NAME, TDSPROBE, UNTRUSTED, run_json
 
 CONTRACT_KEYS = {"schema_version", "tdsprobe_version", "probed_at", "target", "host", "port",
                  "instance", "address", "mode", "client", "status", "diagnosis", "findings",
@@ -44,23 +35,13 @@ CHAIN_KEYS = {"subject", "issuer", "serial", "san", "not_before", "not_after", "
               "sha256"}
 
 
-def run_probe(*args, timeout=60):
-    """Runs tdsprobe --json ARGS; returns (exit code, [objects], stdout, stderr)."""
-    p = subprocess.run([TDSPROBE, "--json", *args], capture_output=True, text=True,
-                       timeout=timeout)
-    objs = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
-    if tdsprobe_schema.available():  # every record the suite sees follows the published schema
-        tdsprobe_schema.check_records(objs)
-    return p.returncode, objs, p.stdout, p.stderr
-
-
 class ProbeCase(unittest.TestCase):
     """Helpers shared by the groups."""
 
     def probe(self, config, *args, target=None, expect_exit=None):
         with FakeSQL(config, certs_dir=CERTS, binary=FAKESQL) as srv:
             tgt = target or "127.0.0.1,%d" % srv.port
-            rc, objs, out, err = run_probe(*args, tgt)
+            rc, objs, out, err = run_json(*args, tgt)
             # fakesql logs a connection when it ends, which may be just after tdsprobe exits
             if objs and objs[0].get("address"):
                 srv.wait_outcome(1)
@@ -380,7 +361,7 @@ class Handshake(ProbeCase):
 
     def test_strict_connection_string(self):
         with FakeSQL({"cert": "good", "strict": 1}, certs_dir=CERTS, binary=FAKESQL) as srv:
-            rc, objs, out, err = run_probe(
+            rc, objs, out, err = run_json(
                 "--ca-file", CA, "Server=tcp:127.0.0.1,%d;Encrypt=Strict;" % srv.port)
         self.assertEqual(rc, 0, out + err)
         self.assertEqual(objs[0]["mode"], "tds8")
@@ -399,13 +380,13 @@ class Network(ProbeCase):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()
-        rc, objs, _, _ = run_probe("127.0.0.1,%d" % port)
+        rc, objs, _, _ = run_json("127.0.0.1,%d" % port)
         self.assertEqual(rc, 2)
         self.check_contract(objs[0])
         self.assertDiag(objs[0], "error", "connection_refused")
 
     def test_dns_failure(self):
-        rc, objs, _, _ = run_probe("no-such-host.invalid")
+        rc, objs, _, _ = run_json("no-such-host.invalid")
         self.assertEqual(rc, 2)
         self.assertDiag(objs[0], "error", "dns_failure")
 
@@ -439,7 +420,7 @@ class Network(ProbeCase):
         conf = {"cert": "good", "tcpport": "0,0", "instances": "SQLEXPRESS,DEV",
                 "browserport": 0, "servername": "LABSQL"}
         with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
-            rc, objs, out, err = run_probe("--ca-file", CA, "--browser-port", str(srv.udp_port),
+            rc, objs, out, err = run_json("--ca-file", CA, "--browser-port", str(srv.udp_port),
                                            "127.0.0.1\\DEV")
             ports = srv.ports
         self.assertEqual(rc, 0, out + err)
@@ -455,7 +436,7 @@ class Network(ProbeCase):
     def test_unknown_instance_is_instance_not_found(self):
         conf = {"cert": "good", "instances": "SQLEXPRESS", "browserport": 0}
         with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
-            rc, objs, _, _ = run_probe("--timeout", "2", "--browser-port", str(srv.udp_port),
+            rc, objs, _, _ = run_json("--timeout", "2", "--browser-port", str(srv.udp_port),
                                        "127.0.0.1\\NOPE")
         self.assertEqual(rc, 2)
         self.assertDiag(objs[0], "error", "instance_not_found")
@@ -464,7 +445,7 @@ class Network(ProbeCase):
     def test_many_targets_one_run(self):
         with FakeSQL({"cert": "good"}, certs_dir=CERTS, binary=FAKESQL) as good, \
                 FakeSQL({"cert": "wrongcn"}, certs_dir=CERTS, binary=FAKESQL) as bad:
-            rc, objs, _, _ = run_probe("--ca-file", CA, "127.0.0.1,%d" % good.port,
+            rc, objs, _, _ = run_json("--ca-file", CA, "127.0.0.1,%d" % good.port,
                                        "127.0.0.1,%d" % bad.port)
         self.assertEqual(rc, 1)
         codes = sorted(o["diagnosis"]["code"] for o in objs)
@@ -539,7 +520,7 @@ class Drivers(ProbeCase):
                                          ({"cert": "wrongcn"}, True, NAME_)):
                 with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
                     args = ["--ca-file", CA] if with_ca else []
-                    rc, objs, out, err = run_probe(*args, template.format(port=srv.port))
+                    rc, objs, out, err = run_json(*args, template.format(port=srv.port))
                 with self.subTest(kind=kind, want=want):
                     self.assertEqual(len(objs), 1, out + err)
                     r = objs[0]
@@ -660,7 +641,7 @@ class Prometheus(unittest.TestCase):
         promtool = shutil.which("promtool") or "/usr/bin/promtool"
         with FakeSQL(OLD_TLS, certs_dir=CERTS, binary=FAKESQL) as srv:
             target = "127.0.0.1,%d" % srv.port
-            _, objs, _, _ = run_probe("--ca-file", CA, target)
+            _, objs, _, _ = run_json("--ca-file", CA, target)
             p = subprocess.run([TDSPROBE, "--format", "prometheus", "--ca-file", CA,
                                 "--protocols", target], capture_output=True, text=True,
                                timeout=60)
@@ -896,10 +877,10 @@ class Verdicts(ProbeCase):
                            (("--trust-server-certificate",), False),
                            (("--encrypt", "optional"), False)):
             with self.subTest(args=args):
-                rc, objs, _, _ = run_probe(*args, "127.0.0.1,%d" % port)
+                rc, objs, _, _ = run_json(*args, "127.0.0.1,%d" % port)
                 self.assertDiag(objs[0], "error", "connection_refused")
                 self.assertIs(objs[0]["client"]["validates"], want)
-        rc, objs, _, _ = run_probe("--timeout", "5", "nonexistent.invalid")
+        rc, objs, _, _ = run_json("--timeout", "5", "nonexistent.invalid")
         self.assertDiag(objs[0], "error", "dns_failure")
         self.assertIs(objs[0]["client"]["validates"], True)
 
@@ -914,7 +895,7 @@ class Verdicts(ProbeCase):
     def test_browser_silence_names_the_browser_port(self):
         conf = {"cert": "good", "instances": "SQLEXPRESS", "browserport": 0}
         with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
-            rc, objs, _, _ = run_probe("--timeout", "2", "--browser-port", str(srv.udp_port),
+            rc, objs, _, _ = run_json("--timeout", "2", "--browser-port", str(srv.udp_port),
                                        "127.0.0.1\\NOPE")
             udp = srv.udp_port
         self.assertDiag(objs[0], "error", "instance_not_found")
@@ -927,7 +908,7 @@ class Verdicts(ProbeCase):
         # tedious 19 (connection.ts wrapSocketError): "Failed to connect to host\\INST - ..."
         conf = {"cert": "good", "tcpport": "0", "instances": "DEV", "browserport": 0}
         with FakeSQL(conf, certs_dir=CERTS, binary=FAKESQL) as srv:
-            rc, objs, out, err = run_probe("--driver", "tedious", "--browser-port",
+            rc, objs, out, err = run_json("--driver", "tedious", "--browser-port",
                                            str(srv.udp_port), "127.0.0.1\\DEV")
             port = srv.ports[0]
         r = objs[0]

@@ -19,26 +19,14 @@ import time
 import unittest
 
 from fakesql import FakeSQL
-import tdsprobe_schema
-
-TDSPROBE = os.environ.get("TDSPROBE", "build/probe/tdsprobe")
-FAKESQL = os.environ.get("FAKESQL", "build/tests/fakesql/fakesql")
-CERTS = os.environ.get("TDSPROBE_CERTS", "build/certs")
-CA = os.path.join(CERTS, "ca.pem")
-
-UNTRUSTED = "The certificate chain was issued by an authority that is not trusted."
-NAME = "The target principal name is incorrect."
+from tdsprobe_run import CA, CERTS, FAKESQL, NAME, UNTRUSTED, run_json
 
 
 def run_probe(*args, timeout=60):
     """Runs tdsprobe --json --encrypt strict ARGS; returns (exit code, the one record)."""
-    p = subprocess.run([TDSPROBE, "--json", "--encrypt", "strict", *args], capture_output=True,
-                       text=True, timeout=timeout)
-    objs = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
-    if tdsprobe_schema.available():
-        tdsprobe_schema.check_records(objs)
-    assert len(objs) == 1, "one record; stdout=%r stderr=%r" % (p.stdout, p.stderr)
-    return p.returncode, objs[0]
+    rc, objs, out, err = run_json("--encrypt", "strict", *args, timeout=timeout)
+    assert len(objs) == 1, "one record; stdout=%r stderr=%r" % (out, err)
+    return rc, objs[0]
 
 
 class Tls13Case(unittest.TestCase):

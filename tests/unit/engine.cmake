@@ -3,6 +3,7 @@
 # harness of the tls/ tests (test_tls_server.c), with the certificate kit.
 tdsprobe_unit_test(test_probe_conn
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_probe_conn.c ${CMAKE_CURRENT_LIST_DIR}/test_tls_server.c
+            ${CMAKE_CURRENT_LIST_DIR}/test_tds_util.c
     LIBS probe_core)
 set_tests_properties(test_probe_conn PROPERTIES FIXTURES_REQUIRED certs)
 

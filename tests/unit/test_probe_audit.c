@@ -200,6 +200,27 @@ static void tls12_fixture(struct tls12_fixture *x)
     x->prefs[2] = x->offer[8];
 }
 
+/* A TLS 1.2-only server accepting the fixture's first n_prefs suites, by its own order. */
+static struct fake tls12_server(struct tls12_fixture *x, size_t n_prefs)
+{
+    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x->prefs, .n_prefs = n_prefs};
+
+    tls12_fixture(x);
+    return fs;
+}
+
+/* Plans a whole audit (arguments as probe_audit_plan_init takes them), drives it against fs and
+ * returns the results as the writers see them. */
+static struct probe_audit audit_of(const struct fake *fs, bool protocols, bool ciphers,
+                                   unsigned budget, struct run *r)
+{
+    struct probe_audit_plan plan;
+
+    probe_audit_plan_init(&plan, protocols, ciphers, budget);
+    drive(&plan, fs, r);
+    return plan.audit;
+}
+
 static void assert_tls12_only_versions(const struct probe_audit *a, const struct run *r)
 {
     assert_int_equal(a->proto[TLS_V10].state, PROBE_PROTO_REJECTED);
@@ -212,18 +233,26 @@ static void assert_tls12_only_versions(const struct probe_audit *a, const struct
     assert_int_equal(r->versions[2], TLS_V12);
 }
 
+/* Every TLS 1.0-1.2 version ended `state`, described as `how` (NULL: any description). */
+static void assert_versions_all(const struct probe_audit *a, enum probe_proto_state state,
+                                const char *how)
+{
+    for (int v = TLS_V10; v <= TLS_V12; v++) {
+        assert_int_equal(a->proto[v].state, state);
+        if (how != NULL) {
+            assert_string_equal(a->proto[v].how, how);
+        }
+    }
+}
+
 static void test_tls12_server_order(void **state)
 {
     struct tls12_fixture x;
-    struct probe_audit_plan plan;
     struct run r;
+    struct fake fs = tls12_server(&x, 3);
 
     (void)state;
-    tls12_fixture(&x);
-    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3};
-    probe_audit_plan_init(&plan, true, true, 100);
-    drive(&plan, &fs, &r);
-    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
+    const struct probe_audit a = audit_of(&fs, true, true, 100, &r);
 
     /* 3 versions + 3 picks + 1 refusal + 1 order check */
     assert_int_equal(r.steps, 8);
@@ -248,16 +277,12 @@ static void test_tls12_server_order(void **state)
 static void test_tls12_client_order(void **state)
 {
     struct tls12_fixture x;
-    struct probe_audit_plan plan;
     struct run r;
+    struct fake fs = tls12_server(&x, 3);
 
     (void)state;
-    tls12_fixture(&x);
-    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3,
-                      .client_order = true};
-    probe_audit_plan_init(&plan, true, true, 100);
-    drive(&plan, &fs, &r);
-    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
+    fs.client_order = true;
+    const struct probe_audit a = audit_of(&fs, true, true, 100, &r);
 
     assert_int_equal(r.steps, 8);
     assert_tls12_only_versions(&a, &r);
@@ -272,15 +297,11 @@ static void test_tls12_client_order(void **state)
 static void test_one_suite_no_order_check(void **state)
 {
     struct tls12_fixture x;
-    struct probe_audit_plan plan;
     struct run r;
+    struct fake fs = tls12_server(&x, 1);
 
     (void)state;
-    tls12_fixture(&x);
-    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 1};
-    probe_audit_plan_init(&plan, true, true, 100);
-    drive(&plan, &fs, &r);
-    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
+    const struct probe_audit a = audit_of(&fs, true, true, 100, &r);
 
     /* 3 versions + 1 pick + 1 refusal; one suite has no order to check */
     assert_int_equal(r.steps, 5);
@@ -291,15 +312,11 @@ static void test_one_suite_no_order_check(void **state)
 static void test_protocols_only(void **state)
 {
     struct tls12_fixture x;
-    struct probe_audit_plan plan;
     struct run r;
+    struct fake fs = tls12_server(&x, 3);
 
     (void)state;
-    tls12_fixture(&x);
-    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3};
-    probe_audit_plan_init(&plan, true, false, 100);
-    drive(&plan, &fs, &r);
-    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
+    const struct probe_audit a = audit_of(&fs, true, false, 100, &r);
 
     assert_int_equal(r.steps, 3);
     assert_tls12_only_versions(&a, &r);
@@ -308,25 +325,21 @@ static void test_protocols_only(void **state)
 
 static void test_every_version_walked(void **state)
 {
-    struct tls12_fixture x;
-    struct probe_audit_plan plan;
     struct run r;
-
-    (void)state;
-    tls12_fixture(&x);
     /* two suites every version can use (the 2nd and 5th offered may be TLS 1.2-only) */
     uint16_t legacy[2] = {0xc014, 0x002f};
-    assert_true(tls_cipher_supported(0xc014) && tls_cipher_supported(0x002f));
     struct fake fs = {.versions = (1u << TLS_V10) | (1u << TLS_V11) | (1u << TLS_V12),
                       .prefs = legacy, .n_prefs = 2};
-    probe_audit_plan_init(&plan, false, true, 100); /* --ciphers alone implies the versions */
-    drive(&plan, &fs, &r);
-    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
+
+    (void)state;
+    assert_true(tls_cipher_supported(0xc014) && tls_cipher_supported(0x002f));
+    /* --ciphers alone implies the versions */
+    const struct probe_audit a = audit_of(&fs, false, true, 100, &r);
 
     /* 3 versions, then per version 2 picks + 1 refusal + 1 order check */
     assert_int_equal(r.steps, 3 + 3 * 4);
+    assert_versions_all(&a, PROBE_PROTO_ACCEPTED, NULL);
     for (int v = TLS_V10; v <= TLS_V12; v++) {
-        assert_int_equal(a.proto[v].state, PROBE_PROTO_ACCEPTED);
         assert_int_equal(a.ciphers[v].n, 2);
         assert_memory_equal(a.ciphers[v].ids, legacy, sizeof(legacy));
         assert_true(a.ciphers[v].server_order);
@@ -337,20 +350,16 @@ static void test_every_version_walked(void **state)
 
 static void test_rejects_everything(void **state)
 {
-    struct probe_audit_plan plan;
     struct run r;
     uint16_t none[1] = {0};
+    struct fake fs = {.versions = 0, .prefs = none, .n_prefs = 0};
 
     (void)state;
-    struct fake fs = {.versions = 0, .prefs = none, .n_prefs = 0};
-    probe_audit_plan_init(&plan, true, true, 100);
-    drive(&plan, &fs, &r);
-    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
+    const struct probe_audit a = audit_of(&fs, true, true, 100, &r);
 
     assert_int_equal(r.steps, 3); /* nothing accepted: no suite walk at all */
+    assert_versions_all(&a, PROBE_PROTO_REJECTED, "alert protocol_version");
     for (int v = TLS_V10; v <= TLS_V12; v++) {
-        assert_int_equal(a.proto[v].state, PROBE_PROTO_REJECTED);
-        assert_string_equal(a.proto[v].how, "alert protocol_version");
         assert_int_equal(a.ciphers[v].n, 0);
     }
     assert_false(a.budget_hit);
@@ -359,15 +368,11 @@ static void test_rejects_everything(void **state)
 static void test_budget_during_walk(void **state)
 {
     struct tls12_fixture x;
-    struct probe_audit_plan plan;
     struct run r;
+    struct fake fs = tls12_server(&x, 3);
 
     (void)state;
-    tls12_fixture(&x);
-    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3};
-    probe_audit_plan_init(&plan, true, true, 5);
-    drive(&plan, &fs, &r);
-    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
+    const struct probe_audit a = audit_of(&fs, true, true, 5, &r);
 
     assert_int_equal(r.steps, 5); /* 3 versions + 2 picks, then the budget */
     assert_true(a.budget_hit);
@@ -380,15 +385,11 @@ static void test_budget_during_walk(void **state)
 static void test_budget_during_versions(void **state)
 {
     struct tls12_fixture x;
-    struct probe_audit_plan plan;
     struct run r;
+    struct fake fs = tls12_server(&x, 3);
 
     (void)state;
-    tls12_fixture(&x);
-    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3};
-    probe_audit_plan_init(&plan, true, true, 2);
-    drive(&plan, &fs, &r);
-    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
+    const struct probe_audit a = audit_of(&fs, true, true, 2, &r);
 
     assert_int_equal(r.steps, 2);
     assert_true(a.budget_hit);
@@ -398,22 +399,19 @@ static void test_budget_during_versions(void **state)
 
 static void test_rogue_pick_not_offered(void **state)
 {
-    struct probe_audit_plan plan;
     struct run r;
     uint16_t none[1] = {0};
+    struct tls12_fixture x;
+    struct fake fs = {.versions = 1u << TLS_V12, .prefs = none, .n_prefs = 0,
+                      .mode = FAKE_ROGUE, .rogue = 0x0004};
 
     (void)state;
     /* RC4-MD5 is never in the default offer: a server answering with it ignores our list */
-    struct tls12_fixture x;
     tls12_fixture(&x);
     for (size_t i = 0; i < x.n_offer; i++) {
         assert_int_not_equal(x.offer[i], 0x0004);
     }
-    struct fake fs = {.versions = 1u << TLS_V12, .prefs = none, .n_prefs = 0,
-                      .mode = FAKE_ROGUE, .rogue = 0x0004};
-    probe_audit_plan_init(&plan, true, true, 100);
-    drive(&plan, &fs, &r);
-    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
+    const struct probe_audit a = audit_of(&fs, true, true, 100, &r);
 
     assert_int_equal(r.steps, 4); /* 3 versions + 1 walk step that stops the walk */
     assert_int_equal(a.ciphers[TLS_V12].n, 0);
@@ -423,17 +421,14 @@ static void test_rogue_pick_not_offered(void **state)
 static void test_rogue_repeats_first_pick(void **state)
 {
     struct tls12_fixture x;
-    struct probe_audit_plan plan;
     struct run r;
+    struct fake fs = tls12_server(&x, 3);
 
     (void)state;
-    tls12_fixture(&x);
     /* the same suite every time, even once it is no longer offered */
-    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3,
-                      .mode = FAKE_ROGUE, .rogue = x.prefs[0]};
-    probe_audit_plan_init(&plan, true, true, 100);
-    drive(&plan, &fs, &r);
-    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
+    fs.mode = FAKE_ROGUE;
+    fs.rogue = x.prefs[0];
+    const struct probe_audit a = audit_of(&fs, true, true, 100, &r);
 
     assert_int_equal(r.steps, 5); /* 3 versions + the pick + the repeat that ends the walk */
     assert_int_equal(a.ciphers[TLS_V12].n, 1);
@@ -442,42 +437,44 @@ static void test_rogue_repeats_first_pick(void **state)
 
 static void test_timeout_before_tls_is_error(void **state)
 {
-    struct probe_audit_plan plan;
     struct run r;
+    struct fake fs = {.versions = 1u << TLS_V12, .mode = FAKE_TIMEOUT_NO_TLS};
 
     (void)state;
-    struct fake fs = {.versions = 1u << TLS_V12, .mode = FAKE_TIMEOUT_NO_TLS};
-    probe_audit_plan_init(&plan, true, true, 100);
-    drive(&plan, &fs, &r);
-    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
+    const struct probe_audit a = audit_of(&fs, true, true, 100, &r);
 
     assert_int_equal(r.steps, 3);
-    for (int v = TLS_V10; v <= TLS_V12; v++) {
-        assert_int_equal(a.proto[v].state, PROBE_PROTO_ERROR);
-        assert_string_equal(a.proto[v].how, "timeout");
-    }
+    assert_versions_all(&a, PROBE_PROTO_ERROR, "timeout");
 }
 
 /* A server that goes silent after the ClientHello has not said no: the engine passes the
  * session's info (stage client_hello_sent) with timed_out, and that is still "could not tell". */
 static void test_timeout_after_client_hello_is_error(void **state)
 {
-    struct probe_audit_plan plan;
     struct run r;
     uint16_t legacy[2] = {0xc014, 0x002f};
-
-    (void)state;
     struct fake fs = {.versions = (1u << TLS_V11) | (1u << TLS_V12), .prefs = legacy,
                       .n_prefs = 2, .timeout_versions = 1u << TLS_V10};
-    probe_audit_plan_init(&plan, true, false, 100);
-    drive(&plan, &fs, &r);
-    const struct probe_audit a = plan.audit; /* the results, as the writers see them */
+
+    (void)state;
+    const struct probe_audit a = audit_of(&fs, true, false, 100, &r);
 
     assert_int_equal(r.steps, 3);
     assert_int_equal(a.proto[TLS_V10].state, PROBE_PROTO_ERROR);
     assert_string_equal(a.proto[TLS_V10].how, "timeout");
     assert_int_equal(a.proto[TLS_V11].state, PROBE_PROTO_ACCEPTED);
     assert_int_equal(a.proto[TLS_V12].state, PROBE_PROTO_ACCEPTED);
+}
+
+/* Steps n connections of the plan, each answered by fs. */
+static void answer_steps(struct probe_audit_plan *plan, const struct fake *fs, int n)
+{
+    struct probe_audit_step st;
+
+    for (int i = 0; i < n; i++) {
+        assert_true(probe_audit_plan_next(plan, &st));
+        answer(plan, fs, &st);
+    }
 }
 
 /* The time budget runs out during the suite walk, with a step under way: that step's outcome
@@ -487,17 +484,11 @@ static void test_time_budget_during_walk(void **state)
     struct tls12_fixture x;
     struct probe_audit_plan plan;
     struct probe_audit_step st;
-    struct run r;
+    struct fake fs = tls12_server(&x, 3);
 
     (void)state;
-    tls12_fixture(&x);
-    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3};
     probe_audit_plan_init(&plan, true, true, 100);
-    memset(&r, 0, sizeof(r));
-    for (int i = 0; i < 4; i++) { /* 3 versions and the first pick */
-        assert_true(probe_audit_plan_next(&plan, &st));
-        answer(&plan, &fs, &st);
-    }
+    answer_steps(&plan, &fs, 4); /* 3 versions and the first pick */
     assert_true(probe_audit_plan_next(&plan, &st)); /* the second pick, under way */
     probe_audit_plan_stop(&plan, PROBE_AUDIT_LIMIT_TIME);
     answer(&plan, &fs, &st);
@@ -522,15 +513,13 @@ static void test_time_budget_during_versions(void **state)
     struct probe_audit_plan plan;
     struct probe_audit_step st;
     struct run r;
+    struct fake fs = tls12_server(&x, 3);
 
     (void)state;
-    tls12_fixture(&x);
-    struct fake fs = {.versions = 1u << TLS_V12, .prefs = x.prefs, .n_prefs = 3,
-                      .timeout_versions = 1u << TLS_V10};
+    fs.timeout_versions = 1u << TLS_V10;
     probe_audit_plan_init(&plan, true, false, 100);
     probe_audit_plan_enable_tls13(&plan);
-    assert_true(probe_audit_plan_next(&plan, &st));
-    answer(&plan, &fs, &st); /* TLS 1.0 ran to its own deadline: could not tell */
+    answer_steps(&plan, &fs, 1); /* TLS 1.0 ran to its own deadline: could not tell */
     assert_true(probe_audit_plan_next(&plan, &st));
     assert_int_equal(st.version, TLS_V11);
     probe_audit_plan_stop(&plan, PROBE_AUDIT_LIMIT_TIME);

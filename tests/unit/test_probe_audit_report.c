@@ -187,20 +187,6 @@ static char *text_of(const struct fx *x)
     return c.buf;
 }
 
-__attribute__((noinline)) static void assert_contains(const char *hay, const char *needle)
-{
-    if (strstr(hay, needle) == NULL) {
-        fail_msg("expected \"%s\" in:\n%s", needle, hay);
-    }
-}
-
-__attribute__((noinline)) static void assert_not_contains(const char *hay, const char *needle)
-{
-    if (strstr(hay, needle) != NULL) {
-        fail_msg("did not expect \"%s\" in:\n%s", needle, hay);
-    }
-}
-
 static size_t count(const char *hay, const char *needle)
 {
     size_t n = 0;

@@ -19,12 +19,13 @@
 #include "probe/engine/probe_neterr.h"
 #include "tls/tls_info.h"
 #include "tls/tls_version.h"
+#include "probe_fixture.h"
+#include "tests/unit/capture.h"
 
 #define SEED_UNTRUSTED "The certificate chain was issued by an authority that is not trusted."
 #define SEED_NAME "The target principal name is incorrect."
 #define SEED_CLOSED "An existing connection was forcibly closed by the remote host."
 #define OK_TEXT "A client with these settings would connect."
-#define DAY 86400
 
 /* ---- fixture: a SqlClient (Mandatory) probe of db1.contoso.com that went well ---- */
 
@@ -41,26 +42,14 @@ static void fx_cert(struct fx *x, int i, const char *cn, const char *issuer_cn, 
     struct tls_cert *c = &x->certs[i];
     time_t now = time(NULL);
 
-    memset(c, 0, sizeof(*c));
-    c->parsed = true;
+    probe_fixture_cert(c, x->sans[i], i == 0, cn, issuer_cn);
     c->x509_version = 3;
-    snprintf(c->subject, sizeof(c->subject), "CN=%s", cn);
-    snprintf(c->issuer, sizeof(c->issuer), "CN=%s", issuer_cn);
-    snprintf(c->subject_cn, sizeof(c->subject_cn), "%s", cn);
     snprintf(c->serial, sizeof(c->serial), "0%d1a2b", i + 1);
-    c->san = x->sans[i];
     c->not_before = now - 30 * DAY;
     c->not_after = now + 335 * DAY + 3600;
-    snprintf(c->signature_algorithm, sizeof(c->signature_algorithm), "sha256WithRSAEncryption");
-    c->signature_bits = 128;
-    snprintf(c->key_type, sizeof(c->key_type), "RSA");
-    c->key_bits = 2048;
-    c->has_eku = i == 0;
-    c->eku = TLS_EKU_SERVER_AUTH;
-    c->has_key_usage = true;
-    c->key_usage = i == 0 ? (TLS_KU_DIGITAL_SIGNATURE | TLS_KU_KEY_ENCIPHERMENT)
-                          : (TLS_KU_KEY_CERT_SIGN | TLS_KU_CRL_SIGN);
-    c->is_ca = i > 0;
+    if (i > 0) {
+        c->key_usage |= TLS_KU_CRL_SIGN;
+    }
     c->self_signed = self_signed;
     memset(c->sha256, 'a' + i, 64);
     c->sha256[64] = '\0';
@@ -79,56 +68,26 @@ static void fx_san(struct fx *x, int i, enum tls_san_type type, const char *valu
 static struct fx *fx_new(void)
 {
     struct fx *x = calloc(1, sizeof(*x));
-    struct probe_client *cl = &x->t.client;
 
     assert_non_null(x);
+    probe_fixture_ok(&x->t, &x->r, &x->ti);
     snprintf(x->t.text, sizeof(x->t.text), "db1.contoso.com");
-    snprintf(x->t.host, sizeof(x->t.host), "db1.contoso.com");
-    x->t.port = 1433;
-    snprintf(cl->driver, sizeof(cl->driver), "sqlclient");
-    cl->encrypt = PROBE_ENCRYPT_MANDATORY;
-    cl->tls_min = TLS_V12;
-    cl->tls_max = TLS_V12;
-    cl->tls_named = PROBE_TLS_NAMED_MIN | PROBE_TLS_NAMED_MAX; /* not the TLS stack's range */
-
-    x->r.target = &x->t;
-    snprintf(x->r.facts.address, sizeof(x->r.facts.address), "10.0.0.5");
-    x->r.facts.sent_encryption = TDS_ENC_ON;
-    x->r.facts.validates = true;
-    x->r.facts.scope = TDS_TLS_FULL;
-    x->r.facts.phase = PROBE_PHASE_DONE;
-    x->r.facts.got_prelogin = true;
-    x->r.facts.prelogin.has_encryption = true;
-    x->r.facts.prelogin.encryption = TDS_ENC_ON;
-    x->r.facts.tds_err.option = -1;
-
-    x->ti.stage = TLS_STAGE_DONE;
-    x->ti.version = TLS_V12;
+    x->t.client.tls_min = TLS_V12; /* named: not the TLS stack's range */
+    x->t.client.tls_max = TLS_V12;
     x->ti.server_hello_version = TLS_V12;
-    snprintf(x->ti.cipher, sizeof(x->ti.cipher), "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
     x->ti.verified_path = true;
     fx_cert(x, 0, "db1.contoso.com", "Contoso Issuing CA", false);
     fx_san(x, 0, TLS_SAN_DNS, "db1.contoso.com");
     fx_cert(x, 1, "Contoso Issuing CA", "Contoso Issuing CA", true);
     x->ti.chain = x->certs;
     x->ti.chain_len = 2;
-    x->r.facts.tls = &x->ti;
-    x->r.verdict.pass = true;
     return x;
 }
 
 static void fx_finding(struct fx *x, enum tls_finding_code code, enum tls_severity sev,
                        int cert, const char *msg)
 {
-    struct tls_finding *f = &x->r.verdict.f[x->r.verdict.n++];
-
-    f->code = code;
-    f->severity = sev;
-    f->cert = cert;
-    snprintf(f->message, sizeof(f->message), "%s", msg);
-    if (sev == TLS_SEV_ERROR) {
-        x->r.verdict.pass = false;
-    }
+    probe_fixture_finding(&x->r.verdict, code, sev, cert, msg);
 }
 
 /* No handshake: the probe stopped before TLS. */
@@ -147,21 +106,6 @@ static const struct probe_finding *find(const struct probe_result *r, const char
         }
     }
     return NULL;
-}
-
-__attribute__((noinline)) static void assert_contains(const char *hay, const char *needle)
-{
-    if (strstr(hay, needle) == NULL) {
-        fail_msg("expected \"%s\" in:\n%s", needle, hay);
-    }
-}
-
-__attribute__((noinline)) static void assert_not_contains(const char *hay,
-                                                          const char *needle)
-{
-    if (strstr(hay, needle) != NULL) {
-        fail_msg("did not expect \"%s\" in:\n%s", needle, hay);
-    }
 }
 
 static void assert_verdict(const struct probe_result *r, enum probe_status st, enum probe_diag d,

@@ -173,112 +173,128 @@ static int nagios(const struct probe_summary *s, size_t n, int warn, int crit, s
     return nagios_policy(s, n, &p, c);
 }
 
+/* A Nagios report and its first line. */
+struct nag {
+    struct cap c; /* c.buf: the caller frees it */
+    char line[8192];
+};
+
+/* Writes the report of n targets with these thresholds, which must exit with `want`. */
+static void nagios_expect(struct nag *g, const struct probe_summary *s, size_t n, int warn,
+                          int crit, int want)
+{
+    assert_int_equal(nagios(s, n, warn, crit, &g->c), want);
+    line_of(g->c.buf, 0, g->line, sizeof(g->line));
+}
+
 /* ---- Nagios: states ---- */
 
 static void test_nagios_ok_far_from_expiry(void **state)
 {
     struct probe_summary s;
-    struct cap c;
-    char line[2048];
+    struct nag g;
 
     mk_ok(&s, "db1", 300);
-    assert_int_equal(nagios(&s, 1, -1, -1, &c), 0);
-    line_of(c.buf, 0, line, sizeof(line));
-    assert_string_equal(line, "TDSPROBE OK - db1: A client with these settings would connect. "
-                              "TLSv1.2, expires in 300 days (2027-01-01) | "
-                              "'db1_days_chain_elem1'=300;20;15;; "
-                              "'db1_days_chain_elem2'=1300;20;15;; "
-                              "'db1_handshake'=3.100ms;;;;");
-    line_of(c.buf, 1, line, sizeof(line));
-    assert_string_equal(line, "OK: db1: A client with these settings would connect. TLSv1.2, "
-                              "expires in 300 days (2027-01-01); cipher "
-                              "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384; server 16.0.1000 "
-                              "(SQL Server 2022); handshake full");
-    assert_int_equal(count_char(c.buf, '\n'), 2);
-    free(c.buf);
+    nagios_expect(&g, &s, 1, -1, -1, 0);
+    assert_string_equal(g.line, "TDSPROBE OK - db1: A client with these settings would connect. "
+                                "TLSv1.2, expires in 300 days (2027-01-01) | "
+                                "'db1_days_chain_elem1'=300;20;15;; "
+                                "'db1_days_chain_elem2'=1300;20;15;; "
+                                "'db1_handshake'=3.100ms;;;;");
+    line_of(g.c.buf, 1, g.line, sizeof(g.line));
+    assert_string_equal(g.line, "OK: db1: A client with these settings would connect. TLSv1.2, "
+                                "expires in 300 days (2027-01-01); cipher "
+                                "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384; server 16.0.1000 "
+                                "(SQL Server 2022); handshake full");
+    assert_int_equal(count_char(g.c.buf, '\n'), 2);
+    free(g.c.buf);
+}
+
+/* One OK target days from expiry under the warn/crit thresholds: the exit state, how the
+ * first line starts, and what else it says (NULL: nothing more). */
+struct expiry_case {
+    long days;
+    int warn, crit, want;
+    const char *prefix, *says, *also;
+};
+
+static void expiry_cases(const struct expiry_case *k, size_t n)
+{
+    for (size_t i = 0; i < n; i++, k++) {
+        struct probe_summary s;
+        struct nag g;
+
+        mk_ok(&s, "db1", k->days);
+        nagios_expect(&g, &s, 1, k->warn, k->crit, k->want);
+        assert_prefix(g.line, k->prefix);
+        if (k->says != NULL) {
+            assert_non_null(strstr(g.line, k->says));
+        }
+        if (k->also != NULL) {
+            assert_non_null(strstr(g.line, k->also));
+        }
+        free(g.c.buf);
+    }
 }
 
 static void test_nagios_warning_threshold(void **state)
 {
-    struct probe_summary s;
-    struct cap c;
-    char line[2048];
+    static const struct expiry_case cases[] = {
+        { 21, 20, 15, 0, "TDSPROBE OK - db1: ", NULL, NULL },
+        /* <= warn_days */
+        { 20, 20, 15, 1, "TDSPROBE WARNING - db1: ", "expires in 20 days (2027-01-01) |", NULL },
+        /* the caller's thresholds, not the defaults */
+        { 45, 60, 30, 1, "TDSPROBE WARNING - db1: ", "'db1_days_chain_elem1'=45;60;30;;", NULL },
+    };
 
-    mk_ok(&s, "db1", 21);
-    assert_int_equal(nagios(&s, 1, 20, 15, &c), 0);
-    free(c.buf);
-
-    mk_ok(&s, "db1", 20); /* <= warn_days */
-    assert_int_equal(nagios(&s, 1, 20, 15, &c), 1);
-    line_of(c.buf, 0, line, sizeof(line));
-    assert_non_null(strstr(line, "TDSPROBE WARNING - db1: "));
-    assert_non_null(strstr(line, "expires in 20 days (2027-01-01) |"));
-    free(c.buf);
-
-    mk_ok(&s, "db1", 45); /* the caller's thresholds, not the defaults */
-    assert_int_equal(nagios(&s, 1, 60, 30, &c), 1);
-    assert_non_null(strstr(c.buf, "'db1_days_chain_elem1'=45;60;30;;"));
-    free(c.buf);
+    expiry_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 static void test_nagios_critical_expiry(void **state)
 {
-    struct probe_summary s;
-    struct cap c;
-    char line[2048];
+    static const struct expiry_case cases[] = {
+        /* <= crit_days */
+        { 15, 20, 15, 2, "TDSPROBE CRITICAL - db1: ", NULL, NULL },
+        /* TrustServerCertificate=true: an expired certificate still connects, but it is
+         * CRITICAL */
+        { -3, 20, 15, 2, "TDSPROBE CRITICAL - db1: ", "TLSv1.2, expired 3 days ago (2027-01-01) |",
+          "'db1_days_chain_elem1'=-3;20;15;;" },
+        { 1, 20, 15, 2, "TDSPROBE CRITICAL - db1: ", "expires in 1 day (2027-01-01)", NULL },
+    };
 
-    mk_ok(&s, "db1", 15); /* <= crit_days */
-    assert_int_equal(nagios(&s, 1, 20, 15, &c), 2);
-    assert_prefix(c.buf, "TDSPROBE CRITICAL - db1: ");
-    free(c.buf);
-
-    /* TrustServerCertificate=true: an expired certificate still connects, but it is CRITICAL */
-    mk_ok(&s, "db1", -3);
-    assert_int_equal(nagios(&s, 1, 20, 15, &c), 2);
-    line_of(c.buf, 0, line, sizeof(line));
-    assert_non_null(strstr(line, "TLSv1.2, expired 3 days ago (2027-01-01) |"));
-    assert_non_null(strstr(line, "'db1_days_chain_elem1'=-3;20;15;;"));
-    free(c.buf);
-
-    mk_ok(&s, "db1", 1);
-    assert_int_equal(nagios(&s, 1, 20, 15, &c), 2);
-    assert_non_null(strstr(c.buf, "expires in 1 day (2027-01-01)"));
-    free(c.buf);
+    expiry_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 static void test_nagios_fail_is_critical(void **state)
 {
     struct probe_summary s;
-    struct cap c;
-    char line[2048];
+    struct nag g;
 
     mk_fail(&s, "db2"); /* far from expiry, but the client would fail */
-    assert_int_equal(nagios(&s, 1, -1, -1, &c), 2);
-    line_of(c.buf, 0, line, sizeof(line));
-    assert_prefix(line, "TDSPROBE CRITICAL - db2: untrusted_chain: The certificate chain "
-                             "was issued by an authority that is not trusted. TLSv1.2, expires "
-                             "in 300 days (2027-01-01) | ");
+    nagios_expect(&g, &s, 1, -1, -1, 2);
+    assert_prefix(g.line, "TDSPROBE CRITICAL - db2: untrusted_chain: The certificate chain "
+                               "was issued by an authority that is not trusted. TLSv1.2, expires "
+                               "in 300 days (2027-01-01) | ");
     assert_int_equal(probe_nagios_state(&s, NULL), PROBE_NAGIOS_CRITICAL);
-    free(c.buf);
+    free(g.c.buf);
 }
 
 static void test_nagios_error_is_critical(void **state)
 {
     struct probe_summary s;
-    struct cap c;
-    char line[2048];
+    struct nag g;
 
     mk_error(&s, "db9");
-    assert_int_equal(nagios(&s, 1, -1, -1, &c), 2); /* a server that does not answer is down */
-    line_of(c.buf, 0, line, sizeof(line));
+    nagios_expect(&g, &s, 1, -1, -1, 2); /* a server that does not answer is down */
+    line_of(g.c.buf, 0, g.line, sizeof(g.line));
     /* no chain and no handshake: the perfdata part is empty rather than made up */
-    assert_string_equal(line, "TDSPROBE CRITICAL - db9: timeout: Connection Timeout Expired. The "
-                              "timeout period elapsed during the pre-login phase. |");
-    free(c.buf);
+    assert_string_equal(g.line, "TDSPROBE CRITICAL - db9: timeout: Connection Timeout Expired. The "
+                                "timeout period elapsed during the pre-login phase. |");
+    free(g.c.buf);
 
-    assert_int_equal(nagios(NULL, 0, -1, -1, &c), 3);
-    assert_string_equal(c.buf, "TDSPROBE UNKNOWN - no targets\n");
-    free(c.buf);
+    nagios_expect(&g, NULL, 0, -1, -1, 3);
+    assert_string_equal(g.c.buf, "TDSPROBE UNKNOWN - no targets\n");
+    free(g.c.buf);
 }
 
 static void test_nagios_state_order(void **state)
@@ -298,64 +314,60 @@ static void test_nagios_state_order(void **state)
 static void test_nagios_many_mixed(void **state)
 {
     struct probe_summary s[6];
-    struct cap c;
-    char line[4096];
+    struct nag g;
 
     mk_ok(&s[0], "db1", 300);
     mk_fail(&s[1], "db2");
     mk_ok(&s[2], "db3", 200);
     mk_ok(&s[3], "db4", 100);
-    assert_int_equal(nagios(s, 4, -1, -1, &c), 2);
-    line_of(c.buf, 0, line, sizeof(line));
-    assert_prefix(line, "TDSPROBE CRITICAL - 3 OK, 1 CRITICAL: db2 (untrusted_chain) | "
-                                   "'db1_days_chain_elem1'=300;20;15;; ");
-    assert_int_equal(count_char(c.buf, '\n'), 5); /* first line + one long line per target */
-    line_of(c.buf, 2, line, sizeof(line));
-    assert_prefix(line, "CRITICAL: db2: untrusted_chain: ");
-    free(c.buf);
+    nagios_expect(&g, s, 4, -1, -1, 2);
+    assert_prefix(g.line, "TDSPROBE CRITICAL - 3 OK, 1 CRITICAL: db2 (untrusted_chain) | "
+                                     "'db1_days_chain_elem1'=300;20;15;; ");
+    assert_int_equal(count_char(g.c.buf, '\n'), 5); /* first line + one long line per target */
+    line_of(g.c.buf, 2, g.line, sizeof(g.line));
+    assert_prefix(g.line, "CRITICAL: db2: untrusted_chain: ");
+    free(g.c.buf);
 
     /* an unreachable server is CRITICAL; non-OK targets are named worst first */
     mk_ok(&s[0], "db1", 300);
     mk_error(&s[1], "db2");
     mk_ok(&s[2], "db3", 10);
     mk_ok(&s[3], "db4", 18);
-    assert_int_equal(nagios(s, 4, -1, -1, &c), 2);
-    line_of(c.buf, 0, line, sizeof(line));
-    assert_prefix(line, "TDSPROBE CRITICAL - 1 OK, 1 WARNING, 2 CRITICAL: "
-                                   "db2 (timeout), db3 (expires in 10 days), "
-                                   "db4 (expires in 18 days) | ");
-    free(c.buf);
-    assert_int_equal(nagios(s, 2, -1, -1, &c), 2); /* OK + unreachable */
-    free(c.buf);
+    nagios_expect(&g, s, 4, -1, -1, 2);
+    assert_prefix(g.line, "TDSPROBE CRITICAL - 1 OK, 1 WARNING, 2 CRITICAL: "
+                                     "db2 (timeout), db3 (expires in 10 days), "
+                                     "db4 (expires in 18 days) | ");
+    free(g.c.buf);
+    nagios_expect(&g, s, 2, -1, -1, 2); /* OK + unreachable */
+    free(g.c.buf);
     mk_ok(&s[1], "db2", 300);
     mk_ok(&s[2], "db3", 19);
-    assert_int_equal(nagios(s, 4, -1, -1, &c), 1); /* OK + WARNINGs */
-    assert_prefix(c.buf, "TDSPROBE WARNING - 2 OK, 2 WARNING: db3 ");
-    free(c.buf);
+    nagios_expect(&g, s, 4, -1, -1, 1); /* OK + WARNINGs */
+    assert_prefix(g.c.buf, "TDSPROBE WARNING - 2 OK, 2 WARNING: db3 ");
+    free(g.c.buf);
     mk_ok(&s[1], "db2", 25);
     mk_ok(&s[2], "db3", 25);
     mk_ok(&s[3], "db4", 25);
-    assert_int_equal(nagios(s, 4, -1, -1, &c), 0);
-    assert_prefix(c.buf, "TDSPROBE OK - 4 OK | ");
-    free(c.buf);
+    nagios_expect(&g, s, 4, -1, -1, 0);
+    assert_prefix(g.c.buf, "TDSPROBE OK - 4 OK | ");
+    free(g.c.buf);
 }
 
 static void test_nagios_many_named_bounded(void **state)
 {
     struct probe_summary s[15];
-    struct cap c;
-    char name[16], line[8192];
+    struct nag g;
+    char name[16];
 
     for (int i = 0; i < 15; i++) {
         snprintf(name, sizeof(name), "db%d", i);
         mk_fail(&s[i], name);
     }
-    assert_int_equal(nagios(s, 15, -1, -1, &c), 2);
-    line_of(c.buf, 0, line, sizeof(line));
-    assert_non_null(strstr(line, "15 CRITICAL: db0 (untrusted_chain), "));
-    assert_non_null(strstr(line, "db9 (untrusted_chain), and 5 more | "));
-    assert_null(strstr(line, "db10 (untrusted_chain)"));
-    free(c.buf);
+    nagios_expect(&g, s, 15, -1, -1, 2);
+    assert_non_null(strstr(g.line, "15 CRITICAL: db0 (untrusted_chain), "));
+    assert_non_null(strstr(g.line, "db9 (untrusted_chain), and 5 more | "));
+    assert_null(strstr(g.line, "db10 (untrusted_chain)"));
+    free(g.c.buf);
 }
 
 /* Perfdata after the first " |": space-separated 'label'=value[UOM];warn;crit;; items where a
@@ -379,8 +391,7 @@ static void assert_perfdata_syntax(const char *first_line)
 static void test_nagios_perfdata_syntax(void **state)
 {
     struct probe_summary s[5];
-    struct cap c;
-    char line[8192];
+    struct nag g;
 
     mk_ok(&s[0], "db1.contoso.com,1433", 300);
     mk_fail(&s[1], "db2\\SQLEXPRESS");
@@ -388,34 +399,32 @@ static void test_nagios_perfdata_syntax(void **state)
     mk_ok(&s[3], "it's a \"db\"|x\ny", 5);
     mk_ok(&s[4], "Server=x;Encrypt=strict", 5); /* a connection string: host:port instead */
     snprintf(s[4].host, sizeof(s[4].host), "h'=1");
-    nagios(s, 5, -1, -1, &c);
-    line_of(c.buf, 0, line, sizeof(line));
-    assert_perfdata_syntax(line);
-    assert_non_null(strstr(line, " 'db1.contoso.com,1433_days_chain_elem2'=1300;20;15;; "));
-    assert_non_null(strstr(line, " 'db2\\SQLEXPRESS_handshake'=3.100ms;;;; "));
+    nagios_expect(&g, s, 5, -1, -1, 2);
+    assert_perfdata_syntax(g.line);
+    assert_non_null(strstr(g.line, " 'db1.contoso.com,1433_days_chain_elem2'=1300;20;15;; "));
+    assert_non_null(strstr(g.line, " 'db2\\SQLEXPRESS_handshake'=3.100ms;;;; "));
     /* the plugin guidelines: a quote is doubled; '=', '|' and newlines cannot be in a label */
-    assert_non_null(strstr(line, " 'it''s a \"db\"_x_y_days_chain_elem1'=5;20;15;; "));
-    assert_non_null(strstr(line, " 'h''_1:1433_days_chain_elem1'=5;20;15;; "));
-    free(c.buf);
+    assert_non_null(strstr(g.line, " 'it''s a \"db\"_x_y_days_chain_elem1'=5;20;15;; "));
+    assert_non_null(strstr(g.line, " 'h''_1:1433_days_chain_elem1'=5;20;15;; "));
+    free(g.c.buf);
 }
 
 static void test_nagios_hostile_text(void **state)
 {
     struct probe_summary s;
-    struct cap c;
-    char line[4096];
+    struct nag g;
 
     mk(&s, "evil|db\n\x1b[2J", PROBE_STATUS_FAIL, PROBE_DIAG_NAME_MISMATCH,
        "The target principal name is incorrect.|\nINJECTED", 300);
-    assert_int_equal(nagios(&s, 1, -1, -1, &c), 2);
-    assert_int_equal(count_char(c.buf, '\n'), 2);  /* first line and one long line, no more */
-    assert_null(strchr(c.buf, '\x1b'));
-    line_of(c.buf, 0, line, sizeof(line));
-    assert_int_equal(count_char(line, '|'), 1);    /* only the perfdata separator */
-    assert_non_null(strstr(line, "TDSPROBE CRITICAL - evil\\x7cdb\\x0a\\x1b[2J: name_mismatch: "
-                                 "The target principal name is incorrect.\\x7c\\x0aINJECTED "));
-    assert_perfdata_syntax(line);
-    free(c.buf);
+    nagios_expect(&g, &s, 1, -1, -1, 2);
+    assert_int_equal(count_char(g.c.buf, '\n'), 2);  /* first line and one long g.line, no more */
+    assert_null(strchr(g.c.buf, '\x1b'));
+    line_of(g.c.buf, 0, g.line, sizeof(g.line));
+    assert_int_equal(count_char(g.line, '|'), 1);    /* only the perfdata separator */
+    assert_non_null(strstr(g.line, "TDSPROBE CRITICAL - evil\\x7cdb\\x0a\\x1b[2J: name_mismatch: "
+                                   "The target principal name is incorrect.\\x7c\\x0aINJECTED "));
+    assert_perfdata_syntax(g.line);
+    free(g.c.buf);
 }
 
 /* ---- Nagios: the TLS policy (findings, --require-tls12-only, --ignore) ---- */
@@ -441,24 +450,22 @@ static void mk_old_tls(struct probe_summary *s, const char *target)
 static void test_nagios_findings_make_the_state(void **state)
 {
     struct probe_summary s[3];
-    struct cap c;
-    char line[2048];
+    struct nag g;
 
     mk_ok(&s[0], "db1", 300);
     add_finding(&s[0], "self_signed", TLS_SEV_INFO); /* info: no change */
-    assert_int_equal(nagios(s, 1, -1, -1, &c), 0);
-    assert_null(strstr(c.buf, "policy:"));
-    free(c.buf);
+    nagios_expect(&g, s, 1, -1, -1, 0);
+    assert_null(strstr(g.c.buf, "policy:"));
+    free(g.c.buf);
 
     mk_old_tls(&s[0], "db1"); /* the case: TLS 1.0 accepted was "TDSPROBE OK" */
-    assert_int_equal(nagios(s, 1, -1, -1, &c), 1);
-    line_of(c.buf, 0, line, sizeof(line));
-    assert_prefix(line, "TDSPROBE WARNING - db1: A client with these settings would connect. "
-                        "TLSv1.2, expires in 300 days (2027-01-01); policy: old_tls_accepted "
-                        "(warning) | 'db1_days_chain_elem1'=300;20;15;; ");
-    line_of(c.buf, 1, line, sizeof(line));
-    assert_prefix(line, "WARNING: db1: A client");
-    free(c.buf);
+    nagios_expect(&g, s, 1, -1, -1, 1);
+    assert_prefix(g.line, "TDSPROBE WARNING - db1: A client with these settings would connect. "
+                          "TLSv1.2, expires in 300 days (2027-01-01); policy: old_tls_accepted "
+                          "(warning) | 'db1_days_chain_elem1'=300;20;15;; ");
+    line_of(g.c.buf, 1, g.line, sizeof(g.line));
+    assert_prefix(g.line, "WARNING: db1: A client");
+    free(g.c.buf);
 
     add_finding(&s[0], "name_mismatch", TLS_SEV_ERROR); /* error: CRITICAL */
     assert_int_equal(probe_nagios_state(&s[0], NULL), PROBE_NAGIOS_CRITICAL);
@@ -468,11 +475,10 @@ static void test_nagios_findings_make_the_state(void **state)
     mk_ok(&s[1], "db2", 10);
     add_finding(&s[1], "no_validation", TLS_SEV_WARNING);
     mk_ok(&s[2], "db3", 300);
-    assert_int_equal(nagios(s, 3, -1, -1, &c), 2);
-    line_of(c.buf, 0, line, sizeof(line));
-    assert_prefix(line, "TDSPROBE CRITICAL - 1 OK, 1 WARNING, 1 CRITICAL: db2 (expires in 10 "
-                        "days, no_validation (warning)), db1 (old_tls_accepted (warning)) | ");
-    free(c.buf);
+    nagios_expect(&g, s, 3, -1, -1, 2);
+    assert_prefix(g.line, "TDSPROBE CRITICAL - 1 OK, 1 WARNING, 1 CRITICAL: db2 (expires in 10 "
+                          "days, no_validation (warning)), db1 (old_tls_accepted (warning)) | ");
+    free(g.c.buf);
 }
 
 static void test_nagios_require_tls12_only(void **state)

@@ -209,6 +209,33 @@ static int record(void *arg, int id, const char *val)
     return id == s->fail_on ? 7 : 0;
 }
 
+/* stderr sent to a temporary file while a call runs, so a test can read what it said. */
+struct stderr_capture {
+    FILE *tmp;
+    int saved;
+};
+
+static void stderr_capture_begin(struct stderr_capture *c)
+{
+    c->tmp = tmpfile();
+    c->saved = dup(STDERR_FILENO);
+    assert_non_null(c->tmp);
+    fflush(stderr);
+    dup2(fileno(c->tmp), STDERR_FILENO);
+}
+
+/* Restores stderr and puts what was written to it in err. */
+static void stderr_capture_end(struct stderr_capture *c, char *err, size_t cap)
+{
+    fflush(stderr);
+    dup2(c->saved, STDERR_FILENO);
+    close(c->saved);
+    rewind(c->tmp);
+    size_t n = fread(err, 1, cap - 1, c->tmp);
+    err[n] = '\0';
+    fclose(c->tmp);
+}
+
 /* Runs probe_overrides_getopt on argv with stderr in err. */
 static int run_getopt(struct probe_overrides *o, struct seen *s, char **argv, char *err,
                       size_t cap)
@@ -217,24 +244,15 @@ static int run_getopt(struct probe_overrides *o, struct seen *s, char **argv, ch
                                          { "help", no_argument, NULL, 'h' },
                                          { NULL, 0, NULL, 0 } };
     int argc = 0;
-    FILE *tmp = tmpfile();
-    int saved = dup(STDERR_FILENO);
+    struct stderr_capture c;
 
     while (argv[argc] != NULL) {
         argc++;
     }
-    assert_non_null(tmp);
-    fflush(stderr);
-    dup2(fileno(tmp), STDERR_FILENO);
+    stderr_capture_begin(&c);
     probe_overrides_init(o);
     int rc = probe_overrides_getopt(o, "prog", argc, argv, "h", own, record, s);
-    fflush(stderr);
-    dup2(saved, STDERR_FILENO);
-    close(saved);
-    rewind(tmp);
-    size_t n = fread(err, 1, cap - 1, tmp);
-    err[n] = '\0';
-    fclose(tmp);
+    stderr_capture_end(&c, err, cap);
     return rc;
 }
 
@@ -402,20 +420,11 @@ static void test_numbers(void **state)
 /* Runs probe_option_number(prog "p") with stderr in err. */
 static int run_number(const char *name, const char *val, double *out, char *err, size_t cap)
 {
-    FILE *tmp = tmpfile();
-    int saved = dup(STDERR_FILENO);
+    struct stderr_capture c;
 
-    assert_non_null(tmp);
-    fflush(stderr);
-    dup2(fileno(tmp), STDERR_FILENO);
+    stderr_capture_begin(&c);
     int rc = probe_option_number("p", name, val, out);
-    fflush(stderr);
-    dup2(saved, STDERR_FILENO);
-    close(saved);
-    rewind(tmp);
-    size_t n = fread(err, 1, cap - 1, tmp);
-    err[n] = '\0';
-    fclose(tmp);
+    stderr_capture_end(&c, err, cap);
     return rc;
 }
 

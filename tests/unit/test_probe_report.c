@@ -24,8 +24,8 @@
 #include "probe/engine/probe_neterr.h"
 
 #include "json_check.h"
+#include "probe_fixture.h"
 
-#define DAY 86400
 
 #include "tests/unit/capture.h"
 #include "tls/tls_info.h"
@@ -45,21 +45,6 @@ static void text_of(const struct probe_result *r, bool color, struct cap *c)
 
     probe_report_text(f, r, color);
     cap_close(f);
-}
-
-__attribute__((noinline)) static void assert_contains(const char *hay, const char *needle)
-{
-    if (strstr(hay, needle) == NULL) {
-        fail_msg("expected \"%s\" in:\n%s", needle, hay);
-    }
-}
-
-__attribute__((noinline)) static void assert_not_contains(const char *hay,
-                                                          const char *needle)
-{
-    if (strstr(hay, needle) != NULL) {
-        fail_msg("did not expect \"%s\" in:\n%s", needle, hay);
-    }
 }
 
 static void assert_valid_json(const struct cap *c, struct jv *v)
@@ -104,74 +89,41 @@ struct fx {
     struct tls_san sans[2][4];
 };
 
-static void fx_cert(struct fx *x, int i, const char *subject, const char *issuer)
+static void fx_cert(struct fx *x, int i, const char *cn, const char *issuer_cn)
 {
     struct tls_cert *c = &x->certs[i];
     time_t now = time(NULL);
 
-    memset(c, 0, sizeof(*c));
-    c->parsed = true;
-    snprintf(c->subject, sizeof(c->subject), "%s", subject);
-    snprintf(c->issuer, sizeof(c->issuer), "%s", issuer);
-    snprintf(c->subject_cn, sizeof(c->subject_cn), "%s", subject + 3);
+    probe_fixture_cert(c, x->sans[i], i == 0, cn, issuer_cn);
     snprintf(c->serial, sizeof(c->serial), "4f2a");
-    c->san = x->sans[i];
     c->not_before = now - 10 * DAY;
     c->not_after = now + 100 * DAY + 3600;
-    snprintf(c->signature_algorithm, sizeof(c->signature_algorithm), "sha256WithRSAEncryption");
-    c->signature_bits = 128;
-    snprintf(c->key_type, sizeof(c->key_type), "RSA");
-    c->key_bits = 2048;
-    c->has_eku = i == 0;
-    c->eku = TLS_EKU_SERVER_AUTH;
-    c->has_key_usage = true;
-    c->key_usage = i == 0 ? (TLS_KU_DIGITAL_SIGNATURE | TLS_KU_KEY_ENCIPHERMENT)
-                          : TLS_KU_KEY_CERT_SIGN;
-    c->is_ca = i > 0;
     c->self_signed = i > 0;
     memset(c->sha256, '0' + i, 64);
     c->sha256[64] = '\0';
 }
 
+/* The shared fixture as a Windows host reports it, with the server's version and timings. */
 static struct fx *fx_new(void)
 {
     struct fx *x = calloc(1, sizeof(*x));
 
     assert_non_null(x);
+    probe_fixture_ok(&x->t, &x->r, &x->ti);
     snprintf(x->t.text, sizeof(x->t.text), "Server=db1.contoso.com;Encrypt=Mandatory");
-    snprintf(x->t.host, sizeof(x->t.host), "db1.contoso.com");
-    x->t.port = 1433;
-    snprintf(x->t.client.driver, sizeof(x->t.client.driver), "sqlclient");
-    x->t.client.encrypt = PROBE_ENCRYPT_MANDATORY;
     x->t.client.tls_min = TLS_V10;
     x->t.client.tls_max = TLS_V12;
-    x->t.client.tls_named = PROBE_TLS_NAMED_MIN | PROBE_TLS_NAMED_MAX;
     x->t.client.os = PROBE_OS_WINDOWS; /* the same report on every build host */
-    x->r.target = &x->t;
-    snprintf(x->r.facts.address, sizeof(x->r.facts.address), "10.0.0.5");
-    x->r.facts.sent_encryption = TDS_ENC_ON;
-    x->r.facts.validates = true;
-    x->r.facts.scope = TDS_TLS_FULL;
-    x->r.facts.phase = PROBE_PHASE_DONE;
-    x->r.facts.got_prelogin = true;
-    x->r.facts.prelogin.has_encryption = true;
-    x->r.facts.prelogin.encryption = TDS_ENC_ON;
     x->r.facts.prelogin.has_mars = true;
     snprintf(x->r.facts.server_version, sizeof(x->r.facts.server_version), "16.0.1000");
     snprintf(x->r.facts.server_product, sizeof(x->r.facts.server_product), "SQL Server 2022");
-    x->r.facts.tds_err.option = -1;
-    x->ti.stage = TLS_STAGE_DONE;
-    x->ti.version = TLS_V12;
-    snprintf(x->ti.cipher, sizeof(x->ti.cipher), "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
-    fx_cert(x, 0, "CN=db1.contoso.com", "CN=Contoso CA");
+    fx_cert(x, 0, "db1.contoso.com", "Contoso CA");
     x->certs[0].san[0] = (struct tls_san){.type = TLS_SAN_DNS, .value = "db1.contoso.com"};
     x->certs[0].san[1] = (struct tls_san){.type = TLS_SAN_IP, .value = "10.0.0.5"};
     x->certs[0].n_san = 2;
-    fx_cert(x, 1, "CN=Contoso CA", "CN=Contoso CA");
+    fx_cert(x, 1, "Contoso CA", "Contoso CA");
     x->ti.chain = x->certs;
     x->ti.chain_len = 2;
-    x->r.facts.tls = &x->ti;
-    x->r.verdict.pass = true;
     x->r.facts.t_resolve = 0.4;
     x->r.facts.t_browser = -1;
     x->r.facts.t_connect = 0.2;
@@ -184,12 +136,28 @@ static struct fx *fx_new(void)
 static void fx_finding(struct fx *x, enum tls_finding_code code, enum tls_severity sev,
                        int cert, const char *msg)
 {
-    struct tls_finding *f = &x->r.verdict.f[x->r.verdict.n++];
+    probe_fixture_finding(&x->r.verdict, code, sev, cert, msg);
+}
 
-    f->code = code;
-    f->severity = sev;
-    f->cert = cert;
-    snprintf(f->message, sizeof(f->message), "%s", msg);
+/* Diagnoses the fixture and writes its JSON record into c, which must parse as JSON into *v. */
+static void diagnosed_json(struct fx *x, struct cap *c, struct jv *v)
+{
+    probe_diagnose(&x->r);
+    json_of(&x->r, c);
+    assert_valid_json(c, v);
+}
+
+/* Diagnoses the fixture and writes its text report, without colour, into c. */
+static void diagnosed_text(struct fx *x, struct cap *c)
+{
+    probe_diagnose(&x->r);
+    text_of(&x->r, false, c);
+}
+
+static void fx_free(struct fx *x, struct cap *c)
+{
+    free(c->buf);
+    free(x);
 }
 
 /* ---- JSON ---- */
@@ -198,6 +166,24 @@ static void fx_finding(struct fx *x, enum tls_finding_code code, enum tls_severi
     "address,audit_transport,ciphers,client,diagnosis,findings,followup,handshake,host,"      \
     "instance,mode,phase,port,probed_at,protocols,protocols_detail,schema_version,server,"    \
     "status,target,tdsprobe_version,timing_ms,tls,tls12_enforced,tls_scope"
+
+/* Every object of a record and its keys, sorted: exactly these, no more. */
+static const struct {
+    const char *path;
+    const char *keys;
+} fields[] = {
+    { "", TOP_KEYS },
+    { "client", "driver,encrypt,host_name_in_certificate,name_checked,os,sent_encryption,"
+                "tls_max,tls_min,tls_stack,trust_server_certificate,validates" },
+    { "diagnosis", "cause,code,fix,message,other_platforms" },
+    { "findings[]", "cert,code,message,severity" },
+    { "server", "encryption,fedauth_required,instance,mars,product,version" },
+    { "tls", "alert,alpn,chain,cipher,group,signature_scheme,stage,version" },
+    { "tls.chain[]", "days_left,eku,is_ca,issuer,key_bits,key_curve,key_type,key_usage,"
+                     "not_after,not_before,san,self_signed,serial,serial_negative,sha256,"
+                     "signature_algorithm,subject" },
+    { "timing_ms", "browser,connect,handshake,prelogin,resolve,total" },
+};
 
 static void test_json_fields_exact(void **state)
 {
@@ -209,31 +195,13 @@ static void test_json_fields_exact(void **state)
     fx_finding(x, TLS_F_NAME_MISMATCH, TLS_SEV_ERROR, 0, "the client expects db9");
     snprintf(x->t.host, sizeof(x->t.host), "db9.contoso.com");
     x->r.facts.followup_ran = true; /* adds an engine finding, which has no certificate */
-    probe_diagnose(&x->r);
-    json_of(&x->r, &c);
-    assert_valid_json(&c, &v);
+    diagnosed_json(x, &c, &v);
     assert_python_parses(&c);
 
-    keys_under(&v, "", keys, sizeof(keys));
-    assert_string_equal(keys, TOP_KEYS);
-    keys_under(&v, "client", keys, sizeof(keys));
-    assert_string_equal(keys, "driver,encrypt,host_name_in_certificate,name_checked,os,"
-                              "sent_encryption,tls_max,tls_min,tls_stack,"
-                              "trust_server_certificate,validates");
-    keys_under(&v, "diagnosis", keys, sizeof(keys));
-    assert_string_equal(keys, "cause,code,fix,message,other_platforms");
-    keys_under(&v, "findings[]", keys, sizeof(keys));
-    assert_string_equal(keys, "cert,code,message,severity");
-    keys_under(&v, "server", keys, sizeof(keys));
-    assert_string_equal(keys, "encryption,fedauth_required,instance,mars,product,version");
-    keys_under(&v, "tls", keys, sizeof(keys));
-    assert_string_equal(keys, "alert,alpn,chain,cipher,group,signature_scheme,stage,version");
-    keys_under(&v, "tls.chain[]", keys, sizeof(keys));
-    assert_string_equal(keys, "days_left,eku,is_ca,issuer,key_bits,key_curve,key_type,"
-                              "key_usage,not_after,not_before,san,self_signed,serial,"
-                              "serial_negative,sha256,signature_algorithm,subject");
-    keys_under(&v, "timing_ms", keys, sizeof(keys));
-    assert_string_equal(keys, "browser,connect,handshake,prelogin,resolve,total");
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        keys_under(&v, fields[i].path, keys, sizeof(keys));
+        assert_string_equal(keys, fields[i].keys);
+    }
 
     assert_contains(c.buf, "\"status\":\"fail\"");
     assert_contains(c.buf, "\"diagnosis\":{\"code\":\"name_mismatch\",\"message\":\"The target "
@@ -257,8 +225,7 @@ static void test_json_fields_exact(void **state)
     assert_contains(c.buf, "\"handshake\":3.100");
     assert_contains(c.buf, "\"cert\":0}");
     assert_contains(c.buf, "\"cert\":null}"); /* the engine's findings have no certificate */
-    free(c.buf);
-    free(x);
+    fx_free(x, &c);
 }
 
 /* Every record says which schema it follows, which tdsprobe wrote it and when (RFC 3339 UTC),
@@ -289,8 +256,7 @@ static void test_json_record_head(void **state)
     at[20] = '\0';
     assert_int_equal(c.buf[strlen(head) + 20], '"');
     assert_true(strcmp(before, at) <= 0 && strcmp(at, after) <= 0); /* same format: same order */
-    free(c.buf);
-    free(x);
+    fx_free(x, &c);
 }
 
 static void test_json_dates_rfc3339(void **state)
@@ -301,13 +267,10 @@ static void test_json_dates_rfc3339(void **state)
 
     x->certs[0].not_before = 1767225600; /* 2026-01-01T00:00:00Z */
     x->certs[0].not_after = 1798761600;  /* 2027-01-01T00:00:00Z */
-    probe_diagnose(&x->r);
-    json_of(&x->r, &c);
-    assert_valid_json(&c, &v);
+    diagnosed_json(x, &c, &v);
     assert_contains(c.buf, "\"not_before\":\"2026-01-01T00:00:00Z\"");
     assert_contains(c.buf, "\"not_after\":\"2027-01-01T00:00:00Z\"");
-    free(c.buf);
-    free(x);
+    fx_free(x, &c);
 }
 
 static void test_json_nulls_when_not_reached(void **state)
@@ -323,9 +286,7 @@ static void test_json_nulls_when_not_reached(void **state)
     x->r.facts.net = probe_net_error_from_uv(UV_EAI_NONAME);
     x->r.facts.address[0] = '\0';
     x->r.facts.t_connect = x->r.facts.t_prelogin = x->r.facts.t_handshake = -1;
-    probe_diagnose(&x->r);
-    json_of(&x->r, &c);
-    assert_valid_json(&c, &v);
+    diagnosed_json(x, &c, &v);
     assert_python_parses(&c);
     keys_under(&v, "", keys, sizeof(keys));
     assert_string_equal(keys, TOP_KEYS);
@@ -338,8 +299,7 @@ static void test_json_nulls_when_not_reached(void **state)
     assert_contains(c.buf, "\"audit_transport\":null");
     assert_contains(c.buf, "\"timing_ms\":{\"resolve\":0.400,\"connect\":null,\"prelogin\":null,"
                            "\"handshake\":null,\"total\":4.300,\"browser\":null}");
-    free(c.buf);
-    free(x);
+    fx_free(x, &c);
 }
 
 static void test_json_string_escapes(void **state)
@@ -382,16 +342,13 @@ static void test_json_hostile_strings(void **state)
     struct jv v;
 
     fx_hostile(x);
-    probe_diagnose(&x->r);
-    json_of(&x->r, &c);
-    assert_valid_json(&c, &v);
+    diagnosed_json(x, &c, &v);
     assert_python_parses(&c);
     assert_null(memchr(c.buf, 0x1b, c.len));
     assert_null(memchr(c.buf, 0x07, c.len));
     assert_contains(c.buf, "\"subject\":\"CN=\\\"evil\\\"\\n\\u001b]0;pwned\\u0007\\\\ "
                            "\\ufffd\\ufffd \xc2\x9b" "2J \xc3\xa9\"");
-    free(c.buf);
-    free(x);
+    fx_free(x, &c);
 }
 
 static void test_json_unparsed_cert(void **state)
@@ -403,14 +360,11 @@ static void test_json_unparsed_cert(void **state)
 
     x->certs[1].parsed = false;
     snprintf(x->certs[1].parse_error, sizeof(x->certs[1].parse_error), "bad \"DER\"");
-    probe_diagnose(&x->r);
-    json_of(&x->r, &c);
-    assert_valid_json(&c, &v);
+    diagnosed_json(x, &c, &v);
     keys_under(&v, "tls.chain[]", keys, sizeof(keys));
     assert_contains(keys, "parse_error");
     assert_contains(c.buf, "\"parse_error\":\"bad \\\"DER\\\"\"");
-    free(c.buf);
-    free(x);
+    fx_free(x, &c);
 }
 
 static void test_json_every_diagnosis_valid(void **state)
@@ -444,9 +398,7 @@ static void test_json_every_diagnosis_valid(void **state)
             x->ti.alert_description = 70;
             x->ti.stage = TLS_STAGE_SERVER_HELLO;
         }
-        probe_diagnose(&x->r);
-        json_of(&x->r, &c);
-        assert_valid_json(&c, &v);
+        diagnosed_json(x, &c, &v);
         if (k == 3) {
             assert_contains(c.buf, "\"mode\":\"tds8\"");
             assert_contains(c.buf, "\"alpn\":\"tds/8.0\"");
@@ -454,8 +406,7 @@ static void test_json_every_diagnosis_valid(void **state)
         if (k == 5) {
             assert_contains(c.buf, "\"alert\":\"protocol_version\"");
         }
-        free(c.buf);
-        free(x);
+        fx_free(x, &c);
     }
 }
 
@@ -470,8 +421,7 @@ static void test_text_layout(void **state)
     const char *at = NULL;
 
     fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_ERROR, 1, "the chain's root is not trusted");
-    probe_diagnose(&x->r);
-    text_of(&x->r, false, &c);
+    diagnosed_text(x, &c);
     /* top to bottom */
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
         const char *p = strstr(c.buf, order[i]);
@@ -504,8 +454,7 @@ static void test_text_layout(void **state)
                            "authority that is not trusted.\"");
     assert_contains(c.buf, "dpkg-reconfigure ca-certificates");
     assert_null(memchr(c.buf, 0x1b, c.len)); /* no colour asked */
-    free(c.buf);
-    free(x);
+    fx_free(x, &c);
 }
 
 static void test_text_ok_and_warnings(void **state)
@@ -520,15 +469,13 @@ static void test_text_ok_and_warnings(void **state)
     x->r.facts.validates = false;
     x->ti.version = TLS_V10;
     fx_finding(x, TLS_F_UNTRUSTED_CHAIN, TLS_SEV_WARNING, 1, "root not trusted");
-    probe_diagnose(&x->r);
-    text_of(&x->r, false, &c);
+    diagnosed_text(x, &c);
     assert_contains(c.buf, "Verdict    OK: \"A client with these settings would connect.\"");
     assert_contains(c.buf, "does not validate the certificate");
     assert_contains(c.buf, "! trust");
     assert_contains(c.buf, "! TLS version");
     assert_contains(c.buf, "login_only_tls: the client does not validate the certificate");
-    free(c.buf);
-    free(x);
+    fx_free(x, &c);
 }
 
 static void test_text_error(void **state)
@@ -540,14 +487,12 @@ static void test_text_error(void **state)
     x->r.facts.got_prelogin = false;
     x->r.facts.phase = PROBE_PHASE_CONNECT;
     x->r.facts.timed_out = true;
-    probe_diagnose(&x->r);
-    text_of(&x->r, false, &c);
+    diagnosed_text(x, &c);
     assert_contains(c.buf, "ERROR timeout: \"Timeout expired.");
     assert_contains(c.buf, "The connect phase ran out of time");
     assert_not_contains(c.buf, "Checks");
     assert_not_contains(c.buf, "Server     ");
-    free(c.buf);
-    free(x);
+    fx_free(x, &c);
 }
 
 static void test_text_hostile_strings(void **state)
@@ -584,12 +529,10 @@ static void test_text_pin_line(void **state)
     snprintf(x->t.client.server_certificate, sizeof(x->t.client.server_certificate),
              "/etc/pin.pem");
     fx_finding(x, TLS_F_PIN_MISMATCH, TLS_SEV_ERROR, 0, "not the pinned certificate");
-    probe_diagnose(&x->r);
-    text_of(&x->r, false, &c);
+    diagnosed_text(x, &c);
     assert_contains(c.buf, "\u2717 pin         not the pinned certificate");
     assert_contains(c.buf, "FAIL pin_mismatch");
-    free(c.buf);
-    free(x);
+    fx_free(x, &c);
 }
 
 int main(void)

@@ -14,15 +14,6 @@
 #include "tds/tds_prelogin.h"
 #include "test_tds_util.h"
 
-static const char *const fixtures[] = {
-    "mstds-4.1-prelogin-request.hex",
-    "mssstds-4.1-prelogin-request.hex",
-    "sql2008-10.0.1600-prelogin-response.freetds605.hex",
-    "sql2008sp2-10.0.4000-prelogin-exchange.tedious610.hex",
-    "sql2014sp3-12.0.6024-prelogin-response.freetds425.hex",
-    "server-tls-flight-in-tds12.partial.freetds129.hex",
-};
-
 /* Parses p[0..n) from a guarded copy; the result's views are dead after return, so only
  * scalars are compared by callers that use this. */
 static int parse_guarded(const uint8_t *p, size_t n, struct tds_prelogin *pl, struct tds_error *e)
@@ -65,18 +56,46 @@ static void expect_error(const char *hex, enum tds_err code, int option, const c
     assert_int_equal(pl.n_options, 0); /* a failed parse leaves no half-valid views */
 }
 
+/* Parses a PRELOGIN payload that must be well-formed; *pl views p. */
+static void parse_ok(const uint8_t *p, size_t n, struct tds_prelogin *pl)
+{
+    struct tds_error e;
+
+    tds_error_clear(&e);
+    assert_int_equal(tds_prelogin_parse(p, n, pl, &e), TDS_ERR_OK);
+}
+
+/* Loads a fixture and parses its first packet's payload into *pl, which views the returned
+ * file (the caller frees it); *len is the file's length. */
+static uint8_t *parse_fixture(const char *name, size_t *len, struct tds_prelogin *pl)
+{
+    size_t n;
+    uint8_t *f = load_hex(name, len);
+    const uint8_t *p = packet_payload(f, *len, 0, &n);
+
+    parse_ok(p, n, pl);
+    return f;
+}
+
+/* The server's VERSION as text and the product it names. */
+static void assert_server(const struct tds_prelogin *pl, const char *version,
+                          const char *product)
+{
+    char ver[32], prod[64];
+
+    tds_version_format(&pl->version, ver, sizeof(ver));
+    assert_string_equal(ver, version);
+    assert_string_equal(tds_product_name(&pl->version, prod, sizeof(prod)), product);
+}
+
 /* ---- fixtures decode to their documented values ---- */
 
 static void test_f1_mstds_request(void **state)
 {
-    size_t len, n;
-    uint8_t *f = load_hex("mstds-4.1-prelogin-request.hex", &len);
-    const uint8_t *p = packet_payload(f, len, 0, &n);
+    size_t len;
     struct tds_prelogin pl;
-    struct tds_error e;
+    uint8_t *f = parse_fixture("mstds-4.1-prelogin-request.hex", &len, &pl);
 
-    tds_error_clear(&e);
-    assert_int_equal(tds_prelogin_parse(p, n, &pl, &e), TDS_ERR_OK);
     assert_int_equal(pl.n_options, 5);
     assert_int_equal(pl.table_len, 26);
     assert_true(pl.has_version);
@@ -97,14 +116,10 @@ static void test_f1_mstds_request(void **state)
 
 static void test_f2_mssstds_request(void **state)
 {
-    size_t len, n;
-    uint8_t *f = load_hex("mssstds-4.1-prelogin-request.hex", &len);
-    const uint8_t *p = packet_payload(f, len, 0, &n);
+    size_t len;
     struct tds_prelogin pl;
-    struct tds_error e;
+    uint8_t *f = parse_fixture("mssstds-4.1-prelogin-request.hex", &len, &pl);
 
-    tds_error_clear(&e);
-    assert_int_equal(tds_prelogin_parse(p, n, &pl, &e), TDS_ERR_OK);
     assert_int_equal(pl.n_options, 4);
     assert_int_equal(pl.version.major, 8);
     assert_int_equal(pl.version.minor, 0);
@@ -119,18 +134,11 @@ static void test_f2_mssstds_request(void **state)
 
 static void test_f3_sql2008_reply(void **state)
 {
-    size_t len, n;
-    uint8_t *f = load_hex("sql2008-10.0.1600-prelogin-response.freetds605.hex", &len);
-    const uint8_t *p = packet_payload(f, len, 0, &n);
+    size_t len;
     struct tds_prelogin pl;
-    struct tds_error e;
-    char ver[32], prod[64];
+    uint8_t *f = parse_fixture("sql2008-10.0.1600-prelogin-response.freetds605.hex", &len, &pl);
 
-    tds_error_clear(&e);
-    assert_int_equal(tds_prelogin_parse(p, n, &pl, &e), TDS_ERR_OK);
-    tds_version_format(&pl.version, ver, sizeof(ver));
-    assert_string_equal(ver, "10.0.1600");
-    assert_string_equal(tds_product_name(&pl.version, prod, sizeof(prod)), "SQL Server 2008");
+    assert_server(&pl, "10.0.1600", "SQL Server 2008");
     assert_int_equal(pl.version.subbuild, 0);
     assert_string_equal(tds_enc_name(pl.encryption), "off");
     assert_int_equal(pl.instopt_len, 1);
@@ -152,22 +160,17 @@ static void test_f4_sql2008sp2_exchange(void **state)
     const uint8_t *req = packet_payload(f, len, 0, &n1);
     const uint8_t *rep = packet_payload(f, len, 47, &n2);
     struct tds_prelogin pl;
-    struct tds_error e;
-    char ver[32], prod[64];
 
     assert_int_equal(len, 47 + 43 + 21);
-    tds_error_clear(&e);
-    assert_int_equal(tds_prelogin_parse(req, n1, &pl, &e), TDS_ERR_OK);
+    parse_ok(req, n1, &pl);
     assert_int_equal(pl.encryption, TDS_ENC_ON);
     assert_int_equal(pl.version.major, 0); /* tedious of 2017 sent 00 00 00 01 00 01 */
     assert_int_equal(pl.version.build, 1);
     assert_int_equal(pl.version.subbuild, 1);
     assert_int_equal(pl.threadid, 0);
     assert_int_equal(pl.mars, 0);
-    assert_int_equal(tds_prelogin_parse(rep, n2, &pl, &e), TDS_ERR_OK);
-    tds_version_format(&pl.version, ver, sizeof(ver));
-    assert_string_equal(ver, "10.0.4000");
-    assert_string_equal(tds_product_name(&pl.version, prod, sizeof(prod)), "SQL Server 2008");
+    parse_ok(rep, n2, &pl);
+    assert_server(&pl, "10.0.4000", "SQL Server 2008");
     assert_int_equal(pl.encryption, TDS_ENC_ON);
     assert_string_equal(tds_enc_name(pl.encryption), "on");
     assert_int_equal(pl.threadid_len, 0);
@@ -177,21 +180,14 @@ static void test_f4_sql2008sp2_exchange(void **state)
 
 static void test_f5_sql2014_reply(void **state)
 {
-    size_t len, n;
-    uint8_t *f = load_hex("sql2014sp3-12.0.6024-prelogin-response.freetds425.hex", &len);
-    const uint8_t *p = packet_payload(f, len, 0, &n);
+    size_t len;
     struct tds_prelogin pl;
-    struct tds_error e;
-    char ver[32], prod[64];
+    uint8_t *f = parse_fixture("sql2014sp3-12.0.6024-prelogin-response.freetds425.hex", &len, &pl);
 
     assert_int_equal(len, 37);
-    tds_error_clear(&e);
-    assert_int_equal(tds_prelogin_parse(p, n, &pl, &e), TDS_ERR_OK);
     assert_int_equal(pl.n_options, 4);
     assert_int_equal(pl.table_len, 21);
-    tds_version_format(&pl.version, ver, sizeof(ver));
-    assert_string_equal(ver, "12.0.6024");
-    assert_string_equal(tds_product_name(&pl.version, prod, sizeof(prod)), "SQL Server 2014");
+    assert_server(&pl, "12.0.6024", "SQL Server 2014");
     assert_int_equal(pl.encryption, TDS_ENC_OFF);
     assert_int_equal(pl.instopt[0], 0);
     assert_int_equal(pl.threadid_len, 0);
@@ -269,9 +265,7 @@ static void test_build_client_optional_options(void **state)
     /* 7 entries + terminator = 36; data 6+1+1+4+1+36+1 = 50. */
     assert_int_equal(n, 36 + 50);
     struct tds_prelogin pl;
-    struct tds_error e;
-    tds_error_clear(&e);
-    assert_int_equal(tds_prelogin_parse(out, n, &pl, &e), TDS_ERR_OK);
+    parse_ok(out, n, &pl);
     assert_int_equal(pl.options[0].token, TDS_PL_VERSION);
     assert_int_equal(pl.options[5].token, TDS_PL_TRACEID);
     assert_int_equal(pl.options[6].token, TDS_PL_FEDAUTHREQUIRED);
@@ -296,9 +290,7 @@ static void test_build_server_fedauth(void **state)
     uint8_t out[64];
     size_t n = tds_prelogin_build_server(&s, out, sizeof(out));
     struct tds_prelogin pl;
-    struct tds_error e;
-    tds_error_clear(&e);
-    assert_int_equal(tds_prelogin_parse(out, n, &pl, &e), TDS_ERR_OK);
+    parse_ok(out, n, &pl);
     assert_int_equal(pl.n_options, 5);
     assert_false(pl.has_mars);
     assert_int_equal(pl.encryption, TDS_ENC_REQ);
@@ -318,9 +310,7 @@ static void test_encode_roundtrip_and_limits(void **state)
     size_t n = tds_prelogin_encode(items, 3, out, sizeof(out));
     assert_int_equal(n, 16 + 9);
     struct tds_prelogin pl;
-    struct tds_error e;
-    tds_error_clear(&e);
-    assert_int_equal(tds_prelogin_parse(out, n, &pl, &e), TDS_ERR_OK);
+    parse_ok(out, n, &pl);
     assert_int_equal(pl.n_options, 3);
     assert_int_equal(pl.options[1].token, 0x2A); /* unknown token kept, in table order */
     assert_int_equal(pl.options[1].length, 3);
@@ -347,9 +337,7 @@ static void test_nonce_option(void **state)
     size_t n = tds_prelogin_encode(items, 2, out, sizeof(out));
     assert_int_equal(n, 11 + 38);
     struct tds_prelogin pl;
-    struct tds_error e;
-    tds_error_clear(&e);
-    assert_int_equal(tds_prelogin_parse(out, n, &pl, &e), TDS_ERR_OK);
+    parse_ok(out, n, &pl);
     assert_true(pl.has_nonce);
     assert_memory_equal(pl.nonce, nonce, 32);
     assert_false(pl.has_encryption);
@@ -496,18 +484,19 @@ static void test_unknown_tokens_kept(void **state)
 
 static void test_token_names(void **state)
 {
-    assert_string_equal(tds_pl_token_name(0x00), "VERSION");
-    assert_string_equal(tds_pl_token_name(0x01), "ENCRYPTION");
-    assert_string_equal(tds_pl_token_name(0x02), "INSTOPT");
-    assert_string_equal(tds_pl_token_name(0x03), "THREADID");
-    assert_string_equal(tds_pl_token_name(0x04), "MARS");
-    assert_string_equal(tds_pl_token_name(0x05), "TRACEID");
-    assert_string_equal(tds_pl_token_name(0x06), "FEDAUTHREQUIRED");
-    assert_string_equal(tds_pl_token_name(0x07), "NONCEOPT");
-    assert_string_equal(tds_pl_token_name(0xFF), "TERMINATOR");
-    assert_string_equal(tds_pl_token_name(0x2A), "0x2A");
-    assert_string_equal(tds_pl_token_name(0x08), "0x08");
-    assert_string_equal(tds_pl_token_name(0xFE), "0xFE");
+    static const struct {
+        uint8_t token;
+        const char *name;
+    } names[] = {
+        { 0x00, "VERSION" },    { 0x01, "ENCRYPTION" }, { 0x02, "INSTOPT" },
+        { 0x03, "THREADID" },   { 0x04, "MARS" },       { 0x05, "TRACEID" },
+        { 0x06, "FEDAUTHREQUIRED" }, { 0x07, "NONCEOPT" }, { 0xFF, "TERMINATOR" },
+        { 0x2A, "0x2A" },       { 0x08, "0x08" },       { 0xFE, "0xFE" },
+    };
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        assert_string_equal(tds_pl_token_name(names[i].token), names[i].name);
+    }
 }
 
 /* ---- every prefix of every fixture payload is rejected, on a guard page ---- */
@@ -529,9 +518,9 @@ static void sweep_prefixes(const uint8_t *p, size_t n)
 
 static void test_every_prefix_rejected(void **state)
 {
-    for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+    for (size_t i = 0; i < tds_n_fixtures; i++) {
         size_t len, at = 0;
-        uint8_t *f = load_hex(fixtures[i], &len);
+        uint8_t *f = load_hex(tds_fixtures[i], &len);
         /* Each complete packet's payload; a partial last packet contributes what it has. */
         while (at < len) {
             struct tds_header h;

@@ -75,6 +75,28 @@ static int feed_chunks(struct tds_reasm *r, struct sink *s, const uint8_t *p, si
     return TDS_ERR_OK;
 }
 
+/* A reassembler and what it delivered. */
+struct fed {
+    struct tds_reasm r;
+    struct sink s;
+};
+
+/* Feeds p to a fresh reassembler with this message cap, in chunks as feed_chunks cuts them;
+ * returns the final feed code. */
+static int feed_fresh(struct fed *x, size_t cap, const uint8_t *p, size_t n, uint64_t seed,
+                      size_t max_chunk)
+{
+    memset(&x->s, 0, sizeof(x->s));
+    tds_reasm_init(&x->r, cap);
+    return feed_chunks(&x->r, &x->s, p, n, &seed, max_chunk);
+}
+
+static void fed_free(struct fed *x)
+{
+    tds_reasm_free(&x->r);
+    free(x->s.data);
+}
+
 /* A stream of three messages: 10000 bytes in 0x12 packets of 4096, an empty message, and
  * 300 bytes in packets of 100 -- plus the payloads concatenated, for comparison. */
 static uint8_t *make_stream(size_t *n, uint8_t **payloads, size_t *plen)
@@ -117,15 +139,13 @@ static void run_chunked(size_t max_chunk, uint64_t seed)
     size_t n, plen;
     uint8_t *pl;
     uint8_t *stream = make_stream(&n, &pl, &plen);
-    struct tds_reasm r;
-    struct sink s = { 0 };
+    struct fed x;
 
-    tds_reasm_init(&r, TDS_DEFAULT_MAX_MESSAGE);
-    assert_int_equal(feed_chunks(&r, &s, stream, n, &seed, max_chunk), TDS_ERR_OK);
-    check_stream_sink(&s, pl, plen);
-    assert_true(tds_reasm_idle(&r));
-    tds_reasm_free(&r);
-    free(s.data);
+    assert_int_equal(feed_fresh(&x, TDS_DEFAULT_MAX_MESSAGE, stream, n, seed, max_chunk),
+                     TDS_ERR_OK);
+    check_stream_sink(&x.s, pl, plen);
+    assert_true(tds_reasm_idle(&x.r));
+    fed_free(&x);
     free(stream);
     free(pl);
 }
@@ -150,22 +170,18 @@ static void test_whole_fixture_f4(void **state)
     /* Request, reply, then 21 bytes of a 252-byte ClientHello packet: 2 messages, then waiting. */
     size_t len;
     uint8_t *f = load_hex("sql2008sp2-10.0.4000-prelogin-exchange.tedious610.hex", &len);
-    struct tds_reasm r;
-    struct sink s = { 0 };
-    uint64_t seed = 7;
+    struct fed x;
 
-    tds_reasm_init(&r, TDS_DEFAULT_MAX_MESSAGE);
-    assert_int_equal(feed_chunks(&r, &s, f, len, &seed, 1), TDS_ERR_OK);
-    assert_int_equal(s.messages, 2);
-    assert_int_equal(s.msg_types[0], 0x12);
-    assert_int_equal(s.msg_types[1], 0x04);
-    assert_int_equal(s.msg_lens[0], 39);
-    assert_int_equal(s.msg_lens[1], 35);
-    assert_false(tds_reasm_packet_ready(&r));
-    assert_false(tds_reasm_idle(&r));
-    assert_int_equal(r.err.code, TDS_ERR_OK);
-    tds_reasm_free(&r);
-    free(s.data);
+    assert_int_equal(feed_fresh(&x, TDS_DEFAULT_MAX_MESSAGE, f, len, 7, 1), TDS_ERR_OK);
+    assert_int_equal(x.s.messages, 2);
+    assert_int_equal(x.s.msg_types[0], 0x12);
+    assert_int_equal(x.s.msg_types[1], 0x04);
+    assert_int_equal(x.s.msg_lens[0], 39);
+    assert_int_equal(x.s.msg_lens[1], 35);
+    assert_false(tds_reasm_packet_ready(&x.r));
+    assert_false(tds_reasm_idle(&x.r));
+    assert_int_equal(x.r.err.code, TDS_ERR_OK);
+    fed_free(&x);
     free(f);
 }
 
@@ -191,21 +207,12 @@ static void test_f6_partial_is_incomplete(void **state)
     free(f);
 }
 
-static const char *const fixtures[] = {
-    "mstds-4.1-prelogin-request.hex",
-    "mssstds-4.1-prelogin-request.hex",
-    "sql2008-10.0.1600-prelogin-response.freetds605.hex",
-    "sql2008sp2-10.0.4000-prelogin-exchange.tedious610.hex",
-    "sql2014sp3-12.0.6024-prelogin-response.freetds425.hex",
-    "server-tls-flight-in-tds12.partial.freetds129.hex",
-};
-
 /* Every prefix shorter than a fixture's first packet: consumed, incomplete, never an error. */
 static void test_every_prefix_incomplete(void **state)
 {
-    for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+    for (size_t i = 0; i < tds_n_fixtures; i++) {
         size_t len;
-        uint8_t *f = load_hex(fixtures[i], &len);
+        uint8_t *f = load_hex(tds_fixtures[i], &len);
         size_t first = (size_t)(f[2] << 8 | f[3]);
         size_t stop = first <= len ? first : len + 1; /* F6: the whole file */
         for (size_t k = 0; k < stop; k++) {
@@ -226,22 +233,19 @@ static void test_every_prefix_incomplete(void **state)
 
 static void test_type_change_is_accepted(void **state)
 {
-    /* 0x12 then 0x04 inside one message: servers differ (SQL Server 0x12, the Dataverse endpoint 0x04), not an error. */
+    /* 0x12 then 0x04 inside one message: servers differ (SQL Server 0x12, the Dataverse
+     * endpoint 0x04), not an error. */
     const uint8_t p[] = { 0x12, 0x00, 0x00, 0x0A, 0, 0, 0, 0, 'a', 'b',
                           0x04, 0x01, 0x00, 0x09, 0, 0, 1, 0, 'c' };
-    struct tds_reasm r;
-    struct sink s = { 0 };
-    uint64_t seed = 3;
+    struct fed x;
 
-    tds_reasm_init(&r, 64);
-    assert_int_equal(feed_chunks(&r, &s, p, sizeof(p), &seed, 4), TDS_ERR_OK);
-    assert_int_equal(s.packets, 2);
-    assert_int_equal(s.messages, 1);
-    assert_int_equal(s.msg_types[0], 0x12); /* the first packet's type */
-    assert_int_equal(s.len, 3);
-    assert_memory_equal(s.data, "abc", 3);
-    tds_reasm_free(&r);
-    free(s.data);
+    assert_int_equal(feed_fresh(&x, 64, p, sizeof(p), 3, 4), TDS_ERR_OK);
+    assert_int_equal(x.s.packets, 2);
+    assert_int_equal(x.s.messages, 1);
+    assert_int_equal(x.s.msg_types[0], 0x12); /* the first packet's type */
+    assert_int_equal(x.s.len, 3);
+    assert_memory_equal(x.s.data, "abc", 3);
+    fed_free(&x);
 }
 
 static void test_too_big_before_allocation(void **state)
@@ -270,38 +274,30 @@ static void test_too_big_across_packets(void **state)
     const uint8_t h[] = { 0x12, 0x00, 0x00, 68, 0, 0, 0, 0 };
     memcpy(p, h, 8);
     memcpy(p + 68, h, 8);
-    struct tds_reasm r;
-    struct sink s = { 0 };
-    uint64_t seed = 11;
+    struct fed x;
 
-    tds_reasm_init(&r, 100);
-    assert_int_equal(feed_chunks(&r, &s, p, sizeof(p), &seed, 5), TDS_ERR_MESSAGE_TOO_BIG);
-    assert_int_equal(s.packets, 1);
-    assert_int_equal(r.err.offset, 68);
-    assert_true(r.msg_cap <= 100);
-    tds_reasm_free(&r);
-    free(s.data);
+    assert_int_equal(feed_fresh(&x, 100, p, sizeof(p), 11, 5), TDS_ERR_MESSAGE_TOO_BIG);
+    assert_int_equal(x.s.packets, 1);
+    assert_int_equal(x.r.err.offset, 68);
+    assert_true(x.r.msg_cap <= 100);
+    fed_free(&x);
 }
 
 static void test_bad_length_in_stream_is_sticky(void **state)
 {
     const uint8_t p[] = { 0x04, 0x01, 0x00, 0x09, 0, 0, 1, 0, 'z',
                           0x04, 0x01, 0x00, 0x05, 0, 0, 1, 0, 'q' };
-    struct tds_reasm r;
-    struct sink s = { 0 };
-    uint64_t seed = 5;
+    struct fed x;
 
-    tds_reasm_init(&r, 64);
-    assert_int_equal(feed_chunks(&r, &s, p, sizeof(p), &seed, 1), TDS_ERR_BAD_PACKET_LENGTH);
-    assert_int_equal(s.messages, 1);
-    assert_int_equal(r.err.code, TDS_ERR_BAD_PACKET_LENGTH);
-    assert_int_equal(r.err.offset, 9 + 2); /* the length field of the second header */
-    assert_non_null(strstr(r.err.detail, "length 5"));
+    assert_int_equal(feed_fresh(&x, 64, p, sizeof(p), 5, 1), TDS_ERR_BAD_PACKET_LENGTH);
+    assert_int_equal(x.s.messages, 1);
+    assert_int_equal(x.r.err.code, TDS_ERR_BAD_PACKET_LENGTH);
+    assert_int_equal(x.r.err.offset, 9 + 2); /* the length field of the second header */
+    assert_non_null(strstr(x.r.err.detail, "length 5"));
     size_t used;
-    assert_int_equal(tds_reasm_feed(&r, p, sizeof(p), &used), TDS_ERR_BAD_PACKET_LENGTH);
+    assert_int_equal(tds_reasm_feed(&x.r, p, sizeof(p), &used), TDS_ERR_BAD_PACKET_LENGTH);
     assert_int_equal(used, 0);
-    tds_reasm_free(&r);
-    free(s.data);
+    fed_free(&x);
 }
 
 static void test_feed_while_ready_consumes_nothing(void **state)

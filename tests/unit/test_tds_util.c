@@ -11,7 +11,17 @@
 
 #include <cmocka.h>
 
-static int hex_digit(int c)
+const char *const tds_fixtures[] = {
+    "mstds-4.1-prelogin-request.hex",
+    "mssstds-4.1-prelogin-request.hex",
+    "sql2008-10.0.1600-prelogin-response.freetds605.hex",
+    "sql2008sp2-10.0.4000-prelogin-exchange.tedious610.hex",
+    "sql2014sp3-12.0.6024-prelogin-response.freetds425.hex",
+    "server-tls-flight-in-tds12.partial.freetds129.hex",
+};
+const size_t tds_n_fixtures = sizeof(tds_fixtures) / sizeof(tds_fixtures[0]);
+
+int hex_digit(int c)
 {
     if (c >= '0' && c <= '9') {
         return c - '0';

@@ -98,6 +98,24 @@ static enum tls_step feed(struct tls13_client *c, const uint8_t *p, size_t n)
     return tls13_client_step(c);
 }
 
+/* The RFC's server handshake traffic protection (TLS_AES_128_GCM_SHA256). */
+static void server_hs_aead(struct tls13__aead *a)
+{
+    uint8_t secret[32];
+
+    hex_to_bytes(s_hs_hex, secret, 32);
+    assert_int_equal(tls13__aead_init(a, tls13__suite(0x1301), secret), 0);
+}
+
+/* A traced client that took the RFC's ServerHello and waits for the encrypted flight. */
+static struct tls13_client *past_server_hello(const struct trace *t)
+{
+    struct tls13_client *c = traced(t);
+
+    assert_int_equal(feed(c, t->sh, t->sh_len), TLS_STEP_WANT_INPUT);
+    return c;
+}
+
 /* The ServerHello alone: the key share and every handshake secret. */
 static void test_rfc8448_handshake_secrets(void **state)
 {
@@ -167,8 +185,7 @@ static void test_rfc8448_flight(void **state)
     (void)state;
 
     load(&t);
-    c = traced(&t);
-    assert_int_equal(feed(c, t.sh, t.sh_len), TLS_STEP_WANT_INPUT);
+    c = past_server_hello(&t);
     assert_int_equal(feed(c, t.flight, t.flight_len), TLS_STEP_DONE);
     assert_finished_flight(c, &t);
     assert_string_equal(tls13_client_info(c)->alpn, "");
@@ -202,11 +219,10 @@ static void test_rfc8448_byte_at_a_time(void **state)
 static size_t open_flight(const struct trace *t, uint8_t *plain)
 {
     struct tls13__aead a;
-    uint8_t secret[32], type;
+    uint8_t type;
     size_t len;
 
-    hex_to_bytes(s_hs_hex, secret, 32);
-    assert_int_equal(tls13__aead_init(&a, tls13__suite(0x1301), secret), 0);
+    server_hs_aead(&a);
     assert_int_equal(tls13__aead_open(&a, t->flight, t->flight + 5, t->flight_len - 5, plain,
                                       &type, &len), 0);
     assert_int_equal(type, 22);
@@ -219,11 +235,9 @@ static size_t open_flight(const struct trace *t, uint8_t *plain)
 static size_t reseal(const uint8_t *plain, size_t len, size_t chunk, uint8_t *out, size_t cap)
 {
     struct tls13__aead a;
-    uint8_t secret[32];
     struct tds_wr w = tds_wr_make(out, cap);
 
-    hex_to_bytes(s_hs_hex, secret, 32);
-    assert_int_equal(tls13__aead_init(&a, tls13__suite(0x1301), secret), 0);
+    server_hs_aead(&a);
     for (size_t at = 0; at < len; at += chunk) {
         size_t n = len - at < chunk ? len - at : chunk;
 
@@ -264,8 +278,7 @@ static void test_rfc8448_flight_in_small_records(void **state)
 
     load(&t);
     n = reseal(plain, open_flight(&t, plain), 7, sealed, sizeof(sealed));
-    c = traced(&t);
-    assert_int_equal(feed(c, t.sh, t.sh_len), TLS_STEP_WANT_INPUT);
+    c = past_server_hello(&t);
     assert_int_equal(feed(c, sealed, n), TLS_STEP_DONE);
     assert_finished_flight(c, &t);
     tls13_client_free(c);
@@ -284,8 +297,7 @@ static void tampered(size_t at, const char *why)
     len = open_flight(&t, plain);
     plain[at] ^= 0x01;
     n = reseal(plain, len, len, sealed, sizeof(sealed));
-    c = traced(&t);
-    assert_int_equal(feed(c, t.sh, t.sh_len), TLS_STEP_WANT_INPUT);
+    c = past_server_hello(&t);
     assert_int_equal(feed(c, sealed, n), TLS_STEP_FAILED);
     assert_true(tls13_client_info(c)->local_reject);
     assert_non_null(strstr(tls13_client_info(c)->error_text, why));
@@ -310,8 +322,7 @@ static void test_rfc8448_bad_record_mac(void **state)
 
     load(&t);
     t.flight[100] ^= 0x80;
-    c = traced(&t);
-    assert_int_equal(feed(c, t.sh, t.sh_len), TLS_STEP_WANT_INPUT);
+    c = past_server_hello(&t);
     assert_int_equal(feed(c, t.flight, t.flight_len), TLS_STEP_FAILED);
     assert_non_null(strstr(tls13_client_info(c)->error_text, "bad_record_mac"));
     tls13_client_free(c);
@@ -324,15 +335,13 @@ static const struct tls_info *after_server_hello(struct tls13_client **c, const 
 {
     struct trace t;
     struct tls13__aead a;
-    uint8_t secret[32], sealed[1200];
+    uint8_t sealed[1200];
     struct tds_wr w = tds_wr_make(sealed, sizeof(sealed));
 
     load(&t);
-    hex_to_bytes(s_hs_hex, secret, 32);
-    assert_int_equal(tls13__aead_init(&a, tls13__suite(0x1301), secret), 0);
+    server_hs_aead(&a);
     assert_int_equal(tls13__aead_seal(&a, inner_type, plain, len, &w), 0);
-    *c = traced(&t);
-    assert_int_equal(feed(*c, t.sh, t.sh_len), TLS_STEP_WANT_INPUT);
+    *c = past_server_hello(&t);
     assert_int_equal(feed(*c, sealed, w.len), TLS_STEP_FAILED);
     assert_non_null(strstr(tls13_client_info(*c)->error_text, why));
     unload(&t);
@@ -420,8 +429,7 @@ static void test_plaintext_after_server_hello(void **state)
     assert_int_equal(feed(c, rec, t.sh_len + 6), TLS_STEP_FAILED);
     assert_non_null(strstr(tls13_client_info(c)->error_text, "follows the ServerHello"));
     tls13_client_free(c);
-    c = traced(&t);
-    assert_int_equal(feed(c, t.sh, t.sh_len), TLS_STEP_WANT_INPUT);
+    c = past_server_hello(&t);
     assert_int_equal(feed(c, plain_ee, sizeof(plain_ee)), TLS_STEP_FAILED);
     assert_non_null(strstr(tls13_client_info(c)->error_text, "plaintext handshake record"));
     tls13_client_free(c);

@@ -1,8 +1,8 @@
 /* tests/unit/test_tls13_probe.c: the hand-built TLS 1.3 ClientHello and the ServerHello reader.
  *
  * Server replies are built here field by field (tds_wr), so each case says what it holds; every
- * reply is also parsed at every prefix from a copy that ends at a PROT_NONE page (picohttp-
- * parser's guard), so a read past the end crashes instead of passing. */
+ * reply is also parsed at every prefix from a copy that ends at a PROT_NONE page (guarded_copy in
+ * test_tds_util.c), so a read past the end crashes instead of passing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -19,6 +17,7 @@
 #include <mbedtls/sha256.h>
 
 #include "tds/tds_cursor.h"
+#include "test_tds_util.h"
 #include "test_tls_server.h"
 #include "tls/tls13_probe.h"
 #include "tls/tls_version.h"
@@ -28,56 +27,26 @@ static const uint8_t hrr_magic[32] = {
     0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
 };
 
-/* ---- a guarded copy: the byte after the input is unreadable ---- */
-
-struct guarded {
-    uint8_t *map;
-    size_t map_len;
-    uint8_t *p;
-};
-
-static struct guarded guarded_copy(const uint8_t *src, size_t n)
-{
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t data_pages = (n + page - 1) / page + 1;
-    struct guarded g;
-
-    g.map_len = (data_pages + 1) * page;
-    g.map = mmap(NULL, g.map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    assert_true(g.map != MAP_FAILED);
-    assert_int_equal(0, mprotect(g.map + data_pages * page, page, PROT_NONE));
-    g.p = g.map + data_pages * page - n;
-    if (n > 0) {
-        memcpy(g.p, src, n);
-    }
-    return g;
-}
-
-static void guarded_free(struct guarded *g)
-{
-    munmap(g->map, g->map_len);
-}
-
 /* Parses every proper prefix (each must be NEED_MORE and leave r cleared) and then the whole. */
 static int parse_all_prefixes(const uint8_t *p, size_t n, struct tls13_probe_result *r)
 {
     struct tls13_probe_result zero;
-    struct guarded g;
+    uint8_t *g;
     int rc;
 
     memset(&zero, 0, sizeof(zero));
     for (size_t k = 0; k < n; k++) {
         g = guarded_copy(p, k);
-        rc = tls13_probe_parse(g.p, k, r);
-        guarded_free(&g);
+        rc = tls13_probe_parse(g, k, r);
+        guarded_free(g, k);
         if (rc != TLS13_NEED_MORE) {
             fail_msg("prefix %zu of %zu: %d (%s)", k, n, rc, r->detail);
         }
         assert_memory_equal(&zero, r, sizeof(*r));
     }
     g = guarded_copy(p, n);
-    rc = tls13_probe_parse(g.p, n, r);
-    guarded_free(&g);
+    rc = tls13_probe_parse(g, n, r);
+    guarded_free(g, n);
     return rc;
 }
 
@@ -203,16 +172,23 @@ static size_t server_hello(uint8_t *out, size_t cap, const struct hello *h)
 static const struct hello tls13 = { .version = 0x0303, .suite = 0x1301,
                                     .supported_version = 0x0304, .key_share = 0x001D };
 
+/* Reads the ServerHello record built from h, and every prefix of it: the whole is an answer. */
+static void answer_of(const struct hello *h, struct tls13_probe_result *r)
+{
+    uint8_t buf[1024];
+    size_t n = server_hello(buf, sizeof(buf), h);
+
+    assert_int_equal(TLS13_DONE, parse_all_prefixes(buf, n, r));
+}
+
 /* ---- the replies ---- */
 
 static void test_accepted(void **state)
 {
-    uint8_t buf[1024];
-    size_t n = server_hello(buf, sizeof(buf), &tls13);
     struct tls13_probe_result r;
 
     (void)state;
-    assert_int_equal(TLS13_DONE, parse_all_prefixes(buf, n, &r));
+    answer_of(&tls13, &r);
     assert_true(r.accepted);
     assert_false(r.hello_retry);
     assert_int_equal(TLS_V13, r.version);
@@ -249,16 +225,13 @@ static void test_accepted_with_encrypted_flight(void **state)
 static void test_hello_retry_request(void **state)
 {
     struct hello h = tls13;
-    uint8_t buf[1024];
-    size_t n;
     struct tls13_probe_result r;
 
     (void)state;
     h.hrr = true;
     h.suite = 0x1302;
     h.key_share = 0x0017;
-    n = server_hello(buf, sizeof(buf), &h);
-    assert_int_equal(TLS13_DONE, parse_all_prefixes(buf, n, &r));
+    answer_of(&h, &r);
     assert_true(r.accepted);
     assert_true(r.hello_retry);
     assert_int_equal(TLS_V13, r.version);
@@ -272,12 +245,10 @@ static void test_rejected_tls12(void **state)
 {
     struct hello h = { .version = 0x0303, .suite = 0xC02F, .supported_version = -1,
                        .key_share = -1, .alpn = "tds/8.0" };
-    uint8_t buf[1024];
-    size_t n = server_hello(buf, sizeof(buf), &h);
     struct tls13_probe_result r;
 
     (void)state;
-    assert_int_equal(TLS13_DONE, parse_all_prefixes(buf, n, &r));
+    answer_of(&h, &r);
     assert_false(r.accepted);
     assert_false(r.hello_retry);
     assert_int_equal(TLS_V12, r.version);
@@ -291,12 +262,10 @@ static void test_rejected_tls12(void **state)
 static void test_rejected_tls10_no_extensions(void **state)
 {
     struct hello h = { .version = 0x0301, .suite = 0x002F, .no_extensions = true };
-    uint8_t buf[1024];
-    size_t n = server_hello(buf, sizeof(buf), &h);
     struct tls13_probe_result r;
 
     (void)state;
-    assert_int_equal(TLS13_DONE, parse_all_prefixes(buf, n, &r));
+    answer_of(&h, &r);
     assert_false(r.accepted);
     assert_int_equal(TLS_V10, r.version);
     assert_false(r.alpn_visible);
@@ -306,14 +275,11 @@ static void test_rejected_tls10_no_extensions(void **state)
 static void test_supported_versions_selects_tls12(void **state)
 {
     struct hello h = tls13;
-    uint8_t buf[1024];
-    size_t n;
     struct tls13_probe_result r;
 
     (void)state;
     h.supported_version = 0x0303;
-    n = server_hello(buf, sizeof(buf), &h);
-    assert_int_equal(TLS13_DONE, parse_all_prefixes(buf, n, &r));
+    answer_of(&h, &r);
     assert_false(r.accepted);
     assert_int_equal(TLS_V12, r.version);
     assert_non_null(strstr(r.detail, "supported_versions"));
@@ -322,14 +288,11 @@ static void test_supported_versions_selects_tls12(void **state)
 static void test_accepted_unoffered_suite(void **state)
 {
     struct hello h = tls13;
-    uint8_t buf[1024];
-    size_t n;
     struct tls13_probe_result r;
 
     (void)state;
     h.suite = 0x1304;
-    n = server_hello(buf, sizeof(buf), &h);
-    assert_int_equal(TLS13_DONE, tls13_probe_parse(buf, n, &r));
+    answer_of(&h, &r);
     assert_true(r.accepted);
     assert_string_equal("TLS_AES_128_CCM_SHA256", r.cipher);
     assert_non_null(strstr(r.detail, "not offered"));
@@ -416,10 +379,10 @@ struct bad {
 static void expect_error(const struct bad *b)
 {
     struct tls13_probe_result r;
-    struct guarded g = guarded_copy(b->p, b->n);
-    int rc = tls13_probe_parse(g.p, b->n, &r);
+    uint8_t *g = guarded_copy(b->p, b->n);
+    int rc = tls13_probe_parse(g, b->n, &r);
 
-    guarded_free(&g);
+    guarded_free(g, b->n);
     if (rc != TLS13_ERROR) {
         fail_msg("%s: %d, want ERROR", b->what, rc);
     }

@@ -19,6 +19,7 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
+#include "test_tds_util.h"
 #include "tls/tls_version.h"
 
 struct buf {
@@ -396,20 +397,6 @@ uint8_t *pem_first_der(const char *path, size_t *len)
     return der;
 }
 
-static int hexdigit(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 uint8_t *read_hex(const char *path, size_t *len)
 {
     size_t n;
@@ -424,7 +411,7 @@ uint8_t *read_hex(const char *path, size_t *len)
     out = malloc(n / 2 + 1);
     assert_non_null(out);
     for (size_t i = 0; i < n; i++) {
-        int d = hexdigit(text[i]);
+        int d = hex_digit(text[i]);
 
         if (text[i] == '#') {
             comment = true;

@@ -25,30 +25,86 @@ static struct tls_config *trusting_kit(void)
     return client_config(KIT("ca.pem"), 0, 0, TLS_HANDSHAKE_FULL, NULL);
 }
 
+/* One handshake as "localhost" against the kit's certificate `case_name` (e.g. "good"), the
+ * server otherwise set as *so (NULL: defaults). */
 static const struct tls_info *handshake(struct tls_config *cfg, const char *case_name,
-                                        struct tls_session **s, struct pair_result *res)
+                                        const struct srv_opts *so, struct tls_session **s,
+                                        struct pair_result *res)
 {
     char cert[256], key[256];
-    struct srv_opts so = { .cert = cert, .key = key };
+    struct srv_opts o = so != NULL ? *so : (struct srv_opts){ 0 };
 
     snprintf(cert, sizeof(cert), "%s/%s.pem", TDSPROBE_CERTS, case_name);
     snprintf(key, sizeof(key), "%s/%s.key", TDSPROBE_CERTS, case_name);
-    pair_run(cfg, "localhost", &so, 0, s, res);
+    o.cert = cert;
+    o.key = key;
+    pair_run(cfg, "localhost", &o, 0, s, res);
     return tls_session_info(*s);
+}
+
+/* A test's one handshake: the run owns its config and frees it with the session. */
+struct run {
+    struct tls_config *cfg;
+    struct tls_session *s;
+    struct pair_result res;
+    const struct tls_info *in;
+};
+
+static const struct tls_info *run_kit(struct run *r, struct tls_config *cfg,
+                                      const char *case_name, const struct srv_opts *so)
+{
+    r->cfg = cfg;
+    r->in = handshake(cfg, case_name, so, &r->s, &r->res);
+    return r->in;
+}
+
+static void run_end(struct run *r)
+{
+    tls_session_free(r->s);
+    tls_config_free(r->cfg);
+}
+
+/* A config of exactly these TLS 1.2 suites (0-terminated) trusting the kit's CA. */
+static struct tls_config *suites_config(const uint16_t *only)
+{
+    struct tls_config_opts o = { .min_version = TLS_V12, .max_version = TLS_V12,
+                                 .ca_file = KIT("ca.pem"), .ciphersuites = only };
+    struct tls_config *cfg = NULL;
+    char err[200];
+
+    assert_int_equal(0, tls_config_new(&cfg, &o, err, sizeof(err)));
+    return cfg;
+}
+
+/* The server answered the ClientHello with a fatal alert: no ServerHello came. */
+static void check_fatal_alert(const struct run *r)
+{
+    assert_int_equal(TLS_STEP_FAILED, r->res.step);
+    assert_true(r->in->alert_received);
+    assert_int_equal(2, r->in->alert_level);
+    assert_false(r->in->local_reject);
+    assert_int_equal(TLS_STAGE_CLIENT_HELLO_SENT, r->in->stage);
+}
+
+/* The client refused the server's ServerHello version itself, without any alert from it. */
+static void check_local_reject(const struct run *r, int version)
+{
+    assert_int_equal(TLS_STEP_FAILED, r->res.step);
+    assert_true(r->in->local_reject);
+    assert_int_equal(version, r->in->server_hello_version);
+    assert_false(r->in->alert_received);
 }
 
 static void test_good_chain(void **state)
 {
-    struct tls_config *cfg = trusting_kit();
-    struct tls_session *s;
-    struct pair_result res;
-    const struct tls_info *in = handshake(cfg, "good", &s, &res);
+    struct run r;
+    const struct tls_info *in = run_kit(&r, trusting_kit(), "good", NULL);
     struct tls_policy_opts po = policy_defaults("localhost");
     struct tls_verdict v;
 
     (void)state;
-    assert_int_equal(TLS_STEP_DONE, res.step);
-    assert_int_equal(0, res.server_ret);
+    assert_int_equal(TLS_STEP_DONE, r.res.step);
+    assert_int_equal(0, r.res.server_ret);
     assert_int_equal(TLS_STAGE_DONE, in->stage);
     assert_string_equal("TLSv1.2", tls_version_name(in->version));
     assert_int_equal(TLS_V12, in->server_hello_version);
@@ -66,7 +122,7 @@ static void test_good_chain(void **state)
     }
     assert_false(in->alert_received);
     assert_int_equal(0, in->error);
-    assert_string_equal("localhost", res.server_sni);
+    assert_string_equal("localhost", r.res.server_sni);
 
     tls_policy_judge(in, &po, &v);
     assert_true(v.pass);
@@ -74,8 +130,7 @@ static void test_good_chain(void **state)
     po.name = "127.0.0.1";
     tls_policy_judge(in, &po, &v);
     assert_true(v.pass);
-    tls_session_free(s);
-    tls_config_free(cfg);
+    run_end(&r);
 }
 
 /* case, name checked, the finding expected first, whether a client passes */
@@ -109,7 +164,7 @@ static void test_kit_cases(void **state)
         const struct kit_case *k = &kit_cases[i];
         struct tls_session *s;
         struct pair_result res;
-        const struct tls_info *in = handshake(cfg, k->cert, &s, &res);
+        const struct tls_info *in = handshake(cfg, k->cert, NULL, &s, &res);
         struct tls_policy_opts po = policy_defaults(k->name);
         struct tls_verdict v;
 
@@ -131,30 +186,32 @@ static void test_kit_cases(void **state)
     tls_config_free(cfg);
 }
 
-static void test_wildcard_matches_one_label(void **state)
+/* A completed handshake whose chain the client rules accept as `name` with no finding. */
+static void check_clean_pass(const struct run *r, const char *name)
 {
-    struct tls_config *cfg = trusting_kit();
-    struct tls_session *s;
-    struct pair_result res;
-    const struct tls_info *in = handshake(cfg, "wildcard", &s, &res);
-    struct tls_policy_opts po = policy_defaults("db1.tdsprobe.test");
+    struct tls_policy_opts po = policy_defaults(name);
     struct tls_verdict v;
 
-    (void)state;
-    assert_int_equal(TLS_STEP_DONE, res.step);
-    tls_policy_judge(in, &po, &v);
+    assert_int_equal(TLS_STEP_DONE, r->res.step);
+    tls_policy_judge(r->in, &po, &v);
     assert_true(v.pass);
     assert_int_equal(0, v.n);
-    tls_session_free(s);
-    tls_config_free(cfg);
+}
+
+static void test_wildcard_matches_one_label(void **state)
+{
+    struct run r;
+
+    (void)state;
+    run_kit(&r, trusting_kit(), "wildcard", NULL);
+    check_clean_pass(&r, "db1.tdsprobe.test");
+    run_end(&r);
 }
 
 static void test_seed_self_signed(void **state)
 {
-    struct tls_config *cfg = trusting_kit();
-    struct tls_session *s;
-    struct pair_result res;
-    const struct tls_info *in = handshake(cfg, "seed", &s, &res);
+    struct run r;
+    const struct tls_info *in = run_kit(&r, trusting_kit(), "seed", NULL);
     struct tls_policy_opts po = policy_defaults("localhost");
     struct tls_verdict v;
     int name;
@@ -173,63 +230,56 @@ static void test_seed_self_signed(void **state)
     assert_non_null(strstr(v.f[name].message, "\"localhost\""));
     assert_non_null(strstr(v.f[name].message, "CN=mssql.contoso.com"));
     assert_true(finding_index(&v, TLS_F_SELF_SIGNED) > name);
-    tls_session_free(s);
-    tls_config_free(cfg);
+    run_end(&r);
 }
 
 static void test_other_ca_untrusted(void **state)
 {
-    struct tls_config *cfg = client_config(KIT("other-ca.pem"), 0, 0, TLS_HANDSHAKE_FULL, NULL);
-    struct tls_session *s;
-    struct pair_result res;
-    const struct tls_info *in = handshake(cfg, "good", &s, &res);
+    struct run r;
+    const struct tls_info *in = run_kit(
+        &r, client_config(KIT("other-ca.pem"), 0, 0, TLS_HANDSHAKE_FULL, NULL), "good", NULL);
     struct tls_policy_opts po = policy_defaults("localhost");
     struct tls_verdict v;
 
     (void)state;
-    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_int_equal(TLS_STEP_DONE, r.res.step);
     tls_policy_judge(in, &po, &v);
     assert_false(v.pass);
     assert_int_equal(1, v.n);
     assert_int_equal(TLS_F_UNTRUSTED_CHAIN, v.f[0].code);
     assert_int_equal(1, v.f[0].cert); /* the intermediate's issuer is the unknown authority */
     assert_non_null(strstr(v.f[0].message, "tdsprobe kit root CA"));
-    tls_session_free(s);
-    tls_config_free(cfg);
+    run_end(&r);
 }
 
 static void test_no_ca_untrusted(void **state)
 {
-    struct tls_config *cfg = client_config(NULL, 0, 0, TLS_HANDSHAKE_FULL, NULL);
-    struct tls_session *s;
-    struct pair_result res;
-    const struct tls_info *in = handshake(cfg, "good", &s, &res);
+    struct run r;
+    const struct tls_info *in =
+        run_kit(&r, client_config(NULL, 0, 0, TLS_HANDSHAKE_FULL, NULL), "good", NULL);
     struct tls_policy_opts po = policy_defaults("localhost");
     struct tls_verdict v;
 
     (void)state;
-    assert_int_equal(0, tls_config_ca_count(cfg));
-    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_int_equal(0, tls_config_ca_count(r.cfg));
+    assert_int_equal(TLS_STEP_DONE, r.res.step);
     tls_policy_judge(in, &po, &v);
     assert_int_equal(TLS_F_UNTRUSTED_CHAIN, v.f[0].code);
     po.check_trust = false; /* TrustServerCertificate=true: it would connect */
     tls_policy_judge(in, &po, &v);
     assert_true(v.pass);
     assert_int_equal(TLS_SEV_WARNING, v.f[0].severity);
-    tls_session_free(s);
-    tls_config_free(cfg);
+    run_end(&r);
 }
 
 static void test_bigchain_captured_whole(void **state)
 {
-    struct tls_config *cfg = trusting_kit();
-    struct tls_session *s;
-    struct pair_result res;
-    const struct tls_info *in = handshake(cfg, "bigchain", &s, &res);
+    struct run r;
+    const struct tls_info *in = run_kit(&r, trusting_kit(), "bigchain", NULL);
     size_t total = 0;
 
     (void)state;
-    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_int_equal(TLS_STEP_DONE, r.res.step);
     assert_int_equal(3, in->chain_len);
     for (size_t i = 0; i < in->chain_len; i++) {
         assert_true(in->chain[i].parsed);
@@ -240,8 +290,7 @@ static void test_bigchain_captured_whole(void **state)
     assert_int_equal(44, in->chain[0].n_san_total);
     assert_int_equal(TLS_MAX_SAN, in->chain[0].n_san);
     assert_int_equal(0, in->verify_result);
-    tls_session_free(s);
-    tls_config_free(cfg);
+    run_end(&r);
 }
 
 static void test_bigchain_byte_by_byte(void **state)
@@ -401,153 +450,117 @@ static void test_split_certificate_message(void **state)
 
 static void test_ecdsa_leaf(void **state)
 {
-    struct tls_config *cfg = trusting_kit();
-    struct tls_session *s;
-    struct pair_result res;
-    const struct tls_info *in = handshake(cfg, "ecdsa", &s, &res);
-    struct tls_policy_opts po = policy_defaults("localhost");
-    struct tls_verdict v;
+    struct run r;
+    const struct tls_info *in = run_kit(&r, trusting_kit(), "ecdsa", NULL);
 
     (void)state;
-    assert_int_equal(TLS_STEP_DONE, res.step);
     assert_string_equal("EC", in->chain[0].key_type);
     assert_string_equal("secp256r1", in->chain[0].key_curve);
     assert_int_equal(256, in->chain[0].key_bits);
     assert_true(strncmp(in->cipher, "TLS_ECDHE_ECDSA_WITH_", 21) == 0);
-    tls_policy_judge(in, &po, &v);
-    assert_true(v.pass);
-    assert_int_equal(0, v.n);
-    tls_session_free(s);
-    tls_config_free(cfg);
+    check_clean_pass(&r, "localhost");
+    run_end(&r);
+}
+
+static struct tls_config *certificate_mode_kit(void)
+{
+    return client_config(KIT("ca.pem"), 0, 0, TLS_HANDSHAKE_CERTIFICATE, NULL);
 }
 
 static void test_certificate_mode_stops_early(void **state)
 {
-    struct tls_config *cfg = client_config(KIT("ca.pem"), 0, 0, TLS_HANDSHAKE_CERTIFICATE, NULL);
-    struct tls_session *s;
-    struct pair_result res;
-    const struct tls_info *in = handshake(cfg, "good", &s, &res);
+    struct run r;
+    const struct tls_info *in = run_kit(&r, certificate_mode_kit(), "good", NULL);
     size_t pending;
 
     (void)state;
-    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_int_equal(TLS_STEP_DONE, r.res.step);
     assert_int_equal(TLS_STAGE_SERVER_HELLO_DONE, in->stage);
-    assert_true(res.client_bytes > 0);                /* the ClientHello */
-    assert_int_equal(0, res.client_bytes_after_flight); /* no ClientKeyExchange */
-    assert_null(tls_session_out(s, &pending));
+    assert_true(r.res.client_bytes > 0);                /* the ClientHello */
+    assert_int_equal(0, r.res.client_bytes_after_flight); /* no ClientKeyExchange */
+    assert_null(tls_session_out(r.s, &pending));
     assert_int_equal(0, pending);
     assert_int_equal(2, in->chain_len);
     assert_true(in->verified_path);
     assert_int_equal(0, in->verify_result);
     assert_string_equal("TLSv1.2", tls_version_name(in->version));
-    assert_int_equal(TLS_STEP_DONE, tls_session_step(s)); /* sticky */
-    tls_session_free(s);
-    tls_config_free(cfg);
+    assert_int_equal(TLS_STEP_DONE, tls_session_step(r.s)); /* sticky */
+    run_end(&r);
 }
 
 static void test_certificate_mode_bad_chain_still_done(void **state)
 {
-    struct tls_config *cfg = client_config(KIT("ca.pem"), 0, 0, TLS_HANDSHAKE_CERTIFICATE, NULL);
-    struct tls_session *s;
-    struct pair_result res;
-    const struct tls_info *in = handshake(cfg, "expired", &s, &res);
+    struct run r;
+    const struct tls_info *in = run_kit(&r, certificate_mode_kit(), "expired", NULL);
 
     (void)state;
-    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_int_equal(TLS_STEP_DONE, r.res.step);
     assert_true(in->verify_flags[0] & 0x01); /* MBEDTLS_X509_BADCERT_EXPIRED */
-    assert_int_equal(0, res.client_bytes_after_flight);
-    tls_session_free(s);
-    tls_config_free(cfg);
+    assert_int_equal(0, r.res.client_bytes_after_flight);
+    run_end(&r);
 }
 
 /* A CertificateRequest would make mbedTLS queue an empty client Certificate next: certificate
  * mode stops before that, so still nothing of ours follows the server's flight. */
 static void test_certificate_mode_with_certificate_request(void **state)
 {
-    struct tls_config *cfg = client_config(KIT("ca.pem"), 0, 0, TLS_HANDSHAKE_CERTIFICATE, NULL);
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
-                           .ask_client_cert = true };
-    struct tls_session *s;
-    struct pair_result res;
+    static const struct srv_opts so = { .ask_client_cert = true };
     static const uint8_t late[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28 };
+    struct run r;
+    const struct tls_info *in = run_kit(&r, certificate_mode_kit(), "good", &so);
 
     (void)state;
-    pair_run(cfg, "localhost", &so, 0, &s, &res);
-    assert_int_equal(TLS_STEP_DONE, res.step);
-    assert_int_equal(0, res.client_bytes_after_flight);
-    assert_int_equal(TLS_STAGE_SERVER_HELLO_DONE, tls_session_info(s)->stage);
+    assert_int_equal(TLS_STEP_DONE, r.res.step);
+    assert_int_equal(0, r.res.client_bytes_after_flight);
+    assert_int_equal(TLS_STAGE_SERVER_HELLO_DONE, in->stage);
     /* the result is final: a late alert is neither kept nor reported */
-    assert_int_equal(0, tls_session_feed(s, late, sizeof(late)));
-    assert_int_equal(TLS_STEP_DONE, tls_session_step(s));
-    assert_false(tls_session_info(s)->alert_received);
-    tls_session_free(s);
-    tls_config_free(cfg);
+    assert_int_equal(0, tls_session_feed(r.s, late, sizeof(late)));
+    assert_int_equal(TLS_STEP_DONE, tls_session_step(r.s));
+    assert_false(in->alert_received);
+    run_end(&r);
 }
 
 static void test_full_handshake_with_certificate_request(void **state)
 {
-    struct tls_config *cfg = trusting_kit();
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
-                           .ask_client_cert = true };
-    struct tls_session *s;
-    struct pair_result res;
+    static const struct srv_opts so = { .ask_client_cert = true };
+    struct run r;
 
     (void)state;
-    pair_run(cfg, "localhost", &so, 0, &s, &res);
-    assert_int_equal(TLS_STEP_DONE, res.step); /* we answer with no certificate */
-    assert_int_equal(0, res.server_ret);
-    assert_int_equal(TLS_STAGE_DONE, tls_session_info(s)->stage);
-    tls_session_free(s);
-    tls_config_free(cfg);
+    run_kit(&r, trusting_kit(), "good", &so);
+    assert_int_equal(TLS_STEP_DONE, r.res.step); /* we answer with no certificate */
+    assert_int_equal(0, r.res.server_ret);
+    assert_int_equal(TLS_STAGE_DONE, r.in->stage);
+    run_end(&r);
 }
 
 static void test_server_alert_protocol_version(void **state)
 {
-    struct tls_config *cfg = client_config(KIT("ca.pem"), TLS_V10, TLS_V11, TLS_HANDSHAKE_FULL,
-                                           NULL);
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
-                           .min_version = TLS_V12, .max_version = TLS_V12 };
-    struct tls_session *s;
-    struct pair_result res;
-    const struct tls_info *in;
+    static const struct srv_opts so = { .min_version = TLS_V12, .max_version = TLS_V12 };
+    struct run r;
+    const struct tls_info *in = run_kit(
+        &r, client_config(KIT("ca.pem"), TLS_V10, TLS_V11, TLS_HANDSHAKE_FULL, NULL), "good", &so);
 
     (void)state;
-    pair_run(cfg, "localhost", &so, 0, &s, &res);
-    in = tls_session_info(s);
-    assert_int_equal(TLS_STEP_FAILED, res.step);
-    assert_true(in->alert_received);
-    assert_int_equal(2, in->alert_level);
+    check_fatal_alert(&r);
     assert_true(in->alert_description == 70 || in->alert_description == 40);
-    assert_false(in->local_reject);
-    assert_int_equal(TLS_STAGE_CLIENT_HELLO_SENT, in->stage);
     assert_non_null(strstr(in->error_text, tls_alert_name(in->alert_description)));
     assert_int_equal(0, in->chain_len);
-    tls_session_free(s);
-    tls_config_free(cfg);
+    run_end(&r);
 }
 
 static void test_server_too_old_local_reject(void **state)
 {
-    struct tls_config *cfg = client_config(KIT("ca.pem"), TLS_V12, TLS_V12, TLS_HANDSHAKE_FULL,
-                                           NULL);
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
-                           .min_version = TLS_V10, .max_version = TLS_V10 };
-    struct tls_session *s;
-    struct pair_result res;
-    const struct tls_info *in;
+    static const struct srv_opts so = { .min_version = TLS_V10, .max_version = TLS_V10 };
+    struct run r;
+    const struct tls_info *in = run_kit(
+        &r, client_config(KIT("ca.pem"), TLS_V12, TLS_V12, TLS_HANDSHAKE_FULL, NULL), "good", &so);
 
     (void)state;
-    pair_run(cfg, "localhost", &so, 0, &s, &res);
-    in = tls_session_info(s);
-    assert_int_equal(TLS_STEP_FAILED, res.step);
-    assert_true(in->local_reject);
-    assert_int_equal(TLS_V10, in->server_hello_version);
-    assert_false(in->alert_received);
+    check_local_reject(&r, TLS_V10);
     assert_true(in->error < 0);
     assert_non_null(strstr(in->error_text, "TLSv1.0"));
     assert_int_equal(TLS_STAGE_SERVER_HELLO_DONE, in->stage); /* the whole flight came */
-    tls_session_free(s);
-    tls_config_free(cfg);
+    run_end(&r);
 }
 
 static void test_old_versions_handshake(void **state)
@@ -557,14 +570,11 @@ static void test_old_versions_handshake(void **state)
 
     (void)state;
     for (int v = TLS_V10; v <= TLS_V11; v++) {
-        struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
-                               .min_version = v, .max_version = v };
+        struct srv_opts so = { .min_version = v, .max_version = v };
         struct tls_session *s;
         struct pair_result res;
-        const struct tls_info *in;
+        const struct tls_info *in = handshake(cfg, "good", &so, &s, &res);
 
-        pair_run(cfg, "localhost", &so, 0, &s, &res);
-        in = tls_session_info(s);
         assert_int_equal(TLS_STEP_DONE, res.step);
         assert_int_equal(v, in->version);
         assert_string_equal(v == TLS_V10 ? "TLSv1.0" : "TLSv1.1", tls_version_name(in->version));
@@ -605,17 +615,14 @@ static void test_peer_closed_after_client_hello(void **state)
 
 static void test_alpn(void **state)
 {
-    struct tls_config *cfg = client_config(KIT("ca.pem"), 0, 0, TLS_HANDSHAKE_FULL, "tds/8.0");
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"), .alpn = "tds/8.0" };
-    struct tls_session *s;
-    struct pair_result res;
+    static const struct srv_opts so = { .alpn = "tds/8.0" };
+    struct run r;
 
     (void)state;
-    pair_run(cfg, "localhost", &so, 0, &s, &res);
-    assert_int_equal(TLS_STEP_DONE, res.step);
-    assert_string_equal("tds/8.0", tls_session_info(s)->alpn);
-    tls_session_free(s);
-    tls_config_free(cfg);
+    run_kit(&r, client_config(KIT("ca.pem"), 0, 0, TLS_HANDSHAKE_FULL, "tds/8.0"), "good", &so);
+    assert_int_equal(TLS_STEP_DONE, r.res.step);
+    assert_string_equal("tds/8.0", r.in->alpn);
+    run_end(&r);
 }
 
 static void test_no_sni_for_ip_literals(void **state)
@@ -642,45 +649,28 @@ static void test_no_sni_for_ip_literals(void **state)
 static void test_chosen_suite(void **state)
 {
     static const uint16_t only[] = { 0x009C, 0 }; /* TLS_RSA_WITH_AES_128_GCM_SHA256 */
-    struct tls_config_opts o = { .min_version = TLS_V12, .max_version = TLS_V12,
-                                 .ca_file = KIT("ca.pem"), .ciphersuites = only };
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key") };
-    struct tls_config *cfg;
-    struct tls_session *s;
-    struct pair_result res;
-    char err[200];
+    struct run r;
 
     (void)state;
-    assert_int_equal(0, tls_config_new(&cfg, &o, err, sizeof(err)));
-    pair_run(cfg, "localhost", &so, 0, &s, &res);
-    assert_int_equal(TLS_STEP_DONE, res.step);
-    assert_int_equal(0x009C, tls_session_info(s)->cipher_id);
-    assert_string_equal("TLS_RSA_WITH_AES_128_GCM_SHA256", tls_session_info(s)->cipher);
-    tls_session_free(s);
-    tls_config_free(cfg);
+    run_kit(&r, suites_config(only), "good", NULL);
+    assert_int_equal(TLS_STEP_DONE, r.res.step);
+    assert_int_equal(0x009C, r.in->cipher_id);
+    assert_string_equal("TLS_RSA_WITH_AES_128_GCM_SHA256", r.in->cipher);
+    run_end(&r);
 }
 
 static void test_no_common_suite(void **state)
 {
     static const uint16_t only[] = { 0x009C, 0 };
     static const int srv_suites[] = { 0xC02F, 0 }; /* ECDHE-RSA only */
-    struct tls_config_opts o = { .min_version = TLS_V12, .max_version = TLS_V12,
-                                 .ca_file = KIT("ca.pem"), .ciphersuites = only };
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
-                           .suites = srv_suites };
-    struct tls_config *cfg;
-    struct tls_session *s;
-    struct pair_result res;
-    char err[200];
+    static const struct srv_opts so = { .suites = srv_suites };
+    struct run r;
 
     (void)state;
-    assert_int_equal(0, tls_config_new(&cfg, &o, err, sizeof(err)));
-    pair_run(cfg, "localhost", &so, 0, &s, &res);
-    assert_int_equal(TLS_STEP_FAILED, res.step);
-    assert_true(tls_session_info(s)->alert_received);
-    assert_int_equal(40, tls_session_info(s)->alert_description); /* handshake_failure */
-    tls_session_free(s);
-    tls_config_free(cfg);
+    run_kit(&r, suites_config(only), "good", &so);
+    check_fatal_alert(&r);
+    assert_int_equal(40, r.in->alert_description); /* handshake_failure */
+    run_end(&r);
 }
 
 static void test_feed_bound(void **state)
@@ -763,19 +753,16 @@ static void test_hello_mode_done_at_server_hello(void **state)
     tls_config_free(cfg);
 }
 
+static const struct srv_opts tls10_only = { .min_version = TLS_V10, .max_version = TLS_V10 };
+
 static void test_hello_mode_old_version(void **state)
 {
-    struct tls_config *cfg = hello_config(TLS_V10, TLS_V12, NULL);
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
-                           .min_version = TLS_V10, .max_version = TLS_V10 };
-    struct tls_session *s;
-    struct pair_result res;
+    struct run r;
 
     (void)state;
-    pair_run(cfg, "localhost", &so, 0, &s, &res);
-    check_hello_done(s, &res, TLS_V10);
-    tls_session_free(s);
-    tls_config_free(cfg);
+    run_kit(&r, hello_config(TLS_V10, TLS_V12, NULL), "good", &tls10_only);
+    check_hello_done(r.s, &r.res, TLS_V10);
+    run_end(&r);
 }
 
 /* Two inputs a clean-machine fuzz run found (tests/data/findings): hello mode fed a server
@@ -866,47 +853,29 @@ static void test_hello_mode_no_shared_suite(void **state)
 {
     static const uint16_t only[] = { 0x009C, 0 };
     static const int srv_suites[] = { 0xC02F, 0 };
-    struct tls_config *cfg = hello_config(TLS_V12, TLS_V12, only);
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
-                           .suites = srv_suites };
-    struct tls_session *s;
-    struct pair_result res;
-    const struct tls_info *in;
+    static const struct srv_opts so = { .suites = srv_suites };
+    struct run r;
+    const struct tls_info *in = run_kit(&r, hello_config(TLS_V12, TLS_V12, only), "good", &so);
 
     (void)state;
-    pair_run(cfg, "localhost", &so, 0, &s, &res);
-    in = tls_session_info(s);
-    assert_int_equal(TLS_STEP_FAILED, res.step);
-    assert_true(in->alert_received);
-    assert_int_equal(2, in->alert_level);
+    check_fatal_alert(&r);
     assert_int_equal(40, in->alert_description); /* handshake_failure */
-    assert_false(in->local_reject);
-    assert_int_equal(TLS_STAGE_CLIENT_HELLO_SENT, in->stage);
     assert_int_equal(0, in->cipher_id);
     assert_non_null(strstr(in->error_text, "handshake_failure"));
-    tls_session_free(s);
-    tls_config_free(cfg);
+    run_end(&r);
 }
 
 static void test_hello_mode_version_refused(void **state)
 {
-    struct tls_config *cfg = hello_config(TLS_V12, TLS_V12, NULL);
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
-                           .min_version = TLS_V10, .max_version = TLS_V10 };
-    struct tls_session *s;
-    struct pair_result res;
-    const struct tls_info *in;
+    struct run r;
+    const struct tls_info *in =
+        run_kit(&r, hello_config(TLS_V12, TLS_V12, NULL), "good", &tls10_only);
 
     (void)state;
-    pair_run(cfg, "localhost", &so, 0, &s, &res);
-    in = tls_session_info(s);
-    assert_int_equal(TLS_STEP_FAILED, res.step);
-    assert_true(in->local_reject);
-    assert_int_equal(TLS_V10, in->server_hello_version);
+    check_local_reject(&r, TLS_V10);
     assert_int_equal(TLS_STAGE_SERVER_HELLO, in->stage); /* the sniffer stopped there */
     assert_int_equal(0, in->chain_len);
-    tls_session_free(s);
-    tls_config_free(cfg);
+    run_end(&r);
 }
 
 /* ---- application data (TDS 8.0 strict) ---- */
@@ -923,51 +892,70 @@ static size_t client_read_all(struct tls_session *s, uint8_t *buf, size_t cap)
     return have;
 }
 
+/* A completed handshake kept open for application data: the app owns config and pair. */
+struct app {
+    struct tls_config *cfg;
+    struct pair *p;
+    struct tls_session *s;
+    struct pair_result res;
+};
+
+/* Opens cfg against the kit's "good" certificate; greeting as in struct srv_opts. */
+static struct tls_session *app_open(struct app *a, struct tls_config *cfg, const char *greeting)
+{
+    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
+                           .greeting = greeting };
+
+    a->cfg = cfg;
+    a->p = pair_open(cfg, "localhost", &so, 0, &a->res);
+    a->s = pair_client(a->p);
+    return a->s;
+}
+
+static void app_close(struct app *a)
+{
+    pair_close(a->p);
+    tls_config_free(a->cfg);
+}
+
 static void test_app_data_echo(void **state)
 {
-    struct tls_config *cfg = trusting_kit();
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key") };
-    struct pair_result res;
-    struct pair *p = pair_open(cfg, "localhost", &so, 0, &res);
-    struct tls_session *s = pair_client(p);
+    struct app a;
+    struct tls_session *s = app_open(&a, trusting_kit(), NULL);
     uint8_t buf[64];
     size_t got, n;
 
     (void)state;
-    assert_int_equal(TLS_STEP_DONE, res.step);
+    assert_int_equal(TLS_STEP_DONE, a.res.step);
     assert_int_equal(0, tls_session_read(s, buf, sizeof(buf), &got)); /* nothing yet */
     assert_int_equal(0, got);
     assert_int_equal(0, tls_session_write(s, (const uint8_t *)"hello", 5));
     assert_non_null(tls_session_out(s, &n));
     assert_true(n > 5);
     assert_int_equal(0x17, tls_session_out(s, &n)[0]); /* an application_data record */
-    got = pair_server_read(p, buf, sizeof(buf));
+    got = pair_server_read(a.p, buf, sizeof(buf));
     assert_int_equal(5, got);
     assert_memory_equal("hello", buf, 5);
-    pair_server_write(p, buf, got);
-    assert_true(pair_to_client(p, 0) > 5);
+    pair_server_write(a.p, buf, got);
+    assert_true(pair_to_client(a.p, 0) > 5);
     assert_int_equal(5, client_read_all(s, buf, sizeof(buf)));
     assert_memory_equal("hello", buf, 5);
     assert_int_equal(TLS_STEP_DONE, tls_session_step(s));
-    pair_close(p);
-    tls_config_free(cfg);
+    app_close(&a);
 }
 
 static void test_app_data_close_notify(void **state)
 {
-    struct tls_config *cfg = trusting_kit();
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key") };
-    struct pair_result res;
-    struct pair *p = pair_open(cfg, "localhost", &so, 0, &res);
-    struct tls_session *s = pair_client(p);
+    struct app a;
+    struct tls_session *s = app_open(&a, trusting_kit(), NULL);
     const struct tls_info *in = tls_session_info(s);
     uint8_t buf[64];
     size_t got;
 
     (void)state;
-    assert_int_equal(TLS_STEP_DONE, res.step);
-    pair_server_close_notify(p);
-    pair_to_client(p, 0);
+    assert_int_equal(TLS_STEP_DONE, a.res.step);
+    pair_server_close_notify(a.p);
+    pair_to_client(a.p, 0);
     assert_int_equal(-1, tls_session_read(s, buf, sizeof(buf), &got));
     assert_int_equal(0, got);
     assert_true(in->alert_received);
@@ -979,17 +967,13 @@ static void test_app_data_close_notify(void **state)
     assert_int_equal(TLS_STEP_FAILED, tls_session_step(s)); /* the session is over */
     assert_int_equal(-1, tls_session_write(s, (const uint8_t *)"x", 1));
     assert_non_null(strstr(in->error_text, "close_notify")); /* the diagnosis survives */
-    pair_close(p);
-    tls_config_free(cfg);
+    app_close(&a);
 }
 
 static void test_app_data_transport_closed(void **state)
 {
-    struct tls_config *cfg = trusting_kit();
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key") };
-    struct pair_result res;
-    struct pair *p = pair_open(cfg, "localhost", &so, 0, &res);
-    struct tls_session *s = pair_client(p);
+    struct app a;
+    struct tls_session *s = app_open(&a, trusting_kit(), NULL);
     uint8_t buf[16];
     size_t got;
 
@@ -999,18 +983,14 @@ static void test_app_data_transport_closed(void **state)
     assert_true(tls_session_info(s)->peer_reset);
     assert_false(tls_session_info(s)->alert_received);
     assert_non_null(strstr(tls_session_info(s)->error_text, "reset"));
-    pair_close(p);
-    tls_config_free(cfg);
+    app_close(&a);
 }
 
 /* A large message in several records, and a reply fed one byte at a time. */
 static void test_app_data_large_and_split(void **state)
 {
-    struct tls_config *cfg = trusting_kit();
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key") };
-    struct pair_result res;
-    struct pair *p = pair_open(cfg, "localhost", &so, 0, &res);
-    struct tls_session *s = pair_client(p);
+    struct app a;
+    struct tls_session *s = app_open(&a, trusting_kit(), NULL);
     size_t big = 40000, have = 0;
     uint8_t *msg = malloc(big), *back = malloc(big);
 
@@ -1022,48 +1002,40 @@ static void test_app_data_large_and_split(void **state)
     }
     assert_int_equal(0, tls_session_write(s, msg, big));
     while (have < big) {
-        size_t got = pair_server_read(p, back + have, big - have);
+        size_t got = pair_server_read(a.p, back + have, big - have);
 
         assert_true(got > 0);
         have += got;
     }
     assert_memory_equal(msg, back, big);
-    pair_server_write(p, msg, 3000);
-    pair_to_client(p, 1);
+    pair_server_write(a.p, msg, 3000);
+    pair_to_client(a.p, 1);
     memset(back, 0, big);
     assert_int_equal(3000, client_read_all(s, back, big));
     assert_memory_equal(msg, back, 3000);
     free(msg);
     free(back);
-    pair_close(p);
-    tls_config_free(cfg);
+    app_close(&a);
 }
 
 /* Application data in the same read as the server's Finished is kept for tls_session_read. */
 static void test_app_data_with_finished(void **state)
 {
-    struct tls_config *cfg = trusting_kit();
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key"),
-                           .greeting = "early words" };
-    struct pair_result res;
-    struct pair *p = pair_open(cfg, "localhost", &so, 0, &res);
+    struct app a;
+    struct tls_session *s = app_open(&a, trusting_kit(), "early words");
     uint8_t buf[64];
 
     (void)state;
-    assert_int_equal(TLS_STEP_DONE, res.step);
-    assert_int_equal(11, client_read_all(pair_client(p), buf, sizeof(buf)));
+    assert_int_equal(TLS_STEP_DONE, a.res.step);
+    assert_int_equal(11, client_read_all(s, buf, sizeof(buf)));
     assert_memory_equal("early words", buf, 11);
-    pair_close(p);
-    tls_config_free(cfg);
+    app_close(&a);
 }
 
 static void test_app_data_output_bound(void **state)
 {
-    struct tls_config *cfg = trusting_kit();
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key") };
-    struct pair_result res;
-    struct pair *p = pair_open(cfg, "localhost", &so, 0, &res);
-    struct tls_session *s = pair_client(p);
+    struct app a;
+    struct tls_session *s = app_open(&a, trusting_kit(), NULL);
     uint8_t *big = calloc(1, 70000);
     size_t n;
 
@@ -1079,8 +1051,7 @@ static void test_app_data_output_bound(void **state)
     assert_int_equal(0, tls_session_write(s, big, 40000));
     assert_int_equal(TLS_STEP_DONE, tls_session_step(s)); /* refusing is not fatal */
     free(big);
-    pair_close(p);
-    tls_config_free(cfg);
+    app_close(&a);
 }
 
 /* Without app_data the context is released when the handshake ends (memory per probe). */
@@ -1090,34 +1061,29 @@ static void test_no_app_data_releases_context(void **state)
                                  .ca_file = KIT("ca.pem"), .mode = TLS_HANDSHAKE_FULL };
     struct tls_config *cfg = NULL;
     char err[200];
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key") };
-    struct pair_result res;
+    struct app a;
     uint8_t buf[16];
     size_t got;
 
     (void)state;
     assert_int_equal(0, tls_config_new(&cfg, &o, err, sizeof(err)));
-    struct pair *p = pair_open(cfg, "localhost", &so, 0, &res);
-    struct tls_session *s = pair_client(p);
-    assert_int_equal(TLS_STEP_DONE, res.step);
+    struct tls_session *s = app_open(&a, cfg, NULL);
+    assert_int_equal(TLS_STEP_DONE, a.res.step);
     assert_int_equal(TLS_STAGE_DONE, tls_session_info(s)->stage);
     assert_int_equal(2, tls_session_info(s)->chain_len); /* the report stays */
     assert_int_equal(-1, tls_session_write(s, (const uint8_t *)"x", 1));
     assert_int_equal(-1, tls_session_read(s, buf, sizeof(buf), &got));
-    pair_close(p);
-    tls_config_free(cfg);
+    app_close(&a);
 }
 
 static void test_app_data_needs_full_handshake(void **state)
 {
     struct tls_config *full = trusting_kit();
-    struct tls_config *cert = client_config(KIT("ca.pem"), 0, 0, TLS_HANDSHAKE_CERTIFICATE, NULL);
-    struct srv_opts so = { .cert = KIT("good.pem"), .key = KIT("good.key") };
     struct tls_session *s;
-    struct pair_result res;
     uint8_t buf[8];
     size_t got = 99;
     char err[128];
+    struct run r;
 
     (void)state;
     assert_int_equal(0, tls_session_new(&s, full, "localhost", err, sizeof(err)));
@@ -1126,13 +1092,12 @@ static void test_app_data_needs_full_handshake(void **state)
     assert_int_equal(-1, tls_session_read(s, buf, sizeof(buf), &got));
     assert_int_equal(0, got);
     tls_session_free(s);
-    pair_run(cert, "localhost", &so, 0, &s, &res); /* DONE, but certificate mode */
-    assert_int_equal(TLS_STEP_DONE, res.step);
-    assert_int_equal(-1, tls_session_write(s, (const uint8_t *)"x", 1));
-    assert_int_equal(-1, tls_session_read(s, buf, sizeof(buf), &got));
-    tls_session_free(s);
-    tls_config_free(cert);
     tls_config_free(full);
+    run_kit(&r, certificate_mode_kit(), "good", NULL); /* DONE, but certificate mode */
+    assert_int_equal(TLS_STEP_DONE, r.res.step);
+    assert_int_equal(-1, tls_session_write(r.s, (const uint8_t *)"x", 1));
+    assert_int_equal(-1, tls_session_read(r.s, buf, sizeof(buf), &got));
+    run_end(&r);
 }
 
 int main(void)

@@ -98,16 +98,78 @@ static void server_hello(struct bytes *out, unsigned version, unsigned suite, bo
     free(m);
 }
 
-static void sniff_all(const struct bytes *b, size_t chunk, struct tls_info *in,
-                      struct tls_sniff *sn)
+/* A fresh sniffer and an empty info for it to fill. */
+static void sniff_start(struct tls_info *in, struct tls_sniff *sn)
 {
     memset(in, 0, sizeof(*in));
     tls__sniff_init(sn);
+}
+
+static void sniff_all(const struct bytes *b, size_t chunk, struct tls_info *in,
+                      struct tls_sniff *sn)
+{
+    sniff_start(in, sn);
     for (size_t off = 0; off < b->n; off += chunk) {
         size_t k = b->n - off < chunk ? b->n - off : chunk;
 
         assert_int_equal(0, tls__sniff_feed(sn, in, b->p + off, k));
     }
+}
+
+/* The DER of SQL Server 2017 on Linux's self-signed fallback certificate. */
+static uint8_t *fallback_der(size_t *len)
+{
+    uint8_t *der = read_file(TDSPROBE_TEST_DATA "/ssl_self_signed_fallback_mssql2017_linux.der",
+                             len);
+
+    assert_non_null(der);
+    return der;
+}
+
+/* wire = a 70,000-byte Certificate message (over the reassembly bound; ServerHelloDone after it
+ * when done) in records of 16 KB. */
+static void oversized_records(struct bytes *wire, bool done)
+{
+    struct bytes *hs = calloc(1, sizeof(*hs));
+    uint8_t *body = calloc(1, 70000);
+
+    assert_non_null(hs);
+    assert_non_null(body);
+    hs_msg(hs, 11, body, 70000);
+    if (done) {
+        hs_msg(hs, 14, NULL, 0);
+    }
+    records(wire, 22, hs->p, hs->n, 16384);
+    free(body);
+    free(hs);
+}
+
+/* wire = ServerHello (version, suite), a Certificate message listing the fallback certificate
+ * `copies` times, ServerHelloDone, in records of at most max bytes; returns the Certificate
+ * message's body length. */
+static size_t fallback_flight(struct bytes *wire, unsigned version, unsigned suite,
+                              size_t copies, size_t max)
+{
+    size_t len, body_len;
+    uint8_t *der = fallback_der(&len);
+    struct bytes *body = calloc(1, sizeof(*body)), *hs = calloc(1, sizeof(*hs));
+
+    assert_non_null(body);
+    assert_non_null(hs);
+    put_u24(body, (len + 3) * copies);
+    for (size_t i = 0; i < copies; i++) {
+        put_u24(body, len);
+        put(body, der, len);
+    }
+    server_hello(hs, version, suite, false);
+    hs_msg(hs, 11, body->p, body->n);
+    hs_msg(hs, 14, NULL, 0);
+    records(wire, 22, hs->p, hs->n, max);
+    body_len = body->n;
+    free(der);
+    free(body);
+    free(hs);
+    return body_len;
 }
 
 static void test_server_hello_tls13_and_alpn(void **state)
@@ -134,25 +196,13 @@ static void test_server_hello_tls13_and_alpn(void **state)
 
 static void test_certificate_split_across_records(void **state)
 {
-    size_t len;
-    uint8_t *der = read_file(TDSPROBE_TEST_DATA "/ssl_self_signed_fallback_mssql2017_linux.der",
-                             &len);
-    struct bytes *body = calloc(1, sizeof(*body)), *hs = calloc(1, sizeof(*hs));
     struct bytes *wire = calloc(1, sizeof(*wire));
     struct tls_info in;
     struct tls_sniff sn;
 
     (void)state;
-    assert_non_null(der);
-    server_hello(hs, 0x0301, 0x0039, false);
-    put_u24(body, (len + 3) * 12);
-    for (int i = 0; i < 12; i++) { /* 12 certificates: the first TLS_MAX_CHAIN are kept */
-        put_u24(body, len);
-        put(body, der, len);
-    }
-    hs_msg(hs, 11, body->p, body->n);
-    hs_msg(hs, 14, NULL, 0);
-    records(wire, 22, hs->p, hs->n, 100); /* many small records */
+    /* 12 certificates (the first TLS_MAX_CHAIN are kept) in many small records */
+    fallback_flight(wire, 0x0301, 0x0039, 12, 100);
     for (size_t chunk = 1; chunk <= 4099; chunk += 1366) {
         sniff_all(wire, chunk, &in, &sn);
         assert_int_equal(TLS_STAGE_SERVER_HELLO_DONE, in.stage);
@@ -164,9 +214,6 @@ static void test_certificate_split_across_records(void **state)
         tls__info_clear_chain(&in);
         tls__sniff_free(&sn);
     }
-    free(der);
-    free(body);
-    free(hs);
     free(wire);
 }
 
@@ -250,19 +297,14 @@ static void test_not_tls(void **state)
 /* A handshake message bigger than the reassembly bound is skipped, not buffered. */
 static void test_oversized_message_skipped(void **state)
 {
-    struct bytes *hs = calloc(1, sizeof(*hs)), *wire = calloc(1, sizeof(*wire));
-    uint8_t *body = calloc(1, 70000);
+    struct bytes *wire = calloc(1, sizeof(*wire));
     struct tls_info in;
     struct tls_sniff sn;
     size_t peak = 0;
 
     (void)state;
-    assert_non_null(body);
-    hs_msg(hs, 11, body, 70000);
-    hs_msg(hs, 14, NULL, 0);
-    records(wire, 22, hs->p, hs->n, 16384);
-    memset(&in, 0, sizeof(in));
-    tls__sniff_init(&sn);
+    oversized_records(wire, true);
+    sniff_start(&in, &sn);
     for (size_t off = 0; off < wire->n; off += 1000) {
         size_t k = wire->n - off < 1000 ? wire->n - off : 1000;
 
@@ -273,8 +315,6 @@ static void test_oversized_message_skipped(void **state)
     assert_int_equal(0, in.chain_len);
     assert_true(peak <= 8192);
     tls__sniff_free(&sn);
-    free(body);
-    free(hs);
     free(wire);
 }
 
@@ -283,31 +323,19 @@ static void test_oversized_message_skipped(void **state)
 static void test_open_message_across_records(void **state)
 {
     size_t len;
-    uint8_t *der = read_file(TDSPROBE_TEST_DATA "/ssl_self_signed_fallback_mssql2017_linux.der",
-                             &len);
-    struct bytes *body = calloc(1, sizeof(*body)), *hs = calloc(1, sizeof(*hs));
+    uint8_t *der = fallback_der(&len);
     struct bytes *wire = calloc(1, sizeof(*wire));
     struct tls_info in;
     struct tls_sniff sn;
     uint8_t type = 0;
-    size_t mlen = 0, n = 0;
+    size_t mlen = 0, body_len;
+    /* one certificate after another, past 16 KB */
+    size_t n = (20000 + len + 2) / (len + 3);
 
     (void)state;
-    assert_non_null(der);
-    while (hs->n < 20000) { /* one certificate after another, past 16 KB */
-        n++;
-        put_u24(hs, len);
-        put(hs, der, len);
-    }
-    put_u24(body, hs->n);
-    put(body, hs->p, hs->n);
-    hs->n = 0;
-    server_hello(hs, 0x0303, 0xC02F, false);
-    hs_msg(hs, 11, body->p, body->n);
-    hs_msg(hs, 14, NULL, 0);
-    records(wire, 22, hs->p, hs->n, 16384);
-    memset(&in, 0, sizeof(in));
-    tls__sniff_init(&sn);
+    free(der);
+    body_len = fallback_flight(wire, 0x0303, 0xC02F, n, 16384);
+    sniff_start(&in, &sn);
     assert_false(tls__sniff_open_message(&sn, &type, &mlen));
     for (size_t off = 0; off < wire->n; off++) {
         assert_int_equal(0, tls__sniff_feed(&sn, &in, wire->p + off, 1));
@@ -315,7 +343,7 @@ static void test_open_message_across_records(void **state)
         if (in.stage == TLS_STAGE_SERVER_HELLO && sn.hs_len >= 4) {
             assert_true(open); /* inside the Certificate message */
             assert_int_equal(11, type);
-            assert_int_equal(body->n, mlen);
+            assert_int_equal(body_len, mlen);
         }
         if (sn.hs_len > 0 && sn.hs_len < 4) {
             assert_false(open); /* not even its header yet */
@@ -327,28 +355,21 @@ static void test_open_message_across_records(void **state)
     assert_string_equal("SSL_Self_Signed_Fallback", in.chain[0].subject_cn);
     tls__info_clear_chain(&in);
     tls__sniff_free(&sn);
-    free(der);
-    free(body);
-    free(hs);
     free(wire);
 }
 
 /* A message over the bound is open while it streams past (type and length known), never kept. */
 static void test_open_message_skipped(void **state)
 {
-    struct bytes *hs = calloc(1, sizeof(*hs)), *wire = calloc(1, sizeof(*wire));
-    uint8_t *body = calloc(1, 70000);
+    struct bytes *wire = calloc(1, sizeof(*wire));
     struct tls_info in;
     struct tls_sniff sn;
     uint8_t type = 0;
     size_t mlen = 0;
 
     (void)state;
-    assert_non_null(body);
-    hs_msg(hs, 11, body, 70000);
-    records(wire, 22, hs->p, hs->n, 16384);
-    memset(&in, 0, sizeof(in));
-    tls__sniff_init(&sn);
+    oversized_records(wire, false);
+    sniff_start(&in, &sn);
     assert_int_equal(0, tls__sniff_feed(&sn, &in, wire->p, 20000));
     assert_true(tls__sniff_open_message(&sn, &type, &mlen));
     assert_int_equal(11, type);
@@ -358,8 +379,6 @@ static void test_open_message_skipped(void **state)
     assert_false(tls__sniff_open_message(&sn, &type, &mlen));
     assert_int_equal(0, in.chain_len);
     tls__sniff_free(&sn);
-    free(body);
-    free(hs);
     free(wire);
 }
 
@@ -385,8 +404,7 @@ static void certificate_records(struct bytes *wire, const struct bytes *body, bo
 static void test_malformed_split_certificates(void **state)
 {
     size_t len;
-    uint8_t *der = read_file(TDSPROBE_TEST_DATA "/ssl_self_signed_fallback_mssql2017_linux.der",
-                             &len);
+    uint8_t *der = fallback_der(&len);
     struct bytes *body = calloc(1, sizeof(*body)), *wire = calloc(1, sizeof(*wire));
     struct tls_info in;
     struct tls_sniff sn;
@@ -394,7 +412,6 @@ static void test_malformed_split_certificates(void **state)
     size_t mlen;
 
     (void)state;
-    assert_non_null(der);
     /* the list announces more than the message holds */
     put_u24(body, len + 3 + 100);
     put_u24(body, len);
@@ -448,8 +465,7 @@ static void test_real_partial_flight(void **state)
     (void)state;
     assert_non_null(pkt);
     assert_int_equal(289, len);
-    memset(&in, 0, sizeof(in));
-    tls__sniff_init(&sn);
+    sniff_start(&in, &sn);
     assert_int_equal(0, tls__sniff_feed(&sn, &in, pkt + 8, len - 8)); /* past the TDS header */
     assert_int_equal(TLS_STAGE_SERVER_HELLO, in.stage);
     assert_int_equal(TLS_V10, in.server_hello_version);

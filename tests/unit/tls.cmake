@@ -1,7 +1,9 @@
 # tls/ unit tests: one cmocka executable per area (tests/CMakeLists.txt includes this file).
 # test_tls_server.c is the shared harness: an in-process mbedTLS server over memory, plus file
-# helpers. Tests that use the certificate kit require the `certs` fixture (the certkit test).
-set(TLS_TEST_HARNESS ${CMAKE_CURRENT_LIST_DIR}/test_tls_server.c)
+# helpers; test_tds_util.c adds hex and guard-page copies. Tests that use the certificate kit
+# require the `certs` fixture (the certkit test).
+set(TLS_TEST_HARNESS ${CMAKE_CURRENT_LIST_DIR}/test_tls_server.c
+    ${CMAKE_CURRENT_LIST_DIR}/test_tds_util.c)
 foreach(t session cert policy names sniff suites sigmemo pin)
     if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/test_tls_${t}.c)
         tdsprobe_unit_test(test_tls_${t}
