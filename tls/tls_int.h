@@ -134,11 +134,33 @@ int tls__sigmemo_verify(struct tls_sigmemo *m,
 /* How many checks the memo answered (tests). */
 size_t tls__sigmemo_hits(struct tls_sigmemo *m);
 
+/* ---- finished sessions' mbedTLS contexts, kept for the next session (tls_config.c) ---- */
+
+/* How many reset contexts a config keeps at most (~40 KiB each: 2 x 16.7 KiB record buffers
+ * plus handshake state); a finished session's context beyond that is freed. */
+#define TLS_CTXPOOL_MAX 64u
+
+struct tls_ctxpool;
+struct tls_ctxpool *tls__ctxpool_new(void);
+/* Frees every context kept (from any thread, once no session of the config is left). */
+void tls__ctxpool_free(struct tls_ctxpool *p);
+/* A context set up on cfg->conf and reset (mbedtls_ssl_session_reset), with no hostname, BIO or
+ * verify callback, or NULL: the pool is empty or belongs to another thread (the caller then does
+ * mbedtls_ssl_init + mbedtls_ssl_setup itself). */
+mbedtls_ssl_context *tls__ctxpool_take(const struct tls_config *cfg);
+/* Gives ssl (set up on cfg->conf, heap-allocated) back: reset and kept, or freed when the pool
+ * is full, belongs to another thread or the reset fails. ssl may be in any state. */
+void tls__ctxpool_give(const struct tls_config *cfg, mbedtls_ssl_context *ssl);
+/* Contexts handed out again instead of set up anew, and kept now (tests). */
+size_t tls__ctxpool_reused(const struct tls_config *cfg);
+size_t tls__ctxpool_kept(const struct tls_config *cfg);
+
 /* The shared, read-only configuration (one per client profile). */
 struct tls_config {
     mbedtls_ssl_config conf;
     mbedtls_x509_crt ca;
     struct tls_sigmemo *memo;      /* signatures the anchors in ca verified (thread-safe) */
+    struct tls_ctxpool *pool;      /* finished sessions' contexts (one thread's: tls_config.h) */
     size_t ca_count;
     size_t ca_failed;              /* certificates in the CA source mbedTLS could not parse */
     int *suites;                   /* 0-terminated, what mbedtls_ssl_conf_ciphersuites keeps */
