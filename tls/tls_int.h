@@ -70,6 +70,8 @@ struct tls_sniff {
     uint8_t skip_type;    /* that message's type and announced length */
     size_t skip_len;
     bool hello_only;      /* stop after the ServerHello (hello mode parses no chain) */
+    bool defer_parse;     /* capture the chain's DER only; tls__sniff_settle fills the fields */
+    bool chain_pending;   /* captured certificates wait for tls__sniff_settle */
 };
 
 void tls__sniff_init(struct tls_sniff *sn);
@@ -77,6 +79,11 @@ void tls__sniff_free(struct tls_sniff *sn);
 /* Feeds server bytes; fills info (stage, version, suite, ALPN, chain, alert). Returns -1 only on
  * allocation failure. */
 int tls__sniff_feed(struct tls_sniff *sn, struct tls_info *info, const uint8_t *p, size_t n);
+/* With defer_parse: fills the fields of the captured certificates still waiting, from parsed
+ * (mbedTLS's own parse of the same Certificate message: its peer chain, in message order) where
+ * a node holds the same DER, by parsing the DER otherwise (parsed NULL: every one). Returns -1
+ * on allocation failure (the chain then ends before the certificate that failed). */
+int tls__sniff_settle(struct tls_sniff *sn, struct tls_info *info, const mbedtls_x509_crt *parsed);
 /* A handshake message the sniffer has begun and not finished (buffered, or being skipped past
  * the bound): true with its type and announced length; false when none is open. */
 bool tls__sniff_open_message(const struct tls_sniff *sn, uint8_t *type, size_t *len);
@@ -85,6 +92,16 @@ bool tls__sniff_open_message(const struct tls_sniff *sn, uint8_t *type, size_t *
  * bytes. Returns 0, or -1 when it would pass max or the allocation fails (nothing changed). */
 int tls__buf_append(uint8_t **buf, size_t *len, size_t *cap, const uint8_t *p, size_t n,
                     size_t max);
+
+/* ---- certificates (tls_cert.c) ---- */
+
+/* tls_cert_from_der in two halves: capture copies the DER and hashes it (fields empty, parsed
+ * false); fill fills the fields from parsed, a parse of the same DER, or parses the DER itself
+ * when parsed is NULL. Both return -1 only on allocation failure. */
+int tls__cert_capture(struct tls_cert *c, const uint8_t *der, size_t len);
+int tls__cert_fill(struct tls_cert *c, const mbedtls_x509_crt *parsed);
+/* How many certificates tls__cert_fill parsed itself, in this process (tests). */
+size_t tls__cert_own_parses(void);
 
 /* ---- struct tls_info, shared by its fillers (tls_info.c) ---- */
 

@@ -133,9 +133,11 @@ static int on_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 {
     struct tls_session *s = ctx;
 
-    (void)crt;
     if (depth == 0) {
         *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+        /* the leaf heads mbedTLS's parse of the whole Certificate message: the sniffer's copy
+         * takes its fields from it instead of parsing the same DER again */
+        (void)tls__sniff_settle(&s->sniff, &s->info, crt);
     }
     tls__info_note_depth(&s->info, depth, *flags);
     s->info.verified_path = true;
@@ -216,6 +218,9 @@ int tls_session_new(struct tls_session **out, const struct tls_config *cfg, cons
     tls__sniff_init(&s->sniff);
     /* Hello mode never parses a chain: the sniffer stops where the session will. */
     s->sniff.hello_only = cfg->mode == TLS_HANDSHAKE_HELLO;
+    /* The chain is parsed once: by mbedTLS when it reads the Certificate (on_verify hands the
+     * sniffer its parse), by the sniffer only for what mbedTLS did not parse (settle_chain). */
+    s->sniff.defer_parse = true;
     if (sni_allowed(sni) && (s->sni = strdup(sni)) == NULL) {
         snprintf(err, errlen, "out of memory");
         tls_session_free(s);
@@ -349,8 +354,16 @@ static void hello_done(struct tls_session *s)
     }
 }
 
+/* Whatever the sniffer captured that mbedTLS has not parsed (it failed first, refused the
+ * message or stopped before it) is parsed now: a caller reads the chain after any step. */
+static void settle_chain(struct tls_session *s)
+{
+    (void)tls__sniff_settle(&s->sniff, &s->info, NULL);
+}
+
 static enum tls_step finish(struct tls_session *s, enum tls_step r)
 {
+    settle_chain(s);
     s->finished = true;
     s->result = r;
     if (r == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_FULL) {
@@ -480,7 +493,7 @@ static enum tls_step read_split_message(struct tls_session *s)
     return finish(s, TLS_STEP_FAILED);
 }
 
-enum tls_step tls_session_step(struct tls_session *s)
+static enum tls_step step_run(struct tls_session *s)
 {
     if (s->finished) {
         return s->result;
@@ -516,6 +529,14 @@ enum tls_step tls_session_step(struct tls_session *s)
             return handshake_failed(s, ret);
         }
     }
+}
+
+enum tls_step tls_session_step(struct tls_session *s)
+{
+    enum tls_step r = step_run(s);
+
+    settle_chain(s); /* mbedTLS read all it had: what it did not parse, it will not */
+    return r;
 }
 
 /* ---- application data ---- */

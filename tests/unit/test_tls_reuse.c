@@ -5,7 +5,8 @@
  * on a reused context must see only its own server: its own chain, its own SNI (or none), its
  * own verify flags, and offer no session ID or ticket of an earlier one. Also: a context is
  * taken only when the handshake starts, the pool keeps at most TLS_CTXPOOL_MAX, and a thread
- * other than the pool's owner neither takes nor gives. */
+ * other than the pool's owner neither takes nor gives. And the chain is parsed once: the
+ * sniffer's copy takes mbedTLS's parse, and parses only what mbedTLS did not. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <mbedtls/x509.h>
 
 #include "test_tls_server.h"
+#include "tls/tls_cert.h"
 #include "tls/tls_config.h"
 #include "tls/tls_info.h"
 #include "tls/tls_int.h"
@@ -32,6 +34,7 @@ struct seen {
     size_t chain_len;
     char leaf_sha256[65];
     char leaf_cn[256];
+    bool leaf_parsed;
     bool self_signed;
     char key_type[16];
     bool verified_path;
@@ -64,6 +67,7 @@ static struct seen handshake(const struct tls_config *cfg, const char *sni, cons
         snprintf(w.leaf_cn, sizeof(w.leaf_cn), "%s", in->chain[0].subject_cn);
         snprintf(w.key_type, sizeof(w.key_type), "%s", in->chain[0].key_type);
         w.self_signed = in->chain[0].self_signed;
+        w.leaf_parsed = in->chain[0].parsed;
     }
     w.verified_path = in->verified_path;
     w.verify_result = in->verify_result;
@@ -228,10 +232,18 @@ static void test_failed_session_reuse(void **state)
     struct tls_config *cfg = client_config(KIT("ca.pem"), TLS_V12, TLS_V12, TLS_HANDSHAKE_FULL,
                                            NULL);
     struct seen a, b;
+    size_t parses;
 
     (void)state;
+    parses = tls__cert_own_parses();
+
     a = handshake(cfg, "localhost", "good", TLS_V11);
     assert_int_equal(TLS_STEP_FAILED, a.step);
+    /* mbedTLS refused the ServerHello and never read the Certificate: the sniffer parsed it */
+    assert_int_equal(parses + 2, tls__cert_own_parses());
+    assert_int_equal(2, a.chain_len);
+    assert_true(a.leaf_parsed);
+    assert_string_equal("localhost", a.leaf_cn);
     assert_true(a.error_text[0] != '\0');
     assert_int_equal(1, tls__ctxpool_kept(cfg));
     b = handshake(cfg, "localhost", "good", 0);
@@ -313,6 +325,71 @@ static void test_other_thread_bypasses_pool(void **state)
     tls_config_free(cfg);
 }
 
+static void assert_same_cert(const struct tls_cert *a, const struct tls_cert *b)
+{
+    assert_true(a->parsed && b->parsed);
+    assert_string_equal(a->subject, b->subject);
+    assert_string_equal(a->issuer, b->issuer);
+    assert_string_equal(a->subject_cn, b->subject_cn);
+    assert_string_equal(a->serial, b->serial);
+    assert_int_equal(a->not_before, b->not_before);
+    assert_int_equal(a->not_after, b->not_after);
+    assert_string_equal(a->signature_algorithm, b->signature_algorithm);
+    assert_int_equal(a->signature_bits, b->signature_bits);
+    assert_string_equal(a->key_type, b->key_type);
+    assert_int_equal(a->key_bits, b->key_bits);
+    assert_string_equal(a->key_curve, b->key_curve);
+    assert_int_equal(a->eku, b->eku);
+    assert_int_equal(a->key_usage, b->key_usage);
+    assert_int_equal(a->is_ca, b->is_ca);
+    assert_int_equal(a->self_signed, b->self_signed);
+    assert_string_equal(a->sha256, b->sha256);
+    assert_int_equal(a->n_san, b->n_san);
+    assert_int_equal(a->n_san_total, b->n_san_total);
+    for (size_t i = 0; i < a->n_san; i++) {
+        assert_string_equal(a->san[i].value, b->san[i].value);
+    }
+}
+
+/* A chain mbedTLS parsed is not parsed again, and its fields are those of a parse of the DER. */
+static void test_chain_parsed_once(void **state)
+{
+    static const char *const cases[] = { "good", "ecdsa", "selfsigned" };
+
+    (void)state;
+    for (size_t m = 0; m < 2; m++) {
+        struct tls_config *cfg = kit_config(m == 0 ? TLS_HANDSHAKE_FULL
+                                                   : TLS_HANDSHAKE_CERTIFICATE);
+
+        for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+            char cert[256], key[256];
+            struct srv_opts so = { .cert = cert, .key = key };
+            struct tls_session *s = NULL;
+            struct pair_result res;
+            const struct tls_info *in;
+            size_t parses = tls__cert_own_parses();
+
+            snprintf(cert, sizeof(cert), "%s/%s.pem", TDSPROBE_CERTS, cases[k]);
+            snprintf(key, sizeof(key), "%s/%s.key", TDSPROBE_CERTS, cases[k]);
+            pair_run(cfg, "localhost", &so, 0, &s, &res);
+            in = tls_session_info(s);
+            assert_int_equal(TLS_STEP_DONE, res.step);
+            assert_int_equal(parses, tls__cert_own_parses());
+            assert_true(in->chain_len >= 1);
+            for (size_t i = 0; i < in->chain_len; i++) {
+                struct tls_cert again;
+
+                assert_int_equal(0, tls_cert_from_der(&again, in->chain[i].der,
+                                                      in->chain[i].der_len));
+                assert_same_cert(&in->chain[i], &again);
+                tls_cert_clear(&again);
+            }
+            tls_session_free(s);
+        }
+        tls_config_free(cfg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_failed_session_reuse),
         cmocka_unit_test(test_context_taken_at_first_step_and_bounded),
         cmocka_unit_test(test_other_thread_bypasses_pool),
+        cmocka_unit_test(test_chain_parsed_once),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
