@@ -5,6 +5,7 @@
  * reported: its DER and SHA-256 are kept and parse_error says what mbedTLS refused. */
 #include "tls/tls_cert.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -482,11 +483,11 @@ static int fill_from_crt(struct tls_cert *c, const mbedtls_x509_crt *crt)
     return fill_sans(c);
 }
 
-int tls_cert_from_der(struct tls_cert *c, const uint8_t *der, size_t len)
+static atomic_size_t own_parses;
+
+int tls__cert_capture(struct tls_cert *c, const uint8_t *der, size_t len)
 {
     unsigned char digest[32];
-    mbedtls_x509_crt crt;
-    int rc;
 
     memset(c, 0, sizeof(*c));
     c->der = malloc(len > 0 ? len : 1);
@@ -500,9 +501,20 @@ int tls_cert_from_der(struct tls_cert *c, const uint8_t *der, size_t len)
     if (mbedtls_sha256_ret(c->der, len, digest, 0) == 0) {
         hex_into(c->sha256, sizeof(c->sha256), digest, sizeof(digest));
     }
+    return 0;
+}
 
+int tls__cert_fill(struct tls_cert *c, const mbedtls_x509_crt *parsed)
+{
+    mbedtls_x509_crt crt;
+    int rc;
+
+    if (parsed != NULL) {
+        return fill_from_crt(c, parsed);
+    }
+    atomic_fetch_add(&own_parses, 1);
     mbedtls_x509_crt_init(&crt);
-    rc = mbedtls_x509_crt_parse_der_nocopy(&crt, c->der, len); /* c->der outlives crt */
+    rc = mbedtls_x509_crt_parse_der_nocopy(&crt, c->der, c->der_len); /* c->der outlives crt */
     if (rc == 0) {
         rc = fill_from_crt(c, &crt);
     } else {
@@ -510,10 +522,24 @@ int tls_cert_from_der(struct tls_cert *c, const uint8_t *der, size_t len)
         rc = rc == MBEDTLS_ERR_X509_ALLOC_FAILED ? -1 : 0;
     }
     mbedtls_x509_crt_free(&crt);
-    if (rc != 0) {
-        tls_cert_clear(c);
-    }
     return rc;
+}
+
+size_t tls__cert_own_parses(void)
+{
+    return atomic_load(&own_parses);
+}
+
+int tls_cert_from_der(struct tls_cert *c, const uint8_t *der, size_t len)
+{
+    if (tls__cert_capture(c, der, len) != 0) {
+        return -1;
+    }
+    if (tls__cert_fill(c, NULL) != 0) {
+        tls_cert_clear(c);
+        return -1;
+    }
+    return 0;
 }
 
 void tls_cert_clear(struct tls_cert *c)

@@ -2,8 +2,9 @@
  *
  * Built once, read-only afterwards: every session of the profile points at it, so thousands of
  * concurrent probes share one parsed trust store and one suite list. A config holds no random
- * generator: sessions draw from their thread's DRBG (tls_rng.c). The one thing sessions write is
- * the trust anchors' signature memo (tls_sigmemo.c), behind its own lock. */
+ * generator: sessions draw from their thread's DRBG (tls_rng.c). Sessions write two things: the
+ * trust anchors' signature memo (tls_sigmemo.c), behind its own lock, and the pool of finished
+ * sessions' mbedTLS contexts (tls_ctxpool.c), which only its owning thread uses. */
 #include "tls/tls_config.h"
 
 #include <errno.h>
@@ -299,6 +300,12 @@ int tls_config_new(struct tls_config **out, const struct tls_config_opts *o, cha
     }
     mbedtls_ssl_config_init(&cfg->conf);
     mbedtls_x509_crt_init(&cfg->ca);
+    cfg->pool = tls__ctxpool_new();
+    if (cfg->pool == NULL) {
+        snprintf(err, errlen, "out of memory");
+        tls_config_free(cfg);
+        return -1;
+    }
     cfg->mode = o->mode;
     cfg->app_data = o->app_data;
     cfg->min_version = o->min_version;
@@ -316,6 +323,7 @@ void tls_config_free(struct tls_config *cfg)
     if (cfg == NULL) {
         return;
     }
+    tls__ctxpool_free(cfg->pool); /* its contexts point at conf */
     mbedtls_ssl_config_free(&cfg->conf);
     mbedtls_x509_crt_free(&cfg->ca); /* before the memo its keys name */
     tls__sigmemo_free(cfg->memo);

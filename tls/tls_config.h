@@ -2,9 +2,18 @@
  *
  * One config per client profile: every session of the profile points at it, so thousands of
  * probes in flight share one parsed trust store, one suite list and one mbedTLS config. After
- * tls_config_new it is only read (apart from the trust anchors' signature memo, which has its
- * own lock), so any number of sessions, on any threads, may use it at once. Versions are
- * TLS_V10..TLS_V12 (tls/tls_version.h). */
+ * tls_config_new it is only read, apart from two things sessions write: the trust anchors'
+ * signature memo (its own lock) and the config's pool of finished sessions' mbedTLS contexts.
+ * Any number of sessions, on any threads, may use a config at once.
+ *
+ * The pool's rule: it is one thread's. The first thread whose session takes a context from it
+ * or gives one back owns it; sessions on other threads neither take nor give (they set up and
+ * free their own context, as without a pool), so no context moves between threads and the list
+ * has no lock. Sessions are cheapest on the config's owning thread: build one config per event
+ * loop (tdsprobe does, one engine per loop thread) rather than one shared by every thread. The
+ * pool keeps at most 64 reset contexts (~40 KiB each) until tls_config_free, which must come
+ * after every session of the config was freed. Versions are TLS_V10..TLS_V12
+ * (tls/tls_version.h). */
 #ifndef TLS_TLS_CONFIG_H
 #define TLS_TLS_CONFIG_H
 
@@ -31,9 +40,10 @@ struct tls_config_opts {
                                      (tls_default_suites, tls/tls_suites.h) */
     enum tls_handshake_mode mode;
     bool app_data;             /* application data follows a FULL handshake (TDS 8.0 strict):
-                                  keep the TLS context. Otherwise every session gives back its
-                                  ~40 KB of mbedTLS buffers the moment the handshake ends, which
-                                  is what keeps thousands of probes in flight cheap. */
+                                  keep the TLS context. Otherwise every session gives its ~40 KB
+                                  mbedTLS context back to the config's pool the moment the
+                                  handshake ends, which is what keeps thousands of probes in
+                                  flight cheap. */
 };
 
 /* On failure returns -1 and writes a sentence into err (e.g. "cannot read CA file X: ...").

@@ -70,6 +70,8 @@ struct tls_sniff {
     uint8_t skip_type;    /* that message's type and announced length */
     size_t skip_len;
     bool hello_only;      /* stop after the ServerHello (hello mode parses no chain) */
+    bool defer_parse;     /* capture the chain's DER only; tls__sniff_settle fills the fields */
+    bool chain_pending;   /* captured certificates wait for tls__sniff_settle */
 };
 
 void tls__sniff_init(struct tls_sniff *sn);
@@ -77,6 +79,11 @@ void tls__sniff_free(struct tls_sniff *sn);
 /* Feeds server bytes; fills info (stage, version, suite, ALPN, chain, alert). Returns -1 only on
  * allocation failure. */
 int tls__sniff_feed(struct tls_sniff *sn, struct tls_info *info, const uint8_t *p, size_t n);
+/* With defer_parse: fills the fields of the captured certificates still waiting, from parsed
+ * (mbedTLS's own parse of the same Certificate message: its peer chain, in message order) where
+ * a node holds the same DER, by parsing the DER otherwise (parsed NULL: every one). Returns -1
+ * on allocation failure (the chain then ends before the certificate that failed). */
+int tls__sniff_settle(struct tls_sniff *sn, struct tls_info *info, const mbedtls_x509_crt *parsed);
 /* A handshake message the sniffer has begun and not finished (buffered, or being skipped past
  * the bound): true with its type and announced length; false when none is open. */
 bool tls__sniff_open_message(const struct tls_sniff *sn, uint8_t *type, size_t *len);
@@ -85,6 +92,16 @@ bool tls__sniff_open_message(const struct tls_sniff *sn, uint8_t *type, size_t *
  * bytes. Returns 0, or -1 when it would pass max or the allocation fails (nothing changed). */
 int tls__buf_append(uint8_t **buf, size_t *len, size_t *cap, const uint8_t *p, size_t n,
                     size_t max);
+
+/* ---- certificates (tls_cert.c) ---- */
+
+/* tls_cert_from_der in two halves: capture copies the DER and hashes it (fields empty, parsed
+ * false); fill fills the fields from parsed, a parse of the same DER, or parses the DER itself
+ * when parsed is NULL. Both return -1 only on allocation failure. */
+int tls__cert_capture(struct tls_cert *c, const uint8_t *der, size_t len);
+int tls__cert_fill(struct tls_cert *c, const mbedtls_x509_crt *parsed);
+/* How many certificates tls__cert_fill parsed itself, in this process (tests). */
+size_t tls__cert_own_parses(void);
 
 /* ---- struct tls_info, shared by its fillers (tls_info.c) ---- */
 
@@ -134,11 +151,33 @@ int tls__sigmemo_verify(struct tls_sigmemo *m,
 /* How many checks the memo answered (tests). */
 size_t tls__sigmemo_hits(struct tls_sigmemo *m);
 
+/* ---- finished sessions' mbedTLS contexts, kept for the next session (tls_config.c) ---- */
+
+/* How many reset contexts a config keeps at most (~40 KiB each: 2 x 16.7 KiB record buffers
+ * plus handshake state); a finished session's context beyond that is freed. */
+#define TLS_CTXPOOL_MAX 64u
+
+struct tls_ctxpool;
+struct tls_ctxpool *tls__ctxpool_new(void);
+/* Frees every context kept (from any thread, once no session of the config is left). */
+void tls__ctxpool_free(struct tls_ctxpool *p);
+/* A context set up on cfg->conf and reset (mbedtls_ssl_session_reset), with no hostname, BIO or
+ * verify callback, or NULL: the pool is empty or belongs to another thread (the caller then does
+ * mbedtls_ssl_init + mbedtls_ssl_setup itself). */
+mbedtls_ssl_context *tls__ctxpool_take(const struct tls_config *cfg);
+/* Gives ssl (set up on cfg->conf, heap-allocated) back: reset and kept, or freed when the pool
+ * is full, belongs to another thread or the reset fails. ssl may be in any state. */
+void tls__ctxpool_give(const struct tls_config *cfg, mbedtls_ssl_context *ssl);
+/* Contexts handed out again instead of set up anew, and kept now (tests). */
+size_t tls__ctxpool_reused(const struct tls_config *cfg);
+size_t tls__ctxpool_kept(const struct tls_config *cfg);
+
 /* The shared, read-only configuration (one per client profile). */
 struct tls_config {
     mbedtls_ssl_config conf;
     mbedtls_x509_crt ca;
     struct tls_sigmemo *memo;      /* signatures the anchors in ca verified (thread-safe) */
+    struct tls_ctxpool *pool;      /* finished sessions' contexts (one thread's: tls_config.h) */
     size_t ca_count;
     size_t ca_failed;              /* certificates in the CA source mbedTLS could not parse */
     int *suites;                   /* 0-terminated, what mbedtls_ssl_conf_ciphersuites keeps */

@@ -1,5 +1,10 @@
 /* tls/tls_session.c: an mbedTLS client over memory queues.
  *
+ * The mbedTLS context (record buffers, handshake state: ~40 KiB) exists only while the handshake
+ * runs: it is set up (or taken from the config's pool, tls_ctxpool.c) at the first
+ * tls_session_step and given back to the pool when the result is final, unless application
+ * data follows a full handshake (then at tls_session_free).
+ *
  * Bytes from the server go to the record sniffer first (which captures what mbedTLS would
  * discard), then into a bounded input queue that mbedTLS reads through its BIO callback.
  * mbedTLS writes into an output buffer the transport drains with out()/out_ack(). Nothing here
@@ -27,8 +32,9 @@ struct queue {
 };
 
 struct tls_session {
-    mbedtls_ssl_context ssl;
+    mbedtls_ssl_context *ssl; /* NULL before the first step and after a final result */
     const struct tls_config *cfg;
+    char *sni;                /* for the context, until it is set up; NULL: none */
     struct tls_info info;
     struct tls_sniff sniff;
     struct queue in;
@@ -127,9 +133,11 @@ static int on_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 {
     struct tls_session *s = ctx;
 
-    (void)crt;
     if (depth == 0) {
         *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+        /* the leaf heads mbedTLS's parse of the whole Certificate message: the sniffer's copy
+         * takes its fields from it instead of parsing the same DER again */
+        (void)tls__sniff_settle(&s->sniff, &s->info, crt);
     }
     tls__info_note_depth(&s->info, depth, *flags);
     s->info.verified_path = true;
@@ -147,20 +155,53 @@ static bool sni_allowed(const char *sni)
     return sni != NULL && sni[0] != '\0' && !tls__ip_parse(sni, ip, &len);
 }
 
-static int session_setup(struct tls_session *s, const char *sni, char *err, size_t errlen)
+/* A context of the config's pool, or a new one set up on the config. */
+static int context_get(const struct tls_config *cfg, mbedtls_ssl_context **out)
 {
-    int rc = mbedtls_ssl_setup(&s->ssl, &s->cfg->conf);
+    mbedtls_ssl_context *ssl = tls__ctxpool_take(cfg);
+    int rc;
 
-    if (rc == 0 && sni_allowed(sni)) {
-        rc = mbedtls_ssl_set_hostname(&s->ssl, sni);
+    *out = ssl;
+    if (ssl != NULL) {
+        return 0;
     }
+    ssl = malloc(sizeof(*ssl));
+    if (ssl == NULL) {
+        return MBEDTLS_ERR_SSL_ALLOC_FAILED;
+    }
+    mbedtls_ssl_init(ssl);
+    rc = mbedtls_ssl_setup(ssl, &cfg->conf);
     if (rc != 0) {
-        tls__error_because(err, errlen, "cannot start a TLS session", rc);
-        return -1;
+        mbedtls_ssl_free(ssl);
+        free(ssl);
+        return rc;
     }
-    mbedtls_ssl_set_bio(&s->ssl, s, bio_send, bio_recv, NULL);
-    mbedtls_ssl_set_verify(&s->ssl, on_verify, s);
+    *out = ssl;
     return 0;
+}
+
+/* The handshake starts: the context comes now, not at tls_session_new. */
+static int session_start(struct tls_session *s)
+{
+    int rc = context_get(s->cfg, &s->ssl);
+
+    if (rc == 0 && s->sni != NULL) {
+        rc = mbedtls_ssl_set_hostname(s->ssl, s->sni);
+    }
+    free(s->sni);
+    s->sni = NULL;
+    if (rc != 0) {
+        return rc;
+    }
+    mbedtls_ssl_set_bio(s->ssl, s, bio_send, bio_recv, NULL);
+    mbedtls_ssl_set_verify(s->ssl, on_verify, s);
+    return 0;
+}
+
+static void context_put(struct tls_session *s)
+{
+    tls__ctxpool_give(s->cfg, s->ssl);
+    s->ssl = NULL;
 }
 
 int tls_session_new(struct tls_session **out, const struct tls_config *cfg, const char *sni,
@@ -174,11 +215,14 @@ int tls_session_new(struct tls_session **out, const struct tls_config *cfg, cons
         return -1;
     }
     s->cfg = cfg;
-    mbedtls_ssl_init(&s->ssl);
     tls__sniff_init(&s->sniff);
     /* Hello mode never parses a chain: the sniffer stops where the session will. */
     s->sniff.hello_only = cfg->mode == TLS_HANDSHAKE_HELLO;
-    if (session_setup(s, sni, err, errlen) != 0) {
+    /* The chain is parsed once: by mbedTLS when it reads the Certificate (on_verify hands the
+     * sniffer its parse), by the sniffer only for what mbedTLS did not parse (settle_chain). */
+    s->sniff.defer_parse = true;
+    if (sni_allowed(sni) && (s->sni = strdup(sni)) == NULL) {
+        snprintf(err, errlen, "out of memory");
         tls_session_free(s);
         return -1;
     }
@@ -191,7 +235,8 @@ void tls_session_free(struct tls_session *s)
     if (s == NULL) {
         return;
     }
-    mbedtls_ssl_free(&s->ssl);
+    context_put(s);
+    free(s->sni);
     tls__sniff_free(&s->sniff);
     tls__info_clear_chain(&s->info);
     queue_free(&s->in);
@@ -264,7 +309,7 @@ const struct tls_info *tls_session_info(const struct tls_session *s)
 
 static void note_progress(struct tls_session *s)
 {
-    int st = tls__ssl_state(&s->ssl);
+    int st = tls__ssl_state(s->ssl);
 
     if (st > MBEDTLS_SSL_CLIENT_HELLO) {
         tls__stage_at_least(&s->info, TLS_STAGE_CLIENT_HELLO_SENT);
@@ -274,7 +319,7 @@ static void note_progress(struct tls_session *s)
     }
     if (s->info.verified_path) {
         s->info.verify_result =
-            mbedtls_ssl_get_verify_result(&s->ssl) & ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+            mbedtls_ssl_get_verify_result(s->ssl) & ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
     }
 }
 
@@ -285,12 +330,12 @@ static bool reached_goal(const struct tls_session *s)
 {
     switch (s->cfg->mode) {
     case TLS_HANDSHAKE_CERTIFICATE:
-        return tls__ssl_state(&s->ssl) >= MBEDTLS_SSL_CLIENT_CERTIFICATE;
+        return tls__ssl_state(s->ssl) >= MBEDTLS_SSL_CLIENT_CERTIFICATE;
     case TLS_HANDSHAKE_HELLO:
         /* mbedTLS leaves SERVER_HELLO only once it accepted the version and the suite */
-        return tls__ssl_state(&s->ssl) > MBEDTLS_SSL_SERVER_HELLO;
+        return tls__ssl_state(s->ssl) > MBEDTLS_SSL_SERVER_HELLO;
     default:
-        return tls__ssl_state(&s->ssl) == MBEDTLS_SSL_HANDSHAKE_OVER;
+        return tls__ssl_state(s->ssl) == MBEDTLS_SSL_HANDSHAKE_OVER;
     }
 }
 
@@ -299,18 +344,26 @@ static bool reached_goal(const struct tls_session *s)
 static void hello_done(struct tls_session *s)
 {
     struct tls_info *in = &s->info;
-    int id = tls__ssl_negotiating_suite(&s->ssl);
+    int id = tls__ssl_negotiating_suite(s->ssl);
 
     in->stage = TLS_STAGE_SERVER_HELLO;
-    in->version = in->server_hello_version = tls__ssl_minor_version(&s->ssl);
+    in->version = in->server_hello_version = tls__ssl_minor_version(s->ssl);
     if (id > 0 && id <= 0xFFFF && in->cipher_id != (uint16_t)id) {
         in->cipher_id = (uint16_t)id;
         tls__cipher_label(in->cipher_id, in->cipher, sizeof(in->cipher));
     }
 }
 
+/* Whatever the sniffer captured that mbedTLS has not parsed (it failed first, refused the
+ * message or stopped before it) is parsed now: a caller reads the chain after any step. */
+static void settle_chain(struct tls_session *s)
+{
+    (void)tls__sniff_settle(&s->sniff, &s->info, NULL);
+}
+
 static enum tls_step finish(struct tls_session *s, enum tls_step r)
 {
+    settle_chain(s);
     s->finished = true;
     s->result = r;
     if (r == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_FULL) {
@@ -320,14 +373,13 @@ static enum tls_step finish(struct tls_session *s, enum tls_step r)
         hello_done(s);
     }
     tls__sniff_free(&s->sniff);
-    /* A session that will carry no application data can never continue: give back mbedTLS's
-     * record buffers and handshake state now (~40 KB) and keep only the report. A completed full
-     * handshake of an app_data config keeps its context and its input (application data may
-     * have come with the server's Finished). mbedtls_ssl_free zeroes the context, so the second
-     * call in tls_session_free is harmless. */
-    if (!(r == TLS_STEP_DONE && s->cfg->mode == TLS_HANDSHAKE_FULL && s->cfg->app_data)) {
+    /* A session that will carry no application data can never continue: give mbedTLS's record
+     * buffers and handshake state (~40 KB) back to the config's pool now and keep only the
+     * report. A completed full handshake of an app_data config keeps its context and its input
+     * (application data may have come with the server's Finished) until tls_session_free. */
+    if (!app_data_ready(s)) {
         queue_free(&s->in);
-        mbedtls_ssl_free(&s->ssl);
+        context_put(s);
     }
     return r;
 }
@@ -339,7 +391,7 @@ static void explain_alert(struct tls_session *s)
     if (!in->alert_received || in->alert_level != MBEDTLS_SSL_ALERT_LEVEL_FATAL) {
         /* After the server's ChangeCipherSpec the alert was encrypted: mbedTLS decrypted it. */
         in->alert_received = true;
-        tls__ssl_last_alert(&s->ssl, &in->alert_level, &in->alert_description);
+        tls__ssl_last_alert(s->ssl, &in->alert_level, &in->alert_description);
     }
     snprintf(in->error_text, sizeof(in->error_text),
              "the server sent a fatal alert: %s (%u) after: %s",
@@ -405,7 +457,7 @@ static bool split_message(struct tls_session *s, int ret)
 
     /* mbedTLS names the message; the sniffer, fed first, may already have all of it */
     if (ret != MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE ||
-        !tls__ssl_split_message(&s->ssl, &type, &len)) {
+        !tls__ssl_split_message(s->ssl, &type, &len)) {
         return false;
     }
     s->split_err = ret;
@@ -441,7 +493,7 @@ static enum tls_step read_split_message(struct tls_session *s)
     return finish(s, TLS_STEP_FAILED);
 }
 
-enum tls_step tls_session_step(struct tls_session *s)
+static enum tls_step step_run(struct tls_session *s)
 {
     if (s->finished) {
         return s->result;
@@ -449,13 +501,23 @@ enum tls_step tls_session_step(struct tls_session *s)
     if (s->split_err != 0) {
         return read_split_message(s);
     }
+    if (s->ssl == NULL) {
+        int rc = session_start(s);
+
+        if (rc != 0) { /* out of memory: nothing was sent */
+            s->info.error = rc;
+            tls__error_because(s->info.error_text, sizeof(s->info.error_text),
+                               "cannot start a TLS session", rc);
+            return finish(s, TLS_STEP_FAILED);
+        }
+    }
     for (;;) {
         int ret;
 
         if (reached_goal(s)) {
             return finish(s, TLS_STEP_DONE);
         }
-        ret = mbedtls_ssl_handshake_step(&s->ssl);
+        ret = mbedtls_ssl_handshake_step(s->ssl);
         note_progress(s);
         if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
             return TLS_STEP_WANT_INPUT;
@@ -467,6 +529,14 @@ enum tls_step tls_session_step(struct tls_session *s)
             return handshake_failed(s, ret);
         }
     }
+}
+
+enum tls_step tls_session_step(struct tls_session *s)
+{
+    enum tls_step r = step_run(s);
+
+    settle_chain(s); /* mbedTLS read all it had: what it did not parse, it will not */
+    return r;
 }
 
 /* ---- application data ---- */
@@ -485,8 +555,8 @@ static int app_not_ready(struct tls_session *s)
 /* Whether n bytes of plaintext surely fit in the output queue once encrypted. */
 static bool output_fits(const struct tls_session *s, size_t n)
 {
-    int payload = mbedtls_ssl_get_max_out_record_payload(&s->ssl);
-    int expansion = mbedtls_ssl_get_record_expansion(&s->ssl);
+    int payload = mbedtls_ssl_get_max_out_record_payload(s->ssl);
+    int expansion = mbedtls_ssl_get_record_expansion(s->ssl);
     size_t room = TLS_OUT_MAX - queue_used(&s->out);
 
     if (payload <= 0 || expansion < 0 || n > room) {
@@ -511,7 +581,7 @@ int tls_session_write(struct tls_session *s, const uint8_t *p, size_t n)
         return -1;
     }
     while (off < n) {
-        int ret = mbedtls_ssl_write(&s->ssl, p + off, n - off);
+        int ret = mbedtls_ssl_write(s->ssl, p + off, n - off);
 
         if (ret <= 0) {
             handshake_failed(s, ret < 0 ? ret : MBEDTLS_ERR_SSL_INTERNAL_ERROR);
@@ -533,7 +603,7 @@ int tls_session_read(struct tls_session *s, uint8_t *buf, size_t cap, size_t *go
     if (cap == 0) {
         return 0;
     }
-    ret = mbedtls_ssl_read(&s->ssl, buf, cap);
+    ret = mbedtls_ssl_read(s->ssl, buf, cap);
     if (ret > 0) {
         *got = (size_t)ret;
         return 0;

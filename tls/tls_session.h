@@ -22,7 +22,11 @@ enum tls_step {
     TLS_STEP_FAILED,     /* see tls_session_info()->error*, alert*, closed */
 };
 
-/* sni may be NULL (no SNI; FreeTDS style) - IP literals are never sent as SNI. */
+/* sni may be NULL (no SNI; FreeTDS style) - IP literals are never sent as SNI. Fails only when
+ * out of memory: the mbedTLS context comes at the first tls_session_step (from the config's
+ * pool when it has one, tls/tls_config.h), and a context that cannot be had makes that step
+ * FAILED with info error/error_text ("cannot start a TLS session: ..."). cfg must outlive the
+ * session. */
 int tls_session_new(struct tls_session **out, const struct tls_config *cfg, const char *sni,
                     char *err, size_t errlen);
 void tls_session_free(struct tls_session *s);

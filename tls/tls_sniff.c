@@ -80,7 +80,7 @@ static void on_server_hello(struct tls_info *info, struct tds_rd m)
 
 /* ---- Certificate: certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1> ---- */
 
-static int on_certificate(struct tls_info *info, struct tds_rd m)
+static int on_certificate(struct tls_sniff *sn, struct tls_info *info, struct tds_rd m)
 {
     uint32_t list_len;
     struct tds_rd list, scan;
@@ -98,6 +98,7 @@ static int on_certificate(struct tls_info *info, struct tds_rd m)
         }
     }
     tls__info_clear_chain(info);
+    sn->chain_pending = false;
     if (n == 0) {
         return 0;
     }
@@ -112,22 +113,53 @@ static int on_certificate(struct tls_info *info, struct tds_rd m)
         if (!tds_rd_u24be(&list, &len) || !tds_rd_bytes(&list, len, &der)) {
             break;
         }
-        if (tls_cert_from_der(&info->chain[i], der, len) != 0) {
+        if (sn->defer_parse ? tls__cert_capture(&info->chain[i], der, len) != 0
+                            : tls_cert_from_der(&info->chain[i], der, len) != 0) {
             return -1;
         }
         info->chain_len = i + 1;
+        sn->chain_pending = sn->defer_parse;
     }
     return 0;
 }
 
-static int on_handshake_msg(struct tls_info *info, uint8_t type, struct tds_rd body)
+int tls__sniff_settle(struct tls_sniff *sn, struct tls_info *info, const mbedtls_x509_crt *parsed)
+{
+    if (!sn->chain_pending) {
+        return 0;
+    }
+    sn->chain_pending = false;
+    for (size_t i = 0; i < info->chain_len; i++) {
+        struct tls_cert *c = &info->chain[i];
+        const mbedtls_x509_crt *same = NULL;
+
+        /* mbedTLS keeps the certificates it parsed in message order and drops one it cannot
+         * parse (ssl_parse_certificate_chain): match by DER, parse the rest here */
+        if (parsed != NULL && parsed->raw.len == c->der_len &&
+            memcmp(parsed->raw.p, c->der, c->der_len) == 0) {
+            same = parsed;
+            parsed = parsed->next;
+        }
+        if (tls__cert_fill(c, same) != 0) {
+            for (size_t k = i; k < info->chain_len; k++) {
+                tls_cert_clear(&info->chain[k]);
+            }
+            info->chain_len = i;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int on_handshake_msg(struct tls_sniff *sn, struct tls_info *info, uint8_t type,
+                            struct tds_rd body)
 {
     switch (type) {
     case TLS_HS_SERVER_HELLO:
         on_server_hello(info, body);
         return 0;
     case TLS_HS_CERTIFICATE:
-        return on_certificate(info, body);
+        return on_certificate(sn, info, body);
     case TLS_HS_SERVER_KEY_EXCHANGE:
         tls__stage_at_least(info, TLS_STAGE_SERVER_KEY_EXCHANGE);
         return 0;
@@ -181,7 +213,7 @@ static int hs_drain(struct tls_sniff *sn, struct tls_info *info)
             sn->stopped = true;
             break;
         }
-        rc = on_handshake_msg(info, type, body);
+        rc = on_handshake_msg(sn, info, type, body);
         if (sn->hello_only) {
             sn->stopped = true; /* the chain is neither needed nor parsed */
             break;
