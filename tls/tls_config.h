@@ -11,7 +11,7 @@
  * free their own context, as without a pool), so no context moves between threads and the list
  * has no lock. Sessions are cheapest on the config's owning thread: build one config per event
  * loop (tdsprobe does, one engine per loop thread) rather than one shared by every thread. The
- * pool keeps at most 64 reset contexts (~40 KiB each) until tls_config_free, which must come
+ * pool keeps at most TLS_CTXPOOL_MAX (8) reset contexts (~40 KiB each) until tls_config_free, which must come
  * after every session of the config was freed. Versions are TLS_V10..TLS_V12
  * (tls/tls_version.h). */
 #ifndef TLS_TLS_CONFIG_H

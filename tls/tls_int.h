@@ -154,8 +154,11 @@ size_t tls__sigmemo_hits(struct tls_sigmemo *m);
 /* ---- finished sessions' mbedTLS contexts, kept for the next session (tls_config.c) ---- */
 
 /* How many reset contexts a config keeps at most (~40 KiB each: 2 x 16.7 KiB record buffers
- * plus handshake state); a finished session's context beyond that is freed. */
-#define TLS_CTXPOOL_MAX 64u
+ * plus handshake state); a finished session's context beyond that is freed. Small on purpose:
+ * the engine starts the next probe as one ends, so a few contexts carry the reuse, while every
+ * idle one is memory glibc could otherwise hand to a running probe (at 64, 1,000 targets at
+ * --concurrency 1000 peaked about 5 MB higher: two loops' pools that no later probe used). */
+#define TLS_CTXPOOL_MAX 8u
 
 struct tls_ctxpool;
 struct tls_ctxpool *tls__ctxpool_new(void);
