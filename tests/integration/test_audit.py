@@ -32,11 +32,7 @@ import xml.etree.ElementTree as ET
 
 from fakesql import FakeSQL
 import tdsprobe_schema
-
-TDSPROBE = os.environ.get("TDSPROBE", "build/probe/tdsprobe")
-FAKESQL = os.environ.get("FAKESQL", "build/tests/fakesql/fakesql")
-CERTS = os.environ.get("TDSPROBE_CERTS", "build/certs")
-CA = os.path.join(CERTS, "ca.pem")
+from tdsprobe_run import CA, CERTS, FAKESQL, TDSPROBE  # noqa: F401 (the kit's paths)
 VERSIONS = ("TLSv1.0", "TLSv1.1", "TLSv1.2")
 
 

@@ -31,11 +31,8 @@ import unittest
 
 from fakesql import FakeSQL
 import tdsprobe_schema
+from tdsprobe_run import CA, CERTS, FAKESQL, TDSPROBE  # noqa: F401 (the kit's paths)
 
-TDSPROBE = os.environ.get("TDSPROBE", "build/probe/tdsprobe")
-FAKESQL = os.environ.get("FAKESQL", "build/tests/fakesql/fakesql")
-CERTS = os.environ.get("TDSPROBE_CERTS", "build/certs")
-CA = os.path.join(CERTS, "ca.pem")
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
 OLD_TLS = {"cert": "good", "tlsprotocols": "1.0,1.1,1.2", "seclevel": 0}
