@@ -31,7 +31,7 @@ import unittest
 
 from fakesql import FakeSQL
 import tdsprobe_schema
-from tdsprobe_run import CA, CERTS, FAKESQL, TDSPROBE  # noqa: F401 (the kit's paths)
+from tdsprobe_run import CA, CERTS, FAKESQL, TDSPROBE, closed_port  # noqa: F401
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
@@ -79,15 +79,6 @@ def list_findings():
         last = m.group(1)
         out[last] = (m.group(2).split(", "), m.group(3))
     return out
-
-
-def closed_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def probe_json(config, args):

@@ -16,7 +16,6 @@ import copy
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ import unittest
 
 from fakesql import FakeSQL
 import tdsprobe_schema
-from tdsprobe_run import CA, CERTS, FAKESQL, TDSPROBE  # noqa: F401 (the kit's paths)
+from tdsprobe_run import CA, CERTS, FAKESQL, TDSPROBE, closed_port  # noqa: F401
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
@@ -58,14 +57,6 @@ CASES = {
     "strict": ({"cert": "good", "strict": 1}, ["--encrypt", "strict", "--ca-file", CA],
                "127.0.0.1,{port}", ("ok", "ok")),
 }
-
-
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def run_case(config, args, target):

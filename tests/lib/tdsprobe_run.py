@@ -7,6 +7,7 @@ python3-jsonschema is installed; tests/integration/test_schema.py requires it).
 """
 import json
 import os
+import socket
 import subprocess
 
 import tdsprobe_schema
@@ -29,3 +30,12 @@ def run_json(*args, timeout=60):
     if tdsprobe_schema.available():  # every record the suite sees follows the published schema
         tdsprobe_schema.check_records(objs)
     return p.returncode, objs, p.stdout, p.stderr
+
+
+def closed_port():
+    """A loopback TCP port that nothing listens on (bound once, then released)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
