@@ -78,6 +78,7 @@ void probe__job_maybe_free(struct job *j)
     probe_conn_free(j->fconn);
     free(j->fres);
     free(j->wide_client);
+    probe_queued_clear(&j->t);
     free(j);
 }
 
@@ -108,7 +109,7 @@ static void on_browser(void *arg, int status, uint16_t port, const struct tds_er
 /* The target's deadline: its client's own when a front end set one, else the engine's. */
 static double job_timeout_s(const struct job *j)
 {
-    return j->t.client.timeout_s > 0 ? j->t.client.timeout_s : j->e->o.timeout_s;
+    return j->t.client->timeout_s > 0 ? j->t.client->timeout_s : j->e->o.timeout_s;
 }
 
 static void browser_start(struct job *j)
@@ -230,7 +231,7 @@ static void audit_closed(void *arg)
  * after up to --audit-max-connections deadlines. */
 static double audit_budget_s(const struct job *j)
 {
-    double set = j->t.client.audit_timeout_s;
+    double set = j->t.client->audit_timeout_s;
 
     return set > 0 ? set : PROBE_AUDIT_BUDGET_TIMEOUTS * job_timeout_s(j);
 }
@@ -247,7 +248,7 @@ static bool tls_reachable(const struct job *j)
 void probe__job_audit_begin(struct job *j)
 {
     const struct probe_engine_opts *o = &j->e->o;
-    const struct probe_client *c = &j->t.client;
+    const struct probe_client *c = j->t.client;
     struct probe_audit_run_opts ro = {
         .protocols = o->audit_protocols || c->audit_protocols,
         .ciphers = o->audit_ciphers || c->audit_ciphers,
@@ -271,6 +272,18 @@ void probe__job_audit_begin(struct job *j)
 
 /* ---- finish, start ---- */
 
+/* The job's target as front ends read it (struct probe_target), in the engine's scratch. */
+static const struct probe_target *target_of(const struct job *j, struct probe_target *t)
+{
+    snprintf(t->text, sizeof(t->text), "%s", j->t.text);
+    snprintf(t->host, sizeof(t->host), "%s", j->t.host);
+    t->port = j->t.port;
+    memcpy(t->instance, j->t.instance, sizeof(t->instance));
+    t->client = *j->t.client;
+    t->user = j->t.user;
+    return t;
+}
+
 /* Builds the full result from the facts in the engine's one scratch result, judges the chain,
  * diagnoses, and hands it to the front end. */
 static void deliver(struct job *j)
@@ -278,13 +291,13 @@ static void deliver(struct job *j)
     struct probe_result *r = j->e->scratch;
 
     memset(r, 0, sizeof(*r));
-    r->target = &j->t;
+    r->target = target_of(j, j->e->scratch_target);
     r->facts = j->res;
     if (j->conn) {
         struct probe_judge_input in = {
-            .client = &j->t.client, .host = j->t.host, .tls = r->facts.tls,
+            .client = j->t.client, .host = j->t.host, .tls = r->facts.tls,
             .validates = r->facts.validates, .now = time(NULL),
-            .pin_der = j->pin ? j->pin->der : NULL, .pin_len = j->pin ? j->pin->len : 0,
+            .pin_der = j->t.pin ? j->t.pin->der : NULL, .pin_len = j->t.pin ? j->t.pin->len : 0,
         };
         probe_judge(&in, &r->verdict);
     }
@@ -372,7 +385,7 @@ static void job_start(struct job *j)
     j->timer.data = j;
     j->open++;
     uv_timer_start(&j->timer, on_deadline, (uint64_t)(job_timeout_s(j) * 1000.0), 0);
-    snprintf(port, sizeof(port), "%u", (unsigned)probe_target_port(&j->t));
+    snprintf(port, sizeof(port), "%u", (unsigned)probe_port_or_default(j->t.port));
     j->gai.data = j;
     probe__job_enter(j, PROBE_JOB_RESOLVING);
     j->open++; /* on_resolved runs once, also when cancelled */
@@ -403,22 +416,15 @@ static struct job *job_make(struct probe_engine *e, struct probe_queued *q)
     if (j) {
         j->e = e;
         j->state = PROBE_JOB_QUEUED;
-        snprintf(j->t.text, sizeof(j->t.text), "%s", q->text);
-        snprintf(j->t.host, sizeof(j->t.host), "%s", q->host);
-        j->t.port = q->port;
-        memcpy(j->t.instance, q->instance, sizeof(j->t.instance));
-        j->t.client = *q->client;
-        j->t.user = q->user;
-        j->cfg = q->cfg;
-        j->wide = q->wide;
-        j->pin = q->pin;
-        j->res.tds8 = q->client->encrypt == PROBE_ENCRYPT_STRICT;
-        j->res.validates = probe_client_expected_validates(q->client);
+        j->t = *q; /* the strings change hands: the queue's slot is reused */
+        *q = (struct probe_queued){ 0 };
+        j->res.tds8 = j->t.client->encrypt == PROBE_ENCRYPT_STRICT;
+        j->res.validates = probe_client_expected_validates(j->t.client);
         j->res.t_resolve = j->res.t_browser = j->res.t_connect = -1;
         j->res.t_prelogin = j->res.t_handshake = -1;
         j->res.phase = PROBE_PHASE_RESOLVE;
     }
-    probe_queued_clear(q);
+    probe_queued_clear(q); /* out of memory: the target's strings; else nothing is left */
     return j;
 }
 
@@ -458,7 +464,10 @@ int probe_engine_new(struct probe_engine **out, uv_loop_t *loop,
     e->loop = loop;
     e->o = *o;
     e->scratch = calloc(1, sizeof(*e->scratch));
-    if (!e->scratch) {
+    e->scratch_target = calloc(1, sizeof(*e->scratch_target));
+    if (!e->scratch || !e->scratch_target) {
+        free(e->scratch);
+        free(e->scratch_target);
         free(e);
         return -1;
     }
@@ -503,5 +512,6 @@ void probe_engine_free(struct probe_engine *e)
     }
     probe_queue_free(&e->queue);
     free(e->scratch);
+    free(e->scratch_target);
     free(e);
 }

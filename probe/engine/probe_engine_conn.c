@@ -95,7 +95,7 @@ static bool needs_followup(const struct job *j)
     if (!(ti->alert_received || ti->peer_closed || ti->peer_reset)) {
         return false;
     }
-    return ti->stage <= TLS_STAGE_SERVER_HELLO && j->wide != NULL;
+    return ti->stage <= TLS_STAGE_SERVER_HELLO && j->t.wide != NULL;
 }
 
 static void attempt_connect(struct job *j, struct attempt *a, struct probe_conn *conn);
@@ -133,7 +133,7 @@ static void tls12_retry(struct job *j)
     j->res.net = (struct probe_net_error){ .kind = PROBE_NET_NONE };
     tds_error_clear(&j->res.tds_err);
     j->res.scope = TDS_TLS_NONE;                         /* set again by the PRELOGIN reply */
-    j->res.validates = probe_client_expected_validates(&j->t.client);
+    j->res.validates = probe_client_expected_validates(j->t.client);
     own_connect(j, false);
 }
 
@@ -193,7 +193,7 @@ void probe__job_side_start(struct job *j, const struct tls_config *cfg, int min,
         return;
     }
     memset(j->fres, 0, sizeof(*j->fres));
-    *j->wide_client = j->t.client;
+    *j->wide_client = *j->t.client;
     j->wide_client->tls_min = min;
     j->wide_client->tls_max = max;
     j->wide_client->tls_named = PROBE_TLS_NAMED_MIN | PROBE_TLS_NAMED_MAX;
@@ -227,7 +227,7 @@ static void attempt_done(struct attempt *a)
             tls12_retry(j);
         } else if (needs_followup(j)) {
             probe__job_enter(j, PROBE_JOB_FOLLOWUP);
-            probe__job_side_start(j, j->wide, TLS_V10, TLS_V12);
+            probe__job_side_start(j, j->t.wide, TLS_V10, TLS_V12);
         } else {
             probe__job_audit_begin(j);
         }
@@ -349,7 +349,7 @@ static void on_connect(uv_connect_t *req, int status)
     if (j->state == PROBE_JOB_CONNECTING) {
         uv_ip_name(j->ai_cur->ai_addr, j->res.address, sizeof(j->res.address));
         if (j->res.port == 0) {
-            j->res.port = probe_target_port(&j->t);
+            j->res.port = probe_port_or_default(j->t.port);
         }
         probe__job_mark(j, &j->res.t_connect, j->res.tds8 ? PROBE_PHASE_HANDSHAKE : PROBE_PHASE_PRELOGIN);
         probe__job_enter(j, PROBE_JOB_EXCHANGING);
@@ -362,7 +362,7 @@ static void on_connect(uv_connect_t *req, int status)
 static void attempt_connect(struct job *j, struct attempt *a, struct probe_conn *conn)
 {
     struct sockaddr_storage dest;
-    uint16_t port = htons(j->res.port ? j->res.port : probe_target_port(&j->t));
+    uint16_t port = htons(j->res.port ? j->res.port : probe_port_or_default(j->t.port));
 
     a->job = j;
     a->conn = conn;
@@ -401,7 +401,7 @@ void probe__job_connect_next(struct job *j)
     probe__job_enter(j, PROBE_JOB_CONNECTING);
     /* The address being tried: a refused or timed-out target still says which one. */
     uv_ip_name(j->ai_cur->ai_addr, j->res.address, sizeof(j->res.address));
-    own_connect(j, j->res.tds8 && probe_client_offers_tls13(&j->t.client));
+    own_connect(j, j->res.tds8 && probe_client_offers_tls13(j->t.client));
 }
 
 /* The client's own connection (a fresh probe_conn in place of the last one) to the current
@@ -410,7 +410,7 @@ static void own_connect(struct job *j, bool strict_tls13)
 {
     struct attempt *a = calloc(1, sizeof(*a));
     struct probe_conn_opts co = {
-        .client = &j->t.client, .tls = j->cfg, .host = j->t.host, .instance = j->t.instance,
+        .client = j->t.client, .tls = j->t.cfg, .host = j->t.host, .instance = j->t.instance,
         .max_packet = TDS_DEFAULT_PACKET, .strict_tls13 = strict_tls13,
     };
 

@@ -11,9 +11,14 @@ const char *probe_version(void)
     return TDSPROBE_VERSION;
 }
 
+uint16_t probe_port_or_default(uint16_t asked)
+{
+    return asked != 0 ? asked : PROBE_DEFAULT_PORT;
+}
+
 uint16_t probe_target_port(const struct probe_target *t)
 {
-    return t->port != 0 ? t->port : PROBE_DEFAULT_PORT;
+    return probe_port_or_default(t->port);
 }
 
 uint16_t probe_result_port(const struct probe_result *r)

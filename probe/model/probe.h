@@ -204,6 +204,8 @@ struct probe_result {
 /* The port to connect to for t when no SQL Server Browser answer says otherwise: the one asked
  * for, else PROBE_DEFAULT_PORT. */
 uint16_t probe_target_port(const struct probe_target *t);
+/* The same rule for a port kept apart from its probe_target (the engine's jobs). */
+uint16_t probe_port_or_default(uint16_t asked);
 
 /* The port a report shows: the one connected to, else the one asked for, else 1433 (0 for a
  * named instance whose SQL Server Browser lookup did not happen). */
