@@ -290,7 +290,7 @@ static void deliver(struct job *j)
 {
     struct probe_result *r = j->e->scratch;
 
-    memset(r, 0, sizeof(*r));
+    probe_result_reset(r);
     r->target = target_of(j, j->e->scratch_target);
     r->facts = j->res;
     if (j->conn) {

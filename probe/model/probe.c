@@ -1,6 +1,10 @@
-/* probe/model/probe.c: names of probe.h's small enums, and the one rule for the port a result
- * reports. Every name table is generated from its X-macro, so a new value cannot lack a name. */
+/* probe/model/probe.c: names of probe.h's small enums, the one rule for the port a result
+ * reports, and the reset of a result an engine reuses. Every name table is generated from its
+ * X-macro, so a new value cannot lack a name. */
 #include "probe/model/probe.h"
+
+#include <stddef.h>
+#include <string.h>
 
 #ifndef TDSPROBE_VERSION
 #error "TDSPROBE_VERSION comes from project(VERSION) in CMakeLists.txt (probe/CMakeLists.txt)"
@@ -76,3 +80,14 @@ const char *probe_phase_name(enum probe_phase p)
     return phase_names[p];
 }
 
+
+void probe_result_reset(struct probe_result *r)
+{
+    memset(r, 0, offsetof(struct probe_result, verdict));
+    r->verdict.n = 0;
+    r->verdict.pass = false;
+    r->status = (enum probe_status)0;
+    r->diag = (enum probe_diag)0;
+    r->message[0] = r->cause[0] = r->fix[0] = r->other_platforms[0] = '\0';
+    r->n_findings = 0;
+}

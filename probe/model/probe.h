@@ -194,6 +194,11 @@ struct probe_result {
                                   not (or is not known to) */
 };
 
+/* Empties r for the next target: every field zero, each text "" and no findings, without
+ * clearing the 37 KiB of text and finding slots (a fleet's engine reuses one result per
+ * probe, and clearing it whole was 2 % of a certificate-mode probe's instructions). */
+void probe_result_reset(struct probe_result *r);
+
 /* Handshake packets in a row that move nothing (empty 0x12 packets, TLS warning alerts) after
  * which the probe stops instead of spinning until the timeout. A real server sends none. */
 #define PROBE_NOISE_MAX 64u
