@@ -35,6 +35,8 @@ struct probe_queue {
     struct probe_queued *items;
     size_t len, cap, next;
     struct probe_client_node *clients[64]; /* interned client profiles, by hash */
+    struct probe_client_node *last;        /* the one interned last: a fleet's next target
+                                              mostly has the same profile */
     struct probe_pin_node *pins;           /* pinned certificates, one per file */
 };
 
