@@ -485,10 +485,77 @@ static int fill_from_crt(struct tls_cert *c, const mbedtls_x509_crt *crt)
 
 static atomic_size_t own_parses;
 
-int tls__cert_capture(struct tls_cert *c, const uint8_t *der, size_t len)
+/* ---- the fingerprints of a fleet's intermediates ----
+ *
+ * A fleet's servers mostly send the same one or two intermediates, and the SHA-256 of a 1.5 KiB
+ * certificate is 6 % of a certificate-mode probe's instructions (mbedTLS's SHA-256 is plain C).
+ * A fingerprint is a pure function of the DER, so each thread keeps the last few it computed for
+ * certificates past the leaf, by their exact bytes, and answers a repeat with one memcmp. Leaves
+ * differ from server to server and are always hashed. Per thread: no lock, and nothing to free
+ * (the slots are fixed arrays); an intermediate longer than FP_DER_MAX is hashed every time. */
+#define FP_SLOTS 4
+#define FP_DER_MAX 2048
+
+struct fp_slot {
+    size_t len; /* 0: empty */
+    uint8_t der[FP_DER_MAX];
+    char hex[65];
+};
+
+static _Thread_local struct {
+    struct fp_slot slot[FP_SLOTS];
+    unsigned next; /* the slot a new fingerprint takes (round robin) */
+    size_t hits;
+} fp_memo;
+
+static const struct fp_slot *fp_find(const uint8_t *der, size_t len)
+{
+    for (size_t i = 0; i < FP_SLOTS; i++) {
+        const struct fp_slot *s = &fp_memo.slot[i];
+
+        if (s->len == len && memcmp(s->der, der, len) == 0) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+static void fp_keep(const uint8_t *der, size_t len, const char *hex)
+{
+    struct fp_slot *s = &fp_memo.slot[fp_memo.next++ % FP_SLOTS];
+
+    memcpy(s->der, der, len);
+    s->len = len;
+    snprintf(s->hex, sizeof(s->hex), "%s", hex);
+}
+
+/* c->sha256 for c's DER; shared: a certificate past the leaf, which other servers send too. */
+static void fingerprint(struct tls_cert *c, bool shared)
 {
     unsigned char digest[32];
+    bool memo = shared && c->der_len > 0 && c->der_len <= FP_DER_MAX;
+    const struct fp_slot *hit = memo ? fp_find(c->der, c->der_len) : NULL;
 
+    if (hit != NULL) {
+        fp_memo.hits++;
+        memcpy(c->sha256, hit->hex, sizeof(c->sha256));
+        return;
+    }
+    if (mbedtls_sha256_ret(c->der, c->der_len, digest, 0) == 0) {
+        hex_into(c->sha256, sizeof(c->sha256), digest, sizeof(digest));
+        if (memo) {
+            fp_keep(c->der, c->der_len, c->sha256);
+        }
+    }
+}
+
+size_t tls__cert_fingerprint_hits(void)
+{
+    return fp_memo.hits;
+}
+
+int tls__cert_capture(struct tls_cert *c, const uint8_t *der, size_t len, bool shared)
+{
     memset(c, 0, sizeof(*c));
     c->der = malloc(len > 0 ? len : 1);
     if (c->der == NULL) {
@@ -498,9 +565,7 @@ int tls__cert_capture(struct tls_cert *c, const uint8_t *der, size_t len)
         memcpy(c->der, der, len);
     }
     c->der_len = len;
-    if (mbedtls_sha256_ret(c->der, len, digest, 0) == 0) {
-        hex_into(c->sha256, sizeof(c->sha256), digest, sizeof(digest));
-    }
+    fingerprint(c, shared);
     return 0;
 }
 
@@ -532,7 +597,7 @@ size_t tls__cert_own_parses(void)
 
 int tls_cert_from_der(struct tls_cert *c, const uint8_t *der, size_t len)
 {
-    if (tls__cert_capture(c, der, len) != 0) {
+    if (tls__cert_capture(c, der, len, false) != 0) {
         return -1;
     }
     if (tls__cert_fill(c, NULL) != 0) {

@@ -97,8 +97,11 @@ int tls__buf_append(uint8_t **buf, size_t *len, size_t *cap, const uint8_t *p, s
 
 /* tls_cert_from_der in two halves: capture copies the DER and hashes it (fields empty, parsed
  * false); fill fills the fields from parsed, a parse of the same DER, or parses the DER itself
- * when parsed is NULL. Both return -1 only on allocation failure. */
-int tls__cert_capture(struct tls_cert *c, const uint8_t *der, size_t len);
+ * when parsed is NULL. Both return -1 only on allocation failure. shared: a certificate past the
+ * leaf, whose fingerprint this thread may have computed already for another server. */
+int tls__cert_capture(struct tls_cert *c, const uint8_t *der, size_t len, bool shared);
+/* Fingerprints this thread answered from its memo of shared certificates (tests). */
+size_t tls__cert_fingerprint_hits(void);
 int tls__cert_fill(struct tls_cert *c, const mbedtls_x509_crt *parsed);
 /* How many certificates tls__cert_fill parsed itself, in this process (tests). */
 size_t tls__cert_own_parses(void);

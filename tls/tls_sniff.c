@@ -113,7 +113,7 @@ static int on_certificate(struct tls_sniff *sn, struct tls_info *info, struct td
         if (!tds_rd_u24be(&list, &len) || !tds_rd_bytes(&list, len, &der)) {
             break;
         }
-        if (sn->defer_parse ? tls__cert_capture(&info->chain[i], der, len) != 0
+        if (sn->defer_parse ? tls__cert_capture(&info->chain[i], der, len, i > 0) != 0
                             : tls_cert_from_der(&info->chain[i], der, len) != 0) {
             return -1;
         }

@@ -124,6 +124,45 @@ static void test_root_and_intermediate(void **state)
     tls_cert_clear(&c);
 }
 
+/* The fingerprint of a certificate past the leaf may come from the thread's memo: it must be the
+ * SHA-256 of exactly these bytes, never of an earlier certificate of the same length. */
+static void assert_fingerprint(const uint8_t *der, size_t len, bool shared)
+{
+    struct tls_cert memo, direct;
+
+    assert_int_equal(0, tls__cert_capture(&memo, der, len, shared));
+    assert_int_equal(0, tls_cert_from_der(&direct, der, len)); /* never memoized */
+    assert_int_equal(64, strlen(memo.sha256));
+    assert_string_equal(direct.sha256, memo.sha256);
+    tls_cert_clear(&memo);
+    tls_cert_clear(&direct);
+}
+
+static void test_intermediate_fingerprint_memo(void **state)
+{
+    size_t len;
+    uint8_t *der = pem_first_der(KIT("int.pem"), &len);
+    size_t hits;
+
+    (void)state;
+    assert_non_null(der);
+    assert_fingerprint(der, len, true);
+    hits = tls__cert_fingerprint_hits();
+    assert_fingerprint(der, len, true);
+    assert_int_equal(hits + 1, tls__cert_fingerprint_hits());
+    assert_fingerprint(der, len, false); /* a leaf is hashed every time */
+    assert_int_equal(hits + 1, tls__cert_fingerprint_hits());
+    /* Same length, one byte different (in the signature, at the end): hashed, not looked up;
+     * then enough different ones to evict every slot, and the first again. */
+    for (unsigned k = 1; k <= 6; k++) {
+        der[len - 1] ^= (uint8_t)k;
+        assert_fingerprint(der, len, true);
+        der[len - 1] ^= (uint8_t)k;
+    }
+    assert_fingerprint(der, len, true);
+    free(der);
+}
+
 static void test_weak_and_odd_leaves(void **state)
 {
     struct tls_cert c;
@@ -283,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_sql_fallback_der),
         cmocka_unit_test(test_good_leaf),
         cmocka_unit_test(test_root_and_intermediate),
+        cmocka_unit_test(test_intermediate_fingerprint_memo),
         cmocka_unit_test(test_weak_and_odd_leaves),
         cmocka_unit_test(test_many_sans_truncated_but_matched),
         cmocka_unit_test(test_unparsable),
