@@ -786,27 +786,40 @@ static int finish_probes(struct cli *c, struct run *r, int rc)
 /* Each TLS session's two record buffers are 16.7 KiB apiece (Debian's mbedTLS 2.28 has no
  * MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH), and a probe uses the first page or two of each. From the
  * heap, every page still becomes resident: calloc clears reused memory, and mbedtls_ssl_free
- * zeroizes the whole buffer before freeing it, so by the end of a fleet run each session that
- * was in flight holds 33 KiB of the heap that glibc does not give back. Mapped on their own
- * (glibc serves requests from M_MMAP_THRESHOLD up with mmap), an untouched page never becomes
- * resident, and the zeroized buffer goes back to the system as it is freed: a 1,000-target run
- * peaks about 18 MB lower. The cost is mmap and munmap per fresh session, which the TLS context
- * pool (tls/tls_ctxpool.c) avoids for most sessions of a long fleet: bench/README.md has the
- * figures. From 16 KiB, the record buffers and the TLS 1.3 client's state (24 KiB, strict mode)
- * are mapped; everything else a probe allocates stays on the heap. */
-static void allocator_tune(void)
+ * zeroizes the whole buffer before freeing it, so each session that was in flight leaves 33 KiB
+ * of heap that glibc keeps. Mapped on their own (glibc serves requests from M_MMAP_THRESHOLD up
+ * with mmap), an untouched page never becomes resident and a freed buffer goes back to the
+ * system: a 1,000-target full-handshake run peaks 18 MB lower (48-53 -> 30-31 KiB per probe in
+ * flight). The price is an mmap, a munmap and a few page faults per fresh session, about 10 us:
+ * 0.4 % of a full probe, whose session also lives several times longer, but 3-4 % of a
+ * certificate-mode probe (munmap alone was 3.8 % of such a run's CPU in perf), whose sessions
+ * are short and mostly reuse heap memory. So certificate-mode runs keep the heap. From 16 KiB:
+ * the record buffers and the TLS 1.3 client's state (24 KiB, strict mode); everything else a
+ * probe allocates stays on the heap. bench/README.md has the runs. */
+static void allocator_tune(bool short_sessions)
 {
 #ifdef M_MMAP_THRESHOLD
-    (void)mallopt(M_MMAP_THRESHOLD, 16 * 1024);
+    if (!short_sessions) {
+        (void)mallopt(M_MMAP_THRESHOLD, 16 * 1024);
+    }
+#else
+    (void)short_sessions;
 #endif
+}
+
+/* Every target of a run probes in certificate mode: --handshake certificate. */
+static bool certificate_mode_only(const struct cli *c)
+{
+    return (c->ov.set & PROBE_SET_HANDSHAKE) != 0 &&
+           c->ov.client.handshake == TLS_HANDSHAKE_CERTIFICATE;
 }
 
 int main(int argc, char **argv)
 {
     struct cli c = { .timeout_s = 10, .concurrency = 256, .warn_days = -1, .crit_days = -1 };
 
-    allocator_tune();
     if (argc > 1 && strcmp(argv[1], "serve") == 0) {
+        allocator_tune(false); /* an exporter's modules mix modes; it runs for months */
         return probe_serve_main(argc - 1, argv + 1);
     }
     if (!isatty(STDOUT_FILENO)) { /* results are flushed per loop iteration: room for a batch */
@@ -822,6 +835,7 @@ int main(int argc, char **argv)
     capture_begin(&cp, nagios);
     int rc = parse_args(&c, argc, argv);
     if (rc == 0) {
+        allocator_tune(certificate_mode_only(&c));
         rc = each_target(&c, NULL, 0, &none);
     }
     bool probing = rc == 0 && !c.dry_run;
