@@ -44,8 +44,7 @@ static void json_detail(struct probe_jsonbuf *b, const struct probe_audit *a)
 
         probe_jsonbuf_lit(b, v > TLS_V10 ? "," : "");
         probe_jsonbuf_key(b, tls_version_name(v));
-        probe_jsonbuf_lit(b, "{\"state\":");
-        probe_jsonbuf_str(b, probe_proto_state_name(p->state));
+        probe_jsonbuf_member_str(b, "{\"state\":", probe_proto_state_name(p->state));
         probe_jsonbuf_lit(b, ",\"how\":");
         if (v13_untested) {
             probe_jsonbuf_str(b, "needs TDS 8.0 strict");
@@ -69,18 +68,13 @@ static void json_suite(struct probe_jsonbuf *b, uint16_t id)
     unsigned m = probe_suite_weak_mask(id);
     char nb[8];
 
-    probe_jsonbuf_lit(b, "{\"name\":");
-    probe_jsonbuf_str(b, probe_suite_name(id, nb));
+    probe_jsonbuf_member_str(b, "{\"name\":", probe_suite_name(id, nb));
     probe_jsonbuf_lit(b, ",\"id\":\"0x");
     probe_jsonbuf_hex(b, id, 4);
-    probe_jsonbuf_lit(b, "\",\"kx\":");
-    probe_jsonbuf_str(b, known ? si.kx : NULL);
-    probe_jsonbuf_lit(b, ",\"auth\":");
-    probe_jsonbuf_str(b, known ? si.auth : NULL);
-    probe_jsonbuf_lit(b, ",\"cipher\":");
-    probe_jsonbuf_str(b, known ? si.cipher : NULL);
-    probe_jsonbuf_lit(b, ",\"mac\":");
-    probe_jsonbuf_str(b, known ? si.mac : NULL);
+    probe_jsonbuf_member_str(b, "\",\"kx\":", known ? si.kx : NULL);
+    probe_jsonbuf_member_str(b, ",\"auth\":", known ? si.auth : NULL);
+    probe_jsonbuf_member_str(b, ",\"cipher\":", known ? si.cipher : NULL);
+    probe_jsonbuf_member_str(b, ",\"mac\":", known ? si.mac : NULL);
     probe_jsonbuf_lit(b, ",\"weak\":[");
     for (int w = 0, k = 0; w < PROBE_WEAK_COUNT; w++) {
         if (m & (1u << w)) {
@@ -116,8 +110,7 @@ static void json_ciphers(struct probe_jsonbuf *b, const struct probe_audit *a)
         probe_jsonbuf_key(b, tls_version_name(v));
         probe_jsonbuf_lit(b, "{\"order\":\"");
         probe_jsonbuf_lit(b, order_name(cl));
-        probe_jsonbuf_lit(b, "\",\"incomplete\":");
-        probe_jsonbuf_bool(b, list_incomplete(a, v));
+        probe_jsonbuf_member_bool(b, "\",\"incomplete\":", list_incomplete(a, v));
         probe_jsonbuf_lit(b, ",\"suites\":[");
         first = false;
         for (size_t i = 0; i < cl->n && i < PROBE_AUDIT_MAX_SUITES; i++) {
@@ -133,8 +126,8 @@ void probe_audit_report_json(struct probe_jsonbuf *b, const struct probe_audit *
 {
     bool ran = a != NULL && a->want_protocols;
 
-    probe_jsonbuf_lit(b, ",\"audit_transport\":");
-    probe_jsonbuf_str(b, ran ? probe_audit_transport_name(a->transport) : NULL);
+    probe_jsonbuf_member_str(
+        b, ",\"audit_transport\":", ran ? probe_audit_transport_name(a->transport) : NULL);
     probe_jsonbuf_lit(b, ",\"protocols\":");
     if (ran) {
         json_protocols(b, a);
@@ -264,7 +257,9 @@ static void text_verdict_line(const struct probe_text_out *o, const struct probe
     v = probe_audit_tls12(st);
     probe_emit_label(o, "Policy");
     fputs("TLS 1.2 enforced: ", o->f);
-    probe_emit_color_on(o, v == PROBE_TLS12_ENFORCED ? "1;32" : v == PROBE_TLS12_NOT_ENFORCED ? "1;31" : "1;33");
+    probe_emit_color_on(o, v == PROBE_TLS12_ENFORCED       ? "1;32"
+                           : v == PROBE_TLS12_NOT_ENFORCED ? "1;31"
+                                                           : "1;33");
     fputs(probe_tls12_name(v), o->f);
     probe_emit_color_off(o);
     if (v == PROBE_TLS12_ENFORCED) {

@@ -97,6 +97,18 @@ void probe_jsonbuf_bool(struct probe_jsonbuf *b, bool v)
     probe_jsonbuf_put(b, v ? "true" : "false", v ? 4 : 5);
 }
 
+void probe_jsonbuf_member_str(struct probe_jsonbuf *b, const char *lead, const char *s)
+{
+    probe_jsonbuf_lit(b, lead);
+    probe_jsonbuf_str(b, s);
+}
+
+void probe_jsonbuf_member_bool(struct probe_jsonbuf *b, const char *lead, bool v)
+{
+    probe_jsonbuf_lit(b, lead);
+    probe_jsonbuf_bool(b, v);
+}
+
 /* The digits of v in base (10 or 16), at least width of them, zero-padded. */
 static void put_digits(struct probe_jsonbuf *b, unsigned long long v, unsigned base, int width)
 {

@@ -48,6 +48,10 @@ void probe_jsonbuf_str(struct probe_jsonbuf *b, const char *s);
 void probe_jsonbuf_quoted(struct probe_jsonbuf *b, const char *s);
 void probe_jsonbuf_null(struct probe_jsonbuf *b);
 void probe_jsonbuf_bool(struct probe_jsonbuf *b, bool v);
+/* A member: lead, the program's own text before the value (",\"name\":", "{\"name\":"), then
+ * the value as probe_jsonbuf_str and probe_jsonbuf_bool write it. */
+void probe_jsonbuf_member_str(struct probe_jsonbuf *b, const char *lead, const char *s);
+void probe_jsonbuf_member_bool(struct probe_jsonbuf *b, const char *lead, bool v);
 /* Decimal, as printf's %lld and %llu write them. */
 void probe_jsonbuf_int(struct probe_jsonbuf *b, long long v);
 void probe_jsonbuf_uint(struct probe_jsonbuf *b, unsigned long long v);

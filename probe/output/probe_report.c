@@ -26,9 +26,10 @@ static void json_key(struct probe_jsonbuf *b, const char *key, bool *first)
     probe_jsonbuf_key(b, key);
 }
 
-static void json_str_or_null(struct probe_jsonbuf *b, const char *s)
+/* A member whose value is a string, or null when the string is empty or absent. */
+static void json_opt(struct probe_jsonbuf *b, const char *lead, const char *s)
 {
-    probe_jsonbuf_str(b, s != NULL && s[0] != '\0' ? s : NULL);
+    probe_jsonbuf_member_str(b, lead, s != NULL && s[0] != '\0' ? s : NULL);
 }
 
 /* The ENCRYPTION byte: as sent, or, when the probe stopped before PRELOGIN, as it would be. */
@@ -44,38 +45,30 @@ static void json_client(struct probe_jsonbuf *b, const struct probe_result *r)
 {
     const struct probe_client *cl = r->target != NULL ? &r->target->client : NULL;
 
-    probe_jsonbuf_lit(b, "{\"driver\":");
-    json_str_or_null(b, cl != NULL && cl->driver[0] != '\0' ? cl->driver : "sqlclient");
-    probe_jsonbuf_lit(b, ",\"encrypt\":");
-    probe_jsonbuf_str(b, probe_encrypt_name(cl != NULL ? cl->encrypt : PROBE_ENCRYPT_MANDATORY));
-    probe_jsonbuf_lit(b, ",\"trust_server_certificate\":");
-    probe_jsonbuf_bool(b, cl != NULL && cl->trust_server_certificate);
-    probe_jsonbuf_lit(b, ",\"host_name_in_certificate\":");
-    json_str_or_null(b, cl != NULL ? cl->host_name_in_certificate : NULL);
-    probe_jsonbuf_lit(b, ",\"validates\":");
-    probe_jsonbuf_bool(b, r->facts.validates);
+    json_opt(b, "{\"driver\":", cl != NULL && cl->driver[0] != '\0' ? cl->driver : "sqlclient");
+    probe_jsonbuf_member_str(
+        b, ",\"encrypt\":", probe_encrypt_name(cl != NULL ? cl->encrypt : PROBE_ENCRYPT_MANDATORY));
+    probe_jsonbuf_member_bool(
+        b, ",\"trust_server_certificate\":", cl != NULL && cl->trust_server_certificate);
+    json_opt(b, ",\"host_name_in_certificate\":", cl != NULL ? cl->host_name_in_certificate : NULL);
+    probe_jsonbuf_member_bool(b, ",\"validates\":", r->facts.validates);
     if (cl != NULL) {
         char name[256];
         probe_client_check_name(cl, r->target->host, name, sizeof(name));
-        probe_jsonbuf_lit(b, ",\"name_checked\":");
-        json_str_or_null(b, name);
+        json_opt(b, ",\"name_checked\":", name);
     } else {
         probe_jsonbuf_lit(b, ",\"name_checked\":null");
     }
-    probe_jsonbuf_lit(b, ",\"sent_encryption\":");
-    probe_jsonbuf_str(b, tds_enc_name(sent_byte(r)));
+    probe_jsonbuf_member_str(b, ",\"sent_encryption\":", tds_enc_name(sent_byte(r)));
     int min = 0, max = 0;
     if (cl != NULL) {
         probe_client_tls_range(cl, r->facts.tds8, &min, &max);
     }
-    probe_jsonbuf_lit(b, ",\"tls_min\":");
-    probe_jsonbuf_str(b, min > 0 ? tls_version_name(min) : NULL);
-    probe_jsonbuf_lit(b, ",\"tls_max\":");
-    probe_jsonbuf_str(b, max > 0 ? tls_version_name(max) : NULL);
-    probe_jsonbuf_lit(b, ",\"os\":");
-    probe_jsonbuf_str(b, cl != NULL ? probe_os_name(cl->os) : NULL);
-    probe_jsonbuf_lit(b, ",\"tls_stack\":");
-    probe_jsonbuf_str(b, cl != NULL ? probe_client_stack(cl)->name : NULL);
+    probe_jsonbuf_member_str(b, ",\"tls_min\":", min > 0 ? tls_version_name(min) : NULL);
+    probe_jsonbuf_member_str(b, ",\"tls_max\":", max > 0 ? tls_version_name(max) : NULL);
+    probe_jsonbuf_member_str(b, ",\"os\":", cl != NULL ? probe_os_name(cl->os) : NULL);
+    const char *stack = cl != NULL ? probe_client_stack(cl)->name : NULL;
+    probe_jsonbuf_member_str(b, ",\"tls_stack\":", stack);
     probe_jsonbuf_ch(b, '}');
 }
 
@@ -83,10 +76,8 @@ static void json_finding(struct probe_jsonbuf *b, const struct probe_finding *x,
 {
     probe_jsonbuf_lit(b, first ? "{\"code\":" : ",{\"code\":");
     probe_jsonbuf_str(b, x->code);
-    probe_jsonbuf_lit(b, ",\"severity\":");
-    probe_jsonbuf_str(b, tls_severity_name(x->severity));
-    probe_jsonbuf_lit(b, ",\"message\":");
-    probe_jsonbuf_str(b, x->message);
+    probe_jsonbuf_member_str(b, ",\"severity\":", tls_severity_name(x->severity));
+    probe_jsonbuf_member_str(b, ",\"message\":", x->message);
     if (x->cert >= 0) {
         probe_jsonbuf_lit(b, ",\"cert\":");
         probe_jsonbuf_int(b, x->cert);
@@ -114,12 +105,10 @@ static void json_server(struct probe_jsonbuf *b, const struct probe_result *r)
         probe_jsonbuf_lit(b, "null");
         return;
     }
-    probe_jsonbuf_lit(b, "{\"version\":");
-    json_str_or_null(b, r->facts.server_version);
-    probe_jsonbuf_lit(b, ",\"product\":");
-    json_str_or_null(b, r->facts.server_product);
-    probe_jsonbuf_lit(b, ",\"encryption\":");
-    probe_jsonbuf_str(b, pl->has_encryption ? tds_enc_name(pl->encryption) : NULL);
+    json_opt(b, "{\"version\":", r->facts.server_version);
+    json_opt(b, ",\"product\":", r->facts.server_product);
+    probe_jsonbuf_member_str(
+        b, ",\"encryption\":", pl->has_encryption ? tds_enc_name(pl->encryption) : NULL);
     probe_jsonbuf_lit(b, ",\"instance\":null,\"mars\":");
     if (pl->has_mars) {
         probe_jsonbuf_bool(b, pl->mars != 0);
@@ -171,11 +160,9 @@ static void json_cert_dates(struct probe_jsonbuf *b, const struct tls_cert *c)
     char t[21];
 
     tls_time_format(c->not_before, t);
-    probe_jsonbuf_lit(b, ",\"not_before\":");
-    probe_jsonbuf_str(b, t);
+    probe_jsonbuf_member_str(b, ",\"not_before\":", t);
     tls_time_format(c->not_after, t);
-    probe_jsonbuf_lit(b, ",\"not_after\":");
-    probe_jsonbuf_str(b, t);
+    probe_jsonbuf_member_str(b, ",\"not_after\":", t);
     probe_jsonbuf_lit(b, ",\"days_left\":");
     probe_jsonbuf_int(b, days_left(c->not_after));
 }
@@ -205,38 +192,27 @@ static void json_cert(struct probe_jsonbuf *b, const struct tls_cert *c)
               "\"not_before\":null,\"not_after\":null,\"days_left\":null,"
               "\"signature_algorithm\":null,\"key_type\":null,\"key_bits\":null,\"eku\":null,"
               "\"key_usage\":null,\"self_signed\":null,\"sha256\":");
-        json_str_or_null(b, c->sha256);
-        probe_jsonbuf_lit(b, ",\"parse_error\":");
-        json_str_or_null(b, c->parse_error);
+        json_opt(b, "", c->sha256);
+        json_opt(b, ",\"parse_error\":", c->parse_error);
         probe_jsonbuf_ch(b, '}');
         return;
     }
-    probe_jsonbuf_lit(b, "{\"subject\":");
-    probe_jsonbuf_str(b, c->subject);
-    probe_jsonbuf_lit(b, ",\"issuer\":");
-    probe_jsonbuf_str(b, c->issuer);
-    probe_jsonbuf_lit(b, ",\"serial\":");
-    probe_jsonbuf_str(b, c->serial);
+    probe_jsonbuf_member_str(b, "{\"subject\":", c->subject);
+    probe_jsonbuf_member_str(b, ",\"issuer\":", c->issuer);
+    probe_jsonbuf_member_str(b, ",\"serial\":", c->serial);
     probe_jsonbuf_lit(b, ",\"san\":");
     json_san(b, c);
     json_cert_dates(b, c);
-    probe_jsonbuf_lit(b, ",\"signature_algorithm\":");
-    json_str_or_null(b, c->signature_algorithm);
-    probe_jsonbuf_lit(b, ",\"key_type\":");
-    json_str_or_null(b, c->key_type);
+    json_opt(b, ",\"signature_algorithm\":", c->signature_algorithm);
+    json_opt(b, ",\"key_type\":", c->key_type);
     probe_jsonbuf_lit(b, ",\"key_bits\":");
     probe_jsonbuf_int(b, c->key_bits);
     json_cert_usage(b, c);
-    probe_jsonbuf_lit(b, ",\"self_signed\":");
-    probe_jsonbuf_bool(b, c->self_signed);
-    probe_jsonbuf_lit(b, ",\"sha256\":");
-    json_str_or_null(b, c->sha256);
-    probe_jsonbuf_lit(b, ",\"key_curve\":");
-    json_str_or_null(b, c->key_curve);
-    probe_jsonbuf_lit(b, ",\"is_ca\":");
-    probe_jsonbuf_bool(b, c->is_ca);
-    probe_jsonbuf_lit(b, ",\"serial_negative\":");
-    probe_jsonbuf_bool(b, c->serial_negative);
+    probe_jsonbuf_member_bool(b, ",\"self_signed\":", c->self_signed);
+    json_opt(b, ",\"sha256\":", c->sha256);
+    json_opt(b, ",\"key_curve\":", c->key_curve);
+    probe_jsonbuf_member_bool(b, ",\"is_ca\":", c->is_ca);
+    probe_jsonbuf_member_bool(b, ",\"serial_negative\":", c->serial_negative);
     probe_jsonbuf_ch(b, '}');
 }
 
@@ -248,20 +224,15 @@ static void json_tls(struct probe_jsonbuf *b, const struct probe_result *r)
         probe_jsonbuf_lit(b, "null");
         return;
     }
-    probe_jsonbuf_lit(b, "{\"version\":");
-    probe_jsonbuf_str(b, t->version != 0 ? tls_version_name(t->version) : NULL);
-    probe_jsonbuf_lit(b, ",\"cipher\":");
-    json_str_or_null(b, t->cipher);
-    probe_jsonbuf_lit(b, ",\"alpn\":");
-    json_str_or_null(b, t->alpn);
-    probe_jsonbuf_lit(b, ",\"group\":");
-    json_str_or_null(b, t->group);
-    probe_jsonbuf_lit(b, ",\"signature_scheme\":");
-    json_str_or_null(b, t->sig_scheme);
-    probe_jsonbuf_lit(b, ",\"stage\":");
-    probe_jsonbuf_str(b, tls_stage_name(t->stage));
-    probe_jsonbuf_lit(b, ",\"alert\":");
-    probe_jsonbuf_str(b, t->alert_received ? tls_alert_name(t->alert_description) : NULL);
+    probe_jsonbuf_member_str(
+        b, "{\"version\":", t->version != 0 ? tls_version_name(t->version) : NULL);
+    json_opt(b, ",\"cipher\":", t->cipher);
+    json_opt(b, ",\"alpn\":", t->alpn);
+    json_opt(b, ",\"group\":", t->group);
+    json_opt(b, ",\"signature_scheme\":", t->sig_scheme);
+    probe_jsonbuf_member_str(b, ",\"stage\":", tls_stage_name(t->stage));
+    probe_jsonbuf_member_str(
+        b, ",\"alert\":", t->alert_received ? tls_alert_name(t->alert_description) : NULL);
     probe_jsonbuf_lit(b, ",\"chain\":[");
     for (size_t i = 0; i < t->chain_len && t->chain != NULL; i++) {
         if (i > 0) {
@@ -295,12 +266,10 @@ static void json_followup(struct probe_jsonbuf *b, const struct probe_result *r)
         probe_jsonbuf_lit(b, "null");
         return;
     }
-    probe_jsonbuf_lit(b, "{\"ok\":");
-    probe_jsonbuf_bool(b, r->facts.followup_ok);
-    probe_jsonbuf_lit(b, ",\"version\":");
-    probe_jsonbuf_str(b, r->facts.followup_ok ? tls_version_name(r->facts.followup_version) : NULL);
-    probe_jsonbuf_lit(b, ",\"cipher\":");
-    json_str_or_null(b, r->facts.followup_ok ? r->facts.followup_cipher : NULL);
+    probe_jsonbuf_member_bool(b, "{\"ok\":", r->facts.followup_ok);
+    const char *version = tls_version_name(r->facts.followup_version);
+    probe_jsonbuf_member_str(b, ",\"version\":", r->facts.followup_ok ? version : NULL);
+    json_opt(b, ",\"cipher\":", r->facts.followup_ok ? r->facts.followup_cipher : NULL);
     probe_jsonbuf_ch(b, '}');
 }
 
@@ -320,25 +289,20 @@ static void json_target(struct probe_jsonbuf *b, const struct probe_result *r, b
         probe_jsonbuf_lit(b, "null");
     }
     json_key(b, "instance", first);
-    json_str_or_null(b, t != NULL ? t->instance : NULL);
+    json_opt(b, "", t != NULL ? t->instance : NULL);
     json_key(b, "address", first);
-    json_str_or_null(b, r->facts.address);
+    json_opt(b, "", r->facts.address);
     json_key(b, "mode", first);
     probe_jsonbuf_str(b, r->facts.tds8 ? "tds8" : "tds7");
 }
 
 static void json_diagnosis(struct probe_jsonbuf *b, const struct probe_result *r)
 {
-    probe_jsonbuf_lit(b, "{\"code\":");
-    probe_jsonbuf_str(b, probe_diag_name(r->diag));
-    probe_jsonbuf_lit(b, ",\"message\":");
-    probe_jsonbuf_str(b, r->message);
-    probe_jsonbuf_lit(b, ",\"cause\":");
-    probe_jsonbuf_str(b, r->cause);
-    probe_jsonbuf_lit(b, ",\"fix\":");
-    probe_jsonbuf_str(b, r->fix);
-    probe_jsonbuf_lit(b, ",\"other_platforms\":");
-    probe_jsonbuf_str(b, r->other_platforms[0] != '\0' ? r->other_platforms : NULL);
+    probe_jsonbuf_member_str(b, "{\"code\":", probe_diag_name(r->diag));
+    probe_jsonbuf_member_str(b, ",\"message\":", r->message);
+    probe_jsonbuf_member_str(b, ",\"cause\":", r->cause);
+    probe_jsonbuf_member_str(b, ",\"fix\":", r->fix);
+    json_opt(b, ",\"other_platforms\":", r->other_platforms);
     probe_jsonbuf_ch(b, '}');
 }
 
@@ -451,8 +415,8 @@ static void text_server(const struct probe_text_out *o, const struct probe_resul
         return;
     }
     probe_emit_label(o, "Server");
-    probe_text_safe(o->f, r->facts.server_product[0] != '\0' ? r->facts.server_product : "SQL Server",
-                    false);
+    probe_text_safe(
+        o->f, r->facts.server_product[0] != '\0' ? r->facts.server_product : "SQL Server", false);
     if (r->facts.server_version[0] != '\0') {
         fputs(" (", o->f);
         probe_text_safe(o->f, r->facts.server_version, false);
@@ -558,7 +522,8 @@ static void cert_field(const struct probe_text_out *o, const char *name, const c
     fputc('\n', o->f);
 }
 
-static void cert_list(const struct probe_text_out *o, const char *name, const char **names, size_t n)
+static void cert_list(const struct probe_text_out *o, const char *name, const char **names,
+                      size_t n)
 {
     fprintf(o->f, "%*s  %-11s ", PROBE_LABEL_W, "", name);
     for (size_t i = 0; i < n; i++) {
@@ -709,14 +674,15 @@ static void mark(const struct probe_text_out *o, enum tls_severity sev, bool ok)
     probe_emit_color_off(o);
 }
 
-static void check_line(const struct probe_text_out *o, const char *name, const struct probe_finding *f,
-                       const char *ok_text, bool *first)
+static void check_line(const struct probe_text_out *o, const char *name,
+                       const struct probe_finding *f, const char *ok_text, bool *first)
 {
     probe_emit_label(o, *first ? "Checks" : "");
     *first = false;
     mark(o, f != NULL ? f->severity : TLS_SEV_INFO, f == NULL);
     fprintf(o->f, " %-11s ", name);
-    probe_emit_text_line(o, f != NULL ? f->message : ok_text, PROBE_LABEL_W + 14, PROBE_LABEL_W + 14);
+    probe_emit_text_line(o, f != NULL ? f->message : ok_text, PROBE_LABEL_W + 14,
+                         PROBE_LABEL_W + 14);
 }
 
 static void check_version(const struct probe_text_out *o, const struct probe_result *r, bool *first)
