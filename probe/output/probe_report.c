@@ -243,20 +243,20 @@ static void json_tls(struct probe_jsonbuf *b, const struct probe_result *r)
     probe_jsonbuf_lit(b, "]}");
 }
 
+static void json_ms(struct probe_jsonbuf *b, const char *lead, double ms)
+{
+    probe_jsonbuf_lit(b, lead);
+    probe_jsonbuf_ms(b, ms);
+}
+
 static void json_timing(struct probe_jsonbuf *b, const struct probe_result *r)
 {
-    probe_jsonbuf_lit(b, "{\"resolve\":");
-    probe_jsonbuf_ms(b, r->facts.t_resolve);
-    probe_jsonbuf_lit(b, ",\"connect\":");
-    probe_jsonbuf_ms(b, r->facts.t_connect);
-    probe_jsonbuf_lit(b, ",\"prelogin\":");
-    probe_jsonbuf_ms(b, r->facts.t_prelogin);
-    probe_jsonbuf_lit(b, ",\"handshake\":");
-    probe_jsonbuf_ms(b, r->facts.t_handshake);
-    probe_jsonbuf_lit(b, ",\"total\":");
-    probe_jsonbuf_ms(b, r->facts.t_total);
-    probe_jsonbuf_lit(b, ",\"browser\":");
-    probe_jsonbuf_ms(b, r->facts.t_browser);
+    json_ms(b, "{\"resolve\":", r->facts.t_resolve);
+    json_ms(b, ",\"connect\":", r->facts.t_connect);
+    json_ms(b, ",\"prelogin\":", r->facts.t_prelogin);
+    json_ms(b, ",\"handshake\":", r->facts.t_handshake);
+    json_ms(b, ",\"total\":", r->facts.t_total);
+    json_ms(b, ",\"browser\":", r->facts.t_browser);
     probe_jsonbuf_ch(b, '}');
 }
 
