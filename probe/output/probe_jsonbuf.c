@@ -143,17 +143,43 @@ void probe_jsonbuf_hex(struct probe_jsonbuf *b, unsigned v, int width)
     put_digits(b, v, 16, width < 64 ? width : 64);
 }
 
-/* printf's rounding of a double to three decimals (round-half-even on the exact binary value)
- * is kept by letting snprintf do it, once, into a small array: the largest finite double has
- * 309 integer digits. */
+/* v * 1000 rounded as printf's "%.3f" rounds (glibc: to nearest on the exact binary value, a
+ * tie to even), for 0 <= v < 2^53 / 1000. v is m * 2^e with m < 2^53 (frexp), so m * 1000 fits
+ * in 63 bits and the division by 2^-e is exact with its remainder. */
+static unsigned long long thousandths(double v)
+{
+    int ex;
+    double f = frexp(v, &ex);
+    unsigned long long m = (unsigned long long)ldexp(f, 53) * 1000u;
+    int shift = 53 - ex; /* at least 9: v < 2^44 */
+
+    if (shift >= 64) {
+        return 0; /* below 2^-11 ms: under half a thousandth */
+    }
+    unsigned long long q = m >> shift;
+    unsigned long long rest = m & ((1ULL << shift) - 1);
+    unsigned long long half = 1ULL << (shift - 1);
+    return q + (rest > half || (rest == half && (q & 1) != 0));
+}
+
+/* Milliseconds as "%.3f" writes them. Every time a probe measures goes the integer way; the
+ * values it cannot take exactly (-0.0, 2^53 / 1000 and above) go through snprintf once, into an
+ * array that holds the largest finite double (309 integer digits). */
 void probe_jsonbuf_ms(struct probe_jsonbuf *b, double v)
 {
-    char t[320];
-
     if (v < 0 || !isfinite(v)) {
         probe_jsonbuf_null(b);
         return;
     }
-    int n = snprintf(t, sizeof(t), "%.3f", v);
-    probe_jsonbuf_put(b, t, n > 0 ? (size_t)n : 0);
+    if (signbit(v) || v >= 9007199254740.992) {
+        char t[320];
+        int n = snprintf(t, sizeof(t), "%.3f", v);
+        probe_jsonbuf_put(b, t, n > 0 ? (size_t)n : 0);
+        return;
+    }
+    unsigned long long k = thousandths(v);
+    char frac[4] = {'.', (char)('0' + k / 100 % 10), (char)('0' + k / 10 % 10),
+                    (char)('0' + k % 10)};
+    probe_jsonbuf_uint(b, k / 1000);
+    probe_jsonbuf_put(b, frac, sizeof(frac));
 }

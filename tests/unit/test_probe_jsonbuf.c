@@ -176,10 +176,42 @@ static void test_milliseconds(void **state)
     assert_ms(0.0005, NULL); /* printf's rounding of the binary value, kept */
     assert_ms(1e300, NULL);
     assert_ms(DBL_MAX, NULL); /* 309 integer digits */
+    assert_ms(-0.0, NULL); /* "-0.000", as printf */
+    assert_ms(0.0625, "0.062"); /* exact ties go to even, as glibc's printf */
+    assert_ms(0.1875, "0.188");
+    assert_ms(2.0005, NULL);
+    assert_ms(9007199254740.991, NULL); /* the last value done without snprintf */
+    assert_ms(9007199254740.992, NULL);
+    assert_ms(5e-324, "0.000"); /* subnormal */
+    assert_ms(0.00049999999999999999, NULL);
     assert_ms(-0.001, "null");
     assert_ms(-1, "null");
     assert_ms(NAN, "null");
     assert_ms(INFINITY, "null");
+}
+
+/* The integer way against printf over values a probe measures and the edges of rounding:
+ * every k/16 and k/1024 (exact binary ties among them), k/1000 and its neighbours, and a
+ * deterministic spread of doubles from 1e-9 to 1e12. */
+static void test_milliseconds_like_printf(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 40000; k++) {
+        assert_ms(k / 16.0, NULL);
+        assert_ms(k / 1024.0, NULL);
+        assert_ms(k / 1000.0, NULL);
+        assert_ms(nextafter(k / 1000.0, 0), NULL);
+        assert_ms(nextafter(k / 1000.0, 1e9), NULL);
+        assert_ms((k + 0.5) / 1000.0, NULL);
+    }
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double v = ldexp((double)(x >> 11), -53) * pow(10, (double)(i % 22) - 9);
+        assert_ms(v, NULL);
+    }
 }
 
 static void test_literals_and_keys(void **state)
@@ -415,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_integers),
         cmocka_unit_test(test_hex),
         cmocka_unit_test(test_milliseconds),
+        cmocka_unit_test(test_milliseconds_like_printf),
         cmocka_unit_test(test_literals_and_keys),
         cmocka_unit_test(test_strings_escaped_as_on_a_file),
         cmocka_unit_test(test_strings_exact),
