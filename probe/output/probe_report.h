@@ -23,8 +23,8 @@
  * client.name_checked/tls_min/tls_max, diagnosis.cause, tls.stage, tls.alert,
  * chain[].key_curve/is_ca/serial_negative/parse_error, timing_ms.browser), ending with "\n".
  * Certificate "eku"/"key_usage" are null when the extension is absent (any usage allowed) and
- * arrays otherwise; unknown values are null. */
-/* The record is assembled in b (emptied first, its storage reused: a run passes the same
+ * arrays otherwise; unknown values are null.
+ * The record is assembled in b (emptied first, its storage reused: a run passes the same
  * buffer for every record) and written with one fwrite. Returns 0, or -1 when the record did
  * not fit in b (out of memory, or past b->max): then nothing at all is written. */
 int probe_report_json_line(FILE *f, struct probe_jsonbuf *b, const struct probe_result *r);
