@@ -42,8 +42,12 @@ size_t probe_utf8_len(const unsigned char *s)
     return n;
 }
 
+/* Printable ASCII other than '"' and '\\' (0x20-0x7e): one bit per byte value below 0x80. */
+static const unsigned long long ascii_plain[2] = {0xFFFFFFFB00000000ULL, 0x7FFFFFFFEFFFFFFFULL};
+
 /* Bytes from p on that go between the quotes as they are: printable ASCII other than '"' and
- * '\\', and well-formed UTF-8 sequences (JSON also escapes DEL). */
+ * '\\', well-formed UTF-8 sequences, and (Prometheus only) DEL. The common byte takes one bit
+ * test: a record is mostly plain ASCII. */
 static size_t plain_run(const unsigned char *p, bool json)
 {
     size_t k = 0;
@@ -51,14 +55,16 @@ static size_t plain_run(const unsigned char *p, bool json)
     for (;;) {
         unsigned char c = p[k];
 
-        if (c >= 0x80) {
+        if (c < 0x80 && (ascii_plain[c >> 6] >> (c & 63) & 1) != 0) {
+            k++;
+        } else if (c >= 0x80) {
             size_t n = probe_utf8_len(p + k);
 
             if (n == 0) {
                 return k;
             }
             k += n;
-        } else if (c >= 0x20 && c != '"' && c != '\\' && !(json && c == 0x7f)) {
+        } else if (c == 0x7f && !json) {
             k++;
         } else {
             return k;
