@@ -54,6 +54,7 @@ struct cli {
     char **checked;          /* CA files already loaded once (check_ca_file) */
     size_t n_checked;
     char pin_checked[1024];  /* the last pin file read as its target's driver reads it */
+    struct probe_jsonbuf json; /* --json: each record is built here, then written at once */
 };
 
 #define MAX_THREADS 16
@@ -356,8 +357,9 @@ static void on_result(const struct probe_result *r, void *arg)
         return;
     }
     clear_progress(c);
+    bool lost = false;
     if (c->format == FORMAT_JSON) {
-        probe_report_json(stdout, r);
+        lost = probe_report_json_line(stdout, &c->json, r) != 0;
     } else if (c->format == FORMAT_TEXT) {
         if (c->n_done > 0) {
             fputc('\n', stdout);
@@ -369,7 +371,11 @@ static void on_result(const struct probe_result *r, void *arg)
     }
     c->unflushed = true;
     c->n_done++;
-    if (r->status == PROBE_STATUS_OK) {
+    if (lost) { /* a probe that cannot be reported counts as one that could not be done */
+        fprintf(stderr, "%s: %s: out of memory: its JSON record is left out\n", PROG,
+                r->target != NULL ? r->target->text : "?");
+        c->n_error++;
+    } else if (r->status == PROBE_STATUS_OK) {
         c->n_ok++;
     } else if (r->status == PROBE_STATUS_FAIL) {
         c->n_fail++;
@@ -852,5 +858,6 @@ int main(int argc, char **argv)
     }
     free(c.checked);
     free(c.sums);
+    probe_jsonbuf_free(&c.json);
     return rc;
 }

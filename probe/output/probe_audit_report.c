@@ -19,71 +19,70 @@ static void audit_states(const struct probe_audit *a, enum probe_proto_state st[
 
 /* ---- JSON ---- */
 
-static void json_protocols(FILE *f, const struct probe_audit *a)
+static void json_protocols(struct probe_jsonbuf *b, const struct probe_audit *a)
 {
-    fputc('{', f);
+    probe_jsonbuf_ch(b, '{');
     for (int v = TLS_V10; v <= TLS_V13; v++) {
         if (v == TLS_V13 && a->proto[v].state == PROBE_PROTO_NOT_TESTED) {
             break; /* TDS 8.0 strict only: absent rather than a misleading "rejected" */
         }
-        fprintf(f, "%s\"%s\":", v > TLS_V10 ? "," : "", tls_version_name(v));
-        probe_json_string(f, probe_proto_state_name(a->proto[v].state));
+        probe_jsonbuf_lit(b, v > TLS_V10 ? "," : "");
+        probe_jsonbuf_key(b, tls_version_name(v));
+        probe_jsonbuf_str(b, probe_proto_state_name(a->proto[v].state));
     }
-    fputc('}', f);
+    probe_jsonbuf_ch(b, '}');
 }
 
-static void json_detail(FILE *f, const struct probe_audit *a)
+static void json_detail(struct probe_jsonbuf *b, const struct probe_audit *a)
 {
-    fputc('{', f);
+    probe_jsonbuf_ch(b, '{');
     for (int v = TLS_V10; v <= TLS_V13; v++) {
         const struct probe_proto_result *p = &a->proto[v];
         bool v13_untested = v == TLS_V13 && p->state == PROBE_PROTO_NOT_TESTED &&
                             !(a->want_tls13 && a->budget_hit);
         char nb[8];
 
-        fprintf(f, "%s\"%s\":{\"state\":", v > TLS_V10 ? "," : "", tls_version_name(v));
-        probe_json_string(f, probe_proto_state_name(p->state));
-        fputs(",\"how\":", f);
+        probe_jsonbuf_lit(b, v > TLS_V10 ? "," : "");
+        probe_jsonbuf_key(b, tls_version_name(v));
+        probe_jsonbuf_member_str(b, "{\"state\":", probe_proto_state_name(p->state));
+        probe_jsonbuf_lit(b, ",\"how\":");
         if (v13_untested) {
-            probe_json_string(f, "needs TDS 8.0 strict");
+            probe_jsonbuf_str(b, "needs TDS 8.0 strict");
         } else if (p->how[0] == '\0' && p->state == PROBE_PROTO_NOT_TESTED && a->budget_hit) {
-            probe_json_string(f, probe_audit_limit_text(a->limit));
+            probe_jsonbuf_str(b, probe_audit_limit_text(a->limit));
         } else {
-            probe_json_string(f, p->how[0] != '\0' ? p->how : NULL);
+            probe_jsonbuf_str(b, p->how[0] != '\0' ? p->how : NULL);
         }
-        fputs(",\"cipher\":", f);
+        probe_jsonbuf_lit(b, ",\"cipher\":");
         bool named = p->state == PROBE_PROTO_ACCEPTED && p->cipher != 0;
-        probe_json_string(f, named ? probe_suite_name(p->cipher, nb) : NULL);
-        fputc('}', f);
+        probe_jsonbuf_str(b, named ? probe_suite_name(p->cipher, nb) : NULL);
+        probe_jsonbuf_ch(b, '}');
     }
-    fputc('}', f);
+    probe_jsonbuf_ch(b, '}');
 }
 
-static void json_suite(FILE *f, uint16_t id)
+static void json_suite(struct probe_jsonbuf *b, uint16_t id)
 {
     struct tls_suite_info si;
     bool known = tls_suite_info(id, &si);
     unsigned m = probe_suite_weak_mask(id);
     char nb[8];
 
-    fputs("{\"name\":", f);
-    probe_json_string(f, probe_suite_name(id, nb));
-    fprintf(f, ",\"id\":\"0x%04x\",\"kx\":", (unsigned)id);
-    probe_json_string(f, known ? si.kx : NULL);
-    fputs(",\"auth\":", f);
-    probe_json_string(f, known ? si.auth : NULL);
-    fputs(",\"cipher\":", f);
-    probe_json_string(f, known ? si.cipher : NULL);
-    fputs(",\"mac\":", f);
-    probe_json_string(f, known ? si.mac : NULL);
-    fputs(",\"weak\":[", f);
+    probe_jsonbuf_member_str(b, "{\"name\":", probe_suite_name(id, nb));
+    probe_jsonbuf_lit(b, ",\"id\":\"0x");
+    probe_jsonbuf_hex(b, id, 4);
+    probe_jsonbuf_member_str(b, "\",\"kx\":", known ? si.kx : NULL);
+    probe_jsonbuf_member_str(b, ",\"auth\":", known ? si.auth : NULL);
+    probe_jsonbuf_member_str(b, ",\"cipher\":", known ? si.cipher : NULL);
+    probe_jsonbuf_member_str(b, ",\"mac\":", known ? si.mac : NULL);
+    probe_jsonbuf_lit(b, ",\"weak\":[");
     for (int w = 0, k = 0; w < PROBE_WEAK_COUNT; w++) {
         if (m & (1u << w)) {
-            fputs(k++ > 0 ? "," : "", f);
-            probe_json_string(f, probe_weak_reason((enum probe_weak)w));
+            probe_jsonbuf_lit(b, k++ > 0 ? "," : "");
+            probe_jsonbuf_str(b, probe_weak_reason((enum probe_weak)w));
         }
     }
-    fputs("]}", f);
+    probe_jsonbuf_lit(b, "]}");
 }
 
 static const char *order_name(const struct probe_cipher_list *cl)
@@ -97,60 +96,65 @@ static bool list_incomplete(const struct probe_audit *a, int v)
     return a->ciphers[v].incomplete || (a->budget_hit && a->ciphers[v].n == 0);
 }
 
-static void json_ciphers(FILE *f, const struct probe_audit *a)
+static void json_ciphers(struct probe_jsonbuf *b, const struct probe_audit *a)
 {
     bool first = true;
 
-    fputc('{', f);
+    probe_jsonbuf_ch(b, '{');
     for (int v = TLS_V10; v <= TLS_V13; v++) {
         const struct probe_cipher_list *cl = &a->ciphers[v];
         if (a->proto[v].state != PROBE_PROTO_ACCEPTED) {
             continue;
         }
-        fprintf(f, "%s\"%s\":{\"order\":\"%s\",\"incomplete\":%s,\"suites\":[", first ? "" : ",",
-                tls_version_name(v), order_name(cl), list_incomplete(a, v) ? "true" : "false");
+        probe_jsonbuf_lit(b, first ? "" : ",");
+        probe_jsonbuf_key(b, tls_version_name(v));
+        probe_jsonbuf_lit(b, "{\"order\":\"");
+        probe_jsonbuf_lit(b, order_name(cl));
+        probe_jsonbuf_member_bool(b, "\",\"incomplete\":", list_incomplete(a, v));
+        probe_jsonbuf_lit(b, ",\"suites\":[");
         first = false;
         for (size_t i = 0; i < cl->n && i < PROBE_AUDIT_MAX_SUITES; i++) {
-            fputs(i > 0 ? "," : "", f);
-            json_suite(f, cl->ids[i]);
+            probe_jsonbuf_lit(b, i > 0 ? "," : "");
+            json_suite(b, cl->ids[i]);
         }
-        fputs("]}", f);
+        probe_jsonbuf_lit(b, "]}");
     }
-    fputc('}', f);
+    probe_jsonbuf_ch(b, '}');
 }
 
-void probe_audit_report_json(FILE *f, const struct probe_audit *a)
+void probe_audit_report_json(struct probe_jsonbuf *b, const struct probe_audit *a)
 {
     bool ran = a != NULL && a->want_protocols;
 
-    fputs(",\"audit_transport\":", f);
-    probe_json_string(f, ran ? probe_audit_transport_name(a->transport) : NULL);
-    fputs(",\"protocols\":", f);
+    probe_jsonbuf_member_str(
+        b, ",\"audit_transport\":", ran ? probe_audit_transport_name(a->transport) : NULL);
+    probe_jsonbuf_lit(b, ",\"protocols\":");
     if (ran) {
-        json_protocols(f, a);
+        json_protocols(b, a);
     } else {
-        fputs("null", f);
+        probe_jsonbuf_lit(b, "null");
     }
-    fputs(",\"protocols_detail\":", f);
+    probe_jsonbuf_lit(b, ",\"protocols_detail\":");
     if (ran) {
-        json_detail(f, a);
+        json_detail(b, a);
     } else {
-        fputs("null", f);
+        probe_jsonbuf_lit(b, "null");
     }
-    fputs(",\"tls12_enforced\":", f);
+    probe_jsonbuf_lit(b, ",\"tls12_enforced\":");
     enum probe_proto_state st[TLS_V13 + 1];
     enum probe_tls12 v = PROBE_TLS12_UNKNOWN;
     if (ran) {
         audit_states(a, st);
         v = probe_audit_tls12(st);
     }
-    fputs(v == PROBE_TLS12_ENFORCED ? "true" : v == PROBE_TLS12_NOT_ENFORCED ? "false" : "null",
-          f);
-    fputs(",\"ciphers\":", f);
+    probe_jsonbuf_lit(b, v == PROBE_TLS12_ENFORCED       ? "true"
+                         : v == PROBE_TLS12_NOT_ENFORCED ? "false"
+                                                         : "null");
+    probe_jsonbuf_lit(b, ",\"ciphers\":");
     if (ran && a->want_ciphers) {
-        json_ciphers(f, a);
+        json_ciphers(b, a);
     } else {
-        fputs("null", f);
+        probe_jsonbuf_lit(b, "null");
     }
 }
 
@@ -253,7 +257,9 @@ static void text_verdict_line(const struct probe_text_out *o, const struct probe
     v = probe_audit_tls12(st);
     probe_emit_label(o, "Policy");
     fputs("TLS 1.2 enforced: ", o->f);
-    probe_emit_color_on(o, v == PROBE_TLS12_ENFORCED ? "1;32" : v == PROBE_TLS12_NOT_ENFORCED ? "1;31" : "1;33");
+    probe_emit_color_on(o, v == PROBE_TLS12_ENFORCED       ? "1;32"
+                           : v == PROBE_TLS12_NOT_ENFORCED ? "1;31"
+                                                           : "1;33");
     fputs(probe_tls12_name(v), o->f);
     probe_emit_color_off(o);
     if (v == PROBE_TLS12_ENFORCED) {

@@ -13,6 +13,7 @@
 #include "probe/diagnose/probe_audit_verdict.h"
 #include "probe/model/probe.h"
 #include "probe/model/probe_audit.h"
+#include "probe/output/probe_jsonbuf.h"
 
 /* The JSON members after the contract's "protocols" position, each preceded by a comma:
  *   "audit_transport": "tds7" | "tds8" - how the TLS 1.0-1.2 steps connected (PRELOGIN first,
@@ -26,7 +27,7 @@
  *       for each accepted version, in the server's pick order; null when --ciphers did not run.
  * "not_tested" in "protocols" means a budget ran out before that version: its "how" in
  * "protocols_detail" says which ("connection budget reached", "audit time budget reached"). */
-void probe_audit_report_json(FILE *f, const struct probe_audit *a);
+void probe_audit_report_json(struct probe_jsonbuf *b, const struct probe_audit *a);
 
 /* The text sections: "Audit" (only over TDS 8.0: the transport), "Protocols" (one row per
  * version: state and how), "Ciphers" (per accepted version, the suites in pick order with weak

@@ -42,8 +42,12 @@ size_t probe_utf8_len(const unsigned char *s)
     return n;
 }
 
+/* Printable ASCII other than '"' and '\\' (0x20-0x7e): one bit per byte value below 0x80. */
+static const unsigned long long ascii_plain[2] = {0xFFFFFFFB00000000ULL, 0x7FFFFFFFEFFFFFFFULL};
+
 /* Bytes from p on that go between the quotes as they are: printable ASCII other than '"' and
- * '\\', and well-formed UTF-8 sequences (JSON also escapes DEL). */
+ * '\\', well-formed UTF-8 sequences, and (Prometheus only) DEL. The common byte takes one bit
+ * test: a record is mostly plain ASCII. */
 static size_t plain_run(const unsigned char *p, bool json)
 {
     size_t k = 0;
@@ -51,14 +55,16 @@ static size_t plain_run(const unsigned char *p, bool json)
     for (;;) {
         unsigned char c = p[k];
 
-        if (c >= 0x80) {
+        if (c < 0x80 && (ascii_plain[c >> 6] >> (c & 63) & 1) != 0) {
+            k++;
+        } else if (c >= 0x80) {
             size_t n = probe_utf8_len(p + k);
 
             if (n == 0) {
                 return k;
             }
             k += n;
-        } else if (c >= 0x20 && c != '"' && c != '\\' && !(json && c == 0x7f)) {
+        } else if (c == 0x7f && !json) {
             k++;
         } else {
             return k;
@@ -66,7 +72,16 @@ static size_t plain_run(const unsigned char *p, bool json)
     }
 }
 
-void probe_quoted_body(FILE *f, const char *s, enum probe_quoting q)
+/* One control character as the JSON escape \u00XX (lowercase hex, as RFC 8259 §7 allows). */
+static void put_u00xx(probe_put_fn *put, void *to, unsigned char c)
+{
+    static const char hex[] = "0123456789abcdef";
+    char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+    put(to, e, sizeof(e));
+}
+
+void probe_quoted_put(probe_put_fn *put, void *to, const char *s, enum probe_quoting q)
 {
     const unsigned char *p = (const unsigned char *)s;
     bool json = q == PROBE_QUOTE_JSON;
@@ -74,38 +89,54 @@ void probe_quoted_body(FILE *f, const char *s, enum probe_quoting q)
     while (*p != '\0') {
         size_t run = plain_run(p, json);
         if (run > 0) { /* one write per run: a JSON line is mostly plain text */
-            fwrite(p, 1, run, f);
+            put(to, p, run);
             p += run;
             continue;
         }
         size_t n = probe_utf8_len(p);
         if (n == 0) {
-            fputs(json ? "\\ufffd" : "\xEF\xBF\xBD", f); /* one replacement per bad byte */
+            put(to, json ? "\\ufffd" : "\xEF\xBF\xBD", json ? 6 : 3); /* one per bad byte */
             p++;
         } else if (*p == '"' || *p == '\\') {
-            fputc('\\', f);
-            fputc(*p++, f);
+            char e[2] = {'\\', (char)*p};
+            put(to, e, sizeof(e));
+            p++;
         } else if (*p == '\n') {
-            fputs("\\n", f);
+            put(to, "\\n", 2);
             p++;
         } else if (json && (*p < 0x20 || *p == 0x7f)) {
-            fprintf(f, "\\u%04x", (unsigned)*p++);
+            put_u00xx(put, to, *p++);
         } else {
-            fwrite(p, 1, n, f);
+            put(to, p, n);
             p += n;
         }
     }
 }
 
-void probe_json_string(FILE *f, const char *s)
+void probe_json_string_put(probe_put_fn *put, void *to, const char *s)
 {
     if (s == NULL) {
-        fputs("null", f);
+        put(to, "null", 4);
         return;
     }
-    fputc('"', f);
-    probe_quoted_body(f, s, PROBE_QUOTE_JSON);
-    fputc('"', f);
+    put(to, "\"", 1);
+    probe_quoted_put(put, to, s, PROBE_QUOTE_JSON);
+    put(to, "\"", 1);
+}
+
+static void file_put(void *to, const void *p, size_t n)
+{
+    fwrite(p, 1, n, to);
+}
+
+void probe_quoted_body(FILE *f, const char *s, enum probe_quoting q)
+{
+    probe_quoted_put(file_put, f, s, q);
+}
+
+void probe_json_string(FILE *f, const char *s)
+{
+    probe_json_string_put(file_put, f, s);
 }
 
 void probe_text_safe(FILE *f, const char *s, bool keep_newlines)

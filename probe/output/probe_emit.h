@@ -22,12 +22,20 @@ size_t probe_utf8_len(const unsigned char *s);
  * or promtool rejects it). */
 enum probe_quoting { PROBE_QUOTE_JSON, PROBE_QUOTE_PROMETHEUS };
 
+/* Where escaped text goes: put(to, p, n) appends n bytes (a FILE, a record's buffer). */
+typedef void probe_put_fn(void *to, const void *p, size_t n);
+
 /* s as it goes between the quotes: '\\' and '"' get a backslash, newline is \n, each byte of
  * invalid UTF-8 is one U+FFFD (JSON: the escape \ufffd; Prometheus: the character itself).
- * JSON also escapes every other control character as \u00XX; Prometheus keeps them. */
-void probe_quoted_body(FILE *f, const char *s, enum probe_quoting q);
+ * JSON also escapes every other control character as \u00XX; Prometheus keeps them. The one
+ * escaping rule: every other writer of quoted text calls it. */
+void probe_quoted_put(probe_put_fn *put, void *to, const char *s, enum probe_quoting q);
 
-/* A JSON string literal (with the quotes) for s; NULL writes null. */
+/* A JSON string literal (with the quotes) for s; NULL is null. */
+void probe_json_string_put(probe_put_fn *put, void *to, const char *s);
+
+/* The two on a FILE. */
+void probe_quoted_body(FILE *f, const char *s, enum probe_quoting q);
 void probe_json_string(FILE *f, const char *s);
 
 /* s with control characters and invalid UTF-8 shown as \xNN (C1 controls as \u00NN);

@@ -7,6 +7,7 @@
 
 #include "probe/output/probe_audit_report.h"
 #include "probe/output/probe_emit.h"
+#include "probe/output/probe_jsonbuf.h"
 #include "probe/drivers/probe_client.h"
 #include "probe/drivers/probe_platform.h"
 
@@ -16,32 +17,19 @@
 
 /* ---- JSON ---- */
 
-static void json_key(FILE *f, const char *key, bool *first)
+static void json_key(struct probe_jsonbuf *b, const char *key, bool *first)
 {
     if (!*first) {
-        fputc(',', f);
+        probe_jsonbuf_ch(b, ',');
     }
     *first = false;
-    fprintf(f, "\"%s\":", key);
+    probe_jsonbuf_key(b, key);
 }
 
-static void json_str_or_null(FILE *f, const char *s)
+/* A member whose value is a string, or null when the string is empty or absent. */
+static void json_opt(struct probe_jsonbuf *b, const char *lead, const char *s)
 {
-    probe_json_string(f, s != NULL && s[0] != '\0' ? s : NULL);
-}
-
-static void json_bool(FILE *f, bool b)
-{
-    fputs(b ? "true" : "false", f);
-}
-
-static void json_ms(FILE *f, double v)
-{
-    if (v < 0 || !isfinite(v)) {
-        fputs("null", f);
-    } else {
-        fprintf(f, "%.3f", v);
-    }
+    probe_jsonbuf_member_str(b, lead, s != NULL && s[0] != '\0' ? s : NULL);
 }
 
 /* The ENCRYPTION byte: as sent, or, when the probe stopped before PRELOGIN, as it would be. */
@@ -53,124 +41,111 @@ static uint8_t sent_byte(const struct probe_result *r)
     return probe_client_encryption_byte(&r->target->client);
 }
 
-static void json_client(FILE *f, const struct probe_result *r)
+static void json_client(struct probe_jsonbuf *b, const struct probe_result *r)
 {
     const struct probe_client *cl = r->target != NULL ? &r->target->client : NULL;
 
-    fputs("{\"driver\":", f);
-    json_str_or_null(f, cl != NULL && cl->driver[0] != '\0' ? cl->driver : "sqlclient");
-    fputs(",\"encrypt\":", f);
-    probe_json_string(f, probe_encrypt_name(cl != NULL ? cl->encrypt : PROBE_ENCRYPT_MANDATORY));
-    fputs(",\"trust_server_certificate\":", f);
-    json_bool(f, cl != NULL && cl->trust_server_certificate);
-    fputs(",\"host_name_in_certificate\":", f);
-    json_str_or_null(f, cl != NULL ? cl->host_name_in_certificate : NULL);
-    fputs(",\"validates\":", f);
-    json_bool(f, r->facts.validates);
+    json_opt(b, "{\"driver\":", cl != NULL && cl->driver[0] != '\0' ? cl->driver : "sqlclient");
+    probe_jsonbuf_member_str(
+        b, ",\"encrypt\":", probe_encrypt_name(cl != NULL ? cl->encrypt : PROBE_ENCRYPT_MANDATORY));
+    probe_jsonbuf_member_bool(
+        b, ",\"trust_server_certificate\":", cl != NULL && cl->trust_server_certificate);
+    json_opt(b, ",\"host_name_in_certificate\":", cl != NULL ? cl->host_name_in_certificate : NULL);
+    probe_jsonbuf_member_bool(b, ",\"validates\":", r->facts.validates);
     if (cl != NULL) {
         char name[256];
         probe_client_check_name(cl, r->target->host, name, sizeof(name));
-        fputs(",\"name_checked\":", f);
-        json_str_or_null(f, name);
+        json_opt(b, ",\"name_checked\":", name);
     } else {
-        fputs(",\"name_checked\":null", f);
+        probe_jsonbuf_lit(b, ",\"name_checked\":null");
     }
-    fputs(",\"sent_encryption\":", f);
-    probe_json_string(f, tds_enc_name(sent_byte(r)));
+    probe_jsonbuf_member_str(b, ",\"sent_encryption\":", tds_enc_name(sent_byte(r)));
     int min = 0, max = 0;
     if (cl != NULL) {
         probe_client_tls_range(cl, r->facts.tds8, &min, &max);
     }
-    fputs(",\"tls_min\":", f);
-    probe_json_string(f, min > 0 ? tls_version_name(min) : NULL);
-    fputs(",\"tls_max\":", f);
-    probe_json_string(f, max > 0 ? tls_version_name(max) : NULL);
-    fputs(",\"os\":", f);
-    probe_json_string(f, cl != NULL ? probe_os_name(cl->os) : NULL);
-    fputs(",\"tls_stack\":", f);
-    probe_json_string(f, cl != NULL ? probe_client_stack(cl)->name : NULL);
-    fputc('}', f);
+    probe_jsonbuf_member_str(b, ",\"tls_min\":", min > 0 ? tls_version_name(min) : NULL);
+    probe_jsonbuf_member_str(b, ",\"tls_max\":", max > 0 ? tls_version_name(max) : NULL);
+    probe_jsonbuf_member_str(b, ",\"os\":", cl != NULL ? probe_os_name(cl->os) : NULL);
+    const char *stack = cl != NULL ? probe_client_stack(cl)->name : NULL;
+    probe_jsonbuf_member_str(b, ",\"tls_stack\":", stack);
+    probe_jsonbuf_ch(b, '}');
 }
 
-static void json_finding(FILE *f, const struct probe_finding *x, bool first)
+static void json_finding(struct probe_jsonbuf *b, const struct probe_finding *x, bool first)
 {
-    fputs(first ? "{\"code\":" : ",{\"code\":", f);
-    probe_json_string(f, x->code);
-    fputs(",\"severity\":", f);
-    probe_json_string(f, tls_severity_name(x->severity));
-    fputs(",\"message\":", f);
-    probe_json_string(f, x->message);
+    probe_jsonbuf_lit(b, first ? "{\"code\":" : ",{\"code\":");
+    probe_jsonbuf_str(b, x->code);
+    probe_jsonbuf_member_str(b, ",\"severity\":", tls_severity_name(x->severity));
+    probe_jsonbuf_member_str(b, ",\"message\":", x->message);
     if (x->cert >= 0) {
-        fprintf(f, ",\"cert\":%d}", x->cert);
+        probe_jsonbuf_lit(b, ",\"cert\":");
+        probe_jsonbuf_int(b, x->cert);
+        probe_jsonbuf_ch(b, '}');
     } else {
-        fputs(",\"cert\":null}", f);
+        probe_jsonbuf_lit(b, ",\"cert\":null}");
     }
 }
 
 /* Everything probe_diagnose() found, the TLS policy audit's findings included. */
-static void json_findings(FILE *f, const struct probe_result *r)
+static void json_findings(struct probe_jsonbuf *b, const struct probe_result *r)
 {
-    fputc('[', f);
+    probe_jsonbuf_ch(b, '[');
     for (size_t i = 0; i < r->n_findings && i < PROBE_MAX_FINDINGS; i++) {
-        json_finding(f, &r->findings[i], i == 0);
+        json_finding(b, &r->findings[i], i == 0);
     }
-    fputc(']', f);
+    probe_jsonbuf_ch(b, ']');
 }
 
-static void json_server(FILE *f, const struct probe_result *r)
+static void json_server(struct probe_jsonbuf *b, const struct probe_result *r)
 {
     const struct tds_prelogin *pl = &r->facts.prelogin;
 
     if (!r->facts.got_prelogin) {
-        fputs("null", f);
+        probe_jsonbuf_lit(b, "null");
         return;
     }
-    fputs("{\"version\":", f);
-    json_str_or_null(f, r->facts.server_version);
-    fputs(",\"product\":", f);
-    json_str_or_null(f, r->facts.server_product);
-    fputs(",\"encryption\":", f);
-    probe_json_string(f, pl->has_encryption ? tds_enc_name(pl->encryption) : NULL);
-    fputs(",\"instance\":null,\"mars\":", f);
+    json_opt(b, "{\"version\":", r->facts.server_version);
+    json_opt(b, ",\"product\":", r->facts.server_product);
+    probe_jsonbuf_member_str(
+        b, ",\"encryption\":", pl->has_encryption ? tds_enc_name(pl->encryption) : NULL);
+    probe_jsonbuf_lit(b, ",\"instance\":null,\"mars\":");
     if (pl->has_mars) {
-        json_bool(f, pl->mars != 0);
+        probe_jsonbuf_bool(b, pl->mars != 0);
     } else {
-        fputs("null", f);
+        probe_jsonbuf_lit(b, "null");
     }
-    fputs(",\"fedauth_required\":", f);
+    probe_jsonbuf_lit(b, ",\"fedauth_required\":");
     if (pl->has_fedauth) {
-        json_bool(f, pl->fedauth != 0);
+        probe_jsonbuf_bool(b, pl->fedauth != 0);
     } else {
-        fputs("null", f);
+        probe_jsonbuf_lit(b, "null");
     }
-    fputc('}', f);
+    probe_jsonbuf_ch(b, '}');
 }
 
-static void json_names(FILE *f, const char **names, size_t n)
+static void json_names(struct probe_jsonbuf *b, const char **names, size_t n)
 {
-    fputc('[', f);
+    probe_jsonbuf_ch(b, '[');
     for (size_t i = 0; i < n; i++) {
         if (i > 0) {
-            fputc(',', f);
+            probe_jsonbuf_ch(b, ',');
         }
-        probe_json_string(f, names[i]);
+        probe_jsonbuf_str(b, names[i]);
     }
-    fputc(']', f);
+    probe_jsonbuf_ch(b, ']');
 }
 
-static void json_san(FILE *f, const struct tls_cert *c)
+static void json_san(struct probe_jsonbuf *b, const struct tls_cert *c)
 {
-    fputc('[', f);
+    probe_jsonbuf_ch(b, '[');
     for (size_t i = 0; i < c->n_san && c->san != NULL; i++) {
-        char v[300];
-        snprintf(v, sizeof(v), "%s:%s", c->san[i].type == TLS_SAN_IP ? "IP" : "DNS",
-                 c->san[i].value);
-        if (i > 0) {
-            fputc(',', f);
-        }
-        probe_json_string(f, v);
+        probe_jsonbuf_lit(b, i > 0 ? ",\"" : "\"");
+        probe_jsonbuf_lit(b, c->san[i].type == TLS_SAN_IP ? "IP:" : "DNS:");
+        probe_jsonbuf_quoted(b, c->san[i].value);
+        probe_jsonbuf_ch(b, '"');
     }
-    fputc(']', f);
+    probe_jsonbuf_ch(b, ']');
 }
 
 static long days_left(time_t not_after)
@@ -180,229 +155,226 @@ static long days_left(time_t not_after)
     return (long)floor(d);
 }
 
-static void json_cert_dates(FILE *f, const struct tls_cert *c)
+static void json_cert_dates(struct probe_jsonbuf *b, const struct tls_cert *c)
 {
     char t[21];
 
     tls_time_format(c->not_before, t);
-    fputs(",\"not_before\":", f);
-    probe_json_string(f, t);
+    probe_jsonbuf_member_str(b, ",\"not_before\":", t);
     tls_time_format(c->not_after, t);
-    fputs(",\"not_after\":", f);
-    probe_json_string(f, t);
-    fprintf(f, ",\"days_left\":%ld", days_left(c->not_after));
+    probe_jsonbuf_member_str(b, ",\"not_after\":", t);
+    probe_jsonbuf_lit(b, ",\"days_left\":");
+    probe_jsonbuf_int(b, days_left(c->not_after));
 }
 
-static void json_cert_usage(FILE *f, const struct tls_cert *c)
+static void json_cert_usage(struct probe_jsonbuf *b, const struct tls_cert *c)
 {
     const char *names[16];
 
-    fputs(",\"eku\":", f);
+    probe_jsonbuf_lit(b, ",\"eku\":");
     if (c->has_eku) {
-        json_names(f, names, tls_cert_eku_names(c, names, 16));
+        json_names(b, names, tls_cert_eku_names(c, names, 16));
     } else {
-        fputs("null", f);
+        probe_jsonbuf_lit(b, "null");
     }
-    fputs(",\"key_usage\":", f);
+    probe_jsonbuf_lit(b, ",\"key_usage\":");
     if (c->has_key_usage) {
-        json_names(f, names, tls_cert_key_usage_names(c, names, 16));
+        json_names(b, names, tls_cert_key_usage_names(c, names, 16));
     } else {
-        fputs("null", f);
+        probe_jsonbuf_lit(b, "null");
     }
 }
 
-static void json_cert(FILE *f, const struct tls_cert *c)
+static void json_cert(struct probe_jsonbuf *b, const struct tls_cert *c)
 {
     if (!c->parsed) {
-        fputs("{\"subject\":null,\"issuer\":null,\"serial\":null,\"san\":[],"
+        probe_jsonbuf_lit(b, "{\"subject\":null,\"issuer\":null,\"serial\":null,\"san\":[],"
               "\"not_before\":null,\"not_after\":null,\"days_left\":null,"
               "\"signature_algorithm\":null,\"key_type\":null,\"key_bits\":null,\"eku\":null,"
-              "\"key_usage\":null,\"self_signed\":null,\"sha256\":", f);
-        json_str_or_null(f, c->sha256);
-        fputs(",\"parse_error\":", f);
-        json_str_or_null(f, c->parse_error);
-        fputc('}', f);
+              "\"key_usage\":null,\"self_signed\":null,\"sha256\":");
+        json_opt(b, "", c->sha256);
+        json_opt(b, ",\"parse_error\":", c->parse_error);
+        probe_jsonbuf_ch(b, '}');
         return;
     }
-    fputs("{\"subject\":", f);
-    probe_json_string(f, c->subject);
-    fputs(",\"issuer\":", f);
-    probe_json_string(f, c->issuer);
-    fputs(",\"serial\":", f);
-    probe_json_string(f, c->serial);
-    fputs(",\"san\":", f);
-    json_san(f, c);
-    json_cert_dates(f, c);
-    fputs(",\"signature_algorithm\":", f);
-    json_str_or_null(f, c->signature_algorithm);
-    fputs(",\"key_type\":", f);
-    json_str_or_null(f, c->key_type);
-    fprintf(f, ",\"key_bits\":%d", c->key_bits);
-    json_cert_usage(f, c);
-    fputs(",\"self_signed\":", f);
-    json_bool(f, c->self_signed);
-    fputs(",\"sha256\":", f);
-    json_str_or_null(f, c->sha256);
-    fputs(",\"key_curve\":", f);
-    json_str_or_null(f, c->key_curve);
-    fputs(",\"is_ca\":", f);
-    json_bool(f, c->is_ca);
-    fputs(",\"serial_negative\":", f);
-    json_bool(f, c->serial_negative);
-    fputc('}', f);
+    probe_jsonbuf_member_str(b, "{\"subject\":", c->subject);
+    probe_jsonbuf_member_str(b, ",\"issuer\":", c->issuer);
+    probe_jsonbuf_member_str(b, ",\"serial\":", c->serial);
+    probe_jsonbuf_lit(b, ",\"san\":");
+    json_san(b, c);
+    json_cert_dates(b, c);
+    json_opt(b, ",\"signature_algorithm\":", c->signature_algorithm);
+    json_opt(b, ",\"key_type\":", c->key_type);
+    probe_jsonbuf_lit(b, ",\"key_bits\":");
+    probe_jsonbuf_int(b, c->key_bits);
+    json_cert_usage(b, c);
+    probe_jsonbuf_member_bool(b, ",\"self_signed\":", c->self_signed);
+    json_opt(b, ",\"sha256\":", c->sha256);
+    json_opt(b, ",\"key_curve\":", c->key_curve);
+    probe_jsonbuf_member_bool(b, ",\"is_ca\":", c->is_ca);
+    probe_jsonbuf_member_bool(b, ",\"serial_negative\":", c->serial_negative);
+    probe_jsonbuf_ch(b, '}');
 }
 
-static void json_tls(FILE *f, const struct probe_result *r)
+static void json_tls(struct probe_jsonbuf *b, const struct probe_result *r)
 {
     const struct tls_info *t = r->facts.tls;
 
     if (t == NULL) {
-        fputs("null", f);
+        probe_jsonbuf_lit(b, "null");
         return;
     }
-    fputs("{\"version\":", f);
-    probe_json_string(f, t->version != 0 ? tls_version_name(t->version) : NULL);
-    fputs(",\"cipher\":", f);
-    json_str_or_null(f, t->cipher);
-    fputs(",\"alpn\":", f);
-    json_str_or_null(f, t->alpn);
-    fputs(",\"group\":", f);
-    json_str_or_null(f, t->group);
-    fputs(",\"signature_scheme\":", f);
-    json_str_or_null(f, t->sig_scheme);
-    fputs(",\"stage\":", f);
-    probe_json_string(f, tls_stage_name(t->stage));
-    fputs(",\"alert\":", f);
-    probe_json_string(f, t->alert_received ? tls_alert_name(t->alert_description) : NULL);
-    fputs(",\"chain\":[", f);
+    probe_jsonbuf_member_str(
+        b, "{\"version\":", t->version != 0 ? tls_version_name(t->version) : NULL);
+    json_opt(b, ",\"cipher\":", t->cipher);
+    json_opt(b, ",\"alpn\":", t->alpn);
+    json_opt(b, ",\"group\":", t->group);
+    json_opt(b, ",\"signature_scheme\":", t->sig_scheme);
+    probe_jsonbuf_member_str(b, ",\"stage\":", tls_stage_name(t->stage));
+    probe_jsonbuf_member_str(
+        b, ",\"alert\":", t->alert_received ? tls_alert_name(t->alert_description) : NULL);
+    probe_jsonbuf_lit(b, ",\"chain\":[");
     for (size_t i = 0; i < t->chain_len && t->chain != NULL; i++) {
         if (i > 0) {
-            fputc(',', f);
+            probe_jsonbuf_ch(b, ',');
         }
-        json_cert(f, &t->chain[i]);
+        json_cert(b, &t->chain[i]);
     }
-    fputs("]}", f);
+    probe_jsonbuf_lit(b, "]}");
 }
 
-static void json_timing(FILE *f, const struct probe_result *r)
+static void json_ms(struct probe_jsonbuf *b, const char *lead, double ms)
 {
-    fputs("{\"resolve\":", f);
-    json_ms(f, r->facts.t_resolve);
-    fputs(",\"connect\":", f);
-    json_ms(f, r->facts.t_connect);
-    fputs(",\"prelogin\":", f);
-    json_ms(f, r->facts.t_prelogin);
-    fputs(",\"handshake\":", f);
-    json_ms(f, r->facts.t_handshake);
-    fputs(",\"total\":", f);
-    json_ms(f, r->facts.t_total);
-    fputs(",\"browser\":", f);
-    json_ms(f, r->facts.t_browser);
-    fputc('}', f);
+    probe_jsonbuf_lit(b, lead);
+    probe_jsonbuf_ms(b, ms);
 }
 
-static void json_followup(FILE *f, const struct probe_result *r)
+static void json_timing(struct probe_jsonbuf *b, const struct probe_result *r)
+{
+    json_ms(b, "{\"resolve\":", r->facts.t_resolve);
+    json_ms(b, ",\"connect\":", r->facts.t_connect);
+    json_ms(b, ",\"prelogin\":", r->facts.t_prelogin);
+    json_ms(b, ",\"handshake\":", r->facts.t_handshake);
+    json_ms(b, ",\"total\":", r->facts.t_total);
+    json_ms(b, ",\"browser\":", r->facts.t_browser);
+    probe_jsonbuf_ch(b, '}');
+}
+
+static void json_followup(struct probe_jsonbuf *b, const struct probe_result *r)
 {
     if (!r->facts.followup_ran) {
-        fputs("null", f);
+        probe_jsonbuf_lit(b, "null");
         return;
     }
-    fputs("{\"ok\":", f);
-    json_bool(f, r->facts.followup_ok);
-    fputs(",\"version\":", f);
-    probe_json_string(f, r->facts.followup_ok ? tls_version_name(r->facts.followup_version) : NULL);
-    fputs(",\"cipher\":", f);
-    json_str_or_null(f, r->facts.followup_ok ? r->facts.followup_cipher : NULL);
-    fputc('}', f);
+    probe_jsonbuf_member_bool(b, "{\"ok\":", r->facts.followup_ok);
+    const char *version = tls_version_name(r->facts.followup_version);
+    probe_jsonbuf_member_str(b, ",\"version\":", r->facts.followup_ok ? version : NULL);
+    json_opt(b, ",\"cipher\":", r->facts.followup_ok ? r->facts.followup_cipher : NULL);
+    probe_jsonbuf_ch(b, '}');
 }
 
-static void json_target(FILE *f, const struct probe_result *r, bool *first)
+static void json_target(struct probe_jsonbuf *b, const struct probe_result *r, bool *first)
 {
     const struct probe_target *t = r->target;
     unsigned port = probe_result_port(r);
 
-    json_key(f, "target", first);
-    probe_json_string(f, t != NULL ? t->text : "");
-    json_key(f, "host", first);
-    probe_json_string(f, t != NULL ? t->host : "");
-    json_key(f, "port", first);
+    json_key(b, "target", first);
+    probe_jsonbuf_str(b, t != NULL ? t->text : "");
+    json_key(b, "host", first);
+    probe_jsonbuf_str(b, t != NULL ? t->host : "");
+    json_key(b, "port", first);
     if (port != 0) {
-        fprintf(f, "%u", port);
+        probe_jsonbuf_uint(b, port);
     } else {
-        fputs("null", f);
+        probe_jsonbuf_lit(b, "null");
     }
-    json_key(f, "instance", first);
-    json_str_or_null(f, t != NULL ? t->instance : NULL);
-    json_key(f, "address", first);
-    json_str_or_null(f, r->facts.address);
-    json_key(f, "mode", first);
-    probe_json_string(f, r->facts.tds8 ? "tds8" : "tds7");
+    json_key(b, "instance", first);
+    json_opt(b, "", t != NULL ? t->instance : NULL);
+    json_key(b, "address", first);
+    json_opt(b, "", r->facts.address);
+    json_key(b, "mode", first);
+    probe_jsonbuf_str(b, r->facts.tds8 ? "tds8" : "tds7");
 }
 
-static void json_diagnosis(FILE *f, const struct probe_result *r)
+static void json_diagnosis(struct probe_jsonbuf *b, const struct probe_result *r)
 {
-    fputs("{\"code\":", f);
-    probe_json_string(f, probe_diag_name(r->diag));
-    fputs(",\"message\":", f);
-    probe_json_string(f, r->message);
-    fputs(",\"cause\":", f);
-    probe_json_string(f, r->cause);
-    fputs(",\"fix\":", f);
-    probe_json_string(f, r->fix);
-    fputs(",\"other_platforms\":", f);
-    probe_json_string(f, r->other_platforms[0] != '\0' ? r->other_platforms : NULL);
-    fputc('}', f);
+    probe_jsonbuf_member_str(b, "{\"code\":", probe_diag_name(r->diag));
+    probe_jsonbuf_member_str(b, ",\"message\":", r->message);
+    probe_jsonbuf_member_str(b, ",\"cause\":", r->cause);
+    probe_jsonbuf_member_str(b, ",\"fix\":", r->fix);
+    json_opt(b, ",\"other_platforms\":", r->other_platforms);
+    probe_jsonbuf_ch(b, '}');
 }
 
 /* What makes a record self-describing in an archive: the schema it follows
  * (docs/tdsprobe.schema.json), the program that wrote it, and when (RFC 3339, UTC; the record
  * is written as the probe of its target ends). */
-static void json_record_head(FILE *f, bool *first)
+static void json_record_head(struct probe_jsonbuf *b, bool *first)
 {
     char now[21];
 
     tls_time_format(time(NULL), now);
-    json_key(f, "schema_version", first);
-    fprintf(f, "%d", PROBE_JSON_SCHEMA_VERSION);
-    json_key(f, "tdsprobe_version", first);
-    probe_json_string(f, probe_version());
-    json_key(f, "probed_at", first);
-    probe_json_string(f, now);
+    json_key(b, "schema_version", first);
+    probe_jsonbuf_int(b, PROBE_JSON_SCHEMA_VERSION);
+    json_key(b, "tdsprobe_version", first);
+    probe_jsonbuf_str(b, probe_version());
+    json_key(b, "probed_at", first);
+    probe_jsonbuf_str(b, now);
 }
 
-void probe_report_json(FILE *f, const struct probe_result *r)
+static void json_record(struct probe_jsonbuf *b, const struct probe_result *r)
 {
     const struct probe_client *cl = r->target != NULL ? &r->target->client : NULL;
     bool first = true;
 
-    fputc('{', f);
-    json_record_head(f, &first);
-    json_target(f, r, &first);
-    json_key(f, "client", &first);
-    json_client(f, r);
-    json_key(f, "status", &first);
-    probe_json_string(f, probe_status_name(r->status));
-    json_key(f, "diagnosis", &first);
-    json_diagnosis(f, r);
-    json_key(f, "findings", &first);
-    json_findings(f, r);
-    json_key(f, "server", &first);
-    json_server(f, r);
-    json_key(f, "tls", &first);
-    json_tls(f, r);
-    probe_audit_report_json(f, r->facts.audit); /* protocols, protocols_detail, tls12_enforced... */
-    json_key(f, "timing_ms", &first);
-    json_timing(f, r);
-    json_key(f, "phase", &first);
-    probe_json_string(f, probe_phase_name(r->facts.phase));
-    json_key(f, "tls_scope", &first);
-    probe_json_string(f, tds_tls_scope_name(r->facts.scope));
-    json_key(f, "handshake", &first);
-    probe_json_string(f, cl != NULL && cl->handshake == TLS_HANDSHAKE_CERTIFICATE ? "certificate"
+    probe_jsonbuf_ch(b, '{');
+    json_record_head(b, &first);
+    json_target(b, r, &first);
+    json_key(b, "client", &first);
+    json_client(b, r);
+    json_key(b, "status", &first);
+    probe_jsonbuf_str(b, probe_status_name(r->status));
+    json_key(b, "diagnosis", &first);
+    json_diagnosis(b, r);
+    json_key(b, "findings", &first);
+    json_findings(b, r);
+    json_key(b, "server", &first);
+    json_server(b, r);
+    json_key(b, "tls", &first);
+    json_tls(b, r);
+    probe_audit_report_json(b, r->facts.audit); /* protocols, protocols_detail, tls12_enforced... */
+    json_key(b, "timing_ms", &first);
+    json_timing(b, r);
+    json_key(b, "phase", &first);
+    probe_jsonbuf_str(b, probe_phase_name(r->facts.phase));
+    json_key(b, "tls_scope", &first);
+    probe_jsonbuf_str(b, tds_tls_scope_name(r->facts.scope));
+    json_key(b, "handshake", &first);
+    probe_jsonbuf_str(b, cl != NULL && cl->handshake == TLS_HANDSHAKE_CERTIFICATE ? "certificate"
                                                                                   : "full");
-    json_key(f, "followup", &first);
-    json_followup(f, r);
-    fputs("}\n", f);
+    json_key(b, "followup", &first);
+    json_followup(b, r);
+    probe_jsonbuf_lit(b, "}\n");
+}
+
+int probe_report_json_line(FILE *f, struct probe_jsonbuf *b, const struct probe_result *r)
+{
+    probe_jsonbuf_reset(b);
+    json_record(b, r);
+    if (b->failed) {
+        return -1;
+    }
+    fwrite(b->p, 1, b->len, f);
+    return 0;
+}
+
+int probe_report_json(FILE *f, const struct probe_result *r)
+{
+    struct probe_jsonbuf b = {0};
+    int rc = probe_report_json_line(f, &b, r);
+
+    probe_jsonbuf_free(&b);
+    return rc;
 }
 
 /* ---- text ---- */
@@ -443,8 +415,8 @@ static void text_server(const struct probe_text_out *o, const struct probe_resul
         return;
     }
     probe_emit_label(o, "Server");
-    probe_text_safe(o->f, r->facts.server_product[0] != '\0' ? r->facts.server_product : "SQL Server",
-                    false);
+    probe_text_safe(
+        o->f, r->facts.server_product[0] != '\0' ? r->facts.server_product : "SQL Server", false);
     if (r->facts.server_version[0] != '\0') {
         fputs(" (", o->f);
         probe_text_safe(o->f, r->facts.server_version, false);
@@ -550,7 +522,8 @@ static void cert_field(const struct probe_text_out *o, const char *name, const c
     fputc('\n', o->f);
 }
 
-static void cert_list(const struct probe_text_out *o, const char *name, const char **names, size_t n)
+static void cert_list(const struct probe_text_out *o, const char *name, const char **names,
+                      size_t n)
 {
     fprintf(o->f, "%*s  %-11s ", PROBE_LABEL_W, "", name);
     for (size_t i = 0; i < n; i++) {
@@ -701,14 +674,15 @@ static void mark(const struct probe_text_out *o, enum tls_severity sev, bool ok)
     probe_emit_color_off(o);
 }
 
-static void check_line(const struct probe_text_out *o, const char *name, const struct probe_finding *f,
-                       const char *ok_text, bool *first)
+static void check_line(const struct probe_text_out *o, const char *name,
+                       const struct probe_finding *f, const char *ok_text, bool *first)
 {
     probe_emit_label(o, *first ? "Checks" : "");
     *first = false;
     mark(o, f != NULL ? f->severity : TLS_SEV_INFO, f == NULL);
     fprintf(o->f, " %-11s ", name);
-    probe_emit_text_line(o, f != NULL ? f->message : ok_text, PROBE_LABEL_W + 14, PROBE_LABEL_W + 14);
+    probe_emit_text_line(o, f != NULL ? f->message : ok_text, PROBE_LABEL_W + 14,
+                         PROBE_LABEL_W + 14);
 }
 
 static void check_version(const struct probe_text_out *o, const struct probe_result *r, bool *first)

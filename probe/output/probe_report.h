@@ -10,6 +10,7 @@
 
 #include "probe/model/probe.h"
 #include "probe/output/probe_emit.h"
+#include "probe/output/probe_jsonbuf.h"
 
 /* The version of the JSON record's schema (docs/tdsprobe.schema.json): raised when a field
  * changes meaning or goes away; new fields keep it. */
@@ -22,8 +23,14 @@
  * client.name_checked/tls_min/tls_max, diagnosis.cause, tls.stage, tls.alert,
  * chain[].key_curve/is_ca/serial_negative/parse_error, timing_ms.browser), ending with "\n".
  * Certificate "eku"/"key_usage" are null when the extension is absent (any usage allowed) and
- * arrays otherwise; unknown values are null. */
-void probe_report_json(FILE *f, const struct probe_result *r);
+ * arrays otherwise; unknown values are null.
+ * The record is assembled in b (emptied first, its storage reused: a run passes the same
+ * buffer for every record) and written with one fwrite. Returns 0, or -1 when the record did
+ * not fit in b (out of memory, or past b->max): then nothing at all is written. */
+int probe_report_json_line(FILE *f, struct probe_jsonbuf *b, const struct probe_result *r);
+
+/* probe_report_json_line with a buffer of its own, freed before it returns. */
+int probe_report_json(FILE *f, const struct probe_result *r);
 
 /* A human report that reads top to bottom: target, server, client, TLS, chain, one line per
  * check, verdict with the client's message, cause, fix. ANSI colour only when color. */
