@@ -186,6 +186,15 @@ static void bmp_into(char *out, size_t outlen, const uint8_t *p, size_t n)
     }
 }
 
+/* width decimal digits of v (0 <= v < 10^width) at out. */
+static void put_digits(char *out, int v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        out[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
 void tls_time_format(time_t t, char out[21])
 {
     struct tm tm;
@@ -194,13 +203,16 @@ void tls_time_format(time_t t, char out[21])
         snprintf(out, 21, "%s", t < 0 ? "0000-01-01T00:00:00Z" : "9999-12-31T23:59:59Z");
         return;
     }
-    /* gmtime_r keeps every field in range, so this is always 20 characters. */
-    char tmp[64];
-
-    snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    memcpy(out, tmp, 20);
-    out[20] = '\0';
+    /* gmtime_r keeps every field in range, so this is always 20 characters; written digit by
+     * digit because a fleet's JSON records hold five of these each (snprintf was a tenth of the
+     * record's cost). */
+    memcpy(out, "0000-00-00T00:00:00Z", 21);
+    put_digits(out, tm.tm_year + 1900, 4);
+    put_digits(out + 5, tm.tm_mon + 1, 2);
+    put_digits(out + 8, tm.tm_mday, 2);
+    put_digits(out + 11, tm.tm_hour, 2);
+    put_digits(out + 14, tm.tm_min, 2);
+    put_digits(out + 17, tm.tm_sec, 2);
 }
 
 static time_t x509_time_utc(const mbedtls_x509_time *xt)

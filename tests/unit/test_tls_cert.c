@@ -282,6 +282,17 @@ static void test_time_format(void **state)
     assert_string_equal("1970-01-01T00:00:00Z", out);
     tls_time_format(4102444800, out); /* 2100-01-01 */
     assert_string_equal("2100-01-01T00:00:00Z", out);
+    /* every digit position, and the edges (expected values from Python's datetime) */
+    tls_time_format(1796315045, out);
+    assert_string_equal("2026-12-03T16:24:05Z", out);
+    tls_time_format(951782399, out);
+    assert_string_equal("2000-02-28T23:59:59Z", out);
+    tls_time_format(-1, out);
+    assert_string_equal("1969-12-31T23:59:59Z", out);
+    tls_time_format(253402300799, out);
+    assert_string_equal("9999-12-31T23:59:59Z", out);
+    tls_time_format(253402300800, out); /* year 10000: clamped */
+    assert_string_equal("9999-12-31T23:59:59Z", out);
 }
 
 static void test_ip_text(void **state)
