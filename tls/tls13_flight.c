@@ -27,6 +27,9 @@ int tls13__send_client_hello(struct tls13_client *c, const uint8_t *cookie, size
     for (size_t i = 0; i < c->n_kex; i++) {
         shares[i] = (struct tls13__share){ c->kex[i].group, c->kex[i].pub, c->kex[i].pub_len };
     }
+    if (cookie == NULL && !c->facts.hello_retry) { /* the first: as long as a real client's */
+        h.pad_to = TLS13_CLIENT_HELLO_MIN;
+    }
     tds_wr_u8(&w, TLS_REC_HANDSHAKE);
     /* RFC 8446 5.1: 0x0301 for the first ClientHello, 0x0303 for the one after an HRR */
     tds_wr_u16be(&w, cookie != NULL || c->facts.hello_retry ? 0x0303 : 0x0301);
@@ -122,6 +125,7 @@ static int on_hello_retry(struct tls13_client *c, const struct tls13__server_hel
     }
     c->facts.hello_retry = true;
     c->facts.hello_retry_group = sh->group;
+    snprintf(c->info.hello_retry, sizeof(c->info.hello_retry), "%s", tls13__group_name(sh->group));
     c->hrr_suite = sh->suite;
     if (restart_transcript(c) != 0 || tls13__buf_add(&c->tr, msg, len, TLS13_TRANSCRIPT_MAX) != 0) {
         return tls13__fail(c, "out of memory");

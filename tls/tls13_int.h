@@ -18,8 +18,19 @@
 #define TLS13_GROUP_SECP384R1 0x0018
 #define TLS13_GROUP_X25519 0x001D
 
-/* Extension types only TLS 1.3 uses (RFC 8446 4.2). */
+/* Extension types only TLS 1.3 uses (RFC 8446 4.2), and RFC 7685's padding. */
 #define TLS13_EXT_COOKIE 44
+#define TLS13_EXT_PADDING 21
+
+/* The shortest first ClientHello of a real strict client, in bytes of the handshake message
+ * (the record's body): openssl s_client 3.0.19 offering TLS 1.2 and 1.3 to an IP address wrote
+ * 306 (record header 16 03 01 01 32), with a host name 335; tedious's are 316-381 (fakesql's
+ * session.c). Those hellos list their TLS 1.2 suites too, which the probe's TLS 1.3-only one
+ * leaves out, so it is padded to this length: a pre-2022 server reads the record header's
+ * bytes 2-3 as a TDS length, 01 01 = 257 for every real client, and resets at once when that
+ * many bytes are in; a shorter hello (01 00 = 256 but under 251 bytes) would leave it waiting
+ * (tests/integration/test_probe.py, pre-2022 server). */
+#define TLS13_CLIENT_HELLO_MIN 306
 
 /* Handshake message types only TLS 1.3 uses (RFC 8446 4). */
 enum {
@@ -64,6 +75,7 @@ struct tls13__hello {
     const uint8_t *cookie;     /* RFC 8446 4.2.2: echoed from a HelloRetryRequest, or NULL */
     size_t cookie_len;
     const uint16_t *suites;    /* 0-terminated; NULL or empty: the three TLS 1.3 suites */
+    size_t pad_to;             /* RFC 7685 padding up to this message length; 0: none */
 };
 
 /* Writes the ClientHello handshake message (type, 3-byte length, body; no record header) into

@@ -146,7 +146,23 @@ const char *tls13_probe_offer_text(char *buf, size_t cap, bool with_suites)
     return buf;
 }
 
-static void extensions(struct tds_wr *w, const struct tls13__hello *h)
+/* RFC 7685: a padding extension of zero bytes that makes the message (from start) at least
+ * h->pad_to long. */
+static void padding(struct tds_wr *w, const struct tls13__hello *h, size_t start)
+{
+    size_t have = w->len - start + 4; /* with the padding extension's own header */
+
+    if (h->pad_to == 0 || w->len - start >= h->pad_to) {
+        return;
+    }
+    tds_wr_u16be(w, TLS13_EXT_PADDING);
+    tds_wr_u16be(w, (uint16_t)(have < h->pad_to ? h->pad_to - have : 0));
+    for (; have < h->pad_to; have++) {
+        tds_wr_u8(w, 0);
+    }
+}
+
+static void extensions(struct tds_wr *w, const struct tls13__hello *h, size_t start)
 {
     /* ecdsa_secp256r1_sha256, rsa_pss_rsae_sha256/384/512, rsa_pkcs1_sha256/384/512 (RFC 8446
      * 4.2.3: for the certificates' signatures only), ecdsa_secp384r1_sha384 */
@@ -181,13 +197,14 @@ static void extensions(struct tds_wr *w, const struct tls13__hello *h)
         block_close(w, value, 2);
         block_close(w, ext, 2);
     }
+    padding(w, h, start); /* last: its length depends on everything before it */
     block_close(w, all, 2);
 }
 
 void tls13__client_hello_msg(struct tds_wr *w, const struct tls13__hello *h)
 {
     uint8_t session_id[32];
-    size_t hs, list;
+    size_t start = w->len, hs, list;
 
     if ((h->sni != NULL && strlen(h->sni) > 255) || (h->alpn != NULL && strlen(h->alpn) > 255) ||
         mbedtls_sha256_ret(h->random, 32, session_id, 0) != 0) {
@@ -213,7 +230,7 @@ void tls13__client_hello_msg(struct tds_wr *w, const struct tls13__hello *h)
     block_close(w, list, 2);
     tds_wr_u8(w, 1); /* compression methods: null only */
     tds_wr_u8(w, 0);
-    extensions(w, h);
+    extensions(w, h, start);
     block_close(w, hs, 3);
 }
 

@@ -37,6 +37,8 @@ struct tls_info {
                                  "x25519"; "" when not known (TLS <= 1.2 through mbedTLS) */
     char sig_scheme[32];      /* TLS 1.3: CertificateVerify's scheme, "rsa_pss_rsae_sha256";
                                  "" when not known */
+    char hello_retry[24];     /* TLS 1.3: the group a HelloRetryRequest asked for (the client's
+                                 first key shares had none the server takes); "" when none */
     size_t chain_len;
     struct tls_cert *chain;   /* owned array of chain_len (<= TLS_MAX_CHAIN), as sent by the
                                  server, leaf first; memory is per certificate, not fixed */

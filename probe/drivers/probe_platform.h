@@ -22,6 +22,9 @@ struct probe_tls_stack {
     int min_signature_bits; /* weakest certificate signature it accepts, in bits of security
                                as tls_cert counts them: 63 accepts SHA-1, 80 refuses it */
     int min_rsa_bits;       /* smallest RSA key it accepts in the chain */
+    /* TLS 1.3 key shares in its first ClientHello: 1 = x25519 alone (a server without x25519
+     * then costs a HelloRetryRequest), 2 = x25519 and secp256r1. */
+    int tls13_key_shares;
 };
 
 extern const struct probe_tls_stack probe_stack_schannel;

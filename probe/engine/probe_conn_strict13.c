@@ -5,6 +5,7 @@
  * the connection ends with the client's Finished and a close_notify. No PRELOGIN follows: the
  * client never sends application data, so the server's version stays unknown. */
 #include "probe/drivers/probe_client.h"
+#include "probe/drivers/probe_platform.h"
 #include "probe/drivers/probe_target.h"
 #include "probe/engine/probe_conn_int.h"
 #include "tls/tls13_client.h"
@@ -41,6 +42,8 @@ static void strict13_start(struct probe_conn *c)
     struct tls13_client_opts o = {
         .sni = probe_host_is_ip(c->o.host) ? NULL : c->o.host,
         .alpn = PROBE_TDS8_ALPN,
+        /* the key shares the emulated client's TLS stack computes before any reply */
+        .x25519_only = probe_client_stack(c->o.client)->tls13_key_shares == 1,
         .cfg = c->o.tls,
     };
 

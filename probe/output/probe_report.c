@@ -230,6 +230,7 @@ static void json_tls(struct probe_jsonbuf *b, const struct probe_result *r)
     json_opt(b, ",\"alpn\":", t->alpn);
     json_opt(b, ",\"group\":", t->group);
     json_opt(b, ",\"signature_scheme\":", t->sig_scheme);
+    json_opt(b, ",\"hello_retry\":", t->hello_retry);
     probe_jsonbuf_member_str(b, ",\"stage\":", tls_stage_name(t->stage));
     probe_jsonbuf_member_str(
         b, ",\"alert\":", t->alert_received ? tls_alert_name(t->alert_description) : NULL);
@@ -498,6 +499,9 @@ static void text_tls(const struct probe_text_out *o, const struct probe_result *
     if (t->group[0] != '\0') { /* TLS 1.3 */
         fputs(", group ", o->f);
         probe_text_safe(o->f, t->group, false);
+    }
+    if (t->hello_retry[0] != '\0') { /* one more round trip on every connection */
+        fputs(" after a HelloRetryRequest for it", o->f);
     }
     if (t->sig_scheme[0] != '\0') {
         fputs(", signed ", o->f);

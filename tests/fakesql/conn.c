@@ -58,6 +58,9 @@ static void log_line(struct fsql_conn *c)
                       c->strict ? "strict" : c->login_only ? "login_only" : "full",
                       c->alpn[0] ? " alpn=" : "", c->alpn);
     }
+    if (c->key_shares[0] && n > 0 && (size_t)n < sizeof(line)) {
+        n += snprintf(line + n, sizeof(line) - (size_t)n, " key_shares=%s", c->key_shares);
+    }
     if (c->user[0] && n > 0 && (size_t)n < sizeof(line)) {
         n += snprintf(line + n, sizeof(line) - (size_t)n, " user='%s'", c->user);
     }

@@ -248,6 +248,7 @@ struct fsql_conn {
     char tls_version[16];
     char cipher[64];
     char alpn[16];
+    char key_shares[96]; /* each ClientHello's key share groups, "/" between hellos (tlsctx.c) */
     char user[FSQL_MAX_NAME * 3 + 1];
     const char *outcome;
     char detail[256];

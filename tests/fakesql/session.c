@@ -133,6 +133,7 @@ static int new_ssl(struct fsql_conn *c, SSL_CTX *ctx)
         return -1;
     }
     SSL_set_bio(c->ssl, c->rbio, c->wbio); /* the SSL owns both BIOs from here */
+    SSL_set_app_data(c->ssl, c); /* for tlsctx.c's ClientHello callback */
     SSL_set_accept_state(c->ssl);
     return 0;
 }

@@ -206,6 +206,75 @@ static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outle
     return SSL_TLSEXT_ERR_OK;
 }
 
+/* The RFC 8446 4.2.7 name of a key exchange group, for the connection log. */
+static const char *group_name(unsigned id)
+{
+    switch (id) {
+    case 0x0017: return "secp256r1";
+    case 0x0018: return "secp384r1";
+    case 0x0019: return "secp521r1";
+    case 0x001d: return "x25519";
+    case 0x001e: return "x448";
+    case 0x0100: return "ffdhe2048";
+    case 0x0101: return "ffdhe3072";
+    default: return NULL;
+    }
+}
+
+/* What a client's ClientHello offers as TLS 1.3 key shares (RFC 8446 4.2.8), logged as the
+ * server sees it: which groups a client computes a key pair for, ahead of any reply, is its TLS
+ * stack's choice, and a share for a group the server lacks costs a HelloRetryRequest. OpenSSL
+ * calls this once per ClientHello, so after a retry the second hello's shares follow a "/";
+ * "none" is a hello without the extension (TLS 1.2 and older). */
+static int note_key_shares(SSL *ssl, int *alert, void *arg)
+{
+    struct fsql_conn *c = SSL_get_app_data(ssl);
+    const unsigned char *p;
+    size_t n, len;
+    char *out;
+
+    (void)alert;
+    (void)arg;
+    if (c == NULL) {
+        return SSL_CLIENT_HELLO_SUCCESS;
+    }
+    len = strlen(c->key_shares);
+    out = c->key_shares + len;
+    n = sizeof(c->key_shares) - len;
+    if (len > 0 && n > 1) {
+        *out++ = '/';
+        *out = '\0';
+        n--;
+    }
+    if (!SSL_client_hello_get0_ext(ssl, 51, &p, &len) || len < 2) {
+        snprintf(out, n, "none");
+        return SSL_CLIENT_HELLO_SUCCESS;
+    }
+    /* client_shares<0..2^16-1>: group (2), key_exchange<1..2^16-1> */
+    size_t end = 2 + ((size_t)p[0] << 8 | p[1]), at = 2;
+    const char *sep = "";
+    if (end > len) {
+        end = len;
+    }
+    if (end == 2) {
+        snprintf(out, n, "empty");
+    }
+    while (at + 4 <= end && n > 1) {
+        unsigned id = (unsigned)p[at] << 8 | p[at + 1];
+        size_t kl = (size_t)p[at + 2] << 8 | p[at + 3];
+        const char *name = group_name(id);
+        int w = name ? snprintf(out, n, "%s%s", sep, name) : snprintf(out, n, "%s0x%04x", sep, id);
+        if (w < 0 || (size_t)w >= n) {
+            break;
+        }
+        out += w;
+        n -= (size_t)w;
+        sep = ",";
+        at += 4 + kl;
+    }
+    return SSL_CLIENT_HELLO_SUCCESS;
+}
+
 static SSL_CTX *new_ctx(const struct fsql_config *c, bool tds8, char *err, size_t cap)
 {
     char e[256];
@@ -246,6 +315,7 @@ static SSL_CTX *new_ctx(const struct fsql_config *c, bool tds8, char *err, size_
     if (tds8) {
         SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
     }
+    SSL_CTX_set_client_hello_cb(ctx, note_key_shares, NULL);
     return ctx;
 out_fail:
     SSL_CTX_free(ctx);

@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
 """Integration tests: strict (TDS 8.0) over TLS 1.3, the built tdsprobe against real servers.
 
-HelloRetryRequest: fakesql's `groups` setting leaves out both groups the probe's first
-ClientHello has key shares for (x25519, secp256r1), so OpenSSL answers with a HelloRetryRequest
-for secp384r1 (RFC 8446 4.1.4); a server with no group the probe offers refuses it with
-handshake_failure, which must read as a clear verdict.
+HelloRetryRequest: fakesql's `groups` setting leaves out every group the probe's first
+ClientHello has a key share for, so OpenSSL answers with a HelloRetryRequest for secp384r1 (RFC
+8446 4.1.4); a server with no group the probe offers refuses it with handshake_failure, which
+must read as a clear verdict.
+
+Key shares: the first ClientHello carries those the emulated client's TLS stack sends
+(docs/client-platforms.md): x25519 alone for OpenSSL and Go, x25519 and secp256r1 for JSSE,
+GnuTLS and Schannel. fakesql logs each ClientHello's shares as the server received them
+(key_shares=, "/" between the hellos of a retry), and the real `openssl s_client` is checked
+against the OpenSSL row the same way.
 
 A second, independent server: `openssl s_server -tls1_3 -alpn tds/8.0` with the certificate kit
 (s_server does not speak TDS, and needs not: the TLS 1.3 client sends no application data).
 
-Run one group: test_tls13.py -v HelloRetry  (groups: HelloRetry OpenSSLServer)
+Run one group: test_tls13.py -v HelloRetry  (groups: HelloRetry KeyShares OpenSSLServer)
 Environment: TDSPROBE, FAKESQL, TDSPROBE_CERTS (set by CTest).
 """
 import json
@@ -49,7 +55,7 @@ class Tls13Case(unittest.TestCase):
         self.assertEqual(r["tls"]["chain"][0]["subject"], "CN=localhost, O=tdsprobe kit")
 
 
-class HelloRetry(Tls13Case):
+class FakeSQLCase(Tls13Case):
     def probe(self, config, *args, connections=1):
         cfg = {"cert": "good", "strict": 1, "tlsprotocols": "1.3"}
         cfg.update(config)
@@ -61,11 +67,15 @@ class HelloRetry(Tls13Case):
             self.conns = srv.connections()
         return rc, r
 
+
+class HelloRetry(FakeSQLCase):
     def test_hello_retry_for_secp384r1(self):
-        # the first ClientHello has x25519 and secp256r1 shares: secp384r1 needs a second one
+        # no first ClientHello has a secp384r1 share: it needs a second one
         rc, r = self.probe({"groups": "P-384"}, "--ca-file", CA)
         self.assertVerdict(rc, r, 0, "ok", "ok")
         self.assertTls13(r, "secp384r1", "rsa_pss_rsae_sha256")
+        self.assertEqual(r["tls"]["hello_retry"], "secp384r1")
+        self.assertEqual(self.conns[0]["key_shares"], "x25519/secp384r1")  # sqlclient on Linux
         self.assertEqual(len(self.conns), 1, self.conns)  # the HRR is inside one connection
         self.assertEqual(self.conns[0]["tls"], "TLSv1.3")
         self.assertEqual(self.conns[0]["outcome"], "handshake_only")
@@ -88,10 +98,12 @@ class HelloRetry(Tls13Case):
         self.assertEqual(len(self.conns), 1, self.conns)  # no TLS 1.2 retry
 
     def test_second_key_share_needs_no_retry(self):
-        # P-256 alone: the first ClientHello's secp256r1 share is taken as it is
-        rc, r = self.probe({"groups": "P-256"}, "--ca-file", CA)
+        # P-256 alone: JSSE's first ClientHello has a secp256r1 share, taken as it is
+        rc, r = self.probe({"groups": "P-256"}, "--ca-file", CA, "--driver", "jdbc")
         self.assertVerdict(rc, r, 0, "ok", "ok")
         self.assertTls13(r, "secp256r1", "rsa_pss_rsae_sha256")
+        self.assertIsNone(r["tls"]["hello_retry"])
+        self.assertEqual(self.conns[0]["key_shares"], "x25519,secp256r1")
 
     def test_no_group_in_common(self):
         # X448 and ffdhe2048 are groups the probe does not offer: the server refuses TLS 1.3
@@ -132,6 +144,77 @@ class HelloRetry(Tls13Case):
         self.assertVerdict(rc, r, 0, "ok", "ok")
         self.assertEqual(r["tls"]["version"], "TLSv1.2")
         self.assertEqual([f for f in r["findings"] if f["code"] == "tls13_refused"], [])
+
+
+# (driver, client OS): the key shares of its first TLS 1.3 ClientHello
+ONE_SHARE = [("sqlclient", "linux"), ("odbc18", "linux"), ("odbc18", "macos"),
+             ("tedious", "linux"), ("go-mssqldb", "linux")]          # OpenSSL 3, Go
+TWO_SHARES = [("jdbc", "linux"), ("freetds", "linux"),               # JSSE, GnuTLS
+              ("sqlclient", "windows11"), ("odbc18", "windows11")]   # Schannel, Windows 11
+
+
+class KeyShares(FakeSQLCase):
+    def shares(self, config, driver, os_name):
+        rc, r = self.probe(config, "--ca-file", CA, "--driver", driver, "--client-os", os_name)
+        self.assertVerdict(rc, r, 0, "ok", "ok")
+        self.assertEqual(r["tls"]["version"], "TLSv1.3")
+        self.assertEqual(len(self.conns), 1, self.conns)
+        return r, self.conns[0]["key_shares"]
+
+    def test_first_hello_per_stack(self):
+        # a server with every group: each stack's first shares are its whole offer, no retry
+        for driver, os_name in ONE_SHARE + TWO_SHARES:
+            with self.subTest(driver=driver, os=os_name):
+                r, seen = self.shares({}, driver, os_name)
+                want = "x25519" if (driver, os_name) in ONE_SHARE else "x25519,secp256r1"
+                self.assertEqual(seen, want)
+                self.assertIsNone(r["tls"]["hello_retry"])
+                self.assertEqual(r["tls"]["group"], "x25519")
+
+    def test_server_without_x25519(self):
+        # P-256 only: a one-share stack pays a HelloRetryRequest, a two-share one does not
+        for driver, os_name in ONE_SHARE + TWO_SHARES:
+            with self.subTest(driver=driver, os=os_name):
+                r, seen = self.shares({"groups": "P-256"}, driver, os_name)
+                self.assertEqual(r["tls"]["group"], "secp256r1")
+                if (driver, os_name) in ONE_SHARE:
+                    self.assertEqual(seen, "x25519/secp256r1")
+                    self.assertEqual(r["tls"]["hello_retry"], "secp256r1")
+                else:
+                    self.assertEqual(seen, "x25519,secp256r1")
+                    self.assertIsNone(r["tls"]["hello_retry"])
+
+    def test_text_report_names_the_retry(self):
+        cfg = {"cert": "good", "strict": 1, "tlsprotocols": "1.3", "groups": "P-256"}
+        with FakeSQL(cfg, certs_dir=CERTS, binary=FAKESQL) as srv:
+            p = subprocess.run([os.environ["TDSPROBE"], "--encrypt", "strict", "--ca-file", CA,
+                                "--driver", "go-mssqldb", "127.0.0.1,%d" % srv.port],
+                               capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("group secp256r1 after a HelloRetryRequest for it", p.stdout)
+
+    def test_openssl_s_client_agrees_with_the_openssl_row(self):
+        # the real OpenSSL client, TLS first with ALPN tds/8.0 as a strict driver connects:
+        # fakesql sees the same key shares from it as from the probe's OpenSSL row
+        for groups in ("", "P-256", "P-384"):
+            cfg = {"cert": "good", "strict": 1, "tlsprotocols": "1.3"}
+            if groups:
+                cfg["groups"] = groups
+            with self.subTest(groups=groups or "default"):
+                with FakeSQL(cfg, certs_dir=CERTS, binary=FAKESQL) as srv:
+                    p = subprocess.run(["openssl", "s_client", "-connect",
+                                        "127.0.0.1:%d" % srv.port, "-tls1_3", "-alpn",
+                                        "tds/8.0", "-CAfile", CA],
+                                       input="", capture_output=True, text=True, timeout=30)
+                    self.assertIn("ALPN protocol: tds/8.0", p.stdout, p.stdout + p.stderr)
+                    real = srv.wait_outcome(1, timeout=10)[0]["key_shares"]
+                    rc, r = run_probe("--ca-file", CA, "--driver", "sqlclient", "--client-os",
+                                      "linux", "127.0.0.1,%d" % srv.port)
+                    self.assertVerdict(rc, r, 0, "ok", "ok")
+                    srv.wait_outcome(2, timeout=10)
+                    probe = srv.connections()[1]["key_shares"]
+                self.assertEqual(probe, real)
+                self.assertEqual(r["tls"]["hello_retry"] is not None, "/" in real)
 
 
 class SServer:
@@ -206,6 +289,7 @@ class OpenSSLServer(Tls13Case):
         rc, r = self.probe("good", "--ca-file", CA, extra=("-groups", "P-384"))
         self.assertVerdict(rc, r, 0, "ok", "ok")
         self.assertTls13(r, "secp384r1", "rsa_pss_rsae_sha256")
+        self.assertEqual(r["tls"]["hello_retry"], "secp384r1")
 
     def test_each_suite(self):
         for suite in ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",

@@ -178,7 +178,7 @@ static const struct {
     { "diagnosis", "cause,code,fix,message,other_platforms" },
     { "findings[]", "cert,code,message,severity" },
     { "server", "encryption,fedauth_required,instance,mars,product,version" },
-    { "tls", "alert,alpn,chain,cipher,group,signature_scheme,stage,version" },
+    { "tls", "alert,alpn,chain,cipher,group,hello_retry,signature_scheme,stage,version" },
     { "tls.chain[]", "days_left,eku,is_ca,issuer,key_bits,key_curve,key_type,key_usage,"
                      "not_after,not_before,san,self_signed,serial,serial_negative,sha256,"
                      "signature_algorithm,subject" },

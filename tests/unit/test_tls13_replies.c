@@ -31,6 +31,9 @@ struct hello_view {
     size_t cookie_len;
     bool has_alpn;
     bool has_sni;
+    size_t msg_len;      /* the handshake message, i.e. the record's body */
+    bool padding_last;   /* an RFC 7685 padding extension, the last one, all zero bytes */
+    size_t padding_len;
 };
 
 /* Walks one ClientHello record from the client's output (RFC 8446 4.1.2). */
@@ -46,6 +49,7 @@ static size_t view_hello(const uint8_t *p, size_t n, struct hello_view *v)
     assert_true(tds_rd_u16be(&r, &v->record_version) && tds_rd_u16be(&r, &rec_len));
     assert_true(tds_rd_u8(&r, &type) && type == 1 && tds_rd_u24be(&r, &hs_len));
     assert_int_equal(hs_len + 4, rec_len);
+    v->msg_len = rec_len;
     assert_true(tds_rd_sub(&r, hs_len, &body));
     assert_true(tds_rd_skip(&body, 2 + 32) && tds_rd_u8(&body, &sid_len) && sid_len == 32);
     memcpy(v->sid, body.buf + body.pos, 32);
@@ -61,6 +65,14 @@ static size_t view_hello(const uint8_t *p, size_t n, struct hello_view *v)
                     tds_rd_sub(&exts, el, &e));
         v->has_alpn |= et == 16;
         v->has_sni |= et == 0;
+        v->padding_last = false; /* set again below when the padding is this extension */
+        if (et == 21) {
+            v->padding_last = true;
+            v->padding_len = el;
+            for (size_t i = 0; i < el; i++) {
+                assert_int_equal(e.buf[e.pos + i], 0);
+            }
+        }
         if (et == 51) {
             assert_true(tds_rd_u16be(&e, &list) && list == tds_rd_left(&e));
             while (tds_rd_left(&e) > 0 && v->n_shares < 4) {
@@ -106,11 +118,11 @@ static size_t server_hello(uint8_t *out, size_t cap, const uint8_t *random, cons
     return w.len;
 }
 
-static struct tls13_client *started(bool x25519_only, struct hello_view *v)
+static struct tls13_client *started_sni(bool x25519_only, const char *sni,
+                                       struct hello_view *v)
 {
     struct tls13_client *c;
-    struct tls13_client_opts o = { .sni = "db1.tdsprobe.test", .alpn = "tds/8.0",
-                                   .x25519_only = x25519_only };
+    struct tls13_client_opts o = { .sni = sni, .alpn = "tds/8.0", .x25519_only = x25519_only };
     char err[100];
     size_t n;
     const uint8_t *out;
@@ -121,6 +133,39 @@ static struct tls13_client *started(bool x25519_only, struct hello_view *v)
     assert_int_equal(view_hello(out, n, v), n);
     tls13_client_out_ack(c, n);
     return c;
+}
+
+static struct tls13_client *started(bool x25519_only, struct hello_view *v)
+{
+    return started_sni(x25519_only, "db1.tdsprobe.test", v);
+}
+
+/* The first ClientHello is at least TLS13_CLIENT_HELLO_MIN bytes, the shortest real strict
+ * client's, so a pre-2022 server reading its record header as a TDS header sees the length real
+ * clients give it (257): padded (RFC 7685, last, zeros) when shorter, never when longer. */
+static void test_client_hello_length(void **state)
+{
+    static const char long_name[] = "a-host-name-long-enough-to-need-no-padding-at-all.with-"
+                                    "several-labels.in-a-deep-domain.tdsprobe.test";
+    struct hello_view v;
+    struct tls13_client *c;
+    (void)state;
+
+    assert_int_equal(TLS13_CLIENT_HELLO_MIN, 306);
+    for (int one = 0; one < 2; one++) {
+        for (int i = 0; i < 2; i++) { /* no server_name (an IP address), then a host name */
+            c = started_sni(one, i == 0 ? "10.0.0.5" : "db1.tdsprobe.test", &v);
+            assert_int_equal(v.msg_len, TLS13_CLIENT_HELLO_MIN);
+            assert_true(v.padding_last);
+            assert_int_equal(v.n_shares, one ? 1 : 2);
+            tls13_client_free(c);
+        }
+    }
+    c = started_sni(false, long_name, &v);
+    assert_true(v.msg_len > TLS13_CLIENT_HELLO_MIN);
+    assert_false(v.padding_last);
+    assert_int_equal(v.padding_len, 0);
+    tls13_client_free(c);
 }
 
 /* The first ClientHello: record version 0x0301, x25519 then secp256r1 shares, SNI, ALPN. */
@@ -175,6 +220,7 @@ static void test_hello_retry(void **state)
     assert_int_equal(v2.cookie_len, 3);
     assert_memory_equal(v2.cookie, "cky", 3);
     assert_memory_equal(v2.sid, v.sid, 32);
+    assert_int_equal(v2.padding_len, 0); /* only the first ClientHello is padded */
     /* a second HelloRetryRequest ends it */
     assert_int_equal(tls13_client_feed(c, rec, n), 0);
     assert_int_equal(tls13_client_step(c), TLS_STEP_FAILED);
@@ -347,6 +393,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client_hello),
+        cmocka_unit_test(test_client_hello_length),
         cmocka_unit_test(test_hello_retry),
         cmocka_unit_test(test_hello_retry_refusals),
         cmocka_unit_test(test_server_picks_tls12),
